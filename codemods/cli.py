@@ -1,0 +1,204 @@
+"""The ``dj-asyncify`` command: a thin click layer over ``codemods.runner``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from codemods import __version__, config, runner
+from codemods.registry import CODEMOD_MODULES, all_codemods
+
+EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
+
+
+def _names(values: tuple[str, ...]) -> list[str]:
+    return [n.strip() for v in values for n in v.split(",") if n.strip()]
+
+
+def _check_names(names: list[str], what: str) -> None:
+    known = set(CODEMOD_MODULES)
+    for name in names:
+        if name not in known:
+            raise click.BadParameter(f"unknown codemod {name!r} (known: {', '.join(sorted(known))})", param_hint=what)
+
+
+def _parse_value(text: str) -> Any:
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def build_settings(paths: tuple[Path, ...], **flags: Any) -> config.Settings:
+    """Defaults < [tool.dj-asyncify] in the nearest pyproject.toml < command-line flags."""
+    pyproject = config.find_pyproject(paths[0] if paths else Path.cwd())
+    table = config.load_table(pyproject) if pyproject else {}
+    origin = str(pyproject) if pyproject else "config"
+    root = pyproject.parent if pyproject else Path.cwd()
+    per_codemod = any(key in CODEMOD_MODULES for key in table)
+    # Only option values need the codemods themselves (and so libcst) loaded.
+    known = (
+        {cm.name: dict(cm.options) for cm in all_codemods()}
+        if per_codemod or flags["option"] or flags["http_client"]
+        else {}
+    )
+    options = config.merge_options(table, known or {name: {} for name in CODEMOD_MODULES}, origin)
+
+    for item in flags["option"]:
+        key, sep, value = item.partition("=")
+        codemod, dot, opt = key.partition(".")
+        if not sep or not dot:
+            raise click.BadParameter(f"{item!r}: expected CODEMOD.OPTION=VALUE", param_hint="--option")
+        if codemod not in known or opt not in known[codemod]:
+            raise click.BadParameter(f"{item!r}: no such codemod option", param_hint="--option")
+        options.setdefault(codemod, {})[opt] = _parse_value(value)
+    if flags["http_client"]:
+        options.setdefault("requests-to-httpx", {})["http-client"] = flags["http_client"]
+    for codemod, opts in options.items():
+        for opt, value in opts.items():
+            default = known[codemod][opt]
+            choices = getattr(next(c for c in all_codemods() if c.name == codemod), "choices", {}).get(opt)
+            if choices and value not in choices:
+                raise click.BadParameter(
+                    f"{codemod}.{opt} must be one of {', '.join(choices)}, not {value!r}", param_hint=origin
+                )
+            if isinstance(default, bool) != isinstance(value, bool) or isinstance(default, int) != isinstance(value, int):
+                raise click.BadParameter(f"{codemod}.{opt} must be like {default!r}, not {value!r}", param_hint=origin)
+
+    select = _names(flags["select"]) or table.get("select")
+    skip = _names(flags["skip"]) or table.get("skip", [])
+    _check_names(list(select or []), "--select")
+    _check_names(list(skip), "--skip")
+    target_text = flags["target_django"] or table.get("target-django")
+    target = (
+        config.parse_version(target_text, "--target-django" if flags["target_django"] else origin)
+        if target_text
+        else config.DEFAULT_TARGET_DJANGO
+    )
+    jobs = flags["jobs"] if flags["jobs"] is not None else int(table.get("jobs", 0))
+    cache_dir = None if flags["no_cache"] else config.default_cache_dir(root)
+    return config.Settings(
+        select=tuple(select) if select else None,
+        skip=tuple(skip),
+        target_django=target,
+        options=options,
+        exclude=tuple(table.get("exclude", [])) + tuple(flags["exclude"]),
+        jobs=max(0, jobs),
+        cache_dir=cache_dir,
+        root=root,
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dj-asyncify")
+def main() -> None:
+    """Codemods that move Django code to correct, useful async."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--diff", is_flag=True, help="Print a unified diff of the changes; write nothing.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if any file would change.")
+@click.option("--select", multiple=True, metavar="NAMES", help="Only these codemods (comma-separated or repeated).")
+@click.option("--skip", multiple=True, metavar="NAMES", help="Not these codemods.")
+@click.option("--target-django", metavar="X.Y", help="Emit only APIs that exist in this Django version (default 5.2).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), help="Worker processes (default: CPU count).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Also skip paths matching GLOB (repeatable).")
+@click.option("--option", "-o", multiple=True, metavar="CODEMOD.KEY=VALUE", help="Set a codemod option.")
+@click.option("--http-client", type=click.Choice(["httpx", "httpx2", "auto"]), help="Client requests-to-httpx emits.")
+@click.option("--report", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list every rewrite made.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only diagnostics and errors, no summary.")
+def apply(paths: tuple[Path, ...], diff: bool, check: bool, report: str, verbose: bool, quiet: bool, **flags: Any) -> None:
+    """Rewrite the Python files under PATHS in place (or preview with --diff / --check)."""
+    try:
+        settings = build_settings(paths, **flags)
+    except config.ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    mode = "diff" if diff else "check" if check else "apply"
+    err = click.get_text_stream("stderr")
+    show_progress = report == "text" and not quiet and err.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if total >= 20:
+            err.write(f"\r  {done}/{total} files" + ("\n" if done == total else ""))
+            err.flush()
+
+    result = runner.run(list(paths), settings, mode, progress if show_progress else None)
+
+    if report == "json":
+        data = result.to_json()
+        if diff:
+            for entry, res in zip(data["files"], result.files):
+                entry["diff"] = res.diff
+        click.echo(json.dumps(data, indent=2))
+    else:
+        _print_text(result, diff=diff, check=check, verbose=verbose, quiet=quiet)
+    if result.failed:
+        sys.exit(EXIT_ERROR)
+    if check and result.changed:
+        sys.exit(EXIT_CHANGES)
+    sys.exit(EXIT_OK)
+
+
+def _print_text(result: runner.RunResult, *, diff: bool, check: bool, verbose: bool, quiet: bool) -> None:
+    out = click.get_text_stream("stdout")
+    color = out.isatty() and "NO_COLOR" not in os.environ
+    for res in result.files:
+        if diff and res.diff:
+            for line in res.diff.splitlines(keepends=True):
+                style = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1]) if color else None
+                if style and not line.startswith(("+++", "---")):
+                    out.write(click.style(line, fg=style))
+                else:
+                    out.write(line)
+    err = click.get_text_stream("stderr")
+    for res in result.files:
+        if res.error:
+            click.echo(f"{res.path}: error: {res.error}", err=True)
+        for d in res.diagnostics:
+            if d.kind == "refused" or verbose:
+                click.echo(d.format() if d.kind == "refused" else f"{d.format()} [fixed]", err=True)
+        if check and res.changed and not diff:
+            click.echo(f"would rewrite {res.path}", err=True)
+    if quiet:
+        return
+    changed, failed = len(result.changed), len(result.failed)
+    verb = "would change" if (check or diff) else "changed"
+    parts = [f"{len(result.files)} files scanned", f"{changed} {verb}", f"{len(result.files) - changed - failed} unchanged", f"{failed} failed"]
+    err.write(", ".join(parts) + (f" ({result.cached} from cache)" if result.cached else "") + "\n")
+    fixed, refused = result.counts_by_codemod("fixed"), result.counts_by_codemod("refused")
+    for name in sorted(set(fixed) | set(refused)):
+        err.write(f"  {name}: {fixed.get(name, 0)} rewritten, {refused.get(name, 0)} refused\n")
+
+
+@main.command(name="list")
+def list_codemods() -> None:
+    """List the codemods, in the order they run."""
+    for cm in all_codemods():
+        click.echo(f"{cm.name:<22} {cm.summary} (Django {cm.min_django[0]}.{cm.min_django[1]}+)")
+
+
+@main.command()
+@click.argument("name")
+def explain(name: str) -> None:
+    """Print a codemod's full description."""
+    for cm in all_codemods():
+        if cm.name == name:
+            click.echo(f"{cm.name}: {cm.summary}\n")
+            click.echo(cm.description)
+            if cm.options:
+                click.echo("\nOptions ([tool.dj-asyncify." + cm.name + "] or -o " + cm.name + ".KEY=VALUE):")
+                for key, value in cm.options.items():
+                    click.echo(f"  {key} = {value!r}")
+            return
+    raise click.BadParameter(f"unknown codemod {name!r}; see `dj-asyncify list`", param_hint="NAME")

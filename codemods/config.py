@@ -1,0 +1,139 @@
+"""Settings for a run: defaults, then ``[tool.dj-asyncify]`` in the nearest pyproject.toml, then flags.
+
+Example::
+
+    [tool.dj-asyncify]
+    select = ["requests-to-httpx", "gather-awaits"]
+    skip = []
+    target-django = "5.2"
+    exclude = ["legacy/*"]
+    jobs = 4
+
+    [tool.dj-asyncify.gather-awaits]
+    style = "taskgroup"
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+DEFAULT_TARGET_DJANGO = (5, 2)
+DEFAULT_EXCLUDES = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".tox",
+    ".nox",
+    ".venv",
+    "venv",
+    ".eggs",
+    "node_modules",
+    "migrations",
+    "build",
+    "dist",
+    "__pycache__",
+    ".dj-asyncify-cache",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+)
+_TOP_KEYS = {"select", "skip", "target-django", "exclude", "jobs", "cache"}
+
+
+class ConfigError(Exception):
+    """A bad setting: the message names where it came from."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] | None = None  # None: every codemod
+    skip: tuple[str, ...] = ()
+    target_django: tuple[int, int] = DEFAULT_TARGET_DJANGO
+    options: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    jobs: int = 0  # 0: CPU count
+    cache_dir: Path | None = None  # None: no cache
+    root: Path = Path(".")
+    respect_gitignore: bool = True
+
+    def digest(self) -> str:
+        """What makes results differ: codemod choice, target and options (not jobs or paths)."""
+        blob = json.dumps(
+            [self.select, self.skip, self.target_django, self.options], sort_keys=True, default=str
+        ).encode()
+        return hashlib.blake2b(blob, digest_size=12).hexdigest()
+
+
+def parse_version(text: str, origin: str) -> tuple[int, int]:
+    try:
+        major, minor = str(text).split(".")[:2]
+        return int(major), int(minor)
+    except ValueError:
+        raise ConfigError(f"{origin}: target-django must look like 5.2, not {text!r}") from None
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above ``start`` that has a [tool.dj-asyncify] table,
+    else the nearest pyproject.toml at all (it marks the project root)."""
+    start = start.resolve()
+    if start.is_file():
+        start = start.parent
+    first = None
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            first = first or candidate
+            try:
+                if "dj-asyncify" in candidate.read_text(encoding="utf-8", errors="replace"):
+                    return candidate
+            except OSError:
+                continue
+    return first
+
+
+def load_table(pyproject: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{pyproject}: cannot read config: {exc}") from None
+    return data.get("tool", {}).get("dj-asyncify", {})
+
+
+def merge_options(
+    table: dict[str, Any], known: dict[str, dict[str, Any]], origin: str
+) -> dict[str, dict[str, Any]]:
+    """Per-codemod option tables from config, checked against each codemod's declared options."""
+    options: dict[str, dict[str, Any]] = {}
+    for key, value in table.items():
+        if key in _TOP_KEYS:
+            continue
+        if key not in known:
+            raise ConfigError(f"{origin}: unknown setting or codemod {key!r} in [tool.dj-asyncify]")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{origin}: [tool.dj-asyncify.{key}] must be a table")
+        for opt in value:
+            if opt not in known[key]:
+                raise ConfigError(
+                    f"{origin}: codemod {key!r} has no option {opt!r} "
+                    f"(it has: {', '.join(sorted(known[key])) or 'none'})"
+                )
+        options[key] = dict(value)
+    return options
+
+
+def default_cache_dir(root: Path) -> Path | None:
+    env = os.environ.get("DJ_ASYNCIFY_CACHE_DIR")
+    if env is not None:
+        return Path(env) if env else None
+    return root / ".dj-asyncify-cache"

@@ -1,0 +1,20 @@
+"""Placeholder for the `gather-awaits` codemod (being written)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods.registry import Codemod, Context, register
+
+
+@register
+class Placeholder(Codemod):
+    name = "gather-awaits"
+    summary = "not written yet"
+    order = 20
+
+    def precheck(self, source: str) -> bool:
+        return False
+
+    def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
+        return module

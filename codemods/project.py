@@ -1,0 +1,131 @@
+"""Facts about the whole set of files being processed, gathered before any file is rewritten.
+
+Some refusals depend on other files: a view that another module awaits must stay async, a test
+class may derive from a project base class defined elsewhere. The runner reads every file once
+anyway; files whose text could hold such a fact are parsed with ``ast`` (cheap) and their facts
+merged into one ``ProjectIndex`` that every codemod sees through ``ctx.project``.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+DJANGO_TEST_CASES = frozenset(
+    {"SimpleTestCase", "TestCase", "TransactionTestCase", "LiveServerTestCase", "StaticLiveServerTestCase"}
+)
+_SCHEDULERS = frozenset(
+    {"gather", "create_task", "ensure_future", "run", "async_to_sync", "wait_for", "shield", "run_until_complete"}
+)
+_DEPENDENCY_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
+_HTTPX2_REQUIREMENT = re.compile(r"(?im)^[\s\"'\[,-]*httpx2\b")
+
+
+@dataclasses.dataclass
+class FileFacts:
+    """What one file contributes to the project index (JSON-serialisable, cached by content)."""
+
+    awaited: list[str] = dataclasses.field(default_factory=list)
+    classes: list[tuple[str, list[str]]] = dataclasses.field(default_factory=list)
+    imports_httpx2: bool = False
+
+
+def _last_name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def file_facts(source: str) -> FileFacts:
+    """Facts from one file's text; never raises (a file that does not parse contributes nothing)."""
+    facts = FileFacts()
+    wants_awaits = "await" in source or "async_to_sync" in source or "create_task" in source
+    wants_classes = "class " in source and "Test" in source
+    facts.imports_httpx2 = bool(re.search(r"^\s*(import|from)\s+httpx2\b", source, re.M))
+    if not (wants_awaits or wants_classes):
+        return facts
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return facts
+    awaited: set[str] = set()
+    for node in ast.walk(tree):
+        if wants_awaits and isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+            name = _last_name(node.value.func)
+            if name:
+                awaited.add(name)
+        elif wants_awaits and isinstance(node, ast.Call):
+            fname = _last_name(node.func)
+            if fname in _SCHEDULERS:
+                for arg in node.args:
+                    inner = arg.func if isinstance(arg, ast.Call) else arg
+                    name = _last_name(inner)
+                    if name:
+                        awaited.add(name)
+        elif wants_classes and isinstance(node, ast.ClassDef):
+            bases = [b for b in (_last_name(x) for x in node.bases) if b]
+            facts.classes.append((node.name, bases))
+    facts.awaited = sorted(awaited)
+    return facts
+
+
+@dataclasses.dataclass(frozen=True)
+class ProjectIndex:
+    """Merged facts. ``awaited_names``: last names of callables that are awaited or scheduled
+    anywhere (``await view(r)``, ``gather(view(r))``, ``async_to_sync(view)``).
+    ``test_base_classes``: class names deriving, directly or through project classes, from a
+    Django test case. ``uses_httpx2``: the project imports httpx2 or lists it as a dependency."""
+
+    awaited_names: frozenset[str] = frozenset()
+    test_base_classes: frozenset[str] = DJANGO_TEST_CASES
+    uses_httpx2: bool = False
+
+    @classmethod
+    def build(cls, facts: Iterable[FileFacts], dependency_text: str = "") -> ProjectIndex:
+        awaited: set[str] = set()
+        bases: dict[str, set[str]] = {}
+        httpx2 = bool(_HTTPX2_REQUIREMENT.search(dependency_text))
+        for f in facts:
+            awaited.update(f.awaited)
+            for name, parents in f.classes:
+                bases.setdefault(name, set()).update(parents)
+            httpx2 = httpx2 or f.imports_httpx2
+        tests = set(DJANGO_TEST_CASES)
+        changed = True
+        while changed:
+            changed = False
+            for name, parents in bases.items():
+                if name not in tests and parents & tests:
+                    tests.add(name)
+                    changed = True
+        return cls(frozenset(awaited), frozenset(tests), httpx2)
+
+    def digest(self) -> str:
+        blob = json.dumps(
+            [sorted(self.awaited_names), sorted(self.test_base_classes), self.uses_httpx2]
+        ).encode()
+        return hashlib.blake2b(blob, digest_size=12).hexdigest()
+
+
+def dependency_text(root: Path) -> str:
+    """The text of the project's dependency files at ``root`` (requirements*.txt included)."""
+    chunks = []
+    names = list(_DEPENDENCY_FILES)
+    try:
+        names += sorted(p.name for p in root.glob("requirements*.txt"))
+        names += sorted(f"requirements/{p.name}" for p in root.glob("requirements/*.txt"))
+    except OSError:
+        pass
+    for name in names:
+        try:
+            chunks.append((root / name).read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+    return "\n".join(chunks)

@@ -1,0 +1,132 @@
+"""The codemod registry, the per-file context codemods report into, and diagnostics.
+
+A codemod is one module in this package holding one ``Codemod`` subclass decorated with
+``@register``. The module's docstring is what ``dj-asyncify explain NAME`` prints, so it follows
+one shape: What it does / Why / Example / Refuses when.
+
+The runner applies the selected codemods in ``order`` (lowest first) over one parse of a file:
+each ``transform`` receives the module the previous one returned.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import sys
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # libcst is imported lazily: a cached run never needs it
+    import libcst as cst
+
+    from codemods.project import ProjectIndex
+
+# Codemod name -> module, in the order they run. Modules (and libcst with them) are imported only
+# when a codemod is needed, so a run answered from the cache never pays for them.
+CODEMOD_MODULES = {
+    "requests-to-httpx": "codemods.requests_to_httpx",
+    "gather-awaits": "codemods.gather_awaits",
+    "async-views-to-sync": "codemods.async_views_to_sync",
+    "async-test-client": "codemods.async_test_client",
+}
+
+_REGISTRY: dict[str, Codemod] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Diagnostic:
+    """One place a codemod looked at: refused (``kind="refused"``) or rewrote (``kind="fixed"``)."""
+
+    path: str
+    line: int
+    col: int
+    codemod: str
+    message: str
+    kind: str = "refused"
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.codemod}: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class Context:
+    """What a codemod gets besides the tree: settings, project facts, and where to report.
+
+    ``report``/``fixed`` take a node of the module that was passed to ``transform`` (not a node the
+    codemod built): its position is worked out after the run, only if anything was reported.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        target_django: tuple[int, int],
+        options: dict[str, Any],
+        project: ProjectIndex,
+        codemod: str = "",
+    ) -> None:
+        self.path = path
+        self.target_django = target_django
+        self.options = options
+        self.project = project
+        self.codemod = codemod
+        self.module: cst.Module | None = None
+        # (module the node belongs to, node, codemod, message, kind)
+        self.records: list[tuple[Any, Any, str, str, str]] = []
+
+    def report(self, node: cst.CSTNode, message: str) -> None:
+        """A place the codemod refused to rewrite, and why."""
+        self.records.append((self.module, node, self.codemod, message, "refused"))
+
+    def fixed(self, node: cst.CSTNode, message: str) -> None:
+        """A rewrite worth telling the user about (shown with --verbose and in --report json)."""
+        self.records.append((self.module, node, self.codemod, message, "fixed"))
+
+    def option(self, key: str) -> Any:
+        return self.options[key]
+
+
+class Codemod:
+    """Base class: subclasses set the class attributes and implement ``precheck``/``transform``."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    min_django: ClassVar[tuple[int, int]] = (3, 1)
+    order: ClassVar[int] = 100
+    # Options with their defaults; config and --option may override them (keys are kebab-case).
+    options: ClassVar[dict[str, Any]] = {}
+    # Allowed values of string options, where the set is closed.
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    @property
+    def description(self) -> str:
+        return (sys.modules[type(self).__module__].__doc__ or "").strip()
+
+    def precheck(self, source: str) -> bool:
+        """Cheap text test: False means the file cannot hold anything this codemod rewrites."""
+        raise NotImplementedError
+
+    def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
+        raise NotImplementedError
+
+
+def register(cls: type[Codemod]) -> type[Codemod]:
+    if cls.name in _REGISTRY:
+        raise RuntimeError(f"codemod {cls.name!r} registered twice")
+    _REGISTRY[cls.name] = cls()
+    return cls
+
+
+def all_codemods() -> list[Codemod]:
+    """Every registered codemod, in the order the runner applies them."""
+    if not _REGISTRY:
+        for mod in CODEMOD_MODULES.values():
+            importlib.import_module(mod)
+    return sorted(_REGISTRY.values(), key=lambda c: (c.order, c.name))
+
+
+def get(name: str) -> Codemod:
+    for cm in all_codemods():
+        if cm.name == name:
+            return cm
+    raise KeyError(name)

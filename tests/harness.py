@@ -1,0 +1,85 @@
+"""Shared harness for codemod tests: ``check_transformed(before, after)`` and ``check_noop(src, reason)``.
+
+Both run the codemod exactly as the runner does (text pre-check, one LibCST parse, the codemod,
+code generation, the compile check), then assert:
+- the output is what the test says, and it compiles;
+- a second run over the output changes nothing (idempotency);
+- for a rewrite, the pre-check accepted the input (else the runner would never have tried it);
+- the expected diagnostics (substrings of the refusal reasons) were reported.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+from codemods.config import Settings
+from codemods.project import ProjectIndex
+from codemods.registry import Diagnostic, get
+from codemods.runner import Outcome, transform_source
+
+
+def rewrite(
+    codemod: str,
+    source: str,
+    *,
+    options: dict[str, Any] | None = None,
+    target_django: tuple[int, int] = (5, 2),
+    project: ProjectIndex | None = None,
+    path: str = "example.py",
+) -> Outcome:
+    """Run one codemod over ``source`` (dedented) the way the runner would."""
+    settings = Settings(
+        select=(codemod,), target_django=target_django, options={codemod: options or {}}
+    )
+    cm = get(codemod)
+    source = textwrap.dedent(source)
+    chosen = [cm] if cm.precheck(source) else []
+    return transform_source(source, path, settings, project or ProjectIndex(), chosen)
+
+
+def _refusals(outcome: Outcome) -> list[Diagnostic]:
+    return [d for d in outcome.diagnostics if d.kind == "refused"]
+
+
+def _assert_reasons(outcome: Outcome, expect: Sequence[str]) -> None:
+    messages = [d.message for d in _refusals(outcome)]
+    for reason in expect:
+        assert any(reason in m for m in messages), f"expected a diagnostic containing {reason!r}, got {messages}"
+
+
+def check_transformed(
+    codemod: str,
+    before: str,
+    after: str,
+    *,
+    expect: Sequence[str] = (),
+    **kwargs: Any,
+) -> Outcome:
+    before, after = textwrap.dedent(before), textwrap.dedent(after)
+    assert get(codemod).precheck(before), "the text pre-check rejected a file this codemod rewrites"
+    outcome = rewrite(codemod, before, **kwargs)
+    assert outcome.error is None, outcome.error
+    assert outcome.source == after, f"--- got ---\n{outcome.source}\n--- expected ---\n{after}"
+    compile(outcome.source, "<rewritten>", "exec")
+    again = rewrite(codemod, outcome.source, **kwargs)
+    assert again.error is None, again.error
+    assert again.source == outcome.source, f"not idempotent; second run gave:\n{again.source}"
+    _assert_reasons(outcome, expect)
+    return outcome
+
+
+def check_noop(codemod: str, source: str, reason: str | Sequence[str] | None, **kwargs: Any) -> Outcome:
+    """``source`` must come out unchanged; ``reason`` (substring) must be among the refusals.
+
+    ``reason=None`` asserts a silent no-op: nothing to do, so nothing reported."""
+    source = textwrap.dedent(source)
+    outcome = rewrite(codemod, source, **kwargs)
+    assert outcome.error is None, outcome.error
+    assert outcome.source == source, f"expected no change, got:\n{outcome.source}"
+    if reason is None:
+        assert not _refusals(outcome), f"expected no diagnostic, got {[d.message for d in _refusals(outcome)]}"
+    else:
+        _assert_reasons(outcome, [reason] if isinstance(reason, str) else reason)
+    return outcome
