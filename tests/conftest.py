@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.upstream import Upstream
+
+
+@pytest.fixture(scope="session")
+def upstream():
+    """A real HTTP server on 127.0.0.1 (see tests/upstream.py)."""
+    with Upstream() as up:
+        yield up
