@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from codemods.config import Settings
+from codemods.project import ProjectIndex
+from codemods.runner import transform_source
+from tests.harness import check_noop, check_transformed
+
+CM = "async-test-client"
+
+
+def test_basic_get_and_expression_positions():
+    check_transformed(
+        CM,
+        """\
+        from django.test import TestCase
+
+
+        class T(TestCase):
+            def setUp(self):
+                self.client.get("/")
+
+            def test_home(self):
+                r = self.client.get("/")
+                self.assertEqual(self.client.get("/x").json(), {})
+                self.assertEqual(self.client.post("/y", {"a": 1})["k"], 1)
+                self.assertEqual(r.status_code, 200)
+
+            def helper(self):
+                return self.client.get("/")
+        """,
+        """\
+        from django.test import TestCase
+
+
+        class T(TestCase):
+            def setUp(self):
+                self.client.get("/")
+
+            async def test_home(self):
+                r = await self.async_client.get("/")
+                self.assertEqual((await self.async_client.get("/x")).json(), {})
+                self.assertEqual((await self.async_client.post("/y", {"a": 1}))["k"], 1)
+                self.assertEqual(r.status_code, 200)
+
+            def helper(self):
+                return self.client.get("/")
+        """,
+    )
+
+
+def test_http_headers_become_headers_dict():
+    check_transformed(
+        CM,
+        """\
+        class T(SimpleTestCase):
+            def test_h(self):
+                self.client.get("/", HTTP_ACCEPT="application/json", HTTP_X_FOO=v, secure=True)
+        """,
+        """\
+        class T(SimpleTestCase):
+            async def test_h(self):
+                await self.async_client.get("/", headers={"accept": "application/json", "x-foo": v}, secure=True)
+        """,
+    )
+
+
+def test_login_and_follow_on_50():
+    check_transformed(
+        CM,
+        """\
+        class T(TestCase):
+            def test_l(self):
+                self.client.force_login(self.user)
+                r = self.client.get("/", follow=True)
+                self.client.logout()
+        """,
+        """\
+        class T(TestCase):
+            async def test_l(self):
+                await self.async_client.aforce_login(self.user)
+                r = await self.async_client.get("/", follow=True)
+                await self.async_client.alogout()
+        """,
+    )
+
+
+def test_project_subclass_base():
+    check_transformed(
+        CM,
+        """\
+        class T(MyBase):
+            def test_a(self):
+                self.client.delete("/a")
+        """,
+        """\
+        class T(MyBase):
+            async def test_a(self):
+                await self.async_client.delete("/a")
+        """,
+        project=ProjectIndex(test_base_classes=frozenset({"TestCase", "MyBase"})),
+    )
+
+
+def test_not_a_test_class_is_silent():
+    check_noop(
+        CM,
+        """\
+        class T(object):
+            def test_a(self):
+                self.client.get("/a")
+        """,
+        None,
+    )
+
+
+def _refused(body: str, reason: str, **kw):
+    src = "class T(TestCase):\n" + textwrap.indent(textwrap.dedent(body), "    ")
+    check_noop(CM, src, reason, **kw)
+
+
+def test_refusals():
+    _refused('def test_a(self):\n    User.objects.create(username="u")\n    self.client.get("/")\n', ".objects")
+    _refused('def test_a(self):\n    self.obj.save()\n    self.client.get("/")\n', ".save()")
+    _refused('def test_a(self):\n    self.obj.delete()\n    self.client.get("/")\n', ".delete()")
+    _refused('def test_a(self):\n    self.obj.refresh_from_db()\n    self.client.get("/")\n', "refresh_from_db")
+    _refused('def test_a(self):\n    r = self.client.get("/")\n    self.assertRedirects(r, "/b")\n', "assertRedirects")
+    _refused('def test_a(self):\n    s = self.client.session\n    self.client.get("/")\n', "other than")
+    _refused('def test_a(self):\n    self.client.cookies.clear()\n    self.client.get("/")\n', "other than")
+    _refused('@mock.patch("x")\ndef test_a(self, m):\n    self.client.get("/")\n', "decorators")
+    _refused('def test_a(self):\n    f = lambda: self.client.get("/")\n    self.client.get("/")\n', "nested")
+    _refused('def test_a(self):\n    r = self.client.get("/")\n    r.client.get("/x")\n', "response.client")
+    _refused('def test_a(self):\n    r = self.client.get("/")\n    r.wsgi_request\n', "wsgi_request")
+    _refused('def test_a(self):\n    self.client.get("/", **extra)\n', "**kwargs")
+    _refused('def test_a(self):\n    self.client.get("/", REMOTE_ADDR="1.2.3.4")\n', "WSGI extra")
+    _refused('def test_a(self):\n    self.client.get("/", HTTP_A="1", headers={"b": "2"})\n', "mixes")
+    _refused('def test_a(self):\n    self.client.get("/", follow=True)\n', "5.0", target_django=(4, 2))
+    _refused('def test_a(self):\n    self.client.force_login(u)\n    self.client.get("/")\n', "5.0", target_django=(4, 2))
+    _refused('def test_a(self):\n    self.make_user()\n    self.client.get("/")\n', "self.make_user()")
+    _refused('def test_a(self):\n    UserFactory()\n    self.client.get("/")\n', "UserFactory")
+    _refused('def test_a(self):\n    list(self.client.get(u) for u in us)\n', "nested")
+
+
+def test_skip_comment_and_already_async():
+    check_noop(CM, 'class T(TestCase):\n    def test_a(self):  # dj-asyncify: skip\n        self.client.get("/")\n', None)
+    check_noop(CM, 'class T(TestCase):\n    async def test_a(self):\n        await self.async_client.get("/")\n', None)
+
+
+PROJECT = {
+    "proj/__init__.py": "",
+    "proj/settings.py": """\
+        SECRET_KEY = "x"
+        DEBUG = True
+        ALLOWED_HOSTS = ["*"]
+        ROOT_URLCONF = "proj.urls"
+        INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions", "proj"]
+        MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware"]
+        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+        USE_TZ = True
+        """,
+    "proj/urls.py": """\
+        from django.http import JsonResponse
+        from django.urls import path
+
+
+        def sync_view(request):
+            return JsonResponse({"kind": "sync", "accept": request.headers.get("accept", "")})
+
+
+        async def async_view(request):
+            return JsonResponse({"kind": "async", "foo": request.headers.get("x-foo", "")})
+
+
+        urlpatterns = [path("s/", sync_view), path("a/", async_view)]
+        """,
+    "proj/tests.py": """\
+        from django.test import TestCase
+
+
+        class ViewsTest(TestCase):
+            def test_views(self):
+                r = self.client.get("/s/", HTTP_ACCEPT="text/plain")
+                self.assertEqual(r.json(), {"kind": "sync", "accept": "text/plain"})
+                self.assertEqual(self.client.get("/a/", HTTP_X_FOO="bar").json()["foo"], "bar")
+                self.assertEqual(self.client.get("/a/").json()["kind"], "async")
+        """,
+}
+
+
+def _run_django_tests(root) -> subprocess.CompletedProcess:
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="proj.settings", PYTHONPATH=str(root))
+    return subprocess.run(
+        [sys.executable, "-m", "django", "test", "proj", "-v", "2"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_real_django_before_and_after(tmp_path):
+    for rel, text in PROJECT.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text))
+    before = _run_django_tests(tmp_path)
+    assert before.returncode == 0, before.stderr
+    assert "Ran 1 test" in before.stderr
+    tests_py = tmp_path / "proj/tests.py"
+    out = transform_source(tests_py.read_text(), str(tests_py), Settings(select=(CM,)), ProjectIndex())
+    assert out.error is None, out.error
+    assert "async def test_views(self):" in out.source
+    assert "await self.async_client.get(" in out.source
+    tests_py.write_text(out.source)
+    after = _run_django_tests(tmp_path)
+    assert after.returncode == 0, after.stderr + out.source
+    assert "Ran 1 test" in after.stderr
