@@ -186,7 +186,8 @@ class _Transformer(cst.CSTTransformer):
         module.visit(finder)
         self.mutating = finder.mutating
         self.frames: list[_Frame] = [_Frame(None, False)]
-        self.aio = (self.imports.locals_for("asyncio") or [None])[0]
+        self.aio = _top_level_asyncio(module)
+        self.module_names = _names(module).names
         self.need_import = False
         self._guards: list[bool] = []
 
@@ -284,7 +285,7 @@ class _Transformer(cst.CSTTransformer):
                 if inner == "sync_to_async":
                     return "order-sensitive write: sync_to_async(...)(...)"
                 return "cannot tell what the awaited call does"
-        if all(_last_name(c.func) in ORM_READS for c in calls):
+        if all(self._orm_read(c.func) for c in calls):
             return "no benefit: Django's async ORM runs on one thread"
         reads = [_names(c).names for c in calls]
         targets = [t for _, t, _ in run]
@@ -306,12 +307,20 @@ class _Transformer(cst.CSTTransformer):
             assert frame.func is not None
             frame.bound = local_bindings(frame.func)
             frame.used = _names(frame.func).names
-        if self.aio is None and "asyncio" in frame.used:  # type: ignore[operator]
-            return "the name 'asyncio' is used for something else here"
-        if self.aio is not None and self.aio in frame.bound:
-            return f"the name {self.aio!r} is bound locally"
+        if self.aio is None and "asyncio" in self.module_names:
+            return "the name 'asyncio' is used for something else in this module"
+        for outer in self.frames:
+            if outer.func is not None and outer.bound is None:
+                outer.bound = local_bindings(outer.func)
+            if outer.bound and self.aio in outer.bound:
+                return f"the name {self.aio!r} is bound locally"
         del first
         return None
+
+    def _orm_read(self, func: cst.BaseExpression) -> bool:
+        if isinstance(func, cst.Attribute):
+            return func.attr.value in ORM_READS
+        return self.imports.qualify(func) == "django.shortcuts.aget_object_or_404"
 
     @staticmethod
     def _name_args(call: cst.Call) -> set[str]:
@@ -337,6 +346,22 @@ class _Transformer(cst.CSTTransformer):
         stmt = cst.parse_statement(f"{', '.join(targets)} = await {aio}.gather({calls})\n")
         self.ctx.fixed(first, f"gathered {len(run)} independent awaits")
         return stmt.with_changes(leading_lines=first.leading_lines)
+
+
+def _top_level_asyncio(module: cst.Module) -> str | None:
+    """Local name of a module-level ``import asyncio [as x]`` (imports in functions do not count)."""
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    if isinstance(alias.name, cst.Name) and alias.name.value == "asyncio":
+                        if alias.asname is None:
+                            return "asyncio"
+                        if isinstance(alias.asname.name, cst.Name):
+                            return alias.asname.name.value
+    return None
 
 
 def _add_import(module: cst.Module) -> cst.Module:

@@ -204,3 +204,56 @@ def test_concurrency_proof():
     out = rewrite(CM, CONCURRENCY_SRC)
     assert "asyncio.gather(" in out.source
     assert _run(out.source) == ("ok", "ok")
+
+
+def test_orm_reads_through_shortcut_import():
+    check_noop(
+        CM,
+        """\
+        from django.shortcuts import aget_object_or_404
+        async def f(M):
+            a = await aget_object_or_404(M, pk=1)
+            b = await M.objects.afirst()
+        """,
+        "no benefit",
+    )
+
+
+def test_function_local_asyncio_import_is_not_reused():
+    # a function-local `import asyncio` does not bind the name for f: refuse rather than guess
+    check_noop(
+        CM,
+        """\
+        def other():
+            import asyncio
+        async def f():
+            a = await g()
+            b = await h()
+        """,
+        "the name 'asyncio' is used for something else",
+    )
+
+
+def test_module_level_asyncio_name_refused():
+    check_noop(CM, "asyncio = None\nasync def f():\n    a = await g()\n    b = await h()\n", "asyncio")
+
+
+def test_nested_block_and_mixed_run():
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        async def f(xs):
+            for x in xs:
+                a = await g(x)
+                b = await h(x)
+                print(a, b)
+        """,
+        """\
+        import asyncio
+        async def f(xs):
+            for x in xs:
+                a, b = await asyncio.gather(g(x), h(x))
+                print(a, b)
+        """,
+    )
