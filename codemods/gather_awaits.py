@@ -32,7 +32,9 @@ Refuses when
     - the same name is passed to two calls of the run and one callee is a function of this
       module that mutates one of its parameters;
     - ``asyncio`` is bound locally in the function to something else.
-    A run of statements carrying comments is left alone. ``# dj-asyncify: skip`` on the ``def``
+    Notes: a local annotation (``x: T = await ...``) is dropped (it is never evaluated inside a
+    function). Outside a ``try``/``except``, if one call raises, the others of the run have
+    already been started and keep running. A run of statements carrying comments is left alone. ``# dj-asyncify: skip`` on the ``def``
     line skips the function.
 '''
 
@@ -302,7 +304,7 @@ class _Transformer(cst.CSTTransformer):
                 fa, fb = calls[a].func, calls[b].func
                 callees = {f.value for f in (fa, fb) if isinstance(f, cst.Name)}
                 if shared and callees & self.mutating:
-                    return f"shared argument {sorted(shared)[0]!r} passed to a function that mutates it"
+                    return f"shared argument {min(shared)!r} passed to a function that mutates it"
         if frame.bound is None:
             assert frame.func is not None
             frame.bound = local_bindings(frame.func)
@@ -387,8 +389,6 @@ class GatherAwaits(Codemod):
     summary = "run consecutive independent awaits concurrently with asyncio.gather"
     min_django = (3, 1)
     order = 20
-    options: dict = {}
-    choices: dict = {}
 
     def precheck(self, source: str) -> bool:
         return "async def" in source and "await" in source

@@ -1,5 +1,4 @@
 import asyncio
-import textwrap
 
 import pytest
 
@@ -188,7 +187,7 @@ def _run(src):
         return "ok"
 
     ns["waiter"] = waiter
-    exec(compile(src, "<src>", "exec"), ns)
+    exec(compile(src, "<src>", "exec"), ns)  # noqa: S102 - runs the rewritten code
 
     async def main():
         e1, e2 = asyncio.Event(), asyncio.Event()
