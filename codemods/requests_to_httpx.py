@@ -219,6 +219,9 @@ class _NameUseChecker(cst.CSTVisitor):
         # dotted names are checked as a whole by the analyzer
         return dotted_name(node) is None
 
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return node.asynchronous is None  # a nested async def is handled on its own
+
     def visit_Call(self, node: cst.Call) -> bool:
         if id(node.func) in self.a._call_funcs:
             for arg in node.args:
@@ -402,6 +405,10 @@ class _ModuleNames(cst.CSTVisitor):
         return False
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # ``client.get``: the attribute name is not a use of ``get``
         return False
 
     def visit_Name(self, node: cst.Name) -> None:

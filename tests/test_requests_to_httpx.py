@@ -246,3 +246,55 @@ def test_behaviour_matches_requests(upstream):
         results.append(asyncio.run(ns["fetch"](base)))
     assert results[0] == results[1]
     assert results[0][2] == 404 and results[0][3] == 302 and results[0][1]["hello"] == "world"
+
+
+def test_nested_async_def_and_from_import_removed():
+    check_transformed(
+        CM,
+        """\
+        from requests import get, post
+
+
+        async def outer():
+            async def inner():
+                return get(URL).status_code
+
+            return await inner()
+        """,
+        """\
+        import httpx
+
+
+        async def outer():
+            async def inner():
+                async with httpx.AsyncClient() as client:
+                    return (await client.get(URL, follow_redirects=True, timeout=None)).status_code
+
+            return await inner()
+        """,
+    )
+
+
+def test_refuse_non_literal_data_and_tuple_timeout():
+    check_noop(
+        CM,
+        """\
+        import requests
+
+
+        async def view(payload):
+            return requests.post(URL, data=payload)
+        """,
+        "data=",
+    )
+    check_noop(
+        CM,
+        """\
+        import requests
+
+
+        async def view():
+            return requests.get(URL, timeout=(1, 5))
+        """,
+        "timeout=",
+    )
