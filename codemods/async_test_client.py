@@ -37,7 +37,10 @@ Refuses when:
     ``cookies``, nested functions, generator expressions); reads ``response.client`` or
     ``wsgi_request``; passes ``**kwargs`` or non-header WSGI extras; combines ``HTTP_*`` with
     ``headers=``; uses ``follow=`` or login helpers when the target Django is older than 5.0;
-    is a generator. ``setUp``/``setUpTestData`` are never touched.
+    is a generator; the class (or a project base class) touches the client outside its tests
+    (``setUp`` logging in, ``client_class``), or a project base class lives in another file, since
+    ``self.async_client`` would not share that login/cookie state. ``setUp``/``setUpTestData`` are
+    never touched.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.analysis import has_skip_comment
+from codemods.project import DJANGO_TEST_CASES
 from codemods.registry import Codemod, Context, register
 
 VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace"})
@@ -254,9 +258,8 @@ class _Rewrite(cst.CSTTransformer):
                     placed = True
                 continue
             out.append(a)
-        last = out[-1]
-        if id(args[-1]) in http_ids and last.comma is not cst.MaybeSentinel.DEFAULT:
-            out[-1] = last.with_changes(comma=args[-1].comma)
+        if id(args[-1]) in http_ids and id(out[-1]) not in {id(a) for a in args}:
+            out[-1] = out[-1].with_changes(comma=args[-1].comma)
         return out
 
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.Attribute:
@@ -274,10 +277,52 @@ def _paren(node: cst.Await) -> cst.Await:
     return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
+class _MentionsClient(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value in ("client", "client_class", "async_client_class"):
+            self.found = True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in ("client_class", "async_client_class"):
+            self.found = True
+
+
+def _mentions_client(node: cst.CSTNode) -> bool:
+    v = _MentionsClient()
+    node.visit(v)
+    return v.found
+
+
 class _Classes(cst.CSTTransformer):
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, module: cst.Module) -> None:
         self.ctx = ctx
         self.bases = ctx.project.test_base_classes
+        self.module_classes = {
+            st.name.value: st for st in module.body if isinstance(st, cst.ClassDef)
+        }
+
+    def _shared_client_state(self, cls: cst.ClassDef, seen: set[str]) -> str | None:
+        """Why the sync client may carry state (login, cookies, custom class) into the tests."""
+        for st in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
+            if isinstance(st, cst.FunctionDef) and st.name.value.startswith("test"):
+                continue
+            if _mentions_client(st):
+                return f"class {cls.name.value} sets up or customises the client outside the tests"
+        for b in cls.bases:
+            name = _last_name(b.value)
+            if name is None or name in DJANGO_TEST_CASES or name not in self.bases or name in seen:
+                continue
+            seen.add(name)
+            base = self.module_classes.get(name)
+            if base is None:
+                return f"base class {name} is defined in another file; its setUp may log in with self.client"
+            why = self._shared_client_state(base, seen)
+            if why:
+                return why
+        return None
 
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
         if not any(_last_name(b.value) in self.bases for b in original_node.bases):
@@ -286,9 +331,10 @@ class _Classes(cst.CSTTransformer):
             return updated_node
         body = []
         changed = False
+        shared = self._shared_client_state(original_node, set())
         for orig, new in zip(original_node.body.body, updated_node.body.body):
             if isinstance(orig, cst.FunctionDef):
-                repl = self._method(orig)
+                repl = self._method(orig, shared)
                 changed = changed or repl is not orig
                 body.append(repl)
             else:
@@ -297,7 +343,7 @@ class _Classes(cst.CSTTransformer):
             return updated_node
         return updated_node.with_changes(body=updated_node.body.with_changes(body=body))
 
-    def _method(self, fn: cst.FunctionDef) -> cst.FunctionDef:
+    def _method(self, fn: cst.FunctionDef, shared: str | None) -> cst.FunctionDef:
         if not fn.name.value.startswith("test") or fn.asynchronous is not None:
             return fn
         if has_skip_comment(fn) or not fn.params.params:
@@ -313,6 +359,8 @@ class _Classes(cst.CSTTransformer):
             scan.reasons.append("self.client is used other than through a supported call")
         if fn.decorators:
             scan.reasons.insert(0, "the test method has decorators")
+        if shared:
+            scan.reasons.insert(0, shared + " (self.async_client would not share it)")
         if scan.reasons:
             self.ctx.report(fn, "not made async: " + "; ".join(scan.reasons))
             return fn
@@ -334,4 +382,4 @@ class AsyncTestClient(Codemod):
         return "self.client." in source or ".client." in source
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
-        return module.visit(_Classes(ctx))
+        return module.visit(_Classes(ctx, module))

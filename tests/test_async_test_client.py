@@ -22,7 +22,7 @@ def test_basic_get_and_expression_positions():
 
         class T(TestCase):
             def setUp(self):
-                self.client.get("/")
+                self.url = "/"
 
             def test_home(self):
                 r = self.client.get("/")
@@ -31,7 +31,7 @@ def test_basic_get_and_expression_positions():
                 self.assertEqual(r.status_code, 200)
 
             def helper(self):
-                return self.client.get("/")
+                return 1
         """,
         """\
         from django.test import TestCase
@@ -39,7 +39,7 @@ def test_basic_get_and_expression_positions():
 
         class T(TestCase):
             def setUp(self):
-                self.client.get("/")
+                self.url = "/"
 
             async def test_home(self):
                 r = await self.async_client.get("/")
@@ -48,7 +48,7 @@ def test_basic_get_and_expression_positions():
                 self.assertEqual(r.status_code, 200)
 
             def helper(self):
-                return self.client.get("/")
+                return 1
         """,
     )
 
@@ -93,14 +93,24 @@ def test_project_subclass_base():
     check_transformed(
         CM,
         """\
+        class MyBase(TestCase):
+            def setUp(self):
+                self.x = 1
+
+
         class T(MyBase):
             def test_a(self):
-                self.client.delete("/a")
+                self.client.delete("/a", HTTP_A="1", HTTP_B="2")
         """,
         """\
+        class MyBase(TestCase):
+            def setUp(self):
+                self.x = 1
+
+
         class T(MyBase):
             async def test_a(self):
-                await self.async_client.delete("/a")
+                await self.async_client.delete("/a", headers={"a": "1", "b": "2"})
         """,
         project=ProjectIndex(test_base_classes=frozenset({"TestCase", "MyBase"})),
     )
@@ -143,6 +153,42 @@ def test_refusals():
     _refused('def test_a(self):\n    self.make_user()\n    self.client.get("/")\n', "self.make_user()")
     _refused('def test_a(self):\n    UserFactory()\n    self.client.get("/")\n', "UserFactory")
     _refused('def test_a(self):\n    list(self.client.get(u) for u in us)\n', "nested")
+
+
+def test_client_state_outside_the_test_is_refused():
+    check_noop(
+        CM,
+        """\
+        class T(TestCase):
+            def setUp(self):
+                self.client.force_login(self.user)
+
+            def test_a(self):
+                self.client.get("/")
+        """,
+        "sets up or customises the client",
+    )
+    check_noop(
+        CM,
+        """\
+        class T(TestCase):
+            client_class = MyClient
+
+            def test_a(self):
+                self.client.get("/")
+        """,
+        "customises the client",
+    )
+    check_noop(
+        CM,
+        """\
+        class T(ElsewhereBase):
+            def test_a(self):
+                self.client.get("/")
+        """,
+        "defined in another file",
+        project=ProjectIndex(test_base_classes=frozenset({"TestCase", "ElsewhereBase"})),
+    )
 
 
 def test_skip_comment_and_already_async():
