@@ -36,8 +36,8 @@ Refuses when:
       or any argument not known to behave the same, ``*args``/``**kwargs``, a non-literal ``data=``
       or ``timeout=``, or more positional arguments than can be mapped;
     - the function uses ``.ok``, ``.reason``, ``.is_redirect``, ``.iter_content``, ``.iter_lines``,
-      ``.raw``, ``.apparent_encoding``, ``.raise_for_status`` or ``.url`` (different meaning or type
-      in httpx);
+      ``.raw``, ``.apparent_encoding``, ``.raise_for_status``, ``.url``, ``.text`` or ``.encoding``
+      (different meaning, type or decoding in httpx);
     - the function uses ``requests`` other than as a direct call (exceptions, ``Session``,
       ``sync_to_async(requests.get)``...).
 """
@@ -61,6 +61,9 @@ BAD_ATTRS = {
     "apparent_encoding",
     "raise_for_status",
     "url",
+    # requests decodes a body without charset as ISO-8859-1 (text/*) or by guessing; httpx as UTF-8
+    "text",
+    "encoding",
 }
 # Keyword arguments passed through unchanged (same meaning in httpx's client methods).
 SAFE_KWARGS = {"params", "json", "headers", "auth"}

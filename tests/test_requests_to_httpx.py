@@ -298,3 +298,17 @@ def test_refuse_non_literal_data_and_tuple_timeout():
         """,
         "timeout=",
     )
+
+
+def test_refuse_text_decoding_differs():
+    check_noop(
+        CM,
+        """\
+        import requests
+
+
+        async def view():
+            return requests.get(URL).text
+        """,
+        ".text",
+    )
