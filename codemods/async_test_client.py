@@ -35,7 +35,8 @@ Refuses when:
     calls a non-assert ``self`` helper; uses ``assertRedirects``/``assertNumQueries``/
     ``assertQuerySetEqual``; uses ``self.client`` other than through a supported call (``session``,
     ``cookies``, nested functions, generator expressions); reads ``response.client`` or
-    ``wsgi_request``; passes ``**kwargs`` or non-header WSGI extras; combines ``HTTP_*`` with
+    ``wsgi_request``, or ``response.context`` other than ``["key"]`` (``user``/``request``/``perms``
+    are lazy and may query); passes ``**kwargs`` or non-header WSGI extras; combines ``HTTP_*`` with
     ``headers=``; uses ``follow=`` or login helpers when the target Django is older than 5.0;
     is a generator; the class (or a project base class) touches the client outside its tests
     (``setUp`` logging in, ``client_class``), or a project base class lives in another file, since
@@ -63,6 +64,7 @@ ORM_ATTRS = frozenset(
 BAD_ASSERTS = frozenset(
     {"assertRedirects", "assertNumQueries", "assertQuerySetEqual", "assertQuerysetEqual"}
 )
+LAZY_CONTEXT = frozenset({"user", "request", "perms"})
 SAFE_SELF = frozenset({"fail", "subTest", "skipTest", "settings", "modify_settings"})
 
 
@@ -93,6 +95,7 @@ class _Scan(cst.CSTVisitor):
         self.client_calls = 0
         self.ok_client_attrs: set[int] = set()  # id() of self.client Attribute nodes used as calls
         self.depth_nested = 0
+        self.ok_context: set[int] = set()
 
     def _refuse(self, why: str) -> None:
         if why not in self.reasons:
@@ -190,9 +193,22 @@ class _Scan(cst.CSTVisitor):
             if self.target < (4, 2):
                 self._refuse("HTTP_* keywords need headers= (Django 4.2+)")
 
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        value = node.value
+        if isinstance(value, cst.Attribute) and value.attr.value == "context" and len(node.slice) == 1:
+            idx = node.slice[0].slice
+            if isinstance(idx, cst.Index) and isinstance(idx.value, cst.SimpleString):
+                if idx.value.evaluated_value not in LAZY_CONTEXT:
+                    self.ok_context.add(id(value))
+
     def visit_Attribute(self, node: cst.Attribute) -> None:
         attr = node.attr.value
-        if attr == "objects":
+        if attr == "context" and id(node) not in self.ok_context:
+            self._refuse(
+                "response.context is read other than by a plain key (its lazy user/request may "
+                "query the database synchronously)"
+            )
+        elif attr == "objects":
             self._refuse(".objects may touch the database synchronously")
         elif attr == "wsgi_request":
             self._refuse("response.wsgi_request does not exist on AsyncClient responses")

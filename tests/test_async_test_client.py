@@ -29,6 +29,7 @@ def test_basic_get_and_expression_positions():
                 self.assertEqual(self.client.get("/x").json(), {})
                 self.assertEqual(self.client.post("/y", {"a": 1})["k"], 1)
                 self.assertEqual(r.status_code, 200)
+                self.assertEqual(r.context["form"], None)
 
             def helper(self):
                 return 1
@@ -46,6 +47,7 @@ def test_basic_get_and_expression_positions():
                 self.assertEqual((await self.async_client.get("/x")).json(), {})
                 self.assertEqual((await self.async_client.post("/y", {"a": 1}))["k"], 1)
                 self.assertEqual(r.status_code, 200)
+                self.assertEqual(r.context["form"], None)
 
             def helper(self):
                 return 1
@@ -146,6 +148,8 @@ def test_refusals():
     _refused('def test_a(self):\n    r = self.client.get("/")\n    r.client.get("/x")\n', "response.client")
     _refused('def test_a(self):\n    r = self.client.get("/")\n    r.wsgi_request\n', "wsgi_request")
     _refused('def test_a(self):\n    self.client.get("/", **extra)\n', "**kwargs")
+    _refused('def test_a(self):\n    r = self.client.get("/")\n    r.context["user"].pk\n', "response.context")
+    _refused('def test_a(self):\n    r = self.client.get("/")\n    r.context.get("x")\n', "response.context")
     _refused('def test_a(self):\n    self.client.get("/", REMOTE_ADDR="1.2.3.4")\n', "WSGI extra")
     _refused('def test_a(self):\n    self.client.get("/", HTTP_A="1", headers={"b": "2"})\n', "mixes")
     _refused('def test_a(self):\n    self.client.get("/", follow=True)\n', "5.0", target_django=(4, 2))
