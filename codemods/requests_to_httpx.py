@@ -39,7 +39,9 @@ Refuses when:
       ``.raw``, ``.apparent_encoding``, ``.raise_for_status``, ``.url``, ``.text`` or ``.encoding``
       (different meaning, type or decoding in httpx);
     - the function uses ``requests`` other than as a direct call (exceptions, ``Session``,
-      ``sync_to_async(requests.get)``...).
+      ``sync_to_async(requests.get)``...);
+    - the function catches ``OSError``/``IOError``/``ConnectionError``/``TimeoutError``/``ValueError``
+      (requests' exceptions derive from them, httpx's do not).
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ POSITIONAL = {
     "options": (),
     "request": (),
 }
+_OS_ERRORS = {"OSError", "IOError", "EnvironmentError", "ConnectionError", "TimeoutError", "ValueError"}
 _SCOPES = (cst.Lambda, cst.ClassDef, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
@@ -178,6 +181,17 @@ class _Analyzer(cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         self.names.add(node.value)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        # requests' exceptions are OSErrors (some ValueErrors); httpx's are not: such a handler
+        # would stop catching network errors.
+        kinds = node.type.elements if isinstance(node.type, cst.Tuple) else [node.type]
+        for el in kinds:
+            expr = el.value if isinstance(el, cst.Element) else el
+            if isinstance(expr, cst.Name) and expr.value in _OS_ERRORS:
+                self.problems.append(
+                    (node, f"catches {expr.value}, which covers requests' exceptions but not httpx's")
+                )
 
     def visit_Call(self, node: cst.Call) -> None:
         method = _qualified_method(node, self.imports, self.shadowed)

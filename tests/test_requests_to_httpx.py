@@ -312,3 +312,20 @@ def test_refuse_text_decoding_differs():
         """,
         ".text",
     )
+
+
+def test_refuse_oserror_handler():
+    check_noop(
+        CM,
+        """\
+        import requests
+
+
+        async def view():
+            try:
+                return requests.get(URL).json()
+            except (KeyError, OSError):
+                return None
+        """,
+        "catches OSError",
+    )
