@@ -46,6 +46,8 @@ Refuses when:
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import libcst as cst
 
 from codemods.analysis import has_skip_comment
@@ -197,9 +199,12 @@ class _Scan(cst.CSTVisitor):
         value = node.value
         if isinstance(value, cst.Attribute) and value.attr.value == "context" and len(node.slice) == 1:
             idx = node.slice[0].slice
-            if isinstance(idx, cst.Index) and isinstance(idx.value, cst.SimpleString):
-                if idx.value.evaluated_value not in LAZY_CONTEXT:
-                    self.ok_context.add(id(value))
+            if (
+                isinstance(idx, cst.Index)
+                and isinstance(idx.value, cst.SimpleString)
+                and idx.value.evaluated_value not in LAZY_CONTEXT
+            ):
+                self.ok_context.add(id(value))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         attr = node.attr.value
@@ -391,8 +396,8 @@ class AsyncTestClient(Codemod):
     summary = "Django test methods using self.client -> async tests using self.async_client"
     min_django = (3, 1)
     order = 40
-    options: dict = {}
-    choices: dict = {}
+    options: ClassVar[dict[str, Any]] = {}
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def precheck(self, source: str) -> bool:
         return "self.client." in source or ".client." in source
