@@ -46,6 +46,8 @@ Refuses when:
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import libcst as cst
 
 from codemods.analysis import ImportTable, dotted_name, has_skip_comment, local_bindings
@@ -123,9 +125,10 @@ def _call_problem(call: cst.Call, method: str) -> str | None:
                 return "passes data= that is neither a literal dict nor a str/bytes body"
             continue
         if key == "timeout":
-            if not (isinstance(arg.value, (cst.Integer, cst.Float)) or (
-                isinstance(arg.value, cst.Name) and arg.value.value == "None"
-            )):
+            if not (
+                isinstance(arg.value, (cst.Integer, cst.Float))
+                or (isinstance(arg.value, cst.Name) and arg.value.value == "None")
+            ):
                 return "passes a timeout= that may be a (connect, read) tuple"
             continue
         return f"passes {key}= (no per-request equivalent with the same behaviour in httpx)"
@@ -134,8 +137,10 @@ def _call_problem(call: cst.Call, method: str) -> str | None:
     if positional < n_pos:
         return "passes fewer positional arguments than expected"
     for i, arg in enumerate(a for a in call.args if a.keyword is None):
-        if i >= n_pos and extra[i - n_pos] == "data" and not (
-            _is_raw_body(arg.value) or isinstance(arg.value, cst.Dict)
+        if (
+            i >= n_pos
+            and extra[i - n_pos] == "data"
+            and not (_is_raw_body(arg.value) or isinstance(arg.value, cst.Dict))
         ):
             return "passes a body that is neither a literal dict nor a str/bytes body"
     return None
@@ -208,9 +213,7 @@ class _Analyzer(cst.CSTVisitor):
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         if node.attr.value in BAD_ATTRS:
-            self.problems.append(
-                (node, f"uses .{node.attr.value}, which differs between requests and httpx")
-            )
+            self.problems.append((node, f"uses .{node.attr.value}, which differs between requests and httpx"))
         return self._check_requests_use(node)
 
     def _check_requests_use(self, node: cst.BaseExpression) -> bool:
@@ -268,7 +271,9 @@ class _Rewriter(cst.CSTTransformer):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         node = updated_node
         if isinstance(node.func, cst.Await) and not node.func.lpar:
-            node = node.with_changes(func=node.func.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
+            node = node.with_changes(
+                func=node.func.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+            )
         method = _qualified_method(original_node, self.imports, self.shadowed)
         if method is None:
             return node
@@ -472,7 +477,13 @@ def _fix_imports(module: cst.Module, module_name: str) -> cst.Module:
                     ]
                     if kept:
                         kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-                        new_small.append(s.with_changes(names=kept, lpar=s.lpar if len(kept) > 1 else None, rpar=s.rpar if len(kept) > 1 else None))
+                        new_small.append(
+                            s.with_changes(
+                                names=kept,
+                                lpar=s.lpar if len(kept) > 1 else None,
+                                rpar=s.rpar if len(kept) > 1 else None,
+                            )
+                        )
                 else:
                     new_small.append(s)
             if not new_small:
@@ -499,8 +510,8 @@ class RequestsToHttpx(Codemod):
     summary = "await httpx.AsyncClient calls instead of blocking requests calls in async functions"
     min_django = (3, 1)
     order = 10
-    options = {"http-client": "auto"}
-    choices = {"http-client": ("httpx", "httpx2", "auto")}
+    options: ClassVar[dict[str, Any]] = {"http-client": "auto"}
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {"http-client": ("httpx", "httpx2", "auto")}
 
     def precheck(self, source: str) -> bool:
         return "requests" in source

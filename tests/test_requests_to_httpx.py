@@ -3,6 +3,8 @@ from __future__ import annotations
 import asyncio
 import textwrap
 
+import pytest
+
 from codemods.project import ProjectIndex
 from tests.harness import check_noop, check_transformed, rewrite
 
@@ -235,14 +237,17 @@ async def fetch(base):
 """
 
 
-def test_behaviour_matches_requests(upstream):
+@pytest.mark.parametrize("client", ["httpx", "httpx2"])
+def test_behaviour_matches_requests(upstream, client):
+    pytest.importorskip(client)
     base = upstream.url("/").rstrip("/")
-    outcome = rewrite(CM, BEHAVIOUR)
+    outcome = rewrite(CM, BEHAVIOUR, options={"http-client": client})
     assert "requests" not in outcome.source and "await client" in outcome.source
+    assert f"import {client}\n" in outcome.source
     results = []
     for src in (BEHAVIOUR, outcome.source):
         ns: dict = {}
-        exec(compile(textwrap.dedent(src), "<case>", "exec"), ns)
+        exec(compile(textwrap.dedent(src), "<case>", "exec"), ns)  # noqa: S102 - runs our own test source
         results.append(asyncio.run(ns["fetch"](base)))
     assert results[0] == results[1]
     assert results[0][2] == 404 and results[0][3] == 302 and results[0][1]["hello"] == "world"
