@@ -400,7 +400,7 @@ class AsyncTestClient(Codemod):
     choices: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def precheck(self, source: str) -> bool:
-        return "self.client." in source or ".client." in source
+        return ".client." in source and "def test" in source
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         return module.visit(_Classes(ctx, module))

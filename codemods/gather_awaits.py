@@ -391,7 +391,7 @@ class GatherAwaits(Codemod):
     order = 20
 
     def precheck(self, source: str) -> bool:
-        return "async def" in source and "await" in source
+        return "async def" in source and source.count("await") >= 2
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         t = _Transformer(module, ctx)

@@ -514,7 +514,7 @@ class RequestsToHttpx(Codemod):
     choices: ClassVar[dict[str, tuple[str, ...]]] = {"http-client": ("httpx", "httpx2", "auto")}
 
     def precheck(self, source: str) -> bool:
-        return "requests" in source
+        return "requests" in source and "async def" in source
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         imports = ImportTable(module)
