@@ -9,7 +9,7 @@ through the module's imports inside that function.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import libcst as cst
 
@@ -27,6 +27,15 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
         return None
     parts.append(node.value)
     return ".".join(reversed(parts))
+
+
+def last_name(node: cst.BaseExpression) -> str | None:
+    """``c`` for ``a.b.c`` or ``c``; None for anything else."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
 
 
 def _module_name(node: cst.BaseExpression) -> str:
@@ -181,19 +190,18 @@ def is_async(func: cst.FunctionDef) -> bool:
     return func.asynchronous is not None
 
 
-def iter_functions(node: cst.CSTNode) -> Iterator[cst.FunctionDef]:
-    """Every FunctionDef below ``node``, outermost first."""
+class SameScope:
+    """Mixin for visitors and transformers that must not enter nested functions, lambdas or classes
+    (an ``await`` there belongs to another scope)."""
 
-    class _V(cst.CSTVisitor):
-        def __init__(self) -> None:
-            self.found: list[cst.FunctionDef] = []
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
 
-        def visit_FunctionDef(self, n: cst.FunctionDef) -> None:
-            self.found.append(n)
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
 
-    v = _V()
-    node.visit(v)
-    yield from v.found
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
 
 
 # --------------------------------------------------------------------------- suppression

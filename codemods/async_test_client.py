@@ -50,7 +50,7 @@ from typing import Any, ClassVar
 
 import libcst as cst
 
-from codemods.analysis import has_skip_comment
+from codemods.analysis import has_skip_comment, last_name
 from codemods.project import DJANGO_TEST_CASES
 from codemods.registry import Codemod, Context, register
 
@@ -70,12 +70,6 @@ LAZY_CONTEXT = frozenset({"user", "request", "perms"})
 SAFE_SELF = frozenset({"fail", "subTest", "skipTest", "settings", "modify_settings"})
 
 
-def _last_name(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    return None
 
 
 def _is_self_client(node: cst.BaseExpression, self_name: str) -> bool:
@@ -154,7 +148,7 @@ class _Scan(cst.CSTVisitor):
             else:
                 self._refuse(f"self.client.{verb}() has no supported async rewrite")
             return
-        name = _last_name(func)
+        name = last_name(func)
         if name in BAD_ASSERTS:
             self._refuse(f"{name} needs the sync client (fetches through response.client)")
         elif name in ORM_ATTRS and isinstance(func, cst.Attribute):
@@ -333,7 +327,7 @@ class _Classes(cst.CSTTransformer):
             if _mentions_client(st):
                 return f"class {cls.name.value} sets up or customises the client outside the tests"
         for b in cls.bases:
-            name = _last_name(b.value)
+            name = last_name(b.value)
             if name is None or name in DJANGO_TEST_CASES or name not in self.bases or name in seen:
                 continue
             seen.add(name)
@@ -346,7 +340,7 @@ class _Classes(cst.CSTTransformer):
         return None
 
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
-        if not any(_last_name(b.value) in self.bases for b in original_node.bases):
+        if not any(last_name(b.value) in self.bases for b in original_node.bases):
             return updated_node
         if has_skip_comment(original_node) or not isinstance(updated_node.body, cst.IndentedBlock):
             return updated_node

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods.analysis import ImportTable, has_skip_comment
+from codemods.analysis import ImportTable, SameScope, has_skip_comment
 from codemods.registry import Codemod, Context, register
 
 HANDLERS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace"})
@@ -62,7 +62,7 @@ def _is_view_file(path: str) -> bool:
     return norm.endswith("views.py") or "/views/" in f"/{norm}"
 
 
-class _BodyScan(cst.CSTVisitor):
+class _BodyScan(SameScope, cst.CSTVisitor):
     """Collects what blocks conversion and the ORM awaits, without entering nested scopes."""
 
     def __init__(self, imports: ImportTable) -> None:
@@ -70,15 +70,6 @@ class _BodyScan(cst.CSTVisitor):
         self.awaits: list[cst.Await] = []
         self.async_fors: list[cst.CSTNode] = []
         self.blockers: list[tuple[cst.CSTNode, str]] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
 
     def visit_Await(self, node: cst.Await) -> None:
         self.awaits.append(node)

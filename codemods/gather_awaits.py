@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods.analysis import ImportTable, has_skip_comment, local_bindings
+from codemods.analysis import ImportTable, has_skip_comment, last_name, local_bindings
 from codemods.registry import Codemod, Context, register
 
 WRITE_METHODS = {"post", "put", "patch", "delete", "request", "stream"}
@@ -87,12 +87,6 @@ def _names(node: cst.CSTNode) -> _Names:
     return v
 
 
-def _last_name(func: cst.BaseExpression) -> str | None:
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return None
 
 
 class _MutatorFinder(cst.CSTVisitor):
@@ -279,11 +273,11 @@ class _Transformer(cst.CSTTransformer):
         calls = [c for _, _, c in run]
         for call in calls:
             f = call.func
-            last = _last_name(f)
+            last = last_name(f)
             if isinstance(f, cst.Attribute) and last in WRITE_METHODS or last in ORM_WRITES:
                 return f"order-sensitive write: {last}()"
             if isinstance(f, cst.Call):
-                inner = _last_name(f.func)
+                inner = last_name(f.func)
                 if inner == "sync_to_async":
                     return "order-sensitive write: sync_to_async(...)(...)"
                 return "cannot tell what the awaited call does"

@@ -50,7 +50,7 @@ from typing import Any, ClassVar
 
 import libcst as cst
 
-from codemods.analysis import ImportTable, dotted_name, has_skip_comment, local_bindings
+from codemods.analysis import ImportTable, SameScope, dotted_name, has_skip_comment, local_bindings
 from codemods.registry import Codemod, Context, register
 
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
@@ -253,20 +253,11 @@ class _NameUseChecker(cst.CSTVisitor):
         self.a._check_requests_use(node)
 
 
-class _Rewriter(cst.CSTTransformer):
+class _Rewriter(SameScope, cst.CSTTransformer):
     def __init__(self, imports: ImportTable, shadowed: set[str], client: str) -> None:
         self.imports = imports
         self.shadowed = shadowed
         self.client = client
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         node = updated_node
