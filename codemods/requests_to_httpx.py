@@ -10,6 +10,18 @@ What it does:
     keyword requests gives it (``params=`` for get, ``data=`` for post/put/patch). ``import httpx``
     (or ``httpx2``, option ``http-client``) is added; the requests import is dropped once unused.
 
+    Thread-wrapped calls are rewritten the same way when awaited where they are made:
+    ``await sync_to_async(requests.get)(url)``, ``await asyncio.to_thread(requests.get, url)``,
+    ``await loop.run_in_executor(None, requests.get, url)``, each also with
+    ``functools.partial(requests.post, url, json=...)`` as the function. ``sync_to_async``'s
+    ``thread_sensitive=``/``executor=`` are dropped: they only choose the thread the call runs in,
+    and no thread is used any more. The ``sync_to_async``/``functools``/``asyncio`` imports are
+    dropped when the rewrite left them unused.
+
+    Bodies: a visibly raw body (str/bytes literal, ``x.encode()``, ``json.dumps(...)``) becomes
+    ``content=``; anything else stays ``data=`` (httpx form-encodes a mapping and sends other
+    values as raw content, with a deprecation warning for raw bytes).
+
 Why:
     A requests call blocks the event loop for the whole round trip: every other request served by
     the same worker waits.
@@ -33,12 +45,17 @@ Example:
 Refuses when:
     - the call is in a nested sync function, lambda, class body or comprehension (cannot await there);
     - the call passes ``verify``/``cert``/``proxies``/``trust_env``/``cookies``/``stream``/``hooks``
-      or any argument not known to behave the same, ``*args``/``**kwargs``, a non-literal ``data=``
-      or ``timeout=``, or more positional arguments than can be mapped;
+      or any argument not known to behave the same, ``*args``/``**kwargs``, a non-literal
+      ``timeout=``, or more positional arguments than can be mapped;
+    - the body is visibly a list/tuple (requests form-encodes pairs, httpx does not) or a non-ASCII
+      str literal (Latin-1 vs UTF-8); a literal ``params``/``data`` dict holds ``True``/``False``/
+      ``None`` (encoded differently);
+    - a thread wrapper is not awaited where it is made, wraps a lambda, passes options other than
+      ``thread_sensitive``/``executor``, or uses a loop/executor expression that may have effects;
     - the function uses ``.ok``, ``.reason``, ``.is_redirect``, ``.iter_content``, ``.iter_lines``,
       ``.raw``, ``.apparent_encoding``, ``.raise_for_status``, ``.url``, ``.text`` or ``.encoding``
       (different meaning, type or decoding in httpx);
-    - the function uses ``requests`` other than as a direct call (exceptions, ``Session``,
+    - the function uses ``requests`` other than as a call (exceptions, ``Session``, a stored
       ``sync_to_async(requests.get)``...);
     - the function catches ``OSError``/``IOError``/``ConnectionError``/``TimeoutError``/``ValueError``
       (requests' exceptions derive from them, httpx's do not).
@@ -46,6 +63,8 @@ Refuses when:
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import libcst as cst
@@ -96,33 +115,81 @@ def _qualified_method(call: cst.Call, imports: ImportTable, shadowed: set[str]) 
     return None
 
 
-def _is_raw_body(expr: cst.BaseExpression) -> bool:
+_WRAPPER_OPTIONS = {"thread_sensitive", "executor"}  # sync_to_async options: only pick the thread
+_LISTISH = (cst.List, cst.Tuple, cst.ListComp, cst.GeneratorExp, cst.Set, cst.SetComp)
+
+
+@dataclasses.dataclass
+class _Req:
+    """One requests call, however it was written: the method and the arguments requests receives."""
+
+    method: str
+    args: list[cst.Arg]
+    form: str  # "call", "sync_to_async", "asyncio.to_thread", "run_in_executor"
+    refs: list[cst.CSTNode]  # the ``requests.get`` references it consumes (not uses of their own)
+
+
+def _is_raw_body(expr: cst.BaseExpression, imports: ImportTable, shadowed: set[str]) -> bool:
+    """Visibly a str/bytes body: a string literal, ``x.encode()`` or ``json.dumps(...)``."""
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
         return True
-    return (
-        isinstance(expr, cst.Call)
-        and isinstance(expr.func, cst.Attribute)
-        and expr.func.attr.value == "encode"
-    )
+    if not isinstance(expr, cst.Call):
+        return False
+    if isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "encode":
+        return True
+    return imports.qualify(expr.func, shadowed) == "json.dumps"
 
 
-def _call_problem(call: cst.Call, method: str) -> str | None:
+def _literal_values_problem(expr: cst.BaseExpression, key: str) -> str | None:
+    # requests leaves out None values and writes True as "True"; httpx writes "" and "true".
+    if isinstance(expr, cst.Dict):
+        for el in expr.elements:
+            v = el.value if isinstance(el, cst.DictElement) else None
+            if isinstance(v, cst.Name) and v.value in ("True", "False", "None"):
+                return f"passes {key}= with a {v.value} value (requests and httpx encode it differently)"
+    return None
+
+
+def _body_problem(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, _LISTISH):
+        return "passes a list/tuple body (requests form-encodes pairs, httpx does not)"
+    if isinstance(expr, cst.SimpleString) and "b" not in expr.prefix.lower():
+        try:
+            value = expr.evaluated_value
+        except Exception:  # noqa: BLE001 - unusual literal: be safe
+            return "passes a str body that cannot be checked"
+        if isinstance(value, str) and not value.isascii():
+            return "passes a non-ASCII str body (requests sends it as Latin-1, httpx as UTF-8)"
+    return _literal_values_problem(expr, "data")
+
+
+def _call_problem(req: _Req) -> str | None:
     """Why this call cannot be rewritten keeping behaviour, or None."""
+    method = req.method
     n_pos = 2 if method == "request" else 1
     extra = POSITIONAL[method]
     positional = 0
-    for arg in call.args:
+    for arg in req.args:
         if arg.star:
             return "passes *args/**kwargs (cannot check the arguments)"
         if arg.keyword is None:
+            if positional >= n_pos and positional - n_pos < len(extra):
+                key = extra[positional - n_pos]
+                problem = _body_problem(arg.value) if key == "data" else _literal_values_problem(arg.value, key)
+                if problem:
+                    return problem
             positional += 1
             continue
         key = arg.keyword.value
         if key in SAFE_KWARGS or key == "allow_redirects":
+            problem = _literal_values_problem(arg.value, key) if key == "params" else None
+            if problem:
+                return problem
             continue
         if key == "data":
-            if not (_is_raw_body(arg.value) or isinstance(arg.value, cst.Dict)):
-                return "passes data= that is neither a literal dict nor a str/bytes body"
+            problem = _body_problem(arg.value)
+            if problem:
+                return problem
             continue
         if key == "timeout":
             if not (
@@ -136,14 +203,100 @@ def _call_problem(call: cst.Call, method: str) -> str | None:
         return "passes more positional arguments than can be mapped to httpx keywords"
     if positional < n_pos:
         return "passes fewer positional arguments than expected"
-    for i, arg in enumerate(a for a in call.args if a.keyword is None):
-        if (
-            i >= n_pos
-            and extra[i - n_pos] == "data"
-            and not (_is_raw_body(arg.value) or isinstance(arg.value, cst.Dict))
-        ):
-            return "passes a body that is neither a literal dict nor a str/bytes body"
     return None
+
+
+def _resolve_callable(
+    expr: cst.BaseExpression, imports: ImportTable, shadowed: set[str]
+) -> tuple[str, list[cst.Arg], cst.CSTNode] | str | None:
+    """``requests.get`` or ``functools.partial(requests.get, ...)``: (method, bound args, reference).
+
+    A str is a reason to refuse; None means the callable is not a requests function."""
+    q = imports.qualify(expr, shadowed)
+    if q is not None and q.startswith("requests."):
+        method = q[len("requests.") :]
+        method = method.removeprefix("api.")
+        return (method, [], expr) if method in METHODS else None
+    if isinstance(expr, cst.Call) and imports.qualify(expr.func, shadowed) == "functools.partial":
+        if not expr.args or expr.args[0].keyword is not None or expr.args[0].star:
+            return None
+        inner = _resolve_callable(expr.args[0].value, imports, shadowed)
+        if isinstance(inner, tuple):
+            return inner[0], [*inner[1], *expr.args[1:]], inner[2]
+        return inner
+    if isinstance(expr, cst.Lambda):
+        return "a lambda (wrap the requests function itself, e.g. sync_to_async(requests.get)(url))"
+    return None
+
+
+def _merge(bound: list[cst.Arg], given: Sequence[cst.Arg]) -> list[cst.Arg] | str:
+    """Arguments of ``partial(f, *bound)(*given)``, positional first."""
+    everything = [*bound, *given]
+    positional = [a for a in everything if a.keyword is None]
+    keywords = [a for a in everything if a.keyword is not None]
+    seen: set[str] = set()
+    for a in keywords:
+        assert a.keyword is not None
+        if a.keyword.value in seen:
+            return f"gives {a.keyword.value}= twice (partial and call)"
+        seen.add(a.keyword.value)
+    return [*positional, *keywords]
+
+
+def _match(call: cst.Call, imports: ImportTable, shadowed: set[str]) -> _Req | str | None:
+    """The requests call ``call`` makes (plainly or through a thread wrapper), a reason to refuse it,
+    or None when it is not a requests call."""
+    method = _qualified_method(call, imports, shadowed)
+    if method is not None:
+        return _Req(method, list(call.args), "call", [call.func])
+    func = call.func
+    form: str
+    target: cst.BaseExpression
+    given: Sequence[cst.Arg]
+    if isinstance(func, cst.Call) and imports.qualify(func.func, shadowed) == "asgiref.sync.sync_to_async":
+        if not func.args or func.args[0].keyword is not None or func.args[0].star:
+            return None
+        form, target, given = "sync_to_async", func.args[0].value, call.args
+        options = func.args[1:]
+    elif imports.qualify(func, shadowed) == "asyncio.to_thread":
+        if not call.args or call.args[0].keyword is not None or call.args[0].star:
+            return None
+        form, target, given = "asyncio.to_thread", call.args[0].value, call.args[1:]
+        options = []
+    elif isinstance(func, cst.Attribute) and func.attr.value == "run_in_executor":
+        if len(call.args) < 2 or any(a.keyword is not None or a.star for a in call.args[:2]):
+            return None
+        form, target, given = "run_in_executor", call.args[1].value, call.args[2:]
+        options = []
+    else:
+        return None
+    resolved = _resolve_callable(target, imports, shadowed)
+    if resolved is None:
+        return None
+    if isinstance(resolved, str):
+        return f"{form}() of {resolved}"
+    method, bound, ref = resolved
+    for opt in options:
+        if opt.keyword is None or opt.keyword.value not in _WRAPPER_OPTIONS:
+            return f"{form}(requests.{method}) with an option that cannot be kept"
+    if form == "run_in_executor":
+        executor = call.args[0].value
+        if not isinstance(executor, cst.Name):
+            return "run_in_executor() with an executor expression that may have side effects"
+        if any(a.keyword is not None for a in given):
+            return "run_in_executor() with keyword arguments"
+        receiver = func.value if isinstance(func, cst.Attribute) else None
+        if not isinstance(receiver, cst.Name) and not (
+            isinstance(receiver, cst.Call)
+            and imports.qualify(receiver.func, shadowed)
+            in ("asyncio.get_event_loop", "asyncio.get_running_loop")
+            and not receiver.args
+        ):
+            return "run_in_executor() on a loop expression that may have side effects"
+    args = _merge(bound, given)
+    if isinstance(args, str):
+        return f"{form}(requests.{method}) {args}"
+    return _Req(method, args, form, [ref])
 
 
 class _Analyzer(cst.CSTVisitor):
@@ -157,6 +310,7 @@ class _Analyzer(cst.CSTVisitor):
         self.names: set[str] = set()
         self._nested = 0  # depth inside sync scopes where await is impossible
         self._call_funcs: set[int] = set()
+        self._awaited: set[int] = set()
 
     def _enter(self, node: cst.CSTNode) -> None:
         self._nested += 1
@@ -198,18 +352,29 @@ class _Analyzer(cst.CSTVisitor):
                     (node, f"catches {expr.value}, which covers requests' exceptions but not httpx's")
                 )
 
+    def visit_Await(self, node: cst.Await) -> None:
+        if isinstance(node.expression, cst.Call):
+            self._awaited.add(id(node.expression))
+
     def visit_Call(self, node: cst.Call) -> None:
-        method = _qualified_method(node, self.imports, self.shadowed)
-        if method is None:
+        req = _match(node, self.imports, self.shadowed)
+        if req is None:
             return
-        self._call_funcs.add(id(node.func))
+        self.calls += 1
+        if isinstance(req, str):
+            self.problems.append((node, f"cannot map {req}"))
+            return
+        self._call_funcs.update(id(r) for r in req.refs)
         if self._nested:
             self.problems.append((node, "requests call in a nested sync scope (cannot be awaited there)"))
             return
-        problem = _call_problem(node, method)
+        if req.form != "call" and id(node) not in self._awaited:
+            self.problems.append((node, f"{req.form}(requests.{req.method}) is not awaited where it is made"))
+            return
+        problem = _call_problem(req)
         if problem:
-            self.problems.append((node, f"requests.{method}() {problem}"))
-        self.calls += 1
+            where = "" if req.form == "call" else f" (through {req.form})"
+            self.problems.append((node, f"requests.{req.method}(){where} {problem}"))
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         if node.attr.value in BAD_ATTRS:
@@ -268,16 +433,49 @@ class _Rewriter(SameScope, cst.CSTTransformer):
         method = _qualified_method(original_node, self.imports, self.shadowed)
         if method is None:
             return node
+        call = self._client_call(method, list(node.args), node.whitespace_before_args)
+        return cst.Await(expression=call, lpar=node.lpar, rpar=node.rpar)
+
+    def leave_Await(self, original_node: cst.Await, updated_node: cst.Await) -> cst.BaseExpression:
+        inner = updated_node.expression
+        if not isinstance(inner, cst.Call):
+            return updated_node
+        req = _match(inner, self.imports, self.shadowed)
+        if not isinstance(req, _Req) or req.form == "call":
+            return updated_node
+        args = [
+            a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            if i < len(req.args) - 1
+            and (
+                not isinstance(a.comma, cst.Comma)
+                or (isinstance(a.comma.whitespace_after, cst.SimpleWhitespace) and not a.comma.whitespace_after.value)
+            )
+            else a
+            for i, a in enumerate(req.args)
+        ]
+        if args and isinstance(args[-1].comma, cst.Comma) and isinstance(
+            args[-1].comma.whitespace_after, cst.SimpleWhitespace
+        ):
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)  # a partial's trailing comma
+        call = self._client_call(req.method, args, cst.SimpleWhitespace(""))
+        return updated_node.with_changes(expression=call)
+
+    def _client_call(
+        self, method: str, given: list[cst.Arg], whitespace_before_args: cst.BaseParenthesizableWhitespace
+    ) -> cst.Call:
         n_pos = 2 if method == "request" else 1
         extra = POSITIONAL[method]
         args: list[cst.Arg] = []
         pos = 0
         keys = set()
-        for arg in node.args:
+        for arg in given:
             if arg.keyword is None:
                 if pos >= n_pos:
+                    key = extra[pos - n_pos]
+                    if key == "data" and _is_raw_body(arg.value, self.imports, self.shadowed):
+                        key = "content"
                     arg = arg.with_changes(
-                        keyword=cst.Name(extra[pos - n_pos]),
+                        keyword=cst.Name(key),
                         equal=cst.AssignEqual(
                             whitespace_before=cst.SimpleWhitespace(""),
                             whitespace_after=cst.SimpleWhitespace(""),
@@ -288,7 +486,7 @@ class _Rewriter(SameScope, cst.CSTTransformer):
                 key = arg.keyword.value
                 if key == "allow_redirects":
                     arg = arg.with_changes(keyword=cst.Name("follow_redirects"))
-                elif key == "data" and _is_raw_body(arg.value):
+                elif key == "data" and _is_raw_body(arg.value, self.imports, self.shadowed):
                     arg = arg.with_changes(keyword=cst.Name("content"))
                 keys.add(arg.keyword.value)
             args.append(arg)
@@ -324,12 +522,11 @@ class _Rewriter(SameScope, cst.CSTTransformer):
                 else:
                     a = a.with_changes(comma=trailing)
                 args.append(a)
-        call = cst.Call(
+        return cst.Call(
             func=cst.Attribute(value=cst.Name(self.client), attr=cst.Name(method)),
             args=args,
-            whitespace_before_args=node.whitespace_before_args,
+            whitespace_before_args=whitespace_before_args,
         )
-        return cst.Await(expression=call, lpar=node.lpar, rpar=node.rpar)
 
     def _paren(self, expr: cst.BaseExpression) -> cst.BaseExpression:
         if isinstance(expr, cst.Await) and not expr.lpar:
@@ -428,10 +625,26 @@ class _ModuleNames(cst.CSTVisitor):
         self.names.add(node.value)
 
 
-def _fix_imports(module: cst.Module, module_name: str) -> cst.Module:
+def _keep_names(stmt: cst.ImportFrom, kept: list[cst.ImportAlias]) -> cst.ImportFrom:
+    kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return stmt.with_changes(
+        names=kept, lpar=stmt.lpar if len(kept) > 1 else None, rpar=stmt.rpar if len(kept) > 1 else None
+    )
+
+
+# Modules whose imports the rewrite may leave unused (the thread wrappers); dropped only then.
+_WRAPPER_MODULES = ("asyncio", "functools", "asgiref.sync")
+
+
+def _used_names(module: cst.Module) -> set[str]:
     collector = _ModuleNames()
     module.visit(collector)
-    used = collector.names
+    return collector.names
+
+
+def _fix_imports(module: cst.Module, module_name: str, used_before: set[str]) -> cst.Module:
+    used = _used_names(module)
+    made_unused = used_before - used
     body: list[cst.BaseStatement] = []
     has_httpx = False
     last_import = -1
@@ -451,6 +664,10 @@ def _fix_imports(module: cst.Module, module_name: str) -> cst.Module:
                             local = a.asname.name.value if a.asname else "requests"  # type: ignore[union-attr]
                             if local not in used:
                                 continue
+                        if full in _WRAPPER_MODULES:
+                            local = a.asname.name.value if a.asname else full  # type: ignore[union-attr]
+                            if local in made_unused:
+                                continue
                         names.append(a)
                     if names:
                         names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
@@ -467,14 +684,20 @@ def _fix_imports(module: cst.Module, module_name: str) -> cst.Module:
                         if (a.asname.name.value if a.asname else a.name.value) in used  # type: ignore[union-attr]
                     ]
                     if kept:
-                        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-                        new_small.append(
-                            s.with_changes(
-                                names=kept,
-                                lpar=s.lpar if len(kept) > 1 else None,
-                                rpar=s.rpar if len(kept) > 1 else None,
-                            )
-                        )
+                        new_small.append(_keep_names(s, kept))
+                elif (
+                    s.module is not None
+                    and dotted_name(s.module) in _WRAPPER_MODULES
+                    and not s.relative
+                    and not isinstance(s.names, cst.ImportStar)
+                ):
+                    kept = [
+                        a
+                        for a in s.names
+                        if (a.asname.name.value if a.asname else a.name.value) not in made_unused  # type: ignore[union-attr]
+                    ]
+                    if kept:
+                        new_small.append(_keep_names(s, kept) if len(kept) < len(s.names) else s)
                 else:
                     new_small.append(s)
             if not new_small:
@@ -518,4 +741,4 @@ class RequestsToHttpx(Codemod):
         new = module.visit(t)
         if not t.changed:
             return module
-        return _fix_imports(new, choice)
+        return _fix_imports(new, choice, _used_names(module))

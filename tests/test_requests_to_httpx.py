@@ -208,10 +208,173 @@ def test_refuse_wrapped_function_value():
 
 
         async def view():
-            return await sync_to_async(requests.get)(URL)
+            fetch = sync_to_async(requests.get)
+            return await fetch(URL)
         """,
         "other than as a direct call",
     )
+
+
+def test_thread_wrapped_forms():
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        import functools
+        import json
+        import requests
+        from asgiref.sync import sync_to_async
+
+
+        async def view(url, envelope, payload, h):
+            resp = await sync_to_async(requests.get)(url, timeout=10)
+            await sync_to_async(requests.post, thread_sensitive=False)(url, envelope)
+            await sync_to_async(requests.post)(url, json.dumps(payload))
+            await sync_to_async(requests.put)(url, b"raw")
+            await sync_to_async(requests.get)(url, {"q": "1"})
+            r = await asyncio.to_thread(requests.get, url, headers=h)
+            loop = asyncio.get_running_loop()
+            r = await loop.run_in_executor(None, requests.get, url)
+            r = await loop.run_in_executor(None, functools.partial(requests.post, url, json=payload,))
+            r = await asyncio.get_event_loop().run_in_executor(None, requests.request, "PATCH", url)
+            return resp.json(), r.status_code
+        """,
+        """\
+        import asyncio
+        import json
+        import httpx
+
+
+        async def view(url, envelope, payload, h):
+            async with httpx.AsyncClient() as client:
+                resp = await client.get(url, timeout=10, follow_redirects=True)
+                await client.post(url, data=envelope, follow_redirects=True, timeout=None)
+                await client.post(url, content=json.dumps(payload), follow_redirects=True, timeout=None)
+                await client.put(url, content=b"raw", follow_redirects=True, timeout=None)
+                await client.get(url, params={"q": "1"}, follow_redirects=True, timeout=None)
+                r = await client.get(url, headers=h, follow_redirects=True, timeout=None)
+                loop = asyncio.get_running_loop()
+                r = await client.get(url, follow_redirects=True, timeout=None)
+                r = await client.post(url, json=payload, follow_redirects=True, timeout=None)
+                r = await client.request("PATCH", url, follow_redirects=True, timeout=None)
+                return resp.json(), r.status_code
+        """,
+    )
+
+
+def test_thread_wrapper_imports_kept_when_still_used():
+    check_transformed(
+        CM,
+        """\
+        from functools import partial
+        from asyncio import to_thread
+        import requests
+        from asgiref.sync import sync_to_async, async_to_sync
+
+
+        async def view(url):
+            await to_thread(partial(requests.delete, url))
+            return await sync_to_async(len)([url])
+        """,
+        """\
+        from asgiref.sync import sync_to_async, async_to_sync
+        import httpx
+
+
+        async def view(url):
+            async with httpx.AsyncClient() as client:
+                await client.delete(url, follow_redirects=True, timeout=None)
+                return await sync_to_async(len)([url])
+        """,
+    )
+
+
+def test_refuse_unmappable_wrapped_forms():
+    cases = {
+        "await sync_to_async(lambda: requests.get(URL))()": "sync_to_async() of a lambda",
+        "await asyncio.to_thread(requests.get, *args)": "*args/**kwargs",
+        "await sync_to_async(requests.post)(URL, [('a', '1')])": "list/tuple body",
+        "await sync_to_async(requests.get)(URL, {'a': None})": "None value",
+        "await sync_to_async(requests.post)(URL, 'caf\u00e9')": "non-ASCII str body",
+        "await make_loop().run_in_executor(None, requests.get, URL)": "loop expression",
+        "await loop.run_in_executor(make_pool(), requests.get, URL)": "executor expression",
+        "await sync_to_async(requests.get, unknown=1)(URL)": "option that cannot be kept",
+        "await asyncio.to_thread(requests.get, URL, verify=False)": "verify=",
+        "task = asyncio.to_thread(requests.get, URL)": "not awaited where it is made",
+        "await sync_to_async(functools.partial(requests.get, URL, timeout=1))(timeout=2)": "timeout= twice",
+    }
+    for line, reason in cases.items():
+        check_noop(
+            CM,
+            f"""\
+            import asyncio
+            import functools
+            import requests
+            from asgiref.sync import sync_to_async
+
+
+            async def view(loop, *args):
+                {line}
+            """,
+            reason,
+        )
+
+
+WRAPPED = """\
+import asyncio
+import functools
+import json
+import requests
+from asgiref.sync import sync_to_async
+
+
+async def fetch(base):
+    out = []
+    envelope = b"raw envelope"
+    form = {"k": "v"}
+    r = await sync_to_async(requests.get)(base + "/json", {"q": "1"}, timeout=10)
+    out.append(r.json())
+    e = (await sync_to_async(requests.post)(base + "/echo", envelope)).json()
+    out.append((e["method"], e["body"]))
+    e = (await sync_to_async(requests.post, thread_sensitive=False)(base + "/echo", b"lit")).json()
+    out.append(e["body"])
+    out.append((await sync_to_async(requests.post)(base + "/form", form)).json())
+    e = (await asyncio.to_thread(requests.put, base + "/echo", json.dumps({"a": 1}))).json()
+    out.append((e["method"], e["body"], e["headers"].get("content-type")))
+    loop = asyncio.get_running_loop()
+    r = await loop.run_in_executor(None, requests.get, base + "/redirect/2")
+    out.append((r.status_code, r.json()))
+    p = functools.partial(requests.post, base + "/echo", json={"x": [1, 2]})
+    del p
+    e = (await loop.run_in_executor(None, functools.partial(requests.post, base + "/echo", json={"x": 2}))).json()
+    out.append((e["method"], json.loads(e["body"]), e["headers"]["content-type"]))
+    r = await asyncio.to_thread(requests.head, base + "/status/302")
+    out.append(r.status_code)
+    return out
+"""
+
+
+@pytest.mark.parametrize("client", ["httpx", "httpx2"])
+def test_behaviour_wrapped_matches_requests(upstream, client):
+    pytest.importorskip(client)
+    base = upstream.url("/").rstrip("/")
+    outcome = rewrite(CM, WRAPPED, options={"http-client": client})
+    # The stray partial value (``p``) keeps its requests use, so the function is refused: check that,
+    # then run the case without it.
+    assert outcome.source == textwrap.dedent(WRAPPED)
+    assert any("function value" in d.message for d in outcome.diagnostics)
+    src = WRAPPED.replace('    p = functools.partial(requests.post, base + "/echo", json={"x": [1, 2]})\n    del p\n', "")
+    outcome = rewrite(CM, src, options={"http-client": client})
+    assert "requests" not in outcome.source and "sync_to_async" not in outcome.source
+    assert "functools" not in outcome.source and "import asyncio" in outcome.source
+    results = []
+    for code in (src, outcome.source):
+        ns: dict = {}
+        exec(compile(textwrap.dedent(code), "<case>", "exec"), ns)  # noqa: S102 - runs our own test source
+        results.append(asyncio.run(ns["fetch"](base)))
+    assert results[0] == results[1]
+    assert results[0][1] == ("POST", "raw envelope") and results[0][3] == {"k": "v"}
+    assert results[0][-1] == 302
 
 
 BEHAVIOUR = """\
@@ -280,8 +443,8 @@ def test_nested_async_def_and_from_import_removed():
     )
 
 
-def test_refuse_non_literal_data_and_tuple_timeout():
-    check_noop(
+def test_unknown_body_goes_to_data_and_tuple_timeout_refused():
+    check_transformed(
         CM,
         """\
         import requests
@@ -290,7 +453,14 @@ def test_refuse_non_literal_data_and_tuple_timeout():
         async def view(payload):
             return requests.post(URL, data=payload)
         """,
-        "data=",
+        """\
+        import httpx
+
+
+        async def view(payload):
+            async with httpx.AsyncClient() as client:
+                return await client.post(URL, data=payload, follow_redirects=True, timeout=None)
+        """,
     )
     check_noop(
         CM,
