@@ -1,14 +1,33 @@
 """Turn async views that gain nothing from async back into plain sync views.
 
 What it does
-    Rewrites an ``async def`` view whose only await is one Django ORM call with a sync twin (or
-    that awaits nothing at all) into a plain ``def`` view: ``await X.objects.aget(...)`` becomes
-    ``X.objects.get(...)``, ``await obj.asave()`` becomes ``obj.save()``,
-    ``await aget_object_or_404(...)`` becomes ``get_object_or_404(...)``,
-    ``await request.auser()`` becomes ``request.user``, ``async for`` becomes ``for``.
+    Rewrites an ``async def`` view whose only await is one Django async DB call with a sync twin
+    (or that awaits nothing at all) into a plain ``def`` view:
+
+    - ``await X.objects.aget(...)`` -> ``X.objects.get(...)`` (every QuerySet/manager ``a...``
+      method, on ``Model.objects``, ``self.model.objects``, ``self.get_queryset()``, a related
+      manager of a model instance, or a local name bound to one of those, through lazy methods
+      such as ``filter``/``order_by``);
+    - ``await obj.asave()`` / ``adelete`` / ``arefresh_from_db`` and the related-manager
+      ``aadd``/``aremove``/``aset``/``aclear`` -> the sync method, when ``obj`` is known to be a
+      model instance (bound from an ORM call, a model class call, ``request.user`` ...);
+    - ``await aget_object_or_404(...)`` / ``aget_list_or_404``, ``aprefetch_related_objects``,
+      ``aauthenticate``/``alogin``/``alogout``/``aget_user``/``aupdate_session_auth_hash``
+      -> the sync function (imports fixed: the sync names added, the async ones dropped when
+      unused);
+    - ``await request.auser()`` -> ``request.user``; ``await request.session.aget(...)`` and the
+      other session methods -> the sync method (``await request.session.aset(k, v)`` as a
+      statement -> ``request.session[k] = v``); ``await cache.aget(...)`` -> ``cache.get(...)``;
+      user permission methods (``ahas_perm`` ...) and ``acreate_user``/``acreate_superuser``;
+    - ``await sync_to_async(f)(...)`` -> ``f(...)``;
+    - ``async for x in queryset`` (also ``[x async for x in queryset]``) -> ``for``; it counts as
+      the one query.
+
     Function views are top-level ``async def`` functions whose first parameter is ``request``, in
     ``views.py`` or a ``views/`` package; class-based views are the HTTP handlers (``get``,
-    ``post`` ...) of a class deriving from a Django view.
+    ``post`` ...) of a class deriving from Django views only. An await is recognised only when the
+    receiver is plausibly Django's: ``client.aget(url)`` on an unknown ``client`` is not an ORM
+    call, whatever the method is called, and neither is an API the target Django version lacks.
 
 Why
     Django's async ORM runs the sync ORM in a thread: a view whose only work is one query pays an
@@ -28,33 +47,124 @@ Example
             return JsonResponse({"name": item.name})
 
 Refuses when
-    - the view awaits anything besides one ORM call (option ``max-queries`` raises the count of
-      ORM calls allowed in sequence), or uses ``async with``, ``yield`` or an async iterator that is
-      not a queryset;
-    - another function in the processed paths awaits or schedules the view (making it sync would
-      break the caller);
-    - a decorator is not one of Django's own (a third-party one may need a coroutine function);
-    - a class-based view has a handler that cannot be converted, or bases that are not Django views
-      (Django requires a view's handlers to be all sync or all async: all are converted, or none).
+    - the view awaits anything besides Django DB calls, or more of them than option
+      ``max-queries`` (default 1) allows, or an API newer than ``--target-django``;
+    - it uses ``async with``, ``yield`` (an async generator), an ``async for`` over something that
+      is not a queryset, an async generator expression, a nested ``async def``, a coroutine
+      function of its module without awaiting it, ``asyncio``/``anyio``/``trio``/``asgiref``
+      (other than ``await sync_to_async(f)(...)``), or a ``StreamingHttpResponse`` whose content
+      may be an async iterator;
+    - another function in the processed paths awaits or schedules the view (``await view(...)``,
+      ``gather``/``create_task``/``ensure_future``/``async_to_sync(view)`` ...; for a class, its
+      handler names or ``as_view``): making it sync would break the caller;
+    - a decorator is not one of Django's that accept both sync and async views, or the target
+      Django is older than the version where that decorator learnt async (then the async view is
+      broken today; fix it by hand);
+    - a class-based view has a handler that cannot be converted, another coroutine method
+      (``dispatch``, a helper), bases that are not Django views, a subclass in the same file, or
+      a class decorator not known to be safe (Django requires a view's handlers to be all sync or
+      all async: all are converted, or none).
+
+    Not seen: subclasses of a converted view class in other files (they would mix sync and async
+    handlers), and callers that await ``SomeView.as_view()(request)`` directly.
 """
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import libcst as cst
 
-from codemods.analysis import ImportTable, SameScope, has_skip_comment
+from codemods.analysis import ImportTable, has_skip_comment, local_bindings
 from codemods.registry import Codemod, Context, register
 
+
+def _names(text: str) -> list[str]:
+    return text.split()
+
+
 HANDLERS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace"})
-QUERYSET_METHODS = frozenset(
-    "aget acreate aget_or_create aupdate_or_create abulk_create abulk_update acount ain_bulk aiterator "
-    "alatest aearliest afirst alast aaggregate aexists acontains aupdate adelete aexplain".split()
+
+# method -> first Django version with it, per receiver kind ------------------------------------
+_QS = dict.fromkeys(
+    _names("aget acreate aget_or_create aupdate_or_create abulk_create abulk_update acount ain_bulk aiterator "
+    "alatest aearliest afirst alast aaggregate aexists acontains aupdate adelete aexplain"),
+    (4, 1),
 )
-INSTANCE_METHODS = frozenset({"asave", "adelete", "arefresh_from_db", "aadd", "aremove", "aclear", "aset"})
-SHORTCUTS = {
-    "django.shortcuts.aget_object_or_404": "get_object_or_404",
-    "django.shortcuts.aget_list_or_404": "get_list_or_404",
+QUERYSET_METHODS = {
+    **_QS,
+    **dict.fromkeys(_names("aadd aremove aclear aset"), (4, 2)),  # related managers
+    **dict.fromkeys(_names("acreate_user acreate_superuser"), (5, 2)),  # UserManager
 }
+INSTANCE_METHODS = {
+    **dict.fromkeys(_names("asave adelete arefresh_from_db"), (4, 2)),
+    **dict.fromkeys(
+        _names("ahas_perm ahas_perms ahas_module_perms aget_all_permissions aget_user_permissions "
+        "aget_group_permissions"),
+        (5, 2),
+    ),
+}
+SESSION_METHODS = dict.fromkeys(
+    _names("aget apop asetdefault aset_test_cookie atest_cookie_worked adelete_test_cookie aupdate ahas_key akeys "
+    "avalues aitems aget_expiry_age aget_expiry_date aset_expiry aget_expire_at_browser_close aflush "
+    "acycle_key aexists acreate asave adelete aload aset"),
+    (5, 1),
+)
+CACHE_METHODS = dict.fromkeys(
+    _names("aadd aget aset atouch adelete aget_many aget_or_set ahas_key aincr adecr aset_many adelete_many aclear "
+    "aincr_version adecr_version"),
+    (4, 0),
+)
+# Methods whose awaited result is a model instance (for ``obj = await ...; await obj.asave()``).
+_INSTANCE_RESULTS = frozenset(_names("aget acreate afirst alast alatest aearliest acreate_user acreate_superuser"))
+_PAIR_RESULTS = frozenset({"aget_or_create", "aupdate_or_create"})
+# Module functions: qualified async name -> (module of the sync twin, sync name, since).
+FUNCTIONS = {
+    "django.shortcuts.aget_object_or_404": ("django.shortcuts", "get_object_or_404", (5, 0)),
+    "django.shortcuts.aget_list_or_404": ("django.shortcuts", "get_list_or_404", (5, 0)),
+    "django.db.models.aprefetch_related_objects": ("django.db.models", "prefetch_related_objects", (5, 0)),
+    "django.db.models.query.aprefetch_related_objects": (
+        "django.db.models.query", "prefetch_related_objects", (5, 0)),
+    **{
+        f"django.contrib.auth.a{n}": ("django.contrib.auth", n, (5, 0))
+        for n in ("authenticate", "login", "logout", "get_user", "update_session_auth_hash")
+    },
+}
+SYNC_TO_ASYNC = "asgiref.sync.sync_to_async"
+LAZY_METHODS = frozenset(
+    _names("all filter exclude order_by select_related prefetch_related annotate alias values values_list only defer "
+    "distinct using select_for_update reverse none extra dates datetimes union intersection difference "
+    "complex_filter")
+)
+MANAGER_ATTRS = frozenset({"objects", "_default_manager", "_base_manager"})
+STREAMING = frozenset({"django.http.StreamingHttpResponse", "django.http.response.StreamingHttpResponse"})
+ASYNC_LIBS = ("asyncio", "anyio", "trio", "asgiref")
+
+# Decorators that accept a sync view and an async one alike, with the version that taught them
+# async (checked in Django's source: each branches on iscoroutinefunction(view)).
+_V50 = {
+    f"django.views.decorators.{mod}.{name}": (5, 0)
+    for mod, names in {
+        "http": "require_http_methods require_GET require_POST require_safe condition etag last_modified",
+        "cache": "cache_page cache_control never_cache",
+        "csrf": "csrf_exempt csrf_protect requires_csrf_token ensure_csrf_cookie",
+        "vary": "vary_on_headers vary_on_cookie",
+        "clickjacking": "xframe_options_deny xframe_options_sameorigin xframe_options_exempt",
+        "common": "no_append_slash",
+        "debug": "sensitive_variables sensitive_post_parameters",
+        "gzip": "gzip_page",
+    }.items()
+    for name in names.split()
+}
+SAFE_DECORATORS = {
+    **_V50,
+    **{
+        f"django.contrib.auth.decorators.{n}": (5, 1)
+        for n in ("login_required", "permission_required", "user_passes_test", "login_not_required")
+    },
+    "django.contrib.admin.views.decorators.staff_member_required": (5, 1),
+}
+METHOD_DECORATOR = ("django.utils.decorators.method_decorator", (5, 2))
 
 
 def _is_view_file(path: str) -> bool:
@@ -62,14 +172,235 @@ def _is_view_file(path: str) -> bool:
     return norm.endswith("views.py") or "/views/" in f"/{norm}"
 
 
-class _BodyScan(SameScope, cst.CSTVisitor):
-    """Collects what blocks conversion and the ORM awaits, without entering nested scopes."""
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
 
-    def __init__(self, imports: ImportTable) -> None:
+
+def _version(v: tuple[int, int]) -> str:
+    return f"{v[0]}.{v[1]}"
+
+
+class _Refused(Exception):
+    """Raised while planning a view: the message says why it stays async."""
+
+
+# --------------------------------------------------------------------------- what names are
+class _Assignments(cst.CSTVisitor):
+    """Name -> the values bound to it in one function body (not nested scopes); for/comp targets
+    are recorded as ``("iter", iterable)``, tuple unpacking of a pair as ``("pair0", value)``."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[tuple[str, cst.BaseExpression]]] = {}
+        self.other: set[str] = set()  # bound in ways we do not follow (with-as, except, walrus ...)
+
+    def _bind(self, target: cst.BaseExpression, how: str, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.values.setdefault(target.value, []).append((how, value))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for i, el in enumerate(target.elements):
+                if i == 0 and how == "value":
+                    self._bind(el.value, "pair0", value)
+                else:
+                    self._mark(el.value)
+
+    def _mark(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.other.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                self._mark(el.value)
+        elif isinstance(target, cst.StarredElement):
+            self._mark(target.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            self._bind(t.target, "value", node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind(node.target, "value", node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._mark(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind(node.target, "iter", node.iter)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bind(node.target, "iter", node.iter)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._mark(node.asname.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._mark(node.target)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._mark(node.name.name)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.other.add(node.name.value)
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.other.add(node.name.value)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+class _Kinds:
+    """What an expression in a view is: "request", "queryset" (manager or QuerySet), "instance"
+    (model instance), "session", "cache", or None (unknown)."""
+
+    def __init__(self, func: cst.FunctionDef, imports: ImportTable, is_method: bool) -> None:
         self.imports = imports
+        self.shadowed = local_bindings(func)
+        params = func.params.params
+        self.self_name = params[0].name.value if is_method and params else None
+        request_index = 1 if is_method else 0
+        self.request_name = params[request_index].name.value if len(params) > request_index else None
+        scan = _Assignments()
+        func.body.visit(scan)
+        self.values = scan.values
+        self.other = scan.other
+        self._busy: set[str] = set()
+
+    def _qualify(self, node: cst.BaseExpression) -> str:
+        return self.imports.qualify(node, self.shadowed) or ""
+
+    def _is_model_class(self, node: cst.BaseExpression) -> bool:
+        qualified = self._qualify(node)
+        parts = qualified.split(".")
+        return len(parts) > 2 and "models" in parts[:-1] and not qualified.startswith("django.db.")
+
+    def of_name(self, name: str) -> str | None:
+        if name == self.request_name and name not in self.values and name not in self.other:
+            return "request"
+        if name in self.other or name not in self.values or name in self._busy:
+            return None
+        self._busy.add(name)
+        try:
+            kinds = {self._bound(how, value) for how, value in self.values[name]}
+        finally:
+            self._busy.discard(name)
+        return kinds.pop() if len(kinds) == 1 else None
+
+    def _bound(self, how: str, value: cst.BaseExpression) -> str | None:
+        if how == "iter":
+            return "instance" if self.of(value) == "queryset" or self._is_aiterator(value) else None
+        if isinstance(value, cst.Await) and isinstance(value.expression, cst.Call):
+            call = value.expression
+            func = call.func
+            if isinstance(func, cst.Attribute):
+                method = func.attr.value
+                receiver = self.of(func.value)
+                if method == "auser" and receiver == "request":
+                    return "instance" if how == "value" else None
+                if receiver == "queryset":
+                    if method in _INSTANCE_RESULTS and how == "value":
+                        return "instance"
+                    if method in _PAIR_RESULTS and how == "pair0":
+                        return "instance"
+                return None
+            if self._qualify(func) == "django.shortcuts.aget_object_or_404" and how == "value":
+                return "instance"
+            return None
+        if how != "value":
+            return None
+        if isinstance(value, cst.Call) and self._is_model_class(value.func):
+            return "instance"
+        return self.of(value)
+
+    def _is_aiterator(self, node: cst.BaseExpression) -> bool:
+        return (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "aiterator"
+            and self.of(node.func.value) == "queryset"
+        )
+
+    def of(self, node: cst.BaseExpression) -> str | None:
+        if isinstance(node, cst.Name):
+            if self._qualify(node) == "django.core.cache.cache":
+                return "cache"
+            return self.of_name(node.value)
+        if isinstance(node, cst.Attribute):
+            attr = node.attr.value
+            if self.self_name and isinstance(node.value, cst.Name) and node.value.value == self.self_name:
+                if attr == "request":
+                    return "request"
+                if attr == "object":
+                    return None
+            if attr in MANAGER_ATTRS:
+                return "queryset"
+            base = self.of(node.value)
+            if base == "request":
+                return {"session": "session", "user": "instance"}.get(attr)
+            if base == "instance":
+                return "queryset"  # a related manager
+            if self._is_model_class(node.value):
+                return "queryset"  # a custom manager on a model class
+            return None
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            attr = node.func.attr.value
+            if attr in LAZY_METHODS and self.of(node.func.value) == "queryset":
+                return "queryset"
+            if (
+                attr == "get_queryset"
+                and self.self_name
+                and isinstance(node.func.value, cst.Name)
+                and node.func.value.value == self.self_name
+            ):
+                return "queryset"
+            return None
+        if isinstance(node, cst.Subscript) and self._qualify(node.value) == "django.core.cache.caches":
+            return "cache"
+        return None
+
+
+# --------------------------------------------------------------------------- planning one view
+class _Plan:
+    def __init__(self) -> None:
+        self.awaits: dict[cst.Await, cst.BaseExpression] = {}
+        self.statements: dict[cst.Expr, cst.BaseSmallStatement] = {}
+        self.iterators: dict[cst.Call, cst.Call] = {}  # qs.aiterator() -> qs.iterator() in async for
+        self.imports: set[tuple[str, str]] = set()  # (module, name) the rewrite needs
+        self.calls = 0
+
+
+class _BodyScan(cst.CSTVisitor):
+    """Everything in a view body that matters, without entering nested scopes' awaits."""
+
+    def __init__(self, kinds: _Kinds, imports: ImportTable, module_async: set[str], module_sync: set[str]) -> None:
+        self.kinds = kinds
+        self.imports = imports
+        self.module_async = module_async
+        self.module_sync = module_sync
         self.awaits: list[cst.Await] = []
-        self.async_fors: list[cst.CSTNode] = []
-        self.blockers: list[tuple[cst.CSTNode, str]] = []
+        self.async_fors: list[cst.For | cst.CompFor] = []
+        self.blockers: list[str] = []
+        self.async_lib_refs: list[cst.BaseExpression] = []
+        self.depth = 0
+
+    def _block(self, reason: str) -> None:
+        self.blockers.append(reason)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        if node.asynchronous is not None:
+            self._block(f"defines the coroutine function {node.name.value!r} (an async iterator or task)")
+            return False
+        self.depth += 1
+        return True
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.depth -= 1
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
 
     def visit_Await(self, node: cst.Await) -> None:
         self.awaits.append(node)
@@ -82,49 +413,195 @@ class _BodyScan(SameScope, cst.CSTVisitor):
         if node.asynchronous is not None:
             self.async_fors.append(node)
 
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        comp: cst.CompFor | None = node.for_in
+        while comp is not None:
+            if comp.asynchronous is not None:
+                self._block(f"builds an async generator `{_code(node)}`")
+                return
+            comp = comp.inner_for_in
+
     def visit_With(self, node: cst.With) -> None:
         if node.asynchronous is not None:
-            self.blockers.append((node, "uses `async with`"))
+            self._block("uses `async with`")
 
     def visit_Yield(self, node: cst.Yield) -> None:
-        self.blockers.append((node, "is an async generator (streams its response)"))
+        if self.depth == 0:
+            self._block("is an async generator (streams its response)")
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self.module_async and node.value not in self.kinds.shadowed:
+            self._block(f"uses the coroutine function {node.value!r} without awaiting it")
+        qualified = self.imports.qualify(node, self.kinds.shadowed) or ""
+        if qualified.split(".")[0] in ASYNC_LIBS:
+            self.async_lib_refs.append(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        # Only the head of an attribute chain can be a name bound to a module.
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)  # not the keyword's name
+        return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.imports.qualify(node.func, self.kinds.shadowed) or ""
+        if qualified not in STREAMING:
+            return
+        content = next(
+            (a.value for a in node.args if a.keyword is None or a.keyword.value == "streaming_content"), None
+        )
+        if isinstance(content, (cst.List, cst.Tuple, cst.SimpleString, cst.GeneratorExp)):
+            return
+        if (
+            isinstance(content, cst.Call)
+            and isinstance(content.func, cst.Name)
+            and content.func.value in self.module_sync
+            and content.func.value not in self.kinds.shadowed
+        ):
+            return
+        shown = _code(content) if content is not None else "nothing"
+        self._block(f"streams a response from `{shown}`, which may be an async iterator")
 
 
-def _sync_twin(await_node: cst.Await, imports: ImportTable) -> cst.BaseExpression | None:
-    """The sync expression for an awaited Django async DB call, or None if it is not one."""
-    call = await_node.expression
+def _since_ok(ctx: Context, since: tuple[int, int], what: str) -> None:
+    if ctx.target_django < since:
+        raise _Refused(
+            f"awaits `{what}`, which Django has only since {_version(since)} "
+            f"(target is {_version(ctx.target_django)}), so it is not Django's"
+        )
+
+
+def _plan_await(aw: cst.Await, kinds: _Kinds, imports: ImportTable, ctx: Context, plan: _Plan,
+                statement: cst.Expr | None) -> None:
+    call = aw.expression
+    shown = _code(call)
+    not_db = _Refused(f"awaits `{shown}`, which is not a Django DB call with a sync twin")
     if not isinstance(call, cst.Call):
-        return None
+        raise not_db
     func = call.func
+    # await sync_to_async(f)(...)
+    if isinstance(func, cst.Call) and (imports.qualify(func.func, kinds.shadowed) == SYNC_TO_ASYNC):
+        if not func.args or func.args[0].keyword is not None or func.args[0].star:
+            raise not_db
+        for extra in func.args[1:]:
+            if not (
+                extra.keyword is not None
+                and extra.keyword.value == "thread_sensitive"
+                and isinstance(extra.value, cst.Name)
+                and extra.value.value == "True"
+            ):
+                raise _Refused(f"awaits `{shown}`, whose sync_to_async options change where it runs")
+        target = func.args[0].value
+        if not isinstance(target, (cst.Name, cst.Attribute)):
+            raise not_db
+        plan.awaits[aw] = call.with_changes(func=target)
+        return
+    qualified = imports.qualify(func, kinds.shadowed) or ""
+    if qualified in FUNCTIONS:
+        module, sync_name, since = FUNCTIONS[qualified]
+        _since_ok(ctx, since, shown)
+        if isinstance(func, cst.Attribute):  # auth.alogin(...) through `from django.contrib import auth`
+            plan.awaits[aw] = call.with_changes(func=func.with_changes(attr=cst.Name(sync_name)))
+            return
+        bound = imports.names.get(sync_name)
+        if sync_name in kinds.shadowed or bound not in (None, f"{module}.{sync_name}"):
+            raise _Refused(f"the name {sync_name!r} already means something else here")
+        plan.imports.add((module, sync_name))
+        plan.awaits[aw] = call.with_changes(func=cst.Name(sync_name))
+        return
     if isinstance(func, cst.Attribute):
         method = func.attr.value
-        receiver = func.value
-        if method == "auser" and not call.args and isinstance(receiver, cst.Name) and receiver.value == "request":
-            return cst.Attribute(value=receiver, attr=cst.Name("user"))
-        on_queryset = method in QUERYSET_METHODS and (
-            "objects" in cst.Module([]).code_for_node(receiver) or isinstance(receiver, cst.Call)
-        )
-        if on_queryset or method in INSTANCE_METHODS:
-            return call.with_changes(func=func.with_changes(attr=cst.Name(method[1:])))
+        receiver = kinds.of(func.value)
+        table = {
+            "queryset": QUERYSET_METHODS,
+            "instance": INSTANCE_METHODS,
+            "session": SESSION_METHODS,
+            "cache": CACHE_METHODS,
+        }.get(receiver or "", {})
+        if receiver == "request" and method == "auser" and not call.args:
+            _since_ok(ctx, (5, 0), shown)
+            plan.awaits[aw] = cst.Attribute(value=func.value, attr=cst.Name("user"))
+            return
+        if method not in table:
+            raise not_db
+        _since_ok(ctx, table[method], shown)
+        if receiver == "session" and method == "aset":
+            args = call.args
+            if statement is None or len(args) != 2 or any(a.keyword or a.star for a in args):
+                raise _Refused(f"awaits `{shown}`: session.aset has no sync method, only `session[key] = value`")
+            plan.statements[statement] = cst.Assign(
+                targets=[cst.AssignTarget(cst.Subscript(
+                    value=func.value, slice=[cst.SubscriptElement(cst.Index(args[0].value))]))],
+                value=args[1].value,
+            )
+            return
+        plan.awaits[aw] = call.with_changes(func=func.with_changes(attr=cst.Name(method[1:])))
+        return
+    raise not_db
+
+
+class _StatementOf(cst.CSTVisitor):
+    """Await -> the expression statement it is the whole of (``await x`` on its own line)."""
+
+    def __init__(self) -> None:
+        self.found: dict[cst.Await, cst.Expr] = {}
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        if isinstance(node.value, cst.Await):
+            self.found[node.value] = node
+
+
+def _decorator_ok(dec: cst.BaseExpression, imports: ImportTable, ctx: Context, inner: bool = False) -> str | None:
+    """None if the decorator accepts a sync view as well as an async one on the target; else why not."""
+    target = dec.func if isinstance(dec, cst.Call) else dec
+    qualified = imports.qualify(target) or ""
+    if qualified == METHOD_DECORATOR[0] and isinstance(dec, cst.Call) and dec.args and not inner:
+        if ctx.target_django < METHOD_DECORATOR[1]:
+            return (f"uses method_decorator, which supports async methods only since Django "
+                    f"{_version(METHOD_DECORATOR[1])}: it is broken as async today; fix it by hand")
+        first = dec.args[0].value
+        decorators = [e.value for e in first.elements] if isinstance(first, (cst.List, cst.Tuple)) else [first]
+        for d in decorators:
+            why = _decorator_ok(d, imports, ctx, inner=True)
+            if why:
+                return why
         return None
-    qualified = imports.qualify(func)
-    if qualified in SHORTCUTS and isinstance(func, cst.Name):
-        return call.with_changes(func=cst.Name(SHORTCUTS[qualified]))
+    if qualified not in SAFE_DECORATORS:
+        return f"has the decorator `{_code(dec)}`, not known to accept a sync view in place of an async one"
+    since = SAFE_DECORATORS[qualified]
+    if ctx.target_django < since:
+        return (f"has the decorator `{_code(dec)}`, which supports async views only since Django {_version(since)}: "
+                f"the view is broken as async on the target {_version(ctx.target_django)}; fix it by hand")
     return None
 
 
+# --------------------------------------------------------------------------- rewriting
 class _Unasync(cst.CSTTransformer):
-    def __init__(self, replacements: dict[cst.Await, cst.BaseExpression]) -> None:
-        self.replacements = replacements
+    def __init__(self, plan: _Plan) -> None:
+        self.plan = plan
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
 
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
     def leave_Await(self, original: cst.Await, updated: cst.Await) -> cst.BaseExpression:
-        twin = self.replacements.get(original)
+        twin = self.plan.awaits.get(original)
         if twin is None:
             return updated
         return twin.with_changes(lpar=original.lpar, rpar=original.rpar) if original.lpar else twin
+
+    def leave_Expr(self, original: cst.Expr, updated: cst.Expr) -> cst.BaseSmallStatement:
+        stmt = self.plan.statements.get(original)
+        if stmt is None:
+            return updated
+        return stmt.with_changes(semicolon=original.semicolon)
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        return self.plan.iterators.get(original, updated)
 
     def leave_For(self, original: cst.For, updated: cst.For) -> cst.For:
         return updated.with_changes(asynchronous=None)
@@ -134,47 +611,75 @@ class _Unasync(cst.CSTTransformer):
 
 
 class _Transformer(cst.CSTTransformer):
-    def __init__(self, ctx: Context, imports: ImportTable, view_file: bool) -> None:
+    def __init__(self, ctx: Context, imports: ImportTable, view_file: bool, module: cst.Module) -> None:
         self.ctx = ctx
         self.imports = imports
         self.view_file = view_file
         self.max_queries = int(ctx.option("max-queries"))
-        self.depth = 0
-        self.used_shortcuts: set[str] = set()
+        self.needed_imports: set[tuple[str, str]] = set()
+        self.converted = False
+        self.module_async = {
+            s.name.value for s in module.body if isinstance(s, cst.FunctionDef) and s.asynchronous is not None
+        }
+        self.module_sync = {
+            s.name.value for s in module.body if isinstance(s, cst.FunctionDef) and s.asynchronous is None
+        }
+        self.subclassed: dict[str, str] = {}
+        for s in module.body:
+            if isinstance(s, cst.ClassDef):
+                for arg in s.bases:
+                    if isinstance(arg.value, cst.Name):
+                        self.subclassed.setdefault(arg.value.value, s.name.value)
 
     # --- deciding
-    def _convertible(self, func: cst.FunctionDef) -> tuple[dict[cst.Await, cst.BaseExpression] | None, str]:
-        scan = _BodyScan(self.imports)
+    def _plan(self, func: cst.FunctionDef, is_method: bool) -> _Plan:
+        """How to convert ``func``; raises _Refused with the reason it must stay async."""
+        for dec in func.decorators:
+            why = _decorator_ok(dec.decorator, self.imports, self.ctx)
+            if why:
+                raise _Refused(why)
+        kinds = _Kinds(func, self.imports, is_method)
+        scan = _BodyScan(kinds, self.imports, self.module_async - {func.name.value}, self.module_sync)
         func.body.visit(scan)
         if scan.blockers:
-            return None, f"view {func.name.value!r} {scan.blockers[0][1]}"
-        replacements: dict[cst.Await, cst.BaseExpression] = {}
+            raise _Refused(scan.blockers[0])
+        statements = _StatementOf()
+        func.body.visit(statements)
+        plan = _Plan()
         for aw in scan.awaits:
-            twin = _sync_twin(aw, self.imports)
-            if twin is None:
-                code = cst.Module([]).code_for_node(aw.expression)
-                return None, f"view {func.name.value!r} awaits `{code}`, which is not a Django DB call with a sync twin"
-            replacements[aw] = twin
-        queries = len(scan.awaits) + len(scan.async_fors)
-        if queries > self.max_queries:
-            return None, (
-                f"view {func.name.value!r} makes {queries} DB calls (max-queries is {self.max_queries})"
-            )
-        for dec in func.decorators:
-            qualified = self.imports.qualify(dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator)
-            if not (qualified or "").startswith("django."):
-                return None, f"view {func.name.value!r} has a decorator not known to accept a sync view"
-        if func.name.value in self.ctx.project.awaited_names:
-            return None, f"view {func.name.value!r} is awaited or scheduled elsewhere; it must stay a coroutine"
-        return replacements, ""
+            _plan_await(aw, kinds, self.imports, self.ctx, plan, statements.found.get(aw))
+        allowed_refs = sum(
+            1 for aw in plan.awaits if isinstance(aw.expression, cst.Call) and isinstance(aw.expression.func, cst.Call)
+        )
+        if len(scan.async_lib_refs) > allowed_refs:
+            names = [n for n in scan.async_lib_refs if self.imports.qualify(n) != SYNC_TO_ASYNC]
+            shown = names[0].value if names else "sync_to_async"
+            raise _Refused(f"uses `{shown}` outside `await sync_to_async(f)(...)`; it needs the event loop")
+        for loop in scan.async_fors:
+            it = loop.iter
+            if kinds.of(it) == "queryset":
+                continue
+            if kinds._is_aiterator(it):
+                assert isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute)
+                plan.iterators[it] = it.with_changes(func=it.func.with_changes(attr=cst.Name("iterator")))
+                continue
+            raise _Refused(f"iterates `{_code(it)}` with `async for`, which is not a queryset")
+        plan.calls = len(scan.awaits) + len(scan.async_fors)
+        if plan.calls > self.max_queries:
+            raise _Refused(f"makes {plan.calls} DB calls (max-queries is {self.max_queries})")
+        return plan
 
-    def _convert(self, func: cst.FunctionDef, replacements: dict[cst.Await, cst.BaseExpression]) -> cst.FunctionDef:
-        for twin in replacements.values():
-            if isinstance(twin, cst.Call) and isinstance(twin.func, cst.Name):
-                self.used_shortcuts.add(twin.func.value)
-        body = func.body.visit(_Unasync(replacements))
-        note = "no await at all" if not replacements else "its only await is a DB call"
-        self.ctx.fixed(func, f"view {func.name.value!r} made sync: {note}")
+    def _convert(self, func: cst.FunctionDef, plan: _Plan, label: str) -> cst.FunctionDef:
+        self.needed_imports |= plan.imports
+        self.converted = True
+        body = func.body.visit(_Unasync(plan))
+        if plan.calls == 0:
+            note = "it awaits nothing, so async bought nothing"
+        elif plan.calls == 1:
+            note = "its only async work is one DB call, which async runs in a thread anyway"
+        else:
+            note = f"its async work is {plan.calls} DB calls in sequence, which async runs in a thread anyway"
+        self.ctx.fixed(func, f"{label} made sync: {note}")
         return func.with_changes(asynchronous=None, body=body)
 
     # --- walking
@@ -194,79 +699,147 @@ class _Transformer(cst.CSTTransformer):
             or has_skip_comment(original)
         ):
             return updated
-        replacements, reason = self._convertible(original)
-        if replacements is None:
-            self.ctx.report(original, reason)
+        name = original.name.value
+        label = f"view {name!r}"
+        try:
+            if name in self.ctx.project.awaited_names:
+                raise _Refused("is awaited or scheduled elsewhere in the processed paths; it must stay a coroutine")
+            plan = self._plan(original, is_method=False)
+        except _Refused as refusal:
+            self.ctx.report(original, f"{label} left async: {refusal}")
             return updated
-        return self._convert(original, replacements)
+        return self._convert(original, plan, label)
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         if has_skip_comment(original) or not isinstance(original.body, cst.IndentedBlock):
             return updated
         bases = [self.imports.qualify(arg.value) or "" for arg in original.bases]
-        if not bases or not any(b.startswith("django.views") or b.startswith("django.contrib") for b in bases):
+        if not any(b.startswith(("django.views", "django.contrib")) for b in bases):
             return updated
-        handlers = [
-            s for s in original.body.body if isinstance(s, cst.FunctionDef) and s.name.value in HANDLERS
-        ]
+        methods = [s for s in original.body.body if isinstance(s, cst.FunctionDef)]
+        handlers = [s for s in methods if s.name.value in HANDLERS]
         if not any(h.asynchronous is not None for h in handlers):
             return updated
         name = original.name.value
-        if not all(b.startswith("django.") for b in bases):
-            self.ctx.report(original, f"view class {name!r} inherits handlers that cannot be checked; all must be sync or all async")
+        label = f"view class {name!r}"
+        plans: dict[cst.FunctionDef, _Plan] = {}
+        try:
+            if not all(b.startswith("django.") for b in bases):
+                raise _Refused("inherits from classes that cannot be checked (its handlers must be all sync or all async)")
+            if name in self.subclassed:
+                raise _Refused(f"is subclassed by {self.subclassed[name]!r}, whose handlers would mix sync and async")
+            for dec in original.decorators:
+                why = _decorator_ok(dec.decorator, self.imports, self.ctx)
+                if why:
+                    raise _Refused(why)
+            others = [m.name.value for m in methods if m.asynchronous is not None and m.name.value not in HANDLERS]
+            if others:
+                raise _Refused(f"has the coroutine method {others[0]!r}, which may await its handlers")
+            awaited = self.ctx.project.awaited_names
+            if name in awaited or "as_view" in awaited:
+                raise _Refused("is (or an `as_view()` view is) awaited or scheduled elsewhere in the processed paths")
+            for handler in handlers:
+                if handler.asynchronous is None:
+                    continue
+                if handler.name.value in awaited:
+                    raise _Refused(
+                        f"something in the processed paths awaits a `.{handler.name.value}(...)` call, "
+                        "which may be this handler (e.g. `await super().get(...)`)"
+                    )
+                try:
+                    plans[handler] = self._plan(handler, is_method=True)
+                except _Refused as refusal:
+                    raise _Refused(f"handler {handler.name.value!r} {refusal}") from None
+        except _Refused as refusal:
+            self.ctx.report(original, f"{label} left async, all handlers: {refusal}")
             return updated
-        plans = {}
-        for handler in handlers:
-            if handler.asynchronous is None:
-                continue
-            replacements, reason = self._convertible(handler)
-            if replacements is None:
-                self.ctx.report(original, f"view class {name!r}: {reason}; its handlers must stay all async")
-                return updated
-            plans[handler] = replacements
-        new_body = [self._convert(s, plans[s]) if s in plans else s for s in original.body.body]
+        new_body = [
+            self._convert(s, plans[s], f"{label} handler {s.name.value!r}") if s in plans else s
+            for s in original.body.body
+        ]
         return updated.with_changes(body=updated.body.with_changes(body=new_body))
 
 
-def _fix_imports(module: cst.Module, imports: ImportTable, added: set[str]) -> cst.Module:
-    """Import the sync shortcuts used; drop the async ones no longer referenced."""
-    code = module.code
+# --------------------------------------------------------------------------- imports
+class _NameUses(cst.CSTVisitor):
+    """Names used as expressions (not in import statements, not as attribute names)."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.used.add(node.value)
+
+
+_DROPPABLE = set(FUNCTIONS) | {SYNC_TO_ASYNC}
+
+
+def _name_uses(module: cst.Module) -> set[str]:
+    uses = _NameUses()
+    module.visit(uses)
+    return uses.used
+
+
+def _fix_imports(module: cst.Module, needed: set[tuple[str, str]], used_before: set[str]) -> cst.Module:
+    """Add ``from M import name`` for the sync twins used; drop the async imports that the rewrite
+    left unused (an import that was unused before stays: it is not ours to remove)."""
+    imports = ImportTable(module)
+    used_after = _name_uses(module)
+    missing = sorted((m, n) for m, n in needed if imports.names.get(n) != f"{m}.{n}")
     body = list(module.body)
-    missing = sorted(n for n in added if imports.names.get(n) != f"django.shortcuts.{n}")
     for i, stmt in enumerate(body):
         if not isinstance(stmt, cst.SimpleStatementLine):
             continue
-        new_stmts = []
+        new_stmts: list[cst.BaseSmallStatement] = []
         for small in stmt.body:
             if (
                 isinstance(small, cst.ImportFrom)
                 and small.module is not None
-                and cst.Module([]).code_for_node(small.module) == "django.shortcuts"
+                and not small.relative
                 and not isinstance(small.names, cst.ImportStar)
             ):
-                keep = [
-                    a for a in small.names
-                    if not (a.asname is None and a.name.value in ("aget_object_or_404", "aget_list_or_404")
-                            and code.count(a.name.value) == 1)
-                ]
-                keep += [cst.ImportAlias(name=cst.Name(n)) for n in missing]
-                missing = []
+                source = _code(small.module)
+                keep = []
+                for alias in small.names:
+                    local = _code(alias.asname.name) if alias.asname else alias.name.value
+                    full = f"{source}.{alias.name.value}"
+                    if full in _DROPPABLE and local in used_before and local not in used_after:
+                        continue
+                    keep.append(alias)
+                adds = [n for m, n in missing if m == source]
+                missing = [(m, n) for m, n in missing if m != source]
+                keep += [cst.ImportAlias(name=cst.Name(n)) for n in adds]
                 if not keep:
                     continue
-                keep = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in keep]
-                small = small.with_changes(names=keep, lpar=None, rpar=None)
+                if len(keep) != len(small.names) or adds:
+                    keep = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in keep]
+                    small = small.with_changes(names=keep, lpar=None, rpar=None)
             new_stmts.append(small)
         if new_stmts != list(stmt.body):
-            body[i] = stmt.with_changes(body=new_stmts) if new_stmts else cst.RemovalSentinel.REMOVE
-    body = [b for b in body if b is not cst.RemovalSentinel.REMOVE]
+            if new_stmts:
+                new_stmts[-1] = new_stmts[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+                body[i] = stmt.with_changes(body=new_stmts)
+            else:
+                body[i] = None  # type: ignore[call-overload]
+    body = [b for b in body if b is not None]
     if missing:
-        line = cst.parse_statement(f"from django.shortcuts import {', '.join(missing)}\n")
         last_import = max(
             (i for i, s in enumerate(body) if isinstance(s, cst.SimpleStatementLine)
              and all(isinstance(x, (cst.Import, cst.ImportFrom)) for x in s.body)),
             default=-1,
         )
-        body.insert(last_import + 1, line)
+        for offset, (m, n) in enumerate(missing):
+            body.insert(last_import + 1 + offset, cst.parse_statement(f"from {m} import {n}\n"))
     return module.with_changes(body=body)
 
 
@@ -276,15 +849,17 @@ class AsyncViewsToSync(Codemod):
     summary = "Async views whose only await is one ORM query (or none) become plain sync views"
     min_django = (4, 1)
     order = 30
-    options = {"max-queries": 1}
+    options: ClassVar[dict[str, Any]] = {"max-queries": 1}
 
     def precheck(self, source: str) -> bool:
         return "async def" in source
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         imports = ImportTable(module)
-        transformer = _Transformer(ctx, imports, _is_view_file(ctx.path))
+        transformer = _Transformer(ctx, imports, _is_view_file(ctx.path), module)
         new = module.visit(transformer)
-        if transformer.used_shortcuts:
-            new = _fix_imports(new, imports, transformer.used_shortcuts)
+        if transformer.converted and (
+            transformer.needed_imports or any(q in _DROPPABLE for q in imports.names.values())
+        ):
+            new = _fix_imports(new, transformer.needed_imports, _name_uses(module))
         return new
