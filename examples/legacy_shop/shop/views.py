@@ -1,19 +1,100 @@
-"""Views written the way early async Django code often was: blocking calls inside async views."""
+"""Catalogue views, written when the team "went async" in 2021: async everywhere, requests inside."""
+
+import asyncio
 
 import requests
+from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.http import JsonResponse
+from django.shortcuts import aget_object_or_404, render
+from django.views import View
 
 from shop.models import Product
 
-UPSTREAM = "http://127.0.0.1:8001"
+
+async def rates(request):
+    """Exchange rates, straight from the pricing service."""
+    data = requests.get(settings.UPSTREAM_URL + "/rates").json()
+    return JsonResponse(data)
+
+
+async def dashboard(request):
+    """Rates, stock levels and reviews for the back-office dashboard: three independent calls."""
+    rates = requests.get(settings.UPSTREAM_URL + "/rates")
+    stock = requests.get(settings.UPSTREAM_URL + "/stock")
+    reviews = requests.get(settings.UPSTREAM_URL + "/reviews")
+    response = JsonResponse({"rates": rates.json(), "stock": stock.json(), "reviews": reviews.json()})
+    response["X-Request-ID"] = request.headers.get("X-Request-ID", "")
+    return response
+
+
+async def storefront(request):
+    """The same three services for the shop front, decoded inline."""
+    rates = requests.get(settings.UPSTREAM_URL + "/rates").json()
+    stock = requests.get(settings.UPSTREAM_URL + "/stock").json()
+    reviews = requests.get(settings.UPSTREAM_URL + "/reviews").json()
+    currency = request.GET.get("currency", "EUR")
+    return JsonResponse(
+        {"currency": currency, "rate": rates[currency], "levels": stock["levels"], "rating": reviews["average"]}
+    )
+
+
+async def extras(request):
+    """Recommendations, promotions and shipping "in parallel" (each requests call in a thread)."""
+    recommended, promotions, shipping = await asyncio.gather(
+        sync_to_async(requests.get)(settings.UPSTREAM_URL + "/recommendations", timeout=10),
+        sync_to_async(requests.get)(settings.UPSTREAM_URL + "/promotions", timeout=10),
+        sync_to_async(requests.get)(settings.UPSTREAM_URL + "/shipping", timeout=10),
+    )
+    return JsonResponse(
+        {
+            "recommended": recommended.json()["skus"],
+            "promotions": promotions.json()["codes"],
+            "shipping_days": shipping.json()["days"],
+        }
+    )
+
+
+async def about(request):
+    return render(request, "shop/about.html")
+
+
+async def product_count(request):
+    count = await Product.objects.acount()
+    return JsonResponse({"count": count})
 
 
 async def product_detail(request, pk):
+    product = await aget_object_or_404(Product, pk=pk)
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"sku": product.sku, "name": product.name, "price": product.price})
+    return render(request, "shop/product_detail.html", {"product": product})
+
+
+async def product_stock(request, pk):
+    """Stock badge for one product; also awaited by product_summary below."""
     product = await Product.objects.aget(pk=pk)
-    return JsonResponse({"name": product.name})
+    return JsonResponse({"sku": product.sku, "in_stock": product.stock > 0})
 
 
-async def prices(request):
-    rates = requests.get(UPSTREAM + "/rates").json()
-    stock = requests.get(UPSTREAM + "/stock").json()
-    return JsonResponse({"rates": rates, "stock": stock})
+async def product_summary(request, pk):
+    stock = await product_stock(request, pk)
+    return render(request, "shop/product_summary.html", {"stock": stock.content.decode()})
+
+
+class ProductListView(View):
+    async def get(self, request):
+        products = [product async for product in Product.objects.all()]
+        return render(request, "shop/product_list.html", {"products": products})
+
+
+class ProductReviewsView(View):
+    """GET shows the product, POST forwards a review to the review service."""
+
+    async def get(self, request, pk):
+        product = await aget_object_or_404(Product, pk=pk)
+        return render(request, "shop/product_reviews.html", {"product": product})
+
+    async def post(self, request, pk):
+        summary = requests.get(settings.UPSTREAM_URL + "/reviews").json()
+        return JsonResponse({"pk": pk, "received": request.POST.get("text", ""), "count": summary["count"]})

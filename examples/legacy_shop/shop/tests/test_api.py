@@ -1,0 +1,33 @@
+"""pytest-django tests (the `client` fixture)."""
+
+import pytest
+
+from shop.models import Product
+
+
+def test_rates(client):
+    response = client.get("/api/rates/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    assert response.json()["GBP"] == 0.86
+
+
+def test_about(client):
+    assert b"since 2009" in client.get("/about/").content
+
+
+@pytest.mark.django_db
+def test_count_of_an_empty_catalogue(client):
+    assert client.get("/api/count/").json() == {"count": 0}
+
+
+@pytest.mark.django_db
+def test_count_with_products(client):
+    Product.objects.create(sku="KB-01", name="Keyboard", price_cents=4900, stock=12)
+    assert client.get("/api/count/").json() == {"count": 1}
+
+
+@pytest.mark.django_db
+def test_product_list_redirects_without_trailing_slash(client):
+    response = client.get("/about", follow=True)
+    assert response.redirect_chain == [("/about/", 301)]
+    assert b"About us" in response.content
