@@ -1,8 +1,16 @@
 import asyncio
+import contextlib
+import textwrap
+import threading
+from http.server import ThreadingHTTPServer
 
 import pytest
 
+from codemods.config import Settings
+from codemods.project import ProjectIndex
+from codemods.runner import transform_source
 from tests.harness import check_noop, check_transformed, rewrite
+from tests.upstream import _Handler as _UpstreamHandler
 
 CM = "gather-awaits"
 
@@ -166,8 +174,32 @@ def test_asyncio_shadowed_locally_refused():
     check_noop(CM, "async def f(asyncio):\n    a = await g()\n    b = await h()\n", "asyncio")
 
 
-def test_commented_second_statement_breaks_run():
-    check_noop(CM, "async def f():\n    a = await g()\n    # note\n    b = await h()\n", None)
+def test_comments_and_blank_lines_in_a_run_are_kept():
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        async def f():
+            # both
+            a = await g()  # the g
+            # note
+
+            b = await h()
+            return a, b
+        """,
+        """\
+        import asyncio
+        async def f():
+            # both
+            a, b = await asyncio.gather(
+                g(),  # the g
+                # note
+
+                h(),
+            )
+            return a, b
+        """,
+    )
 
 
 CONCURRENCY_SRC = """\
@@ -256,3 +288,270 @@ def test_nested_block_and_mixed_run():
                 print(a, b)
         """,
     )
+
+
+# --------------------------------------------------------------------------- awaits in expressions
+def test_post_processed_results_go_through_temporaries_in_order():
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        async def f(client, u, v, _a):
+            a = (await client.get(u)).json()
+            b: dict = (await client.get(v)).json()["items"][0]
+            (await client.head(u)).status_code
+            return a, b
+        """,
+        """\
+        import asyncio
+        async def f(client, u, v, _a):
+            _a1, _b, _result = await asyncio.gather(client.get(u), client.get(v), client.head(u))
+            a = _a1.json()
+            b: dict = _b.json()["items"][0]
+            _result.status_code
+            return a, b
+        """,
+    )
+
+
+def test_plain_awaits_before_the_first_post_processing_bind_directly():
+    # `a` may be bound early (nothing runs before it); `c` comes after a post-processing
+    # statement that may raise, so it keeps its own line and is bound in order.
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        async def f(client, u):
+            a = await one()
+            b = (await client.get(u)).json().get("k", a)
+            c = await two()
+            return a, b, c
+        """,
+        """\
+        import asyncio
+        async def f(client, u):
+            a, _b, _c = await asyncio.gather(one(), client.get(u), two())
+            b = _b.json().get("k", a)
+            c = _c
+            return a, b, c
+        """,
+    )
+
+
+def test_post_processing_may_read_earlier_results():
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        async def f(client, u, v):
+            a = (await client.get(u)).json()
+            b = (await client.get(v)).json()[a]
+        """,
+        """\
+        import asyncio
+        async def f(client, u, v):
+            _a, _b = await asyncio.gather(client.get(u), client.get(v))
+            a = _a.json()
+            b = _b.json()[a]
+        """,
+    )
+
+
+@pytest.mark.parametrize(
+    "second, reason",
+    [
+        ("b = (await client.get(v)).process()", ".process(), which may have side effects"),
+        ("b = len(await client.get(v))", "not the first thing its statement evaluates"),
+        ("b = (await client.get(v)).json()[key()]", "indexed with something"),
+        ("self.b = await client.get(v)", "attribute target"),
+        ("b = c = await client.get(v)", "chained assignment"),
+        ("b = await client.get(v); c = 1", "several statements on one line"),
+    ],
+)
+def test_statement_that_cannot_join_is_reported(second, reason):
+    check_noop(CM, f"async def f(self, client, u, v):\n    a = await client.get(u)\n    {second}\n", reason)
+
+
+def test_return_never_joins_and_is_silent():
+    check_noop(CM, "async def f(client, u, v):\n    a = await client.get(u)\n    return await client.get(v)\n", None)
+
+
+@pytest.mark.parametrize(
+    "call",
+    ["client.post(u)", "client.put(u)", "client.patch(u)", "client.delete(u)", 'client.request("POST", u)',
+     "client.request(m, u)", "client.send(req)", "cache.aset(k, 1)", "obj.arefresh_from_db()", "alogin(r, user)"],
+)
+def test_writes_are_ordered(call):
+    check_noop(CM, f"async def f(client, u, m, req, cache, obj, r, user):\n    a = await client.get(u)\n    b = await {call}\n", "order-sensitive write")
+
+
+def test_http_reads_are_gathered():
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        async def f(client, u):
+            a = await client.options(u)
+            b = await client.request("get", u)
+            c = await client.request(method="HEAD", url=u)
+        """,
+        """\
+        import asyncio
+        async def f(client, u):
+            a, b, c = await asyncio.gather(
+                client.options(u),
+                client.request("get", u),
+                client.request(method="HEAD", url=u),
+            )
+        """,
+    )
+
+
+def test_orm_read_with_http_read_is_gathered():
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        async def f(request, client, M):
+            user = await request.auser()
+            data = (await client.get(URL)).json()
+        """,
+        """\
+        import asyncio
+        async def f(request, client, M):
+            user, _data = await asyncio.gather(request.auser(), client.get(URL))
+            data = _data.json()
+        """,
+    )
+
+
+def test_closure_reading_a_target_refused():
+    check_noop(
+        CM,
+        """\
+        async def f(client, u):
+            def later():
+                return a
+            a = await client.get(u)
+            b = await client.get(u)
+            return later()
+        """,
+        "a function nested here reads it",
+    )
+
+
+# --------------------------------------------------------------------------- real HTTP, end to end
+class _StatefulHandler(_UpstreamHandler):
+    """The upstream endpoints plus two with state, for one server per test:
+
+    - ``/meet/<name>``: waits until ``server.parties`` requests are inside at once (a barrier),
+      answers ``{"name", "met": true}``; after ``server.wait`` seconds alone, ``"met": false``.
+      Two requests can only meet if the client has both in flight at the same time.
+    - ``/counter``: POST increments after the next GET has been answered (or ``server.wait``
+      seconds); GET answers the value. Sequential POST-then-GET reads 1; concurrent reads 0.
+    """
+
+    def _handle(self) -> None:
+        srv = self.server
+        head = self.path.split("?")[0].strip("/").split("/")
+        if head[0] == "meet":
+            try:
+                srv.barrier.wait(timeout=srv.wait)
+                met = True
+            except threading.BrokenBarrierError:
+                met = False
+            self._send(200, {"name": head[1], "met": met})
+        elif head[0] == "counter" and self.command == "POST":
+            srv.got_get.wait(timeout=srv.wait)
+            with srv.lock:
+                srv.count += 1
+            self._send(200, {"count": srv.count})
+        elif head[0] == "counter":
+            with srv.lock:
+                value = srv.count
+            self._send(200, {"count": value})
+            srv.got_get.set()
+        else:
+            super()._handle()
+
+    do_GET = do_POST = do_HEAD = _handle
+
+
+@contextlib.contextmanager
+def _stateful_server(wait: float, parties: int = 2):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _StatefulHandler)
+    server.daemon_threads = True
+    server.wait = wait
+    server.barrier = threading.Barrier(parties)
+    server.lock = threading.Lock()
+    server.count = 0
+    server.got_get = threading.Event()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _pipeline(src: str, **options) -> str:
+    settings = Settings(select=("requests-to-httpx", CM), options={CM: options})
+    out = transform_source(textwrap.dedent(src), "views.py", settings, ProjectIndex())
+    assert out.error is None, out.error
+    compile(out.source, "views.py", "exec")
+    return out.source
+
+
+def _call(src: str, name: str, *args):
+    ns: dict = {}
+    exec(compile(textwrap.dedent(src), "<view>", "exec"), ns)  # noqa: S102 - runs the code under test
+    return asyncio.run(ns[name](*args))
+
+
+LEGACY_VIEW = """\
+import requests
+
+
+async def dashboard(base):
+    user = requests.get(base + "/json", params={"who": "user"}).json()
+    # the feed
+    feed = requests.get(base + "/json", params={"who": "feed"}).json()["query"]
+    delayed = requests.get(base + "/delay/20").status_code
+    return {"user": user, "feed": feed, "delayed": delayed}
+"""
+
+
+@pytest.mark.parametrize("style", ["gather", "taskgroup"])
+def test_requests_to_httpx_then_gather_keeps_the_result(upstream, style):
+    new = _pipeline(LEGACY_VIEW, style=style)
+    assert "requests" not in new and ("asyncio.gather(" in new or "TaskGroup()" in new)
+    assert "# the feed" in new
+    before = _call(LEGACY_VIEW, "dashboard", upstream.base)
+    after = _call(new, "dashboard", upstream.base)
+    assert before == after == {
+        "user": {"hello": "world", "query": {"who": "user"}},
+        "feed": {"who": "feed"},
+        "delayed": 200,
+    }
+
+
+MEETING_VIEW = """\
+import requests
+
+
+async def pair(base):
+    a = requests.get(base + "/meet/a").json()
+    b = requests.get(base + "/meet/b").json()["met"]
+    return a, b
+"""
+
+
+@pytest.mark.parametrize("style", ["gather", "taskgroup"])
+def test_requests_to_httpx_then_gather_runs_requests_concurrently(style):
+    # The server answers "met" only to requests that are in flight together.
+    with _stateful_server(wait=0.2) as base:  # sequential: the first request gives up alone
+        assert _call(MEETING_VIEW, "pair", base) == ({"name": "a", "met": False}, False)
+    new = _pipeline(MEETING_VIEW, style=style)
+    with _stateful_server(wait=30) as base:  # generous: only a sequential client would wait
+        assert _call(new, "pair", base) == ({"name": "a", "met": True}, True)
