@@ -555,3 +555,118 @@ def test_requests_to_httpx_then_gather_runs_requests_concurrently(style):
     new = _pipeline(MEETING_VIEW, style=style)
     with _stateful_server(wait=30) as base:  # generous: only a sequential client would wait
         assert _call(new, "pair", base) == ({"name": "a", "met": True}, True)
+
+
+# --------------------------------------------------------------------------- style = "taskgroup"
+def test_taskgroup_style():
+    check_transformed(
+        CM,
+        """\
+        async def f(client, u, exc):
+            # load
+            user = await fetch_user(u)
+            await touch(u)  # ping
+            feed = (await client.get(u)).json()
+            return user, feed
+        """,
+        """\
+        import asyncio
+        async def f(client, u, exc):
+            # load
+            try:
+                async with asyncio.TaskGroup() as tg:
+                    _user = tg.create_task(fetch_user(u))
+                    tg.create_task(touch(u))  # ping
+                    _feed = tg.create_task(client.get(u))
+            except BaseExceptionGroup as exc1:
+                raise exc1.exceptions[0] from None
+            user = _user.result()
+            feed = _feed.result().json()
+            return user, feed
+        """,
+        options={"style": "taskgroup"},
+    )
+
+
+def test_unknown_style_is_an_error():
+    out = rewrite(CM, "async def f():\n    a = await g()\n    b = await h()\n", options={"style": "threads"})
+    assert out.error is not None and "style must be one of gather, taskgroup" in out.error
+
+
+def test_style_from_cli_option_and_pyproject(tmp_path):
+    from tests.test_cli import run
+
+    src = "async def f():\n    a = await g()\n    b = await h()\n"
+    (tmp_path / "views.py").write_text(src)
+    out = run("apply", "--diff", "-o", "gather-awaits.style=taskgroup", "views.py", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "+        async with asyncio.TaskGroup() as tg:" in out.stdout
+    bad = run("apply", "--diff", "-o", "gather-awaits.style=threads", "views.py", cwd=tmp_path)
+    assert bad.returncode == 2 and "must be one of gather, taskgroup" in bad.stderr
+    (tmp_path / "pyproject.toml").write_text('[tool.dj-asyncify.gather-awaits]\nstyle = "taskgroup"\n')
+    out = run("apply", "views.py", cwd=tmp_path)
+    assert out.returncode in (0, 1), out.stderr
+    assert "asyncio.TaskGroup()" in (tmp_path / "views.py").read_text()
+
+
+FAILING_SRC = """\
+async def view(log):
+    a = await slow(log)
+    b = await fail()
+    return a, b
+"""
+
+
+def _run_failing(src):
+    """Returns (exception type raised by view, log of the slow call) after the loop settles."""
+    ns = {}
+
+    async def slow(log):
+        log.append("started")
+        try:
+            for _ in range(20):
+                await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            log.append("cancelled")
+            raise
+        log.append("finished")
+        return 1
+
+    async def fail():
+        raise LookupError("not found")
+
+    ns.update(slow=slow, fail=fail)
+    exec(compile(src, "<src>", "exec"), ns)  # noqa: S102 - runs the rewritten code
+
+    async def main():
+        log = []
+        try:
+            await ns["view"](log)
+        except Exception as exc:  # noqa: BLE001 - the type is what the test checks
+            raised = type(exc)
+        for _ in range(50):  # let anything left running finish
+            await asyncio.sleep(0)
+        return raised, log
+
+    return asyncio.run(main())
+
+
+def test_failure_behaviour_of_both_styles():
+    # Sequential: the slow call finishes, then the failure propagates as itself.
+    assert _run_failing(FAILING_SRC) == (LookupError, ["started", "finished"])
+    # gather: the failure propagates as itself; the slow sibling keeps running to the end.
+    gathered = rewrite(CM, FAILING_SRC).source
+    assert _run_failing(gathered) == (LookupError, ["started", "finished"])
+    # taskgroup: the sibling is cancelled; the failure is unwrapped from the ExceptionGroup,
+    # so `except LookupError` (or Django's Http404 handling) still matches.
+    grouped = rewrite(CM, FAILING_SRC, options={"style": "taskgroup"}).source
+    assert "TaskGroup" in grouped
+    assert _run_failing(grouped) == (LookupError, ["started", "cancelled"])
+
+
+def test_taskgroup_concurrency_proof():
+    with pytest.raises((TimeoutError, asyncio.TimeoutError)):
+        _run(CONCURRENCY_SRC)
+    out = rewrite(CM, CONCURRENCY_SRC, options={"style": "taskgroup"})
+    assert "TaskGroup()" in out.source
+    assert _run(out.source) == ("ok", "ok")
