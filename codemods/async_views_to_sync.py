@@ -280,11 +280,13 @@ class _Kinds:
     def of_name(self, name: str) -> str | None:
         if name == self.request_name and name not in self.values and name not in self.other:
             return "request"
-        if name in self.other or name not in self.values or name in self._busy:
+        if name in self.other or name not in self.values:
             return None
+        if name in self._busy:
+            return "cycle"  # `qs = qs.filter(...)`: decided by the name's other bindings
         self._busy.add(name)
         try:
-            kinds = {self._bound(how, value) for how, value in self.values[name]}
+            kinds = {self._bound(how, value) for how, value in self.values[name]} - {"cycle"}
         finally:
             self._busy.discard(name)
         return kinds.pop() if len(kinds) == 1 else None
@@ -347,8 +349,9 @@ class _Kinds:
             return None
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
             attr = node.func.attr.value
-            if attr in LAZY_METHODS and self.of(node.func.value) == "queryset":
-                return "queryset"
+            if attr in LAZY_METHODS:
+                base = self.of(node.func.value)
+                return base if base in ("queryset", "cycle") else None
             if (
                 attr == "get_queryset"
                 and self.self_name
@@ -384,6 +387,7 @@ class _BodyScan(cst.CSTVisitor):
         self.async_fors: list[cst.For | cst.CompFor] = []
         self.blockers: list[str] = []
         self.async_lib_refs: list[cst.BaseExpression] = []
+        self.awaited_funcs: set[cst.BaseExpression] = set()  # reported as awaits, not as bare uses
         self.depth = 0
 
     def _block(self, reason: str) -> None:
@@ -404,6 +408,8 @@ class _BodyScan(cst.CSTVisitor):
 
     def visit_Await(self, node: cst.Await) -> None:
         self.awaits.append(node)
+        if isinstance(node.expression, cst.Call):
+            self.awaited_funcs.add(node.expression.func)
 
     def visit_For(self, node: cst.For) -> None:
         if node.asynchronous is not None:
@@ -430,7 +436,7 @@ class _BodyScan(cst.CSTVisitor):
             self._block("is an async generator (streams its response)")
 
     def visit_Name(self, node: cst.Name) -> None:
-        if node.value in self.module_async and node.value not in self.kinds.shadowed:
+        if node.value in self.module_async and node.value not in self.kinds.shadowed and node not in self.awaited_funcs:
             self._block(f"uses the coroutine function {node.value!r} without awaiting it")
         qualified = self.imports.qualify(node, self.kinds.shadowed) or ""
         if qualified.split(".")[0] in ASYNC_LIBS:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from codemods.project import ProjectIndex
 from tests.harness import check_noop, check_transformed
 
@@ -222,3 +224,586 @@ def test_real_django_same_responses(tmp_path):
     assert before["async"] is True and after["async"] is False
     assert before["responses"] == after["responses"]
     assert [r[1] for r in after["responses"]] == [200, 404, 200, 200]
+
+
+# --------------------------------------------------------------------------- every async twin
+QS_CALLS = [
+    ("aget(pk=1)", "get(pk=1)"),
+    ("acreate(name='x')", "create(name='x')"),
+    ("aget_or_create(name='x')", "get_or_create(name='x')"),
+    ("aupdate_or_create(name='x', defaults={})", "update_or_create(name='x', defaults={})"),
+    ("abulk_create(objs)", "bulk_create(objs)"),
+    ("abulk_update(objs, ['name'])", "bulk_update(objs, ['name'])"),
+    ("acount()", "count()"),
+    ("ain_bulk([1])", "in_bulk([1])"),
+    ("alatest('pk')", "latest('pk')"),
+    ("aearliest('pk')", "earliest('pk')"),
+    ("afirst()", "first()"),
+    ("alast()", "last()"),
+    ("aaggregate(n=Count('pk'))", "aggregate(n=Count('pk'))"),
+    ("aexists()", "exists()"),
+    ("acontains(obj)", "contains(obj)"),
+    ("aupdate(name='y')", "update(name='y')"),
+    ("adelete()", "delete()"),
+    ("aexplain()", "explain()"),
+]
+
+
+@pytest.mark.parametrize(("call", "sync"), QS_CALLS)
+@pytest.mark.parametrize(
+    "receiver",
+    ["Product.objects", "Product.objects.filter(a=1).order_by('pk')", "Product._default_manager.all()"],
+)
+def test_every_queryset_method(call, sync, receiver):
+    check_transformed(
+        CM,
+        f"async def v(request, objs, obj):\n    return await {receiver}.{call}\n",
+        f"def v(request, objs, obj):\n    return {receiver}.{sync}\n",
+        **V,
+    )
+
+
+def test_queryset_bound_to_a_local_name_and_self_get_queryset():
+    check_transformed(
+        CM,
+        """\
+        async def v(request):
+            qs = Product.objects.filter(active=True)
+            qs = qs.exclude(hidden=True)
+            return JsonResponse({"n": await qs.acount()})
+        """,
+        """\
+        def v(request):
+            qs = Product.objects.filter(active=True)
+            qs = qs.exclude(hidden=True)
+            return JsonResponse({"n": qs.count()})
+        """,
+        **V,
+    )
+    check_transformed(
+        CM,
+        """\
+        from django.views import View
+
+        class V(View):
+            async def get(self, request):
+                return JsonResponse({"n": await self.get_queryset().filter(a=1).acount()})
+
+            async def post(self, request):
+                await self.model.objects.acreate(name=request.POST["name"])
+                return HttpResponse(status=201)
+        """,
+        """\
+        from django.views import View
+
+        class V(View):
+            def get(self, request):
+                return JsonResponse({"n": self.get_queryset().filter(a=1).count()})
+
+            def post(self, request):
+                self.model.objects.create(name=request.POST["name"])
+                return HttpResponse(status=201)
+        """,
+        **V,
+    )
+
+
+def test_instance_and_related_manager_methods():
+    check_transformed(
+        CM,
+        """\
+        from shop.models import Product
+
+        async def rename(request, pk):
+            item = await Product.objects.aget(pk=pk)
+            item.name = request.POST["name"]
+            await item.asave(update_fields=["name"])
+            return HttpResponse(status=204)
+
+        async def create(request):
+            p = Product(name="x")
+            await p.asave()
+            return HttpResponse(status=201)
+
+        async def tag(request, pk, tag):
+            obj, created = await Product.objects.aget_or_create(pk=pk)
+            await obj.tags.aadd(tag)
+            return HttpResponse(status=204)
+
+        async def fresh(request):
+            item = await Product.objects.afirst()
+            await item.arefresh_from_db()
+            return HttpResponse(item.name)
+
+        async def count_tags(request, pk):
+            item = await Product.objects.aget(pk=pk)
+            return JsonResponse({"n": await item.tags.filter(a=1).acount()})
+
+        async def clear(request, pk):
+            item = await Product.objects.aget(pk=pk)
+            await item.tags.aclear()
+            await item.tags.aset([1])
+            await item.tags.aremove(2)
+            await item.adelete()
+            return HttpResponse(status=204)
+        """,
+        """\
+        from shop.models import Product
+
+        def rename(request, pk):
+            item = Product.objects.get(pk=pk)
+            item.name = request.POST["name"]
+            item.save(update_fields=["name"])
+            return HttpResponse(status=204)
+
+        def create(request):
+            p = Product(name="x")
+            p.save()
+            return HttpResponse(status=201)
+
+        def tag(request, pk, tag):
+            obj, created = Product.objects.get_or_create(pk=pk)
+            obj.tags.add(tag)
+            return HttpResponse(status=204)
+
+        def fresh(request):
+            item = Product.objects.first()
+            item.refresh_from_db()
+            return HttpResponse(item.name)
+
+        def count_tags(request, pk):
+            item = Product.objects.get(pk=pk)
+            return JsonResponse({"n": item.tags.filter(a=1).count()})
+
+        def clear(request, pk):
+            item = Product.objects.get(pk=pk)
+            item.tags.clear()
+            item.tags.set([1])
+            item.tags.remove(2)
+            item.delete()
+            return HttpResponse(status=204)
+        """,
+        options={"max-queries": 5},
+        **V,
+    )
+
+
+def test_auth_session_cache_user_and_sync_to_async():
+    check_transformed(
+        CM,
+        """\
+        from asgiref.sync import sync_to_async
+        from django.contrib import auth
+        from django.contrib.auth import aauthenticate, alogout
+        from django.contrib.auth.models import User
+        from django.core.cache import cache, caches
+        from django.db.models import aprefetch_related_objects
+
+        async def sign_in(request):
+            user = await aauthenticate(request, username="a", password="b")
+            await auth.alogin(request, user)
+            return HttpResponse("ok")
+
+        async def sign_out(request):
+            await alogout(request)
+            return HttpResponse("bye")
+
+        async def remember(request):
+            await request.session.aset("seen", True)
+            await request.session.acycle_key()
+            return JsonResponse({"keys": list(await request.session.akeys())})
+
+        async def cached(request):
+            await caches["default"].aset("k", 1)
+            return JsonResponse({"k": await cache.aget("k")})
+
+        async def perms(request):
+            user = await request.auser()
+            return JsonResponse({"ok": await user.ahas_perm("shop.view")})
+
+        async def signup(request):
+            await User.objects.acreate_user("bob", password="x")
+            return HttpResponse(status=201)
+
+        async def report(request):
+            return HttpResponse(await sync_to_async(build_report, thread_sensitive=True)(request.GET))
+
+        async def prefetch(request, items):
+            await aprefetch_related_objects(items, "tags")
+            return HttpResponse(len(items))
+        """,
+        """\
+        from django.contrib import auth
+        from django.contrib.auth import authenticate, logout
+        from django.contrib.auth.models import User
+        from django.core.cache import cache, caches
+        from django.db.models import prefetch_related_objects
+
+        def sign_in(request):
+            user = authenticate(request, username="a", password="b")
+            auth.login(request, user)
+            return HttpResponse("ok")
+
+        def sign_out(request):
+            logout(request)
+            return HttpResponse("bye")
+
+        def remember(request):
+            request.session["seen"] = True
+            request.session.cycle_key()
+            return JsonResponse({"keys": list(request.session.keys())})
+
+        def cached(request):
+            caches["default"].set("k", 1)
+            return JsonResponse({"k": cache.get("k")})
+
+        def perms(request):
+            user = request.user
+            return JsonResponse({"ok": user.has_perm("shop.view")})
+
+        def signup(request):
+            User.objects.create_user("bob", password="x")
+            return HttpResponse(status=201)
+
+        def report(request):
+            return HttpResponse(build_report(request.GET))
+
+        def prefetch(request, items):
+            prefetch_related_objects(items, "tags")
+            return HttpResponse(len(items))
+        """,
+        options={"max-queries": 3},
+        **V,
+    )
+
+
+def test_shortcuts_through_aliases_and_module_attribute():
+    check_transformed(
+        CM,
+        """\
+        from django import shortcuts
+        from django.shortcuts import aget_list_or_404 as list404, render
+
+        async def a(request):
+            return render(request, "l.html", {"items": await list404(Product, a=1)})
+
+        async def b(request, pk):
+            return render(request, "d.html", {"item": await shortcuts.aget_object_or_404(Product, pk=pk)})
+        """,
+        """\
+        from django import shortcuts
+        from django.shortcuts import render, get_list_or_404
+
+        def a(request):
+            return render(request, "l.html", {"items": get_list_or_404(Product, a=1)})
+
+        def b(request, pk):
+            return render(request, "d.html", {"item": shortcuts.get_object_or_404(Product, pk=pk)})
+        """,
+        **V,
+    )
+
+
+def test_imports_kept_while_still_used_and_added_when_absent():
+    check_transformed(
+        CM,
+        """\
+        from django.shortcuts import aget_object_or_404
+
+        async def a(request, pk):
+            return JsonResponse({"n": (await aget_object_or_404(Product, pk=pk)).name})
+
+        async def b(request, pk):
+            item = await aget_object_or_404(Product, pk=pk)
+            return await render_remote(item)
+        """,
+        """\
+        from django.shortcuts import aget_object_or_404, get_object_or_404
+
+        def a(request, pk):
+            return JsonResponse({"n": (get_object_or_404(Product, pk=pk)).name})
+
+        async def b(request, pk):
+            item = await aget_object_or_404(Product, pk=pk)
+            return await render_remote(item)
+        """,
+        expect=["view 'b' left async: awaits `render_remote(item)`"],
+        **V,
+    )
+
+
+def test_async_for_forms():
+    check_transformed(
+        CM,
+        """\
+        async def a(request):
+            names = []
+            async for p in Product.objects.filter(active=True):
+                names.append(p.name)
+            return JsonResponse(names, safe=False)
+
+        async def b(request):
+            return JsonResponse({p.pk: p.name async for p in Product.objects.all().aiterator(chunk_size=10)})
+        """,
+        """\
+        def a(request):
+            names = []
+            for p in Product.objects.filter(active=True):
+                names.append(p.name)
+            return JsonResponse(names, safe=False)
+
+        def b(request):
+            return JsonResponse({p.pk: p.name for p in Product.objects.all().iterator(chunk_size=10)})
+        """,
+        **V,
+    )
+
+
+# --------------------------------------------------------------------------- refusals
+def test_receivers_that_are_not_django_refuse():
+    check_noop(CM, "async def v(request, client):\n    return await client.aget('u')\n",
+               "awaits `client.aget('u')`, which is not a Django DB call", **V)
+    check_noop(CM, "async def v(request):\n    thing = make()\n    await thing.asave()\n",
+               "awaits `thing.asave()`, which is not a Django DB call", **V)
+    check_noop(CM, "import asyncio\n\nasync def v(request):\n    await asyncio.sleep(1)\n",
+               "awaits `asyncio.sleep(1)`", **V)
+    check_noop(CM, "async def helper():\n    pass\n\nasync def v(request):\n    await helper()\n",
+               "awaits `helper()`", **V)
+    check_noop(CM, "async def v(request):\n    request = other\n    return (await request.auser()).pk\n",
+               "awaits `request.auser()`", **V)
+    check_noop(CM, "async def v(request):\n    return await request.session.aset_many({})\n",
+               "awaits `request.session.aset_many({})`", **V)
+    # an async ORM call's result that is awaited again, a coroutine stored, a non-call await
+    check_noop(CM, "async def v(request):\n    c = Product.objects.acount()\n    return await c\n",
+               "awaits `c`", **V)
+    check_noop(CM, "async def v(request):\n    x = await request.session.aset('k', 1)\n",
+               "session.aset has no sync method", **V)
+
+
+def test_target_version_gates():
+    src = "from django.shortcuts import aget_object_or_404\n\nasync def v(request, pk):\n" \
+          "    return await aget_object_or_404(Product, pk=pk)\n"
+    check_noop(CM, src, "which Django has only since 5.0 (target is 4.2)", target_django=(4, 2), **V)
+    check_noop(CM, "async def v(request):\n    return (await request.auser()).pk\n",
+               "since 5.0", target_django=(4, 2), **V)
+    check_noop(CM, "async def v(request):\n    return await request.session.aget('k')\n",
+               "since 5.1 (target is 5.0)", target_django=(5, 0), **V)
+    check_noop(CM, "async def v(request):\n    p = await Product.objects.aget(pk=1)\n    await p.asave()\n",
+               "since 4.2 (target is 4.1)", target_django=(4, 1), options={"max-queries": 2}, **V)
+    check_noop(CM, "async def v(request):\n    user = await request.auser()\n    return await user.ahas_perm('x')\n",
+               "since 5.2 (target is 5.1)", target_django=(5, 1), options={"max-queries": 2}, **V)
+
+
+def test_async_constructs_refuse():
+    check_noop(CM, "async def v(request, response):\n    async for chunk in response.aiter_bytes():\n        pass\n",
+               "iterates `response.aiter_bytes()` with `async for`, which is not a queryset", **V)
+    check_noop(CM, "async def v(request):\n    return StreamingHttpResponse(p.name async for p in Product.objects.all())\n",
+               "builds an async generator", **V)
+    check_noop(
+        CM,
+        """\
+        from django.http import StreamingHttpResponse
+
+        async def v(request):
+            async def rows():
+                yield "a"
+            return StreamingHttpResponse(rows())
+        """,
+        "defines the coroutine function 'rows'",
+        **V,
+    )
+    check_noop(
+        CM,
+        """\
+        from django.http import StreamingHttpResponse
+        from shop.streams import rows
+
+        async def v(request):
+            return StreamingHttpResponse(rows())
+        """,
+        "streams a response from `rows()`, which may be an async iterator",
+        **V,
+    )
+    check_noop(
+        CM,
+        """\
+        from django.http import StreamingHttpResponse
+
+        async def rows():
+            yield "a"
+
+        async def v(request):
+            return StreamingHttpResponse(streaming_content=rows())
+        """,
+        "streams a response from `rows()`",
+        **V,
+    )
+    check_noop(CM, "async def notify():\n    pass\n\nasync def v(request):\n    background.add(notify())\n    return 1\n",
+               "uses the coroutine function 'notify' without awaiting it", **V)
+    check_noop(CM, "import asyncio\n\nasync def v(request):\n    asyncio.get_running_loop()\n    return 1\n",
+               "uses `asyncio` outside `await sync_to_async(f)(...)`", **V)
+    check_noop(CM, "from asgiref.sync import sync_to_async\n\nasync def v(request):\n"
+               "    return await sync_to_async(f, thread_sensitive=False)()\n",
+               "sync_to_async options change where it runs", **V)
+
+
+def test_sync_streaming_converts():
+    check_transformed(
+        CM,
+        """\
+        from django.http import StreamingHttpResponse
+
+        def rows():
+            yield "a"
+
+        async def v(request):
+            return StreamingHttpResponse(rows())
+        """,
+        """\
+        from django.http import StreamingHttpResponse
+
+        def rows():
+            yield "a"
+
+        def v(request):
+            return StreamingHttpResponse(rows())
+        """,
+        **V,
+    )
+
+
+def test_name_clash_refuses():
+    check_noop(
+        CM,
+        """\
+        from django.shortcuts import aget_object_or_404
+        from shop.utils import get_object_or_404
+
+        async def v(request, pk):
+            return await aget_object_or_404(Product, pk=pk)
+        """,
+        "the name 'get_object_or_404' already means something else",
+        **V,
+    )
+
+
+# --------------------------------------------------------------------------- decorators
+DJANGO_DECORATORS = [
+    ("from django.contrib.auth.decorators import login_required", "@login_required"),
+    ("from django.contrib.auth.decorators import login_required", "@login_required(login_url='/in/')"),
+    ("from django.contrib.auth.decorators import permission_required", "@permission_required('shop.view')"),
+    ("from django.views.decorators.http import require_GET", "@require_GET"),
+    ("from django.views.decorators.http import require_http_methods", "@require_http_methods(['GET'])"),
+    ("from django.views.decorators.csrf import csrf_exempt", "@csrf_exempt"),
+    ("from django.views.decorators.cache import cache_page", "@cache_page(60)"),
+    ("from django.views.decorators.cache import never_cache", "@never_cache"),
+    ("from django.views.decorators.vary import vary_on_headers", "@vary_on_headers('Accept')"),
+    ("from django.views.decorators import gzip", "@gzip.gzip_page"),
+]
+
+
+@pytest.mark.parametrize(("imp", "dec"), DJANGO_DECORATORS)
+def test_django_decorators_kept(imp, dec):
+    check_transformed(
+        CM,
+        f"{imp}\n\n{dec}\nasync def v(request):\n    return HttpResponse('x')\n",
+        f"{imp}\n\n{dec}\ndef v(request):\n    return HttpResponse('x')\n",
+        **V,
+    )
+
+
+def test_decorator_refusals():
+    login = "from django.contrib.auth.decorators import login_required\n\n@login_required\nasync def v(request):\n" \
+            "    return 1\n"
+    check_noop(CM, login, "supports async views only since Django 5.1", target_django=(5, 0), **V)
+    check_noop(CM, "from asgiref.sync import sync_to_async\n\n@sync_to_async\nasync def v(request):\n    return 1\n",
+               "not known to accept a sync view", **V)
+    check_noop(CM, "from django.utils.decorators import async_only_middleware\n\n@async_only_middleware\n"
+               "async def v(request):\n    return 1\n", "not known to accept a sync view", **V)
+
+
+def test_method_decorator_on_handlers():
+    src = """\
+        from django.contrib.auth.decorators import login_required
+        from django.utils.decorators import method_decorator
+        from django.views import View
+
+        @method_decorator(login_required, name="dispatch")
+        class V(View):
+            @method_decorator([login_required])
+            async def get(self, request):
+                return HttpResponse("x")
+        """
+    check_transformed(CM, src, src.replace("async def", "def"), **V)
+    check_noop(CM, src, "method_decorator, which supports async methods only since Django 5.2",
+               target_django=(5, 1), **V)
+    check_noop(CM, src.replace("[login_required]", "[third_party]"), "`third_party`, not known", **V)
+
+
+# --------------------------------------------------------------------------- class-based views
+def test_class_based_view_refusals():
+    check_noop(
+        CM,
+        """\
+        from django.views import View
+
+        class Base(View):
+            async def get(self, request):
+                return HttpResponse("x")
+
+        class Child(Base):
+            async def post(self, request):
+                return await remote()
+        """,
+        "view class 'Base' left async, all handlers: is subclassed by 'Child'",
+        **V,
+    )
+    check_noop(
+        CM,
+        """\
+        from django.views import View
+
+        class V(View):
+            async def dispatch(self, request, *args, **kwargs):
+                return await super().dispatch(request, *args, **kwargs)
+
+            async def get(self, request):
+                return HttpResponse("x")
+        """,
+        "has the coroutine method 'dispatch'",
+        **V,
+    )
+    check_noop(
+        CM,
+        """\
+        from django.views import View
+        from third import register
+
+        @register
+        class V(View):
+            async def get(self, request):
+                return HttpResponse("x")
+        """,
+        "`register`, not known",
+        **V,
+    )
+    cbv = "from django.views import View\n\nclass V(View):\n    async def get(self, request):\n        return 1\n"
+    check_noop(CM, cbv, "an `as_view()` view is) awaited", project=ProjectIndex(awaited_names=frozenset({"as_view"})), **V)
+    check_noop(CM, cbv, "awaits a `.get(...)` call, which may be this handler",
+               project=ProjectIndex(awaited_names=frozenset({"get"})), **V)
+    check_noop(CM, "from django.views import View\nfrom app import Mixin\n\nclass V(Mixin, View):\n"
+               "    async def get(self, request):\n        return 1\n", "inherits from classes that cannot be checked", **V)
+
+
+def test_fixed_messages():
+    out = check_transformed(
+        CM,
+        "async def a(request):\n    return 1\n\nasync def b(request):\n    return await Product.objects.acount()\n",
+        "def a(request):\n    return 1\n\ndef b(request):\n    return Product.objects.count()\n",
+        **V,
+    )
+    fixed = [d.message for d in out.diagnostics if d.kind == "fixed"]
+    assert fixed == [
+        "view 'a' made sync: it awaits nothing, so async bought nothing",
+        "view 'b' made sync: its only async work is one DB call, which async runs in a thread anyway",
+    ]
