@@ -807,3 +807,85 @@ def test_fixed_messages():
         "view 'a' made sync: it awaits nothing, so async bought nothing",
         "view 'b' made sync: its only async work is one DB call, which async runs in a thread anyway",
     ]
+
+
+# --------------------------------------------------------------------------- callers in other files
+CALLED_VIEWS = '''\
+from django.http import HttpResponse
+from django.views import View
+
+
+async def awaited(request):
+    return HttpResponse("a")
+
+
+async def gathered(request):
+    return HttpResponse("g")
+
+
+async def tasked(request):
+    return HttpResponse("t")
+
+
+async def futured(request):
+    return HttpResponse("f")
+
+
+async def wrapped(request):
+    return HttpResponse("w")
+
+
+async def alone(request):
+    return HttpResponse("x")
+
+
+async def inner(request):
+    return HttpResponse("i")
+
+
+async def outer(request):
+    return await inner(request)
+'''
+
+CALLERS = '''\
+import asyncio
+
+from asgiref.sync import async_to_sync
+
+from shop import views
+from shop.views import futured, gathered, tasked, wrapped
+
+
+async def combined(request):
+    first = await views.awaited(request)
+    rest = await asyncio.gather(gathered(request), asyncio.sleep(0))
+    asyncio.create_task(tasked(request))
+    asyncio.ensure_future(futured(request))
+    return first, rest
+
+
+sync_wrapped = async_to_sync(wrapped)
+'''
+
+
+def test_views_awaited_or_scheduled_in_another_file_stay_async(tmp_path):
+    from codemods.config import Settings
+    from codemods.runner import run
+
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "views.py").write_text(CALLED_VIEWS)
+    (tmp_path / "shop" / "tasks.py").write_text(CALLERS)
+    result = run([tmp_path], Settings(select=(CM,), root=tmp_path, jobs=1), mode="apply")
+    assert not result.failed
+    after = (tmp_path / "shop" / "views.py").read_text()
+    assert "\ndef alone(request):" in after
+    diagnostics = {d.message for f in result.files for d in f.diagnostics}
+    assert "view 'outer' left async: awaits `inner(request)`, which is not a Django DB call with a sync twin" in diagnostics
+    for name in ("awaited", "gathered", "tasked", "futured", "wrapped", "inner"):
+        assert f"\nasync def {name}(request):" in after
+        assert (
+            f"view {name!r} left async: is awaited or scheduled elsewhere in the processed paths; "
+            "it must stay a coroutine"
+        ) in diagnostics
+    assert "view 'alone' made sync: it awaits nothing, so async bought nothing" in diagnostics
+    assert (tmp_path / "shop" / "tasks.py").read_text() == CALLERS
