@@ -222,6 +222,7 @@ class _Func:
         self.params += [x for x in (self.star, self.kwstar) if x]
         self.method = method
         self.mutated: set[str] = set()
+        self.locals: set[str] = set()
         self.writes: str | None = None
         # calls made in the body: (callee key, call) for the fixpoint
         self.calls: list[tuple[str, bool, cst.Call]] = []
@@ -245,6 +246,7 @@ class _ModuleFacts(cst.CSTVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         method = self._in_class[-1]
         fn = _Func(node.name.value, node.params, method)
+        fn.locals = local_bindings(node) - set(fn.params)
         for dec in node.decorators:
             d = dec.decorator
             if last_name(d.func if isinstance(d, cst.Call) else d) in (
@@ -260,8 +262,16 @@ class _ModuleFacts(cst.CSTVisitor):
         self._in_class.pop()
 
     def _hit(self, expr: cst.BaseExpression) -> None:
-        if self._stack and _base(expr) in self._stack[-1].params:
-            self._stack[-1].mutated.add(_base(expr) or "")
+        if not self._stack:
+            return
+        fn, base = self._stack[-1], _base(expr)
+        if base is None:
+            return
+        if base in fn.params:
+            fn.mutated.add(base)
+        elif base not in fn.locals and fn.writes is None:
+            # a module global or a variable of an enclosing function: state others may read
+            fn.writes = f"it mutates {base!r}, which it does not own"
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self._stack:
@@ -375,11 +385,15 @@ class _Stmt:
 
 
 def _simple(expr: cst.BaseExpression) -> bool:
-    """Literals, names and attribute reads: evaluating it cannot affect anything."""
+    """Literals, names, attribute and item reads: evaluating it cannot affect anything."""
     if isinstance(expr, (cst.Name, cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
         return True
     if isinstance(expr, cst.Attribute):
         return _simple(expr.value)
+    if isinstance(expr, cst.Subscript):
+        return _simple(expr.value) and all(
+            isinstance(el.slice, cst.Index) and _simple(el.slice.value) for el in expr.slice
+        )
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
         return isinstance(expr.expression, (cst.Integer, cst.Float))
     return False

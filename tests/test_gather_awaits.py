@@ -670,3 +670,84 @@ def test_taskgroup_concurrency_proof():
     out = rewrite(CM, CONCURRENCY_SRC, options={"style": "taskgroup"})
     assert "TaskGroup()" in out.source
     assert _run(out.source) == ("ok", "ok")
+
+
+# --------------------------------------------------------------------------- callees of this module
+@pytest.mark.parametrize(
+    "helper, run",
+    [
+        ("async def add(items, x):\n    items.append(x)", "a = await add(xs, 1)\n    b = await count(xs)"),
+        ("async def add(items, x):\n    items.append(x)", "a = await add(x=1, items=xs)\n    b = await count(xs)"),
+        ("async def add(items):\n    items += [1]", "a = await add(xs)\n    b = (await client.get(u)).json()[xs[0]]"),
+        ("async def put(d, k):\n    d[k] = 1", "a = await put(xs, 'k')\n    b = await count(xs)"),
+        ("async def put(o):\n    o.x = 1", "a = await put(xs)\n    b = await count(xs.x)"),
+        ("async def drop(d):\n    del d['k']", "a = await drop(xs)\n    b = await count(xs)"),
+        ("async def add(items):\n    items.append(1)\nasync def outer(ys):\n    await add(ys)",
+         "a = await outer(xs)\n    b = await count(xs)"),
+        ("class V:\n    async def load(self):\n        self.cache = 1",
+         "a = await self.load()\n    b = await self.render()"),
+    ],
+)
+def test_callee_mutating_a_shared_argument_is_refused(helper, run):
+    check_noop(CM, f"{helper}\n\nasync def f(self, xs, client, u):\n    {run}\n", "shared argument")
+
+
+def test_callee_mutating_an_unshared_parameter_is_gathered():
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        async def add(label, items):
+            items.append(label)
+
+        async def f(xs, ys):
+            a = await add(xs, ys)
+            b = await count(xs)
+        """,
+        """\
+        import asyncio
+        async def add(label, items):
+            items.append(label)
+
+        async def f(xs, ys):
+            a, b = await asyncio.gather(add(xs, ys), count(xs))
+        """,
+    )
+
+
+@pytest.mark.parametrize(
+    "helper, reason",
+    [
+        ("async def store(o):\n    await o.asave()", "store() is defined here and it calls asave()"),
+        ("async def store(o):\n    await client.post(URL, json=o)", "it calls post()"),
+        ("LOG = []\nasync def store(o):\n    LOG.append(o)", "it mutates 'LOG', which it does not own"),
+        ("async def store(o):\n    global N\n    N = o", "it assigns a global"),
+        ("@sync_to_async\ndef store(o):\n    return o", "runs in sync_to_async"),
+        ("async def save(o):\n    await o.asave()\nasync def store(o):\n    await save(o)",
+         "store() is defined here and it calls save(), and it calls asave()"),
+    ],
+)
+def test_callee_that_writes_is_ordered(helper, reason):
+    check_noop(CM, f"{helper}\n\nasync def f(o):\n    a = await store(o)\n    b = await fetch()\n", reason)
+
+
+def test_method_on_another_receiver_named_like_a_client_call_is_not_confused():
+    # A class view's own `get` method must not make `client.get(...)` look like a call to it.
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        class V:
+            async def get(self, request):
+                self.x = 1
+                a = await client.get(u)
+                b = await client.get(u)
+        """,
+        """\
+        import asyncio
+        class V:
+            async def get(self, request):
+                self.x = 1
+                a, b = await asyncio.gather(client.get(u), client.get(u))
+        """,
+    )
