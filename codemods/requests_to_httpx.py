@@ -18,6 +18,15 @@ What it does:
     and no thread is used any more. The ``sync_to_async``/``functools``/``asyncio`` imports are
     dropped when the rewrite left them unused.
 
+    ``except`` clauses catching requests exceptions (``requests.RequestException``,
+    ``requests.exceptions.Timeout``, ``from requests.exceptions import HTTPError``...) whose ``try``
+    body makes rewritten calls get the httpx exceptions raised in the same situations:
+    ``RequestException`` -> ``HTTPError, InvalidURL`` (+ ``json.JSONDecodeError`` when the body calls
+    ``.json()``), ``ConnectionError`` -> ``NetworkError, ConnectTimeout, RemoteProtocolError,
+    ProxyError``, ``Timeout`` -> ``TimeoutException``, ``ConnectTimeout``/``ReadTimeout``/
+    ``TooManyRedirects`` -> same names, ``HTTPError`` -> ``HTTPStatusError``, ``JSONDecodeError`` ->
+    ``json.JSONDecodeError``. Handlers whose ``try`` body makes no rewritten call are left as they are.
+
     Bodies: a visibly raw body (str/bytes literal, ``x.encode()``, ``json.dumps(...)``) becomes
     ``content=``; anything else stays ``data=`` (httpx form-encodes a mapping and sends other
     values as raw content, with a deprecation warning for raw bytes).
@@ -57,6 +66,12 @@ Refuses when:
       (different meaning, type or decoding in httpx);
     - the function uses ``requests`` other than as a call (exceptions, ``Session``, a stored
       ``sync_to_async(requests.get)``...);
+    - an ``except`` clause catches a requests exception with no exact httpx match (``SSLError``,
+      ``InvalidURL``...), its ``try`` body also calls something that may raise requests exceptions
+      itself (anything but the rewritten calls, response/data methods, builtins, logging, json...),
+      also decodes with ``json.loads`` where ``json.JSONDecodeError`` would be added, or the handler
+      uses the exception other than ``e.response`` (of ``HTTPError``), logging or ``raise ... from e``
+      (type and message differ);
     - the function catches ``OSError``/``IOError``/``ConnectionError``/``TimeoutError``/``ValueError``
       (requests' exceptions derive from them, httpx's do not).
 """
@@ -299,12 +314,283 @@ def _match(call: cst.Call, imports: ImportTable, shadowed: set[str]) -> _Req | s
     return _Req(method, args, form, [ref])
 
 
+
+# ----------------------------------------------------------------------------- exceptions
+# requests exception -> the httpx exceptions that are raised in the same situations. requests'
+# ConnectionError also covers connect timeouts and connections dropped mid-response; its
+# RequestException also covers malformed URLs (httpx.InvalidURL is outside httpx.HTTPError) and, for
+# ``r.json()``, decoding errors (json.JSONDecodeError with httpx, added where the try body calls it).
+EXCEPTIONS: dict[str, tuple[str, ...]] = {
+    "RequestException": ("HTTPError", "InvalidURL"),
+    "ConnectionError": ("NetworkError", "ConnectTimeout", "RemoteProtocolError", "ProxyError"),
+    "Timeout": ("TimeoutException",),
+    "ConnectTimeout": ("ConnectTimeout",),
+    "ReadTimeout": ("ReadTimeout",),
+    "HTTPError": ("HTTPStatusError",),
+    "TooManyRedirects": ("TooManyRedirects",),
+    "JSONDecodeError": (),  # json.JSONDecodeError
+}
+_JSON_ERROR = "json.JSONDecodeError"
+_BUILTINS_SAFE = {
+    "len", "str", "int", "float", "bool", "dict", "list", "tuple", "set", "isinstance", "print", "min",
+    "max", "sorted", "sum", "any", "all", "range", "enumerate", "zip", "repr", "round", "abs",
+}  # fmt: skip
+_SAFE_MODULES = {"json", "logging", "asyncio", "datetime", "time", "math", "re", "uuid", "decimal"}
+_LOGGERS = {"logger", "log", "LOGGER", "LOG", "_logger", "_log", "logging"}
+_RESPONSE_METHODS = {"json", "raise_for_status", "close"}
+_DATA_METHODS = {
+    "get", "items", "keys", "values", "append", "extend", "format", "strip", "split", "lower", "upper",
+    "encode", "decode", "startswith", "endswith", "join", "update", "pop", "setdefault", "copy", "replace",
+}  # fmt: skip
+
+
+def _strip_await(expr: cst.BaseExpression) -> cst.BaseExpression:
+    return expr.expression if isinstance(expr, cst.Await) else expr
+
+
+def _exception_name(expr: cst.BaseExpression, imports: ImportTable, shadowed: set[str]) -> str | None:
+    """``Timeout`` for ``requests.Timeout``/``requests.exceptions.Timeout``/an imported alias."""
+    q = imports.qualify(expr, shadowed)
+    if q is None or not q.startswith("requests."):
+        return None
+    rest = q[len("requests.") :].removeprefix("exceptions.")
+    return rest if "." not in rest else None
+
+
+def _handler_types(handler: cst.ExceptHandler) -> list[cst.BaseExpression]:
+    if handler.type is None:
+        return []
+    if isinstance(handler.type, cst.Tuple):
+        return [el.value for el in handler.type.elements]
+    return [handler.type]
+
+
+class _Locals:
+    """What the names of one function hold, as far as visible: responses of requests calls, or
+    plain data (``r.json()``, literals, items of those). Anything else is unknown."""
+
+    def __init__(self, body: cst.BaseSuite, imports: ImportTable, shadowed: set[str]) -> None:
+        self.imports, self.shadowed = imports, shadowed
+        collector = _AssignCollector()
+        body.visit(collector)
+        values = collector.values
+        self.responses = {
+            n
+            for n, vs in values.items()
+            if vs and all(isinstance(v, cst.Call) and _match(v, imports, shadowed) is not None for v in vs)
+        }
+        self.data: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for n, vs in values.items():
+                if n not in self.data and n not in self.responses and vs and all(self._is_data(v) for v in vs):
+                    self.data.add(n)
+                    changed = True
+
+    def is_response(self, expr: cst.BaseExpression) -> bool:
+        expr = _strip_await(expr)
+        if isinstance(expr, cst.Name):
+            return expr.value in self.responses
+        return isinstance(expr, cst.Call) and _match(expr, self.imports, self.shadowed) is not None
+
+    def _is_data(self, expr: cst.BaseExpression) -> bool:
+        if isinstance(expr, (cst.Dict, cst.List, cst.SimpleString, cst.Integer, cst.Float)):
+            return True
+        if isinstance(expr, cst.Name):
+            return expr.value in self.data
+        if isinstance(expr, cst.Subscript):
+            return self._is_data(expr.value)
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+            if expr.func.attr.value == "json":
+                return self.is_response(expr.func.value)
+            if expr.func.attr.value == "get":
+                return self._is_data(expr.func.value)
+        return False
+
+    def call_is_safe(self, call: cst.Call) -> bool:
+        """True if ``call`` cannot raise a requests exception (it runs no code that may use requests)."""
+        func = call.func
+        if isinstance(func, cst.Name) and func.value in _BUILTINS_SAFE and func.value not in self.shadowed:
+            return func.value not in self.imports.names
+        q = self.imports.qualify(func, self.shadowed)
+        if q is not None and q.split(".")[0] in _SAFE_MODULES:
+            return True
+        if isinstance(func, cst.Attribute):
+            receiver = func.value
+            if isinstance(receiver, cst.Name) and receiver.value in _LOGGERS:
+                return True
+            if func.attr.value in _RESPONSE_METHODS and self.is_response(receiver):
+                return True
+            if func.attr.value in _DATA_METHODS and (
+                self._is_data(receiver) or isinstance(receiver, (cst.SimpleString, cst.FormattedString))
+            ):
+                return True
+        return False
+
+
+class _AssignCollector(SameScope, cst.CSTVisitor):
+    """name -> every value assigned to it by ``name = value``; other bindings give None."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[cst.BaseExpression | None]] = {}
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            if isinstance(t.target, cst.Name):
+                self.values.setdefault(t.target.value, []).append(_strip_await(node.value))
+            else:
+                for n in _target_names(t.target):
+                    self.values.setdefault(n, []).append(None)
+
+    def _other(self, target: cst.BaseExpression | None) -> None:
+        for n in _target_names(target):
+            self.values.setdefault(n, []).append(None)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._other(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._other(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._other(node.target)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._other(node.asname.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._other(node.target)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._other(node.target)
+
+
+def _target_names(target: cst.BaseExpression | None) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for el in target.elements for n in _target_names(el.value)]
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return []
+
+
+class _Guarded(SameScope, cst.CSTVisitor):
+    """The calls a ``try`` body makes (the ones its handlers guard)."""
+
+    def __init__(self, local: _Locals) -> None:
+        self.local = local
+        self.requests_calls = 0
+        self.json_calls = False  # r.json(): raises requests' JSONDecodeError, a RequestException
+        self.json_loads = False  # json.loads/load: raises json.JSONDecodeError with both clients
+        self.unknown: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        local = self.local
+        if _match(node, local.imports, local.shadowed) is not None:
+            self.requests_calls += 1
+            return
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "json":
+            self.json_calls = True
+        if local.imports.qualify(node.func, local.shadowed) in ("json.loads", "json.load"):
+            self.json_loads = True
+        if not local.call_is_safe(node):
+            self.unknown.append(node)
+
+
+def _guarded(try_node: cst.Try, local: _Locals) -> _Guarded:
+    g = _Guarded(local)
+    try_node.body.visit(g)
+    return g
+
+
+def _handler_problem(
+    handler: cst.ExceptHandler, names: list[str], guarded: _Guarded, imports: ImportTable
+) -> str | None:
+    """Why this handler's requests exceptions cannot become httpx ones, or None."""
+    for name in names:
+        if name not in EXCEPTIONS:
+            return f"catches requests' {name}, which has no exact httpx equivalent"
+    if guarded.unknown:
+        callee = dotted_name(guarded.unknown[0].func) or "a call"
+        return (
+            f"its try body also calls {callee}(), which may raise requests exceptions that an httpx "
+            "handler would not catch"
+        )
+    json_error = "JSONDecodeError" in names or ("RequestException" in names and guarded.json_calls)
+    if json_error:
+        if guarded.json_loads:
+            return "its try body also decodes JSON with the json module (caught only after the rewrite)"
+        if imports.names.get("json", "json") != "json":
+            return "needs json.JSONDecodeError but the name json is taken"
+    if handler.name is not None:
+        as_name = handler.name.name
+        if not isinstance(as_name, cst.Name):
+            return "binds the exception to a non-name target"
+        uses = _ExceptionUses(as_name.value)
+        handler.body.visit(uses)
+        if uses.bad is not None:
+            return uses.bad
+        if uses.response and set(names) != {"HTTPError"}:
+            return f"reads {as_name.value}.response, which only httpx's HTTPStatusError has"
+    return None
+
+
+class _ExceptionUses(SameScope, cst.CSTVisitor):
+    """How a handler uses its exception: ``e.response`` and logging are fine (the text differs only in
+    logs); ``str(e)`` or anything else would see a different type or message."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.response = False
+        self.bad: str | None = None
+        self._ok: set[int] = set()
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if isinstance(node.value, cst.Name) and node.value.value == self.name and node.attr.value == "response":
+            self.response = True
+            self._ok.add(id(node.value))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in _LOGGERS:
+            for a in node.args:
+                if isinstance(a.value, cst.Name) and a.value.value == self.name:
+                    self._ok.add(id(a.value))
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        if node.cause is not None and isinstance(node.cause.item, cst.Name):
+            self._ok.add(id(node.cause.item))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name and id(node) not in self._ok and self.bad is None:
+            self.bad = f"uses the caught exception {self.name} (httpx's has another type and message)"
+
+
+def _httpx_types(names: list[str], module: str, json_error: bool) -> list[str]:
+    out: list[str] = []
+    for name in names:
+        out.extend(f"{module}.{n}" for n in EXCEPTIONS[name])
+    if json_error:
+        out.append(_JSON_ERROR)
+    return list(dict.fromkeys(out))
+
+
+def _type_expr(dotted: str) -> cst.BaseExpression:
+    return cst.parse_expression(dotted)
+
+
+
 class _Analyzer(cst.CSTVisitor):
     """Finds requests calls in one async function and the reasons to refuse it."""
 
-    def __init__(self, imports: ImportTable, shadowed: set[str]) -> None:
+    def __init__(self, imports: ImportTable, shadowed: set[str], local: _Locals) -> None:
         self.imports = imports
         self.shadowed = shadowed
+        self.local = local
+        self.needs_json = False
         self.calls = 0
         self.problems: list[tuple[cst.CSTNode, str]] = []
         self.names: set[str] = set()
@@ -347,10 +633,33 @@ class _Analyzer(cst.CSTVisitor):
         kinds = node.type.elements if isinstance(node.type, cst.Tuple) else [node.type]
         for el in kinds:
             expr = el.value if isinstance(el, cst.Element) else el
-            if isinstance(expr, cst.Name) and expr.value in _OS_ERRORS:
+            if (
+                isinstance(expr, cst.Name)
+                and expr.value in _OS_ERRORS
+                and self.imports.qualify(expr, self.shadowed) is None
+            ):
                 self.problems.append(
                     (node, f"catches {expr.value}, which covers requests' exceptions but not httpx's")
                 )
+
+    def visit_Try(self, node: cst.Try) -> None:
+        guarded: _Guarded | None = None
+        for handler in node.handlers:
+            types = _handler_types(handler)
+            found = [(t, _exception_name(t, self.imports, self.shadowed)) for t in types]
+            names = [n for _, n in found if n is not None]
+            if not names:
+                continue
+            self._call_funcs.update(id(t) for t, n in found if n is not None)
+            if guarded is None:
+                guarded = _guarded(node, self.local)
+            if guarded.requests_calls == 0:
+                continue  # guards no call of this function's that is rewritten: left as it is
+            problem = _handler_problem(handler, names, guarded, self.imports)
+            if problem:
+                self.problems.append((handler, f"except clause {problem}"))
+            elif "JSONDecodeError" in names or ("RequestException" in names and guarded.json_calls):
+                self.needs_json = True
 
     def visit_Await(self, node: cst.Await) -> None:
         if isinstance(node.expression, cst.Call):
@@ -383,7 +692,7 @@ class _Analyzer(cst.CSTVisitor):
 
     def _check_requests_use(self, node: cst.BaseExpression) -> bool:
         if id(node) in self._call_funcs:
-            return True
+            return False
         q = self.imports.qualify(node, self.shadowed)
         if q is not None and (q == "requests" or q.startswith("requests.")):
             if q.rpartition(".")[2] in METHODS:
@@ -419,10 +728,53 @@ class _NameUseChecker(cst.CSTVisitor):
 
 
 class _Rewriter(SameScope, cst.CSTTransformer):
-    def __init__(self, imports: ImportTable, shadowed: set[str], client: str) -> None:
+    def __init__(
+        self, imports: ImportTable, shadowed: set[str], client: str, local: _Locals, module_name: str
+    ) -> None:
         self.imports = imports
         self.shadowed = shadowed
         self.client = client
+        self.local = local
+        self.module_name = module_name
+
+    def leave_Try(self, original_node: cst.Try, updated_node: cst.Try) -> cst.Try:
+        guarded = _guarded(original_node, self.local)
+        if guarded.requests_calls == 0:
+            return updated_node
+        handlers = []
+        for handler in updated_node.handlers:
+            types = _handler_types(handler)
+            names = [_exception_name(t, self.imports, self.shadowed) for t in types]
+            if not any(names):
+                handlers.append(handler)
+                continue
+            json_error = "JSONDecodeError" in names or ("RequestException" in names and guarded.json_calls)
+            new: list[str] = []
+            for t, n in zip(types, names):
+                if n is None:
+                    new.append(cst.Module(body=[]).code_for_node(t))
+                else:
+                    new.extend(_httpx_types([n], self.module_name, False))
+            if json_error:
+                new.append(_JSON_ERROR)
+            new = list(dict.fromkeys(new))
+            assert handler.type is not None
+            if len(new) == 1 and not isinstance(handler.type, cst.Tuple):
+                new_type = _type_expr(new[0])
+            else:
+                new_type = cst.Tuple(
+                    elements=[
+                        cst.Element(
+                            _type_expr(d),
+                            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                            if i < len(new) - 1
+                            else cst.MaybeSentinel.DEFAULT,
+                        )
+                        for i, d in enumerate(new)
+                    ]
+                )
+            handlers.append(handler.with_changes(type=new_type))
+        return updated_node.with_changes(handlers=handlers)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         node = updated_node
@@ -555,6 +907,7 @@ class _Transformer(cst.CSTTransformer):
         self.ctx = ctx
         self.module_name = module_name
         self.changed = False
+        self.needs_json = False
 
     def leave_FunctionDef(
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
@@ -564,7 +917,8 @@ class _Transformer(cst.CSTTransformer):
         if not isinstance(original_node.body, cst.IndentedBlock):
             return updated_node
         shadowed = local_bindings(original_node)
-        analyzer = _Analyzer(self.imports, shadowed)
+        local = _Locals(original_node.body, self.imports, shadowed)
+        analyzer = _Analyzer(self.imports, shadowed, local)
         original_node.body.visit(analyzer)
         original_node.body.visit(_NameUseChecker(analyzer))
         if analyzer.calls == 0:
@@ -584,7 +938,8 @@ class _Transformer(cst.CSTTransformer):
             client, i = f"client_{i}", i + 1
         body = updated_node.body
         assert isinstance(body, cst.IndentedBlock)
-        new_body = body.visit(_Rewriter(self.imports, shadowed, client))
+        new_body = body.visit(_Rewriter(self.imports, shadowed, client, local, self.module_name))
+        self.needs_json = self.needs_json or analyzer.needs_json
         assert isinstance(new_body, cst.IndentedBlock)
         stmts = list(new_body.body)
         head = [stmts.pop(0)] if stmts and _is_docstring(stmts[0]) else []
@@ -642,11 +997,14 @@ def _used_names(module: cst.Module) -> set[str]:
     return collector.names
 
 
-def _fix_imports(module: cst.Module, module_name: str, used_before: set[str]) -> cst.Module:
+def _fix_imports(
+    module: cst.Module, module_name: str, used_before: set[str], needs_json: bool = False
+) -> cst.Module:
     used = _used_names(module)
     made_unused = used_before - used
     body: list[cst.BaseStatement] = []
     has_httpx = False
+    has_json = not needs_json
     last_import = -1
     for stmt in module.body:
         if isinstance(stmt, cst.SimpleStatementLine) and all(
@@ -657,10 +1015,12 @@ def _fix_imports(module: cst.Module, module_name: str, used_before: set[str]) ->
                 if isinstance(s, cst.Import):
                     names = []
                     for a in s.names:
-                        full = a.name.value if isinstance(a.name, cst.Name) else None
+                        full = dotted_name(a.name)
                         if full == module_name and a.asname is None:
                             has_httpx = True
-                        if full == "requests":
+                        if full == "json" and a.asname is None:
+                            has_json = True
+                        if full == "requests" or (full or "").startswith("requests."):
                             local = a.asname.name.value if a.asname else "requests"  # type: ignore[union-attr]
                             if local not in used:
                                 continue
@@ -673,8 +1033,8 @@ def _fix_imports(module: cst.Module, module_name: str, used_before: set[str]) ->
                         names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
                         new_small.append(s.with_changes(names=names))
                 elif (
-                    isinstance(s.module, cst.Name)
-                    and s.module.value == "requests"
+                    s.module is not None
+                    and (dotted_name(s.module) or "").split(".")[0] == "requests"
                     and not s.relative
                     and not isinstance(s.names, cst.ImportStar)
                 ):
@@ -708,13 +1068,17 @@ def _fix_imports(module: cst.Module, module_name: str, used_before: set[str]) ->
             last_import = len(body) - 1
         else:
             body.append(stmt)
-    if not has_httpx:
-        imp = cst.SimpleStatementLine(body=[cst.Import(names=[cst.ImportAlias(name=cst.Name(module_name))])])
+    for needed, name in ((has_json, "json"), (has_httpx, module_name)):
+        if needed:
+            continue
+        imp = cst.SimpleStatementLine(body=[cst.Import(names=[cst.ImportAlias(name=cst.Name(name))])])
         if last_import >= 0:
-            body.insert(last_import + 1, imp)
+            last_import += 1
+            body.insert(last_import, imp)
         else:
             pos = 1 if body and _is_docstring(body[0]) else 0
             body.insert(pos, imp)
+            last_import = pos
     return module.with_changes(body=body)
 
 
@@ -741,4 +1105,4 @@ class RequestsToHttpx(Codemod):
         new = module.visit(t)
         if not t.changed:
             return module
-        return _fix_imports(new, choice, _used_names(module))
+        return _fix_imports(new, choice, _used_names(module), t.needs_json)
