@@ -751,3 +751,232 @@ def test_method_on_another_receiver_named_like_a_client_call_is_not_confused():
                 a, b = await asyncio.gather(client.get(u), client.get(u))
         """,
     )
+
+
+# --------------------------------------------------------------------------- refusals, justified
+# Each test runs a refused original and the same code gathered by hand: the result changes, so
+# gathering it would have been a bug. The codemod is checked to leave the original alone.
+def _both(original: str, gathered: str, name: str = "view", *args):
+    return _call(original, name, *args), _call(gathered, name, *args)
+
+
+POST_THEN_GET = """\
+import asyncio
+import httpx
+
+
+async def view(base):
+    async with httpx.AsyncClient() as client:
+        await client.post(base + "/counter")
+        n = (await client.get(base + "/counter")).json()["count"]
+    return n
+"""
+POST_THEN_GET_GATHERED = POST_THEN_GET.replace(
+    """        await client.post(base + "/counter")
+        n = (await client.get(base + "/counter")).json()["count"]
+""",
+    """        _, r = await asyncio.gather(client.post(base + "/counter"), client.get(base + "/counter"))
+        n = r.json()["count"]
+""",
+)
+
+
+def test_post_then_get_would_change_if_gathered():
+    check_noop(CM, POST_THEN_GET, "order-sensitive write: post()")
+    assert POST_THEN_GET_GATHERED != POST_THEN_GET
+    with _stateful_server(wait=0.2) as base:  # nobody else will GET: the POST goes ahead alone
+        assert _call(POST_THEN_GET, "view", base) == 1
+    with _stateful_server(wait=30) as base:  # the POST is held until the concurrent GET answered
+        assert _call(POST_THEN_GET_GATHERED, "view", base) == 0
+
+
+MUTATING_HELPER = """\
+import asyncio
+
+
+async def add(items, x):
+    await asyncio.sleep(0)
+    items.append(x)
+    return len(items)
+
+
+async def count(items):
+    return len(items)
+
+
+async def view():
+    items = []
+    a = await add(items, 1)
+    b = await count(items)
+    return a, b
+"""
+
+
+def test_mutating_helper_would_change_if_gathered():
+    check_noop(CM, MUTATING_HELPER, "shared argument 'items' passed to a function that mutates it")
+    gathered = MUTATING_HELPER.replace(
+        "    a = await add(items, 1)\n    b = await count(items)\n",
+        "    a, b = await asyncio.gather(add(items, 1), count(items))\n",
+    )
+    assert _both(MUTATING_HELPER, gathered) == ((1, 1), (1, 0))
+
+
+GLOBAL_STATE = """\
+import asyncio
+
+LOG = []
+
+
+async def record(x):
+    await asyncio.sleep(0)
+    LOG.append(x)
+
+
+async def size():
+    return len(LOG)
+
+
+async def view():
+    await record(1)
+    n = await size()
+    return n
+"""
+
+
+def test_helper_writing_global_state_would_change_if_gathered():
+    check_noop(CM, GLOBAL_STATE, "record() is defined here and it mutates 'LOG'")
+    gathered = GLOBAL_STATE.replace(
+        "    await record(1)\n    n = await size()\n", "    _, n = await asyncio.gather(record(1), size())\n"
+    )
+    assert _both(GLOBAL_STATE, gathered) == (1, 0)
+
+
+DEPENDENCY = """\
+import asyncio
+
+
+async def bump(x):
+    return x + 1
+
+
+async def echo(x):
+    return x
+
+
+async def view():
+    a = 0
+    a = await bump(a)
+    b = await echo(a)
+    return b
+"""
+
+
+def test_data_dependency_would_change_if_gathered():
+    check_noop(CM, DEPENDENCY, "data dependency on 'a'")
+    gathered = DEPENDENCY.replace(
+        "    a = await bump(a)\n    b = await echo(a)\n", "    a, b = await asyncio.gather(bump(a), echo(a))\n"
+    )
+    assert _both(DEPENDENCY, gathered) == (1, 0)
+
+
+CLOSURE = """\
+import asyncio
+
+
+async def load():
+    return "loaded"
+
+
+async def use(get):
+    return get()
+
+
+async def view():
+    a = None
+
+    def current():
+        return a
+
+    a = await load()
+    b = await use(current)
+    return b
+"""
+
+
+def test_closure_dependency_would_change_if_gathered():
+    check_noop(CM, CLOSURE, "data dependency on 'a': a function nested here reads it")
+    gathered = CLOSURE.replace(
+        "    a = await load()\n    b = await use(current)\n", "    a, b = await asyncio.gather(load(), use(current))\n"
+    )
+    assert _both(CLOSURE, gathered) == ("loaded", None)
+
+
+WHICH_FAILED = """\
+import asyncio
+
+
+async def first():
+    for _ in range(5):
+        await asyncio.sleep(0)
+    raise ValueError("first")
+
+
+async def second():
+    raise ValueError("second")
+
+
+async def view():
+    try:
+        a = await first()
+        b = await second()
+    except ValueError as exc:
+        return str(exc)
+"""
+
+
+def test_try_except_would_change_if_gathered():
+    check_noop(CM, WHICH_FAILED, "exception ordering observable")
+    gathered = WHICH_FAILED.replace(
+        "        a = await first()\n        b = await second()\n",
+        "        a, b = await asyncio.gather(first(), second())\n",
+    )
+    assert _both(WHICH_FAILED, gathered) == ("first", "second")
+
+
+SYNC_TO_ASYNC = """\
+import asyncio
+import threading
+
+from asgiref.sync import sync_to_async
+
+STORE = []
+GATE = threading.Event()
+
+
+def slow_append(x):
+    GATE.wait(WAIT)  # held until count() has read, or WAIT seconds
+    STORE.append(x)
+
+
+async def count():
+    n = len(STORE)
+    GATE.set()
+    return n
+
+
+async def view():
+    await sync_to_async(slow_append)(1)
+    n = await count()
+    return n
+"""
+
+
+def test_sync_to_async_write_would_change_if_gathered():
+    check_noop(CM, SYNC_TO_ASYNC, "order-sensitive write: sync_to_async(...)(...) may run any code")
+    gathered = SYNC_TO_ASYNC.replace(
+        "    await sync_to_async(slow_append)(1)\n    n = await count()\n",
+        "    _, n = await asyncio.gather(sync_to_async(slow_append)(1), count())\n",
+    )
+    assert gathered != SYNC_TO_ASYNC
+    assert _call("WAIT = 0.2\n" + SYNC_TO_ASYNC, "view") == 1
+    assert _call("WAIT = 30\n" + gathered, "view") == 0
