@@ -8,59 +8,89 @@ What it does:
     attribute, subscript or call). WSGI header keywords (``HTTP_X_FOO=v``) become
     ``headers={"x-foo": v}``. ``force_login``/``login``/``logout`` become
     ``await self.async_client.aforce_login``/``alogin``/``alogout`` (Django 5.0+).
+    Sync ORM calls in the test body become their awaited twins: ``Model.objects[.filter(...)]``
+    ``.get/create/get_or_create/update_or_create/bulk_create/count/exists/first/last/latest/
+    earliest/aggregate/update/delete/in_bulk/...`` -> ``await ....a<name>(...)`` (4.1+);
+    ``obj.save()/delete()/refresh_from_db()`` -> ``await obj.asave()`` ... (4.2+);
+    ``User.objects.create_user`` -> ``acreate_user`` (contrib ``User`` only, 5.2+);
+    ``for x in qs`` / ``[... for x in qs]`` -> ``async for``; ``list(qs)`` ->
+    ``[row async for row in qs]``. A model is a class imported from a ``models`` module; its
+    concrete fields are read from that module's source (next to the test file or in a parent
+    directory), and an instance is a name bound from a model call or an ORM result in the same test,
+    or ``self.x`` bound so in ``setUp``/``setUpTestData``.
 
 Why:
     The async client exercises the ASGI request path, and async views run on the test's event loop.
     AsyncClient's ``**extra`` takes header names without ``HTTP_`` (else it sends a header literally
-    named ``http-x-foo``), so the portable ``headers=`` form (Django 4.2+) is emitted.
+    named ``http-x-foo``), so the portable ``headers=`` form (Django 4.2+) is emitted. Sync ORM
+    calls inside an async test raise ``SynchronousOnlyOperation``.
 
 Example:
     Before::
 
         class T(TestCase):
             def test_home(self):
+                p = Product.objects.create(name="saw")
                 r = self.client.get("/", HTTP_ACCEPT="application/json")
                 self.assertEqual(self.client.get("/x").json(), {})
+                self.assertEqual(Product.objects.count(), 1)
 
     After::
 
         class T(TestCase):
             async def test_home(self):
+                p = await Product.objects.acreate(name="saw")
                 r = await self.async_client.get("/", headers={"accept": "application/json"})
                 self.assertEqual((await self.async_client.get("/x")).json(), {})
+                self.assertEqual(await Product.objects.acount(), 1)
 
 Refuses when:
-    the test method (left exactly as it was) has decorators; touches the ORM synchronously
-    (``.objects``, ``.save()``, ``.delete()``, ``.refresh_from_db()``, ``.create()``, factories) or
-    calls a non-assert ``self`` helper; uses ``assertRedirects``/``assertNumQueries``/
-    ``assertQuerySetEqual``; uses ``self.client`` other than through a supported call (``session``,
-    ``cookies``, nested functions, generator expressions); reads ``response.client`` or
-    ``wsgi_request``, or ``response.context`` other than ``["key"]`` (``user``/``request``/``perms``
-    are lazy and may query); passes ``**kwargs`` or non-header WSGI extras; combines ``HTTP_*`` with
-    ``headers=``; uses ``follow=`` or login helpers when the target Django is older than 5.0;
-    is a generator; the class (or a project base class) touches the client outside its tests
-    (``setUp`` logging in, ``client_class``), or a project base class lives in another file, since
-    ``self.async_client`` would not share that login/cookie state. ``setUp``/``setUpTestData`` are
-    never touched.
+    the test method (left exactly as it was) has decorators; may touch the database in a way it
+    cannot make async: a call to anything but builtins, ``self.assert*``, known side-effect-free
+    modules (``django.urls``, ``json``, ``datetime``, ...) and the rewritten ORM calls (so project
+    helpers and factories refuse); a model instance's attribute that is not a concrete field of its
+    model (a relation or property may lazy-load); ``self.x.y`` where ``self.x`` is not known to be a
+    model instance; a queryset used other than by a rewritten method, ``for``, a list/set/dict
+    comprehension or ``list()`` (``qs[0]``, ``len(qs)``, ``if qs``, ``x in qs``, a generator
+    expression); an instance passed to a function that may format it (``str(obj)``); a name bound
+    both to ORM results and other values; ``assertRedirects``/``assertNumQueries``/
+    ``assertQuerySetEqual``; ``self.client`` used other than through a supported call
+    (``session``, ``cookies``, nested functions, generator expressions); ``response.client``,
+    ``wsgi_request``, or ``response.context`` other than ``["key"]`` (``user``/``request``/
+    ``perms`` are lazy and may query); ``**kwargs`` or non-header WSGI extras; ``HTTP_*`` together
+    with ``headers=``; an API missing from the target Django (``follow=``/login helpers 5.0,
+    instance twins 4.2, queryset twins 4.1, ``acreate_user`` 5.2); a generator test; the class (or
+    a project base class) touches the client outside its tests (``setUp`` logging in,
+    ``client_class``), or a project base class lives in another file, since ``self.async_client``
+    would not share that login/cookie state. ``setUp``/``setUpTestData`` are never touched.
+
+    Model fields are read from disk at rewrite time: after editing a models file, clear the cache
+    (the result cache keys on the test file's text).
 """
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+from pathlib import Path
 from typing import Any, ClassVar
 
 import libcst as cst
 
-from codemods.analysis import has_skip_comment, last_name
+from codemods.analysis import ImportTable, dotted_name, has_skip_comment, last_name, local_bindings
 from codemods.project import DJANGO_TEST_CASES
 from codemods.registry import Codemod, Context, register
 
 VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace"})
 LOGIN = {"force_login": "aforce_login", "login": "alogin", "logout": "alogout"}
 KNOWN_KW = frozenset({"path", "data", "content_type", "follow", "secure", "headers", "query_params"})
+# Methods that, called on something not known to be a model/queryset, may still be the ORM.
 ORM_ATTRS = frozenset(
     {
-        "objects", "save", "delete", "refresh_from_db", "create", "get_or_create",
-        "update_or_create", "bulk_create", "bulk_update", "create_user", "create_superuser",
+        "save", "delete", "refresh_from_db", "create", "get_or_create", "update_or_create",
+        "bulk_create", "bulk_update", "create_user", "create_superuser", "count", "exists",
+        "first", "last", "aggregate", "update", "in_bulk", "latest", "earliest", "add", "remove",
+        "clear", "set",
     }
 )
 BAD_ASSERTS = frozenset(
@@ -69,10 +99,306 @@ BAD_ASSERTS = frozenset(
 LAZY_CONTEXT = frozenset({"user", "request", "perms"})
 SAFE_SELF = frozenset({"fail", "subTest", "skipTest", "settings", "modify_settings"})
 
+# --- ORM: what a queryset method returns, and which methods have awaited twins (Django 4.1+).
+MANAGER_ATTRS = frozenset({"objects", "_default_manager"})
+LAZY_QS = frozenset(
+    {
+        "all", "filter", "exclude", "order_by", "select_related", "prefetch_related", "distinct",
+        "annotate", "alias", "using", "reverse", "none", "complex_filter",
+    }
+)
+VALUES_QS = frozenset({"values", "values_list"})
+QS_TWINS_INST = frozenset({"get", "create", "first", "last", "latest", "earliest"})
+QS_TWINS_PAIR = frozenset({"get_or_create", "update_or_create"})
+QS_TWINS_OTHER = frozenset(
+    {"count", "exists", "contains", "aggregate", "update", "delete", "in_bulk", "bulk_update", "explain"}
+)
+USER_TWINS = frozenset({"create_user", "create_superuser"})  # UserManager, Django 5.2+
+INSTANCE_TWINS = frozenset({"save", "delete", "refresh_from_db"})  # Django 4.2+
+CONTRIB_USER = "django.contrib.auth.models.User"
+USER_FIELDS = frozenset(
+    {
+        "username", "first_name", "last_name", "email", "password", "is_staff", "is_active",
+        "is_superuser", "date_joined", "last_login",
+    }
+)
+RELATION_FIELDS = frozenset(
+    {
+        "ForeignKey", "OneToOneField", "ManyToManyField", "ForeignObject", "GenericForeignKey",
+        "GenericRelation", "ParentalKey", "ParentalManyToManyField", "TreeForeignKey",
+    }
+)
+# Calls that never touch the database; anything else the test body calls may (a helper building
+# fixtures, a factory), and then the test is left sync.
+SAFE_BUILTINS = frozenset(
+    {
+        "len", "str", "int", "float", "bool", "list", "dict", "set", "tuple", "frozenset",
+        "sorted", "reversed", "range", "enumerate", "zip", "isinstance", "min", "max", "sum", "any",
+        "all", "abs", "round", "repr", "print", "type", "bytes", "iter", "next", "divmod", "chr",
+        "ord", "format", "hex",
+    }
+)
+SAFE_MODULES = (
+    "json.", "datetime.", "decimal.", "uuid.", "re.", "urllib.parse.", "math.", "http.",
+    "base64.", "string.", "textwrap.", "collections.", "itertools.", "operator.",
+    "django.urls.", "django.utils.timezone.", "django.utils.http.", "django.utils.encoding.",
+    "django.utils.html.", "django.utils.text.", "django.utils.dateparse.",
+    "django.utils.datastructures.", "django.db.models.", "django.core.files.uploadedfile.",
+    "django.http.QueryDict",
+)
+EQ_ASSERTS = frozenset(
+    {
+        "assertEqual", "assertNotEqual", "assertIs", "assertIsNot", "assertIsNone",
+        "assertIsNotNone", "assertIn", "assertNotIn", "assertTrue", "assertFalse",
+        "assertIsInstance", "assertNotIsInstance",
+    }
+)
+DB_KINDS = frozenset({"qs", "values", "inst", "conflict"})
 
 
+# --------------------------------------------------------------------------- models
+@dataclasses.dataclass(frozen=True)
+class _Model:
+    qual: str
+    safe: frozenset[str]  # attributes an instance reads without a query (concrete fields)
 
-def _is_self_client(node: cst.BaseExpression, self_name: str) -> bool:
+    @property
+    def name(self) -> str:
+        return self.qual.rsplit(".", 1)[1]
+
+
+Kind = tuple[str, "_Model | None"]
+
+
+def _is_model_qual(qual: str) -> bool:
+    if qual.startswith("django.db."):
+        return False
+    parts = qual.lstrip(".").split(".")
+    return len(parts) >= 2 and "models" in parts[:-1] and parts[-1][:1].isupper()
+
+
+class _Models:
+    """Model classes named through imports, with the concrete fields their files declare.
+
+    ``shop.models.Product`` is looked up as ``shop/models.py`` (or ``shop/models/__init__.py``) in
+    the test file's directory and its parents; ``.models.Product`` next to the test file. Only the
+    class's own field assignments count (inherited fields are unknown, so reading them refuses)."""
+
+    def __init__(self, imports: ImportTable, path: str) -> None:
+        self.imports = imports
+        self.dir = Path(path).resolve().parent if path else Path.cwd()
+        self.cache: dict[str, _Model] = {}
+
+    def resolve(self, node: cst.BaseExpression, shadowed: set[str]) -> _Model | None:
+        qual = self.imports.qualify(node, shadowed)
+        if qual is None or not _is_model_qual(qual):
+            return None
+        if qual not in self.cache:
+            self.cache[qual] = _Model(qual, frozenset({"pk", "id"}) | self._fields(qual))
+        return self.cache[qual]
+
+    def _fields(self, qual: str) -> frozenset[str]:
+        if qual == CONTRIB_USER:
+            return USER_FIELDS
+        module, _, cls = qual.rpartition(".")
+        dots = len(module) - len(module.lstrip("."))
+        parts = module.lstrip(".").split(".")
+        if dots:
+            if dots - 2 >= len(self.dir.parents):
+                return frozenset()
+            roots = [self.dir.parents[dots - 2] if dots > 1 else self.dir]
+        else:
+            roots = [self.dir, *self.dir.parents]
+        for root in roots:
+            for cand in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
+                try:
+                    text = cand.read_text(encoding="utf-8")
+                except (OSError, ValueError):
+                    continue
+                return _class_fields(text, cls)
+        return frozenset()
+
+
+def _class_fields(text: str, cls: str) -> frozenset[str]:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    out: set[str] = set()
+    for node in tree.body:
+        if not (isinstance(node, ast.ClassDef) and node.name == cls):
+            continue
+        for st in node.body:
+            target = value = None
+            if isinstance(st, ast.Assign) and len(st.targets) == 1:
+                target, value = st.targets[0], st.value
+            elif isinstance(st, ast.AnnAssign):
+                target, value = st.target, st.value
+            if not (isinstance(target, ast.Name) and isinstance(value, ast.Call)):
+                continue
+            f = value.func
+            fname = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+            if fname in ("ForeignKey", "OneToOneField"):
+                out.add(target.id + "_id")
+            elif fname.endswith("Field") and fname not in RELATION_FIELDS:
+                out.add(target.id)
+    return frozenset(out)
+
+
+# --------------------------------------------------------------------------- kinds
+class _Env:
+    """What the names of one test body refer to: model classes, querysets, model instances."""
+
+    def __init__(
+        self, models: _Models, self_name: str | None, self_attrs: dict[str, Kind], shadowed: set[str]
+    ) -> None:
+        self.models = models
+        self.self_name = self_name
+        self.self_attrs = self_attrs
+        self.shadowed = shadowed
+        self.names: dict[str, Kind] = {}
+
+    def kind(self, node: cst.BaseExpression) -> Kind | None:
+        if isinstance(node, cst.Name):
+            if node.value in self.names:
+                return self.names[node.value]
+            m = self.models.resolve(node, self.shadowed)
+            return ("model", m) if m else None
+        if isinstance(node, cst.Attribute):
+            if isinstance(node.value, cst.Name) and node.value.value == self.self_name:
+                return self.self_attrs.get(node.attr.value)
+            vk = self.kind(node.value)
+            if vk is not None:
+                if vk[0] == "model" and node.attr.value in MANAGER_ATTRS:
+                    return ("qs", vk[1])
+                return None
+            m = self.models.resolve(node, self.shadowed)
+            return ("model", m) if m else None
+        if isinstance(node, cst.Subscript):
+            vk = self.kind(node.value)
+            return ("inst", vk[1]) if vk and vk[0] in ("instlist", "pair") else None
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute):
+                vk = self.kind(func.value)
+                if vk is None or vk[0] not in ("qs", "values"):
+                    return None
+                meth = func.attr.value
+                if meth in LAZY_QS:
+                    return vk
+                if meth in VALUES_QS:
+                    return ("values", vk[1])
+                if vk[0] == "values":
+                    return None
+                if meth in QS_TWINS_INST or meth in USER_TWINS:
+                    return ("inst", vk[1])
+                if meth in QS_TWINS_PAIR:
+                    return ("pair", vk[1])
+                if meth == "bulk_create":
+                    return ("instlist", vk[1])
+                return None
+            fk = self.kind(func)
+            if fk is not None and fk[0] == "model":
+                return ("inst", fk[1])
+        return None
+
+    def bind(self, body: cst.CSTNode, params: list[str]) -> None:
+        collector = _Bindings()
+        body.visit(collector)
+        for p in params:
+            collector.sources.setdefault(p, []).append(("other", None))
+        for _ in range(4):
+            new: dict[str, Kind] = {}
+            for name, sources in collector.sources.items():
+                kinds = {self._source_kind(how, expr) for how, expr in sources}
+                if len(kinds) == 1:
+                    (k,) = kinds
+                    if k is not None:
+                        new[name] = k
+                elif any(k is not None and k[0] in DB_KINDS for k in kinds):
+                    new[name] = ("conflict", None)
+            if new == self.names:
+                break
+            self.names = new
+
+    def _source_kind(self, how: str, expr: cst.BaseExpression | None) -> Kind | None:
+        if expr is None:
+            return None
+        k = self.kind(expr)
+        if k is None:
+            return None
+        if how == "expr":
+            return k
+        if how == "iter":
+            if k[0] in ("qs", "instlist"):
+                return ("inst", k[1])
+            return None
+        if how == "pair0":
+            return ("inst", k[1]) if k[0] == "pair" else None
+        return None
+
+
+class _Bindings(cst.CSTVisitor):
+    """name -> where its values come from, in one function body (comprehensions included)."""
+
+    def __init__(self) -> None:
+        self.sources: dict[str, list[tuple[str, cst.BaseExpression | None]]] = {}
+
+    def _add(self, name: str, how: str, expr: cst.BaseExpression | None) -> None:
+        self.sources.setdefault(name, []).append((how, expr))
+
+    def _target(self, node: cst.BaseExpression, how: str, expr: cst.BaseExpression | None) -> None:
+        if isinstance(node, cst.Name):
+            self._add(node.value, how, expr)
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            for i, el in enumerate(node.elements):
+                if how == "expr" and i == 0 and len(node.elements) == 2:
+                    self._target(el.value, "pair0", expr)
+                else:
+                    self._target(el.value, "other", None)
+        elif isinstance(node, cst.StarredElement):
+            self._target(node.value, "other", None)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            self._target(t.target, "expr", node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._target(node.target, "expr" if node.value else "other", node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._target(node.target, "other", None)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._target(node.target, "expr", node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._target(node.target, "iter", node.iter)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._target(node.target, "iter", node.iter)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._target(node.asname.name, "other", None)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._target(node.name.name, "other", None)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self._add(node.name.value, "other", None)
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self._add(node.name.value, "other", None)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+def _is_self_client(node: cst.BaseExpression, self_name: str | None) -> bool:
     return (
         isinstance(node, cst.Attribute)
         and node.attr.value == "client"
@@ -81,22 +407,50 @@ def _is_self_client(node: cst.BaseExpression, self_name: str) -> bool:
     )
 
 
-class _Scan(cst.CSTVisitor):
-    """Collects why a test method cannot be made async, and whether it uses the client at all."""
+def _code(node: cst.CSTNode) -> str:
+    text = cst.Module(body=[]).code_for_node(node)
+    return text if len(text) <= 60 else text[:57] + "..."
 
-    def __init__(self, self_name: str, target: tuple[int, int]) -> None:
-        self.self_name = self_name
+
+def _root_name(node: cst.BaseExpression) -> str | None:
+    while isinstance(node, (cst.Attribute, cst.Call, cst.Subscript)):
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
+class _Scan(cst.CSTVisitor):
+    """Collects why a test body cannot be made async, whether it uses the client at all, and what
+    the ORM rewrites are (awaited twins, ``async for``, ``list(qs)`` -> async comprehension)."""
+
+    def __init__(self, env: _Env, target: tuple[int, int]) -> None:
+        self.env = env
+        self.self_name = env.self_name
         self.target = target
         self.reasons: list[str] = []
         self.client_calls = 0
         self.ok_client_attrs: set[int] = set()  # id() of self.client Attribute nodes used as calls
         self.depth_nested = 0
         self.ok_context: set[int] = set()
+        self.ok: set[int] = set()  # expressions whose queryset/instance value is used safely
+        self.handled: set[int] = set()  # method Attribute nodes whose call was judged in visit_Call
+        self.twins: dict[int, str] = {}  # Call id -> awaited twin method name
+        self.list_calls: set[int] = set()
+        self.async_fors: set[int] = set()
 
     def _refuse(self, why: str) -> None:
         if why not in self.reasons:
             self.reasons.append(why)
 
+    def _need(self, version: tuple[int, int], what: str) -> bool:
+        if self.target < version:
+            self._refuse(f"{what} needs Django {version[0]}.{version[1]}+")
+            return False
+        return True
+
+    def _kind(self, node: cst.BaseExpression) -> Kind | None:
+        return self.env.kind(node)
+
+    # ---- scopes
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self.depth_nested += 1
         return True
@@ -129,10 +483,86 @@ class _Scan(cst.CSTVisitor):
         if self.depth_nested == 0:
             self._refuse("the test is a generator")
 
+    # ---- places where a queryset or instance may stand without being evaluated
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.ok.add(id(node.value))
+        for t in node.targets:
+            self._store(t.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self.ok.add(id(node.value))
+        self._store(node.target)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.ok.add(id(node.value))
+        self._store(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._store(node.target)
+
+    def _store(self, node: cst.BaseExpression) -> None:
+        self.ok.add(id(node))
+        if isinstance(node, cst.Attribute):
+            self.ok.add(id(node.value))
+            self.handled.add(id(node))
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            for el in node.elements:
+                self._store(el.value)
+        elif isinstance(node, cst.StarredElement):
+            self._store(node.value)
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        self.ok.add(id(node.value))
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        left = node.left
+        for target in node.comparisons:
+            if not isinstance(target.operator, (cst.In, cst.NotIn)):
+                for side in (left, target.comparator):
+                    k = self._kind(side)
+                    if k is not None and k[0] == "inst":
+                        self.ok.add(id(side))
+            left = target.comparator
+
+    def visit_For(self, node: cst.For) -> None:
+        self._store(node.target)
+        k = self._kind(node.iter)
+        if k is None:
+            return
+        if k[0] == "instlist":
+            self.ok.add(id(node.iter))
+        elif k[0] in ("qs", "values"):
+            self.ok.add(id(node.iter))
+            if self.depth_nested:
+                self._refuse("a queryset is iterated inside a nested function")
+            elif self._need((4, 1), "async for over a queryset"):
+                self.async_fors.add(id(node))
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._store(node.target)
+        k = self._kind(node.iter)
+        if k is None:
+            return
+        if k[0] == "instlist":
+            self.ok.add(id(node.iter))
+        elif k[0] in ("qs", "values"):
+            self.ok.add(id(node.iter))
+            if self.depth_nested:
+                self._refuse(
+                    "a queryset is iterated in a generator expression or nested function "
+                    "(an async one would change its type)"
+                )
+            elif self._need((4, 1), "async for over a queryset"):
+                self.async_fors.add(id(node))
+
+    # ---- calls
     def visit_Call(self, node: cst.Call) -> None:
+        self._check_use(node)
         func = node.func
         if isinstance(func, cst.Attribute) and _is_self_client(func.value, self.self_name):
             self.ok_client_attrs.add(id(func.value))
+            self.handled.add(id(func))
             verb = func.attr.value
             if self.depth_nested:
                 self._refuse("self.client is used inside a nested function, lambda or generator")
@@ -144,25 +574,106 @@ class _Scan(cst.CSTVisitor):
             elif verb in LOGIN:
                 if self.target < (5, 0):
                     self._refuse(f"self.client.{verb}() has an async twin only on Django 5.0+")
+                self._ok_args(node, ("inst",))
                 self.client_calls += 1
             else:
                 self._refuse(f"self.client.{verb}() has no supported async rewrite")
             return
-        name = last_name(func)
-        if name in BAD_ASSERTS:
-            self._refuse(f"{name} needs the sync client (fetches through response.client)")
-        elif name in ORM_ATTRS and isinstance(func, cst.Attribute):
-            self._refuse(f".{name}() may touch the database synchronously")
-        elif name is not None and name.endswith("Factory"):
+        if isinstance(func, cst.Attribute):
+            self._method_call(node, func)
+        else:
+            self._plain_call(node, func)
+
+    def _ok_args(self, node: cst.Call, kinds: tuple[str, ...]) -> None:
+        for a in node.args:
+            k = self._kind(a.value)
+            if k is not None and k[0] in kinds:
+                self.ok.add(id(a.value))
+
+    def _twin(self, node: cst.Call, twin: str, version: tuple[int, int], what: str) -> None:
+        if self.depth_nested:
+            self._refuse(f"{what} runs inside a nested function, lambda or generator")
+        elif self._need(version, what):
+            self.twins[id(node)] = twin
+
+    def _method_call(self, node: cst.Call, func: cst.Attribute) -> None:
+        name = func.attr.value
+        recv = func.value
+        rk = self._kind(recv)
+        self.handled.add(id(func))
+        if rk is not None and rk[0] in ("qs", "values"):
+            self.ok.add(id(recv))
+            self._ok_args(node, ("qs", "values", "inst"))
+            model = rk[1]
+            if name in LAZY_QS or name in VALUES_QS:
+                return
+            if name in QS_TWINS_INST or name in QS_TWINS_PAIR or name in QS_TWINS_OTHER or name == "bulk_create":
+                self._twin(node, "a" + name, (4, 1), f".{name}()")
+            elif name in USER_TWINS and model is not None and model.qual == CONTRIB_USER:
+                self._twin(node, "a" + name, (5, 2), f"User.objects.{name}()")
+            else:
+                self._refuse(f".{name}() on a queryset has no async twin this codemod uses")
+            return
+        if rk is not None and rk[0] == "inst":
+            self.ok.add(id(recv))
+            if name in INSTANCE_TWINS:
+                self._twin(node, "a" + name, (4, 2), f"{_code(recv)}.{name}()")
+            else:
+                self._refuse(f"{_code(func)}() may run a query synchronously")
+            return
+        if rk is not None and rk[0] == "model":
+            self.ok.add(id(recv))
+            self._refuse(f"{_code(func)}() may run a query synchronously")
+            return
+        if isinstance(recv, cst.Name) and recv.value == self.self_name:
+            if name in BAD_ASSERTS:
+                self._refuse(f"{name} needs the sync client or runs queries synchronously")
+            elif name in EQ_ASSERTS:
+                self._ok_args(node, ("inst",))
+            elif not name.startswith("assert") and name not in SAFE_SELF:
+                self._refuse(f"self.{name}() may touch the database synchronously")
+            return
+        if name in ORM_ATTRS:
+            self._refuse(f"{_code(func)}() may touch the database synchronously")
+            return
+        root = _root_name(recv)
+        dotted = dotted_name(recv) or ""
+        if dotted.split(".")[0] == self.self_name and not _is_self_client(recv, self.self_name):
+            self._refuse(f"{_code(func)}() may touch the database synchronously")
+            return
+        if root is not None and root not in self.env.names and root not in self.env.shadowed:
+            qual = self.env.models.imports.qualify(func, self.env.shadowed)
+            if qual is not None and not qual.startswith(SAFE_MODULES):
+                self._refuse(f"{_code(func)}() may touch the database synchronously")
+
+    def _plain_call(self, node: cst.Call, func: cst.BaseExpression) -> None:
+        fk = self._kind(func)
+        if fk is not None and fk[0] == "model":
+            self.ok.add(id(func))
+            self._ok_args(node, ("inst", "qs", "values"))
+            return
+        if not isinstance(func, cst.Name):
+            return
+        name = func.value
+        if name in self.env.names or name in self.env.shadowed:
+            self._refuse(f"{name}() is a local callable that may touch the database synchronously")
+            return
+        qual = self.env.models.imports.qualify(func, self.env.shadowed)
+        if qual is None:
+            if name == "list" and len(node.args) == 1 and not node.args[0].keyword and not node.args[0].star:
+                k = self._kind(node.args[0].value)
+                if k is not None and k[0] in ("qs", "values"):
+                    self.ok.add(id(node.args[0].value))
+                    if self.depth_nested:
+                        self._refuse("a queryset is listed inside a nested function")
+                    elif self._need((4, 1), "list() of a queryset as an async comprehension"):
+                        self.list_calls.add(id(node))
+                    return
+            if name in SAFE_BUILTINS:
+                return
             self._refuse(f"{name}() may touch the database synchronously")
-        elif (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Name)
-            and func.value.value == self.self_name
-            and not name.startswith("assert")
-            and name not in SAFE_SELF
-        ):
-            self._refuse(f"self.{name}() may touch the database synchronously")
+        elif not qual.startswith(SAFE_MODULES):
+            self._refuse(f"{name}() may touch the database synchronously")
 
     def _check_args(self, node: cst.Call) -> None:
         has_headers = any(a.keyword is not None and a.keyword.value == "headers" for a in node.args)
@@ -189,7 +700,31 @@ class _Scan(cst.CSTVisitor):
             if self.target < (4, 2):
                 self._refuse("HTTP_* keywords need headers= (Django 4.2+)")
 
+    # ---- reads
+    def _check_use(self, node: cst.BaseExpression) -> None:
+        if id(node) in self.ok:
+            return
+        k = self._kind(node)
+        if k is None or k[0] not in DB_KINDS:
+            return
+        if k[0] == "conflict":
+            self._refuse(f"{_code(node)} is bound both to ORM results and to other values")
+        elif k[0] == "inst":
+            self._refuse(f"{_code(node)} (a model instance) is used where it may run a query synchronously")
+        else:
+            self._refuse(f"{_code(node)} (a queryset) is used where it may be evaluated synchronously")
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self._check_use(node)
+
     def visit_Subscript(self, node: cst.Subscript) -> None:
+        self._check_use(node)
+        vk = self._kind(node.value)
+        if vk is not None and vk[0] in ("qs", "values"):
+            self.ok.add(id(node.value))
+            self._refuse(f"{_code(node)} evaluates a queryset synchronously")
+        elif vk is not None and vk[0] == "instlist":
+            self.ok.add(id(node.value))
         value = node.value
         if isinstance(value, cst.Attribute) and value.attr.value == "context" and len(node.slice) == 1:
             idx = node.slice[0].slice
@@ -201,18 +736,50 @@ class _Scan(cst.CSTVisitor):
                 self.ok_context.add(id(value))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._check_use(node)
         attr = node.attr.value
+        vk = self._kind(node.value)
+        if vk is not None:
+            if vk[0] == "conflict":
+                self._check_use(node.value)
+                return
+            self.ok.add(id(node.value))
+            if id(node) in self.handled or vk[0] in ("model", "instlist", "pair"):
+                return
+            if vk[0] == "inst":
+                model = vk[1]
+                if model is None or attr not in model.safe:
+                    self._refuse(
+                        f"{_code(node)} may load a related object or run a query synchronously "
+                        "(only concrete fields of the model are read in an async test)"
+                    )
+                return
+            self._refuse(f"{_code(node)} on a queryset may evaluate it synchronously")
+            return
+        if id(node) in self.handled:
+            return
         if attr == "context" and id(node) not in self.ok_context:
             self._refuse(
                 "response.context is read other than by a plain key (its lazy user/request may "
                 "query the database synchronously)"
             )
-        elif attr == "objects":
-            self._refuse(".objects may touch the database synchronously")
+        elif attr in MANAGER_ATTRS:
+            self._refuse(f"{_code(node)} is not a manager of a model this codemod can resolve")
         elif attr == "wsgi_request":
             self._refuse("response.wsgi_request does not exist on AsyncClient responses")
         elif attr == "client" and not _is_self_client(node, self.self_name):
             self._refuse("response.client would be the async client")
+        elif (
+            isinstance(node.value, cst.Attribute)
+            and isinstance(node.value.value, cst.Name)
+            and node.value.value.value == self.self_name
+            and node.value.attr.value not in ("client", "async_client")
+            and attr not in ("pk", "id")
+        ):
+            self._refuse(
+                f"{_code(node)} may load a related object synchronously ({_code(node.value)} is not "
+                "known to be a model instance created in setUp/setUpTestData)"
+            )
 
 
 class _BareClient(cst.CSTVisitor):
@@ -230,11 +797,57 @@ def _header_key(kw: str) -> str:
     return kw[5:].lower().replace("_", "-")
 
 
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+def _fresh_name(node: cst.CSTNode, base: str = "row") -> str:
+    v = _Names()
+    node.visit(v)
+    name, i = base, 1
+    while name in v.names:
+        name, i = f"{base}_{i}", i + 1
+    return name
+
+
 class _Rewrite(cst.CSTTransformer):
-    def __init__(self, self_name: str) -> None:
+    def __init__(self, self_name: str | None, scan: _Scan, fresh: str) -> None:
         self.self_name = self_name
+        self.scan = scan
+        self.fresh = fresh
+
+    def leave_For(self, original_node: cst.For, updated_node: cst.For) -> cst.For:
+        if id(original_node) in self.scan.async_fors:
+            return updated_node.with_changes(asynchronous=cst.Asynchronous())
+        return updated_node
+
+    def leave_CompFor(self, original_node: cst.CompFor, updated_node: cst.CompFor) -> cst.CompFor:
+        if id(original_node) in self.scan.async_fors:
+            return updated_node.with_changes(asynchronous=cst.Asynchronous())
+        return updated_node
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        twin = self.scan.twins.get(id(original_node))
+        if twin is not None:
+            assert isinstance(updated_node.func, cst.Attribute)
+            func = updated_node.func.with_changes(attr=cst.Name(twin))
+            if isinstance(func.value, cst.Await) and not func.value.lpar:
+                func = func.with_changes(value=_paren(func.value))
+            return cst.Await(expression=updated_node.with_changes(func=func))
+        if id(original_node) in self.scan.list_calls:
+            var = cst.Name(self.fresh)
+            return cst.ListComp(
+                elt=var,
+                for_in=cst.CompFor(
+                    target=var, iter=updated_node.args[0].value, asynchronous=cst.Asynchronous()
+                ),
+                lpar=list(updated_node.lpar),
+                rpar=list(updated_node.rpar),
+            )
         func = updated_node.func
         if isinstance(func, cst.Attribute) and _is_self_client(func.value, self.self_name):
             verb = func.attr.value
@@ -311,10 +924,43 @@ def _mentions_client(node: cst.CSTNode) -> bool:
     return v.found
 
 
+class _SelfAssigns(cst.CSTVisitor):
+    """``self.x = value`` (and augmented or unpacking stores, with no value) in one method."""
+
+    def __init__(self, me: str) -> None:
+        self.me = me
+        self.assigns: list[tuple[str, cst.BaseExpression | None]] = []
+
+    def _target(self, node: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == self.me:
+            self.assigns.append((node.attr.value, value))
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            for el in node.elements:
+                self._target(el.value, None)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            self._target(t.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._target(node.target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._target(node.target, None)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._target(node.target, None)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._target(node.asname.name, None)
+
+
 class _Classes(cst.CSTTransformer):
     def __init__(self, ctx: Context, module: cst.Module) -> None:
         self.ctx = ctx
         self.bases = ctx.project.test_base_classes
+        self.models = _Models(ImportTable(module), ctx.path)
         self.module_classes = {
             st.name.value: st for st in module.body if isinstance(st, cst.ClassDef)
         }
@@ -347,9 +993,10 @@ class _Classes(cst.CSTTransformer):
         body = []
         changed = False
         shared = self._shared_client_state(original_node, set())
+        self_attrs = self._self_attrs(original_node)
         for orig, new in zip(original_node.body.body, updated_node.body.body):
             if isinstance(orig, cst.FunctionDef):
-                repl = self._method(orig, shared)
+                repl = self._method(orig, shared, self_attrs)
                 changed = changed or repl is not orig
                 body.append(repl)
             else:
@@ -358,13 +1005,37 @@ class _Classes(cst.CSTTransformer):
             return updated_node
         return updated_node.with_changes(body=updated_node.body.with_changes(body=body))
 
-    def _method(self, fn: cst.FunctionDef, shared: str | None) -> cst.FunctionDef:
+    def _self_attrs(self, cls: cst.ClassDef) -> dict[str, Kind]:
+        """``self.x``/``cls.x`` that every method of the class binds to one model's instances."""
+        found: dict[str, set[Kind | None]] = {}
+        for st in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
+            if not isinstance(st, cst.FunctionDef) or not st.params.params:
+                continue
+            me = st.params.params[0].name.value
+            env = _Env(self.models, None, {}, local_bindings(st))
+            env.bind(st.body, [p.name.value for p in st.params.params])
+            v = _SelfAssigns(me)
+            st.body.visit(v)
+            for attr, value in v.assigns:
+                k = env.kind(value) if value is not None else None
+                found.setdefault(attr, set()).add(k if k is not None and k[0] == "inst" else None)
+        out: dict[str, Kind] = {}
+        for attr, kinds in found.items():
+            if len(kinds) == 1:
+                (k,) = kinds
+                if k is not None:
+                    out[attr] = k
+        return out
+
+    def _method(self, fn: cst.FunctionDef, shared: str | None, self_attrs: dict[str, Kind]) -> cst.FunctionDef:
         if not fn.name.value.startswith("test") or fn.asynchronous is not None:
             return fn
         if has_skip_comment(fn) or not fn.params.params:
             return fn
         self_name = fn.params.params[0].name.value
-        scan = _Scan(self_name, self.ctx.target_django)
+        env = _Env(self.models, self_name, self_attrs, local_bindings(fn))
+        env.bind(fn.body, [p.name.value for p in fn.params.params])
+        scan = _Scan(env, self.ctx.target_django)
         fn.body.visit(scan)
         if scan.client_calls == 0:
             return fn
@@ -379,7 +1050,7 @@ class _Classes(cst.CSTTransformer):
         if scan.reasons:
             self.ctx.report(fn, "not made async: " + "; ".join(scan.reasons))
             return fn
-        new_body = fn.body.visit(_Rewrite(self_name))
+        new_body = fn.body.visit(_Rewrite(self_name, scan, _fresh_name(fn)))
         self.ctx.fixed(fn, "test now uses self.async_client")
         return fn.with_changes(body=new_body, asynchronous=cst.Asynchronous())
 

@@ -212,9 +212,24 @@ PROJECT = {
         DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
         USE_TZ = True
         """,
+    "proj/models.py": """\
+        from django.db import models
+
+
+        class Category(models.Model):
+            name = models.CharField(max_length=20)
+
+
+        class Product(models.Model):
+            name = models.CharField(max_length=20)
+            stock = models.IntegerField(default=0)
+            category = models.ForeignKey(Category, null=True, on_delete=models.CASCADE)
+        """,
     "proj/urls.py": """\
         from django.http import JsonResponse
         from django.urls import path
+
+        from proj.models import Product
 
 
         def sync_view(request):
@@ -225,18 +240,68 @@ PROJECT = {
             return JsonResponse({"kind": "async", "foo": request.headers.get("x-foo", "")})
 
 
-        urlpatterns = [path("s/", sync_view), path("a/", async_view)]
+        def restock(request, pk):
+            p = Product.objects.get(pk=pk)
+            p.stock += int(request.POST["n"])
+            p.save()
+            return JsonResponse({"stock": p.stock})
+
+
+        async def names(request):
+            return JsonResponse({"names": [p.name async for p in Product.objects.order_by("name")]})
+
+
+        urlpatterns = [
+            path("s/", sync_view),
+            path("a/", async_view),
+            path("restock/<int:pk>/", restock, name="restock"),
+            path("names/", names),
+        ]
         """,
     "proj/tests.py": """\
         from django.test import TestCase
+        from django.urls import reverse
+
+        from proj.models import Category, Product
 
 
         class ViewsTest(TestCase):
+            @classmethod
+            def setUpTestData(cls):
+                cls.cat = Category.objects.create(name="tools")
+
             def test_views(self):
                 r = self.client.get("/s/", HTTP_ACCEPT="text/plain")
                 self.assertEqual(r.json(), {"kind": "sync", "accept": "text/plain"})
                 self.assertEqual(self.client.get("/a/", HTTP_X_FOO="bar").json()["foo"], "bar")
                 self.assertEqual(self.client.get("/a/").json()["kind"], "async")
+
+            def test_orm_in_the_test_body(self):
+                p = Product.objects.create(name="saw", category=self.cat)
+                obj, created = Product.objects.get_or_create(name="axe")
+                self.assertTrue(created)
+                r = self.client.post(reverse("restock", args=[p.pk]), {"n": "3"})
+                self.assertEqual(r.json(), {"stock": 3})
+                p.refresh_from_db()
+                self.assertEqual(p.stock, 3)
+                self.assertEqual(Product.objects.count(), 2)
+                self.assertTrue(Product.objects.filter(stock=3).exists())
+                self.assertEqual(list(Product.objects.order_by("name").values_list("name", flat=True)), ["axe", "saw"])
+                self.assertEqual(self.client.get("/names/").json()["names"], ["axe", "saw"])
+                for q in Product.objects.filter(stock=0):
+                    q.stock = 5
+                    q.save()
+                self.assertEqual([q.stock for q in Product.objects.order_by("name")], [5, 3])
+                Product.objects.filter(name="axe").update(stock=1)
+                self.assertEqual(Product.objects.get(name="axe").stock, 1)
+                obj.delete()
+                self.assertFalse(Product.objects.filter(name="axe").exists())
+
+            def test_refused_lazy_relation(self):
+                p = Product.objects.create(name="saw", category=self.cat)
+                p = Product.objects.get(pk=p.pk)
+                self.assertEqual(self.client.get("/names/").json()["names"], ["saw"])
+                self.assertEqual(p.category.name, "tools")
         """,
 }
 
@@ -256,13 +321,160 @@ def test_real_django_before_and_after(tmp_path):
         p.write_text(textwrap.dedent(text))
     before = _run_django_tests(tmp_path)
     assert before.returncode == 0, before.stderr
-    assert "Ran 1 test" in before.stderr
+    assert "Ran 3 tests" in before.stderr
     tests_py = tmp_path / "proj/tests.py"
     out = transform_source(tests_py.read_text(), str(tests_py), Settings(select=(CM,)), ProjectIndex())
     assert out.error is None, out.error
     assert "async def test_views(self):" in out.source
-    assert "await self.async_client.get(" in out.source
+    assert "async def test_orm_in_the_test_body(self):" in out.source
+    assert "await Product.objects.acreate(" in out.source
+    assert "async for q in Product.objects.filter(stock=0):" in out.source
+    assert "    def test_refused_lazy_relation(self):" in out.source
+    assert [d.message for d in out.diagnostics if d.kind == "refused"] == [
+        (
+            "not made async: p.category may load a related object or run a query synchronously "
+            "(only concrete fields of the model are read in an async test)"
+        )
+    ]
     tests_py.write_text(out.source)
     after = _run_django_tests(tmp_path)
     assert after.returncode == 0, after.stderr + out.source
-    assert "Ran 1 test" in after.stderr
+    assert "Ran 3 tests" in after.stderr
+
+
+MODELS = """\
+from django.db import models
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=10)
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=10)
+    price = models.IntegerField(default=0)
+    category = models.ForeignKey(Category, null=True, on_delete=models.CASCADE)
+
+    @property
+    def label(self):
+        return self.category.name
+"""
+
+ORM_HEAD = """\
+from django.contrib.auth.models import User
+from django.test import TestCase
+
+from shop.models import Category, Product
+
+
+class T(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.user = User.objects.create_user("u", password="p")
+        cls.cat = Category.objects.create(name="c")
+"""
+
+
+def _shop(tmp_path):
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop/models.py").write_text(MODELS)
+    return str(tmp_path / "shop/tests.py")
+
+
+def test_orm_calls_become_async_twins(tmp_path):
+    check_transformed(
+        CM,
+        ORM_HEAD + """
+    def test_a(self):
+        p = Product.objects.create(name="x", category=self.cat)
+        obj, created = Product.objects.get_or_create(name="y")
+        self.client.force_login(self.user)
+        r = self.client.post(f"/buy/{p.pk}/", {"n": p.category_id})
+        self.assertEqual(Product.objects.count(), 2)
+        self.assertTrue(Product.objects.filter(name="x").exists())
+        p.refresh_from_db()
+        self.assertEqual(p.price, 1)
+        row = list(Product.objects.values_list("name", flat=True))
+        for q in Product.objects.filter(price__gt=0):
+            self.assertEqual(q.name, "x")
+        self.assertEqual([q.name for q in Product.objects.all()], row)
+        self.assertEqual(self.user.username, "u")
+        self.assertEqual(Product.objects.get(pk=p.pk).name, "x")
+        self.assertEqual(Product.objects.first(), p)
+        p.save()
+        obj.delete()
+        Product.objects.filter(name="z").update(price=3)
+        Product.objects.all().delete()
+""",
+        ORM_HEAD + """
+    async def test_a(self):
+        p = await Product.objects.acreate(name="x", category=self.cat)
+        obj, created = await Product.objects.aget_or_create(name="y")
+        await self.async_client.aforce_login(self.user)
+        r = await self.async_client.post(f"/buy/{p.pk}/", {"n": p.category_id})
+        self.assertEqual(await Product.objects.acount(), 2)
+        self.assertTrue(await Product.objects.filter(name="x").aexists())
+        await p.arefresh_from_db()
+        self.assertEqual(p.price, 1)
+        row = [row_1 async for row_1 in Product.objects.values_list("name", flat=True)]
+        async for q in Product.objects.filter(price__gt=0):
+            self.assertEqual(q.name, "x")
+        self.assertEqual([q.name async for q in Product.objects.all()], row)
+        self.assertEqual(self.user.username, "u")
+        self.assertEqual((await Product.objects.aget(pk=p.pk)).name, "x")
+        self.assertEqual(await Product.objects.afirst(), p)
+        await p.asave()
+        await obj.adelete()
+        await Product.objects.filter(name="z").aupdate(price=3)
+        await Product.objects.all().adelete()
+""",
+        path=_shop(tmp_path),
+    )
+
+
+def test_create_user_twin_only_for_contrib_user_on_52(tmp_path):
+    body = ORM_HEAD + """
+    def test_a(self):
+        u = User.objects.create_user("v", password="p")
+        self.client.force_login(u)
+        self.client.get("/")
+"""
+    out = check_transformed(
+        CM, body, body.replace("def test_a", "async def test_a")
+        .replace('u = User.objects.create_user', 'u = await User.objects.acreate_user')
+        .replace("self.client.force_login", "await self.async_client.aforce_login")
+        .replace("self.client.get", "await self.async_client.get"),
+        path=_shop(tmp_path),
+    )
+    assert not [d for d in out.diagnostics if d.kind == "refused"]
+    check_noop(CM, body, "5.2+", target_django=(5, 1), path=str(tmp_path / "shop/tests.py"))
+
+
+def test_orm_refusals(tmp_path):
+    path = _shop(tmp_path)
+
+    def refused(body, reason, **kw):
+        src = "def test_a(self):\n" + textwrap.indent(textwrap.dedent(body), "    ")
+        check_noop(CM, ORM_HEAD + "\n" + textwrap.indent(src, "    "), reason, path=path, **kw)
+
+    get = 'p = Product.objects.get(name="x")\nself.client.get("/")\n'
+    refused(get + "p.category.name\n", "p.category may load a related object")
+    refused(get + "p.label\n", "p.label may load")
+    refused(get + 'self.assertEqual(str(p), "x")\n', "p (a model instance) is used")
+    refused(get + "len(Product.objects.all())\n", "(a queryset) is used")
+    refused(get + "Product.objects.all()[0]\n", "evaluates a queryset")
+    refused(get + "qs = Product.objects.all()\nif qs:\n    pass\n", "qs (a queryset)")
+    refused(get + "self.assertIn(p, Product.objects.all())\n", "(a queryset) is used")
+    refused(get + "sum(x.price for x in Product.objects.all())\n", "generator expression")
+    refused(get + "self.cat.product_set.count()\n", "may touch the database")
+    refused(get + "self.user.groups\n", "self.user.groups may load")
+    refused(get + "p.get_absolute_url()\n", "may run a query")
+    refused(get + "Product.objects.only('name').get()\n", ".only() on a queryset")
+    refused(get + "make_product()\n", "make_product() may touch the database")
+    refused(get + "p = 1\np.real\n", "bound both to ORM results")
+    refused(get + "f = lambda: Product.objects.count()\n", "nested function")
+    refused(get + "self.assertQuerySetEqual(Product.objects.all(), [])\n", "assertQuerySetEqual")
+    refused(get, "needs Django 4.1+", target_django=(4, 0))
+    refused(get + "p.save()\n", "needs Django 4.2+", target_django=(4, 1))
+    refused('self.client.get("/")\nUnknown.objects.create()\n', "may touch the database")
+    refused('self.client.get("/")\nthing.save()\n', "thing.save() may touch the database")
