@@ -27,6 +27,12 @@ What it does:
     ``TooManyRedirects`` -> same names, ``HTTPError`` -> ``HTTPStatusError``, ``JSONDecodeError`` ->
     ``json.JSONDecodeError``. Handlers whose ``try`` body makes no rewritten call are left as they are.
 
+    On responses of rewritten calls (a name bound only to such calls, or the call itself):
+    ``r.ok`` -> ``not r.is_error`` (both mean "not 4xx/5xx"), ``r.reason`` -> ``r.reason_phrase``,
+    ``r.is_redirect`` -> ``r.has_redirect_location``, and the statement ``r.raise_for_status()`` ->
+    ``if r.is_error: r.raise_for_status()`` (httpx also raises for 1xx/3xx, e.g. an unfollowed
+    redirect or a 304; requests only for 4xx/5xx).
+
     Bodies: a visibly raw body (str/bytes literal, ``x.encode()``, ``json.dumps(...)``) becomes
     ``content=``; anything else stays ``data=`` (httpx form-encodes a mapping and sends other
     values as raw content, with a deprecation warning for raw bytes).
@@ -61,8 +67,9 @@ Refuses when:
       ``None`` (encoded differently);
     - a thread wrapper is not awaited where it is made, wraps a lambda, passes options other than
       ``thread_sensitive``/``executor``, or uses a loop/executor expression that may have effects;
-    - the function uses ``.ok``, ``.reason``, ``.is_redirect``, ``.iter_content``, ``.iter_lines``,
-      ``.raw``, ``.apparent_encoding``, ``.raise_for_status``, ``.url``, ``.text`` or ``.encoding``
+    - the function uses ``.ok``, ``.reason``, ``.is_redirect`` other than on a response of a
+      rewritten call, ``.raise_for_status`` other than as such a statement, or ``.iter_content``,
+      ``.iter_lines``, ``.raw``, ``.apparent_encoding``, ``.url``, ``.text`` or ``.encoding``
       (different meaning, type or decoding in httpx);
     - the function uses ``requests`` other than as a call (exceptions, ``Session``, a stored
       ``sync_to_async(requests.get)``...);
@@ -103,6 +110,9 @@ BAD_ATTRS = {
     "text",
     "encoding",
 }
+# Response attributes rewritten (on a response of a rewritten call) to keep their meaning.
+RENAMED_ATTRS = {"reason": "reason_phrase", "is_redirect": "has_redirect_location"}
+REWRITTEN_ATTRS = {"ok", "raise_for_status", *RENAMED_ATTRS}
 # Keyword arguments passed through unchanged (same meaning in httpx's client methods).
 SAFE_KWARGS = {"params", "json", "headers", "auth"}
 # Second (and third) positional argument -> keyword, per requests' signatures.
@@ -482,7 +492,7 @@ class _Guarded(SameScope, cst.CSTVisitor):
 
     def __init__(self, local: _Locals) -> None:
         self.local = local
-        self.requests_calls = 0
+        self.requests_calls = 0  # calls that raise other exceptions once rewritten
         self.json_calls = False  # r.json(): raises requests' JSONDecodeError, a RequestException
         self.json_loads = False  # json.loads/load: raises json.JSONDecodeError with both clients
         self.unknown: list[cst.Call] = []
@@ -494,10 +504,30 @@ class _Guarded(SameScope, cst.CSTVisitor):
             return
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "json":
             self.json_calls = True
+        if (
+            isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in ("json", "raise_for_status")
+            and local.is_response(node.func.value)
+        ):
+            self.requests_calls += 1  # raises httpx's exceptions (or json's) once rewritten
+            return
         if local.imports.qualify(node.func, local.shadowed) in ("json.loads", "json.load"):
             self.json_loads = True
         if not local.call_is_safe(node):
             self.unknown.append(node)
+
+
+def _raise_for_status_target(line: cst.SimpleStatementLine, local: _Locals) -> cst.Attribute | None:
+    """``r.raise_for_status`` when ``line`` is exactly ``r.raise_for_status()`` on a response name."""
+    if len(line.body) != 1 or not isinstance(line.body[0], cst.Expr):
+        return None
+    call = line.body[0].value
+    if not isinstance(call, cst.Call) or call.args or not isinstance(call.func, cst.Attribute):
+        return None
+    func = call.func
+    if func.attr.value != "raise_for_status" or not isinstance(func.value, cst.Name):
+        return None
+    return func if local.is_response(func.value) else None
 
 
 def _guarded(try_node: cst.Try, local: _Locals) -> _Guarded:
@@ -597,6 +627,7 @@ class _Analyzer(cst.CSTVisitor):
         self._nested = 0  # depth inside sync scopes where await is impossible
         self._call_funcs: set[int] = set()
         self._awaited: set[int] = set()
+        self._statement_rfs: set[int] = set()
 
     def _enter(self, node: cst.CSTNode) -> None:
         self._nested += 1
@@ -685,9 +716,25 @@ class _Analyzer(cst.CSTVisitor):
             where = "" if req.form == "call" else f" (through {req.form})"
             self.problems.append((node, f"requests.{req.method}(){where} {problem}"))
 
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        target = _raise_for_status_target(node, self.local)
+        if target is not None:
+            self._statement_rfs.add(id(target))
+
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        if node.attr.value in BAD_ATTRS:
-            self.problems.append((node, f"uses .{node.attr.value}, which differs between requests and httpx"))
+        attr = node.attr.value
+        if attr in BAD_ATTRS and not (
+            attr in REWRITTEN_ATTRS
+            and self.local.is_response(node.value)
+            and (attr != "raise_for_status" or id(node) in self._statement_rfs)
+        ):
+            if attr == "raise_for_status":
+                why = "rewritten only as a statement `name.raise_for_status()` on a response name"
+            elif attr in REWRITTEN_ATTRS:
+                why = "rewritten only on a response of a rewritten call"
+            else:
+                why = "differs between requests and httpx"
+            self.problems.append((node, f"uses .{attr}, which {why}"))
         return self._check_requests_use(node)
 
     def _check_requests_use(self, node: cst.BaseExpression) -> bool:
@@ -736,6 +783,7 @@ class _Rewriter(SameScope, cst.CSTTransformer):
         self.client = client
         self.local = local
         self.module_name = module_name
+        self._made: set[int] = set()
 
     def leave_Try(self, original_node: cst.Try, updated_node: cst.Try) -> cst.Try:
         guarded = _guarded(original_node, self.local)
@@ -885,8 +933,57 @@ class _Rewriter(SameScope, cst.CSTTransformer):
             return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         return expr
 
-    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.Attribute:
-        return updated_node.with_changes(value=self._paren(updated_node.value))
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        node = updated_node.with_changes(value=self._paren(updated_node.value))
+        attr = original_node.attr.value
+        if attr not in ("ok", *RENAMED_ATTRS) or not self.local.is_response(original_node.value):
+            return node
+        if attr in RENAMED_ATTRS:
+            return node.with_changes(attr=cst.Name(RENAMED_ATTRS[attr]))
+        # requests' ok: status below 400 (and not 4xx/5xx); httpx's is_error is exactly 4xx/5xx.
+        negated = cst.UnaryOperation(
+            operator=cst.Not(),
+            expression=node.with_changes(attr=cst.Name("is_error"), lpar=[], rpar=[]),
+            lpar=[cst.LeftParen(), *node.lpar],
+            rpar=[*node.rpar, cst.RightParen()],
+        )
+        self._made.add(id(negated))
+        return negated
+
+    def _unparen(self, expr: cst.BaseExpression) -> cst.BaseExpression:
+        if id(expr) in self._made and len(expr.lpar) == 1:
+            return expr.with_changes(lpar=[], rpar=[])
+        return expr
+
+    def leave_If(self, original_node: cst.If, updated_node: cst.If) -> cst.If:
+        return updated_node.with_changes(test=self._unparen(updated_node.test))
+
+    def leave_While(self, original_node: cst.While, updated_node: cst.While) -> cst.While:
+        return updated_node.with_changes(test=self._unparen(updated_node.test))
+
+    def leave_Return(self, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:
+        if updated_node.value is None:
+            return updated_node
+        return updated_node.with_changes(value=self._unparen(updated_node.value))
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        return updated_node.with_changes(value=self._unparen(updated_node.value))
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.BaseStatement:
+        target = _raise_for_status_target(original_node, self.local)
+        if target is None:
+            return updated_node
+        assert isinstance(target.value, cst.Name)
+        # requests raises only for 4xx/5xx; httpx also for 1xx/3xx (an unfollowed redirect, a 304).
+        return cst.If(
+            test=cst.Attribute(value=cst.Name(target.value.value), attr=cst.Name("is_error")),
+            body=cst.IndentedBlock(body=[updated_node.with_changes(leading_lines=[])]),
+            leading_lines=updated_node.leading_lines,
+        )
 
     def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.Subscript:
         return updated_node.with_changes(value=self._paren(updated_node.value))

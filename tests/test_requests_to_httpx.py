@@ -146,8 +146,9 @@ def test_refuse_kwargs_and_ok_and_exceptions():
         import requests
 
 
-        async def view():
-            return requests.get(URL).ok
+        async def view(other):
+            requests.get(URL)
+            return other.ok
         """,
         ".ok",
     )
@@ -682,3 +683,97 @@ def test_behaviour_exceptions_match_requests(upstream, client):
     assert results[0] == results[1]
     assert [r[0] if isinstance(r, tuple) else r for r in results[0][:3]] == ["timeout", "connection", "ok"]
     assert results[0][3] == "bad json"
+
+
+def test_response_attributes_rewritten():
+    check_transformed(
+        CM,
+        """\
+        import requests
+
+
+        async def view(url):
+            r = requests.get(url, allow_redirects=False)
+            # 4xx/5xx only
+            r.raise_for_status()
+            if r.ok and requests.head(url).ok:
+                return r.reason, r.is_redirect
+            return r.ok
+        """,
+        """\
+        import httpx
+
+
+        async def view(url):
+            async with httpx.AsyncClient() as client:
+                r = await client.get(url, follow_redirects=False, timeout=None)
+                # 4xx/5xx only
+                if r.is_error:
+                    r.raise_for_status()
+                if (not r.is_error) and (not (await client.head(url, timeout=None)).is_error):
+                    return r.reason_phrase, r.has_redirect_location
+                return not r.is_error
+        """,
+    )
+
+
+def test_refuse_response_attributes_it_cannot_keep():
+    cases = {
+        "return requests.get(URL).raise_for_status()": "raise_for_status",
+        "r = requests.get(URL)\n    r = r.raise_for_status()": "raise_for_status",
+        "r = requests.get(URL)\n    return other.ok": "uses .ok",
+        "r = requests.get(URL)\n    return r.apparent_encoding": "apparent_encoding",
+        "r = requests.get(URL)\n    return r.raw": ".raw",
+    }
+    for body, reason in cases.items():
+        check_noop(CM, "import requests\n\n\nasync def view(other):\n    " + body + "\n", reason)
+
+
+STATUS = """\
+import requests
+from requests.exceptions import HTTPError
+from asgiref.sync import sync_to_async
+
+
+async def check(url, follow):
+    r = await sync_to_async(requests.get)(url, allow_redirects=follow)
+    out = [r.status_code, r.ok, r.reason, r.is_redirect]
+    try:
+        r.raise_for_status()
+        out.append("no error")
+    except HTTPError as e:
+        out.append(("HTTPError", e.response.status_code))
+    if not r.ok:
+        out.append("not ok")
+    return out
+
+
+async def head(url):
+    r = requests.head(url)
+    return r.ok, r.is_redirect, r.reason
+"""
+
+
+@pytest.mark.parametrize("client", ["httpx", "httpx2"])
+def test_behaviour_response_attributes(upstream, client):
+    pytest.importorskip(client)
+    outcome = rewrite(CM, STATUS, options={"http-client": client})
+    assert "requests" not in outcome.source, outcome.source
+    cases = [
+        ("check", upstream.url("/status/500"), True),
+        ("check", upstream.url("/status/404"), True),
+        ("check", upstream.url("/status/302"), False),
+        ("check", upstream.url("/status/304"), True),
+        ("check", upstream.url("/status/302"), True),
+        ("check", upstream.url("/json"), True),
+        ("head", upstream.url("/status/301")),
+    ]
+    results = []
+    for src in (STATUS, outcome.source):
+        ns: dict = {}
+        exec(compile(textwrap.dedent(src), "<case>", "exec"), ns)  # noqa: S102 - runs our own test source
+        results.append([asyncio.run(ns[name](*args)) for name, *args in cases])
+    assert results[0] == results[1]
+    assert results[0][0][-2:] == [("HTTPError", 500), "not ok"]
+    assert results[0][2] == [302, True, "Found", True, "no error"]
+    assert results[0][6] == (True, True, "Moved Permanently")
