@@ -66,6 +66,10 @@ Refuses when (each with a diagnostic)
       async ORM/auth/session/cache write (``asave``, ``acreate``, ``aset``, ``alogin``,
       ``arefresh_from_db``...), ``sync_to_async(...)(...)``, or a function of this module (or a
       method of a class of this module) that does any of these or assigns a global;
+    - a call orders what follows it: ``sleep(...)`` (except ``sleep(0)``), or ``.acquire()``/
+      ``.wait()``/``.join()``/``.put()``/``.drain()``/``.close()``/``.connect()``/``.execute()``/
+      ``.commit()``/``.rollback()``... (locks, events, queues, connections), also inside a
+      function of this module;
     - a function (or method) of this module mutates a parameter (``append``/``extend``/
       ``update``/... on it, item or attribute assignment, ``del``) and the object passed for it
       is also used by another statement of the run;
@@ -95,6 +99,9 @@ from codemods.registry import Codemod, Context, register
 # Attribute calls that write (HTTP methods with effects, streaming, sending a prepared request).
 WRITE_METHODS = {"post", "put", "patch", "delete", "stream", "send"}
 READ_HTTP = {"GET", "HEAD", "OPTIONS"}
+# Awaited methods that wait for or signal other tasks, or change a connection's state: ordered.
+SYNC_METHODS = {"acquire", "wait", "join", "put", "drain", "aclose", "close", "connect", "execute",
+                "executemany", "commit", "rollback", "publish"}
 # Async Django writes: ORM, related managers, instances, auth, sessions, cache.
 ORM_WRITES = {
     "asave", "acreate", "aupdate", "adelete", "abulk_create", "abulk_update", "aget_or_create",
@@ -163,6 +170,19 @@ def _request_method(call: cst.Call) -> str | None:
                 text = value.evaluated_value
                 return text.upper() if isinstance(text, str) else None
             return None
+    return None
+
+
+def _ordering_reason(call: cst.Call) -> str | None:
+    """Why ``call`` orders what comes after it (a delay or a synchronisation), or None."""
+    last = last_name(call.func)
+    if last == "sleep":
+        first = call.args[0].value if call.args else None
+        if isinstance(first, cst.Integer) and first.value == "0":
+            return None  # a bare yield to the event loop: no delay
+        return "sleep() delays what follows it"
+    if isinstance(call.func, cst.Attribute) and last in SYNC_METHODS:
+        return f"{last}() synchronises with other tasks or changes a connection's state"
     return None
 
 
@@ -283,6 +303,10 @@ class _ModuleFacts(cst.CSTVisitor):
             reason = _write_reason(node, sync_too=True)
             if reason is not None:
                 fn.writes = f"it calls {reason}"
+            else:
+                reason = _ordering_reason(node)
+                if reason is not None:
+                    fn.writes = f"it awaits {reason}"
         key = _callee_key(node)
         if key is not None:
             fn.calls.append((*key, node))
@@ -640,6 +664,9 @@ class _Transformer(cst.CSTTransformer):
             reason = _write_reason(s.call)
             if reason is not None:
                 return f"order-sensitive write: {reason}"
+            reason = _ordering_reason(s.call)
+            if reason is not None:
+                return f"order-sensitive: {reason}"
             if isinstance(s.call.func, cst.Call):
                 return "cannot tell what the awaited call does"
             for fn in self._callees(s.call):

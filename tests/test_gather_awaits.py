@@ -980,3 +980,34 @@ def test_sync_to_async_write_would_change_if_gathered():
     assert gathered != SYNC_TO_ASYNC
     assert _call("WAIT = 0.2\n" + SYNC_TO_ASYNC, "view") == 1
     assert _call("WAIT = 30\n" + gathered, "view") == 0
+
+
+@pytest.mark.parametrize(
+    "call, reason",
+    [
+        ("asyncio.sleep(1)", "sleep() delays what follows it"),
+        ("lock.acquire()", "acquire() synchronises"),
+        ("event.wait()", "wait() synchronises"),
+        ("queue.join()", "join() synchronises"),
+        ("conn.execute(sql)", "execute() synchronises"),
+        ("settle()", "settle() is defined here and it awaits sleep() delays"),
+    ],
+)
+def test_ordering_calls_are_refused(call, reason):
+    src = f"""\
+    async def settle():
+        await asyncio.sleep(0.5)
+
+    async def f(client, lock, event, queue, conn, sql, x):
+        await {call}
+        r = await client.get(URL)
+    """
+    check_noop(CM, src, f"order-sensitive: {reason}" if "defined" not in reason else reason)
+
+
+def test_sleep_zero_is_only_a_yield():
+    check_transformed(
+        CM,
+        "import asyncio\nasync def f(c):\n    await asyncio.sleep(0)\n    a = await c.get(U)\n",
+        "import asyncio\nasync def f(c):\n    _, a = await asyncio.gather(asyncio.sleep(0), c.get(U))\n",
+    )
