@@ -75,7 +75,9 @@ Refuses when (each with a diagnostic)
       is also used by another statement of the run;
     - every call is a Django async ORM read: no benefit, Django's async ORM runs on one thread;
     - the run is inside ``async with`` on ``atomic``/``transaction``, or inside a ``try`` with
-      ``except`` handlers: the exception ordering is observable;
+      ``except`` handlers: the exception ordering is observable; or inside a ``try`` whose
+      ``finally`` reads a name the run binds (sequentially, an earlier name is bound even when
+      a later call fails);
     - ``asyncio`` (or, for ``taskgroup``, ``BaseExceptionGroup``) means something else here.
     Statements next to an await that cannot join a run (the await is not evaluated first,
     post-processing may have side effects, attribute/subscript/tuple targets, several statements
@@ -535,6 +537,7 @@ class _Frame:
         self.used: set[str] | None = None
         self.bound: set[str] | None = None
         self.nested_reads: set[str] | None = None
+        self.finally_reads: list[set[str]] = []  # names read by enclosing finally blocks
 
 
 class _NestedReads(cst.CSTVisitor):
@@ -595,10 +598,13 @@ class _Transformer(cst.CSTTransformer):
     def visit_Try(self, node: cst.Try) -> None:
         self.frames[-1].guard += 1 if node.handlers else 0
         self._guards.append(bool(node.handlers))
+        final = _names(node.finalbody).names if node.finalbody is not None else set()
+        self.frames[-1].finally_reads.append(final)
 
     def leave_Try(self, original_node, updated_node):
         if self._guards.pop():
             self.frames[-1].guard -= 1
+        self.frames[-1].finally_reads.pop()
         return updated_node
 
     def visit_TryStar(self, node) -> None:
@@ -703,6 +709,11 @@ class _Transformer(cst.CSTTransformer):
         for t in named:
             if t in (frame.nested_reads or set()):
                 return f"data dependency on {t!r}: a function nested here reads it"
+            if any(t in names for names in frame.finally_reads):
+                return (
+                    f"a finally block reads {t!r}: if a later call fails, it would not have been "
+                    "assigned yet"
+                )
         if self.aio is None and "asyncio" in self.module_names:
             return "the name 'asyncio' is used for something else in this module"
         for outer in self.frames:

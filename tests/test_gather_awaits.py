@@ -1011,3 +1011,39 @@ def test_sleep_zero_is_only_a_yield():
         "import asyncio\nasync def f(c):\n    await asyncio.sleep(0)\n    a = await c.get(U)\n",
         "import asyncio\nasync def f(c):\n    _, a = await asyncio.gather(asyncio.sleep(0), c.get(U))\n",
     )
+
+
+FINALLY_READS = """\
+import asyncio
+
+
+async def load():
+    return "loaded"
+
+
+async def fail():
+    raise LookupError
+
+
+async def view(log):
+    a = None
+    try:
+        a = await load()
+        b = await fail()
+    finally:
+        log.append(a)
+"""
+
+
+def test_finally_reading_a_target_would_change_if_gathered():
+    check_noop(CM, FINALLY_READS, "a finally block reads 'a'")
+    gathered = FINALLY_READS.replace(
+        "        a = await load()\n        b = await fail()\n", "        a, b = await asyncio.gather(load(), fail())\n"
+    )
+    logs = []
+    for src in (FINALLY_READS, gathered):
+        log = []
+        with pytest.raises(LookupError):
+            _call(src, "view", log)
+        logs.append(log)
+    assert logs == [["loaded"], [None]]
