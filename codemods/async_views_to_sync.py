@@ -87,7 +87,7 @@ HANDLERS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"
 
 # method -> first Django version with it, per receiver kind ------------------------------------
 _QS = dict.fromkeys(
-    _names("aget acreate aget_or_create aupdate_or_create abulk_create abulk_update acount ain_bulk aiterator "
+    _names("aget acreate aget_or_create aupdate_or_create abulk_create abulk_update acount ain_bulk "
     "alatest aearliest afirst alast aaggregate aexists acontains aupdate adelete aexplain"),
     (4, 1),
 )
@@ -256,8 +256,11 @@ class _Kinds:
     """What an expression in a view is: "request", "queryset" (manager or QuerySet), "instance"
     (model instance), "session", "cache", or None (unknown)."""
 
-    def __init__(self, func: cst.FunctionDef, imports: ImportTable, is_method: bool) -> None:
+    def __init__(
+        self, func: cst.FunctionDef, imports: ImportTable, is_method: bool, module_names: frozenset[str] = frozenset()
+    ) -> None:
         self.imports = imports
+        self.module_names = module_names  # bound at module level other than by imports
         self.shadowed = local_bindings(func)
         params = func.params.params
         self.self_name = params[0].name.value if is_method and params else None
@@ -404,7 +407,23 @@ class _BodyScan(cst.CSTVisitor):
         self.depth -= 1
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
+        self.depth += 1  # its async methods are caught above (an async iterator class, say)
+        return True
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.depth -= 1
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            self._async_import(_code(alias.name))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.module is not None and not node.relative:
+            self._async_import(_code(node.module))
+
+    def _async_import(self, module: str) -> None:
+        if module.split(".")[0] in ASYNC_LIBS:
+            self._block(f"imports {module}, which needs the event loop")
 
     def visit_Await(self, node: cst.Await) -> None:
         self.awaits.append(node)
@@ -512,7 +531,11 @@ def _plan_await(aw: cst.Await, kinds: _Kinds, imports: ImportTable, ctx: Context
             plan.awaits[aw] = call.with_changes(func=func.with_changes(attr=cst.Name(sync_name)))
             return
         bound = imports.names.get(sync_name)
-        if sync_name in kinds.shadowed or bound not in (None, f"{module}.{sync_name}"):
+        if (
+            sync_name in kinds.shadowed
+            or sync_name in kinds.module_names
+            or bound not in (None, f"{module}.{sync_name}")
+        ):
             raise _Refused(f"the name {sync_name!r} already means something else here")
         plan.imports.add((module, sync_name))
         plan.awaits[aw] = call.with_changes(func=cst.Name(sync_name))
@@ -630,6 +653,7 @@ class _Transformer(cst.CSTTransformer):
         self.module_sync = {
             s.name.value for s in module.body if isinstance(s, cst.FunctionDef) and s.asynchronous is None
         }
+        self.module_names = frozenset(_module_level_names(module))
         self.subclassed: dict[str, str] = {}
         for s in module.body:
             if isinstance(s, cst.ClassDef):
@@ -644,7 +668,7 @@ class _Transformer(cst.CSTTransformer):
             why = _decorator_ok(dec.decorator, self.imports, self.ctx)
             if why:
                 raise _Refused(why)
-        kinds = _Kinds(func, self.imports, is_method)
+        kinds = _Kinds(func, self.imports, is_method, self.module_names)
         scan = _BodyScan(kinds, self.imports, self.module_async - {func.name.value}, self.module_sync)
         func.body.visit(scan)
         if scan.blockers:
@@ -747,6 +771,8 @@ class _Transformer(cst.CSTTransformer):
             for handler in handlers:
                 if handler.asynchronous is None:
                     continue
+                if has_skip_comment(handler):
+                    raise _Refused(f"handler {handler.name.value!r} is marked `# dj-asyncify: skip`")
                 if handler.name.value in awaited:
                     raise _Refused(
                         f"something in the processed paths awaits a `.{handler.name.value}(...)` call, "
@@ -796,12 +822,75 @@ def _name_uses(module: cst.Module) -> set[str]:
     return uses.used
 
 
+def _module_level_names(module: cst.Module) -> set[str]:
+    """Names the module binds at top level by def, class or assignment (not by import)."""
+    names: set[str] = set()
+    for stmt in module.body:
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            names.add(stmt.name.value)
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                targets = (
+                    [t.target for t in small.targets] if isinstance(small, cst.Assign)
+                    else [small.target] if isinstance(small, (cst.AnnAssign, cst.AugAssign)) else []
+                )
+                names.update(t.value for t in targets if isinstance(t, cst.Name))
+    return names
+
+
+def _top_level_from_imports(module: cst.Module) -> dict[str, str]:
+    """Local name -> qualified name, for ``from M import n`` statements at the top of the module."""
+    bound: dict[str, str] = {}
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative \
+                    and not isinstance(small.names, cst.ImportStar):
+                for alias in small.names:
+                    local = _code(alias.asname.name) if alias.asname else alias.name.value
+                    bound[local] = f"{_code(small.module)}.{alias.name.value}"
+    return bound
+
+
+def _rebuild_aliases(
+    small: cst.ImportFrom, drop: set[str], replace: dict[str, str], append: list[str]
+) -> list[cst.ImportAlias]:
+    """The import's aliases with ``drop`` removed, ``replace`` renamed in place (async name -> its
+    sync twin) and ``append`` added at the end, keeping the statement's comma and line layout."""
+    assert not isinstance(small.names, cst.ImportStar)
+    old = list(small.names)
+    trailing = old[-1].comma
+    out: list[cst.ImportAlias] = []
+    for alias in old:
+        local = _code(alias.asname.name) if alias.asname else alias.name.value
+        if local in drop:
+            continue
+        if local in replace:
+            alias = alias.with_changes(name=cst.Name(replace[local]), asname=None)
+        out.append(alias)
+    if not out and not append:
+        return []
+    if append:
+        # the new names go last; every name before them needs a separating comma like its neighbours
+        sep = next((a.comma for a in old[:-1] if isinstance(a.comma, cst.Comma)), None)
+        sep = sep or cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        last = out[-1] if out else None
+        out = [a if isinstance(a.comma, cst.Comma) and a is not last else a.with_changes(comma=sep) for a in out]
+        out += [cst.ImportAlias(name=cst.Name(n), comma=sep) for n in append]
+    out[-1] = out[-1].with_changes(comma=trailing)
+    return out
+
+
 def _fix_imports(module: cst.Module, needed: set[tuple[str, str]], used_before: set[str]) -> cst.Module:
     """Add ``from M import name`` for the sync twins used; drop the async imports that the rewrite
-    left unused (an import that was unused before stays: it is not ours to remove)."""
-    imports = ImportTable(module)
+    left unused (an import that was unused before stays: it is not ours to remove; one named in a
+    string, as in ``__all__``, stays too). A dropped async name whose sync twin is needed from the
+    same module is replaced in place."""
+    bound = _top_level_from_imports(module)
     used_after = _name_uses(module)
-    missing = sorted((m, n) for m, n in needed if imports.names.get(n) != f"{m}.{n}")
+    code = module.code
+    missing = sorted((m, n) for m, n in needed if bound.get(n) != f"{m}.{n}")
     body = list(module.body)
     for i, stmt in enumerate(body):
         if not isinstance(stmt, cst.SimpleStatementLine):
@@ -809,27 +898,39 @@ def _fix_imports(module: cst.Module, needed: set[tuple[str, str]], used_before: 
         new_stmts: list[cst.BaseSmallStatement] = []
         for small in stmt.body:
             if (
-                isinstance(small, cst.ImportFrom)
-                and small.module is not None
-                and not small.relative
-                and not isinstance(small.names, cst.ImportStar)
+                not isinstance(small, cst.ImportFrom)
+                or small.module is None
+                or small.relative
+                or isinstance(small.names, cst.ImportStar)
             ):
-                source = _code(small.module)
-                keep = []
-                for alias in small.names:
-                    local = _code(alias.asname.name) if alias.asname else alias.name.value
-                    full = f"{source}.{alias.name.value}"
-                    if full in _DROPPABLE and local in used_before and local not in used_after:
-                        continue
-                    keep.append(alias)
-                adds = [n for m, n in missing if m == source]
-                missing = [(m, n) for m, n in missing if m != source]
-                keep += [cst.ImportAlias(name=cst.Name(n)) for n in adds]
-                if not keep:
+                new_stmts.append(small)
+                continue
+            source = _code(small.module)
+            wanted = [n for m, n in missing if m == source]
+            drop: set[str] = set()
+            replace: dict[str, str] = {}
+            for alias in small.names:
+                local = _code(alias.asname.name) if alias.asname else alias.name.value
+                full = f"{source}.{alias.name.value}"
+                if (
+                    full in _DROPPABLE
+                    and local in used_before
+                    and local not in used_after
+                    and f'"{local}"' not in code
+                    and f"'{local}'" not in code
+                ):
+                    twin = FUNCTIONS.get(full, ("", "", None))[1]
+                    if twin in wanted:
+                        replace[local] = twin
+                        wanted.remove(twin)
+                    else:
+                        drop.add(local)
+            missing = [(m, n) for m, n in missing if m != source]
+            if drop or replace or wanted:
+                aliases = _rebuild_aliases(small, drop, replace, wanted)
+                if not aliases:
                     continue
-                if len(keep) != len(small.names) or adds:
-                    keep = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in keep]
-                    small = small.with_changes(names=keep, lpar=None, rpar=None)
+                small = small.with_changes(names=aliases)
             new_stmts.append(small)
         if new_stmts != list(stmt.body):
             if new_stmts:
@@ -839,13 +940,15 @@ def _fix_imports(module: cst.Module, needed: set[tuple[str, str]], used_before: 
                 body[i] = None  # type: ignore[call-overload]
     body = [b for b in body if b is not None]
     if missing:
-        last_import = max(
-            (i for i, s in enumerate(body) if isinstance(s, cst.SimpleStatementLine)
-             and all(isinstance(x, (cst.Import, cst.ImportFrom)) for x in s.body)),
-            default=-1,
-        )
+        at = 0
+        for k, s in enumerate(body):
+            if isinstance(s, cst.SimpleStatementLine) and (
+                all(isinstance(x, (cst.Import, cst.ImportFrom)) for x in s.body)
+                or (k == 0 and isinstance(s.body[0], cst.Expr) and isinstance(s.body[0].value, cst.SimpleString))
+            ):
+                at = k + 1
         for offset, (m, n) in enumerate(missing):
-            body.insert(last_import + 1 + offset, cst.parse_statement(f"from {m} import {n}\n"))
+            body.insert(at + offset, cst.parse_statement(f"from {m} import {n}\n"))
     return module.with_changes(body=body)
 
 

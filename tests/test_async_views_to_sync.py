@@ -43,7 +43,7 @@ def test_shortcut_import_swapped():
             return render(request, "d.html", {"item": item})
         """,
         """\
-        from django.shortcuts import render, get_object_or_404
+        from django.shortcuts import get_object_or_404, render
 
         def detail(request, pk):
             item = get_object_or_404(Product, pk=pk)
@@ -600,7 +600,7 @@ def test_shortcuts_through_aliases_and_module_attribute():
         """,
         """\
         from django import shortcuts
-        from django.shortcuts import render, get_list_or_404
+        from django.shortcuts import get_list_or_404, render
 
         def a(request):
             return render(request, "l.html", {"items": get_list_or_404(Product, a=1)})
@@ -997,3 +997,191 @@ def test_views_awaited_or_scheduled_in_another_file_stay_async(tmp_path):
         ) in diagnostics
     assert "view 'alone' made sync: it awaits nothing, so async bought nothing" in diagnostics
     assert (tmp_path / "shop" / "tasks.py").read_text() == CALLERS
+
+
+def test_import_layouts():
+    check_transformed(
+        CM,
+        """\
+        \"\"\"Views.\"\"\"
+        from django.shortcuts import (
+            aget_object_or_404,  # the async one
+            render,
+        )
+
+        __all__ = ["aget_list_or_404"]
+
+
+        async def v(request, pk):
+            return render(request, "x.html", {"item": await aget_object_or_404(Product, pk=pk)})
+        """,
+        """\
+        \"\"\"Views.\"\"\"
+        from django.shortcuts import (
+            get_object_or_404,  # the async one
+            render,
+        )
+
+        __all__ = ["aget_list_or_404"]
+
+
+        def v(request, pk):
+            return render(request, "x.html", {"item": get_object_or_404(Product, pk=pk)})
+        """,
+        **V,
+    )
+    check_transformed(
+        CM,
+        """\
+        \"\"\"Views.\"\"\"
+        import django.shortcuts
+
+
+        def helper():
+            from django.shortcuts import get_object_or_404
+            return get_object_or_404
+
+
+        async def v(request, pk):
+            return await django.shortcuts.aget_object_or_404(Product, pk=pk)
+
+
+        async def w(request, pk):
+            from django.shortcuts import aget_list_or_404
+            return await aget_list_or_404(Product, pk=pk)
+        """,
+        """\
+        \"\"\"Views.\"\"\"
+        import django.shortcuts
+
+
+        def helper():
+            from django.shortcuts import get_object_or_404
+            return get_object_or_404
+
+
+        def v(request, pk):
+            return django.shortcuts.get_object_or_404(Product, pk=pk)
+
+
+        async def w(request, pk):
+            from django.shortcuts import aget_list_or_404
+            return await aget_list_or_404(Product, pk=pk)
+        """,
+        expect=["view 'w' left async: awaits `aget_list_or_404(Product, pk=pk)`"],
+        **V,
+    )
+    check_transformed(
+        CM,
+        """\
+        from django.shortcuts import (
+            render,
+            aget_object_or_404,
+        )
+        from django.shortcuts import aget_list_or_404
+
+        async def v(request, pk):
+            return render(request, "x.html", {"item": await aget_object_or_404(Product, pk=pk)})
+
+        async def w(request):
+            return render(request, "x.html", {"items": await aget_list_or_404(Product)})
+
+        async def keep(request):
+            return render(request, "x.html", {"items": await aget_list_or_404(Product), "n": await remote()})
+        """,
+        """\
+        from django.shortcuts import (
+            render,
+            get_object_or_404,
+            get_list_or_404,
+        )
+        from django.shortcuts import aget_list_or_404
+
+        def v(request, pk):
+            return render(request, "x.html", {"item": get_object_or_404(Product, pk=pk)})
+
+        def w(request):
+            return render(request, "x.html", {"items": get_list_or_404(Product)})
+
+        async def keep(request):
+            return render(request, "x.html", {"items": await aget_list_or_404(Product), "n": await remote()})
+        """,
+        expect=["view 'keep' left async"],
+        **V,
+    )
+    check_transformed(
+        CM,
+        """\
+        \"\"\"Views.\"\"\"
+
+
+        def helper():
+            from django.shortcuts import get_object_or_404
+            return get_object_or_404
+
+
+        async def v(request, pk):
+            return await aget_object_or_404(Product, pk=pk)
+
+
+        from django.shortcuts import aget_object_or_404
+        """,
+        """\
+        \"\"\"Views.\"\"\"
+
+
+        def helper():
+            from django.shortcuts import get_object_or_404
+            return get_object_or_404
+
+
+        def v(request, pk):
+            return get_object_or_404(Product, pk=pk)
+
+
+        from django.shortcuts import get_object_or_404
+        """,
+        **V,
+    )
+    check_transformed(
+        CM,
+        """\
+        \"\"\"Views.\"\"\"
+        try:
+            from django.shortcuts import aget_object_or_404
+        except ImportError:
+            aget_object_or_404 = None
+
+
+        async def v(request, pk):
+            return await aget_object_or_404(Product, pk=pk)
+        """,
+        """\
+        \"\"\"Views.\"\"\"
+        from django.shortcuts import get_object_or_404
+        try:
+            from django.shortcuts import aget_object_or_404
+        except ImportError:
+            aget_object_or_404 = None
+
+
+        def v(request, pk):
+            return get_object_or_404(Product, pk=pk)
+        """,
+        **V,
+    )
+
+
+def test_more_refusals():
+    check_noop(CM, "async def v(request):\n    class Rows:\n        async def __anext__(self):\n            return 1\n"
+               "    return StreamingHttpResponse(Rows())\n", "defines the coroutine function '__anext__'", **V)
+    check_noop(CM, "async def v(request):\n    import asyncio\n    return asyncio.get_running_loop()\n",
+               "imports asyncio, which needs the event loop", **V)
+    check_noop(CM, "async def v(request):\n    return [p async for p in await Product.objects.aiterator()]\n",
+               "awaits `Product.objects.aiterator()`", **V)
+    check_noop(CM, "from django.shortcuts import aget_object_or_404\n\n\ndef get_object_or_404(*a):\n    return 1\n\n\n"
+               "async def v(request):\n    return await aget_object_or_404(Product)\n",
+               "the name 'get_object_or_404' already means something else", **V)
+    check_noop(CM, "from django.views import View\n\nclass V(View):\n    async def get(self, request):\n        return 1\n\n"
+               "    async def post(self, request):  # dj-asyncify: skip\n        return 1\n",
+               "handler 'post' is marked `# dj-asyncify: skip`", **V)
