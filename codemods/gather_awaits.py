@@ -60,12 +60,14 @@ Failure behaviour
 
 Refuses when (each with a diagnostic)
     - a call of the run reads a name another statement of the run binds (data dependency), or two
-      statements bind the same name, or a function nested in this one reads a bound name;
+      statements bind the same name, or a function nested in this one reads a bound name, or a
+      bound name is declared ``global``/``nonlocal``;
     - a call is a write, ordered with respect to every other call: ``.post/.put/.patch/.delete``,
       ``.request(...)`` unless its method is a literal GET/HEAD/OPTIONS, ``.stream``/``.send``, an
       async ORM/auth/session/cache write (``asave``, ``acreate``, ``aset``, ``alogin``,
       ``arefresh_from_db``...), ``sync_to_async(...)(...)``, or a function of this module (or a
-      method of a class of this module) that does any of these or assigns a global;
+      method of a class of this module) that does any of these, assigns a global or mutates an
+      object it was not given and did not create;
     - a call orders what follows it: ``sleep(...)`` (except ``sleep(0)``), or ``.acquire()``/
       ``.wait()``/``.join()``/``.put()``/``.drain()``/``.close()``/``.connect()``/``.execute()``/
       ``.commit()``/``.rollback()``... (locks, events, queues, connections), also inside a
@@ -538,6 +540,7 @@ class _Frame:
         self.bound: set[str] | None = None
         self.nested_reads: set[str] | None = None
         self.finally_reads: list[set[str]] = []  # names read by enclosing finally blocks
+        self.shared: set[str] = set()  # names declared global/nonlocal
 
 
 class _NestedReads(cst.CSTVisitor):
@@ -545,6 +548,7 @@ class _NestedReads(cst.CSTVisitor):
 
     def __init__(self) -> None:
         self.names: set[str] = set()
+        self.declared: set[str] = set()  # global/nonlocal in the function itself
         self.depth = 0
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -562,6 +566,14 @@ class _NestedReads(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         if self.depth:
             self.names.add(node.value)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        if not self.depth:
+            self.declared |= {item.name.value for item in node.names}
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        if not self.depth:
+            self.declared |= {item.name.value for item in node.names}
 
 
 class _Transformer(cst.CSTTransformer):
@@ -706,9 +718,12 @@ class _Transformer(cst.CSTTransformer):
             nested = _NestedReads()
             frame.func.body.visit(nested)
             frame.nested_reads = nested.names
+            frame.shared = nested.declared
         for t in named:
             if t in (frame.nested_reads or set()):
                 return f"data dependency on {t!r}: a function nested here reads it"
+            if t in frame.shared:
+                return f"data dependency on {t!r}: it is global/nonlocal, other code may read it"
             if any(t in names for names in frame.finally_reads):
                 return (
                     f"a finally block reads {t!r}: if a later call fails, it would not have been "

@@ -1047,3 +1047,7 @@ def test_finally_reading_a_target_would_change_if_gathered():
             _call(src, "view", log)
         logs.append(log)
     assert logs == [["loaded"], [None]]
+
+
+def test_global_target_refused():
+    check_noop(CM, "async def f():\n    global a\n    a = await g()\n    b = await h()\n", "it is global/nonlocal")
