@@ -106,6 +106,10 @@ class _Server(ThreadingHTTPServer):
         self.orders: dict[str, dict] = {}
         self.lock = threading.Lock()
 
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that went away is no error
+            super().handle_error(request, client_address)
+
 
 class Upstream:
     """The upstream server in a background thread: ``with Upstream(delays={...}) as up: up.url``."""
