@@ -48,25 +48,40 @@ Example
 
 Refuses when
     - the view awaits anything besides Django DB calls, or more of them than option
-      ``max-queries`` (default 1) allows, or an API newer than ``--target-django``;
+      ``max-queries`` (default 1) allows, or an API newer than ``--target-django`` (then the name
+      cannot be Django's); ``await qs.aiterator()`` (only ``async for`` takes it);
     - it uses ``async with``, ``yield`` (an async generator), an ``async for`` over something that
-      is not a queryset, an async generator expression, a nested ``async def``, a coroutine
-      function of its module without awaiting it, ``asyncio``/``anyio``/``trio``/``asgiref``
-      (other than ``await sync_to_async(f)(...)``), or a ``StreamingHttpResponse`` whose content
-      may be an async iterator;
+      is not a queryset, an async generator expression, a nested ``async def`` or a nested class
+      with one, a coroutine function of its module without awaiting it, ``asyncio``/``anyio``/
+      ``trio``/``asgiref`` (other than ``await sync_to_async(f)(...)`` with default options), or a
+      ``StreamingHttpResponse`` whose content may be an async iterator (anything but a literal, a
+      plain generator expression or a call of a sync ``def`` of the module);
     - another function in the processed paths awaits or schedules the view (``await view(...)``,
-      ``gather``/``create_task``/``ensure_future``/``async_to_sync(view)`` ...; for a class, its
-      handler names or ``as_view``): making it sync would break the caller;
-    - a decorator is not one of Django's that accept both sync and async views, or the target
-      Django is older than the version where that decorator learnt async (then the async view is
-      broken today; fix it by hand);
-    - a class-based view has a handler that cannot be converted, another coroutine method
-      (``dispatch``, a helper), bases that are not Django views, a subclass in the same file, or
-      a class decorator not known to be safe (Django requires a view's handlers to be all sync or
-      all async: all are converted, or none).
+      ``gather``/``create_task``/``ensure_future``/``async_to_sync(view)`` ...; for a class: its
+      name, ``as_view``, or a handler's name, as ``await super().get(...)`` would show);
+    - a decorator is not one of Django's that accept a sync view as well as an async one
+      (``login_required``, ``permission_required``, ``user_passes_test``, ``require_*``,
+      ``csrf_*``, ``cache_page``, ``cache_control``, ``never_cache``, ``vary_on_*``,
+      ``xframe_options_*``, ``gzip_page``, ``condition``/``etag``/``last_modified``,
+      ``sensitive_*``, ``no_append_slash``, ``non_atomic_requests``, ``method_decorator`` of
+      those), or the target Django is older than the version where it learnt async (5.0; 5.1
+      for the auth ones; 5.2 for ``method_decorator``): such a view is broken as async today and
+      converting would change what it does; fix it by hand;
+    - a class-based view has a handler that cannot be converted or is marked skip, another
+      coroutine method (``dispatch``, a helper), a base that is not a Django view or view mixin,
+      a subclass in the same file, or a class decorator not listed above (Django requires a
+      view's handlers to be all sync or all async: all are converted, or none);
+    - the sync name it would import (``get_object_or_404`` ...) is already bound to something
+      else in the module or the view.
+
+    Imports: the sync names are added (in place of the async name in the same ``from`` import
+    when that one is no longer used, else appended); async names the rewrite left unused are
+    dropped, unless a string such as ``__all__`` names them.
 
     Not seen: subclasses of a converted view class in other files (they would mix sync and async
-    handlers), and callers that await ``SomeView.as_view()(request)`` directly.
+    handlers), callers that await ``SomeView.as_view()(request)`` directly, and the scheduling
+    forms the project index does not record (see ``codemods.project``). A view that does sync DB
+    work inside ``async def`` (which raises ``SynchronousOnlyOperation`` today) starts working.
 """
 
 from __future__ import annotations
@@ -163,8 +178,18 @@ SAFE_DECORATORS = {
         for n in ("login_required", "permission_required", "user_passes_test", "login_not_required")
     },
     "django.contrib.admin.views.decorators.staff_member_required": (5, 1),
+    # only marks the view (ATOMIC_REQUESTS then leaves it alone), sync or async
+    "django.db.transaction.non_atomic_requests": (4, 1),
 }
 METHOD_DECORATOR = ("django.utils.decorators.method_decorator", (5, 2))
+
+
+def _is_view_base(qualified: str) -> bool:
+    """A Django class-based view or view mixin (``django.views.View``, ``...generic.DetailView``,
+    ``django.contrib.auth.mixins.LoginRequiredMixin``, ``django.contrib.auth.views.LoginView`` ...)."""
+    if qualified.startswith("django.views."):
+        return True
+    return qualified.startswith("django.contrib.") and (".views." in qualified or ".mixins." in qualified)
 
 
 def _is_view_file(path: str) -> bool:
@@ -744,7 +769,7 @@ class _Transformer(cst.CSTTransformer):
         if has_skip_comment(original) or not isinstance(original.body, cst.IndentedBlock):
             return updated
         bases = [self.imports.qualify(arg.value) or "" for arg in original.bases]
-        if not any(b.startswith(("django.views", "django.contrib")) for b in bases):
+        if not any(_is_view_base(b) for b in bases):
             return updated
         methods = [s for s in original.body.body if isinstance(s, cst.FunctionDef)]
         handlers = [s for s in methods if s.name.value in HANDLERS]
@@ -754,7 +779,7 @@ class _Transformer(cst.CSTTransformer):
         label = f"view class {name!r}"
         plans: dict[cst.FunctionDef, _Plan] = {}
         try:
-            if not all(b.startswith("django.") for b in bases):
+            if not all(_is_view_base(b) for b in bases):
                 raise _Refused("inherits from classes that cannot be checked (its handlers must be all sync or all async)")
             if name in self.subclassed:
                 raise _Refused(f"is subclassed by {self.subclassed[name]!r}, whose handlers would mix sync and async")

@@ -1185,3 +1185,25 @@ def test_more_refusals():
     check_noop(CM, "from django.views import View\n\nclass V(View):\n    async def get(self, request):\n        return 1\n\n"
                "    async def post(self, request):  # dj-asyncify: skip\n        return 1\n",
                "handler 'post' is marked `# dj-asyncify: skip`", **V)
+
+
+def test_view_bases():
+    src = """\
+        from django.contrib.auth.mixins import LoginRequiredMixin
+        from django.views.generic import TemplateView
+
+        class V(LoginRequiredMixin, TemplateView):
+            async def post(self, request):
+                return HttpResponse("x")
+        """
+    check_transformed(CM, src, src.replace("async def", "def"), **V)
+    # a Django class that is not a view: not a class-based view at all
+    check_noop(CM, "from django.contrib.auth.backends import ModelBackend\n\nclass B(ModelBackend):\n"
+               "    async def get(self, request):\n        return 1\n", None, **V)
+    check_noop(CM, "from django.contrib.auth.backends import ModelBackend\nfrom django.views import View\n\n"
+               "class B(ModelBackend, View):\n    async def get(self, request):\n        return 1\n",
+               "inherits from classes that cannot be checked", **V)
+    check_noop(CM, "from django.db import transaction\n\n@transaction.atomic\nasync def v(request):\n    return 1\n",
+               "`transaction.atomic`, not known", **V)
+    src = "from django.db import transaction\n\n@transaction.non_atomic_requests\nasync def v(request):\n    return 1\n"
+    check_transformed(CM, src, src.replace("async def", "def"), **V)
