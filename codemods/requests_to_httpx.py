@@ -33,6 +33,11 @@ What it does:
     ``if r.is_error: r.raise_for_status()`` (httpx also raises for 1xx/3xx, e.g. an unfollowed
     redirect or a 304; requests only for 4xx/5xx).
 
+    Streaming: the line ``r = requests.get(url, stream=True)`` becomes
+    ``async with client.stream("GET", url, ...) as r:`` around the rest of its block, and
+    ``for chunk in r.iter_content(n)`` becomes ``async for chunk in r.aiter_bytes(n)`` (``n`` is 1
+    when not given, requests' default). ``stream=False`` is dropped.
+
     Bodies: a visibly raw body (str/bytes literal, ``x.encode()``, ``json.dumps(...)``) becomes
     ``content=``; anything else stays ``data=`` (httpx form-encodes a mapping and sends other
     values as raw content, with a deprecation warning for raw bytes).
@@ -59,7 +64,7 @@ Example:
 
 Refuses when:
     - the call is in a nested sync function, lambda, class body or comprehension (cannot await there);
-    - the call passes ``verify``/``cert``/``proxies``/``trust_env``/``cookies``/``stream``/``hooks``
+    - the call passes ``verify``/``cert``/``proxies``/``trust_env``/``cookies``/``hooks``
       or any argument not known to behave the same, ``*args``/``**kwargs``, a non-literal
       ``timeout=``, or more positional arguments than can be mapped;
     - the body is visibly a list/tuple (requests form-encodes pairs, httpx does not) or a non-ASCII
@@ -70,7 +75,11 @@ Refuses when:
     - the function uses ``.ok``, ``.reason``, ``.is_redirect`` other than on a response of a
       rewritten call, ``.raise_for_status`` other than as such a statement, or ``.iter_content``,
       ``.iter_lines``, ``.raw``, ``.apparent_encoding``, ``.url``, ``.text`` or ``.encoding``
-      (different meaning, type or decoding in httpx);
+      (different meaning, type or decoding in httpx; ``iter_lines`` yields bytes split by other
+      rules than httpx's str lines);
+    - a streamed response is used after its block, in a nested scope, or other than through
+      ``for ... in r.iter_content(n)`` and attributes that read no body (``status_code``,
+      ``headers``, ``ok``...); ``stream=True`` on a call that is not ``name = <call>`` on its own line;
     - the function uses ``requests`` other than as a call (exceptions, ``Session``, a stored
       ``sync_to_async(requests.get)``...);
     - an ``except`` clause catches a requests exception with no exact httpx match (``SSLError``,
@@ -215,6 +224,10 @@ def _call_problem(req: _Req) -> str | None:
             problem = _body_problem(arg.value)
             if problem:
                 return problem
+            continue
+        if key == "stream":
+            if not (isinstance(arg.value, cst.Name) and arg.value.value in ("True", "False")):
+                return "passes a stream= that is not a literal True/False"
             continue
         if key == "timeout":
             if not (
@@ -389,6 +402,10 @@ class _Locals:
             for n, vs in values.items()
             if vs and all(isinstance(v, cst.Call) and _match(v, imports, shadowed) is not None for v in vs)
         }
+        # names bound once to a call with stream=True (checked further by _StreamCheck)
+        self.streams = {
+            n for n in self.responses if len(values[n]) == 1 and _streams(_match(values[n][0], imports, shadowed))
+        }
         self.data: set[str] = set()
         changed = True
         while changed:
@@ -515,6 +532,136 @@ class _Guarded(SameScope, cst.CSTVisitor):
             self.json_loads = True
         if not local.call_is_safe(node):
             self.unknown.append(node)
+
+
+def _streams(req: _Req | str | None) -> bool:
+    """True for a requests call passing stream=True."""
+    if not isinstance(req, _Req):
+        return False
+    return any(
+        a.keyword is not None
+        and a.keyword.value == "stream"
+        and isinstance(a.value, cst.Name)
+        and a.value.value == "True"
+        for a in req.args
+    )
+
+
+# What code may do with a streamed response (inside the ``async with client.stream(...)`` block).
+_STREAM_ATTRS = {
+    "status_code", "headers", "ok", "reason", "is_redirect", "raise_for_status", "iter_content", "cookies",
+    "history", "elapsed",
+}  # fmt: skip
+
+
+def _stream_assign(stmt: cst.BaseStatement) -> str | None:
+    """``r`` when ``stmt`` is the line ``r = <call>`` (the call checked by the caller)."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    assign = stmt.body[0]
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+        return None
+    target = assign.targets[0].target
+    return target.value if isinstance(target, cst.Name) else None
+
+
+class _NameCount(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        self.name, self.count = name, 0
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.count += 1
+
+
+def _count(nodes: Sequence[cst.CSTNode], name: str) -> int:
+    counter = _NameCount(name)
+    for n in nodes:
+        n.visit(counter)
+    return counter.count
+
+
+class _StreamCheck(SameScope, cst.CSTVisitor):
+    """A streamed response must be consumed inside the ``async with`` that replaces its assignment:
+    every use of it in the statements after that assignment, in the same block, and only through
+    ``for x in r.iter_content(n)`` and attributes that read no body."""
+
+    def __init__(self, local: _Locals, body: cst.BaseSuite) -> None:
+        self.local = local
+        self.body = body
+        self.problems: list[tuple[cst.CSTNode, str]] = []
+        self._placed: set[int] = set()  # stream calls in a well-placed assignment
+        self._ok: set[int] = set()  # Name nodes used in an allowed way
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        for i, stmt in enumerate(node.body):
+            name = _stream_assign(stmt)
+            if name is None or name not in self.local.streams:
+                continue
+            assert isinstance(stmt, cst.SimpleStatementLine)
+            assign = stmt.body[0]
+            assert isinstance(assign, cst.Assign)
+            if _count([self.body], name) != _count(node.body[i:], name):
+                self.problems.append(
+                    (stmt, f"the streamed response {name} is used outside the statements after it")
+                )
+                continue
+            self._placed.add(id(_strip_await(assign.value)))
+            self._ok.add(id(assign.targets[0].target))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        req = _match(node, self.local.imports, self.local.shadowed)
+        if _streams(req) and id(node) not in self._placed:
+            self.problems.append((node, "stream=True other than as `name = <call>` on a line of its own"))
+
+    def visit_For(self, node: cst.For) -> None:
+        it = node.iter
+        if (
+            isinstance(it, cst.Call)
+            and isinstance(it.func, cst.Attribute)
+            and it.func.attr.value == "iter_content"
+            and isinstance(it.func.value, cst.Name)
+            and it.func.value.value in self.local.streams
+            and node.asynchronous is None
+        ):
+            if not it.args or (
+                len(it.args) == 1
+                and not it.args[0].star
+                and (it.args[0].keyword is None or it.args[0].keyword.value == "chunk_size")
+            ):
+                self._ok.add(id(it.func.value))
+            else:
+                self.problems.append((it, "iter_content() with arguments other than the chunk size"))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        value = node.value
+        if (
+            isinstance(value, cst.Name)
+            and value.value in self.local.streams
+            and node.attr.value in _STREAM_ATTRS
+            and node.attr.value != "iter_content"
+        ):
+            self._ok.add(id(value))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self.local.streams and id(node) not in self._ok:
+            why = "other than through `for ... in r.iter_content(n)` and attributes that read no body"
+            self.problems.append((node, f"uses the streamed response {node.value} {why}"))
+
+    def _nested(self, node: cst.CSTNode) -> bool:
+        for name in self.local.streams:
+            if _count([node], name):
+                self.problems.append((node, f"uses the streamed response {name} in a nested scope"))
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return self._nested(node)
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return self._nested(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return self._nested(node)
 
 
 def _raise_for_status_target(line: cst.SimpleStatementLine, local: _Locals) -> cst.Attribute | None:
@@ -727,7 +874,9 @@ class _Analyzer(cst.CSTVisitor):
             attr in REWRITTEN_ATTRS
             and self.local.is_response(node.value)
             and (attr != "raise_for_status" or id(node) in self._statement_rfs)
-        ):
+        ) and not (
+            attr == "iter_content" and isinstance(node.value, cst.Name) and node.value.value in self.local.streams
+        ):  # iter_content on a streamed response: checked by _StreamCheck
             if attr == "raise_for_status":
                 why = "rewritten only as a statement `name.raise_for_status()` on a response name"
             elif attr in REWRITTEN_ATTRS:
@@ -784,6 +933,53 @@ class _Rewriter(SameScope, cst.CSTTransformer):
         self.local = local
         self.module_name = module_name
         self._made: set[int] = set()
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        stmts = list(updated_node.body)
+        for i, stmt in enumerate(stmts):
+            name = _stream_assign(stmt)
+            if name is None or name not in self.local.streams:
+                continue
+            assign = stmt.body[0]  # type: ignore[attr-defined]
+            call = assign.value.expression if isinstance(assign.value, cst.Await) else None
+            if not (
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Attribute)
+                and call.func.attr.value == "stream"
+                and isinstance(call.func.value, cst.Name)
+                and call.func.value.value == self.client
+            ):
+                continue
+            rest = stmts[i + 1 :] or [cst.SimpleStatementLine(body=[cst.Pass()])]
+            block = cst.With(
+                asynchronous=cst.Asynchronous(),
+                items=[cst.WithItem(item=call, asname=cst.AsName(name=cst.Name(name)))],
+                body=cst.IndentedBlock(body=rest),
+                leading_lines=stmt.leading_lines,
+            )
+            return updated_node.with_changes(body=[*stmts[:i], block])
+        return updated_node
+
+    def leave_For(self, original_node: cst.For, updated_node: cst.For) -> cst.For:
+        it = updated_node.iter
+        if (
+            isinstance(it, cst.Call)
+            and isinstance(it.func, cst.Attribute)
+            and it.func.attr.value == "iter_content"
+            and isinstance(it.func.value, cst.Name)
+            and it.func.value.value in self.local.streams
+        ):
+            # requests' default chunk size is 1 byte
+            args = [it.args[0].with_changes(keyword=None, equal=cst.MaybeSentinel.DEFAULT)] if it.args else [
+                cst.Arg(cst.Integer("1"))
+            ]
+            return updated_node.with_changes(
+                asynchronous=cst.Asynchronous(),
+                iter=it.with_changes(func=it.func.with_changes(attr=cst.Name("aiter_bytes")), args=args),
+            )
+        return updated_node
 
     def leave_Try(self, original_node: cst.Try, updated_node: cst.Try) -> cst.Try:
         guarded = _guarded(original_node, self.local)
@@ -900,6 +1096,16 @@ class _Rewriter(SameScope, cst.CSTTransformer):
                 ),
             )
 
+        stream = [a for a in args if a.keyword is not None and a.keyword.value == "stream"]
+        if stream:
+            last_comma = args[-1].comma
+            args = [a for a in args if a not in stream]
+            if args:
+                args[-1] = args[-1].with_changes(comma=last_comma)
+            if stream[0].value.value == "True":  # type: ignore[attr-defined]
+                if method != "request":
+                    args.insert(0, cst.Arg(cst.SimpleString(f'"{method.upper()}"')))
+                method = "stream"
         new: list[cst.Arg] = []
         if method != "head" and "follow_redirects" not in keys:
             new.append(kw("follow_redirects", "True"))
@@ -1018,6 +1224,9 @@ class _Transformer(cst.CSTTransformer):
         analyzer = _Analyzer(self.imports, shadowed, local)
         original_node.body.visit(analyzer)
         original_node.body.visit(_NameUseChecker(analyzer))
+        stream_check = _StreamCheck(local, original_node.body)
+        original_node.body.visit(stream_check)
+        analyzer.problems.extend(stream_check.problems)
         if analyzer.calls == 0:
             # Nothing rewritable: only report blocking requests calls we could not make async.
             analyzer.problems = [

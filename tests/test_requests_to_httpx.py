@@ -777,3 +777,90 @@ def test_behaviour_response_attributes(upstream, client):
     assert results[0][0][-2:] == [("HTTPError", 500), "not ok"]
     assert results[0][2] == [302, True, "Found", True, "no error"]
     assert results[0][6] == (True, True, "Moved Permanently")
+
+
+def test_stream_iter_content():
+    check_transformed(
+        CM,
+        """\
+        import requests
+
+
+        async def view(url, sink):
+            total = 0
+            if url:
+                r = requests.request("POST", url, stream=True)
+                r.raise_for_status()
+                for chunk in r.iter_content():
+                    sink.append(chunk)
+            r2 = requests.get(url, stream=False)
+            return r2.status_code
+        """,
+        """\
+        import httpx
+
+
+        async def view(url, sink):
+            async with httpx.AsyncClient() as client:
+                total = 0
+                if url:
+                    async with client.stream("POST", url, follow_redirects=True, timeout=None) as r:
+                        if r.is_error:
+                            r.raise_for_status()
+                        async for chunk in r.aiter_bytes(1):
+                            sink.append(chunk)
+                r2 = await client.get(url, follow_redirects=True, timeout=None)
+                return r2.status_code
+        """,
+    )
+
+
+def test_refuse_stream_uses():
+    cases = {
+        "r = requests.get(URL, stream=True)\n    return r": "other than through",
+        "r = requests.get(URL, stream=True)\n    return r.content": "other than through",
+        "r = requests.get(URL, stream=True)\n    for x in r.iter_lines():\n        pass": "iter_lines",
+        "r = requests.get(URL, stream=True)\n    for x in r.iter_content(n, True):\n        pass": "the chunk size",
+        "if URL:\n        r = requests.get(URL, stream=True)\n    return r.status_code": "outside the statements",
+        "return requests.get(URL, stream=True).status_code": "stream=True other than",
+        "r = requests.get(URL, stream=True)\n    f = lambda: r.status_code": "nested scope",
+    }
+    for body, reason in cases.items():
+        check_noop(CM, "import requests\n\n\nasync def view(n):\n    " + body + "\n", reason)
+
+
+STREAM = """\
+import requests
+
+
+async def chunks(url, n):
+    r = requests.get(url, stream=True, timeout=10)
+    sizes = []
+    for chunk in r.iter_content(n):
+        sizes.append(len(chunk))
+    return r.status_code, r.ok, sizes
+
+
+async def one_by_one(url):
+    out = b""
+    r = requests.get(url, stream=True)
+    for b in r.iter_content():
+        out += b
+    return out
+"""
+
+
+@pytest.mark.parametrize("client", ["httpx", "httpx2"])
+def test_behaviour_stream(upstream, client):
+    pytest.importorskip(client)
+    outcome = rewrite(CM, STREAM, options={"http-client": client})
+    assert "requests" not in outcome.source and ".stream(" in outcome.source, outcome.source
+    cases = [("chunks", upstream.url("/bytes/5000"), 1024), ("one_by_one", upstream.url("/lines/3"))]
+    results = []
+    for src in (STREAM, outcome.source):
+        ns: dict = {}
+        exec(compile(textwrap.dedent(src), "<case>", "exec"), ns)  # noqa: S102 - runs our own test source
+        results.append([asyncio.run(ns[name](*args)) for name, *args in cases])
+    assert results[0] == results[1]
+    assert results[0][0] == (200, True, [1024, 1024, 1024, 1024, 904])
+    assert results[0][1] == b"line 0\nline 1\nline 2\n"
