@@ -201,6 +201,12 @@ def _code(node: cst.CSTNode) -> str:
     return cst.Module([]).code_for_node(node)
 
 
+def _short(node: cst.CSTNode, limit: int = 60) -> str:
+    """Code for a diagnostic: on one line, long expressions cut."""
+    text = " ".join(_code(node).split())
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
 def _version(v: tuple[int, int]) -> str:
     return f"{v[0]}.{v[1]}"
 
@@ -467,7 +473,7 @@ class _BodyScan(cst.CSTVisitor):
         comp: cst.CompFor | None = node.for_in
         while comp is not None:
             if comp.asynchronous is not None:
-                self._block(f"builds an async generator `{_code(node)}`")
+                self._block(f"builds an async generator `{_short(node)}`")
                 return
             comp = comp.inner_for_in
 
@@ -511,7 +517,7 @@ class _BodyScan(cst.CSTVisitor):
             and content.func.value not in self.kinds.shadowed
         ):
             return
-        shown = _code(content) if content is not None else "nothing"
+        shown = _short(content) if content is not None else "nothing"
         self._block(f"streams a response from `{shown}`, which may be an async iterator")
 
 
@@ -526,7 +532,7 @@ def _since_ok(ctx: Context, since: tuple[int, int], what: str) -> None:
 def _plan_await(aw: cst.Await, kinds: _Kinds, imports: ImportTable, ctx: Context, plan: _Plan,
                 statement: cst.Expr | None) -> None:
     call = aw.expression
-    shown = _code(call)
+    shown = _short(call)
     not_db = _Refused(f"awaits `{shown}`, which is not a Django DB call with a sync twin")
     if not isinstance(call, cst.Call):
         raise not_db
@@ -623,10 +629,10 @@ def _decorator_ok(dec: cst.BaseExpression, imports: ImportTable, ctx: Context, i
                 return why
         return None
     if qualified not in SAFE_DECORATORS:
-        return f"has the decorator `{_code(dec)}`, not known to accept a sync view in place of an async one"
+        return f"has the decorator `{_short(dec)}`, not known to accept a sync view in place of an async one"
     since = SAFE_DECORATORS[qualified]
     if ctx.target_django < since:
-        return (f"has the decorator `{_code(dec)}`, which supports async views only since Django {_version(since)}: "
+        return (f"has the decorator `{_short(dec)}`, which supports async views only since Django {_version(since)}: "
                 f"the view is broken as async on the target {_version(ctx.target_django)}; fix it by hand")
     return None
 
@@ -718,7 +724,7 @@ class _Transformer(cst.CSTTransformer):
                 assert isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute)
                 plan.iterators[it] = it.with_changes(func=it.func.with_changes(attr=cst.Name("iterator")))
                 continue
-            raise _Refused(f"iterates `{_code(it)}` with `async for`, which is not a queryset")
+            raise _Refused(f"iterates `{_short(it)}` with `async for`, which is not a queryset")
         plan.calls = len(scan.awaits) + len(scan.async_fors)
         if plan.calls > self.max_queries:
             raise _Refused(f"makes {plan.calls} DB calls (max-queries is {self.max_queries})")

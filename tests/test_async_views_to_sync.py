@@ -1207,3 +1207,18 @@ def test_view_bases():
                "`transaction.atomic`, not known", **V)
     src = "from django.db import transaction\n\n@transaction.non_atomic_requests\nasync def v(request):\n    return 1\n"
     check_transformed(CM, src, src.replace("async def", "def"), **V)
+
+
+def test_long_awaits_are_shown_on_one_line():
+    check_noop(
+        CM,
+        """\
+        async def v(request):
+            return await asyncio.gather(
+                fetch(settings.UPSTREAM_URL + "/recommendations", timeout=10),
+                fetch(settings.UPSTREAM_URL + "/promotions", timeout=10),
+            )
+        """,
+        "awaits `asyncio.gather( fetch(settings.UPSTREAM_URL + \"/recommend...`, which is not",
+        **V,
+    )
