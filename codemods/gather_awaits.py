@@ -59,6 +59,10 @@ Failure behaviour
     changed nothing; post-processing still runs in order, after all the calls.
 
 Refuses when (each with a diagnostic)
+    A statement that must keep its place (a write, a synchronisation, a name others may read)
+    stays where it is and splits the run: the awaits before it and after it are gathered
+    separately. A statement that depends on one of the current group starts a new group. The rest
+    below leave the whole run as it is.
     - a call of the run reads a name another statement of the run binds (data dependency), or two
       statements bind the same name, or a function nested in this one reads a bound name, or a
       bound name is declared ``global``/``nonlocal``;
@@ -458,7 +462,7 @@ def _analyze(stmt: cst.BaseStatement) -> _Stmt | str | None:
     """A gatherable statement, the reason an awaiting statement is not one, or None (no await)."""
     if not isinstance(stmt, cst.SimpleStatementLine):
         return None
-    if not _has_await(stmt):
+    if not _has_await(stmt) or _is_gather(stmt):
         return None
     if any(isinstance(s, cst.Return) for s in stmt.body):
         return None
@@ -658,13 +662,14 @@ class _Transformer(cst.CSTTransformer):
                 j += 1
             if j - i >= 2:
                 run = [x for x in infos[i:j] if isinstance(x, _Stmt)]
-                new = self._rewrite(run, frame)
-                if new is not None:
-                    out.extend(new)
-                    changed = True
-                else:
-                    out.extend(body[i:j])
-                i = j
+                for segment in self._segments(run, frame):
+                    new = self._rewrite(segment, frame) if len(segment) >= 2 else None
+                    if new is not None:
+                        out.extend(new)
+                        changed = True
+                    else:
+                        out.extend(body[i : i + len(segment)])
+                    i += len(segment)
             else:
                 out.append(body[i])
                 i += 1
@@ -675,42 +680,36 @@ class _Transformer(cst.CSTTransformer):
                     self.ctx.report(orig[k], f"not gathered with the await next to it: {info}")
         return updated_node.with_changes(body=out) if changed else updated_node
 
-    def _refusal(self, run: list[_Stmt], frame: _Frame) -> str | None:
-        if frame.guard:
-            return "exception ordering observable: inside try/except or a transaction block"
+    def _segments(self, run: list[_Stmt], frame: _Frame) -> list[list[_Stmt]]:
+        """Split a run where gathering must stop: a statement that must keep its place (a write,
+        a synchronisation...) stands alone; a statement that conflicts with the current segment
+        (data dependency, shared mutated argument) starts a new one. Each stop is reported."""
+        self._frame_facts(frame)
+        segments: list[list[_Stmt]] = []
+        current: list[_Stmt] = []
         for s in run:
-            reason = _write_reason(s.call)
+            reason = self._barrier(s, frame)
             if reason is not None:
-                return f"order-sensitive write: {reason}"
-            reason = _ordering_reason(s.call)
+                self.ctx.report(s.node, reason)
+                segments += [current, [s]] if current else [[s]]
+                current = []
+                continue
+            conflict = next((c for x in current if (c := self._conflict(x, s))), None)
+            if conflict is not None:
+                self.ctx.report(s.node, conflict)
+                segments.append(current)
+                current = []
+            current.append(s)
+        if current:
+            segments.append(current)
+        if any(len(seg) >= 2 for seg in segments):
+            reason = self._context_refusal(frame)
             if reason is not None:
-                return f"order-sensitive: {reason}"
-            if isinstance(s.call.func, cst.Call):
-                return "cannot tell what the awaited call does"
-            for fn in self._callees(s.call):
-                if fn.writes is not None:
-                    return f"order-sensitive write: {fn.name}() is defined here and {fn.writes}"
-        if all(self._orm_read(s.call.func) for s in run):
-            return "no benefit: Django's async ORM runs on one thread"
-        targets = [s.target for s in run]
-        for a, sa in enumerate(run):
-            for b, sb in enumerate(run):
-                if a != b and sa.target is not None and sa.target in sb.pre_names:
-                    return f"data dependency on {sa.target!r}"
-        named = [t for t in targets if t is not None]
-        if len(set(named)) != len(named):
-            return "data dependency: the same name is assigned twice"
-        for a, sa in enumerate(run):
-            for fn in self._callees(sa.call):
-                attribute = isinstance(sa.call.func, cst.Attribute)
-                mutated = mutated_objects(fn, sa.call, attribute)
-                for b, sb in enumerate(run):
-                    shared = mutated & (sb.pre_names | sb.post_names) if a != b else set()
-                    if shared:
-                        return (
-                            f"shared argument {min(shared)!r} passed to a function that mutates it "
-                            f"({fn.name}() is defined here)"
-                        )
+                self.ctx.report(run[0].node, reason)
+                return [[s] for s in run]
+        return segments
+
+    def _frame_facts(self, frame: _Frame) -> None:
         if frame.bound is None:
             assert frame.func is not None
             frame.bound = local_bindings(frame.func)
@@ -719,16 +718,11 @@ class _Transformer(cst.CSTTransformer):
             frame.func.body.visit(nested)
             frame.nested_reads = nested.names
             frame.shared = nested.declared
-        for t in named:
-            if t in (frame.nested_reads or set()):
-                return f"data dependency on {t!r}: a function nested here reads it"
-            if t in frame.shared:
-                return f"data dependency on {t!r}: it is global/nonlocal, other code may read it"
-            if any(t in names for names in frame.finally_reads):
-                return (
-                    f"a finally block reads {t!r}: if a later call fails, it would not have been "
-                    "assigned yet"
-                )
+
+    def _context_refusal(self, frame: _Frame) -> str | None:
+        """Why no run can be gathered here at all."""
+        if frame.guard:
+            return "exception ordering observable: inside try/except or a transaction block"
         if self.aio is None and "asyncio" in self.module_names:
             return "the name 'asyncio' is used for something else in this module"
         for outer in self.frames:
@@ -740,6 +734,51 @@ class _Transformer(cst.CSTTransformer):
                 return "the name 'BaseExceptionGroup' is bound locally"
         if self.style == "taskgroup" and "BaseExceptionGroup" in self.module_names - (frame.used or set()):
             return "the name 'BaseExceptionGroup' is used for something else in this module"
+        return None
+
+    def _barrier(self, s: _Stmt, frame: _Frame) -> str | None:
+        """Why this statement must keep its place with respect to every other await."""
+        reason = _write_reason(s.call)
+        if reason is not None:
+            return f"order-sensitive write: {reason}"
+        reason = _ordering_reason(s.call)
+        if reason is not None:
+            return f"order-sensitive: {reason}"
+        if isinstance(s.call.func, cst.Call):
+            return "cannot tell what the awaited call does"
+        for fn in self._callees(s.call):
+            if fn.writes is not None:
+                return f"order-sensitive write: {fn.name}() is defined here and {fn.writes}"
+        t = s.target
+        if t is not None:
+            if t in (frame.nested_reads or set()):
+                return f"data dependency on {t!r}: a function nested here reads it"
+            if t in frame.shared:
+                return f"data dependency on {t!r}: it is global/nonlocal, other code may read it"
+            if any(t in names for names in frame.finally_reads):
+                return (
+                    f"a finally block reads {t!r}: if a later call fails, it would not have been "
+                    "assigned yet"
+                )
+        return None
+
+    def _conflict(self, a: _Stmt, b: _Stmt) -> str | None:
+        """Why ``a`` and the later ``b`` cannot run together."""
+        if a.target is not None and a.target in b.pre_names:
+            return f"data dependency on {a.target!r}"
+        if b.target is not None and b.target in a.pre_names:
+            return f"data dependency on {b.target!r}"
+        if a.target is not None and a.target == b.target:
+            return "data dependency: the same name is assigned twice"
+        for x, y in ((a, b), (b, a)):
+            for fn in self._callees(x.call):
+                mutated = mutated_objects(fn, x.call, isinstance(x.call.func, cst.Attribute))
+                shared = mutated & (y.pre_names | y.post_names)
+                if shared:
+                    return (
+                        f"shared argument {min(shared)!r} passed to a function that mutates it "
+                        f"({fn.name}() is defined here)"
+                    )
         return None
 
     def _callees(self, call: cst.Call) -> list[_Func]:
@@ -762,10 +801,9 @@ class _Transformer(cst.CSTTransformer):
         return name
 
     def _rewrite(self, run: list[_Stmt], frame: _Frame) -> list[cst.BaseStatement] | None:
-        reason = self._refusal(run, frame)
         first = run[0].node
-        if reason is not None:
-            self.ctx.report(first, reason)
+        if all(self._orm_read(s.call.func) for s in run):
+            self.ctx.report(first, "no benefit: Django's async ORM runs on one thread")
             return None
         aio = self.aio or "asyncio"
         if self.aio is None:

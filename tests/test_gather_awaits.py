@@ -1051,3 +1051,72 @@ def test_finally_reading_a_target_would_change_if_gathered():
 
 def test_global_target_refused():
     check_noop(CM, "async def f():\n    global a\n    a = await g()\n    b = await h()\n", "it is global/nonlocal")
+
+
+# --------------------------------------------------------------------------- runs split at stops
+def test_write_splits_the_run_and_stays_in_place():
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        async def f(client, u):
+            a = await client.get(u)
+            b = await client.get(u)
+            await client.post(u)
+            c = (await client.get(u)).json()
+            d = await client.get(u)
+        """,
+        """\
+        import asyncio
+        async def f(client, u):
+            a, b = await asyncio.gather(client.get(u), client.get(u))
+            await client.post(u)
+            _c, _d = await asyncio.gather(client.get(u), client.get(u))
+            c = _c.json()
+            d = _d
+        """,
+        expect=["order-sensitive write: post()"],
+    )
+
+
+def test_dependency_starts_a_new_segment():
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        async def f(client, u):
+            a = await client.get(u)
+            b = await client.get(u)
+            c = await client.get(a.headers["next"])
+            d = await client.get(u)
+        """,
+        """\
+        import asyncio
+        async def f(client, u):
+            a, b = await asyncio.gather(client.get(u), client.get(u))
+            c, d = await asyncio.gather(client.get(a.headers["next"]), client.get(u))
+        """,
+        expect=["data dependency on 'a'"],
+    )
+
+
+POST_THEN_GETS = """\
+import asyncio
+import httpx
+
+
+async def view(base):
+    async with httpx.AsyncClient() as client:
+        await client.post(base + "/counter")
+        n = (await client.get(base + "/counter")).json()["count"]
+        m = (await client.get(base + "/counter")).json()["count"]
+    return n, m
+"""
+
+
+def test_reads_after_a_write_are_gathered_after_it():
+    new = rewrite(CM, POST_THEN_GETS).source
+    assert "await client.post(" in new and "asyncio.gather(client.get(" in new.replace("\n", "").replace(" ", "")
+    for src in (POST_THEN_GETS, new):
+        with _stateful_server(wait=0.2) as base:
+            assert _call(src, "view", base) == (1, 1)
