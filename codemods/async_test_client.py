@@ -19,6 +19,18 @@ What it does:
     directory), and an instance is a name bound from a model call or an ORM result in the same test,
     or ``self.x`` bound so in ``setUp``/``setUpTestData``.
 
+    pytest-django: a module-level ``test_*`` function (or a method of a plain ``Test*`` class)
+    taking the ``client`` fixture becomes ``async def`` taking ``async_client``, with the same
+    rewrites, the async marker of option ``async-marker`` (default ``pytest.mark.asyncio``; ``none``
+    adds nothing; ``import pytest`` is added if needed), and, where the test may touch the database
+    (a ``django_db`` mark on it, its class or module; the ``db``/``django_user_model`` fixtures or
+    any fixture not known to be database-free), ``django_db(transaction=True)``: on its own mark,
+    or as a function-level mark copying the class/module mark's arguments. Under plain ``django_db``
+    an async test's ORM calls and views run on another thread's connection and their writes leak
+    into later tests. ``transaction=True`` flushes after the test, which also empties rows that data
+    migrations created. A fixture of the same module that returns a model instance
+    (``return Product.objects.create(...)``) is known as one.
+
 Why:
     The async client exercises the ASGI request path, and async views run on the test's event loop.
     AsyncClient's ``**extra`` takes header names without ``HTTP_`` (else it sends a header literally
@@ -64,6 +76,13 @@ Refuses when:
     ``client_class``), or a project base class lives in another file, since ``self.async_client``
     would not share that login/cookie state. ``setUp``/``setUpTestData`` are never touched.
 
+    pytest: the ``admin_client`` fixture (no async twin), ``django_assert_num_queries``/
+    ``django_assert_max_num_queries``/``django_capture_on_commit_callbacks`` (they watch the test's
+    own thread), decorators that are not pytest marks, ``client`` used other than through a
+    supported call, attribute reads (other than ``pk``/``id``) or method calls on a fixture not known
+    to be a model instance or database-free, a class/module ``django_db`` mark (or an opaque
+    ``pytestmark``) whose arguments cannot be copied with ``transaction=True``.
+
     Model fields are read from disk at rewrite time: after editing a models file, clear the cache
     (the result cache keys on the test file's text).
 """
@@ -72,6 +91,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -250,10 +270,18 @@ class _Env:
     """What the names of one test body refer to: model classes, querysets, model instances."""
 
     def __init__(
-        self, models: _Models, self_name: str | None, self_attrs: dict[str, Kind], shadowed: set[str]
+        self,
+        models: _Models,
+        self_name: str | None,
+        self_attrs: dict[str, Kind],
+        shadowed: set[str],
+        client_name: str | None = None,
+        opaque: frozenset[str] = frozenset(),
     ) -> None:
         self.models = models
         self.self_name = self_name
+        self.client_name = client_name  # pytest: the ``client`` fixture parameter
+        self.opaque = opaque  # pytest fixtures whose values are unknown (maybe model instances)
         self.self_attrs = self_attrs
         self.shadowed = shadowed
         self.names: dict[str, Kind] = {}
@@ -302,11 +330,17 @@ class _Env:
                 return ("inst", fk[1])
         return None
 
-    def bind(self, body: cst.CSTNode, params: list[str]) -> None:
+    def is_client(self, node: cst.BaseExpression) -> bool:
+        if self.client_name is not None:
+            return isinstance(node, cst.Name) and node.value == self.client_name
+        return _is_self_client(node, self.self_name)
+
+    def bind(self, body: cst.CSTNode, params: list[str], known: dict[str, Kind] | None = None) -> None:
         collector = _Bindings()
         body.visit(collector)
         for p in params:
             collector.sources.setdefault(p, []).append(("other", None))
+        known = known or {}
         for _ in range(4):
             new: dict[str, Kind] = {}
             for name, sources in collector.sources.items():
@@ -317,6 +351,8 @@ class _Env:
                         new[name] = k
                 elif any(k is not None and k[0] in DB_KINDS for k in kinds):
                     new[name] = ("conflict", None)
+            for name, k in known.items():
+                new[name] = k if len(collector.sources.get(name, ())) <= 1 else ("conflict", None)
             if new == self.names:
                 break
             self.names = new
@@ -560,12 +596,12 @@ class _Scan(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         self._check_use(node)
         func = node.func
-        if isinstance(func, cst.Attribute) and _is_self_client(func.value, self.self_name):
+        if isinstance(func, cst.Attribute) and self.env.is_client(func.value):
             self.ok_client_attrs.add(id(func.value))
             self.handled.add(id(func))
             verb = func.attr.value
             if self.depth_nested:
-                self._refuse("self.client is used inside a nested function, lambda or generator")
+                self._refuse("the client is used inside a nested function, lambda or generator")
                 self.client_calls += 1
                 return
             if verb in VERBS:
@@ -573,11 +609,11 @@ class _Scan(cst.CSTVisitor):
                 self.client_calls += 1
             elif verb in LOGIN:
                 if self.target < (5, 0):
-                    self._refuse(f"self.client.{verb}() has an async twin only on Django 5.0+")
+                    self._refuse(f"client.{verb}() has an async twin only on Django 5.0+")
                 self._ok_args(node, ("inst",))
                 self.client_calls += 1
             else:
-                self._refuse(f"self.client.{verb}() has no supported async rewrite")
+                self._refuse(f"client.{verb}() has no supported async rewrite")
             return
         if isinstance(func, cst.Attribute):
             self._method_call(node, func)
@@ -638,7 +674,7 @@ class _Scan(cst.CSTVisitor):
             return
         root = _root_name(recv)
         dotted = dotted_name(recv) or ""
-        if dotted.split(".")[0] == self.self_name and not _is_self_client(recv, self.self_name):
+        if dotted.split(".")[0] in (self.self_name, *self.env.opaque) and not self.env.is_client(recv):
             self._refuse(f"{_code(func)}() may touch the database synchronously")
             return
         if root is not None and root not in self.env.names and root not in self.env.shadowed:
@@ -769,6 +805,11 @@ class _Scan(cst.CSTVisitor):
             self._refuse("response.wsgi_request does not exist on AsyncClient responses")
         elif attr == "client" and not _is_self_client(node, self.self_name):
             self._refuse("response.client would be the async client")
+        elif isinstance(node.value, cst.Name) and node.value.value in self.env.opaque and attr not in ("pk", "id"):
+            self._refuse(
+                f"{_code(node)} may load a related object synchronously (fixture "
+                f"{node.value.value} is not known to be a model instance)"
+            )
         elif (
             isinstance(node.value, cst.Attribute)
             and isinstance(node.value.value, cst.Name)
@@ -783,13 +824,17 @@ class _Scan(cst.CSTVisitor):
 
 
 class _BareClient(cst.CSTVisitor):
-    def __init__(self, self_name: str, ok: set[int]) -> None:
-        self.self_name = self_name
+    def __init__(self, env: _Env, ok: set[int]) -> None:
+        self.env = env
         self.ok = ok
         self.bare = False
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if _is_self_client(node, self.self_name) and id(node) not in self.ok:
+        if self.env.is_client(node) and id(node) not in self.ok:
+            self.bare = True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if self.env.is_client(node) and id(node) not in self.ok:
             self.bare = True
 
 
@@ -815,8 +860,8 @@ def _fresh_name(node: cst.CSTNode, base: str = "row") -> str:
 
 
 class _Rewrite(cst.CSTTransformer):
-    def __init__(self, self_name: str | None, scan: _Scan, fresh: str) -> None:
-        self.self_name = self_name
+    def __init__(self, env: _Env, scan: _Scan, fresh: str) -> None:
+        self.env = env
         self.scan = scan
         self.fresh = fresh
 
@@ -849,16 +894,18 @@ class _Rewrite(cst.CSTTransformer):
                 rpar=list(updated_node.rpar),
             )
         func = updated_node.func
-        if isinstance(func, cst.Attribute) and _is_self_client(func.value, self.self_name):
+        if isinstance(func, cst.Attribute) and self.env.is_client(func.value):
             verb = func.attr.value
             new_verb = LOGIN.get(verb, verb)
             args = list(updated_node.args)
             if verb in VERBS:
                 args = self._headers(args)
-            new_func = func.with_changes(
-                value=func.value.with_changes(attr=cst.Name("async_client")),
-                attr=cst.Name(new_verb),
-            )
+            value = func.value
+            if isinstance(value, cst.Attribute):
+                value = value.with_changes(attr=cst.Name("async_client"))
+            else:
+                value = cst.Name("async_client")
+            new_func = func.with_changes(value=value, attr=cst.Name(new_verb))
             return cst.Await(expression=updated_node.with_changes(func=new_func, args=args))
         if isinstance(updated_node.func, cst.Await) and not updated_node.func.lpar:
             return updated_node.with_changes(func=_paren(updated_node.func))
@@ -960,10 +1007,15 @@ class _Classes(cst.CSTTransformer):
     def __init__(self, ctx: Context, module: cst.Module) -> None:
         self.ctx = ctx
         self.bases = ctx.project.test_base_classes
-        self.models = _Models(ImportTable(module), ctx.path)
+        self.imports = ImportTable(module)
+        self.models = _Models(self.imports, ctx.path)
         self.module_classes = {
             st.name.value: st for st in module.body if isinstance(st, cst.ClassDef)
         }
+        self.needs_pytest_import = False
+        self._pending_import = False
+        self.module_marks = _pytestmark(module.body, self.imports)
+        self.fixtures = self._module_fixtures(module)
 
     def _shared_client_state(self, cls: cst.ClassDef, seen: set[str]) -> str | None:
         """Why the sync client may carry state (login, cookies, custom class) into the tests."""
@@ -1039,7 +1091,7 @@ class _Classes(cst.CSTTransformer):
         fn.body.visit(scan)
         if scan.client_calls == 0:
             return fn
-        bare = _BareClient(self_name, scan.ok_client_attrs)
+        bare = _BareClient(env, scan.ok_client_attrs)
         fn.body.visit(bare)
         if bare.bare:
             scan.reasons.append("self.client is used other than through a supported call")
@@ -1050,22 +1102,351 @@ class _Classes(cst.CSTTransformer):
         if scan.reasons:
             self.ctx.report(fn, "not made async: " + "; ".join(scan.reasons))
             return fn
-        new_body = fn.body.visit(_Rewrite(self_name, scan, _fresh_name(fn)))
+        new_body = fn.body.visit(_Rewrite(env, scan, _fresh_name(fn)))
         self.ctx.fixed(fn, "test now uses self.async_client")
         return fn.with_changes(body=new_body, asynchronous=cst.Asynchronous())
+
+
+    # ------------------------------------------------------------------ pytest-django
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        body = []
+        changed = False
+        for orig, new in zip(original_node.body, updated_node.body):
+            repl = new
+            if isinstance(orig, cst.FunctionDef) and orig.name.value.startswith("test"):
+                repl = self._pytest_fn(orig, None, [])
+            elif (
+                isinstance(orig, cst.ClassDef)
+                and orig.name.value.startswith("Test")
+                and not any(last_name(b.value) in self.bases for b in orig.bases)
+                and isinstance(orig.body, cst.IndentedBlock)
+                and not has_skip_comment(orig)
+            ):
+                repl = self._pytest_class(orig)
+            changed = changed or repl is not orig and repl is not new
+            body.append(repl)
+        if not changed:
+            return updated_node
+        return updated_node.with_changes(body=body)
+
+    def _pytest_class(self, cls: cst.ClassDef) -> cst.ClassDef:
+        assert isinstance(cls.body, cst.IndentedBlock)
+        marks = [*_decorator_marks(cls.decorators, self.imports), *_pytestmark(cls.body.body, self.imports)]
+        self_attrs = self._self_attrs(cls)
+        body = []
+        changed = False
+        for st in cls.body.body:
+            if isinstance(st, cst.FunctionDef) and st.name.value.startswith("test"):
+                repl = self._pytest_fn(st, self_attrs, marks)
+                changed = changed or repl is not st
+                body.append(repl)
+            else:
+                body.append(st)
+        return cls.with_changes(body=cls.body.with_changes(body=body)) if changed else cls
+
+    def _module_fixtures(self, module: cst.Module) -> dict[str, Kind]:
+        """Fixtures of this module that return one model's instance (``return Model.objects.create()``)."""
+        out: dict[str, Kind] = {}
+        for st in module.body:
+            if not isinstance(st, cst.FunctionDef) or not any(
+                (self.imports.qualify(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator) or "")
+                == "pytest.fixture"
+                for d in st.decorators
+            ):
+                continue
+            body = st.body.body if isinstance(st.body, cst.IndentedBlock) else ()
+            last = body[-1] if body else None
+            if not (isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[0], cst.Return)):
+                continue
+            value = last.body[0].value
+            if value is None or "yield" in cst.Module(body=[]).code_for_node(st):
+                continue
+            env = _Env(self.models, None, {}, local_bindings(st))
+            env.bind(st.body, [p.name.value for p in st.params.params])
+            k = env.kind(value)
+            if k is not None and k[0] == "inst":
+                out[st.name.value] = k
+        return out
+
+    def _pytest_fn(
+        self, fn: cst.FunctionDef, self_attrs: dict[str, Kind] | None, outer_marks: list[_Mark]
+    ) -> cst.FunctionDef:
+        in_class = self_attrs is not None
+        params = list(fn.params.params)
+        if fn.asynchronous is not None or has_skip_comment(fn) or (in_class and not params):
+            return fn
+        names = [p.name.value for p in params]
+        fixtures = names[1:] if in_class else names
+        uses_client = "client" in fixtures and "client." in cst.Module(body=[]).code_for_node(fn.body)
+        if not uses_client:
+            if "admin_client" in fixtures:
+                self.ctx.report(fn, "not made async: the admin_client fixture has no async twin")
+            return fn
+        reasons: list[str] = []
+        if fn.params.star_arg is not cst.MaybeSentinel.DEFAULT or fn.params.star_kwarg or fn.params.kwonly_params:
+            reasons.append("the test takes */** or keyword-only parameters")
+        for bad in ("admin_client", "async_client", *NO_ASYNC_FIXTURES):
+            if bad in fixtures:
+                reasons.append(f"the {bad} fixture cannot be used from an async test as it is")
+        if "async_client" in _all_names(fn.body):
+            reasons.append("the name async_client is already used in the test")
+        pytest_local = self.imports.locals_for("pytest")
+        if "pytest" in self.imports.names and "pytest" not in pytest_local:
+            reasons.append("the name pytest is bound to something else in this module")
+        fn_marks = _decorator_marks(fn.decorators, self.imports)
+        for d in fn.decorators:
+            if not any(m.decorator is d for m in fn_marks):
+                reasons.append(
+                    f"decorator @{_code(d.decorator)} is not a pytest mark (it may not support async tests)"
+                )
+        known: dict[str, Kind] = {}
+        opaque = set()
+        for f in fixtures:
+            if f in self.fixtures:
+                known[f] = self.fixtures[f]
+            elif f == "django_user_model":
+                known[f] = ("model", _Model("django_user_model.Model", frozenset({"pk", "id"})))
+            elif f not in PLAIN_FIXTURES:
+                opaque.add(f)
+        self_name = names[0] if in_class else None
+        env = _Env(
+            self.models, self_name, self_attrs or {}, local_bindings(fn), client_name="client",
+            opaque=frozenset(opaque),
+        )
+        env.bind(fn.body, names, known)
+        scan = _Scan(env, self.ctx.target_django)
+        fn.body.visit(scan)
+        if scan.client_calls == 0:
+            return fn
+        bare = _BareClient(env, scan.ok_client_attrs)
+        fn.body.visit(bare)
+        if bare.bare:
+            scan.reasons.append("the client fixture is used other than through a supported call")
+        self._pending_import = False
+        decorators, why = self._pytest_marks(fn, fn_marks, outer_marks, fixtures)
+        if why:
+            reasons.append(why)
+        reasons += scan.reasons
+        if reasons:
+            self.ctx.report(fn, "not made async: " + "; ".join(reasons))
+            return fn
+        new_body = fn.body.visit(_Rewrite(env, scan, _fresh_name(fn)))
+        new_params = [
+            p.with_changes(name=cst.Name("async_client")) if p.name.value == "client" and (i or not in_class) else p
+            for i, p in enumerate(params)
+        ]
+        self.needs_pytest_import = self.needs_pytest_import or self._pending_import
+        self.ctx.fixed(fn, "test now uses the async_client fixture")
+        return fn.with_changes(
+            body=new_body,
+            asynchronous=cst.Asynchronous(),
+            params=fn.params.with_changes(params=new_params),
+            decorators=decorators,
+        )
+
+    def _pytest_marks(
+        self, fn: cst.FunctionDef, fn_marks: list[_Mark], outer: list[_Mark], fixtures: list[str]
+    ) -> tuple[list[cst.Decorator], str | None]:
+        """The test's decorators with the async marker and ``django_db(transaction=True)``."""
+        decorators = list(fn.decorators)
+        marker = str(self.ctx.option("async-marker") or "").strip()
+        all_marks = [*fn_marks, *outer, *self.module_marks]
+        if marker and marker.lower() != "none":
+            try:
+                marker_expr = cst.parse_expression(marker)
+            except (cst.ParserSyntaxError, ValueError):
+                return decorators, f"async-marker {marker!r} is not an expression"
+            if not any(m.name == marker for m in all_marks):
+                decorators.insert(0, cst.Decorator(decorator=marker_expr))
+                if marker.split(".")[0] == "pytest":
+                    self._pending_import = True
+        if "transactional_db" in fixtures or "live_server" in fixtures:
+            return decorators, None
+        own = next((m for m in fn_marks if m.name == "pytest.mark.django_db"), None)
+        outer_db = next(
+            (m for m in [*outer, *self.module_marks] if m.name == "pytest.mark.django_db"), None
+        )
+        touches_db = own is not None or outer_db is not None or any(
+            f not in PLAIN_FIXTURES or f in ("db", "django_user_model") for f in fixtures if f != "client"
+        )
+        if not touches_db:
+            return decorators, None
+        if own is not None:
+            new = _with_transaction(own.expr)
+            if new is None:
+                return decorators, f"cannot add transaction=True to @{_code(own.expr)}"
+            if new is not own.expr:
+                i = decorators.index(own.decorator)
+                decorators[i] = own.decorator.with_changes(decorator=new)
+            return decorators, None
+        if outer_db is not None:
+            new = _with_transaction(outer_db.expr)
+            if new is None or (new is not outer_db.expr and not _portable(outer_db.expr)):
+                return decorators, (
+                    f"the class/module mark {_code(outer_db.expr)} would need transaction=True "
+                    "(async tests under plain django_db leak their writes)"
+                )
+            if new is not outer_db.expr:
+                decorators.append(cst.Decorator(decorator=new))
+            return decorators, None
+        decorators.append(cst.Decorator(decorator=cst.parse_expression("pytest.mark.django_db(transaction=True)")))
+        self._pending_import = True
+        return decorators, None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Mark:
+    name: str  # qualified, e.g. pytest.mark.django_db
+    expr: cst.BaseExpression
+    decorator: cst.Decorator | None = None
+
+
+# Fixtures that hold no database objects of their own (anything else may be a model instance).
+PLAIN_FIXTURES = frozenset(
+    {
+        "client", "settings", "db", "transactional_db", "rf", "async_rf", "caplog", "capsys",
+        "capfd", "tmp_path", "tmpdir", "monkeypatch", "mailoutbox", "request", "django_user_model",
+        "live_server",
+    }
+)
+# Fixtures that observe the test's own thread or connection: under an async test the ORM runs in
+# another thread, so what they see changes.
+NO_ASYNC_FIXTURES = (
+    "django_assert_num_queries", "django_assert_max_num_queries", "django_capture_on_commit_callbacks",
+)
+
+
+def _mark_of(expr: cst.BaseExpression, imports: ImportTable) -> str | None:
+    target = expr.func if isinstance(expr, cst.Call) else expr
+    qual = imports.qualify(target)
+    return qual if qual is not None and qual.startswith("pytest.mark.") else None
+
+
+def _decorator_marks(decorators: Sequence[cst.Decorator], imports: ImportTable) -> list[_Mark]:
+    out = []
+    for d in decorators:
+        name = _mark_of(d.decorator, imports)
+        if name is not None:
+            out.append(_Mark(name, d.decorator, d))
+    return out
+
+
+def _pytestmark(body: Sequence[cst.CSTNode], imports: ImportTable) -> list[_Mark]:
+    out: list[_Mark] = []
+    for st in body:
+        if not isinstance(st, cst.SimpleStatementLine):
+            continue
+        for small in st.body:
+            if not (
+                isinstance(small, cst.Assign)
+                and any(isinstance(t.target, cst.Name) and t.target.value == "pytestmark" for t in small.targets)
+            ):
+                continue
+            value = small.value
+            items = [e.value for e in value.elements] if isinstance(value, (cst.List, cst.Tuple)) else [value]
+            for item in items:
+                name = _mark_of(item, imports)
+                if name is not None:
+                    out.append(_Mark(name, item))
+                else:  # opaque: it may hold a plain django_db mark
+                    out.append(_Mark("pytest.mark.django_db", cst.Name("pytestmark")))
+    return out
+
+
+def _transaction_arg() -> cst.Arg:
+    no_space = cst.SimpleWhitespace("")
+    return cst.Arg(
+        keyword=cst.Name("transaction"),
+        value=cst.Name("True"),
+        equal=cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space),
+    )
+
+
+def _is_true(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "True"
+
+
+def _with_transaction(expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``mark`` / ``mark(...)`` with ``transaction=True``; the same node if it already has it; None
+    if the arguments are not plain keywords."""
+    if isinstance(expr, cst.Name):
+        return None  # an opaque pytestmark
+    if not isinstance(expr, cst.Call):
+        return cst.Call(func=expr, args=[_transaction_arg()])
+    args = list(expr.args)
+    for i, a in enumerate(args):
+        if a.star or a.keyword is None:
+            return None
+        if a.keyword.value == "transaction":
+            if _is_true(a.value):
+                return expr
+            args[i] = a.with_changes(value=cst.Name("True"))
+            return expr.with_changes(args=args)
+    if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
+        args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    args.append(_transaction_arg())
+    return expr.with_changes(args=args)
+
+
+def _portable(expr: cst.BaseExpression) -> bool:
+    """A class/module mark whose text means the same inside a test function (literal arguments)."""
+    if not isinstance(expr, cst.Call):
+        return True
+    return all(
+        isinstance(a.value, (cst.Name, cst.SimpleString, cst.Integer, cst.List, cst.Tuple, cst.Set))
+        and (not isinstance(a.value, cst.Name) or a.value.value in ("True", "False", "None"))
+        for a in expr.args
+    )
+
+
+def _all_names(node: cst.CSTNode) -> set[str]:
+    v = _Names()
+    node.visit(v)
+    return v.names
+
+
+def _add_pytest_import(module: cst.Module) -> cst.Module:
+    body = list(module.body)
+    i = 0
+    while i < len(body):
+        st = body[i]
+        if isinstance(st, cst.SimpleStatementLine) and (
+            (isinstance(st.body[0], cst.Expr) and isinstance(st.body[0].value, cst.SimpleString) and i == 0)
+            or (isinstance(st.body[0], cst.ImportFrom) and dotted_name(st.body[0].module or cst.Name("x")) == "__future__")
+        ):
+            i += 1
+            continue
+        break
+    line = cst.SimpleStatementLine(body=[cst.Import(names=[cst.ImportAlias(name=cst.Name("pytest"))])])
+    if i < len(body):
+        first = body[i]
+        is_import = isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], (cst.Import, cst.ImportFrom))
+        if is_import:
+            body.insert(i, line.with_changes(leading_lines=first.leading_lines))
+            body[i + 1] = first.with_changes(leading_lines=[])
+        else:
+            body.insert(i, line.with_changes(leading_lines=first.leading_lines))
+            body[i + 1] = first.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+    else:
+        body.append(line)
+    return module.with_changes(body=body)
 
 
 @register
 class AsyncTestClient(Codemod):
     name = "async-test-client"
-    summary = "Django test methods using self.client -> async tests using self.async_client"
+    summary = "Django tests using the test client -> async tests using the async client"
     min_django = (3, 1)
     order = 40
-    options: ClassVar[dict[str, Any]] = {}
+    options: ClassVar[dict[str, Any]] = {"async-marker": "pytest.mark.asyncio"}
     choices: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def precheck(self, source: str) -> bool:
-        return ".client." in source and "def test" in source
+        return "client." in source and "def test" in source
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
-        return module.visit(_Classes(ctx, module))
+        visitor = _Classes(ctx, module)
+        new = module.visit(visitor)
+        if visitor.needs_pytest_import and "pytest" not in visitor.imports.names:
+            new = _add_pytest_import(new)
+        return new

@@ -478,3 +478,224 @@ def test_orm_refusals(tmp_path):
     refused(get + "p.save()\n", "needs Django 4.2+", target_django=(4, 1))
     refused('self.client.get("/")\nUnknown.objects.create()\n', "may touch the database")
     refused('self.client.get("/")\nthing.save()\n', "thing.save() may touch the database")
+
+
+PYTEST_FILE = """\
+import pytest
+
+from proj.models import Category, Product
+
+
+@pytest.fixture
+def saw(db):
+    return Product.objects.create(name="saw", stock=2)
+
+
+def test_plain(client):
+    assert client.get("/a/", HTTP_X_FOO="bar").json()["foo"] == "bar"
+
+
+@pytest.mark.django_db
+def test_orm(client):
+    p = Product.objects.create(name="axe")
+    r = client.post(f"/restock/{p.pk}/", {"n": "3"})
+    assert r.json() == {"stock": 3}
+    p.refresh_from_db()
+    assert p.stock == 3
+    assert Product.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_isolated_from_the_previous_test(client):
+    assert client.get("/names/").json()["names"] == []
+    assert Product.objects.count() == 0
+
+
+def test_fixture_instance(client, saw):
+    assert client.get("/names/").json()["names"] == ["saw"]
+    assert saw.stock == 2
+
+
+def test_user_model(client, db, django_user_model):
+    u = django_user_model.objects.create(username="x")
+    client.force_login(u)
+    assert client.get("/a/").status_code == 200
+
+
+class TestGroup:
+    pytestmark = pytest.mark.django_db
+
+    def test_in_class(self, client):
+        Category.objects.create(name="c")
+        assert client.get("/names/").json() == {"names": []}
+
+    def test_after_class_test(self, client):
+        assert Category.objects.count() == 0
+        assert client.get("/a/").json()["kind"] == "async"
+"""
+
+
+def _run_pytest(root) -> subprocess.CompletedProcess:
+    (root / "pytest.ini").write_text(
+        "[pytest]\nDJANGO_SETTINGS_MODULE = proj.settings\npythonpath = .\n"
+        "asyncio_mode = strict\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA", "proj/test_pytest.py"],
+        cwd=root, capture_output=True, text=True, timeout=120, check=False,
+        env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+    )
+
+
+def test_real_pytest_django_before_and_after(tmp_path):
+    for rel, text in PROJECT.items():
+        if rel != "proj/tests.py":
+            p = tmp_path / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(textwrap.dedent(text))
+    test_py = tmp_path / "proj/test_pytest.py"
+    test_py.write_text(PYTEST_FILE)
+    before = _run_pytest(tmp_path)
+    assert before.returncode == 0, before.stdout + before.stderr
+    assert "7 passed" in before.stdout
+    out = transform_source(PYTEST_FILE, str(test_py), Settings(select=(CM,)), ProjectIndex())
+    assert out.error is None, out.error
+    assert not [d.message for d in out.diagnostics if d.kind == "refused"]
+    assert out.source.count("@pytest.mark.asyncio\n") == 7
+    assert out.source.count("async def test_") == 7
+    assert out.source.count("@pytest.mark.django_db(transaction=True)\n") == 6
+    test_py.write_text(out.source)
+    after = _run_pytest(tmp_path)
+    assert after.returncode == 0, after.stdout + after.stderr + out.source
+    assert "7 passed" in after.stdout
+
+
+def test_pytest_functions_and_marks():
+    check_transformed(
+        CM,
+        """\
+        \"\"\"Doc.\"\"\"
+
+        from django.urls import reverse
+
+
+        def test_a(client, settings):
+            settings.DEBUG = True
+            assert client.get(reverse("x"), HTTP_ACCEPT="a/b").status_code == 200
+
+
+        def test_b(client, db):
+            client.get("/")
+        """,
+        """\
+        \"\"\"Doc.\"\"\"
+
+        import pytest
+        from django.urls import reverse
+
+
+        @pytest.mark.asyncio
+        async def test_a(async_client, settings):
+            settings.DEBUG = True
+            assert (await async_client.get(reverse("x"), headers={"accept": "a/b"})).status_code == 200
+
+
+        @pytest.mark.asyncio
+        @pytest.mark.django_db(transaction=True)
+        async def test_b(async_client, db):
+            await async_client.get("/")
+        """,
+    )
+    check_transformed(
+        CM,
+        """\
+        import pytest
+
+        pytestmark = [pytest.mark.django_db(databases=["default"])]
+
+
+        @pytest.mark.parametrize("u", ["/a", "/b"])
+        def test_a(client, u):
+            client.get(u)
+
+
+        @pytest.mark.django_db(transaction=False)
+        def test_b(client):
+            client.get("/")
+
+
+        class TestX:
+            @pytest.mark.django_db(transaction=True)
+            def test_c(self, client):
+                client.get("/")
+        """,
+        """\
+        import pytest
+
+        pytestmark = [pytest.mark.django_db(databases=["default"])]
+
+
+        @pytest.mark.anyio
+        @pytest.mark.parametrize("u", ["/a", "/b"])
+        @pytest.mark.django_db(databases=["default"], transaction=True)
+        async def test_a(async_client, u):
+            await async_client.get(u)
+
+
+        @pytest.mark.anyio
+        @pytest.mark.django_db(transaction=True)
+        async def test_b(async_client):
+            await async_client.get("/")
+
+
+        class TestX:
+            @pytest.mark.anyio
+            @pytest.mark.django_db(transaction=True)
+            async def test_c(self, async_client):
+                await async_client.get("/")
+        """,
+        options={"async-marker": "pytest.mark.anyio"},
+    )
+    check_transformed(
+        CM,
+        "import pytest\n\n\n@pytest.mark.asyncio\ndef test_a(client):\n    client.get('/')\n",
+        "import pytest\n\n\n@pytest.mark.asyncio\nasync def test_a(async_client):\n    await async_client.get('/')\n",
+    )
+    check_transformed(
+        CM,
+        "def test_a(client):\n    client.get('/')\n",
+        "async def test_a(async_client):\n    await async_client.get('/')\n",
+        options={"async-marker": "none"},
+    )
+
+
+def test_pytest_refusals():
+    check_noop(CM, "def test_a(admin_client):\n    admin_client.get('/')\n", "admin_client fixture has no async twin")
+    check_noop(CM, "def test_a(client, admin_client):\n    client.get('/')\n", "admin_client fixture")
+    check_noop(CM, "@mock.patch('x')\ndef test_a(m, client):\n    client.get('/')\n", "not a pytest mark")
+    check_noop(CM, "def test_a(client, product):\n    client.get('/')\n    product.category\n", "fixture product is not known")
+    check_noop(CM, "def test_a(client, product):\n    client.get('/')\n    product.bump()\n", "product.bump() may touch")
+    check_noop(CM, "def test_a(client):\n    helper(client)\n    client.get('/')\n", "other than through a supported call")
+    check_noop(CM, "def test_a(client):\n    client.get('/')\n    client.session['x']\n", "other than through")
+    check_noop(
+        CM, "def test_a(client, django_assert_num_queries):\n    client.get('/')\n", "django_assert_num_queries"
+    )
+    check_noop(
+        CM, "def test_a(client):\n    async_client = 1\n    client.get('/')\n", "async_client is already used"
+    )
+    check_noop(
+        CM,
+        "import pytest\n\npytestmark = MARKS\n\n\ndef test_a(client):\n    client.get('/')\n",
+        "would need transaction=True",
+    )
+    check_noop(
+        CM,
+        "import pytest\n\npytestmark = make_db_marks(django_db=1)\n\n\ndef test_a(client):\n    client.get('/')\n",
+        "would need transaction=True",
+    )
+    check_noop(
+        CM,
+        "import pytest\n\npytestmark = pytest.mark.django_db(databases=DBS)\n\n\ndef test_a(client):\n"
+        "    client.get('/')\n",
+        "would need transaction=True",
+    )
