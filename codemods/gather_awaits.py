@@ -59,31 +59,31 @@ Failure behaviour
     changed nothing; post-processing still runs in order, after all the calls.
 
 Refuses when (each with a diagnostic)
-    A statement that must keep its place (a write, a synchronisation, a name others may read)
-    stays where it is and splits the run: the awaits before it and after it are gathered
-    separately. A statement that depends on one of the current group starts a new group. The rest
-    below leave the whole run as it is.
-    - a call of the run reads a name another statement of the run binds (data dependency), or two
-      statements bind the same name, or a function nested in this one reads a bound name, or a
-      bound name is declared ``global``/``nonlocal``;
-    - a call is a write, ordered with respect to every other call: ``.post/.put/.patch/.delete``,
+    Kept in place, splitting the run (the awaits before and after it are gathered separately):
+    - a write, ordered with respect to every other call: ``.post/.put/.patch/.delete``,
       ``.request(...)`` unless its method is a literal GET/HEAD/OPTIONS, ``.stream``/``.send``, an
       async ORM/auth/session/cache write (``asave``, ``acreate``, ``aset``, ``alogin``,
       ``arefresh_from_db``...), ``sync_to_async(...)(...)``, or a function of this module (or a
       method of a class of this module) that does any of these, assigns a global or mutates an
       object it was not given and did not create;
-    - a call orders what follows it: ``sleep(...)`` (except ``sleep(0)``), or ``.acquire()``/
+    - a call that orders what follows it: ``sleep(...)`` (except ``sleep(0)``), ``.acquire()``/
       ``.wait()``/``.join()``/``.put()``/``.drain()``/``.close()``/``.connect()``/``.execute()``/
       ``.commit()``/``.rollback()``... (locks, events, queues, connections), also inside a
       function of this module;
+    - a statement binding a name that a function nested here reads, that is declared
+      ``global``/``nonlocal``, or that an enclosing ``finally`` reads (sequentially, an earlier
+      name is bound even when a later call fails).
+    Starting a new group (the statement and the ones before it are not run together):
+    - a data dependency: a call reads a name another statement of the group binds (either
+      direction), or two statements bind the same name;
     - a function (or method) of this module mutates a parameter (``append``/``extend``/
-      ``update``/... on it, item or attribute assignment, ``del``) and the object passed for it
-      is also used by another statement of the run;
-    - every call is a Django async ORM read: no benefit, Django's async ORM runs on one thread;
+      ``update``/``+=``... on it, item or attribute assignment, ``del``) and the object passed for
+      it is also used by the other statement.
+    Leaving the group or run as it is:
+    - every call of a group is a Django async ORM read: no benefit, Django's async ORM runs on
+      one thread;
     - the run is inside ``async with`` on ``atomic``/``transaction``, or inside a ``try`` with
-      ``except`` handlers: the exception ordering is observable; or inside a ``try`` whose
-      ``finally`` reads a name the run binds (sequentially, an earlier name is bound even when
-      a later call fails);
+      ``except`` handlers: the exception ordering is observable;
     - ``asyncio`` (or, for ``taskgroup``, ``BaseExceptionGroup``) means something else here.
     Statements next to an await that cannot join a run (the await is not evaluated first,
     post-processing may have side effects, attribute/subscript/tuple targets, several statements
