@@ -293,7 +293,7 @@ class _Kinds:
         self.imports = imports
         self.module_names = module_names  # bound at module level other than by imports
         self.shadowed = local_bindings(func)
-        params = func.params.params
+        params = [*func.params.posonly_params, *func.params.params]
         self.self_name = params[0].name.value if is_method and params else None
         request_index = 1 if is_method else 0
         self.request_name = params[request_index].name.value if len(params) > request_index else None
@@ -652,7 +652,11 @@ class _Unasync(cst.CSTTransformer):
         twin = self.plan.awaits.get(original)
         if twin is None:
             return updated
-        return twin.with_changes(lpar=original.lpar, rpar=original.rpar) if original.lpar else twin
+        if not original.lpar:
+            return twin
+        if isinstance(twin, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and "\n" not in _code(original):
+            return twin  # `(await request.auser()).pk` -> `request.user.pk`: the parentheses were for the await
+        return twin.with_changes(lpar=original.lpar, rpar=original.rpar)
 
     def leave_Expr(self, original: cst.Expr, updated: cst.Expr) -> cst.BaseSmallStatement:
         stmt = self.plan.statements.get(original)
@@ -751,7 +755,7 @@ class _Transformer(cst.CSTTransformer):
         return False
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
-        params = original.params.params
+        params = [*original.params.posonly_params, *original.params.params]
         if (
             original.asynchronous is None
             or not self.view_file

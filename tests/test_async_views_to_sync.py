@@ -74,7 +74,7 @@ def test_no_await_and_async_for_and_auser():
             return JsonResponse([p.name for p in Product.objects.all()], safe=False)
 
         def me(request):
-            return HttpResponse((request.user).username)
+            return HttpResponse(request.user.username)
         """,
         **V,
     )
@@ -629,7 +629,7 @@ def test_imports_kept_while_still_used_and_added_when_absent():
         from django.shortcuts import aget_object_or_404, get_object_or_404
 
         def a(request, pk):
-            return JsonResponse({"n": (get_object_or_404(Product, pk=pk)).name})
+            return JsonResponse({"n": get_object_or_404(Product, pk=pk).name})
 
         async def b(request, pk):
             item = await aget_object_or_404(Product, pk=pk)
@@ -1220,5 +1220,39 @@ def test_long_awaits_are_shown_on_one_line():
             )
         """,
         "awaits `asyncio.gather( fetch(settings.UPSTREAM_URL + \"/recommend...`, which is not",
+        **V,
+    )
+
+
+def test_positional_only_request():
+    check_transformed(
+        CM,
+        "async def v(request, /, pk):\n    return (await request.auser()).pk == pk\n",
+        "def v(request, /, pk):\n    return request.user.pk == pk\n",
+        **V,
+    )
+
+
+def test_parentheses_around_a_multiline_await_stay():
+    check_transformed(
+        CM,
+        """\
+        async def v(request):
+            n = (
+                await Product.objects
+                .filter(active=True)
+                .acount()
+            )
+            return JsonResponse({"n": n})
+        """,
+        """\
+        def v(request):
+            n = (
+                Product.objects
+                .filter(active=True)
+                .count()
+            )
+            return JsonResponse({"n": n})
+        """,
         **V,
     )
