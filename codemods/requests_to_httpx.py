@@ -4,7 +4,10 @@ What it does:
     Inside an ``async def``, ``requests.get/post/put/patch/delete/head/options/request(...)`` (found
     through the module's imports: ``import requests``, ``import requests as rq``,
     ``from requests import get``) becomes ``await client.get(...)`` on one ``httpx.AsyncClient``
-    opened around the function body. requests' defaults are kept explicitly: ``follow_redirects=True``
+    opened around the smallest span of statements covering the calls (inside an ``if``/``with``
+    block when all of them are there), under a name that clashes with nothing in the function.
+    Calls may sit in loops, ``return``, ``if``/``while`` tests and list/set/dict comprehensions
+    (which become async comprehensions). requests' defaults are kept explicitly: ``follow_redirects=True``
     (except for ``head``; ``allow_redirects=`` is renamed), ``timeout=None`` unless a timeout is
     given, a raw ``data=`` body becomes ``content=``, and a second positional argument becomes the
     keyword requests gives it (``params=`` for get, ``data=`` for post/put/patch). ``import httpx``
@@ -63,7 +66,8 @@ Example:
                 return (await client.get(URL, follow_redirects=True, timeout=None)).json()
 
 Refuses when:
-    - the call is in a nested sync function, lambda, class body or comprehension (cannot await there);
+    - the call is in a nested sync function, lambda, class body or generator expression (cannot
+      await there, or would turn it into an async generator);
     - the call passes ``verify``/``cert``/``proxies``/``trust_env``/``cookies``/``hooks``
       or any argument not known to behave the same, ``*args``/``**kwargs``, a non-literal
       ``timeout=``, or more positional arguments than can be mapped;
@@ -136,7 +140,10 @@ POSITIONAL = {
     "request": (),
 }
 _OS_ERRORS = {"OSError", "IOError", "EnvironmentError", "ConnectionError", "TimeoutError", "ValueError"}
-_SCOPES = (cst.Lambda, cst.ClassDef, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+# Scopes where no await can go. List/set/dict comprehensions in an async def may await (they become
+# async comprehensions, evaluated eagerly as before); a generator expression would become an async
+# generator, which its consumer (sum(), "".join()...) cannot iterate.
+_SCOPES = (cst.Lambda, cst.ClassDef, cst.GeneratorExp)
 
 
 def _qualified_method(call: cst.Call, imports: ImportTable, shadowed: set[str]) -> str | None:
@@ -1238,7 +1245,9 @@ class _Transformer(cst.CSTTransformer):
             return updated_node
         if analyzer.calls == 0:
             return updated_node
-        used = analyzer.names | shadowed
+        all_names = _AllNames()
+        original_node.visit(all_names)
+        used = analyzer.names | shadowed | all_names.names
         client, i = "client", 1
         while client in used:
             client, i = f"client_{i}", i + 1
@@ -1247,23 +1256,56 @@ class _Transformer(cst.CSTTransformer):
         new_body = body.visit(_Rewriter(self.imports, shadowed, client, local, self.module_name))
         self.needs_json = self.needs_json or analyzer.needs_json
         assert isinstance(new_body, cst.IndentedBlock)
-        stmts = list(new_body.body)
-        head = [stmts.pop(0)] if stmts and _is_docstring(stmts[0]) else []
-        with_stmt = cst.With(
-            asynchronous=cst.Asynchronous(),
-            items=[
-                cst.WithItem(
-                    item=cst.Call(
-                        func=cst.Attribute(value=cst.Name(self.module_name), attr=cst.Name("AsyncClient"))
-                    ),
-                    asname=cst.AsName(name=cst.Name(client)),
-                )
-            ],
-            body=cst.IndentedBlock(body=stmts),
+        item = cst.WithItem(
+            item=cst.Call(func=cst.Attribute(value=cst.Name(self.module_name), attr=cst.Name("AsyncClient"))),
+            asname=cst.AsName(name=cst.Name(client)),
         )
         self.changed = True
         self.ctx.fixed(original_node, f"requests calls now use {self.module_name}.AsyncClient")
-        return updated_node.with_changes(body=new_body.with_changes(body=[*head, with_stmt]))
+        return updated_node.with_changes(body=_wrap_block(new_body, client, item))
+
+
+class _AllNames(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+def _wrap_block(block: cst.IndentedBlock, client: str, item: cst.WithItem) -> cst.IndentedBlock:
+    """``block`` with its statements that use ``client`` (the smallest span covering them) inside
+    ``async with <item>:``; when that span is one ``if``/``with`` whose only uses are in one of its
+    blocks, the client is opened inside that block instead."""
+    stmts = list(block.body)
+    idx = [i for i, st in enumerate(stmts) if _count([st], client)]
+    first, last = idx[0], idx[-1]
+    if first == last:
+        st = stmts[first]
+        if isinstance(st, cst.If) and not _count([st.test], client) and isinstance(st.body, cst.IndentedBlock):
+            in_body = _count([st.body], client) > 0
+            orelse = st.orelse
+            if not in_body and isinstance(orelse, cst.Else) and isinstance(orelse.body, cst.IndentedBlock):
+                new_else = orelse.with_changes(body=_wrap_block(orelse.body, client, item))
+                stmts[first] = st.with_changes(orelse=new_else)
+                return block.with_changes(body=stmts)
+            if in_body and (orelse is None or not _count([orelse], client)):
+                stmts[first] = st.with_changes(body=_wrap_block(st.body, client, item))
+                return block.with_changes(body=stmts)
+        if (
+            isinstance(st, cst.With)
+            and not any(_count([i], client) for i in st.items)
+            and isinstance(st.body, cst.IndentedBlock)
+        ):
+            stmts[first] = st.with_changes(body=_wrap_block(st.body, client, item))
+            return block.with_changes(body=stmts)
+    span = stmts[first : last + 1]
+    lead = span[0].leading_lines
+    span[0] = span[0].with_changes(leading_lines=[])
+    with_stmt = cst.With(
+        asynchronous=cst.Asynchronous(), items=[item], body=cst.IndentedBlock(body=span), leading_lines=lead
+    )
+    return block.with_changes(body=[*stmts[:first], with_stmt, *stmts[last + 1 :]])
 
 
 class _ModuleNames(cst.CSTVisitor):

@@ -59,7 +59,7 @@ def test_alias_head_post_positional_and_data_literal():
                 r = await client_1.head(URL, timeout=None)
                 await client_1.post(URL, content=b"raw", follow_redirects=False, timeout=None)
                 await client_1.get(URL, params={"a": 1}, timeout=3, follow_redirects=True)
-                return r.status_code
+            return r.status_code
         """,
     )
 
@@ -260,7 +260,7 @@ def test_thread_wrapped_forms():
                 r = await client.get(url, follow_redirects=True, timeout=None)
                 r = await client.post(url, json=payload, follow_redirects=True, timeout=None)
                 r = await client.request("PATCH", url, follow_redirects=True, timeout=None)
-                return resp.json(), r.status_code
+            return resp.json(), r.status_code
         """,
     )
 
@@ -287,7 +287,7 @@ def test_thread_wrapper_imports_kept_when_still_used():
         async def view(url):
             async with httpx.AsyncClient() as client:
                 await client.delete(url, follow_redirects=True, timeout=None)
-                return await sync_to_async(len)([url])
+            return await sync_to_async(len)([url])
         """,
     )
 
@@ -399,6 +399,10 @@ async def fetch(base):
     out.append((e["method"], json.loads(e["body"])))
     out.append(requests.post(base + "/form", {"k": "v"}).json())
     out.append(requests.request("DELETE", base + "/echo").json()["method"])
+    out.append([requests.get(base + "/json", {"i": str(i)}).json()["query"] for i in range(2)])
+    out.append({c: requests.get(base + f"/status/{c}").ok for c in (200, 404)})
+    if not requests.get(base + "/status/500").ok:
+        out.append("not ok")
     return out
 """
 
@@ -417,6 +421,7 @@ def test_behaviour_matches_requests(upstream, client):
         results.append(asyncio.run(ns["fetch"](base)))
     assert results[0] == results[1]
     assert results[0][2] == 404 and results[0][3] == 302 and results[0][1]["hello"] == "world"
+    assert results[0][-3:] == [[{"i": "0"}, {"i": "1"}], {200: True, 404: False}, "not ok"]
 
 
 def test_nested_async_def_and_from_import_removed():
@@ -559,7 +564,7 @@ def test_except_clauses_mapped():
                     return e.response.status_code
                 except (httpx.HTTPError, httpx.InvalidURL, json.JSONDecodeError):
                     return "other"
-                return name
+            return name
         """,
     )
 
@@ -588,11 +593,11 @@ def test_except_httpx2_and_unguarded_handler_kept():
 
 
         async def view(url, helper):
+            try:
+                await helper()
+            except rexc.ReadTimeout:
+                pass
             async with httpx2.AsyncClient() as client:
-                try:
-                    await helper()
-                except rexc.ReadTimeout:
-                    pass
                 try:
                     return (await client.post(url, json={}, follow_redirects=True, timeout=None)).status_code
                 except (httpx2.ConnectTimeout, httpx2.TooManyRedirects):
@@ -712,7 +717,7 @@ def test_response_attributes_rewritten():
                     r.raise_for_status()
                 if (not r.is_error) and (not (await client.head(url, timeout=None)).is_error):
                     return r.reason_phrase, r.has_redirect_location
-                return not r.is_error
+            return not r.is_error
         """,
     )
 
@@ -801,8 +806,8 @@ def test_stream_iter_content():
 
 
         async def view(url, sink):
+            total = 0
             async with httpx.AsyncClient() as client:
-                total = 0
                 if url:
                     async with client.stream("POST", url, follow_redirects=True, timeout=None) as r:
                         if r.is_error:
@@ -810,7 +815,7 @@ def test_stream_iter_content():
                         async for chunk in r.aiter_bytes(1):
                             sink.append(chunk)
                 r2 = await client.get(url, follow_redirects=True, timeout=None)
-                return r2.status_code
+            return r2.status_code
         """,
     )
 
@@ -864,3 +869,75 @@ def test_behaviour_stream(upstream, client):
     assert results[0] == results[1]
     assert results[0][0] == (200, True, [1024, 1024, 1024, 1024, 904])
     assert results[0][1] == b"line 0\nline 1\nline 2\n"
+
+
+def test_smallest_span_loops_comprehensions_if_and_name_clash():
+    check_transformed(
+        CM,
+        """\
+        import requests
+
+        client = object()
+
+
+        async def view(urls, flag):
+            \"\"\"Doc.\"\"\"
+            out = []
+
+            # fetch them all
+            for u in urls:
+                out.append(requests.get(u).json())
+            codes = {u: requests.head(u).status_code for u in urls}
+            while requests.get(urls[0]).status_code != 200:
+                pass
+            done = len(out)
+            return out, codes, done, client
+
+
+        async def branch(url, flag):
+            x = 1
+            if flag:
+                return requests.get(url).json()
+            else:
+                return x
+
+
+        async def gen(urls):
+            return sum(requests.get(u).status_code for u in urls)
+        """,
+        """\
+        import requests
+        import httpx
+
+        client = object()
+
+
+        async def view(urls, flag):
+            \"\"\"Doc.\"\"\"
+            out = []
+
+            # fetch them all
+            async with httpx.AsyncClient() as client_1:
+                for u in urls:
+                    out.append((await client_1.get(u, follow_redirects=True, timeout=None)).json())
+                codes = {u: (await client_1.head(u, timeout=None)).status_code for u in urls}
+                while (await client_1.get(urls[0], follow_redirects=True, timeout=None)).status_code != 200:
+                    pass
+            done = len(out)
+            return out, codes, done, client
+
+
+        async def branch(url, flag):
+            x = 1
+            if flag:
+                async with httpx.AsyncClient() as client:
+                    return (await client.get(url, follow_redirects=True, timeout=None)).json()
+            else:
+                return x
+
+
+        async def gen(urls):
+            return sum(requests.get(u).status_code for u in urls)
+        """,
+        expect=["nested sync scope"],
+    )
