@@ -492,6 +492,8 @@ def _analyze(stmt: cst.BaseStatement) -> _Stmt | str | None:
         return "awaits something other than a call"
     if _names(root.expression).unsafe:
         return "the awaited call holds an await, walrus, lambda or yield"
+    if len(_comments(small)) != len(_comments(root.expression)):
+        return "a comment inside the statement, outside the awaited call, would be lost"
     return _Stmt(stmt, small, target, value, root)
 
 
@@ -520,6 +522,27 @@ def _is_gather(stmt: cst.BaseStatement) -> bool:
         and isinstance(value.expression, cst.Call)
         and last_name(value.expression.func) == "gather"
     )
+
+
+def _indent_tail(code: str, prefix: str) -> str:
+    """Indent the continuation lines of ``code`` (left alone if a string could span lines)."""
+    if '"""' in code or "'''" in code or "\\\n" in code:
+        return code
+    return "\n".join(line if n == 0 or not line else prefix + line for n, line in enumerate(code.split("\n")))
+
+
+class _Comments(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.comments: list[cst.Comment] = []
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        self.comments.append(node)
+
+
+def _comments(node: cst.CSTNode) -> list[cst.Comment]:
+    v = _Comments()
+    node.visit(v)
+    return v.comments
 
 
 def _leading_text(lines: Any) -> list[str]:
@@ -861,7 +884,7 @@ class _Transformer(cst.CSTTransformer):
             parts = []
             for lead, code, trail in args:
                 parts.extend(f"    {c}" if c else "" for c in lead)
-                parts.append(f"    {code},{'  ' + trail if trail else ''}")
+                parts.append(f"    {_indent_tail(code, '    ')},{'  ' + trail if trail else ''}")
             call_text = "(\n" + "\n".join(parts) + "\n)"
         else:
             call_text = f"({one_line})"
@@ -889,7 +912,7 @@ class _Transformer(cst.CSTTransformer):
                 lines.extend(f"        {c}" if c else "" for c in _leading_text(s.node.leading_lines))
             comment = s.node.trailing_whitespace.comment
             trail = f"  {comment.value}" if comment is not None and not own_line[k] else ""
-            create = f"{tg}.create_task({self.module.code_for_node(s.call)})"
+            create = f"{tg}.create_task({_indent_tail(self.module.code_for_node(s.call), '        ')})"
             lines.append(f"        {tasks[k] + ' = ' if tasks[k] else ''}{create}{trail}")
         text = (
             f"try:\n    async with {aio}.TaskGroup() as {tg}:\n" + "\n".join(lines) + "\n"

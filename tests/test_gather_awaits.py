@@ -1120,3 +1120,37 @@ def test_reads_after_a_write_are_gathered_after_it():
     for src in (POST_THEN_GETS, new):
         with _stateful_server(wait=0.2) as base:
             assert _call(src, "view", base) == (1, 1)
+
+
+def test_multiline_call_is_reindented_and_comment_outside_the_call_is_not_lost():
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        async def f(c, u):
+            a = await c.get(u)
+            b = await c.get(
+                u,  # arg comment
+            )
+        """,
+        """\
+        import asyncio
+        async def f(c, u):
+            a, b = await asyncio.gather(
+                c.get(u),
+                c.get(
+                    u,  # arg comment
+                ),
+            )
+        """,
+    )
+    check_noop(
+        CM,
+        "async def f(c, u):\n    a = (\n        await c.get(u)  # inline\n    ).json()\n    b = await c.get(u)\n",
+        "a comment inside the statement, outside the awaited call, would be lost",
+    )
+
+
+def test_multiline_string_in_a_call_is_not_reindented():
+    out = rewrite(CM, 'async def f(c):\n    a = await c.get("""x\ny""")\n    b = await c.get(u)\n', options={"style": "taskgroup"})
+    assert 'tg.create_task(c.get("""x\ny"""))' in out.source
