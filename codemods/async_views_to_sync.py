@@ -404,7 +404,7 @@ class _Plan:
     def __init__(self) -> None:
         self.awaits: dict[cst.Await, cst.BaseExpression] = {}
         self.statements: dict[cst.Expr, cst.BaseSmallStatement] = {}
-        self.iterators: dict[cst.Call, cst.Call] = {}  # qs.aiterator() -> qs.iterator() in async for
+        self.iterators: set[cst.Call] = set()  # qs.aiterator() calls that become qs.iterator()
         self.imports: set[tuple[str, str]] = set()  # (module, name) the rewrite needs
         self.calls = 0
 
@@ -508,7 +508,7 @@ class _BodyScan(cst.CSTVisitor):
         content = next(
             (a.value for a in node.args if a.keyword is None or a.keyword.value == "streaming_content"), None
         )
-        if isinstance(content, (cst.List, cst.Tuple, cst.SimpleString, cst.GeneratorExp)):
+        if content is None or isinstance(content, (cst.List, cst.Tuple, cst.SimpleString, cst.GeneratorExp)):
             return
         if (
             isinstance(content, cst.Call)
@@ -517,8 +517,7 @@ class _BodyScan(cst.CSTVisitor):
             and content.func.value not in self.kinds.shadowed
         ):
             return
-        shown = _short(content) if content is not None else "nothing"
-        self._block(f"streams a response from `{shown}`, which may be an async iterator")
+        self._block(f"streams a response from `{_short(content)}`, which may be an async iterator")
 
 
 def _since_ok(ctx: Context, since: tuple[int, int], what: str) -> None:
@@ -665,7 +664,9 @@ class _Unasync(cst.CSTTransformer):
         return stmt.with_changes(semicolon=original.semicolon)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-        return self.plan.iterators.get(original, updated)
+        if original in self.plan.iterators and isinstance(updated.func, cst.Attribute):
+            return updated.with_changes(func=updated.func.with_changes(attr=cst.Name("iterator")))
+        return updated
 
     def leave_For(self, original: cst.For, updated: cst.For) -> cst.For:
         return updated.with_changes(asynchronous=None)
@@ -725,8 +726,8 @@ class _Transformer(cst.CSTTransformer):
             if kinds.of(it) == "queryset":
                 continue
             if kinds._is_aiterator(it):
-                assert isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute)
-                plan.iterators[it] = it.with_changes(func=it.func.with_changes(attr=cst.Name("iterator")))
+                assert isinstance(it, cst.Call)
+                plan.iterators.add(it)
                 continue
             raise _Refused(f"iterates `{_short(it)}` with `async for`, which is not a queryset")
         plan.calls = len(scan.awaits) + len(scan.async_fors)
@@ -779,14 +780,26 @@ class _Transformer(cst.CSTTransformer):
         if has_skip_comment(original) or not isinstance(original.body, cst.IndentedBlock):
             return updated
         bases = [self.imports.qualify(arg.value) or "" for arg in original.bases]
-        if not any(_is_view_base(b) for b in bases):
-            return updated
         methods = [s for s in original.body.body if isinstance(s, cst.FunctionDef)]
         handlers = [s for s in methods if s.name.value in HANDLERS]
         if not any(h.asynchronous is not None for h in handlers):
             return updated
         name = original.name.value
         label = f"view class {name!r}"
+        if not any(_is_view_base(b) for b in bases):
+            # Not known to be a view. Say so when its handlers look like view handlers.
+            looks_like_view = any(
+                h.asynchronous is not None and len(h.params.params) > 1 and h.params.params[1].name.value == "request"
+                for h in handlers
+            )
+            if looks_like_view and original.bases:
+                shown = ", ".join(_short(arg.value) for arg in original.bases)
+                self.ctx.report(
+                    original,
+                    f"{label} left async, all handlers: its bases ({shown}) are not known Django views, so its "
+                    "inherited handlers cannot be checked",
+                )
+            return updated
         plans: dict[cst.FunctionDef, _Plan] = {}
         try:
             if not all(_is_view_base(b) for b in bases):
@@ -811,7 +824,8 @@ class _Transformer(cst.CSTTransformer):
                 if handler.name.value in awaited:
                     raise _Refused(
                         f"something in the processed paths awaits a `.{handler.name.value}(...)` call, "
-                        "which may be this handler (e.g. `await super().get(...)`)"
+                        "which may be this handler (e.g. `await super().get(...)` in a subclass; if it is only a "
+                        "test client or HTTP client call, leave those files out of the paths)"
                     )
                 try:
                     plans[handler] = self._plan(handler, is_method=True)

@@ -137,6 +137,8 @@ def test_refusals():
     check_noop(CM, "async def v(request):\n    return 1\n", "awaited or scheduled elsewhere",
                project=ProjectIndex(awaited_names=frozenset({"v"})), **V)
     check_noop(CM, "from app import Base\n\nclass V(Base):\n    async def get(self, request):\n        return 1\n",
+               "view class 'V' left async, all handlers: its bases (Base) are not known Django views", **V)
+    check_noop(CM, "from app import Client\n\nclass C(Client):\n    async def get(self, url):\n        return 1\n",
                None, **V)
 
 
@@ -1199,7 +1201,8 @@ def test_view_bases():
     check_transformed(CM, src, src.replace("async def", "def"), **V)
     # a Django class that is not a view: not a class-based view at all
     check_noop(CM, "from django.contrib.auth.backends import ModelBackend\n\nclass B(ModelBackend):\n"
-               "    async def get(self, request):\n        return 1\n", None, **V)
+               "    async def get(self, request):\n        return 1\n", "its bases (ModelBackend) are not known Django views",
+               **V)
     check_noop(CM, "from django.contrib.auth.backends import ModelBackend\nfrom django.views import View\n\n"
                "class B(ModelBackend, View):\n    async def get(self, request):\n        return 1\n",
                "inherits from classes that cannot be checked", **V)
@@ -1254,5 +1257,20 @@ def test_parentheses_around_a_multiline_await_stay():
             )
             return JsonResponse({"n": n})
         """,
+        **V,
+    )
+
+
+def test_streaming_without_content_and_aiterator_arguments():
+    check_transformed(
+        CM,
+        "from django.http import StreamingHttpResponse\n\nasync def v(request):\n    return StreamingHttpResponse()\n",
+        "from django.http import StreamingHttpResponse\n\ndef v(request):\n    return StreamingHttpResponse()\n",
+        **V,
+    )
+    check_transformed(
+        CM,
+        "async def v(request):\n    async for p in Product.objects.aiterator(chunk_size=size(request)):\n        pass\n",
+        "def v(request):\n    for p in Product.objects.iterator(chunk_size=size(request)):\n        pass\n",
         **V,
     )
