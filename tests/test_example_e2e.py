@@ -277,7 +277,7 @@ def test_tests_became_async_tests_on_the_async_client(migration: Migration):
     # DESIGNED (issue 6): pytest-django tests taking `client` become `async def` tests taking
     # `async_client`, marked `pytest.mark.asyncio`, with `django_db(transaction=True)` where they
     # touch the database; until then they are left exactly as they were.
-    assert set(api) == set(original_api) and len(api) == 5
+    assert set(api) == set(original_api) and len(api) == 6
     for name, node in api.items():
         if _same(node, original_api[name]):
             continue

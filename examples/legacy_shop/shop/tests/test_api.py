@@ -2,6 +2,7 @@
 
 import pytest
 
+from orders.models import Order
 from shop.models import Product
 
 
@@ -31,3 +32,13 @@ def test_product_list_redirects_without_trailing_slash(client):
     response = client.get("/about", follow=True)
     assert response.redirect_chain == [("/about/", 301)]
     assert b"About us" in response.content
+
+
+@pytest.mark.django_db
+def test_order_placed_by_a_logged_in_customer(client, django_user_model):
+    customer = django_user_model.objects.create_user("linus", password="penguin-1991")
+    headset = Product.objects.create(sku="HD-03", name="Headset", price_cents=8900, stock=4)
+    client.force_login(customer)
+    response = client.post(f"/orders/place/{headset.pk}/", {"quantity": "1"}, HTTP_X_REQUEST_ID="req-7")
+    assert response.status_code == 302 and response["Location"] == "/orders/"
+    assert Order.objects.filter(user=customer, status="received").count() == 1
