@@ -82,6 +82,8 @@ Refuses when
     handlers), callers that await ``SomeView.as_view()(request)`` directly, and the scheduling
     forms the project index does not record (see ``codemods.project``). A view that does sync DB
     work inside ``async def`` (which raises ``SynchronousOnlyOperation`` today) starts working.
+    ``request.user`` is Django's lazy wrapper around the same user ``auser()`` returns: equal in
+    every use but ``type(user) is User``.
 """
 
 from __future__ import annotations
