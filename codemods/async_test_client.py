@@ -14,7 +14,12 @@ What it does:
     ``obj.save()/delete()/refresh_from_db()`` -> ``await obj.asave()`` ... (4.2+);
     ``User.objects.create_user`` -> ``acreate_user`` (contrib ``User`` only, 5.2+);
     ``for x in qs`` / ``[... for x in qs]`` -> ``async for``; ``list(qs)`` ->
-    ``[row async for row in qs]``. A model is a class imported from a ``models`` module; its
+    ``[row async for row in qs]``. ``assertRedirects(r, url)`` (``self.`` or pytest-django's) on a
+    response not followed gets ``fetch_redirect_response=False`` and, after it, an awaited fetch of
+    the path Django would fetch (query string as data, so it is encoded as Django encodes it)
+    checked against ``target_status_code`` (default 200); on a followed response it is left alone
+    (Django does not fetch then). Django resolves a relative ``Location`` with the WSGI
+    ``PATH_INFO`` that AsyncClient responses lack, so such a redirect fails after the rewrite. A model is a class imported from a ``models`` module; its
     concrete fields are read from that module's source (next to the test file or in a parent
     directory), and an instance is a name bound from a model call or an ORM result in the same test,
     or ``self.x`` bound so in ``setUp``/``setUpTestData``.
@@ -65,8 +70,11 @@ Refuses when:
     model instance; a queryset used other than by a rewritten method, ``for``, a list/set/dict
     comprehension or ``list()`` (``qs[0]``, ``len(qs)``, ``if qs``, ``x in qs``, a generator
     expression); an instance passed to a function that may format it (``str(obj)``); a name bound
-    both to ORM results and other values; ``assertRedirects``/``assertNumQueries``/
-    ``assertQuerySetEqual``; ``self.client`` used other than through a supported call
+    both to ORM results and other values; ``assertNumQueries``/``assertQuerySetEqual``;
+    ``assertRedirects`` whose response is not visibly one client call, whose target is not a
+    literal local path (with at most one query parameter: Django fetches them in the redirect's
+    order), a simple f-string or ``reverse()`` with plain arguments, or whose
+    ``target_status_code``/``fetch_redirect_response`` are computed; ``self.client`` used other than through a supported call
     (``session``, ``cookies``, nested functions, generator expressions); ``response.client``,
     ``wsgi_request``, or ``response.context`` other than ``["key"]`` (``user``/``request``/
     ``perms`` are lazy and may query); ``**kwargs`` or non-header WSGI extras; ``HTTP_*`` together
@@ -91,6 +99,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -113,9 +122,7 @@ ORM_ATTRS = frozenset(
         "clear", "set",
     }
 )
-BAD_ASSERTS = frozenset(
-    {"assertRedirects", "assertNumQueries", "assertQuerySetEqual", "assertQuerysetEqual"}
-)
+BAD_ASSERTS = frozenset({"assertNumQueries", "assertQuerySetEqual", "assertQuerysetEqual"})
 LAZY_CONTEXT = frozenset({"user", "request", "perms"})
 SAFE_SELF = frozenset({"fail", "subTest", "skipTest", "settings", "modify_settings"})
 
@@ -285,6 +292,7 @@ class _Env:
         self.self_attrs = self_attrs
         self.shadowed = shadowed
         self.names: dict[str, Kind] = {}
+        self.sources: dict[str, list[tuple[str, cst.BaseExpression | None]]] = {}
 
     def kind(self, node: cst.BaseExpression) -> Kind | None:
         if isinstance(node, cst.Name):
@@ -338,6 +346,7 @@ class _Env:
     def bind(self, body: cst.CSTNode, params: list[str], known: dict[str, Kind] | None = None) -> None:
         collector = _Bindings()
         body.visit(collector)
+        self.sources = collector.sources
         for p in params:
             collector.sources.setdefault(p, []).append(("other", None))
         known = known or {}
@@ -448,6 +457,26 @@ def _code(node: cst.CSTNode) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _code_full(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def _str_literal(text: str) -> str:
+    if '"' not in text and "\\" not in text and text.isprintable():
+        return f'"{text}"'
+    return repr(text)
+
+
+def _is_plain_value(node: cst.BaseExpression) -> bool:
+    """A literal, a name or an attribute chain, or a list/tuple of those: evaluating it twice is
+    harmless."""
+    if isinstance(node, (cst.SimpleString, cst.Integer)) or dotted_name(node) is not None:
+        return True
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return all(not isinstance(e, cst.StarredElement) and _is_plain_value(e.value) for e in node.elements)
+    return False
+
+
 def _root_name(node: cst.BaseExpression) -> str | None:
     while isinstance(node, (cst.Attribute, cst.Call, cst.Subscript)):
         node = node.func if isinstance(node, cst.Call) else node.value
@@ -472,6 +501,9 @@ class _Scan(cst.CSTVisitor):
         self.twins: dict[int, str] = {}  # Call id -> awaited twin method name
         self.list_calls: set[int] = set()
         self.async_fors: set[int] = set()
+        self.line: cst.SimpleStatementLine | None = None
+        # statement line id -> (assertRedirects call id, expected url code, query data code, status code)
+        self.redirects: dict[int, tuple[int, str, str | None, str]] = {}
 
     def _refuse(self, why: str) -> None:
         if why not in self.reasons:
@@ -547,6 +579,9 @@ class _Scan(cst.CSTVisitor):
                 self._store(el.value)
         elif isinstance(node, cst.StarredElement):
             self._store(node.value)
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self.line = node
 
     def visit_Expr(self, node: cst.Expr) -> None:
         self.ok.add(id(node.value))
@@ -662,7 +697,9 @@ class _Scan(cst.CSTVisitor):
             self._refuse(f"{_code(func)}() may run a query synchronously")
             return
         if isinstance(recv, cst.Name) and recv.value == self.self_name:
-            if name in BAD_ASSERTS:
+            if name == "assertRedirects":
+                self._redirect(node)
+            elif name in BAD_ASSERTS:
                 self._refuse(f"{name} needs the sync client or runs queries synchronously")
             elif name in EQ_ASSERTS:
                 self._ok_args(node, ("inst",))
@@ -695,6 +732,15 @@ class _Scan(cst.CSTVisitor):
             self._refuse(f"{name}() is a local callable that may touch the database synchronously")
             return
         qual = self.env.models.imports.qualify(func, self.env.shadowed)
+        if qual is not None and qual.startswith("pytest_django.asserts."):
+            assertion = qual.rsplit(".", 1)[1]
+            if assertion == "assertRedirects":
+                self._redirect(node)
+            elif assertion in BAD_ASSERTS:
+                self._refuse(f"{name} needs the sync client or runs queries synchronously")
+            elif assertion in EQ_ASSERTS:
+                self._ok_args(node, ("inst",))
+            return
         if qual is None:
             if name == "list" and len(node.args) == 1 and not node.args[0].keyword and not node.args[0].star:
                 k = self._kind(node.args[0].value)
@@ -710,6 +756,130 @@ class _Scan(cst.CSTVisitor):
             self._refuse(f"{name}() may touch the database synchronously")
         elif not qual.startswith(SAFE_MODULES):
             self._refuse(f"{name}() may touch the database synchronously")
+
+    def _redirect(self, node: cst.Call) -> None:
+        """assertRedirects fetches the target with ``response.client`` (an un-awaited coroutine on an
+        AsyncClient) unless the response was followed: pass ``fetch_redirect_response=False`` and
+        fetch the same path (with the same query) with the async client afterwards."""
+        names = ("response", "expected_url", "status_code", "target_status_code", "msg_prefix",
+                 "fetch_redirect_response")
+        args: dict[str, cst.BaseExpression] = {}
+        for i, a in enumerate(node.args):
+            if a.star:
+                self._refuse("assertRedirects gets *args/**kwargs")
+                return
+            key = a.keyword.value if a.keyword is not None else names[i] if i < len(names) else "?"
+            args[key] = a.value
+        resp = args.get("response")
+        followed = self._followed(resp) if resp is not None else None
+        if followed is None:
+            self._refuse(
+                "assertRedirects on a response not visibly from one client call (cannot tell whether "
+                "it fetches the target)"
+            )
+            return
+        self.ok.add(id(resp))
+        fetch = args.get("fetch_redirect_response")
+        if followed or (fetch is not None and isinstance(fetch, cst.Name) and fetch.value == "False"):
+            return  # Django does not fetch the target: the assertion works as it is
+        if fetch is not None and not _is_true(fetch):
+            self._refuse("assertRedirects with a computed fetch_redirect_response=")
+            return
+        target = args.get("target_status_code")
+        if target is None:
+            status = "200"
+        elif isinstance(target, cst.Integer):
+            status = target.value
+        else:
+            self._refuse("assertRedirects with a computed target_status_code=")
+            return
+        url = self._redirect_url(args.get("expected_url"))
+        if url is None:
+            return
+        line = self.line
+        if (
+            self.depth_nested
+            or line is None
+            or len(line.body) != 1
+            or not isinstance(line.body[0], cst.Expr)
+            or line.body[0].value is not node
+        ):
+            self._refuse("assertRedirects is not a statement of its own in the test body")
+            return
+        self.redirects[id(line)] = (id(node), url[0], url[1], status)
+
+    def _followed(self, resp: cst.BaseExpression) -> bool | None:
+        """Whether the response came from a client call with follow=True (None: cannot tell)."""
+        call = resp
+        if isinstance(resp, cst.Name):
+            sources = self.env.sources.get(resp.value, [])
+            if len(sources) != 1 or sources[0][0] != "expr":
+                return None
+            call = sources[0][1]
+        if not (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and self.env.is_client(call.func.value)
+            and call.func.attr.value in VERBS
+        ):
+            return None
+        for a in call.args:
+            if a.keyword is not None and a.keyword.value == "follow":
+                if isinstance(a.value, cst.Name) and a.value.value in ("True", "False"):
+                    return a.value.value == "True"
+                return None
+        return False
+
+    def _redirect_url(self, expr: cst.BaseExpression | None) -> tuple[str, str | None] | None:
+        """(path code, query-data code) of the page Django would fetch, or None (refused)."""
+        if isinstance(expr, cst.SimpleString):
+            text = expr.evaluated_value
+            if not isinstance(text, str) or not text.startswith("/") or text.startswith("//"):
+                self._refuse("assertRedirects to a URL that is not a literal local path")
+                return None
+            path, _, query = text.split("#", 1)[0].partition("?")
+            if not query:
+                return _str_literal(path), None
+            pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+            if len(pairs) != 1:
+                self._refuse(
+                    "assertRedirects to a URL with several query parameters (Django fetches them in "
+                    "the order of the actual redirect)"
+                )
+                return None
+            (key, value), = pairs
+            return _str_literal(path), "{" + _str_literal(key) + ": " + _str_literal(value) + "}"
+        if isinstance(expr, cst.FormattedString) and expr.prefix.lower() == "f":
+            first = expr.parts[0] if expr.parts else None
+            texts = [p.value for p in expr.parts if isinstance(p, cst.FormattedStringText)]
+            simple = all(
+                isinstance(p, cst.FormattedStringText)
+                or (
+                    dotted_name(p.expression) is not None
+                    and p.format_spec is None
+                    and p.conversion is None
+                )
+                for p in expr.parts
+            )
+            if (
+                simple
+                and isinstance(first, cst.FormattedStringText)
+                and first.value.startswith("/")
+                and not first.value.startswith("//")
+                and not any(c in t for t in texts for c in "?{}\\")
+            ):
+                return _code_full(expr), None
+        if isinstance(expr, cst.Call):
+            qual = self.env.models.imports.qualify(expr.func, self.env.shadowed)
+            if qual == "django.urls.reverse" and all(
+                not a.star and _is_plain_value(a.value) for a in expr.args
+            ):
+                return _code_full(expr), None
+        self._refuse(
+            "assertRedirects to a URL that is not a literal path, a simple f-string or reverse() "
+            "with plain arguments (it would be evaluated twice)"
+        )
+        return None
 
     def _check_args(self, node: cst.Call) -> None:
         has_headers = any(a.keyword is not None and a.keyword.value == "headers" for a in node.args)
@@ -864,6 +1034,42 @@ class _Rewrite(cst.CSTTransformer):
         self.env = env
         self.scan = scan
         self.fresh = fresh
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        plan = self.scan.redirects.get(id(original_node))
+        if plan is None:
+            return updated_node
+        _, path, data, status = plan
+        expr = updated_node.body[0]
+        assert isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)
+        call = expr.value
+        args = list(call.args)
+        false = cst.Name("False")
+        for i, a in enumerate(args):
+            if a.keyword is not None and a.keyword.value == "fetch_redirect_response":
+                args[i] = a.with_changes(value=false)
+                break
+        else:
+            no_space = cst.SimpleWhitespace("")
+            if args[-1].comma is cst.MaybeSentinel.DEFAULT:
+                args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            args.append(
+                cst.Arg(
+                    keyword=cst.Name("fetch_redirect_response"),
+                    value=false,
+                    equal=cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space),
+                )
+            )
+        first = updated_node.with_changes(body=[expr.with_changes(value=call.with_changes(args=args))])
+        target = path + (", " + data if data else "")
+        if self.env.client_name is not None:
+            check = f"assert (await async_client.get({target})).status_code == {status}"
+        else:
+            me = self.env.self_name
+            check = f"{me}.assertEqual((await {me}.async_client.get({target})).status_code, {status})"
+        return cst.FlattenSentinel([first, cst.parse_statement(check + "\n")])
 
     def leave_For(self, original_node: cst.For, updated_node: cst.For) -> cst.For:
         if id(original_node) in self.scan.async_fors:

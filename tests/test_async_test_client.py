@@ -140,7 +140,7 @@ def test_refusals():
     _refused('def test_a(self):\n    self.obj.save()\n    self.client.get("/")\n', ".save()")
     _refused('def test_a(self):\n    self.obj.delete()\n    self.client.get("/")\n', ".delete()")
     _refused('def test_a(self):\n    self.obj.refresh_from_db()\n    self.client.get("/")\n', "refresh_from_db")
-    _refused('def test_a(self):\n    r = self.client.get("/")\n    self.assertRedirects(r, "/b")\n', "assertRedirects")
+    _refused('def test_a(self):\n    self.client.get("/")\n    self.assertNumQueries(1)\n', "assertNumQueries")
     _refused('def test_a(self):\n    s = self.client.session\n    self.client.get("/")\n', "other than")
     _refused('def test_a(self):\n    self.client.cookies.clear()\n    self.client.get("/")\n', "other than")
     _refused('@mock.patch("x")\ndef test_a(self, m):\n    self.client.get("/")\n', "decorators")
@@ -226,7 +226,7 @@ PROJECT = {
             category = models.ForeignKey(Category, null=True, on_delete=models.CASCADE)
         """,
     "proj/urls.py": """\
-        from django.http import JsonResponse
+        from django.http import HttpResponseRedirect, JsonResponse
         from django.urls import path
 
         from proj.models import Product
@@ -251,7 +251,12 @@ PROJECT = {
             return JsonResponse({"names": [p.name async for p in Product.objects.order_by("name")]})
 
 
+        def go(request):
+            return HttpResponseRedirect("/names/?from=go")
+
+
         urlpatterns = [
+            path("go/", go, name="go"),
             path("s/", sync_view),
             path("a/", async_view),
             path("restock/<int:pk>/", restock, name="restock"),
@@ -297,6 +302,15 @@ PROJECT = {
                 obj.delete()
                 self.assertFalse(Product.objects.filter(name="axe").exists())
 
+            def test_redirects(self):
+                Product.objects.create(name="saw")
+                r = self.client.get("/go/")
+                self.assertRedirects(r, "/names/?from=go")
+                self.assertRedirects(self.client.get(reverse("go")), "/names/?from=go", 302, 200)
+                followed = self.client.get("/go/", follow=True)
+                self.assertRedirects(followed, "/names/?from=go")
+                self.assertEqual(followed.json(), {"names": ["saw"]})
+
             def test_refused_lazy_relation(self):
                 p = Product.objects.create(name="saw", category=self.cat)
                 p = Product.objects.get(pk=p.pk)
@@ -321,7 +335,7 @@ def test_real_django_before_and_after(tmp_path):
         p.write_text(textwrap.dedent(text))
     before = _run_django_tests(tmp_path)
     assert before.returncode == 0, before.stderr
-    assert "Ran 3 tests" in before.stderr
+    assert "Ran 4 tests" in before.stderr
     tests_py = tmp_path / "proj/tests.py"
     out = transform_source(tests_py.read_text(), str(tests_py), Settings(select=(CM,)), ProjectIndex())
     assert out.error is None, out.error
@@ -329,6 +343,8 @@ def test_real_django_before_and_after(tmp_path):
     assert "async def test_orm_in_the_test_body(self):" in out.source
     assert "await Product.objects.acreate(" in out.source
     assert "async for q in Product.objects.filter(stock=0):" in out.source
+    assert 'self.assertRedirects(r, "/names/?from=go", fetch_redirect_response=False)' in out.source
+    assert 'self.assertEqual((await self.async_client.get("/names/", {"from": "go"})).status_code, 200)' in out.source
     assert "    def test_refused_lazy_relation(self):" in out.source
     assert [d.message for d in out.diagnostics if d.kind == "refused"] == [
         (
@@ -339,7 +355,7 @@ def test_real_django_before_and_after(tmp_path):
     tests_py.write_text(out.source)
     after = _run_django_tests(tmp_path)
     assert after.returncode == 0, after.stderr + out.source
-    assert "Ran 3 tests" in after.stderr
+    assert "Ran 4 tests" in after.stderr
 
 
 MODELS = """\
@@ -482,6 +498,7 @@ def test_orm_refusals(tmp_path):
 
 PYTEST_FILE = """\
 import pytest
+from pytest_django.asserts import assertRedirects
 
 from proj.models import Category, Product
 
@@ -522,6 +539,11 @@ def test_user_model(client, db, django_user_model):
     assert client.get("/a/").status_code == 200
 
 
+@pytest.mark.django_db
+def test_redirect(client):
+    assertRedirects(client.get("/go/"), "/names/?from=go", target_status_code=200)
+
+
 class TestGroup:
     pytestmark = pytest.mark.django_db
 
@@ -557,17 +579,18 @@ def test_real_pytest_django_before_and_after(tmp_path):
     test_py.write_text(PYTEST_FILE)
     before = _run_pytest(tmp_path)
     assert before.returncode == 0, before.stdout + before.stderr
-    assert "7 passed" in before.stdout
+    assert "8 passed" in before.stdout
     out = transform_source(PYTEST_FILE, str(test_py), Settings(select=(CM,)), ProjectIndex())
     assert out.error is None, out.error
     assert not [d.message for d in out.diagnostics if d.kind == "refused"]
-    assert out.source.count("@pytest.mark.asyncio\n") == 7
-    assert out.source.count("async def test_") == 7
-    assert out.source.count("@pytest.mark.django_db(transaction=True)\n") == 6
+    assert out.source.count("@pytest.mark.asyncio\n") == 8
+    assert out.source.count("async def test_") == 8
+    assert 'assert (await async_client.get("/names/", {"from": "go"})).status_code == 200' in out.source
+    assert out.source.count("@pytest.mark.django_db(transaction=True)\n") == 7
     test_py.write_text(out.source)
     after = _run_pytest(tmp_path)
     assert after.returncode == 0, after.stdout + after.stderr + out.source
-    assert "7 passed" in after.stdout
+    assert "8 passed" in after.stdout
 
 
 def test_pytest_functions_and_marks():
@@ -699,3 +722,54 @@ def test_pytest_refusals():
         "    client.get('/')\n",
         "would need transaction=True",
     )
+
+
+def test_assert_redirects_fetches_the_target_with_the_async_client():
+    check_transformed(
+        CM,
+        """\
+        from django.urls import reverse
+
+
+        class T(TestCase):
+            def test_a(self):
+                r = self.client.get("/a/")
+                self.assertRedirects(r, "/b/")
+                self.assertRedirects(self.client.post("/a/"), "/login/?next=/a/%3Fx", 301, 404)
+                self.assertRedirects(r, reverse("b", args=[self.pk]), fetch_redirect_response=True)
+                self.assertRedirects(r, f"/p/{self.obj.pk}/#top", target_status_code=302)
+                self.assertRedirects(r, "/c/", fetch_redirect_response=False)
+                f = self.client.get("/a/", follow=True)
+                self.assertRedirects(f, "/b/")
+        """,
+        """\
+        from django.urls import reverse
+
+
+        class T(TestCase):
+            async def test_a(self):
+                r = await self.async_client.get("/a/")
+                self.assertRedirects(r, "/b/", fetch_redirect_response=False)
+                self.assertEqual((await self.async_client.get("/b/")).status_code, 200)
+                self.assertRedirects(await self.async_client.post("/a/"), "/login/?next=/a/%3Fx", 301, 404, fetch_redirect_response=False)
+                self.assertEqual((await self.async_client.get("/login/", {"next": "/a/?x"})).status_code, 404)
+                self.assertRedirects(r, reverse("b", args=[self.pk]), fetch_redirect_response=False)
+                self.assertEqual((await self.async_client.get(reverse("b", args=[self.pk]))).status_code, 200)
+                self.assertRedirects(r, f"/p/{self.obj.pk}/#top", target_status_code=302, fetch_redirect_response=False)
+                self.assertEqual((await self.async_client.get(f"/p/{self.obj.pk}/#top")).status_code, 302)
+                self.assertRedirects(r, "/c/", fetch_redirect_response=False)
+                f = await self.async_client.get("/a/", follow=True)
+                self.assertRedirects(f, "/b/")
+        """,
+    )
+
+
+def test_assert_redirects_refusals():
+    _refused('def test_a(self):\n    r = self.client.get("/")\n    self.assertRedirects(r, "/b?x=1&y=2")\n', "several query")
+    _refused('def test_a(self):\n    r = self.client.get("/")\n    self.assertRedirects(r, url)\n', "not a literal path")
+    _refused('def test_a(self):\n    r = self.client.get("/")\n    self.assertRedirects(r, "http://x/")\n', "literal local path")
+    _refused('def test_a(self):\n    r = self.client.get("/")\n    self.assertRedirects(r, "/b", target_status_code=s)\n', "computed")
+    _refused('def test_a(self):\n    r = self.client.get("/", follow=f)\n    self.assertRedirects(r, "/b")\n', "cannot tell")
+    _refused('def test_a(self):\n    r = self.client.get("/")\n    r = self.client.get("/x")\n    self.assertRedirects(r, "/b")\n', "cannot tell")
+    _refused('def test_a(self):\n    r = self.client.get("/")\n    x = self.assertRedirects(r, "/b")\n', "statement of its own")
+    _refused('def test_a(self):\n    r = self.client.get("/")\n    self.assertRedirects(r, reverse("b", args=[f()]))\n', "evaluated twice")
