@@ -1274,3 +1274,35 @@ def test_streaming_without_content_and_aiterator_arguments():
         "def v(request):\n    for p in Product.objects.iterator(chunk_size=size(request)):\n        pass\n",
         **V,
     )
+
+
+def test_class_handlers_use_self_request():
+    check_transformed(
+        CM,
+        """\
+        from django.views.generic import View
+
+        class Profile(View):
+            async def get(self, request):
+                user = await self.request.auser()
+                return JsonResponse({"name": user.username, "groups": await user.groups.acount()})
+
+            async def post(self, req):
+                await self.request.session.aset("theme", req.POST["theme"])
+                return HttpResponse(status=204)
+        """,
+        """\
+        from django.views.generic import View
+
+        class Profile(View):
+            def get(self, request):
+                user = self.request.user
+                return JsonResponse({"name": user.username, "groups": user.groups.count()})
+
+            def post(self, req):
+                self.request.session["theme"] = req.POST["theme"]
+                return HttpResponse(status=204)
+        """,
+        options={"max-queries": 2},
+        **V,
+    )
