@@ -299,3 +299,12 @@ def test_a_second_apply_changes_nothing(migration: Migration):
     check = _run([str(EXE), "apply", "--check", "."], migration.migrated)
     assert check.returncode == 0, check.stderr
     assert "would rewrite" not in check.stderr
+
+
+def test_readme_preview_writes_nothing(migration: Migration):
+    """README's first command: `dj-asyncify apply --diff examples/legacy_shop` previews, writes nothing."""
+    snapshot = {p: p.read_bytes() for p in migration.original.rglob("*.py")}
+    preview = _run([str(EXE), "apply", "--diff", "--no-cache", "legacy_shop"], migration.original.parent)
+    assert preview.returncode == 0, preview.stderr
+    assert "+++ legacy_shop/shop/views.py" in preview.stdout and "httpx.AsyncClient()" in preview.stdout
+    assert {p: p.read_bytes() for p in migration.original.rglob("*.py")} == snapshot
