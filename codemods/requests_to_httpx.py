@@ -30,6 +30,11 @@ What it does:
     ``TooManyRedirects`` -> same names, ``HTTPError`` -> ``HTTPStatusError``, ``JSONDecodeError`` ->
     ``json.JSONDecodeError``. Handlers whose ``try`` body makes no rewritten call are left as they are.
 
+    Sessions: ``with requests.Session() as s:`` and the line ``s = requests.Session()`` (then around
+    the rest of its block) become ``async with httpx.AsyncClient() as s:``; ``s.get(...)`` & co
+    (also ``sync_to_async(s.get)(...)``) are awaited with the same rules, ``s.headers`` setup and
+    ``s.auth = (user, password)`` keep working, ``s.close()`` becomes ``await s.aclose()``.
+
     On responses of rewritten calls (a name bound only to such calls, or the call itself):
     ``r.ok`` -> ``not r.is_error`` (both mean "not 4xx/5xx"), ``r.reason`` -> ``r.reason_phrase``,
     ``r.is_redirect`` -> ``r.has_redirect_location``, and the statement ``r.raise_for_status()`` ->
@@ -84,6 +89,11 @@ Refuses when:
     - a streamed response is used after its block, in a nested scope, or other than through
       ``for ... in r.iter_content(n)`` and attributes that read no body (``status_code``,
       ``headers``, ``ok``...); ``stream=True`` on a call that is not ``name = <call>`` on its own line;
+    - a Session is created at module or class level (``SESSION = requests.Session()``,
+      ``self.session = requests.Session()``) and called from async code: reported, not rewritten;
+    - a local Session is used outside its block, in a nested scope, returned or passed on, or set up
+      other than through ``headers`` (``s.verify = ...``, ``s.headers = {...}``, ``s.mount(...)``);
+    - ``auth=`` is not a ``(user, password)`` tuple (requests' auth objects do not work in httpx);
     - the function uses ``requests`` other than as a call (exceptions, ``Session``, a stored
       ``sync_to_async(requests.get)``...);
     - an ``except`` clause catches a requests exception with no exact httpx match (``SSLError``,
@@ -99,7 +109,7 @@ Refuses when:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, ClassVar
 
 import libcst as cst
@@ -168,6 +178,7 @@ class _Req:
     args: list[cst.Arg]
     form: str  # "call", "sync_to_async", "asyncio.to_thread", "run_in_executor"
     refs: list[cst.CSTNode]  # the ``requests.get`` references it consumes (not uses of their own)
+    session: str | None = None  # the local Session it is made on (becomes that AsyncClient)
 
 
 def _is_raw_body(expr: cst.BaseExpression, imports: ImportTable, shadowed: set[str]) -> bool:
@@ -204,11 +215,18 @@ def _body_problem(expr: cst.BaseExpression) -> str | None:
     return _literal_values_problem(expr, "data")
 
 
+def _positional(method: str, session: bool) -> tuple[str, ...]:
+    """Keywords of the positional arguments after the URL (Session.get/request take none)."""
+    if session and method in ("get", "request"):
+        return ()
+    return POSITIONAL[method]
+
+
 def _call_problem(req: _Req) -> str | None:
     """Why this call cannot be rewritten keeping behaviour, or None."""
     method = req.method
     n_pos = 2 if method == "request" else 1
-    extra = POSITIONAL[method]
+    extra = _positional(method, req.session is not None)
     positional = 0
     for arg in req.args:
         if arg.star:
@@ -222,6 +240,11 @@ def _call_problem(req: _Req) -> str | None:
             positional += 1
             continue
         key = arg.keyword.value
+        if key == "auth" and not (
+            (isinstance(arg.value, cst.Tuple) and len(arg.value.elements) == 2)
+            or (isinstance(arg.value, cst.Name) and arg.value.value == "None")
+        ):
+            return "passes an auth= that is not a (user, password) tuple (requests' auth objects differ)"
         if key in SAFE_KWARGS or key == "allow_redirects":
             problem = _literal_values_problem(arg.value, key) if key == "params" else None
             if problem:
@@ -251,23 +274,39 @@ def _call_problem(req: _Req) -> str | None:
     return None
 
 
+def _session_method(expr: cst.BaseExpression, sessions: Collection[str]) -> tuple[str, str] | None:
+    """(session, method) for ``s.get`` where ``s`` is a local requests Session."""
+    if (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value in sessions
+        and expr.attr.value in METHODS
+    ):
+        return expr.value.value, expr.attr.value
+    return None
+
+
 def _resolve_callable(
-    expr: cst.BaseExpression, imports: ImportTable, shadowed: set[str]
-) -> tuple[str, list[cst.Arg], cst.CSTNode] | str | None:
-    """``requests.get`` or ``functools.partial(requests.get, ...)``: (method, bound args, reference).
+    expr: cst.BaseExpression, imports: ImportTable, shadowed: set[str], sessions: Collection[str] = ()
+) -> tuple[str, list[cst.Arg], cst.CSTNode, str | None] | str | None:
+    """``requests.get``, ``session.get`` or ``functools.partial(requests.get, ...)``: (method, bound
+    args, reference, session).
 
     A str is a reason to refuse; None means the callable is not a requests function."""
+    sm = _session_method(expr, sessions)
+    if sm is not None:
+        return sm[1], [], expr, sm[0]
     q = imports.qualify(expr, shadowed)
     if q is not None and q.startswith("requests."):
         method = q[len("requests.") :]
         method = method.removeprefix("api.")
-        return (method, [], expr) if method in METHODS else None
+        return (method, [], expr, None) if method in METHODS else None
     if isinstance(expr, cst.Call) and imports.qualify(expr.func, shadowed) == "functools.partial":
         if not expr.args or expr.args[0].keyword is not None or expr.args[0].star:
             return None
-        inner = _resolve_callable(expr.args[0].value, imports, shadowed)
+        inner = _resolve_callable(expr.args[0].value, imports, shadowed, sessions)
         if isinstance(inner, tuple):
-            return inner[0], [*inner[1], *expr.args[1:]], inner[2]
+            return inner[0], [*inner[1], *expr.args[1:]], inner[2], inner[3]
         return inner
     if isinstance(expr, cst.Lambda):
         return "a lambda (wrap the requests function itself, e.g. sync_to_async(requests.get)(url))"
@@ -288,12 +327,17 @@ def _merge(bound: list[cst.Arg], given: Sequence[cst.Arg]) -> list[cst.Arg] | st
     return [*positional, *keywords]
 
 
-def _match(call: cst.Call, imports: ImportTable, shadowed: set[str]) -> _Req | str | None:
-    """The requests call ``call`` makes (plainly or through a thread wrapper), a reason to refuse it,
-    or None when it is not a requests call."""
+def _match(
+    call: cst.Call, imports: ImportTable, shadowed: set[str], sessions: Collection[str] = ()
+) -> _Req | str | None:
+    """The requests call ``call`` makes (plainly, on a local Session or through a thread wrapper), a
+    reason to refuse it, or None when it is not a requests call."""
     method = _qualified_method(call, imports, shadowed)
     if method is not None:
         return _Req(method, list(call.args), "call", [call.func])
+    sm = _session_method(call.func, sessions)
+    if sm is not None:
+        return _Req(sm[1], list(call.args), "call", [call.func], sm[0])
     func = call.func
     form: str
     target: cst.BaseExpression
@@ -315,12 +359,12 @@ def _match(call: cst.Call, imports: ImportTable, shadowed: set[str]) -> _Req | s
         options = []
     else:
         return None
-    resolved = _resolve_callable(target, imports, shadowed)
+    resolved = _resolve_callable(target, imports, shadowed, sessions)
     if resolved is None:
         return None
     if isinstance(resolved, str):
         return f"{form}() of {resolved}"
-    method, bound, ref = resolved
+    method, bound, ref, session = resolved
     for opt in options:
         if opt.keyword is None or opt.keyword.value not in _WRAPPER_OPTIONS:
             return f"{form}(requests.{method}) with an option that cannot be kept"
@@ -341,7 +385,7 @@ def _match(call: cst.Call, imports: ImportTable, shadowed: set[str]) -> _Req | s
     args = _merge(bound, given)
     if isinstance(args, str):
         return f"{form}(requests.{method}) {args}"
-    return _Req(method, args, form, [ref])
+    return _Req(method, args, form, [ref], session)
 
 
 
@@ -404,14 +448,19 @@ class _Locals:
         collector = _AssignCollector()
         body.visit(collector)
         values = collector.values
+        finder = _SessionFinder(imports, shadowed)
+        body.visit(finder)
+        # names bound once, to requests.Session() (checked further by _SessionCheck)
+        self.sessions = {n for n in finder.names if len(values.get(n, [])) == 1}
+        self.session_nodes = finder.nodes
         self.responses = {
             n
             for n, vs in values.items()
-            if vs and all(isinstance(v, cst.Call) and _match(v, imports, shadowed) is not None for v in vs)
+            if vs and all(isinstance(v, cst.Call) and self.match(v) is not None for v in vs)
         }
         # names bound once to a call with stream=True (checked further by _StreamCheck)
         self.streams = {
-            n for n in self.responses if len(values[n]) == 1 and _streams(_match(values[n][0], imports, shadowed))
+            n for n in self.responses if len(values[n]) == 1 and _streams(self.match(values[n][0]))  # type: ignore[arg-type]
         }
         self.data: set[str] = set()
         changed = True
@@ -422,11 +471,14 @@ class _Locals:
                     self.data.add(n)
                     changed = True
 
+    def match(self, call: cst.Call) -> _Req | str | None:
+        return _match(call, self.imports, self.shadowed, self.sessions)
+
     def is_response(self, expr: cst.BaseExpression) -> bool:
         expr = _strip_await(expr)
         if isinstance(expr, cst.Name):
             return expr.value in self.responses
-        return isinstance(expr, cst.Call) and _match(expr, self.imports, self.shadowed) is not None
+        return isinstance(expr, cst.Call) and self.match(expr) is not None
 
     def _is_data(self, expr: cst.BaseExpression) -> bool:
         if isinstance(expr, (cst.Dict, cst.List, cst.SimpleString, cst.Integer, cst.Float)):
@@ -523,7 +575,7 @@ class _Guarded(SameScope, cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         local = self.local
-        if _match(node, local.imports, local.shadowed) is not None:
+        if local.match(node) is not None:
             self.requests_calls += 1
             return
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "json":
@@ -617,7 +669,7 @@ class _StreamCheck(SameScope, cst.CSTVisitor):
             self._ok.add(id(assign.targets[0].target))
 
     def visit_Call(self, node: cst.Call) -> None:
-        req = _match(node, self.local.imports, self.local.shadowed)
+        req = self.local.match(node)
         if _streams(req) and id(node) not in self._placed:
             self.problems.append((node, "stream=True other than as `name = <call>` on a line of its own"))
 
@@ -659,6 +711,137 @@ class _StreamCheck(SameScope, cst.CSTVisitor):
         for name in self.local.streams:
             if _count([node], name):
                 self.problems.append((node, f"uses the streamed response {name} in a nested scope"))
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return self._nested(node)
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return self._nested(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return self._nested(node)
+
+
+def _is_session_call(call: cst.Call, imports: ImportTable, shadowed: set[str]) -> bool:
+    """``requests.Session()`` (or ``requests.session()``), without arguments."""
+    q = imports.qualify(call.func, shadowed)
+    return not call.args and q in ("requests.Session", "requests.session", "requests.sessions.Session")
+
+
+class _SessionFinder(SameScope, cst.CSTVisitor):
+    """Names bound by ``s = requests.Session()`` (a line of its own) or ``with requests.Session() as s:``."""
+
+    def __init__(self, imports: ImportTable, shadowed: set[str]) -> None:
+        self.imports, self.shadowed = imports, shadowed
+        self.names: set[str] = set()
+        self.nodes: dict[int, str] = {}  # id of the requests.Session() call -> name
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        name = _stream_assign(node)
+        value = node.body[0].value if name is not None else None  # type: ignore[attr-defined]
+        if isinstance(value, cst.Call) and _is_session_call(value, self.imports, self.shadowed):
+            assert name is not None
+            self.names.add(name)
+            self.nodes[id(value)] = name
+
+    def visit_With(self, node: cst.With) -> None:
+        if len(node.items) != 1 or node.asynchronous is not None:
+            return
+        item = node.items[0]
+        if (
+            isinstance(item.item, cst.Call)
+            and _is_session_call(item.item, self.imports, self.shadowed)
+            and item.asname is not None
+            and isinstance(item.asname.name, cst.Name)
+        ):
+            self.names.add(item.asname.name.value)
+            self.nodes[id(item.item)] = item.asname.name.value
+
+
+# Attributes of a Session that behave the same on an httpx AsyncClient.
+_SESSION_READ = {"headers"}
+
+
+class _SessionCheck(SameScope, cst.CSTVisitor):
+    """A local Session must live only inside the ``async with`` that replaces it: every use after
+    its creation in the same block (or inside its ``with``), none in nested scopes, and only as
+    ``s.get(...)`` & co (also thread-wrapped), ``s.headers`` (not reassigned), ``s.auth = (u, p)``
+    and ``s.close()``."""
+
+    def __init__(self, local: _Locals, body: cst.BaseSuite) -> None:
+        self.local = local
+        self.body = body
+        self.problems: list[tuple[cst.CSTNode, str]] = []
+        self._ok: set[int] = set()
+
+    def _placement(self, name: str, inside: Sequence[cst.CSTNode], node: cst.CSTNode) -> None:
+        if _count([self.body], name) != _count(inside, name):
+            self.problems.append((node, f"the requests Session {name} is used outside the block that owns it"))
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        for i, stmt in enumerate(node.body):
+            name = _stream_assign(stmt)
+            if name is not None and name in self.local.sessions:
+                value = stmt.body[0].value  # type: ignore[attr-defined]
+                if self.local.session_nodes.get(id(value)) == name:
+                    self._placement(name, node.body[i:], stmt)
+                    self._ok.add(id(stmt.body[0].targets[0].target))  # type: ignore[attr-defined]
+
+    def visit_With(self, node: cst.With) -> None:
+        if len(node.items) == 1 and self.local.session_nodes.get(id(node.items[0].item)) is not None:
+            name = self.local.session_nodes[id(node.items[0].item)]
+            self._placement(name, [node], node)
+            assert node.items[0].asname is not None
+            self._ok.add(id(node.items[0].asname.name))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        req = self.local.match(node)
+        if isinstance(req, _Req) and req.session is not None:
+            for ref in req.refs:
+                if isinstance(ref, cst.Attribute):
+                    self._ok.add(id(ref.value))
+        func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "close"
+            and isinstance(func.value, cst.Name)
+            and func.value.value in self.local.sessions
+            and not node.args
+        ):
+            self._ok.add(id(func.value))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            target = t.target
+            if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
+                continue
+            if target.value.value not in self.local.sessions:
+                continue
+            value = node.value
+            if target.attr.value == "auth" and isinstance(value, cst.Tuple) and len(value.elements) == 2:
+                self._ok.add(id(target.value))
+            else:
+                self.problems.append(
+                    (node, f"sets {target.value.value}.{target.attr.value} (no same-behaving AsyncClient setting)")
+                )
+                self._ok.add(id(target.value))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        value = node.value
+        if isinstance(value, cst.Name) and value.value in self.local.sessions and node.attr.value in _SESSION_READ:
+            self._ok.add(id(value))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self.local.sessions and id(node) not in self._ok:
+            self.problems.append(
+                (node, f"uses the requests Session {node.value} other than for requests, headers, auth or close()")
+            )
+
+    def _nested(self, node: cst.CSTNode) -> bool:
+        for name in self.local.sessions:
+            if _count([node], name):
+                self.problems.append((node, f"uses the requests Session {name} in a nested scope"))
         return False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -770,10 +953,13 @@ def _type_expr(dotted: str) -> cst.BaseExpression:
 class _Analyzer(cst.CSTVisitor):
     """Finds requests calls in one async function and the reasons to refuse it."""
 
-    def __init__(self, imports: ImportTable, shadowed: set[str], local: _Locals) -> None:
+    def __init__(
+        self, imports: ImportTable, shadowed: set[str], local: _Locals, shared: tuple[set[str], set[str]]
+    ) -> None:
         self.imports = imports
         self.shadowed = shadowed
         self.local = local
+        self.shared = shared
         self.needs_json = False
         self.calls = 0
         self.problems: list[tuple[cst.CSTNode, str]] = []
@@ -851,7 +1037,18 @@ class _Analyzer(cst.CSTVisitor):
             self._awaited.add(id(node.expression))
 
     def visit_Call(self, node: cst.Call) -> None:
-        req = _match(node, self.imports, self.shadowed)
+        if id(node) in self.local.session_nodes:
+            self._call_funcs.add(id(node.func))
+            self.calls += 1
+            return
+        shared = _shared_session(node.func, self.shared, self.shadowed)
+        if shared is not None:
+            why = "one AsyncClient per function would change its state; a shared one needs lifecycle code"
+            self.problems.append(
+                (node, f"calls {shared}, a requests Session shared at module/class level: not rewritten ({why})")
+            )
+            return
+        req = self.local.match(node)
         if req is None:
             return
         self.calls += 1
@@ -944,29 +1141,59 @@ class _Rewriter(SameScope, cst.CSTTransformer):
     def leave_IndentedBlock(
         self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
     ) -> cst.IndentedBlock:
-        stmts = list(updated_node.body)
+        return updated_node.with_changes(body=self._blocks(list(updated_node.body)))
+
+    def _async_client(self) -> cst.Call:
+        return cst.Call(func=cst.Attribute(value=cst.Name(self.module_name), attr=cst.Name("AsyncClient")))
+
+    def _blocks(self, stmts: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+        """``r = await c.stream(...)`` / ``s = requests.Session()`` lines become ``async with`` blocks
+        around the rest of their block."""
         for i, stmt in enumerate(stmts):
             name = _stream_assign(stmt)
-            if name is None or name not in self.local.streams:
+            if name is None:
                 continue
             assign = stmt.body[0]  # type: ignore[attr-defined]
-            call = assign.value.expression if isinstance(assign.value, cst.Await) else None
-            if not (
-                isinstance(call, cst.Call)
-                and isinstance(call.func, cst.Attribute)
-                and call.func.attr.value == "stream"
-                and isinstance(call.func.value, cst.Name)
-                and call.func.value.value == self.client
+            item: cst.BaseExpression | None = None
+            if name in self.local.sessions and isinstance(assign.value, cst.Call) and _is_session_call(
+                assign.value, self.imports, self.shadowed
             ):
+                item = self._async_client()
+            elif name in self.local.streams:
+                call = assign.value.expression if isinstance(assign.value, cst.Await) else None
+                if (
+                    isinstance(call, cst.Call)
+                    and isinstance(call.func, cst.Attribute)
+                    and call.func.attr.value == "stream"
+                    and isinstance(call.func.value, cst.Name)
+                    and call.func.value.value in (self.client, *self.local.sessions)
+                ):
+                    item = call
+            if item is None:
                 continue
-            rest = stmts[i + 1 :] or [cst.SimpleStatementLine(body=[cst.Pass()])]
+            rest = self._blocks(stmts[i + 1 :]) or [cst.SimpleStatementLine(body=[cst.Pass()])]
             block = cst.With(
                 asynchronous=cst.Asynchronous(),
-                items=[cst.WithItem(item=call, asname=cst.AsName(name=cst.Name(name)))],
+                items=[cst.WithItem(item=item, asname=cst.AsName(name=cst.Name(name)))],
                 body=cst.IndentedBlock(body=rest),
                 leading_lines=stmt.leading_lines,
             )
-            return updated_node.with_changes(body=[*stmts[:i], block])
+            return [*stmts[:i], block]
+        return stmts
+
+    def leave_With(self, original_node: cst.With, updated_node: cst.With) -> cst.With:
+        if len(original_node.items) != 1:
+            return updated_node
+        item = original_node.items[0]
+        if (
+            isinstance(item.item, cst.Call)
+            and _is_session_call(item.item, self.imports, self.shadowed)
+            and item.asname is not None
+            and isinstance(item.asname.name, cst.Name)
+            and item.asname.name.value in self.local.sessions
+        ):
+            new_item = updated_node.items[0].with_changes(item=self._async_client())
+            return updated_node.with_changes(asynchronous=cst.Asynchronous(), items=[new_item])
         return updated_node
 
     def leave_For(self, original_node: cst.For, updated_node: cst.For) -> cst.For:
@@ -1033,17 +1260,27 @@ class _Rewriter(SameScope, cst.CSTTransformer):
             node = node.with_changes(
                 func=node.func.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
             )
-        method = _qualified_method(original_node, self.imports, self.shadowed)
-        if method is None:
+        func = original_node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "close"
+            and isinstance(func.value, cst.Name)
+            and func.value.value in self.local.sessions
+            and not original_node.args
+        ):
+            aclose = node.with_changes(func=node.func.with_changes(attr=cst.Name("aclose")))  # type: ignore[attr-defined]
+            return cst.Await(expression=aclose.with_changes(lpar=[], rpar=[]), lpar=node.lpar, rpar=node.rpar)
+        req = self.local.match(original_node)
+        if not isinstance(req, _Req) or req.form != "call":
             return node
-        call = self._client_call(method, list(node.args), node.whitespace_before_args)
+        call = self._client_call(req.method, list(node.args), node.whitespace_before_args, req.session)
         return cst.Await(expression=call, lpar=node.lpar, rpar=node.rpar)
 
     def leave_Await(self, original_node: cst.Await, updated_node: cst.Await) -> cst.BaseExpression:
         inner = updated_node.expression
         if not isinstance(inner, cst.Call):
             return updated_node
-        req = _match(inner, self.imports, self.shadowed)
+        req = self.local.match(inner)
         if not isinstance(req, _Req) or req.form == "call":
             return updated_node
         args = [
@@ -1060,14 +1297,18 @@ class _Rewriter(SameScope, cst.CSTTransformer):
             args[-1].comma.whitespace_after, cst.SimpleWhitespace
         ):
             args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)  # a partial's trailing comma
-        call = self._client_call(req.method, args, cst.SimpleWhitespace(""))
+        call = self._client_call(req.method, args, cst.SimpleWhitespace(""), req.session)
         return updated_node.with_changes(expression=call)
 
     def _client_call(
-        self, method: str, given: list[cst.Arg], whitespace_before_args: cst.BaseParenthesizableWhitespace
+        self,
+        method: str,
+        given: list[cst.Arg],
+        whitespace_before_args: cst.BaseParenthesizableWhitespace,
+        session: str | None = None,
     ) -> cst.Call:
         n_pos = 2 if method == "request" else 1
-        extra = POSITIONAL[method]
+        extra = _positional(method, session is not None)
         args: list[cst.Arg] = []
         pos = 0
         keys = set()
@@ -1136,7 +1377,7 @@ class _Rewriter(SameScope, cst.CSTTransformer):
                     a = a.with_changes(comma=trailing)
                 args.append(a)
         return cst.Call(
-            func=cst.Attribute(value=cst.Name(self.client), attr=cst.Name(method)),
+            func=cst.Attribute(value=cst.Name(session or self.client), attr=cst.Name(method)),
             args=args,
             whitespace_before_args=whitespace_before_args,
         )
@@ -1212,7 +1453,10 @@ def _is_docstring(stmt: cst.BaseStatement) -> bool:
 
 
 class _Transformer(cst.CSTTransformer):
-    def __init__(self, imports: ImportTable, ctx: Context, module_name: str) -> None:
+    def __init__(
+        self, imports: ImportTable, ctx: Context, module_name: str, shared: tuple[set[str], set[str]]
+    ) -> None:
+        self.shared = shared
         self.imports = imports
         self.ctx = ctx
         self.module_name = module_name
@@ -1228,16 +1472,22 @@ class _Transformer(cst.CSTTransformer):
             return updated_node
         shadowed = local_bindings(original_node)
         local = _Locals(original_node.body, self.imports, shadowed)
-        analyzer = _Analyzer(self.imports, shadowed, local)
+        analyzer = _Analyzer(self.imports, shadowed, local, self.shared)
         original_node.body.visit(analyzer)
         original_node.body.visit(_NameUseChecker(analyzer))
         stream_check = _StreamCheck(local, original_node.body)
         original_node.body.visit(stream_check)
         analyzer.problems.extend(stream_check.problems)
+        if local.sessions:
+            session_check = _SessionCheck(local, original_node.body)
+            original_node.body.visit(session_check)
+            analyzer.problems.extend(session_check.problems)
         if analyzer.calls == 0:
             # Nothing rewritable: only report blocking requests calls we could not make async.
             analyzer.problems = [
-                (n, m) for n, m in analyzer.problems if "nested sync scope" in m or "as a function value" in m
+                (n, m)
+                for n, m in analyzer.problems
+                if "nested sync scope" in m or "as a function value" in m or "shared at module/class" in m
             ]
         if analyzer.problems:
             for node, msg in analyzer.problems:
@@ -1265,6 +1515,55 @@ class _Transformer(cst.CSTTransformer):
         return updated_node.with_changes(body=_wrap_block(new_body, client, item))
 
 
+def _shared_session(
+    func: cst.BaseExpression, shared: tuple[set[str], set[str]], shadowed: set[str]
+) -> str | None:
+    """``SESSION.get``/``self.session.get`` on a Session created at module or class level."""
+    if not isinstance(func, cst.Attribute) or func.attr.value not in METHODS:
+        return None
+    names, attrs = shared
+    value = func.value
+    if isinstance(value, cst.Name) and value.value in names and value.value not in shadowed:
+        return value.value
+    if isinstance(value, cst.Attribute) and value.attr.value in attrs:
+        return dotted_name(value) or value.attr.value
+    return None
+
+
+class _SharedSessions(cst.CSTVisitor):
+    """Sessions that outlive one call: ``NAME = requests.Session()`` at module level, and
+    ``NAME = requests.Session()`` in a class body or ``self.NAME = requests.Session()`` (any method)."""
+
+    def __init__(self, imports: ImportTable) -> None:
+        self.imports = imports
+        self.names: set[str] = set()
+        self.attrs: set[str] = set()
+        self._depth = 0  # inside functions
+        self._classes = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth += 1
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth -= 1
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes += 1
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes -= 1
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not (isinstance(node.value, cst.Call) and _is_session_call(node.value, self.imports, set())):
+            return
+        for t in node.targets:
+            target = t.target
+            if isinstance(target, cst.Name) and self._depth == 0:
+                (self.attrs if self._classes else self.names).add(target.value)
+            elif isinstance(target, cst.Attribute):
+                self.attrs.add(target.attr.value)
+
+
 class _AllNames(cst.CSTVisitor):
     def __init__(self) -> None:
         self.names: set[str] = set()
@@ -1279,6 +1578,8 @@ def _wrap_block(block: cst.IndentedBlock, client: str, item: cst.WithItem) -> cs
     blocks, the client is opened inside that block instead."""
     stmts = list(block.body)
     idx = [i for i, st in enumerate(stmts) if _count([st], client)]
+    if not idx:
+        return block  # every call was made on a local Session
     first, last = idx[0], idx[-1]
     if first == last:
         st = stmts[first]
@@ -1449,7 +1750,9 @@ class RequestsToHttpx(Codemod):
         choice = ctx.option("http-client")
         if choice == "auto":
             choice = "httpx2" if getattr(ctx.project, "uses_httpx2", False) else "httpx"
-        t = _Transformer(imports, ctx, choice)
+        finder = _SharedSessions(imports)
+        module.visit(finder)
+        t = _Transformer(imports, ctx, choice, (finder.names, finder.attrs))
         new = module.visit(t)
         if not t.changed:
             return module

@@ -941,3 +941,134 @@ def test_smallest_span_loops_comprehensions_if_and_name_clash():
         """,
         expect=["nested sync scope"],
     )
+
+
+def test_sessions_become_async_clients():
+    check_transformed(
+        CM,
+        """\
+        import requests
+        from asgiref.sync import sync_to_async
+
+
+        async def view(url, token):
+            with requests.Session() as s:
+                s.headers.update({"Authorization": token})
+                s.auth = ("u", "p")
+                r = s.get(url)
+                r2 = await sync_to_async(s.post)(url, b"x")
+            return r.json(), r2.status_code
+
+
+        async def view2(url):
+            x = 1
+            s = requests.Session()
+            s.headers["A"] = "b"
+            try:
+                return s.get(url, timeout=3).json(), requests.get(url).status_code
+            finally:
+                s.close()
+        """,
+        """\
+        import httpx
+
+
+        async def view(url, token):
+            async with httpx.AsyncClient() as s:
+                s.headers.update({"Authorization": token})
+                s.auth = ("u", "p")
+                r = await s.get(url, follow_redirects=True, timeout=None)
+                r2 = await s.post(url, content=b"x", follow_redirects=True, timeout=None)
+            return r.json(), r2.status_code
+
+
+        async def view2(url):
+            x = 1
+            async with httpx.AsyncClient() as s:
+                s.headers["A"] = "b"
+                async with httpx.AsyncClient() as client:
+                    try:
+                        return (await s.get(url, timeout=3, follow_redirects=True)).json(), (await client.get(url, follow_redirects=True, timeout=None)).status_code
+                    finally:
+                        await s.aclose()
+        """,
+    )
+
+
+def test_refuse_sessions():
+    shared = """\
+        import requests
+
+        SESSION = requests.Session()
+
+
+        class Api:
+            def __init__(self):
+                self.session = requests.Session()
+
+            async def fetch(self, url):
+                return self.session.get(url).json()
+
+
+        async def view(url):
+            return SESSION.get(url).json()
+        """
+    check_noop(CM, shared, ["calls SESSION, a requests Session shared", "calls self.session, a requests Session"])
+    cases = {
+        "s = requests.Session()\n    s.verify = False\n    return s.get(URL).json()": "sets s.verify",
+        "s = requests.Session()\n    s.headers = {}\n    return s.get(URL).json()": "sets s.headers",
+        "s = requests.Session()\n    s.get(URL)\n    return s": "other than for requests",
+        "s = requests.Session()\n    s.mount('x', a)\n    return s.get(URL).json()": "other than for requests",
+        "if a:\n        s = requests.Session()\n    return s.get(URL).json()": "outside the block",
+        "with requests.Session() as s:\n        s.get(URL)\n    s.get(URL)": "outside the block",
+        "s = requests.Session()\n    f = lambda: s.get(URL)": "nested",
+        "s = requests.Session()\n    return s.get(URL, {'a': 1})": "more positional arguments",
+        "return requests.get(URL, auth=a).status_code": "auth=",
+    }
+    for body, reason in cases.items():
+        check_noop(CM, "import requests\n\n\nasync def view(a):\n    " + body + "\n", reason)
+
+
+SESSIONS = """\
+import requests
+
+
+async def with_session(base):
+    with requests.Session() as s:
+        s.headers.update({"X-Token": "t1"})
+        s.auth = ("user", "pw")
+        s.get(base + "/set-cookie?sid=abc")
+        e = s.post(base + "/echo", json={"a": 1}, headers={"X-Extra": "1"}).json()
+        r = s.get(base + "/redirect/1")
+    return (
+        e["headers"]["x-token"], e["headers"]["x-extra"], e["headers"]["authorization"], e["cookies"],
+        r.json(), [h.status_code for h in r.history],
+    )
+
+
+async def plain_session(base):
+    s = requests.Session()
+    s.headers["X-Token"] = "t2"
+    try:
+        e = s.get(base + "/echo").json()
+        h = s.head(base + "/status/302")
+    finally:
+        s.close()
+    return e["headers"]["x-token"], h.status_code
+"""
+
+
+@pytest.mark.parametrize("client", ["httpx", "httpx2"])
+def test_behaviour_sessions(upstream, client):
+    pytest.importorskip(client)
+    base = upstream.url("/").rstrip("/")
+    outcome = rewrite(CM, SESSIONS, options={"http-client": client})
+    assert "requests" not in outcome.source and "AsyncClient() as s" in outcome.source, outcome.source
+    results = []
+    for src in (SESSIONS, outcome.source):
+        ns: dict = {}
+        exec(compile(textwrap.dedent(src), "<case>", "exec"), ns)  # noqa: S102 - runs our own test source
+        results.append([asyncio.run(ns[name](base)) for name in ("with_session", "plain_session")])
+    assert results[0] == results[1]
+    assert results[0][0][:4] == ("t1", "1", "Basic dXNlcjpwdw==", "sid=abc")
+    assert results[0][1] == ("t2", 302)
