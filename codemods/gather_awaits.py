@@ -97,6 +97,7 @@ Refuses when (each with a diagnostic)
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, ClassVar
 
 import libcst as cst
@@ -250,31 +251,92 @@ class _Func:
         self.params += [x for x in (self.star, self.kwstar) if x]
         self.method = method
         self.mutated: set[str] = set()
-        self.locals: set[str] = set()
+        self.mutated_other: set[str] = set()
+        self._locals: set[str] | None = None
+        self.node: cst.FunctionDef | None = None
+        self.nested_reads: set[str] = set()  # names read in functions/lambdas nested in it
+        self.declared: set[str] = set()  # global/nonlocal names
         self.writes: str | None = None
         # calls made in the body: (callee key, call) for the fixpoint
         self.calls: list[tuple[str, bool, cst.Call]] = []
 
+    @property
+    def locals(self) -> set[str]:
+        """Names the function binds, parameters excepted (computed when first needed)."""
+        if self._locals is None:
+            assert self.node is not None
+            self._locals = local_bindings(self.node) - set(self.params)
+        return self._locals
+
 
 class _ModuleFacts(cst.CSTVisitor):
-    """Functions and methods defined in the module: mutated parameters, writes."""
+    """One pass over the module: functions and methods (mutated parameters, writes, closures),
+    every name, and where two statements holding an ``await`` follow each other (only the
+    functions and classes around those are worth the transformer's time)."""
 
     def __init__(self) -> None:
         self.funcs: dict[str, list[_Func]] = {}  # plain functions by name
         self.methods: dict[str, list[_Func]] = {}  # methods by name (any class)
+        self.by_node: dict[int, _Func] = {}
+        self.all_names: set[str] = set()
+        self.await_stmts: set[int] = set()  # ids of simple statement lines holding an await
+        self.hot: set[int] = set()  # ids of defs/classes holding two adjacent await statements
         self._stack: list[_Func] = []
         self._in_class: list[bool] = [False]
+        self._scopes: list[tuple[str, Any]] = []  # ("func", _Func) / ("lambda", None) / ("class", node)
+        self._line: list[cst.SimpleStatementLine] = []
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._in_class.append(True)
+        self._scopes.append(("class", node))
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._in_class.pop()
+        self._scopes.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._scopes.append(("lambda", None))
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._scopes.pop()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.all_names.add(node.value)
+        deferred = False
+        for kind, fn in reversed(self._scopes):
+            if kind == "func" and deferred:
+                fn.nested_reads.add(node.value)
+            if kind != "class":
+                deferred = True
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self._line.append(node)
+
+    def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine) -> None:
+        self._line.pop()
+
+    def visit_Await(self, node: cst.Await) -> None:
+        if self._line:
+            self.await_stmts.add(id(self._line[-1]))
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        ids = [id(stmt) in self.await_stmts for stmt in original_node.body]
+        if any(a and b for a, b in itertools.pairwise(ids)):
+            for kind, fn in self._scopes:
+                if kind == "func":
+                    self.hot.add(id(fn.node))
+                elif kind == "class":
+                    self.hot.add(id(fn))
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        if self._stack:
+            self._stack[-1].declared |= {item.name.value for item in node.names}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         method = self._in_class[-1]
         fn = _Func(node.name.value, node.params, method)
-        fn.locals = local_bindings(node) - set(fn.params)
+        fn.node = node
+        self.by_node[id(node)] = fn
         for dec in node.decorators:
             d = dec.decorator
             if last_name(d.func if isinstance(d, cst.Call) else d) in (
@@ -284,10 +346,12 @@ class _ModuleFacts(cst.CSTVisitor):
         (self.methods if method else self.funcs).setdefault(fn.name, []).append(fn)
         self._stack.append(fn)
         self._in_class.append(False)
+        self._scopes.append(("func", fn))
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._stack.pop()
         self._in_class.pop()
+        self._scopes.pop()
 
     def _hit(self, expr: cst.BaseExpression) -> None:
         if not self._stack:
@@ -297,9 +361,8 @@ class _ModuleFacts(cst.CSTVisitor):
             return
         if base in fn.params:
             fn.mutated.add(base)
-        elif base not in fn.locals and fn.writes is None:
-            # a module global or a variable of an enclosing function: state others may read
-            fn.writes = f"it mutates {base!r}, which it does not own"
+        else:
+            fn.mutated_other.add(base)  # resolved in finish(): a local, or state others may read
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self._stack:
@@ -339,8 +402,10 @@ class _ModuleFacts(cst.CSTVisitor):
                 self._hit(value)
 
     def visit_Global(self, node: cst.Global) -> None:
-        if self._stack and self._stack[-1].writes is None:
-            self._stack[-1].writes = "it assigns a global"
+        if self._stack:
+            self._stack[-1].declared |= {item.name.value for item in node.names}
+            if self._stack[-1].writes is None:
+                self._stack[-1].writes = "it assigns a global"
 
     def callees(self, name: str, attribute: bool) -> list[_Func]:
         return self.methods.get(name, []) if attribute else self.funcs.get(name, [])
@@ -348,6 +413,12 @@ class _ModuleFacts(cst.CSTVisitor):
     def finish(self) -> None:
         """Propagate writes and parameter mutations through calls between module functions."""
         every = [f for group in (*self.funcs.values(), *self.methods.values()) for f in group]
+        for fn in every:
+            if fn.writes is None:
+                # a module global or a variable of an enclosing function: state others may read
+                foreign = sorted(fn.mutated_other - fn.locals)
+                if foreign:
+                    fn.writes = f"it mutates {foreign[0]!r}, which it does not own"
         changed = True
         while changed:
             changed = False
@@ -563,72 +634,45 @@ class _Frame:
         self.func = func
         self.active = active
         self.guard = 0  # enclosing try-with-handlers / atomic blocks inside this function
-        self.used: set[str] | None = None
-        self.bound: set[str] | None = None
-        self.nested_reads: set[str] | None = None
+        self.allocated: set[str] = set()  # fresh names handed out in this function
         self.finally_reads: list[set[str]] = []  # names read by enclosing finally blocks
-        self.shared: set[str] = set()  # names declared global/nonlocal
-
-
-class _NestedReads(cst.CSTVisitor):
-    """Names read inside functions and lambdas nested in a function (closures)."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-        self.declared: set[str] = set()  # global/nonlocal in the function itself
-        self.depth = 0
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.depth += 1
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.depth -= 1
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self.depth += 1
-
-    def leave_Lambda(self, original_node: cst.Lambda) -> None:
-        self.depth -= 1
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if self.depth:
-            self.names.add(node.value)
-
-    def visit_Global(self, node: cst.Global) -> None:
-        if not self.depth:
-            self.declared |= {item.name.value for item in node.names}
-
-    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-        if not self.depth:
-            self.declared |= {item.name.value for item in node.names}
 
 
 class _Transformer(cst.CSTTransformer):
-    def __init__(self, module: cst.Module, ctx: Context, style: str) -> None:
+    def __init__(self, module: cst.Module, ctx: Context, style: str, facts: _ModuleFacts) -> None:
         self.module = module
         self.ctx = ctx
         self.style = style
-        self.imports = ImportTable(module)
-        self.facts = _ModuleFacts()
-        module.visit(self.facts)
-        self.facts.finish()
+        self._imports: ImportTable | None = None
+        self.facts = facts
         self.frames: list[_Frame] = [_Frame(None, False)]
         self.aio = _top_level_asyncio(module)
-        self.module_names = _names(module).names
+        self.module_names = facts.all_names
         self.need_import = False
         self._guards: list[bool] = []
 
+    @property
+    def imports(self) -> ImportTable:
+        if self._imports is None:
+            self._imports = ImportTable(self.module)
+        return self._imports
+
     # --- scopes ----------------------------------------------------------------
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        return False  # blocks are rewritten from their statement lists
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         active = node.asynchronous is not None and not has_skip_comment(node)
         self.frames.append(_Frame(node, active))
+        return id(node) in self.facts.hot
 
     def leave_FunctionDef(self, original_node, updated_node):
         self.frames.pop()
         return updated_node
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         self.frames.append(_Frame(None, False))
+        return id(node) in self.facts.hot
 
     def leave_ClassDef(self, original_node, updated_node):
         self.frames.pop()
@@ -707,7 +751,6 @@ class _Transformer(cst.CSTTransformer):
         """Split a run where gathering must stop: a statement that must keep its place (a write,
         a synchronisation...) stands alone; a statement that conflicts with the current segment
         (data dependency, shared mutated argument) starts a new one. Each stop is reported."""
-        self._frame_facts(frame)
         segments: list[list[_Stmt]] = []
         current: list[_Stmt] = []
         for s in run:
@@ -732,15 +775,9 @@ class _Transformer(cst.CSTTransformer):
                 return [[s] for s in run]
         return segments
 
-    def _frame_facts(self, frame: _Frame) -> None:
-        if frame.bound is None:
-            assert frame.func is not None
-            frame.bound = local_bindings(frame.func)
-            frame.used = _names(frame.func).names
-            nested = _NestedReads()
-            frame.func.body.visit(nested)
-            frame.nested_reads = nested.names
-            frame.shared = nested.declared
+    def _fn(self, frame: _Frame) -> _Func:
+        assert frame.func is not None
+        return self.facts.by_node[id(frame.func)]
 
     def _context_refusal(self, frame: _Frame) -> str | None:
         """Why no run can be gathered here at all."""
@@ -749,14 +786,16 @@ class _Transformer(cst.CSTTransformer):
         if self.aio is None and "asyncio" in self.module_names:
             return "the name 'asyncio' is used for something else in this module"
         for outer in self.frames:
-            if outer.func is not None and outer.bound is None:
-                outer.bound = local_bindings(outer.func)
-            if outer.bound and self.aio in outer.bound:
+            if outer.func is None:
+                continue
+            fn = self._fn(outer)
+            bound = fn.locals | set(fn.params)
+            if self.aio in bound:
                 return f"the name {self.aio!r} is bound locally"
-            if self.style == "taskgroup" and outer.bound and "BaseExceptionGroup" in outer.bound:
+            if self.style == "taskgroup" and "BaseExceptionGroup" in bound:
                 return "the name 'BaseExceptionGroup' is bound locally"
-        if self.style == "taskgroup" and "BaseExceptionGroup" in self.module_names - (frame.used or set()):
-            return "the name 'BaseExceptionGroup' is used for something else in this module"
+        if self.style == "taskgroup" and "BaseExceptionGroup" in self.module_names:
+            return "the name 'BaseExceptionGroup' is used in this module"
         return None
 
     def _barrier(self, s: _Stmt, frame: _Frame) -> str | None:
@@ -774,9 +813,10 @@ class _Transformer(cst.CSTTransformer):
                 return f"order-sensitive write: {fn.name}() is defined here and {fn.writes}"
         t = s.target
         if t is not None:
-            if t in (frame.nested_reads or set()):
+            fn = self._fn(frame)
+            if t in fn.nested_reads:
                 return f"data dependency on {t!r}: a function nested here reads it"
-            if t in frame.shared:
+            if t in fn.declared:
                 return f"data dependency on {t!r}: it is global/nonlocal, other code may read it"
             if any(t in names for names in frame.finally_reads):
                 return (
@@ -814,13 +854,12 @@ class _Transformer(cst.CSTTransformer):
         return self.imports.qualify(func) in ORM_READ_FUNCTIONS
 
     def _fresh(self, frame: _Frame, base: str) -> str:
-        used = (frame.used or set()) | self.module_names
+        """A name used nowhere in the module (nor handed out before in this function)."""
         name, k = base, 0
-        while name in used:
+        while name in self.module_names or name in frame.allocated:
             k += 1
             name = f"{base}{k}" if not base[-1].isdigit() else f"{base}_{k}"
-        if frame.used is not None:
-            frame.used.add(name)
+        frame.allocated.add(name)
         return name
 
     def _rewrite(self, run: list[_Stmt], frame: _Frame) -> list[cst.BaseStatement] | None:
@@ -978,7 +1017,12 @@ class GatherAwaits(Codemod):
         style = ctx.options.get("style", "gather")
         if style not in STYLES:
             raise ValueError(f"gather-awaits: style must be one of {', '.join(STYLES)}, not {style!r}")
-        t = _Transformer(module, ctx, style)
+        facts = _ModuleFacts()
+        module.visit(facts)
+        if not facts.hot:
+            return module  # no two await statements follow each other anywhere
+        facts.finish()
+        t = _Transformer(module, ctx, style, facts)
         new = module.visit(t)
         if t.need_import:
             new = _add_import(new)
