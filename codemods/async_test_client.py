@@ -14,7 +14,12 @@ What it does:
     ``obj.save()/delete()/refresh_from_db()`` -> ``await obj.asave()`` ... (4.2+);
     ``User.objects.create_user`` -> ``acreate_user`` (contrib ``User`` only, 5.2+);
     ``for x in qs`` / ``[... for x in qs]`` -> ``async for``; ``list(qs)`` ->
-    ``[row async for row in qs]``. ``assertRedirects(r, url)`` (``self.`` or pytest-django's) on a
+    ``[row async for row in qs]``. A ``django.test.Client`` built in the test
+    (``c = Client()``, ``c`` bound nowhere else, used only through request/login calls) becomes
+    ``AsyncClient()`` (imported next to ``Client``) with its requests awaited; ``enforce_csrf_checks``
+    and ``raise_request_exception`` carry over, while constructor ``headers=``/``query_params=``/WSGI
+    defaults refuse: Django 5.2's AsyncClient stores them under WSGI names its ASGI scope ignores.
+    ``assertRedirects(r, url)`` (``self.`` or pytest-django's) on a
     response not followed gets ``fetch_redirect_response=False`` and, after it, an awaited fetch of
     the path Django would fetch (query string as data, so it is encoded as Django encodes it)
     checked against ``target_status_code`` (default 200); on a followed response it is left alone
@@ -289,6 +294,9 @@ class _Env:
         self.self_name = self_name
         self.client_name = client_name  # pytest: the ``client`` fixture parameter
         self.opaque = opaque  # pytest fixtures whose values are unknown (maybe model instances)
+        self.extra_clients: set[str] = set()  # names bound once to django.test.Client(...)
+        self.client_ctors: dict[int, cst.Call] = {}  # id -> that Client(...) call
+        self.client_targets: set[int] = set()  # the Name nodes they are assigned to
         self.self_attrs = self_attrs
         self.shadowed = shadowed
         self.names: dict[str, Kind] = {}
@@ -339,9 +347,24 @@ class _Env:
         return None
 
     def is_client(self, node: cst.BaseExpression) -> bool:
+        if isinstance(node, cst.Name) and node.value in self.extra_clients:
+            return True
         if self.client_name is not None:
             return isinstance(node, cst.Name) and node.value == self.client_name
         return _is_self_client(node, self.self_name)
+
+    def find_clients(self, body: cst.CSTNode) -> None:
+        """``c = Client(...)`` statements (``c`` bound nowhere else) make ``c`` a client to rewrite."""
+        v = _ClientAssigns(self)
+        body.visit(v)
+        for target, call in v.found:
+            if len(self.sources.get(target.value, ())) == 1:
+                self.extra_clients.add(target.value)
+                self.client_ctors[id(call)] = call
+                self.client_targets.add(id(target))
+
+    def is_client_class(self, node: cst.BaseExpression) -> bool:
+        return self.models.imports.qualify(node, self.shadowed) in CLIENT_CLASSES
 
     def bind(self, body: cst.CSTNode, params: list[str], known: dict[str, Kind] | None = None) -> None:
         collector = _Bindings()
@@ -502,6 +525,8 @@ class _Scan(cst.CSTVisitor):
         self.list_calls: set[int] = set()
         self.async_fors: set[int] = set()
         self.line: cst.SimpleStatementLine | None = None
+        self.client_ctors: set[int] = set()
+        self.default_client = False  # self.client / the client fixture (not only Client() objects)
         # statement line id -> (assertRedirects call id, expected url code, query data code, status code)
         self.redirects: dict[int, tuple[int, str, str | None, str]] = {}
 
@@ -633,6 +658,8 @@ class _Scan(cst.CSTVisitor):
         func = node.func
         if isinstance(func, cst.Attribute) and self.env.is_client(func.value):
             self.ok_client_attrs.add(id(func.value))
+            if not (isinstance(func.value, cst.Name) and func.value.value in self.env.extra_clients):
+                self.default_client = True
             self.handled.add(id(func))
             verb = func.attr.value
             if self.depth_nested:
@@ -732,6 +759,18 @@ class _Scan(cst.CSTVisitor):
             self._refuse(f"{name}() is a local callable that may touch the database synchronously")
             return
         qual = self.env.models.imports.qualify(func, self.env.shadowed)
+        if qual in CLIENT_CLASSES:
+            if id(node) not in self.env.client_ctors or self.depth_nested:
+                self._refuse(f"{name}() is used other than as `name = {name}(...)` in the test body")
+                return
+            for a in node.args:
+                if a.star or (a.keyword is not None and a.keyword.value not in CLIENT_INIT_KW):
+                    self._refuse(
+                        f"{name}(...) passes default headers, query_params or WSGI defaults, which "
+                        "AsyncClient ignores"
+                    )
+            self.client_ctors.add(id(node))
+            return
         if qual is not None and qual.startswith("pytest_django.asserts."):
             assertion = qual.rsplit(".", 1)[1]
             if assertion == "assertRedirects":
@@ -993,6 +1032,37 @@ class _Scan(cst.CSTVisitor):
             )
 
 
+CLIENT_CLASSES = frozenset({"django.test.Client", "django.test.client.Client"})
+ASYNC_CLIENT_CLASSES = frozenset({"django.test.AsyncClient", "django.test.client.AsyncClient"})
+# AsyncClient(headers=..., query_params=..., **defaults) stores them under WSGI names that an ASGI
+# scope ignores (Django 5.2), so only these two carry over.
+CLIENT_INIT_KW = frozenset({"enforce_csrf_checks", "raise_request_exception"})
+
+
+class _ClientAssigns(cst.CSTVisitor):
+    def __init__(self, env: _Env) -> None:
+        self.env = env
+        self.found: list[tuple[cst.Name, cst.Call]] = []
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if (
+            len(node.targets) == 1
+            and isinstance(node.targets[0].target, cst.Name)
+            and isinstance(node.value, cst.Call)
+            and self.env.is_client_class(node.value.func)
+        ):
+            self.found.append((node.targets[0].target, node.value))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
 class _BareClient(cst.CSTVisitor):
     def __init__(self, env: _Env, ok: set[int]) -> None:
         self.env = env
@@ -1004,7 +1074,7 @@ class _BareClient(cst.CSTVisitor):
             self.bare = True
 
     def visit_Name(self, node: cst.Name) -> None:
-        if self.env.is_client(node) and id(node) not in self.ok:
+        if self.env.is_client(node) and id(node) not in self.ok and id(node) not in self.env.client_targets:
             self.bare = True
 
 
@@ -1030,9 +1100,10 @@ def _fresh_name(node: cst.CSTNode, base: str = "row") -> str:
 
 
 class _Rewrite(cst.CSTTransformer):
-    def __init__(self, env: _Env, scan: _Scan, fresh: str) -> None:
+    def __init__(self, env: _Env, scan: _Scan, fresh: str, async_class: str = "AsyncClient") -> None:
         self.env = env
         self.scan = scan
+        self.async_class = async_class
         self.fresh = fresh
 
     def leave_SimpleStatementLine(
@@ -1082,6 +1153,8 @@ class _Rewrite(cst.CSTTransformer):
         return updated_node
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if id(original_node) in self.scan.client_ctors:
+            return updated_node.with_changes(func=cst.Name(self.async_class))
         twin = self.scan.twins.get(id(original_node))
         if twin is not None:
             assert isinstance(updated_node.func, cst.Attribute)
@@ -1109,7 +1182,7 @@ class _Rewrite(cst.CSTTransformer):
             value = func.value
             if isinstance(value, cst.Attribute):
                 value = value.with_changes(attr=cst.Name("async_client"))
-            else:
+            elif value.value not in self.env.extra_clients:
                 value = cst.Name("async_client")
             new_func = func.with_changes(value=value, attr=cst.Name(new_verb))
             return cst.Await(expression=updated_node.with_changes(func=new_func, args=args))
@@ -1220,6 +1293,12 @@ class _Classes(cst.CSTTransformer):
         }
         self.needs_pytest_import = False
         self._pending_import = False
+        async_names = [n for n, q in self.imports.names.items() if q in ASYNC_CLIENT_CLASSES]
+        self.async_class: str | None = async_names[0] if async_names else (
+            None if "AsyncClient" in self.imports.names else "AsyncClient"
+        )
+        self.async_import_needed = not async_names
+        self.needs_async_import = False
         self.module_marks = _pytestmark(module.body, self.imports)
         self.fixtures = self._module_fixtures(module)
 
@@ -1293,6 +1372,7 @@ class _Classes(cst.CSTTransformer):
         self_name = fn.params.params[0].name.value
         env = _Env(self.models, self_name, self_attrs, local_bindings(fn))
         env.bind(fn.body, [p.name.value for p in fn.params.params])
+        env.find_clients(fn.body)
         scan = _Scan(env, self.ctx.target_django)
         fn.body.visit(scan)
         if scan.client_calls == 0:
@@ -1300,18 +1380,30 @@ class _Classes(cst.CSTTransformer):
         bare = _BareClient(env, scan.ok_client_attrs)
         fn.body.visit(bare)
         if bare.bare:
-            scan.reasons.append("self.client is used other than through a supported call")
+            scan.reasons.append("the client is used other than through a supported call")
         if fn.decorators:
             scan.reasons.insert(0, "the test method has decorators")
-        if shared:
+        if shared and scan.default_client:
             scan.reasons.insert(0, shared + " (self.async_client would not share it)")
+        self._async_class_check(scan)
         if scan.reasons:
             self.ctx.report(fn, "not made async: " + "; ".join(scan.reasons))
             return fn
-        new_body = fn.body.visit(_Rewrite(env, scan, _fresh_name(fn)))
-        self.ctx.fixed(fn, "test now uses self.async_client")
+        if scan.client_ctors:
+            self.needs_async_import = self.async_import_needed
+        new_body = fn.body.visit(_Rewrite(env, scan, _fresh_name(fn), self.async_class or ""))
+        self.ctx.fixed(fn, "test now uses the async test client")
         return fn.with_changes(body=new_body, asynchronous=cst.Asynchronous())
 
+
+    def _async_class_check(self, scan: _Scan) -> None:
+        if scan.client_ctors and self.async_class is None:
+            scan.reasons.append("the name AsyncClient is bound to something else in this module")
+        for call_id in scan.client_ctors:
+            func = scan.env.client_ctors[call_id].func
+            if not isinstance(func, cst.Name) or self.imports.names.get(func.value) not in CLIENT_CLASSES:
+                scan.reasons.append("Client is not imported by name from django.test")
+                break
 
     # ------------------------------------------------------------------ pytest-django
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
@@ -1383,7 +1475,10 @@ class _Classes(cst.CSTTransformer):
             return fn
         names = [p.name.value for p in params]
         fixtures = names[1:] if in_class else names
-        uses_client = "client" in fixtures and "client." in cst.Module(body=[]).code_for_node(fn.body)
+        code = cst.Module(body=[]).code_for_node(fn.body)
+        uses_client = ("client" in fixtures and "client." in code) or any(
+            n + "(" in code for n, q in self.imports.names.items() if q in CLIENT_CLASSES
+        )
         if not uses_client:
             if "admin_client" in fixtures:
                 self.ctx.report(fn, "not made async: the admin_client fixture has no async twin")
@@ -1416,10 +1511,12 @@ class _Classes(cst.CSTTransformer):
                 opaque.add(f)
         self_name = names[0] if in_class else None
         env = _Env(
-            self.models, self_name, self_attrs or {}, local_bindings(fn), client_name="client",
+            self.models, self_name, self_attrs or {}, local_bindings(fn),
+            client_name="client" if "client" in fixtures else "",
             opaque=frozenset(opaque),
         )
         env.bind(fn.body, names, known)
+        env.find_clients(fn.body)
         scan = _Scan(env, self.ctx.target_django)
         fn.body.visit(scan)
         if scan.client_calls == 0:
@@ -1427,7 +1524,8 @@ class _Classes(cst.CSTTransformer):
         bare = _BareClient(env, scan.ok_client_attrs)
         fn.body.visit(bare)
         if bare.bare:
-            scan.reasons.append("the client fixture is used other than through a supported call")
+            scan.reasons.append("the client is used other than through a supported call")
+        self._async_class_check(scan)
         self._pending_import = False
         decorators, why = self._pytest_marks(fn, fn_marks, outer_marks, fixtures)
         if why:
@@ -1436,7 +1534,9 @@ class _Classes(cst.CSTTransformer):
         if reasons:
             self.ctx.report(fn, "not made async: " + "; ".join(reasons))
             return fn
-        new_body = fn.body.visit(_Rewrite(env, scan, _fresh_name(fn)))
+        if scan.client_ctors:
+            self.needs_async_import = self.async_import_needed
+        new_body = fn.body.visit(_Rewrite(env, scan, _fresh_name(fn), self.async_class or ""))
         new_params = [
             p.with_changes(name=cst.Name("async_client")) if p.name.value == "client" and (i or not in_class) else p
             for i, p in enumerate(params)
@@ -1611,7 +1711,49 @@ def _all_names(node: cst.CSTNode) -> set[str]:
     return v.names
 
 
+class _AddAsyncClient(cst.CSTTransformer):
+    """Adds ``AsyncClient`` to the module-level ``from django.test import ... Client ...``."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
+        if (
+            self.done
+            or updated_node.relative
+            or updated_node.module is None
+            or dotted_name(updated_node.module) not in ("django.test", "django.test.client")
+            or isinstance(updated_node.names, cst.ImportStar)
+            or not any(dotted_name(a.name) == "Client" for a in updated_node.names)
+        ):
+            return updated_node
+        self.done = True
+        names = list(updated_node.names)
+        new = cst.ImportAlias(name=cst.Name("AsyncClient"), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        if isinstance(names[0].comma, cst.Comma) and not isinstance(names[0].comma.whitespace_after, cst.SimpleWhitespace):
+            new = new.with_changes(comma=names[0].comma)  # parenthesised, one name a line
+        return updated_node.with_changes(names=[new, *names])
+
+
+def _add_async_client_import(module: cst.Module) -> cst.Module:
+    adder = _AddAsyncClient()
+    new = module.visit(adder)
+    if adder.done:
+        return new
+    return _add_import(module, cst.parse_statement("from django.test import AsyncClient\n"))
+
+
 def _add_pytest_import(module: cst.Module) -> cst.Module:
+    return _add_import(module, cst.parse_statement("import pytest\n"))
+
+
+def _add_import(module: cst.Module, line: cst.BaseStatement) -> cst.Module:
     body = list(module.body)
     i = 0
     while i < len(body):
@@ -1623,7 +1765,6 @@ def _add_pytest_import(module: cst.Module) -> cst.Module:
             i += 1
             continue
         break
-    line = cst.SimpleStatementLine(body=[cst.Import(names=[cst.ImportAlias(name=cst.Name("pytest"))])])
     if i < len(body):
         first = body[i]
         is_import = isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], (cst.Import, cst.ImportFrom))
@@ -1648,11 +1789,13 @@ class AsyncTestClient(Codemod):
     choices: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def precheck(self, source: str) -> bool:
-        return "client." in source and "def test" in source
+        return "def test" in source and ("client." in source or "Client" in source)
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         visitor = _Classes(ctx, module)
         new = module.visit(visitor)
         if visitor.needs_pytest_import and "pytest" not in visitor.imports.names:
             new = _add_pytest_import(new)
+        if visitor.needs_async_import:
+            new = _add_async_client_import(new)
         return new

@@ -264,7 +264,7 @@ PROJECT = {
         ]
         """,
     "proj/tests.py": """\
-        from django.test import TestCase
+        from django.test import Client, TestCase
         from django.urls import reverse
 
         from proj.models import Category, Product
@@ -311,6 +311,11 @@ PROJECT = {
                 self.assertRedirects(followed, "/names/?from=go")
                 self.assertEqual(followed.json(), {"names": ["saw"]})
 
+            def test_own_client(self):
+                c = Client(enforce_csrf_checks=True)
+                self.assertEqual(c.get("/a/", headers={"x-foo": "baz"}).json()["foo"], "baz")
+                self.assertEqual(c.post("/s/", {"k": "v"}).json()["kind"], "sync")
+
             def test_refused_lazy_relation(self):
                 p = Product.objects.create(name="saw", category=self.cat)
                 p = Product.objects.get(pk=p.pk)
@@ -335,7 +340,7 @@ def test_real_django_before_and_after(tmp_path):
         p.write_text(textwrap.dedent(text))
     before = _run_django_tests(tmp_path)
     assert before.returncode == 0, before.stderr
-    assert "Ran 4 tests" in before.stderr
+    assert "Ran 5 tests" in before.stderr
     tests_py = tmp_path / "proj/tests.py"
     out = transform_source(tests_py.read_text(), str(tests_py), Settings(select=(CM,)), ProjectIndex())
     assert out.error is None, out.error
@@ -350,12 +355,12 @@ def test_real_django_before_and_after(tmp_path):
         (
             "not made async: p.category may load a related object or run a query synchronously "
             "(only concrete fields of the model are read in an async test)"
-        )
+        ),
     ]
     tests_py.write_text(out.source)
     after = _run_django_tests(tmp_path)
     assert after.returncode == 0, after.stderr + out.source
-    assert "Ran 4 tests" in after.stderr
+    assert "Ran 5 tests" in after.stderr
 
 
 MODELS = """\
@@ -498,6 +503,7 @@ def test_orm_refusals(tmp_path):
 
 PYTEST_FILE = """\
 import pytest
+from django.test import Client
 from pytest_django.asserts import assertRedirects
 
 from proj.models import Category, Product
@@ -544,6 +550,11 @@ def test_redirect(client):
     assertRedirects(client.get("/go/"), "/names/?from=go", target_status_code=200)
 
 
+def test_own_client():
+    browser = Client()
+    assert browser.get("/a/", HTTP_X_FOO="qux").json()["foo"] == "qux"
+
+
 class TestGroup:
     pytestmark = pytest.mark.django_db
 
@@ -579,18 +590,20 @@ def test_real_pytest_django_before_and_after(tmp_path):
     test_py.write_text(PYTEST_FILE)
     before = _run_pytest(tmp_path)
     assert before.returncode == 0, before.stdout + before.stderr
-    assert "8 passed" in before.stdout
+    assert "9 passed" in before.stdout
     out = transform_source(PYTEST_FILE, str(test_py), Settings(select=(CM,)), ProjectIndex())
     assert out.error is None, out.error
     assert not [d.message for d in out.diagnostics if d.kind == "refused"]
-    assert out.source.count("@pytest.mark.asyncio\n") == 8
-    assert out.source.count("async def test_") == 8
+    assert out.source.count("@pytest.mark.asyncio\n") == 9
+    assert out.source.count("async def test_") == 9
+    assert "from django.test import AsyncClient, Client\n" in out.source
+    assert "browser = AsyncClient()" in out.source
     assert 'assert (await async_client.get("/names/", {"from": "go"})).status_code == 200' in out.source
     assert out.source.count("@pytest.mark.django_db(transaction=True)\n") == 7
     test_py.write_text(out.source)
     after = _run_pytest(tmp_path)
     assert after.returncode == 0, after.stdout + after.stderr + out.source
-    assert "8 passed" in after.stdout
+    assert "9 passed" in after.stdout
 
 
 def test_pytest_functions_and_marks():
@@ -773,3 +786,52 @@ def test_assert_redirects_refusals():
     _refused('def test_a(self):\n    r = self.client.get("/")\n    r = self.client.get("/x")\n    self.assertRedirects(r, "/b")\n', "cannot tell")
     _refused('def test_a(self):\n    r = self.client.get("/")\n    x = self.assertRedirects(r, "/b")\n', "statement of its own")
     _refused('def test_a(self):\n    r = self.client.get("/")\n    self.assertRedirects(r, reverse("b", args=[f()]))\n', "evaluated twice")
+
+
+def test_explicit_client_objects():
+    check_transformed(
+        CM,
+        """\
+        from django.test import Client, TestCase
+
+
+        class T(TestCase):
+            def setUp(self):
+                self.client.force_login(self.user)
+
+            def test_b(self):
+                c = Client(enforce_csrf_checks=True)
+                r = c.post("/", HTTP_ACCEPT="x")
+                c.force_login(u)
+                self.assertEqual(c.get("/x").status_code, 200)
+        """,
+        """\
+        from django.test import AsyncClient, Client, TestCase
+
+
+        class T(TestCase):
+            def setUp(self):
+                self.client.force_login(self.user)
+
+            async def test_b(self):
+                c = AsyncClient(enforce_csrf_checks=True)
+                r = await c.post("/", headers={"accept": "x"})
+                await c.aforce_login(u)
+                self.assertEqual((await c.get("/x")).status_code, 200)
+        """,
+    )
+    check_transformed(
+        CM,
+        "from django.test import AsyncClient as AC, Client as C\n\n\ndef test_a():\n    c = C()\n    c.get('/')\n",
+        "import pytest\nfrom django.test import AsyncClient as AC, Client as C\n\n\n@pytest.mark.asyncio\n"
+        "async def test_a():\n    c = AC()\n    await c.get('/')\n",
+    )
+    check_noop(CM, "from django.test import Client\n\n\ndef test_a():\n    c = Client(HTTP_X=1)\n    c.get('/')\n", "WSGI defaults")
+    check_noop(CM, "from django.test import Client\n\n\ndef test_a():\n    c = Client(headers=h)\n    c.get('/')\n", "AsyncClient ignores")
+    check_noop(CM, "from django.test import Client\n\n\ndef test_a():\n    c = Client()\n    c.cookies\n    c.get('/')\n", "other than")
+    check_noop(CM, "from django.test import Client\n\n\ndef test_a():\n    Client().get('/')\n", None)
+    check_noop(
+        CM,
+        "from django.test import Client\nfrom x import AsyncClient\n\n\ndef test_a():\n    c = Client()\n    c.get('/')\n",
+        "AsyncClient is bound",
+    )
