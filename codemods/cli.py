@@ -14,6 +14,8 @@ from codemods import __version__, config, runner
 from codemods.registry import CODEMOD_MODULES, all_codemods
 
 EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
+# The progress bar (stderr, terminals only) is drawn for a stage of at least this many files.
+PROGRESS_MIN_FILES = 20
 
 
 def _names(values: tuple[str, ...]) -> list[str]:
@@ -128,10 +130,16 @@ def apply(paths: tuple[Path, ...], diff: bool, check: bool, report: str, verbose
     err = click.get_text_stream("stderr")
     show_progress = report == "text" and not quiet and err.isatty()
 
-    def progress(done: int, total: int) -> None:
-        if total >= 20:
-            err.write(f"\r  {done}/{total} files" + ("\n" if done == total else ""))
-            err.flush()
+    def progress(done: int, total: int, stage: str) -> None:
+        if total < PROGRESS_MIN_FILES:
+            return
+        width = 30
+        filled = width * done // total
+        label = "scanning" if stage == "scan" else "rewriting"
+        err.write(f"\r  {label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} files")
+        if done == total:
+            err.write("\r" + " " * (width + 40) + "\r")
+        err.flush()
 
     result = runner.run(list(paths), settings, mode, progress if show_progress else None)
 
@@ -164,7 +172,7 @@ def _print_text(result: runner.RunResult, *, diff: bool, check: bool, verbose: b
     err = click.get_text_stream("stderr")
     for res in result.files:
         if res.error:
-            click.echo(f"{res.path}: error: {res.error}", err=True)
+            click.echo(res.format_error(), err=True)
         for d in res.diagnostics:
             if d.kind == "refused" or verbose:
                 click.echo(d.format() if d.kind == "refused" else f"{d.format()} [fixed]", err=True)

@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import json
 import re
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -43,20 +44,34 @@ def _last_name(node: ast.expr) -> str | None:
     return None
 
 
-def file_facts(source: str) -> FileFacts:
-    """Facts from one file's text; never raises (a file that does not parse contributes nothing)."""
-    facts = FileFacts()
+def _wants(source: str) -> tuple[bool, bool]:
     wants_awaits = "await" in source or "async_to_sync" in source or "create_task" in source
     wants_classes = "class " in source and "Test" in source
-    facts.imports_httpx2 = bool(re.search(r"^\s*(import|from)\s+httpx2\b", source, re.M))
+    return wants_awaits, wants_classes
+
+
+def wants_parse(source: str) -> bool:
+    """Whether ``file_facts`` needs the syntax tree of this file (a cheap substring test)."""
+    return any(_wants(source))
+
+
+def file_facts(source: str, tree: ast.Module | None = None, nodes: list[ast.AST] | None = None) -> FileFacts:
+    """Facts from one file's text (``tree``: its ``ast`` if already parsed, ``nodes``: all its
+    nodes if already walked); never raises (a file that does not parse contributes nothing)."""
+    facts = FileFacts()
+    wants_awaits, wants_classes = _wants(source)
+    facts.imports_httpx2 = "httpx2" in source and bool(re.search(r"^\s*(import|from)\s+httpx2\b", source, re.MULTILINE))
     if not (wants_awaits or wants_classes):
         return facts
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return facts
+    if tree is None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            return facts
     awaited: set[str] = set()
-    for node in ast.walk(tree):
+    for node in nodes if nodes is not None else ast.walk(tree):
         if wants_awaits and isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
             name = _last_name(node.value.func)
             if name:

@@ -2,43 +2,57 @@
 
 It knows nothing of click; ``codemods.cli`` is a thin layer over ``run``.
 
-Per file: read bytes -> decode with the file's own encoding (BOM, PEP 263 cookie) -> text
-pre-check of each selected codemod -> only if one says "maybe": one LibCST parse, the codemods in
-order over that tree, code generation -> the new text must compile -> encode as the original was
--> atomic write (temporary file in the same folder, then rename), keeping the mode.
-A file that cannot be read, decoded, parsed or safely rewritten is reported and left as it was.
+Per file, in two phases (every file's project facts must be known before any file is rewritten):
 
-Speed: libcst is imported only when a file needs a parse; results of files that did not change
-are cached by content hash (with the settings and project facts), so an unchanged tree re-checks
-without parsing; files needing a parse are spread over worker processes, largest first.
+1. *Scan* (every file): read bytes -> decode with the file's own encoding (BOM, PEP 263 cookie)
+   -> each selected codemod's text ``precheck`` -> only if a pre-check hit, or the project facts
+   need it, one ``ast.parse`` -> project facts (``codemods.project``) and the structural candidate
+   tests (``codemods.candidates``), which name the codemods that could touch the file.
+2. *Rewrite* (candidates only): one LibCST parse, the candidate codemods in order over that tree
+   (after a codemod changed the code, the later ones are re-checked on the new text), code
+   generation -> the new text must compile -> encode as the original was -> atomic write by the
+   main process (temporary file in the same folder, then rename, signals held off meanwhile),
+   keeping the mode.
+
+A file that cannot be read, decoded, parsed or safely rewritten is reported and left as it was.
+Files are parsed only when a pre-check hit or project facts are needed: a syntax error in a file
+no codemod could touch is reported only if the file was parsed for its facts.
+
+Speed: libcst and the codemods are imported only when a file needs a scan or a rewrite. A cache
+(one JSON file per settings) keeps each file's scan and, for files that did not change, its
+result; a file whose size and mtime are unchanged is not even read, one whose stat changed is
+hashed and re-scanned only if its bytes changed. Scans and rewrites are spread over worker
+processes, largest files first.
 """
 
 from __future__ import annotations
 
+import ast
 import codecs
-import concurrent.futures
 import dataclasses
-import difflib
 import fnmatch
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import re
+import signal
 import subprocess
-import tempfile
+import sys
+import time
 import tokenize
-from collections.abc import Callable, Iterable, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from codemods import __version__
+from codemods import __version__, candidates
 from codemods.config import DEFAULT_EXCLUDES, Settings
-from codemods.project import FileFacts, ProjectIndex, dependency_text, file_facts
+from codemods.project import FileFacts, ProjectIndex, dependency_text, file_facts, wants_parse
 from codemods.registry import Codemod, Context, Diagnostic, all_codemods
 
-Progress = Callable[[int, int], None]
+# progress(done, total, stage) with stage "scan" or "rewrite"
+Progress = Callable[[int, int, str], None]
 
 
 @dataclasses.dataclass
@@ -48,12 +62,21 @@ class FileResult:
     diagnostics: list[Diagnostic] = dataclasses.field(default_factory=list)
     error: str | None = None
     diff: str | None = None
+    # Where the error is, when it has a place (a syntax error, an undecodable byte).
+    line: int | None = None
+    col: int | None = None
+
+    def format_error(self) -> str:
+        where = f"{self.path}:{self.line}:{self.col}" if self.line is not None else self.path
+        return f"{where}: error: {self.error}"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "changed": self.changed,
             "error": self.error,
+            "line": self.line,
+            "col": self.col,
             "diagnostics": [d.to_json() for d in self.diagnostics],
         }
 
@@ -95,7 +118,12 @@ class RunResult:
 
 
 class SourceError(Exception):
-    """A file's bytes cannot be turned into text (or back)."""
+    """A file's bytes cannot be turned into text (or back). ``line``/``col``: where, if known."""
+
+    def __init__(self, message: str, line: int | None = None, col: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.col = col
 
 
 # --------------------------------------------------------------------------- encodings
@@ -118,7 +146,11 @@ def decode(data: bytes) -> Decoded:
         data = data[len(codecs.BOM_UTF8) :]
     try:
         text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SourceError(f"cannot decode as {encoding}: {exc}", line, col) from None
+    except LookupError as exc:
         raise SourceError(f"cannot decode as {encoding}: {exc}") from None
     return Decoded(text, encoding, bom)
 
@@ -131,15 +163,7 @@ def encode(text: str, decoded: Decoded) -> bytes:
     return codecs.BOM_UTF8 + data if decoded.bom else data
 
 
-# --------------------------------------------------------------------------- one file, in memory
-@dataclasses.dataclass
-class Outcome:
-    source: str
-    diagnostics: list[Diagnostic]
-    error: str | None = None
-    parsed: bool = False
-
-
+# --------------------------------------------------------------------------- deciding cheaply
 def selected_codemods(settings: Settings) -> list[Codemod]:
     chosen = []
     for cm in all_codemods():
@@ -161,11 +185,82 @@ def has_skip_file_comment(source: str) -> bool:
     )
 
 
-def candidates(source: str, codemods: Sequence[Codemod]) -> list[Codemod]:
-    """The codemods whose text pre-check says this file may hold something for them."""
-    if has_skip_file_comment(source):
-        return []
-    return [cm for cm in codemods if cm.precheck(source)]
+def _ast_parse(source: str) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escapes etc.: not ours to report
+        return ast.parse(source)
+
+
+def _syntax_error(exc: SyntaxError | ValueError, source: str) -> SourceError:
+    if isinstance(exc, SyntaxError):
+        return SourceError(f"cannot parse: {exc.msg}", exc.lineno or 1, exc.offset or 1)
+    if "\0" in source:
+        offset = source.index("\0")
+        line = source.count("\n", 0, offset) + 1
+        return SourceError("cannot parse: the file contains null bytes", line, offset - source.rfind("\n", 0, offset))
+    return SourceError(f"cannot parse: {exc}")
+
+
+@dataclasses.dataclass
+class Scan:
+    """Phase 1 for one file: its project facts and the codemods that could touch it."""
+
+    facts: FileFacts
+    candidates: list[str]
+    error: SourceError | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        err = self.error
+        return {
+            "facts": dataclasses.asdict(self.facts),
+            "candidates": self.candidates,
+            "error": None if err is None else [str(err), err.line, err.col],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Scan:
+        err = data["error"]
+        facts = FileFacts(**data["facts"])
+        return cls(facts, list(data["candidates"]), None if err is None else SourceError(*err))
+
+
+def scan_text(source: str, codemods: Sequence[Codemod]) -> Scan:
+    """Project facts and candidate codemods of one file's text (text pre-checks, then ``ast``)."""
+    if "\0" in source:
+        return Scan(FileFacts(), [], _syntax_error(ValueError(), source))
+    hits = [] if has_skip_file_comment(source) else [cm.name for cm in codemods if cm.precheck(source)]
+    if not hits and not wants_parse(source):
+        return Scan(file_facts(source), [])
+    try:
+        tree = _ast_parse(source)
+    except (SyntaxError, ValueError) as exc:
+        return Scan(FileFacts(), [], _syntax_error(exc, source))
+    structure = candidates.Facts(tree)
+    facts = file_facts(source, tree, structure.nodes)
+    return Scan(facts, candidates.structural(hits, structure) if hits else [])
+
+
+def _candidates_after_change(source: str, later: Sequence[Codemod]) -> set[str]:
+    """After a codemod changed the code: which of the later codemods could touch the new text."""
+    hits = [cm.name for cm in later if cm.precheck(source)]
+    if not hits:
+        return set()
+    try:
+        tree = _ast_parse(source)
+    except (SyntaxError, ValueError):
+        return set(hits)  # the compile check after the run reports it
+    return set(candidates.structural(hits, tree))
+
+
+# --------------------------------------------------------------------------- one file, in memory
+@dataclasses.dataclass
+class Outcome:
+    source: str
+    diagnostics: list[Diagnostic]
+    error: str | None = None
+    parsed: bool = False
+    line: int | None = None
+    col: int | None = None
 
 
 def transform_source(
@@ -174,25 +269,45 @@ def transform_source(
     settings: Settings,
     project: ProjectIndex | None = None,
     codemods: Sequence[Codemod] | None = None,
+    *,
+    start: Sequence[str] | None = None,
 ) -> Outcome:
-    """Apply the selected codemods to ``source``. Never raises for bad input: errors are returned."""
-    if codemods is None:
-        codemods = candidates(source, selected_codemods(settings))
-    if not codemods:
+    """Apply codemods to ``source``. Never raises for bad input: errors are returned.
+
+    ``codemods=None``: the selected codemods that the text pre-checks and structural tests keep
+    (``start``: their names, when the scan phase already worked them out); after a codemod
+    changed the code, the later ones are re-checked on the new text. ``codemods`` given: exactly
+    those, in that order (the test harness)."""
+    explicit = codemods is not None
+    chosen: list[Codemod] = list(codemods) if codemods is not None else selected_codemods(settings)
+    pending: set[str] = {cm.name for cm in chosen}
+    if not explicit:
+        if start is None:
+            scan = scan_text(source, chosen)
+            if scan.error is not None:
+                err = scan.error
+                return Outcome(source, [], str(err), line=err.line, col=err.col)
+            start = scan.candidates
+        pending = set(start)
+    if not pending:
         return Outcome(source, [])
     import libcst as cst
 
     project = project or ProjectIndex()
-    try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as exc:
-        return Outcome(source, [], f"cannot parse: {_syntax_message(exc)}", parsed=True)
-    except Exception as exc:  # LibCST can raise other errors on odd input  # noqa: BLE001
-        return Outcome(source, [], f"cannot parse: {exc}", parsed=True)
+    module: Any = None
+    text = source
     records: list[tuple[Any, Any, str, str, str]] = []
-    for cm in codemods:
-        if settings.target_django < cm.min_django:
+    ran: list[str] = []
+    for i, cm in enumerate(chosen):
+        if cm.name not in pending or settings.target_django < cm.min_django:
             continue
+        if module is None:
+            try:
+                module = cst.parse_module(source)
+            except cst.ParserSyntaxError as exc:
+                return Outcome(source, [], f"cannot parse: {_libcst_message(exc)}", True, exc.raw_line, exc.raw_column + 1)
+            except Exception as exc:  # LibCST can raise other errors on odd input  # noqa: BLE001
+                return Outcome(source, [], f"cannot parse: {exc}", parsed=True)
         options = {**cm.options, **settings.options.get(cm.name, {})}
         ctx = Context(path, settings.target_django, options, project, cm.name)
         ctx.module = module
@@ -205,27 +320,36 @@ def transform_source(
                 f"internal error in {cm.name}: {type(exc).__name__}: {exc}; file left unchanged",
                 parsed=True,
             )
+        ran.append(cm.name)
         records.extend(ctx.records)
-        module = new_module
-    new_source = module.code
+        if new_module is not module:
+            new_text = new_module.code
+            if new_text != text:
+                text, module = new_text, new_module
+                if not explicit:
+                    pending = _candidates_after_change(text, chosen[i + 1 :])
     diagnostics = _positions(records, path)
-    if new_source != source:
+    if module is None:
+        return Outcome(source, diagnostics)
+    if text != source:
         try:
-            compile(new_source, path, "exec", dont_inherit=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(text, path, "exec", dont_inherit=True)
         except (SyntaxError, ValueError) as exc:
-            names = ", ".join(cm.name for cm in codemods)
+            names = ", ".join(ran)
             return Outcome(
                 source,
                 diagnostics,
                 f"internal error ({names}): rewritten code does not compile ({exc}); file left unchanged",
                 parsed=True,
             )
-    return Outcome(new_source, diagnostics, parsed=True)
+    return Outcome(text, diagnostics, parsed=True)
 
 
-def _syntax_message(exc: Any) -> str:
-    lines = str(exc).strip().splitlines()
-    return f"line {exc.raw_line}, column {exc.raw_column}: {lines[0] if lines else 'syntax error'}"
+def _libcst_message(exc: Any) -> str:
+    message = str(getattr(exc, "message", "") or "").strip()
+    return message.splitlines()[0] if message else "syntax error"
 
 
 def _positions(records: list[tuple[Any, Any, str, str, str]], path: str) -> list[Diagnostic]:
@@ -254,7 +378,8 @@ def _positions(records: list[tuple[Any, Any, str, str, str]], path: str) -> list
 def discover(paths: Iterable[Path], settings: Settings) -> tuple[list[Path], list[FileResult]]:
     """Python files under ``paths`` minus default and configured excludes and git-ignored files.
 
-    A file named explicitly is processed even if excluded; a missing path is an error result."""
+    A file named explicitly is processed even if excluded; a missing path is an error result.
+    Folders holding ``pyvenv.cfg`` (virtualenvs) are skipped; symlinked folders are not followed."""
     files: list[Path] = []
     errors: list[FileResult] = []
     patterns = DEFAULT_EXCLUDES + tuple(settings.exclude)
@@ -271,18 +396,7 @@ def discover(paths: Iterable[Path], settings: Settings) -> tuple[list[Path], lis
         elif root.exists() and not root.is_dir():
             files.append(root)
         elif root.is_dir():
-            walked: list[str] = []
-            for dirpath, dirnames, filenames in os.walk(root):
-                dirnames[:] = sorted(
-                    d
-                    for d in dirnames
-                    if not excluded(dirpath, d) and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg"))
-                )
-                walked.extend(
-                    os.path.join(dirpath, name)
-                    for name in sorted(filenames)
-                    if name.endswith(".py") and not excluded(dirpath, name)
-                )
+            walked = list(_walk(str(root), excluded))
             if settings.respect_gitignore and walked:
                 # A folder named on the command line counts even if git ignores it; below it, git's rules hold.
                 ignored = _git_ignored(str(root), walked)
@@ -292,6 +406,31 @@ def discover(paths: Iterable[Path], settings: Settings) -> tuple[list[Path], lis
         else:
             errors.append(FileResult(str(root), error="no such file or directory"))
     return files, errors
+
+
+def _walk(root: str, excluded: Callable[[str, str], bool]) -> Iterator[str]:
+    """``.py`` files below ``root`` in sorted order, one ``scandir`` per folder."""
+    try:
+        with os.scandir(root) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        return
+    folders = []
+    for entry in entries:
+        name = entry.name
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if not excluded(root, name):
+                folders.append(entry.path)
+        elif name.endswith(".py") and not excluded(root, name):
+            yield entry.path
+    for folder in folders:
+        if os.path.exists(os.path.join(folder, "pyvenv.cfg")):
+            continue
+        yield from _walk(folder, excluded)
 
 
 def _git_ignored(root: str, files: list[str]) -> set[str]:
@@ -326,27 +465,43 @@ def _git_top(folder: Path) -> Path | None:
 
 
 # --------------------------------------------------------------------------- writing
+_HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP} if hasattr(signal, "SIGHUP") else {signal.SIGINT}
+
+
 def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` all at once: a reader (or a Ctrl-C) sees old or new, never half."""
+    """Replace ``path`` with ``data`` all at once: a reader (or a Ctrl-C) sees old or new, never half.
+
+    Interrupting signals are held off while the temporary file exists (delivered right after),
+    so an interrupted run leaves neither a half-written file nor a stray temporary file."""
+    import tempfile
+
     target = path.resolve()
     mode = target.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".dj-asyncify.tmp", dir=target.parent)
+    can_mask = hasattr(signal, "pthread_sigmask")
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS) if can_mask else None
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".dj-asyncify.tmp", dir=target.parent)
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, mode)
+            os.replace(tmp, target)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    finally:
+        if old_mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
 
 
 def unified_diff(display: str, old: str, new: str) -> str:
+    import difflib
+
     lines = difflib.unified_diff(
         old.splitlines(keepends=True), new.splitlines(keepends=True), display, display
     )
@@ -358,51 +513,164 @@ def unified_diff(display: str, old: str, new: str) -> str:
     return "".join(out)
 
 
-# --------------------------------------------------------------------------- one file, on disk
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(settings: Settings, project: ProjectIndex, mode: str) -> None:
-    _WORKER.update(settings=settings, project=project, mode=mode)
-
-
-def _work(item: tuple[str, str, bytes]) -> tuple[FileResult, bool]:
-    path, display, data = item
-    return process_bytes(Path(path), display, data, _WORKER["settings"], _WORKER["project"], _WORKER["mode"])
-
-
+# --------------------------------------------------------------------------- one file, from bytes
 def process_bytes(
-    path: Path, display: str, data: bytes, settings: Settings, project: ProjectIndex, mode: str
-) -> tuple[FileResult, bool]:
-    """Run the codemods on one file's bytes; write (``mode="apply"``) or diff (``"diff"``).
-
-    Returns the result and whether a parse happened."""
+    path: Path,
+    display: str,
+    data: bytes,
+    settings: Settings,
+    project: ProjectIndex,
+    mode: str,
+    start: Sequence[str] | None = None,
+) -> tuple[FileResult, bytes | None, bool]:
+    """Run the codemods on one file's bytes. Writes nothing: returns the result, the new bytes
+    (``mode="apply"`` and the file changes; the caller writes them) and whether a parse happened."""
     try:
         decoded = decode(data)
     except SourceError as exc:
-        return FileResult(display, error=str(exc)), False
-    outcome = transform_source(decoded.text, display, settings, project)
-    result = FileResult(display, diagnostics=outcome.diagnostics, error=outcome.error)
+        return FileResult(display, error=str(exc), line=exc.line, col=exc.col), None, False
+    outcome = transform_source(decoded.text, display, settings, project, start=start)
+    result = FileResult(display, diagnostics=outcome.diagnostics, error=outcome.error, line=outcome.line, col=outcome.col)
     if outcome.error or outcome.source == decoded.text:
-        return result, outcome.parsed
+        return result, None, outcome.parsed
     try:
         new_data = encode(outcome.source, decoded)
     except SourceError as exc:
         result.error = str(exc)
-        return result, outcome.parsed
+        return result, None, outcome.parsed
     result.changed = True
     if mode == "diff":
         result.diff = unified_diff(display, decoded.text, outcome.source)
-    elif mode == "apply":
+    return result, (new_data if mode == "apply" else None), outcome.parsed
+
+
+# --------------------------------------------------------------------------- worker processes
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(settings: Settings, mode: str) -> None:
+    # Ctrl-C is the main process's business: it stops the pool; a worker never writes files.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER.update(settings=settings, mode=mode, codemods=selected_codemods(settings))
+
+
+def _scan_job(item: tuple[str, str]) -> tuple[str, dict[str, Any]]:
+    key, text = item
+    return key, scan_text(text, _WORKER["codemods"]).to_json()
+
+
+def _rewrite_job(item: tuple[str, str, str, bytes, list[str], ProjectIndex]) -> tuple[str, FileResult, bytes | None, bool]:
+    key, path, display, data, start, project = item
+    res, new, parsed = process_bytes(Path(path), display, data, _WORKER["settings"], project, _WORKER["mode"], start)
+    return key, res, new, parsed
+
+
+class _Pool:
+    """Worker processes, started on first use; ``map`` yields results as they come."""
+
+    def __init__(self, jobs: int, settings: Settings, mode: str) -> None:
+        self.jobs, self.settings, self.mode = jobs, settings, mode
+        self.pool: Any = None
+
+    def map(self, func: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:
+        if self.jobs <= 1 or len(items) < 2:
+            if not _WORKER or _WORKER.get("settings") is not self.settings:
+                _WORKER.update(settings=self.settings, mode=self.mode, codemods=selected_codemods(self.settings))
+            yield from map(func, items)
+            return
+        if self.pool is None:
+            import multiprocessing
+
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            self.pool = ctx.Pool(self.jobs, _init_worker, (self.settings, self.mode))
+        yield from self.pool.imap_unordered(func, items, chunksize=1)
+
+    def close(self, *, abort: bool = False) -> None:
+        if self.pool is not None:
+            if abort:
+                self.pool.terminate()
+            else:
+                self.pool.close()
+            self.pool.join()
+            self.pool = None
+
+
+# --------------------------------------------------------------------------- the cache
+def _code_fingerprint() -> str:
+    """Changes when the code of this package changes (a cache made by other code is not used)."""
+    here = Path(__file__).parent
+    h = hashlib.blake2b(f"{__version__}|{sys.version}".encode(), digest_size=8)
+    try:
+        for name in sorted(os.listdir(here)):
+            if name.endswith(".py"):
+                h.update(name.encode() + b"\0" + (here / name).read_bytes())
+    except OSError:
+        pass
+    return h.hexdigest()
+
+
+class _Cache:
+    """Per file (by absolute path): stat, content hash, scan, and the result if it did not change.
+
+    A stat is trusted only if the file's mtime is older than the cache by a safety margin (a file
+    rewritten within the same clock tick keeps its mtime)."""
+
+    MARGIN_NS = 2_000_000_000
+
+    def __init__(self, folder: Path | None, settings: Settings) -> None:
+        self.folder = folder
+        self.prefix = f"v{__version__}-{settings.digest()}-"
+        self.file = folder / f"{self.prefix}{_code_fingerprint()}.json" if folder else None
+        self.entries: dict[str, Any] = {}
+        self.written = 0
+        self.dirty = False
+        if self.file is not None:
+            try:
+                with open(self.file, "rb") as fh:
+                    data = json.loads(fh.read())
+                self.entries, self.written = data["entries"], int(data["written"])
+            except (OSError, ValueError, KeyError, TypeError):
+                self.entries, self.written = {}, 0
+
+    def fresh_stat(self, entry: dict[str, Any] | None, st: os.stat_result) -> bool:
+        return (
+            entry is not None
+            and entry.get("stat") == [st.st_size, st.st_mtime_ns]
+            and st.st_mtime_ns + self.MARGIN_NS < self.written
+        )
+
+    def save(self) -> None:
+        if self.file is None or not self.dirty:
+            return
         try:
-            atomic_write(path, new_data)
-        except OSError as exc:
-            result.error = f"cannot write: {exc.strerror or exc}; file left unchanged"
-            result.changed = False
-    return result, outcome.parsed
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            gitignore = self.file.parent / ".gitignore"
+            if not gitignore.exists():
+                gitignore.write_text("# Created by dj-asyncify.\n*\n", encoding="utf-8")
+            tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
+            blob = json.dumps({"written": time.time_ns(), "entries": self.entries}, separators=(",", ":"))
+            tmp.write_text(blob, encoding="utf-8")
+            os.replace(tmp, self.file)
+            for old in self.file.parent.glob(f"{self.prefix}*.json"):
+                if old != self.file:
+                    old.unlink()
+        except OSError:
+            pass  # a cache that cannot be written only costs time
 
 
 # --------------------------------------------------------------------------- the run
+_T0 = [time.perf_counter()]
+
+
+def _timing(label: str) -> None:
+    """With DJ_ASYNCIFY_TIMINGS set: seconds per phase on stderr (for benchmarks/bench_tool.py)."""
+    if os.environ.get("DJ_ASYNCIFY_TIMINGS"):
+        now = time.perf_counter()
+        sys.stderr.write(f"[timing] {label}: {now - _T0[0]:.3f} s\n")
+        _T0[0] = now
+
+
 def _display(path: Path) -> str:
     try:
         return os.path.relpath(path)
@@ -423,32 +691,8 @@ def _read(path: Path) -> bytes | str:
         return f"cannot read: {exc.strerror or exc}"
 
 
-class _Cache:
-    """Results of files that did not change, keyed by content hash, settings and project facts."""
-
-    def __init__(self, folder: Path | None, settings: Settings) -> None:
-        self.file = folder / f"v{__version__}-{settings.digest()}.json" if folder else None
-        self.entries: dict[str, Any] = {}
-        self.dirty = False
-        if self.file is not None:
-            try:
-                self.entries = json.loads(self.file.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                self.entries = {}
-
-    def save(self) -> None:
-        if self.file is None or not self.dirty:
-            return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            gitignore = self.file.parent / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("# Created by dj-asyncify.\n*\n", encoding="utf-8")
-            tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(self.entries), encoding="utf-8")
-            os.replace(tmp, self.file)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def run(
@@ -459,88 +703,130 @@ def run(
 ) -> RunResult:
     """Process every Python file under ``paths``. ``mode``: "apply", "diff" or "check"."""
     assert mode in ("apply", "diff", "check")
+    _timing("start")
     files, results = discover(paths, settings)
+    _timing("discover")
     cache = _Cache(settings.cache_dir, settings)
-    codemods: list[Codemod] | None = None  # loaded on the first file the cache cannot answer
+    jobs = settings.jobs or os.cpu_count() or 1
+    pool = _Pool(jobs, settings, mode)
+    try:
+        return _run(files, results, settings, mode, progress, cache, pool)
+    except BaseException:
+        pool.close(abort=True)
+        raise
+    finally:
+        pool.close()
 
-    # 1. Read everything once, gather project facts (cached by content).
-    contents: list[tuple[Path, str, bytes, str]] = []
-    facts: list[FileFacts] = []
+
+def _run(
+    files: list[Path],
+    results: list[FileResult],
+    settings: Settings,
+    mode: str,
+    progress: Progress | None,
+    cache: _Cache,
+    pool: _Pool,
+) -> RunResult:
+    codemods: list[Codemod] | None = None  # loaded only if a file needs a scan
+    # 1. Stat every file; read those the cache cannot vouch for; scan what changed.
+    known: dict[str, tuple[Path, str, bytes | None]] = {}  # key -> (path, display, bytes if read)
+    to_scan: list[tuple[str, str]] = []
     for path in files:
         display = _display(path)
+        key = os.path.abspath(path)
+        entry = cache.entries.get(key)
+        try:
+            st = os.stat(path)
+        except OSError:
+            st = None
+        if st is not None and cache.fresh_stat(entry, st) and "scan" in entry:
+            known[key] = (path, display, None)
+            continue
         data = _read(path)
         if isinstance(data, str):
             results.append(FileResult(display, error=data))
             continue
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-        entry = cache.entries.get(os.path.abspath(path))
-        if entry is None or entry.get("hash") != digest:
-            entry = {"hash": digest}
+        digest = _digest(data)
+        stat = [st.st_size, st.st_mtime_ns] if st is not None else None
+        if entry is None or entry.get("hash") != digest or "scan" not in entry:
+            entry = cache.entries[key] = {"hash": digest, "stat": stat}
             try:
                 text = decode(data).text
-                entry["facts"] = dataclasses.asdict(file_facts(text))
+            except SourceError as exc:
+                entry["scan"] = Scan(FileFacts(), [], exc).to_json()
+            else:
                 if codemods is None:
                     codemods = selected_codemods(settings)
-                entry["candidate"] = bool(candidates(text, codemods))
-            except SourceError:
-                entry["facts"] = dataclasses.asdict(FileFacts())
-                entry["candidate"] = True  # let the worker report the decoding error
-            cache.entries[os.path.abspath(path)] = entry
-            cache.dirty = True
-        facts.append(FileFacts(**entry["facts"]))
-        contents.append((path, display, data, digest))
-    project = ProjectIndex.build(facts, dependency_text(settings.root))
-    project_digest = project.digest()
+                # The ast work goes to the pool; the substring tests here decide if there is any.
+                if not any(cm.precheck(text) for cm in codemods) and not wants_parse(text):
+                    entry["scan"] = scan_text(text, codemods).to_json()
+                else:
+                    to_scan.append((key, text))
+        elif entry.get("stat") != stat:
+            entry["stat"] = stat
+        cache.dirty = True
+        known[key] = (path, display, data)
 
-    # 2. Decide per file: nothing to do, cached, or work.
-    work: list[tuple[str, str, bytes]] = []
+    _timing("read")
+    if to_scan:
+        to_scan.sort(key=lambda item: -len(item[1]))
+        for done, (key, scanned) in enumerate(pool.map(_scan_job, to_scan), 1):
+            cache.entries[key]["scan"] = scanned
+            if progress:
+                progress(done, len(to_scan), "scan")
+
+    scans = {key: Scan.from_json(cache.entries[key]["scan"]) for key in known}
+    project = ProjectIndex.build((s.facts for s in scans.values()), dependency_text(settings.root))
+    project_digest = project.digest()
+    _timing(f"scan ({len(to_scan)} files)")
+
+    # 2. Decide per file: nothing to do, an error, a cached result, or a rewrite.
+    work: list[tuple[str, str, str, bytes, list[str], ProjectIndex]] = []
     cached = 0
-    for path, display, data, digest in contents:
-        entry = cache.entries[os.path.abspath(path)]
-        if not entry["candidate"]:
+    for key, (path, display, data) in known.items():
+        scan = scans[key]
+        if scan.error is not None:
+            err = scan.error
+            results.append(FileResult(display, error=str(err), line=err.line, col=err.col))
+            continue
+        if not scan.candidates:
             results.append(FileResult(display))
             continue
-        stored = entry.get("result")
+        stored = cache.entries[key].get("result")
         if stored is not None and stored.get("project") == project_digest:
-            results.append(FileResult(display, diagnostics=[Diagnostic(**d) for d in stored["diagnostics"]]))
+            diags = [Diagnostic(display, *d) for d in stored["diagnostics"]]
+            results.append(FileResult(display, diagnostics=diags))
             cached += 1
             continue
-        work.append((str(path), display, data))
+        if data is None:
+            data = _read(path)
+            if isinstance(data, str):
+                results.append(FileResult(display, error=data))
+                continue
+        work.append((key, str(path), display, data, scan.candidates, project))
 
-    # 3. Parse and rewrite the candidates, in parallel when it pays.
-    total = len(work)
-    done = 0
+    # 3. Rewrite the candidates, largest first, in parallel when it pays.
+    work.sort(key=lambda item: -len(item[3]))
     parsed = 0
-    work.sort(key=lambda item: -len(item[2]))
-    jobs = settings.jobs or os.cpu_count() or 1
-    jobs = max(1, min(jobs, total // 4))
-
-    def _collect(res: FileResult, did_parse: bool) -> None:
-        nonlocal done, parsed
-        done += 1
+    for done, (key, res, new_data, did_parse) in enumerate(pool.map(_rewrite_job, work), 1):
         parsed += did_parse
+        if new_data is not None:
+            try:
+                atomic_write(Path(known[key][0]), new_data)
+            except OSError as exc:
+                res.error = f"cannot write: {exc.strerror or exc}; file left unchanged"
+                res.changed = False
         results.append(res)
         if not res.changed and not res.error:
-            path = os.path.abspath(res_path_by_display[res.path])
-            cache.entries[path]["result"] = {
+            cache.entries[key]["result"] = {
                 "project": project_digest,
-                "diagnostics": [d.to_json() for d in res.diagnostics],
+                "diagnostics": [[d.line, d.col, d.codemod, d.message, d.kind] for d in res.diagnostics],
             }
             cache.dirty = True
         if progress:
-            progress(done, total)
-
-    res_path_by_display = {display: path for path, display, _ in work}
-    if jobs == 1:
-        for item in work:
-            _collect(*process_bytes(Path(item[0]), item[1], item[2], settings, project, mode))
-    else:
-        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-        with concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(settings, project, mode)
-        ) as pool:
-            for res, did_parse in pool.map(_work, work, chunksize=1):
-                _collect(res, did_parse)
+            progress(done, len(work), "rewrite")
+    _timing(f"rewrite ({len(work)} files)")
     cache.save()
+    _timing("save cache")
     results.sort(key=lambda r: r.path)
     return RunResult(results, cached=cached, parsed=parsed)

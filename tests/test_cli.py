@@ -17,7 +17,7 @@ if not Path(EXE).exists():
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DJ_ASYNCIFY_CACHE_DIR": ""}
-    return subprocess.run([EXE, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run([EXE, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120, check=False)
 
 
 def test_list_and_explain(tmp_path: Path):
@@ -62,7 +62,7 @@ def test_json_report(tmp_path: Path):
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["summary"]["scanned"] == 1 and data["summary"]["changed"] == 0
-    assert data["files"][0] == {"path": "a.py", "changed": False, "error": None, "diagnostics": []}
+    assert data["files"][0] == {"path": "a.py", "changed": False, "error": None, "line": None, "col": None, "diagnostics": []}
 
 
 def test_bad_config_names_the_file(tmp_path: Path):

@@ -59,9 +59,10 @@ def test_rewrite_reports_positions():
 
 
 def test_parse_error_is_reported_with_line():
-    out = runner.transform_source("foo = (\n", "f.py", S, codemods=[RenameFoo()])
-    assert out.source == "foo = (\n"
-    assert out.error and out.error.startswith("cannot parse: line")
+    out = runner.transform_source("x = 1\nfoo = (\n", "f.py", S, codemods=[RenameFoo()])
+    assert out.source == "x = 1\nfoo = (\n"
+    assert out.error and out.error.startswith("cannot parse: ")
+    assert (out.line, out.col) == (2, 1)
 
 
 def test_codemod_crash_leaves_source():

@@ -1,0 +1,220 @@
+"""Which codemods could do anything to a file, decided without LibCST.
+
+Two cheap steps before the costly LibCST parse (see ``shared/reference/performance.md``):
+
+1. each codemod's ``precheck(text)``: a substring test over the raw text;
+2. for the codemods whose pre-check said "maybe", one ``ast.parse`` of the file (about a tenth of
+   a LibCST parse) and the structural test below, kept in ONE place, ``TESTS``.
+
+The tests must be *sound*: True for every file on which the codemod would rewrite anything or
+report anything (a refusal or a rewrite). They may say True far more often than needed; a False
+only ever saves work. They are deliberately looser than the codemods themselves, because the
+codemods grow (see issues 3-6 and 9), so each test names the widest shape its codemod looks at.
+``tests/test_candidates.py`` runs every codemod over the sample sources of the test-suite and
+checks that the test said True wherever the codemod produced a change or a diagnostic. A codemod
+without an entry in ``TESTS`` is always a candidate once its pre-check passed.
+
+Nothing here imports libcst.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from collections.abc import Callable, Iterable
+
+# Compound statements: gather-awaits only ever gathers simple statements (their bodies are
+# blocks of their own, looked at separately).
+_COMPOUND = (
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor, ast.While,
+    ast.With, ast.AsyncWith, ast.Try, ast.Match,
+) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+# View.http_method_names, plus dispatch: the methods a class-based view may define as handlers.
+_HANDLERS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace", "dispatch"})
+
+
+class Facts:
+    """Structural facts about one parsed module, computed lazily and shared by the tests."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self._nodes: list[ast.AST] | None = None
+        self._async_defs: list[ast.AsyncFunctionDef] | None = None
+        self._nested: set[int] | None = None
+
+    @property
+    def nodes(self) -> list[ast.AST]:
+        if self._nodes is None:
+            self._nodes = list(ast.walk(self.tree))
+        return self._nodes
+
+    @property
+    def async_defs(self) -> list[ast.AsyncFunctionDef]:
+        if self._async_defs is None:
+            self._async_defs = [n for n in self.nodes if isinstance(n, ast.AsyncFunctionDef)]
+        return self._async_defs
+
+    def inside_function_or_class(self, target: ast.AST) -> bool:
+        """True if ``target`` is nested in a def, async def, lambda or class."""
+        if self._nested is None:
+            nested: set[int] = set()
+            for node in self.nodes:
+                if isinstance(node, _SCOPES):
+                    for sub in ast.walk(node):
+                        if sub is not node:
+                            nested.add(id(sub))
+            self._nested = nested
+        return id(target) in self._nested
+
+    def client_aliases(self) -> set[str]:
+        """Local names bound by imports of a name containing "client" (any case)."""
+        out: set[str] = set()
+        for node in self.nodes:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for a in node.names:
+                    if "client" in a.name.lower():
+                        out.add((a.asname or a.name).split(".")[0])
+        return out
+
+    def imports_module(self, name: str) -> bool:
+        """An ``import name[.x]`` / ``from name[.x] import ...`` anywhere (functions included)."""
+        prefix = name + "."
+        for node in self.nodes:
+            if isinstance(node, ast.Import) and any(a.name == name or a.name.startswith(prefix) for a in node.names):
+                return True
+            if (
+                isinstance(node, ast.ImportFrom)
+                and not node.level
+                and node.module
+                and (node.module == name or node.module.startswith(prefix))
+            ):
+                return True
+        return False
+
+
+def _involves_await(stmt: ast.stmt, memo: dict[int, bool]) -> bool:
+    """A simple statement whose expressions hold an ``await`` or an async comprehension."""
+    if isinstance(stmt, _COMPOUND):
+        return False
+    key = id(stmt)
+    hit = memo.get(key)
+    if hit is None:
+        hit = any(
+            isinstance(n, ast.Await) or (isinstance(n, ast.comprehension) and n.is_async) for n in ast.walk(stmt)
+        )
+        memo[key] = hit
+    return hit
+
+
+def _statement_lists(node: ast.AST) -> Iterable[list[ast.stmt]]:
+    """Every block of statements at or below ``node`` (bodies, else/finally, handlers, cases)."""
+    for sub in ast.walk(node):
+        for _, value in ast.iter_fields(sub):
+            if isinstance(value, list) and len(value) >= 2 and isinstance(value[0], ast.stmt):
+                yield value
+
+
+# --------------------------------------------------------------------------- one test per codemod
+def _requests_to_httpx(f: Facts) -> bool:
+    # Rewrites (or refuses) requests calls, sessions and wrapped calls (sync_to_async, to_thread,
+    # run_in_executor, functools.partial) inside async defs; every form reaches requests through an
+    # import (the codemod resolves names through its ImportTable and stops when requests is not
+    # imported). So: some async def, and requests imported anywhere in the module.
+    return bool(f.async_defs) and f.imports_module("requests")
+
+
+def _gather_awaits(f: Facts) -> bool:
+    # Looks at runs of >= 2 consecutive simple statements holding awaits, in blocks inside async
+    # defs (``x = await f()``, ``await f()``, ``a = (await c.get(u)).json()``, ``return await``
+    # ...). So: some block at any depth below an async def (blocks of nested defs and of
+    # if/for/with/try included) has two neighbouring simple statements (anything but def, class,
+    # if, for, while, with, try, match) each holding an await or an async comprehension anywhere
+    # in their expressions. Two statements on one line (``a = await f(); b = await g()``) count.
+    memo: dict[int, bool] = {}
+    for func in f.async_defs:
+        for block in _statement_lists(func):
+            for a, b in itertools.pairwise(block):
+                if _involves_await(a, memo) and _involves_await(b, memo):
+                    return True
+    return False
+
+
+def _async_views_to_sync(f: Facts) -> bool:
+    # Function views: an async def whose first parameter is ``request``, not inside a function or
+    # class (module level, possibly under if/try/with), in a views module or one urls route to
+    # (the path is not checked here). Class-based views: async handlers (get, post, ... of
+    # View.http_method_names, and dispatch) directly in a class body. So: some async def outside
+    # any def, lambda and class whose first positional parameter is ``request``, or some async def
+    # directly in a class body (classes at any depth) named like a handler.
+    for func in f.async_defs:
+        args = [*func.args.posonlyargs, *func.args.args]
+        if args and args[0].arg == "request" and not f.inside_function_or_class(func):
+            return True
+    for node in f.nodes:
+        if isinstance(node, ast.ClassDef):
+            for stmt in node.body:
+                if isinstance(stmt, ast.AsyncFunctionDef) and stmt.name in _HANDLERS:
+                    return True
+    return False
+
+
+def _async_test_client(f: Facts) -> bool:
+    # Looks at test methods of test classes (``self.client``, ``Client()`` objects, login helpers,
+    # state the class sets up on the client) and at pytest test functions taking ``client`` /
+    # ``admin_client`` fixtures (also inside ``Test*`` classes). So: some def or async def named
+    # ``test*`` such that the code around it mentions a client: for a method, anywhere in its
+    # class (setUp, class attributes, other methods included); for any other def, anywhere in the
+    # def itself. "Mentions a client": a name, attribute, parameter, keyword or imported name
+    # containing "client" (any case), or a local name bound to an import of such a name
+    # (``from django.test import Client as C``).
+    aliases = f.client_aliases()
+    in_class: set[int] = set()
+    for node in f.nodes:
+        if isinstance(node, ast.ClassDef):
+            tests = [
+                s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name.startswith("test")
+            ]
+            in_class.update(id(s) for s in tests)
+            if tests and _mentions_client(node, aliases):
+                return True
+    return any(
+        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and n.name.startswith("test")
+        and id(n) not in in_class
+        and _mentions_client(n, aliases)
+        for n in f.nodes
+    )
+
+
+def _mentions_client(node: ast.AST, aliases: set[str]) -> bool:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            ident = sub.id
+        elif isinstance(sub, ast.Attribute):
+            ident = sub.attr
+        elif isinstance(sub, ast.arg):
+            ident = sub.arg
+        elif isinstance(sub, ast.keyword):
+            ident = sub.arg or ""
+        elif isinstance(sub, ast.alias):
+            ident = sub.name + " " + (sub.asname or "")
+        else:
+            continue
+        if "client" in ident.lower() or ident in aliases:
+            return True
+    return False
+
+
+TESTS: dict[str, Callable[[Facts], bool]] = {
+    "requests-to-httpx": _requests_to_httpx,
+    "gather-awaits": _gather_awaits,
+    "async-views-to-sync": _async_views_to_sync,
+    "async-test-client": _async_test_client,
+}
+
+
+def structural(names: Iterable[str], tree: ast.Module | Facts) -> list[str]:
+    """The subset of ``names`` (codemods whose pre-check passed) that the structural tests keep."""
+    facts = tree if isinstance(tree, Facts) else Facts(tree)
+    return [n for n in names if n not in TESTS or TESTS[n](facts)]
