@@ -692,12 +692,9 @@ class _Transformer(cst.CSTTransformer):
             s.name.value for s in module.body if isinstance(s, cst.FunctionDef) and s.asynchronous is None
         }
         self.module_names = frozenset(_module_level_names(module))
-        self.subclassed: dict[str, str] = {}
-        for s in module.body:
-            if isinstance(s, cst.ClassDef):
-                for arg in s.bases:
-                    if isinstance(arg.value, cst.Name):
-                        self.subclassed.setdefault(arg.value.value, s.name.value)
+        self.classes = _module_classes(module)
+        self.family_of = _view_families(self.classes, imports)
+        self.decisions: dict[str, tuple[dict[cst.FunctionDef, _Plan], str, str]] = {}
 
     # --- deciding
     def _plan(self, func: cst.FunctionDef, is_method: bool) -> _Plan:
@@ -779,20 +776,16 @@ class _Transformer(cst.CSTTransformer):
         return self._convert(original, plan, label)
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
-        if has_skip_comment(original) or not isinstance(original.body, cst.IndentedBlock):
-            return updated
-        bases = [self.imports.qualify(arg.value) or "" for arg in original.bases]
-        methods = [s for s in original.body.body if isinstance(s, cst.FunctionDef)]
-        handlers = [s for s in methods if s.name.value in HANDLERS]
-        if not any(h.asynchronous is not None for h in handlers):
+        if not isinstance(original.body, cst.IndentedBlock) or has_skip_comment(original):
             return updated
         name = original.name.value
         label = f"view class {name!r}"
-        if not any(_is_view_base(b) for b in bases):
+        family = self.family_of.get(name)
+        if family is None or self.classes.get(name) is not original:
             # Not known to be a view. Say so when its handlers look like view handlers.
             looks_like_view = any(
                 h.asynchronous is not None and len(h.params.params) > 1 and h.params.params[1].name.value == "request"
-                for h in handlers
+                for h in _handlers(original)
             )
             if looks_like_view and original.bases:
                 shown = ", ".join(_short(arg.value) for arg in original.bases)
@@ -802,45 +795,132 @@ class _Transformer(cst.CSTTransformer):
                     "inherited handlers cannot be checked",
                 )
             return updated
-        plans: dict[cst.FunctionDef, _Plan] = {}
-        try:
-            if not all(_is_view_base(b) for b in bases):
-                raise _Refused("inherits from classes that cannot be checked (its handlers must be all sync or all async)")
-            if name in self.subclassed:
-                raise _Refused(f"is subclassed by {self.subclassed[name]!r}, whose handlers would mix sync and async")
-            for dec in original.decorators:
-                why = _decorator_ok(dec.decorator, self.imports, self.ctx)
-                if why:
-                    raise _Refused(why)
-            others = [m.name.value for m in methods if m.asynchronous is not None and m.name.value not in HANDLERS]
-            if others:
-                raise _Refused(f"has the coroutine method {others[0]!r}, which may await its handlers")
-            awaited = self.ctx.project.awaited_names
-            if name in awaited or "as_view" in awaited:
-                raise _Refused("is (or an `as_view()` view is) awaited or scheduled elsewhere in the processed paths")
-            for handler in handlers:
-                if handler.asynchronous is None:
-                    continue
-                if has_skip_comment(handler):
-                    raise _Refused(f"handler {handler.name.value!r} is marked `# dj-asyncify: skip`")
-                if handler.name.value in awaited:
-                    raise _Refused(
-                        f"something in the processed paths awaits a `.{handler.name.value}(...)` call, "
-                        "which may be this handler (e.g. `await super().get(...)` in a subclass; if it is only a "
-                        "test client or HTTP client call, leave those files out of the paths)"
-                    )
-                try:
-                    plans[handler] = self._plan(handler, is_method=True)
-                except _Refused as refusal:
-                    raise _Refused(f"handler {handler.name.value!r} {refusal}") from None
-        except _Refused as refusal:
-            self.ctx.report(original, f"{label} left async, all handlers: {refusal}")
+        if not any(h.asynchronous is not None for member in family for h in _handlers(self.classes[member])):
+            return updated
+        key = family[0]
+        if key not in self.decisions:
+            self.decisions[key] = self._decide_family(family)
+        plans, culprit, reason = self.decisions[key]
+        if reason:
+            if culprit != name:
+                reason = f"in the same class hierarchy, {culprit!r} {reason}"
+            if any(h.asynchronous is not None for h in _handlers(original)) or culprit == name:
+                self.ctx.report(original, f"{label} left async, all handlers: {reason}")
             return updated
         new_body = [
             self._convert(s, plans[s], f"{label} handler {s.name.value!r}") if s in plans else s
             for s in original.body.body
         ]
         return updated.with_changes(body=updated.body.with_changes(body=new_body))
+
+    def _decide_family(self, family: list[str]) -> tuple[dict[cst.FunctionDef, _Plan], str, str]:
+        """Plans for every async handler of a family of view classes of this module (a class with
+        its local bases and subclasses): all of them, or (plans, culprit, why) with no plans."""
+        plans: dict[cst.FunctionDef, _Plan] = {}
+        awaited = self.ctx.project.awaited_names
+        for member in family:
+            cls = self.classes[member]
+            try:
+                if has_skip_comment(cls):
+                    raise _Refused("is marked `# dj-asyncify: skip`")
+                for arg in cls.bases:
+                    if not (
+                        _is_view_base(self.imports.qualify(arg.value) or "")
+                        or (isinstance(arg.value, cst.Name) and arg.value.value in self.classes)
+                        or (isinstance(arg.value, cst.Name) and arg.value.value == "object")
+                    ):
+                        raise _Refused(
+                            f"inherits from `{_short(arg.value)}`, which cannot be checked (its handlers must be "
+                            "all sync or all async)"
+                        )
+                if cls.keywords:
+                    raise _Refused("has class keywords (a metaclass?) that cannot be checked")
+                for dec in cls.decorators:
+                    why = _decorator_ok(dec.decorator, self.imports, self.ctx)
+                    if why:
+                        raise _Refused(why)
+                methods = [s for s in cls.body.body if isinstance(s, cst.FunctionDef)] if isinstance(
+                    cls.body, cst.IndentedBlock) else []
+                others = [m.name.value for m in methods if m.asynchronous is not None and m.name.value not in HANDLERS]
+                if others:
+                    raise _Refused(f"has the coroutine method {others[0]!r}, which may await its handlers")
+                if member in awaited or "as_view" in awaited:
+                    raise _Refused("is (or an `as_view()` view is) awaited or scheduled elsewhere in the processed paths")
+                for handler in _handlers(cls):
+                    if handler.asynchronous is None:
+                        continue
+                    if has_skip_comment(handler):
+                        raise _Refused(f"handler {handler.name.value!r} is marked `# dj-asyncify: skip`")
+                    if handler.name.value in awaited:
+                        raise _Refused(
+                            f"something in the processed paths awaits a `.{handler.name.value}(...)` call, which may "
+                            "be this handler (e.g. `await super().get(...)` in a subclass; if it is only a test "
+                            "client or HTTP client call, leave those files out of the paths)"
+                        )
+                    try:
+                        plans[handler] = self._plan(handler, is_method=True)
+                    except _Refused as refusal:
+                        raise _Refused(f"handler {handler.name.value!r} {refusal}") from None
+            except _Refused as refusal:
+                return {}, member, str(refusal)
+        return plans, "", ""
+
+
+def _handlers(cls: cst.ClassDef) -> list[cst.FunctionDef]:
+    if not isinstance(cls.body, cst.IndentedBlock):
+        return []
+    return [s for s in cls.body.body if isinstance(s, cst.FunctionDef) and s.name.value in HANDLERS]
+
+
+class _ClassCollector(cst.CSTVisitor):
+    """Classes defined at module level (also inside module-level ``if``/``try`` blocks)."""
+
+    def __init__(self) -> None:
+        self.classes: dict[str, cst.ClassDef] = {}
+        self.twice: set[str] = set()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        if node.name.value in self.classes:
+            self.twice.add(node.name.value)
+        self.classes[node.name.value] = node
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+
+def _module_classes(module: cst.Module) -> dict[str, cst.ClassDef]:
+    collector = _ClassCollector()
+    module.visit(collector)
+    # a name defined twice (if/else variants) cannot be resolved to one class
+    return {n: c for n, c in collector.classes.items() if n not in collector.twice}
+
+
+def _view_families(classes: dict[str, cst.ClassDef], imports: ImportTable) -> dict[str, list[str]]:
+    """Class name -> the names of its family: the module's classes linked to it through base
+    classes (bases and subclasses, transitively), for families where some class derives from a
+    Django view. Members are listed in definition order."""
+    parent: dict[str, str] = {n: n for n in classes}
+
+    def find(n: str) -> str:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for name, cls in classes.items():
+        for arg in cls.bases:
+            if isinstance(arg.value, cst.Name) and arg.value.value in classes and arg.value.value not in imports.names:
+                parent[find(name)] = find(arg.value.value)
+    groups: dict[str, list[str]] = {}
+    for name in classes:
+        groups.setdefault(find(name), []).append(name)
+    out: dict[str, list[str]] = {}
+    for members in groups.values():
+        if any(_is_view_base(imports.qualify(arg.value) or "") for m in members for arg in classes[m].bases):
+            for m in members:
+                out[m] = members
+    return out
 
 
 # --------------------------------------------------------------------------- imports

@@ -865,7 +865,10 @@ def test_class_based_view_refusals():
             async def post(self, request):
                 return await remote()
         """,
-        "view class 'Base' left async, all handlers: is subclassed by 'Child'",
+        [
+            "view class 'Base' left async, all handlers: in the same class hierarchy, 'Child' handler 'post' awaits",
+            "view class 'Child' left async, all handlers: handler 'post' awaits `remote()`",
+        ],
         **V,
     )
     check_noop(
@@ -902,7 +905,7 @@ def test_class_based_view_refusals():
     check_noop(CM, cbv, "awaits a `.get(...)` call, which may be this handler",
                project=ProjectIndex(awaited_names=frozenset({"get"})), **V)
     check_noop(CM, "from django.views import View\nfrom app import Mixin\n\nclass V(Mixin, View):\n"
-               "    async def get(self, request):\n        return 1\n", "inherits from classes that cannot be checked", **V)
+               "    async def get(self, request):\n        return 1\n", "inherits from `Mixin`, which cannot be checked", **V)
 
 
 def test_fixed_messages():
@@ -1205,7 +1208,7 @@ def test_view_bases():
                **V)
     check_noop(CM, "from django.contrib.auth.backends import ModelBackend\nfrom django.views import View\n\n"
                "class B(ModelBackend, View):\n    async def get(self, request):\n        return 1\n",
-               "inherits from classes that cannot be checked", **V)
+               "inherits from `ModelBackend`, which cannot be checked", **V)
     check_noop(CM, "from django.db import transaction\n\n@transaction.atomic\nasync def v(request):\n    return 1\n",
                "`transaction.atomic`, not known", **V)
     src = "from django.db import transaction\n\n@transaction.non_atomic_requests\nasync def v(request):\n    return 1\n"
@@ -1304,5 +1307,52 @@ def test_class_handlers_use_self_request():
                 return HttpResponse(status=204)
         """,
         options={"max-queries": 2},
+        **V,
+    )
+
+
+def test_class_hierarchy_in_one_module_converts_together():
+    src = """\
+        from django.views import View
+
+
+        class JsonMixin:
+            def render(self, data):
+                return JsonResponse(data)
+
+
+        class Base(JsonMixin, View):
+            async def get(self, request):
+                return self.render({"n": await Product.objects.acount()})
+
+
+        class Child(Base):
+            async def post(self, request):
+                return HttpResponse(status=204)
+
+
+        class Quiet(Base):
+            pass
+        """
+    after = src.replace("async def", "def").replace("await Product.objects.acount()", "Product.objects.count()")
+    out = check_transformed(CM, src, after, **V)
+    assert [d.message for d in out.diagnostics if d.kind == "fixed"] == [
+        (
+            "view class 'Base' handler 'get' made sync: its only async work is one DB call, which async runs in a "
+            "thread anyway"
+        ),
+        "view class 'Child' handler 'post' made sync: it awaits nothing, so async bought nothing",
+    ]
+    check_noop(
+        CM,
+        src.replace("    async def post(self, request):", "    async def post(self, request):  # dj-asyncify: skip"),
+        "view class 'Base' left async, all handlers: in the same class hierarchy, 'Child' handler 'post' is marked",
+        **V,
+    )
+    check_noop(
+        CM,
+        src.replace("class JsonMixin:", "class JsonMixin(ThirdParty):"),
+        "view class 'Base' left async, all handlers: in the same class hierarchy, 'JsonMixin' inherits from "
+        "`ThirdParty`",
         **V,
     )
