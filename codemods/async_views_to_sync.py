@@ -25,9 +25,10 @@ What it does
 
     Function views are top-level ``async def`` functions whose first parameter is ``request``, in
     ``views.py`` or a ``views/`` package; class-based views are the HTTP handlers (``get``,
-    ``post`` ...) of a class deriving from Django views only. An await is recognised only when the
-    receiver is plausibly Django's: ``client.aget(url)`` on an unknown ``client`` is not an ORM
-    call, whatever the method is called, and neither is an API the target Django version lacks.
+    ``post`` ...) of a class deriving from Django views and view mixins (and classes of its module
+    that do). An await is recognised only when the receiver is plausibly Django's:
+    ``client.aget(url)`` on an unknown ``client`` is not an ORM call, whatever the method is
+    called, and neither is an API the target Django version lacks.
 
 Why
     Django's async ORM runs the sync ORM in a thread: a view whose only work is one query pays an
@@ -68,9 +69,11 @@ Refuses when
       for the auth ones; 5.2 for ``method_decorator``): such a view is broken as async today and
       converting would change what it does; fix it by hand;
     - a class-based view has a handler that cannot be converted or is marked skip, another
-      coroutine method (``dispatch``, a helper), a base that is not a Django view or view mixin,
-      a subclass in the same file, or a class decorator not listed above (Django requires a
-      view's handlers to be all sync or all async: all are converted, or none);
+      coroutine method (``dispatch``, a helper), a base that is neither a Django view or view
+      mixin nor a class of the same module, class keywords, or a class decorator not listed
+      above. Django requires a view's handlers, inherited ones included, to be all sync or all
+      async: a class and the classes of its module it derives from or that derive from it form
+      one hierarchy whose async handlers are all converted, or none;
     - the sync name it would import (``get_object_or_404`` ...) is already bound to something
       else in the module or the view.
 
