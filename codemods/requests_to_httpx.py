@@ -30,6 +30,11 @@ What it does:
     ``TooManyRedirects`` -> same names, ``HTTPError`` -> ``HTTPStatusError``, ``JSONDecodeError`` ->
     ``json.JSONDecodeError``. Handlers whose ``try`` body makes no rewritten call are left as they are.
 
+    Client settings: ``verify=``, ``cert=``, ``cookies=`` and ``proxies={"http": P, "https": P}`` (->
+    ``proxy=P``), which httpx takes only when the client is created, move to
+    ``httpx.AsyncClient(...)`` when every call of the function passes the same ones, as constants
+    or names the function does not assign.
+
     Sessions: ``with requests.Session() as s:`` and the line ``s = requests.Session()`` (then around
     the rest of its block) become ``async with httpx.AsyncClient() as s:``; ``s.get(...)`` & co
     (also ``sync_to_async(s.get)(...)``) are awaited with the same rules, ``s.headers`` setup and
@@ -73,8 +78,9 @@ Example:
 Refuses when:
     - the call is in a nested sync function, lambda, class body or generator expression (cannot
       await there, or would turn it into an async generator);
-    - the call passes ``verify``/``cert``/``proxies``/``trust_env``/``cookies``/``hooks``
-      or any argument not known to behave the same, ``*args``/``**kwargs``, a non-literal
+    - the calls of one function disagree on ``verify``/``cert``/``proxies``/``cookies``, pass them
+      computed in the function, on a Session call, or pass ``proxies`` of another shape;
+    - the call passes ``hooks``, ``files``, ``trust_env`` or any argument not known to behave the same, ``*args``/``**kwargs``, a non-literal
       ``timeout=``, or more positional arguments than can be mapped;
     - the body is visibly a list/tuple (requests form-encodes pairs, httpx does not) or a non-ASCII
       str literal (Latin-1 vs UTF-8); a literal ``params``/``data`` dict holds ``True``/``False``/
@@ -215,6 +221,46 @@ def _body_problem(expr: cst.BaseExpression) -> str | None:
     return _literal_values_problem(expr, "data")
 
 
+# Per-request arguments of requests that httpx takes only when the client is created.
+# (``trust_env`` is no argument of requests' calls: only a Session attribute.)
+CLIENT_KWARGS = ("verify", "cert", "proxies", "cookies")
+
+
+def _is_constant(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)):
+        return True
+    if isinstance(expr, cst.Name):
+        return expr.value in ("True", "False", "None")
+    if isinstance(expr, (cst.Tuple, cst.List)):
+        return all(_is_constant(el.value) for el in expr.elements)
+    if isinstance(expr, cst.Dict):
+        return all(
+            isinstance(el, cst.DictElement) and _is_constant(el.key) and _is_constant(el.value) for el in expr.elements
+        )
+    return False
+
+
+def _proxy_value(expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The single proxy of ``{"http": P, "https": P}`` (same P for both schemes), else None."""
+    if not isinstance(expr, cst.Dict) or len(expr.elements) != 2:
+        return None
+    keys, values = set(), set()
+    value: cst.BaseExpression | None = None
+    for el in expr.elements:
+        if not isinstance(el, cst.DictElement) or not isinstance(el.key, cst.SimpleString):
+            return None
+        keys.add(el.key.evaluated_value)
+        values.add(cst.Module(body=[]).code_for_node(el.value))
+        value = el.value
+    return value if keys == {"http", "https"} and len(values) == 1 else None
+
+
+def _client_value_problem(key: str, value: cst.BaseExpression) -> str | None:
+    if key == "proxies" and _proxy_value(value) is None and not (isinstance(value, cst.Name) and value.value == "None"):
+        return "passes proxies= other than {'http': P, 'https': P} (httpx would need per-scheme transports)"
+    return None
+
+
 def _positional(method: str, session: bool) -> tuple[str, ...]:
     """Keywords of the positional arguments after the URL (Session.get/request take none)."""
     if session and method in ("get", "request"):
@@ -265,6 +311,13 @@ def _call_problem(req: _Req) -> str | None:
                 or (isinstance(arg.value, cst.Name) and arg.value.value == "None")
             ):
                 return "passes a timeout= that may be a (connect, read) tuple"
+            continue
+        if key in CLIENT_KWARGS:
+            if req.session is not None:
+                return f"passes {key}= on a Session call (an AsyncClient takes it only when created)"
+            problem = _client_value_problem(key, arg.value)
+            if problem:
+                return problem
             continue
         return f"passes {key}= (no per-request equivalent with the same behaviour in httpx)"
     if positional > n_pos + len(extra):
@@ -453,6 +506,7 @@ class _Locals:
         # names bound once, to requests.Session() (checked further by _SessionCheck)
         self.sessions = {n for n in finder.names if len(values.get(n, [])) == 1}
         self.session_nodes = finder.nodes
+        self.assigned = set(values)  # names the function assigns (not parameters it leaves alone)
         self.responses = {
             n
             for n, vs in values.items()
@@ -960,6 +1014,8 @@ class _Analyzer(cst.CSTVisitor):
         self.shadowed = shadowed
         self.local = local
         self.shared = shared
+        # client settings of the first call ({key: code}, their Args), all calls must agree
+        self.client_settings: tuple[dict[str, str], list[cst.Arg]] | None = None
         self.needs_json = False
         self.calls = 0
         self.problems: list[tuple[cst.CSTNode, str]] = []
@@ -1066,6 +1122,37 @@ class _Analyzer(cst.CSTVisitor):
         if problem:
             where = "" if req.form == "call" else f" (through {req.form})"
             self.problems.append((node, f"requests.{req.method}(){where} {problem}"))
+            return
+        if req.session is None:
+            settings = {
+                a.keyword.value: cst.Module(body=[]).code_for_node(a.value)
+                for a in req.args
+                if a.keyword is not None and a.keyword.value in CLIENT_KWARGS
+            }
+            for a in req.args:
+                if a.keyword is not None and a.keyword.value in CLIENT_KWARGS and not self._stable(a.value):
+                    why = "moved to the client, it would be evaluated earlier"
+                    self.problems.append((node, f"passes {a.keyword.value}= computed in the function ({why})"))
+            if self.client_settings is None:
+                self.client_settings = (settings, [a for a in req.args if a.keyword and a.keyword.value in settings])
+            elif self.client_settings[0] != settings:
+                why = "httpx sets them once per client"
+                self.problems.append((node, f"calls in this function disagree on {'/'.join(CLIENT_KWARGS)} ({why})"))
+
+    def _stable(self, expr: cst.BaseExpression) -> bool:
+        """Same value when evaluated where the client is opened: constants and names the function
+        does not assign (module names, parameters it never rebinds)."""
+        if _is_constant(expr):
+            return True
+        if isinstance(expr, cst.Dict):
+            return all(
+                isinstance(el, cst.DictElement) and self._stable(el.key) and self._stable(el.value)
+                for el in expr.elements
+            )
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            return all(self._stable(el.value) for el in expr.elements)
+        name = dotted_name(expr)
+        return name is not None and name.split(".")[0] not in self.local.assigned
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         target = _raise_for_status_target(node, self.local)
@@ -1344,6 +1431,12 @@ class _Rewriter(SameScope, cst.CSTTransformer):
                 ),
             )
 
+        moved = [a for a in args if a.keyword is not None and a.keyword.value in CLIENT_KWARGS]
+        if moved:  # set on the client (see _client_settings)
+            last_comma = args[-1].comma
+            args = [a for a in args if a not in moved]
+            if args:
+                args[-1] = args[-1].with_changes(comma=last_comma)
         stream = [a for a in args if a.keyword is not None and a.keyword.value == "stream"]
         if stream:
             last_comma = args[-1].comma
@@ -1507,7 +1600,10 @@ class _Transformer(cst.CSTTransformer):
         self.needs_json = self.needs_json or analyzer.needs_json
         assert isinstance(new_body, cst.IndentedBlock)
         item = cst.WithItem(
-            item=cst.Call(func=cst.Attribute(value=cst.Name(self.module_name), attr=cst.Name("AsyncClient"))),
+            item=cst.Call(
+                func=cst.Attribute(value=cst.Name(self.module_name), attr=cst.Name("AsyncClient")),
+                args=_client_args(analyzer.client_settings[1] if analyzer.client_settings else []),
+            ),
             asname=cst.AsName(name=cst.Name(client)),
         )
         self.changed = True
@@ -1570,6 +1666,33 @@ class _AllNames(cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         self.names.add(node.value)
+
+
+def _client_args(given: list[cst.Arg]) -> list[cst.Arg]:
+    """AsyncClient(...) arguments for the per-request settings all calls share."""
+    out: list[cst.Arg] = []
+    for a in given:
+        assert a.keyword is not None
+        key, value = a.keyword.value, a.value
+        if key == "proxies":
+            if isinstance(value, cst.Name) and value.value == "None":
+                continue
+            proxy = _proxy_value(value)
+            assert proxy is not None
+            key, value = "proxy", proxy
+        out.append(
+            cst.Arg(
+                keyword=cst.Name(key),
+                value=value,
+                equal=cst.AssignEqual(
+                    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+                ),
+                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
+            )
+        )
+    if out:
+        out[-1] = out[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return out
 
 
 def _wrap_block(block: cst.IndentedBlock, client: str, item: cst.WithItem) -> cst.IndentedBlock:

@@ -122,9 +122,9 @@ def test_refuse_verify():
 
 
         async def view():
-            return requests.get(URL, verify=False)
+            return requests.get(URL, hooks={})
         """,
-        "verify=",
+        "hooks=",
     )
 
 
@@ -302,7 +302,7 @@ def test_refuse_unmappable_wrapped_forms():
         "await make_loop().run_in_executor(None, requests.get, URL)": "loop expression",
         "await loop.run_in_executor(make_pool(), requests.get, URL)": "executor expression",
         "await sync_to_async(requests.get, unknown=1)(URL)": "option that cannot be kept",
-        "await asyncio.to_thread(requests.get, URL, verify=False)": "verify=",
+        "await asyncio.to_thread(requests.get, URL, hooks={})": "hooks=",
         "task = asyncio.to_thread(requests.get, URL)": "not awaited where it is made",
         "await sync_to_async(functools.partial(requests.get, URL, timeout=1))(timeout=2)": "timeout= twice",
     }
@@ -1072,3 +1072,90 @@ def test_behaviour_sessions(upstream, client):
     assert results[0] == results[1]
     assert results[0][0][:4] == ("t1", "1", "Basic dXNlcjpwdw==", "sid=abc")
     assert results[0][1] == ("t2", 302)
+
+
+def test_client_settings_moved_to_client():
+    check_transformed(
+        CM,
+        """\
+        import requests
+        from django.conf import settings
+
+        PROXY = "http://proxy:3128"
+
+
+        async def view(url, ca):
+            r = requests.get(url, verify=False, cookies={"a": "b"}, proxies={"http": PROXY, "https": PROXY})
+            requests.post(url, json={}, verify=False, cookies={"a": "b"}, proxies={"http": PROXY, "https": PROXY})
+            return r.status_code
+
+
+        async def view2(url, ca):
+            return requests.get(url, verify=ca, cert=settings.CERT).status_code
+        """,
+        """\
+        from django.conf import settings
+        import httpx
+
+        PROXY = "http://proxy:3128"
+
+
+        async def view(url, ca):
+            async with httpx.AsyncClient(verify=False, cookies={"a": "b"}, proxy=PROXY) as client:
+                r = await client.get(url, follow_redirects=True, timeout=None)
+                await client.post(url, json={}, follow_redirects=True, timeout=None)
+            return r.status_code
+
+
+        async def view2(url, ca):
+            async with httpx.AsyncClient(verify=ca, cert=settings.CERT) as client:
+                return (await client.get(url, follow_redirects=True, timeout=None)).status_code
+        """,
+    )
+
+
+def test_refuse_client_settings():
+    cases = {
+        "requests.get(URL, verify=False)\n    requests.get(URL)": "disagree",
+        "c = {'a': '1'}\n    requests.get(URL, cookies=c)": "computed in the function",
+        "requests.get(URL, proxies={'https': P})": "proxies=",
+        "requests.get(URL, trust_env=t)": "trust_env=",
+        "s = requests.Session()\n    s.trust_env = False\n    s.get(URL)": "sets s.trust_env",
+        "with requests.Session() as s:\n        s.get(URL, verify=False)": "on a Session call",
+    }
+    for body, reason in cases.items():
+        check_noop(CM, "import requests\n\n\nasync def view(t):\n    " + body + "\n", reason)
+
+
+SETTINGS = """\
+import requests
+
+
+async def settings_case(target, proxy):
+    e = requests.get(
+        target + "/echo", cookies={"k": "v"}, verify=False, proxies={"http": proxy, "https": proxy}
+    ).json()
+    e2 = requests.post(
+        target + "/echo", data="x", cookies={"k": "v"}, verify=False,
+        proxies={"http": proxy, "https": proxy},
+    ).json()
+    return e["cookies"], e["headers"]["host"], e["path"], e2["cookies"], e2["body"]
+"""
+
+
+@pytest.mark.parametrize("client", ["httpx", "httpx2"])
+def test_behaviour_client_settings(upstream, client, monkeypatch):
+    pytest.importorskip(client)
+    for var in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)  # requests would bypass the explicit proxy for these
+    outcome = rewrite(CM, SETTINGS, options={"http-client": client})
+    assert "requests" not in outcome.source and "proxy=proxy" in outcome.source, outcome.source
+    # Nothing listens at the target: only a request sent through the proxy (the upstream) succeeds.
+    target = f"http://127.0.0.1:{_closed_port()}"
+    results = []
+    for src in (SETTINGS, outcome.source):
+        ns: dict = {}
+        exec(compile(textwrap.dedent(src), "<case>", "exec"), ns)  # noqa: S102 - runs our own test source
+        results.append(asyncio.run(ns["settings_case"](target, upstream.base)))
+    assert results[0] == results[1]
+    assert results[0] == ("k=v", target[len("http://") :], "/echo", "k=v", "x")
