@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -1159,3 +1163,41 @@ def test_behaviour_client_settings(upstream, client, monkeypatch):
         results.append(asyncio.run(ns["settings_case"](target, upstream.base)))
     assert results[0] == results[1]
     assert results[0] == ("k=v", target[len("http://") :], "/echo", "k=v", "x")
+
+
+def _ruff(tmp_path, name: str, source: str) -> subprocess.CompletedProcess:
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(source))
+    return subprocess.run(
+        [ruff, "check", "--isolated", "--no-cache", "--select", "ASYNC210,F401,F821", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("client", ["httpx", "httpx2"])
+def test_ruff_finds_no_blocking_call_unused_import_or_undefined_name(tmp_path, client):
+    samples = {
+        "behaviour": BEHAVIOUR,
+        "wrapped": WRAPPED.replace(
+            '    p = functools.partial(requests.post, base + "/echo", json={"x": [1, 2]})\n    del p\n', ""
+        ),
+        "errors": ERRORS,
+        "status": STATUS,
+        "stream": STREAM,
+        "sessions": SESSIONS,
+        "settings": SETTINGS,
+    }
+    for name, before in samples.items():
+        # the check can fail: ruff sees the plain blocking calls in the originals (not thread-wrapped
+        # or Session calls, which it does not recognise)
+        original = _ruff(tmp_path, f"{name}_before.py", before)
+        assert ("ASYNC210" in original.stdout) == (name not in ("wrapped", "sessions")), (name, original.stdout)
+        outcome = rewrite(CM, before, options={"http-client": client})
+        assert "requests calls now use" in " ".join(d.message for d in outcome.diagnostics), name
+        result = _ruff(tmp_path, f"{name}_after.py", outcome.source)
+        assert result.returncode == 0, (name, result.stdout, outcome.source)
