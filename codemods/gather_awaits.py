@@ -66,6 +66,10 @@ Refuses when (each with a diagnostic)
       ``arefresh_from_db``...), ``sync_to_async(...)(...)``, or a function of this module (or a
       method of a class of this module) that does any of these, assigns a global or mutates an
       object it was not given and did not create;
+    - a call of a function this module does not define, named as a write by its first word
+      (``save_...``, ``create...``, ``send...``, ``notify...``, ``log...``, ``set...``; see
+      ``WRITE_VERBS``) or with ``create``/``update``/``delete``/``send``... anywhere in its
+      name, also inside a function of this module;
     - a call that orders what follows it: ``sleep(...)`` (except ``sleep(0)``), ``.acquire()``/
       ``.wait()``/``.join()``/``.put()``/``.drain()``/``.close()``/``.connect()``/``.execute()``/
       ``.commit()``/``.rollback()``... (locks, events, queues, connections), also inside a
@@ -98,6 +102,7 @@ Refuses when (each with a diagnostic)
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any, ClassVar
 
 import libcst as cst
@@ -131,6 +136,24 @@ MUTATORS = {"append", "extend", "update", "pop", "insert", "remove", "clear", "a
 # Methods allowed in the post-processing of an awaited result (no effects on anything else).
 POST_METHODS = {"json", "get", "keys", "values", "items", "decode"}
 STYLES = ("gather", "taskgroup")
+# A callee this module does not define, named with one of these verbs first (``send_email``,
+# ``createOrder``, ``asave_report``), is taken for a write: its order is kept.
+WRITE_VERBS = {
+    "save", "create", "update", "upsert", "delete", "remove", "insert", "add", "set", "put",
+    "post", "patch", "send", "emit", "notify", "publish", "broadcast", "dispatch", "enqueue",
+    "queue", "push", "write", "upload", "store", "persist", "record", "log", "login", "logout",
+    "register", "mark", "increment", "decrement", "incr", "decr", "reset", "clear", "flush",
+    "commit", "rollback", "charge", "pay", "refund", "cancel", "submit", "sync", "release",
+    "lock", "unlock", "invalidate", "purge", "bump", "touch", "destroy", "drop", "kill", "stop",
+    "start", "move", "rename", "subscribe", "unsubscribe", "approve", "reject", "archive",
+    "restore", "schedule", "trigger", "execute", "migrate", "assign", "grant", "revoke", "ban",
+    "block", "follow", "unfollow", "like", "transfer", "deposit", "withdraw", "reserve", "book",
+    "track", "apply", "attach", "detach", "link", "unlink", "enable", "disable", "activate",
+    "deactivate", "confirm", "refresh", "import", "export", "sign", "invite", "accept", "decline",
+}
+# ... or with one of these anywhere in its name (``get_or_create_user``, ``fetch_and_update``).
+STRONG_WRITE_WORDS = {"create", "save", "update", "delete", "insert", "upsert", "send", "write",
+                      "remove", "publish", "notify"}
 
 
 class _Names(cst.CSTVisitor):
@@ -216,6 +239,24 @@ def _write_reason(call: cst.Call, sync_too: bool = False) -> str | None:
     return None
 
 
+def _verb_write(call: cst.Call) -> str | None:
+    """``save_order()``-like: a callee named as a write."""
+    name = last_name(call.func)
+    if name is None:
+        return None
+    words = [w.lower() for w in re.split(r"_+|(?<=[a-z0-9])(?=[A-Z])", name) if w]
+    if not words:
+        return None
+    first = words[0]
+    if (
+        first in WRITE_VERBS
+        or (first.startswith("a") and first[1:] in WRITE_VERBS)
+        or any(w in STRONG_WRITE_WORDS for w in words)
+    ):
+        return f"{name}() (named like a write; not defined in this module)"
+    return None
+
+
 # --------------------------------------------------------------------------- module callees
 # Method names so common on objects of other types (clients, querysets, dicts) that a call on a
 # receiver other than self/cls is not taken for a call of a same-named method of this module.
@@ -257,6 +298,7 @@ class _Func:
         self.nested_reads: set[str] = set()  # names read in functions/lambdas nested in it
         self.declared: set[str] = set()  # global/nonlocal names
         self.writes: str | None = None
+        self.verb_calls: list[tuple[tuple[str, bool] | None, cst.Call]] = []
         # calls made in the body: (callee key, call) for the fixpoint
         self.calls: list[tuple[str, bool, cst.Call]] = []
 
@@ -381,6 +423,9 @@ class _ModuleFacts(cst.CSTVisitor):
         key = _callee_key(node)
         if key is not None:
             fn.calls.append((*key, node))
+        mutator = isinstance(node.func, cst.Attribute) and node.func.attr.value in MUTATORS
+        if not mutator and _verb_write(node) is not None:
+            fn.verb_calls.append((key, node))
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         if isinstance(node.target, (cst.Attribute, cst.Subscript)):
@@ -419,6 +464,9 @@ class _ModuleFacts(cst.CSTVisitor):
                 foreign = sorted(fn.mutated_other - fn.locals)
                 if foreign:
                     fn.writes = f"it mutates {foreign[0]!r}, which it does not own"
+            for key, call in fn.verb_calls:
+                if fn.writes is None and not (key and self.callees(*key)):
+                    fn.writes = f"it calls {_verb_write(call)}"
         changed = True
         while changed:
             changed = False
@@ -808,9 +856,13 @@ class _Transformer(cst.CSTTransformer):
             return f"order-sensitive: {reason}"
         if isinstance(s.call.func, cst.Call):
             return "cannot tell what the awaited call does"
-        for fn in self._callees(s.call):
+        callees = self._callees(s.call)
+        for fn in callees:
             if fn.writes is not None:
                 return f"order-sensitive write: {fn.name}() is defined here and {fn.writes}"
+        reason = None if callees else _verb_write(s.call)
+        if reason is not None:
+            return f"order-sensitive write: {reason}"
         t = s.target
         if t is not None:
             fn = self._fn(frame)

@@ -565,7 +565,7 @@ def test_taskgroup_style():
         async def f(client, u, exc):
             # load
             user = await fetch_user(u)
-            await touch(u)  # ping
+            await ping(u)  # ping
             feed = (await client.get(u)).json()
             return user, feed
         """,
@@ -576,7 +576,7 @@ def test_taskgroup_style():
             try:
                 async with asyncio.TaskGroup() as tg:
                     _user = tg.create_task(fetch_user(u))
-                    tg.create_task(touch(u))  # ping
+                    tg.create_task(ping(u))  # ping
                     _feed = tg.create_task(client.get(u))
             except BaseExceptionGroup as exc1:
                 raise exc1.exceptions[0] from None
@@ -1154,3 +1154,50 @@ def test_multiline_call_is_reindented_and_comment_outside_the_call_is_not_lost()
 def test_multiline_string_in_a_call_is_not_reindented():
     out = rewrite(CM, 'async def f(c):\n    a = await c.get("""x\ny""")\n    b = await c.get(u)\n', options={"style": "taskgroup"})
     assert 'tg.create_task(c.get("""x\ny"""))' in out.source
+
+
+# --------------------------------------------------------------------------- callees named as writes
+@pytest.mark.parametrize(
+    "call",
+    ["save_order(o)", "svc.send_email(o)", "createOrder(o)", "get_or_create_user(o)", "self.notify_admins()",
+     "asend_mail(o)", "log_event(o)", "ws.send_json(o)", "layer.group_send(g, o)"],
+)
+def test_unknown_callee_named_as_a_write_is_ordered(call):
+    check_noop(CM, f"async def f(self, svc, o, ws, layer, g):\n    a = await fetch(o)\n    b = await {call}\n",
+               "named like a write")
+
+
+def test_module_function_named_as_a_write_is_judged_by_its_body():
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        async def update_view(o):
+            return o
+
+        async def f(o):
+            a = await fetch(o)
+            b = await update_view(o)
+        """,
+        """\
+        import asyncio
+        async def update_view(o):
+            return o
+
+        async def f(o):
+            a, b = await asyncio.gather(fetch(o), update_view(o))
+        """,
+    )
+    check_noop(
+        CM,
+        "async def load(o):\n    await send_email(o)\n\nasync def f(o):\n    a = await fetch(o)\n    b = await load(o)\n",
+        "load() is defined here and it calls send_email() (named like a write",
+    )
+
+
+def test_reads_with_settings_like_names_are_not_writes():
+    check_transformed(
+        CM,
+        "import asyncio\nasync def f(o):\n    a = await settings_for(o)\n    b = await address_of(o)\n",
+        "import asyncio\nasync def f(o):\n    a, b = await asyncio.gather(settings_for(o), address_of(o))\n",
+    )
