@@ -81,8 +81,10 @@ Refuses when:
     order), a simple f-string or ``reverse()`` with plain arguments, or whose
     ``target_status_code``/``fetch_redirect_response`` are computed; ``self.client`` used other than through a supported call
     (``session``, ``cookies``, nested functions, generator expressions); ``response.client``,
-    ``wsgi_request``, or ``response.context`` other than ``["key"]`` (``user``/``request``/
-    ``perms`` are lazy and may query); ``**kwargs`` or non-header WSGI extras; ``HTTP_*`` together
+    ``wsgi_request``, ``response.context``/``context_data`` other than ``["key"]``
+    (``user``/``request``/``perms`` are lazy and may query), or a context value used other than
+    compared in ``assertEqual``-like assertions, ``assertFormError`` or through a form's ``errors``
+    (it may be a lazy queryset or model instance: ``len()``, iteration, attributes refuse); ``**kwargs`` or non-header WSGI extras; ``HTTP_*`` together
     with ``headers=``; an API missing from the target Django (``follow=``/login helpers 5.0,
     instance twins 4.2, queryset twins 4.1, ``acreate_user`` 5.2); a generator test; the class (or
     a project base class) touches the client outside its tests (``setUp`` logging in,
@@ -185,7 +187,16 @@ EQ_ASSERTS = frozenset(
         "assertIsInstance", "assertNotIsInstance",
     }
 )
-DB_KINDS = frozenset({"qs", "values", "inst", "conflict"})
+DB_KINDS = frozenset({"qs", "values", "inst", "conflict", "ctx"})
+# A response.context["key"] value may be a lazy queryset or a model instance: it may be compared in
+# these assertions (equality and identity do not query), and a form's cached ``errors`` read.
+CTX_ASSERTS = frozenset(
+    {
+        "assertEqual", "assertNotEqual", "assertIs", "assertIsNot", "assertIsNone", "assertIsNotNone",
+        "assertIsInstance", "assertNotIsInstance", "assertFormError", "assertFormSetError",
+    }
+)
+CONTEXT_ATTRS = ("context", "context_data")
 
 
 # --------------------------------------------------------------------------- models
@@ -319,6 +330,8 @@ class _Env:
             m = self.models.resolve(node, self.shadowed)
             return ("model", m) if m else None
         if isinstance(node, cst.Subscript):
+            if _context_key(node) is not None:
+                return ("ctx", None)
             vk = self.kind(node.value)
             return ("inst", vk[1]) if vk and vk[0] in ("instlist", "pair") else None
         if isinstance(node, cst.Call):
@@ -480,6 +493,17 @@ def _code(node: cst.CSTNode) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _context_key(node: cst.Subscript) -> str | None:
+    """``key`` for ``<x>.context["key"]`` / ``<x>.context_data["key"]``."""
+    value = node.value
+    if isinstance(value, cst.Attribute) and value.attr.value in CONTEXT_ATTRS and len(node.slice) == 1:
+        idx = node.slice[0].slice
+        if isinstance(idx, cst.Index) and isinstance(idx.value, cst.SimpleString):
+            key = idx.value.evaluated_value
+            return key if isinstance(key, str) else None
+    return None
+
+
 def _code_full(node: cst.CSTNode) -> str:
     return cst.Module(body=[]).code_for_node(node)
 
@@ -617,7 +641,7 @@ class _Scan(cst.CSTVisitor):
             if not isinstance(target.operator, (cst.In, cst.NotIn)):
                 for side in (left, target.comparator):
                     k = self._kind(side)
-                    if k is not None and k[0] == "inst":
+                    if k is not None and k[0] in ("inst", "ctx"):
                         self.ok.add(id(side))
             left = target.comparator
 
@@ -723,13 +747,18 @@ class _Scan(cst.CSTVisitor):
             self.ok.add(id(recv))
             self._refuse(f"{_code(func)}() may run a query synchronously")
             return
+        if rk is not None and rk[0] == "ctx":
+            self.ok.add(id(recv))
+            if name != "non_field_errors":
+                self._refuse(f"{_code(func)}() on a context value may run a query synchronously")
+            return
         if isinstance(recv, cst.Name) and recv.value == self.self_name:
             if name == "assertRedirects":
                 self._redirect(node)
             elif name in BAD_ASSERTS:
                 self._refuse(f"{name} needs the sync client or runs queries synchronously")
-            elif name in EQ_ASSERTS:
-                self._ok_args(node, ("inst",))
+            elif name in EQ_ASSERTS or name in CTX_ASSERTS:
+                self._ok_args(node, ("inst",) if name not in CTX_ASSERTS else ("inst", "ctx"))
             elif not name.startswith("assert") and name not in SAFE_SELF:
                 self._refuse(f"self.{name}() may touch the database synchronously")
             return
@@ -777,8 +806,8 @@ class _Scan(cst.CSTVisitor):
                 self._redirect(node)
             elif assertion in BAD_ASSERTS:
                 self._refuse(f"{name} needs the sync client or runs queries synchronously")
-            elif assertion in EQ_ASSERTS:
-                self._ok_args(node, ("inst",))
+            elif assertion in EQ_ASSERTS or assertion in CTX_ASSERTS:
+                self._ok_args(node, ("inst",) if assertion not in CTX_ASSERTS else ("inst", "ctx"))
             return
         if qual is None:
             if name == "list" and len(node.args) == 1 and not node.args[0].keyword and not node.args[0].star:
@@ -956,6 +985,11 @@ class _Scan(cst.CSTVisitor):
             self._refuse(f"{_code(node)} is bound both to ORM results and to other values")
         elif k[0] == "inst":
             self._refuse(f"{_code(node)} (a model instance) is used where it may run a query synchronously")
+        elif k[0] == "ctx":
+            self._refuse(
+                f"{_code(node)} is used other than compared in an assertion (a context value may be a "
+                "lazy queryset or model instance)"
+            )
         else:
             self._refuse(f"{_code(node)} (a queryset) is used where it may be evaluated synchronously")
 
@@ -970,15 +1004,9 @@ class _Scan(cst.CSTVisitor):
             self._refuse(f"{_code(node)} evaluates a queryset synchronously")
         elif vk is not None and vk[0] == "instlist":
             self.ok.add(id(node.value))
-        value = node.value
-        if isinstance(value, cst.Attribute) and value.attr.value == "context" and len(node.slice) == 1:
-            idx = node.slice[0].slice
-            if (
-                isinstance(idx, cst.Index)
-                and isinstance(idx.value, cst.SimpleString)
-                and idx.value.evaluated_value not in LAZY_CONTEXT
-            ):
-                self.ok_context.add(id(value))
+        key = _context_key(node)
+        if key is not None and key not in LAZY_CONTEXT:
+            self.ok_context.add(id(node.value))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self._check_use(node)
@@ -990,6 +1018,13 @@ class _Scan(cst.CSTVisitor):
                 return
             self.ok.add(id(node.value))
             if id(node) in self.handled or vk[0] in ("model", "instlist", "pair"):
+                return
+            if vk[0] == "ctx":
+                if attr != "errors":
+                    self._refuse(
+                        f"{_code(node)} reads a context value that may be a lazy queryset or model "
+                        "instance"
+                    )
                 return
             if vk[0] == "inst":
                 model = vk[1]
@@ -1003,7 +1038,7 @@ class _Scan(cst.CSTVisitor):
             return
         if id(node) in self.handled:
             return
-        if attr == "context" and id(node) not in self.ok_context:
+        if attr in CONTEXT_ATTRS and id(node) not in self.ok_context:
             self._refuse(
                 "response.context is read other than by a plain key (its lazy user/request may "
                 "query the database synchronously)"

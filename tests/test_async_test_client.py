@@ -835,3 +835,37 @@ def test_explicit_client_objects():
         "from django.test import Client\nfrom x import AsyncClient\n\n\ndef test_a():\n    c = Client()\n    c.get('/')\n",
         "AsyncClient is bound",
     )
+
+
+def test_context_values_only_compared():
+    check_transformed(
+        CM,
+        """\
+        class T(TestCase):
+            def test_a(self):
+                r = self.client.post("/f/", {"a": 1})
+                form = r.context["form"]
+                self.assertEqual(r.context["form"].errors, {"a": ["bad"]})
+                self.assertFormError(form, "a", "bad")
+                self.assertIsNone(r.context_data["next"])
+                self.assertTrue(r.context["n"] == 1)
+        """,
+        """\
+        class T(TestCase):
+            async def test_a(self):
+                r = await self.async_client.post("/f/", {"a": 1})
+                form = r.context["form"]
+                self.assertEqual(r.context["form"].errors, {"a": ["bad"]})
+                self.assertFormError(form, "a", "bad")
+                self.assertIsNone(r.context_data["next"])
+                self.assertTrue(r.context["n"] == 1)
+        """,
+    )
+    get = 'def test_a(self):\n    r = self.client.get("/")\n'
+    _refused(get + '    self.assertEqual(len(r.context["items"]), 2)\n', "compared in an assertion")
+    _refused(get + '    self.assertEqual(r.context["obj"].name, "x")\n', "may be a lazy queryset")
+    _refused(get + '    for x in r.context["items"]:\n        pass\n', "compared in an assertion")
+    _refused(get + '    self.assertIn(1, r.context["items"])\n', "compared in an assertion")
+    _refused(get + '    self.assertTrue(r.context["items"])\n', "compared in an assertion")
+    _refused(get + '    r.context_data["form"].is_valid()\n', "on a context value")
+    _refused(get + '    items = r.context["items"]\n    list(items)\n', "compared in an assertion")
