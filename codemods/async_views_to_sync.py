@@ -154,7 +154,7 @@ SYNC_TO_ASYNC = "asgiref.sync.sync_to_async"
 LAZY_METHODS = frozenset(
     _names("all filter exclude order_by select_related prefetch_related annotate alias values values_list only defer "
     "distinct using select_for_update reverse none extra dates datetimes union intersection difference "
-    "complex_filter")
+    "complex_filter raw")
 )
 MANAGER_ATTRS = frozenset({"objects", "_default_manager", "_base_manager"})
 STREAMING = frozenset({"django.http.StreamingHttpResponse", "django.http.response.StreamingHttpResponse"})

@@ -1356,3 +1356,12 @@ def test_class_hierarchy_in_one_module_converts_together():
         "`ThirdParty`",
         **V,
     )
+
+
+def test_async_for_over_raw_queryset():
+    check_transformed(
+        CM,
+        "async def v(request):\n    return [p.pk async for p in Product.objects.raw('SELECT id FROM p')]\n",
+        "def v(request):\n    return [p.pk for p in Product.objects.raw('SELECT id FROM p')]\n",
+        **V,
+    )
