@@ -1,19 +1,30 @@
 """Tool speed, side by side in one run: dj-asyncify vs a one-process LibCST parse-only pass.
 
-Usage: python benchmarks/bench_tool.py [CORPUS_DIR]   (default: the installed django package)
+Usage: python benchmarks/bench_tool.py [--quick] [--jobs N] [CORPUS_DIR]
+       (default corpus: the installed django package; --quick: a 120-file slice, for a smoke run)
 
-Prints: the parse-only floor; `dj-asyncify apply --check -j1`, `-j2` cold (no cache) and the
-cached re-run of the unchanged tree, each as seconds and as a ratio to the floor; peak memory.
+Prints, for the corpus (its .py files copied to a temporary folder, outside any git repository):
+- files, MB, and the parse-only floor: ``libcst.parse_module`` over every file in one process;
+- ``dj-asyncify apply --check`` cold (``--no-cache``) with ``-j1`` and ``-jN`` (N = CPU count):
+  seconds, ratio to the floor, files/s, MB/s, peak RSS of the largest single process, and the
+  runner's own phase times (DJ_ASYNCIFY_TIMINGS) for the -jN run;
+- the cached re-run of the unchanged tree (after a run that fills the cache): seconds and ratio;
+- growth with corpus size: -jN cold over 1x, 2x and 4x copies of the corpus.
+
+Every figure is one run in fresh processes. The machine may be shared: the floor is measured in
+the same run so that ratios stay comparable; read absolute seconds with the load average printed.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
-import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 PARSE_ONLY = """
@@ -27,38 +38,108 @@ for p in sorted(Path(sys.argv[1]).rglob("*.py")):
 """
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> float:
+@dataclass
+class Timed:
+    seconds: float
+    peak_mb: float  # largest resident set of any one process of the run
+    code: int
+    stderr: str
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> Timed:
+    """Run ``cmd``; wall time, and peak RSS of the largest process (it or a worker it waited for)."""
     start = time.perf_counter()
-    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        text = err.read().decode(errors="replace")
+    return Timed(seconds, usage.ru_maxrss / 1024, proc.returncode, text)
+
+
+def copy_corpus(source: Path, dest: Path, limit: int | None = None) -> tuple[int, int]:
+    """Copy the .py files of ``source`` below ``dest``; returns (files, bytes)."""
+    files = sorted(source.rglob("*.py"))[:limit]
+    size = 0
+    for f in files:
+        target = dest / f.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, target)
+        size += target.stat().st_size
+    return len(files), size
+
+
+def row(label: str, t: Timed, floor: float, files: int, size: int) -> str:
+    return (
+        f"{label:<34} {t.seconds:7.2f} s  {t.seconds / floor:6.3f}x floor  {files / t.seconds:7.0f} files/s  "
+        f"{size / 1e6 / t.seconds:6.2f} MB/s  peak {t.peak_mb:5.0f} MB/process  (exit {t.code})"
+    )
+
+
+def phases(stderr: str) -> str:
+    parts = [line.removeprefix("[timing] ") for line in stderr.splitlines() if line.startswith("[timing] ")]
+    return "; ".join(parts)
 
 
 def main() -> None:
-    if len(sys.argv) > 1:
-        corpus = Path(sys.argv[1])
-    else:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, help="folder of Python files (default: installed django)")
+    parser.add_argument("--quick", action="store_true", help="a 120-file slice and 1x/2x growth only")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="N for -jN (default: CPU count)")
+    args = parser.parse_args()
+    if args.corpus is None:
         import django
 
-        corpus = Path(django.__file__).parent
-    files = list(corpus.rglob("*.py"))
-    size = sum(f.stat().st_size for f in files)
+        args.corpus = Path(django.__file__).parent
     exe = str(Path(sys.executable).with_name("dj-asyncify"))
-    print(f"corpus: {corpus} ({len(files)} files, {size / 1e6:.1f} MB)")
-    with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "DJ_ASYNCIFY_CACHE_DIR": cache}
-        floor = timed([sys.executable, "-c", PARSE_ONLY, str(corpus)], env)
-        print(f"libcst parse-only, 1 process: {floor:.2f} s ({len(files) / floor:.0f} files/s)")
-        rows = [
-            ("apply --check -j1 --no-cache", [exe, "apply", "--check", "-j1", "--no-cache", str(corpus)]),
-            ("apply --check -j2 --no-cache", [exe, "apply", "--check", "-j2", "--no-cache", str(corpus)]),
-            ("apply --check -j2 (fills cache)", [exe, "apply", "--check", "-j2", str(corpus)]),
-            ("apply --check -j2 (cached re-run)", [exe, "apply", "--check", "-j2", str(corpus)]),
-        ]
-        for label, cmd in rows:
-            t = timed(cmd, env)
-            print(f"{label:<36} {t:6.2f} s  {t / floor:5.3f}x parse-only  {size / 1e6 / t:6.1f} MB/s")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak memory of any child process: {peak:.0f} MB")
+    if not Path(exe).exists():
+        exe = shutil.which("dj-asyncify") or exe
+    n = args.jobs
+    limit = 120 if args.quick else None
+
+    with tempfile.TemporaryDirectory(prefix="dj-asyncify-bench-") as tmp:
+        root = Path(tmp)
+        corpus = root / "x1" / "copy0"
+        files, size = copy_corpus(args.corpus, corpus, limit)
+        cache = root / "cache"
+        env = {**os.environ, "DJ_ASYNCIFY_CACHE_DIR": str(cache), "DJ_ASYNCIFY_TIMINGS": "1"}
+        print(f"corpus: {args.corpus}{' (quick slice)' if limit else ''}: {files} files, {size / 1e6:.2f} MB")
+        print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
+
+        floor_run = timed([sys.executable, "-c", PARSE_ONLY, str(corpus)], env)
+        floor = floor_run.seconds
+        print(
+            f"{'libcst parse-only, 1 process':<34} {floor:7.2f} s  {1:6.3f}x floor  {files / floor:7.0f} files/s  "
+            f"{size / 1e6 / floor:6.2f} MB/s  peak {floor_run.peak_mb:5.0f} MB/process"
+        )
+        check = [exe, "apply", "--check", "-q"]
+        j1 = timed([*check, "-j1", "--no-cache", str(corpus)], env)
+        print(row("apply --check -j1 cold", j1, floor, files, size))
+        jn = timed([*check, f"-j{n}", "--no-cache", str(corpus)], env)
+        print(row(f"apply --check -j{n} cold", jn, floor, files, size))
+        print(f"  phases of the -j{n} cold run: {phases(jn.stderr)}")
+        fill = timed([*check, f"-j{n}", str(corpus)], env)
+        print(row(f"apply --check -j{n} (fills cache)", fill, floor, files, size))
+        again = timed([*check, f"-j{n}", str(corpus)], env)
+        print(row(f"apply --check -j{n} cached re-run", again, floor, files, size))
+        print(f"cached re-run: {again.seconds / floor:.3f}x the parse-only floor, {again.seconds / jn.seconds:.3f}x the cold -j{n} run")
+
+        print(f"growth, -j{n} cold (the corpus copied 1x/2x/4x):")
+        base = None
+        for k in (1, 2) if limit else (1, 2, 4):
+            folder = root / f"x{k}"
+            for c in range(k):
+                if not (folder / f"copy{c}").exists():
+                    copy_corpus(args.corpus, folder / f"copy{c}", limit)
+            t = timed([*check, f"-j{n}", "--no-cache", str(folder)], env)
+            base = base or t.seconds
+            print(
+                f"  {k}x: {k * files:6d} files  {t.seconds:7.2f} s  {t.seconds / base:5.2f}x the 1x time  "
+                f"{k * files / t.seconds:7.0f} files/s  peak {t.peak_mb:5.0f} MB/process"
+            )
+        print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -29,9 +29,44 @@ _COMPOUND = (
     ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor, ast.While,
     ast.With, ast.AsyncWith, ast.Try, ast.Match,
 ) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 # View.http_method_names, plus dispatch: the methods a class-based view may define as handlers.
 _HANDLERS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace", "dispatch"})
+
+
+def walk(root: ast.AST) -> list[ast.AST]:
+    """Every node at or below ``root`` (like ``ast.walk``, about twice as fast; no ctx nodes)."""
+    node_type = ast.AST
+    out = [root]
+    append = out.append
+    for node in out:
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        append(item)
+            elif isinstance(value, node_type) and name != "ctx":
+                append(value)
+    return out
+
+
+def _outer_defs(tree: ast.Module) -> list[ast.AST]:
+    """Defs and async defs not nested in a def, lambda or class (module level, maybe under
+    if/try/with/for/while/match)."""
+    found: list[ast.AST] = []
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.append(node)
+        elif isinstance(node, ast.ClassDef):
+            continue
+        else:
+            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    stack.extend(value)
+    return found
 
 
 class Facts:
@@ -41,12 +76,11 @@ class Facts:
         self.tree = tree
         self._nodes: list[ast.AST] | None = None
         self._async_defs: list[ast.AsyncFunctionDef] | None = None
-        self._nested: set[int] | None = None
 
     @property
     def nodes(self) -> list[ast.AST]:
         if self._nodes is None:
-            self._nodes = list(ast.walk(self.tree))
+            self._nodes = walk(self.tree)
         return self._nodes
 
     @property
@@ -55,17 +89,9 @@ class Facts:
             self._async_defs = [n for n in self.nodes if isinstance(n, ast.AsyncFunctionDef)]
         return self._async_defs
 
-    def inside_function_or_class(self, target: ast.AST) -> bool:
-        """True if ``target`` is nested in a def, async def, lambda or class."""
-        if self._nested is None:
-            nested: set[int] = set()
-            for node in self.nodes:
-                if isinstance(node, _SCOPES):
-                    for sub in ast.walk(node):
-                        if sub is not node:
-                            nested.add(id(sub))
-            self._nested = nested
-        return id(target) in self._nested
+    def outer_async_defs(self) -> list[ast.AsyncFunctionDef]:
+        """Async defs not nested in a def, lambda or class."""
+        return [d for d in _outer_defs(self.tree) if isinstance(d, ast.AsyncFunctionDef)]
 
     def client_aliases(self) -> set[str]:
         """Local names bound by imports of a name containing "client" (any case)."""
@@ -101,7 +127,7 @@ def _involves_await(stmt: ast.stmt, memo: dict[int, bool]) -> bool:
     hit = memo.get(key)
     if hit is None:
         hit = any(
-            isinstance(n, ast.Await) or (isinstance(n, ast.comprehension) and n.is_async) for n in ast.walk(stmt)
+            isinstance(n, ast.Await) or (isinstance(n, ast.comprehension) and n.is_async) for n in walk(stmt)
         )
         memo[key] = hit
     return hit
@@ -109,10 +135,12 @@ def _involves_await(stmt: ast.stmt, memo: dict[int, bool]) -> bool:
 
 def _statement_lists(node: ast.AST) -> Iterable[list[ast.stmt]]:
     """Every block of statements at or below ``node`` (bodies, else/finally, handlers, cases)."""
-    for sub in ast.walk(node):
-        for _, value in ast.iter_fields(sub):
-            if isinstance(value, list) and len(value) >= 2 and isinstance(value[0], ast.stmt):
-                yield value
+    for sub in walk(node):
+        if isinstance(sub, (ast.stmt, ast.excepthandler, ast.match_case)):
+            for name in ("body", "orelse", "finalbody"):
+                value = getattr(sub, name, None)
+                if value.__class__ is list and len(value) >= 2:
+                    yield value
 
 
 # --------------------------------------------------------------------------- one test per codemod
@@ -147,9 +175,9 @@ def _async_views_to_sync(f: Facts) -> bool:
     # View.http_method_names, and dispatch) directly in a class body. So: some async def outside
     # any def, lambda and class whose first positional parameter is ``request``, or some async def
     # directly in a class body (classes at any depth) named like a handler.
-    for func in f.async_defs:
+    for func in f.outer_async_defs():
         args = [*func.args.posonlyargs, *func.args.args]
-        if args and args[0].arg == "request" and not f.inside_function_or_class(func):
+        if args and args[0].arg == "request":
             return True
     for node in f.nodes:
         if isinstance(node, ast.ClassDef):
@@ -188,7 +216,7 @@ def _async_test_client(f: Facts) -> bool:
 
 
 def _mentions_client(node: ast.AST, aliases: set[str]) -> bool:
-    for sub in ast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, ast.Name):
             ident = sub.id
         elif isinstance(sub, ast.Attribute):

@@ -551,11 +551,14 @@ _WORKER: dict[str, Any] = {}
 def _init_worker(settings: Settings, mode: str) -> None:
     # Ctrl-C is the main process's business: it stops the pool; a worker never writes files.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER.update(settings=settings, mode=mode, codemods=selected_codemods(settings))
+    _WORKER.clear()
+    _WORKER.update(settings=settings, mode=mode)
 
 
 def _scan_job(item: tuple[str, str]) -> tuple[str, dict[str, Any]]:
     key, text = item
+    if "codemods" not in _WORKER:
+        _WORKER["codemods"] = selected_codemods(_WORKER["settings"])
     return key, scan_text(text, _WORKER["codemods"]).to_json()
 
 
@@ -573,9 +576,12 @@ class _Pool:
         self.pool: Any = None
 
     def map(self, func: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:
+        if not items:
+            return
         if self.jobs <= 1 or len(items) < 2:
-            if not _WORKER or _WORKER.get("settings") is not self.settings:
-                _WORKER.update(settings=self.settings, mode=self.mode, codemods=selected_codemods(self.settings))
+            if _WORKER.get("settings") is not self.settings or _WORKER.get("mode") != self.mode:
+                _WORKER.clear()
+                _WORKER.update(settings=self.settings, mode=self.mode)
             yield from map(func, items)
             return
         if self.pool is None:
