@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import os
 import shlex
 import shutil
@@ -92,9 +93,23 @@ def upstream(project: Path, delays: dict[str, float]) -> Iterator[str]:
         proc.wait(10)
 
 
+@dataclasses.dataclass
+class Served:
+    base: str
+    pid: int
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time of the server process so far (Linux /proc; None elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def served(project: Path, db: Path, upstream_url: str) -> Iterator[str]:
-    """The project under uvicorn, one worker, on a free port; yields its base URL once it answers."""
+def served(project: Path, db: Path, upstream_url: str) -> Iterator[Served]:
+    """The project under uvicorn, one worker, on a free port; yields it once it answers."""
     port = free_port()
     args = [
         sys.executable,
@@ -122,7 +137,7 @@ def served(project: Path, db: Path, upstream_url: str) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"uvicorn did not start for {project}")
             time.sleep(0.1)
-        yield base
+        yield Served(base, proc.pid)
     finally:
         proc.terminate()
         proc.wait(10)
@@ -143,7 +158,7 @@ def latency(url: str, runs: int, warmup: int = 2) -> float:
     return statistics.median(times)
 
 
-async def _load(url: str, clients: int, seconds: float) -> float:
+async def _load(url: str, clients: int, seconds: float) -> tuple[float, int]:
     """Closed loop: `clients` workers send GETs back to back for `seconds`, then wait for their last
     answer. Returns answers per second over the whole span (requests queued behind a blocked event
     loop are waited for and counted, so a server cannot look fast by leaving them unanswered)."""
@@ -162,18 +177,30 @@ async def _load(url: str, clients: int, seconds: float) -> float:
                 done += 1
 
         await asyncio.gather(*(worker() for _ in range(clients)))
-    return done / (time.perf_counter() - start)
+    return done / (time.perf_counter() - start), done
 
 
-def throughput(url: str, clients: int, seconds: float, windows: int) -> float:
+def throughput(
+    server: Served, path: str, clients: int, seconds: float, windows: int
+) -> tuple[float, float | None]:
+    """Median req/s over `windows` load windows, and the server's CPU milliseconds per request."""
+    url = server.base + path
     latency(url, runs=1, warmup=3)
-    return statistics.median(asyncio.run(_load(url, clients, seconds)) for _ in range(windows))
+    rates, cpu_ms = [], []
+    for _ in range(windows):
+        cpu_before = server.cpu_seconds()
+        rate, count = asyncio.run(_load(url, clients, seconds))
+        cpu_after = server.cpu_seconds()
+        rates.append(rate)
+        if cpu_before is not None and cpu_after is not None:
+            cpu_ms.append((cpu_after - cpu_before) / count * 1000)
+    return statistics.median(rates), statistics.median(cpu_ms) if cpu_ms else None
 
 
-def _construction_seconds() -> float:
-    start = time.perf_counter()
+def _construction_cpu_seconds() -> float:
+    start = time.process_time()
     httpx.AsyncClient()
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def prepare(workdir: Path, tool_override: str | None) -> dict[str, Path]:
@@ -226,23 +253,30 @@ def main() -> None:
         )
 
         results: dict[str, dict[str, float]] = {"before": {}, "after": {}}
+        cpu_per_request: dict[str, float | None] = {}
+        load_start = os.getloadavg()[0]
         # 1 and 2: latency with every upstream endpoint taking --delay seconds.
         with upstream(projects["before"], {e: args.delay for e in MULTI_CALL_ENDPOINTS}) as up:
             slowest_single = max(latency(f"{up}/{e}", runs) for e in ("rates", "stock", "reviews"))
             for name, project in projects.items():
-                with served(project, workdir / f"{name}.sqlite3", up) as base:
+                with served(project, workdir / f"{name}.sqlite3", up) as server:
                     for view in ("rates", "dashboard", "storefront", "extras"):
-                        results[name][view] = latency(f"{base}/api/{view}/", runs)
+                        results[name][view] = latency(f"{server.base}/api/{view}/", runs)
         # 3: throughput with the single upstream call behind /api/rates/ taking --rps-delay seconds.
         with upstream(projects["before"], {"rates": args.rps_delay}) as up:
             for name, project in projects.items():
-                with served(project, workdir / f"{name}.sqlite3", up) as base:
-                    results[name]["rps"] = throughput(f"{base}/api/rates/", args.clients, seconds, windows)
+                with served(project, workdir / f"{name}.sqlite3", up) as server:
+                    rps, cpu_ms = throughput(server, "/api/rates/", args.clients, seconds, windows)
+                    results[name]["rps"], cpu_per_request[name] = rps, cpu_ms
 
     before, after = results["before"], results["after"]
-    client_cost = statistics.median(_construction_seconds() for _ in range(10))
+    client_cost = statistics.median(_construction_cpu_seconds() for _ in range(10))
     print(
-        f"\nupstream delay {args.delay * 1000:.0f} ms per call; slowest single upstream call measured "
+        f"\nmachine: {os.cpu_count()} CPUs, load average {load_start:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end (other work on the machine slows the CPU-bound figures)"
+    )
+    print(
+        f"upstream delay {args.delay * 1000:.0f} ms per call; slowest single upstream call measured "
         f"directly: {slowest_single * 1000:.0f} ms"
     )
     print(f"{'view':<44}{'before':>10}{'after':>10}{'after / slowest call':>24}")
@@ -262,9 +296,13 @@ def main() -> None:
         f"{before['rps']:.1f} req/s before, {after['rps']:.1f} req/s after "
         f"({after['rps'] / before['rps']:.1f}x; target >= 10x)"
     )
+    if cpu_per_request.get("before") is not None and cpu_per_request.get("after") is not None:
+        print(
+            f"server CPU per request: {cpu_per_request['before']:.1f} ms before, {cpu_per_request['after']:.1f} ms after"
+        )
     print(
-        f"(for reference: constructing one httpx.AsyncClient() here costs {client_cost * 1000:.1f} ms of CPU, "
-        f"its SSL context; a view that opens one per request is bounded near {1 / client_cost:.0f} req/s per core)"
+        f"(constructing one httpx.AsyncClient() costs {client_cost * 1000:.1f} ms of CPU here, mostly its SSL context: "
+        f"a view that opens one per request cannot exceed about {1 / client_cost:.0f} req/s per core)"
     )
     for key in ("dashboard", "storefront"):
         verdict = "met" if after[key] / slowest_single <= 1.15 else "NOT met"
