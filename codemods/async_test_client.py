@@ -67,7 +67,9 @@ Example:
                 self.assertEqual(await Product.objects.acount(), 1)
 
 Refuses when:
-    the test method (left exactly as it was) has decorators; may touch the database in a way it
+    the test method (left exactly as it was) has a decorator other than ``override_settings``/
+    ``modify_settings``/``tag``/``unittest.skip*`` (``skipIfDBFeature`` wraps an async test in a
+    sync function that never awaits it; a mock decorator may not support coroutines); may touch the database in a way it
     cannot make async: a call to anything but builtins, ``self.assert*``, known side-effect-free
     modules (``django.urls``, ``json``, ``datetime``, ...) and the rewritten ORM calls (so project
     helpers and factories refuse); a model instance's attribute that is not a concrete field of its
@@ -1067,6 +1069,17 @@ class _Scan(cst.CSTVisitor):
             )
 
 
+# Decorators that keep an async test async (Django's TestContextDecorator wraps coroutines; the
+# unittest skips either raise SkipTest or return the function). skipIfDBFeature/
+# skipUnlessDBFeature wrap it in a sync function whose coroutine is never awaited: not here.
+ASYNC_SAFE_DECORATORS = frozenset(
+    {
+        "django.test.override_settings", "django.test.utils.override_settings",
+        "django.test.modify_settings", "django.test.utils.modify_settings",
+        "django.test.tag", "django.test.utils.tag",
+        "unittest.skip", "unittest.skipIf", "unittest.skipUnless",
+    }
+)
 CLIENT_CLASSES = frozenset({"django.test.Client", "django.test.client.Client"})
 ASYNC_CLIENT_CLASSES = frozenset({"django.test.AsyncClient", "django.test.client.AsyncClient"})
 # AsyncClient(headers=..., query_params=..., **defaults) stores them under WSGI names that an ASGI
@@ -1416,8 +1429,11 @@ class _Classes(cst.CSTTransformer):
         fn.body.visit(bare)
         if bare.bare:
             scan.reasons.append("the client is used other than through a supported call")
-        if fn.decorators:
-            scan.reasons.insert(0, "the test method has decorators")
+        for d in fn.decorators:
+            if not self._async_safe_decorator(d):
+                scan.reasons.insert(
+                    0, f"decorator @{_code(d.decorator)} is not known to support async tests"
+                )
         if shared and scan.default_client:
             scan.reasons.insert(0, shared + " (self.async_client would not share it)")
         self._async_class_check(scan)
@@ -1430,6 +1446,10 @@ class _Classes(cst.CSTTransformer):
         self.ctx.fixed(fn, "test now uses the async test client")
         return fn.with_changes(body=new_body, asynchronous=cst.Asynchronous())
 
+
+    def _async_safe_decorator(self, d: cst.Decorator) -> bool:
+        expr = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
+        return self.imports.qualify(expr) in ASYNC_SAFE_DECORATORS
 
     def _async_class_check(self, scan: _Scan) -> None:
         if scan.client_ctors and self.async_class is None:
@@ -1531,7 +1551,7 @@ class _Classes(cst.CSTTransformer):
             reasons.append("the name pytest is bound to something else in this module")
         fn_marks = _decorator_marks(fn.decorators, self.imports)
         for d in fn.decorators:
-            if not any(m.decorator is d for m in fn_marks):
+            if not any(m.decorator is d for m in fn_marks) and not self._async_safe_decorator(d):
                 reasons.append(
                     f"decorator @{_code(d.decorator)} is not a pytest mark (it may not support async tests)"
                 )

@@ -143,7 +143,8 @@ def test_refusals():
     _refused('def test_a(self):\n    self.client.get("/")\n    self.assertNumQueries(1)\n', "assertNumQueries")
     _refused('def test_a(self):\n    s = self.client.session\n    self.client.get("/")\n', "other than")
     _refused('def test_a(self):\n    self.client.cookies.clear()\n    self.client.get("/")\n', "other than")
-    _refused('@mock.patch("x")\ndef test_a(self, m):\n    self.client.get("/")\n', "decorators")
+    _refused('@mock.patch("x")\ndef test_a(self, m):\n    self.client.get("/")\n', "not known to support async")
+    _refused('@skipUnlessDBFeature("x")\ndef test_a(self):\n    self.client.get("/")\n', "not known to support async")
     _refused('def test_a(self):\n    f = lambda: self.client.get("/")\n    self.client.get("/")\n', "nested")
     _refused('def test_a(self):\n    r = self.client.get("/")\n    r.client.get("/x")\n', "response.client")
     _refused('def test_a(self):\n    r = self.client.get("/")\n    r.wsgi_request\n', "wsgi_request")
@@ -237,7 +238,11 @@ PROJECT = {
 
 
         async def async_view(request):
-            return JsonResponse({"kind": "async", "foo": request.headers.get("x-foo", "")})
+            from django.conf import settings
+
+            return JsonResponse(
+                {"kind": "async", "foo": request.headers.get("x-foo", ""), "g": getattr(settings, "GREETING", "")}
+            )
 
 
         def restock(request, pk):
@@ -264,7 +269,7 @@ PROJECT = {
         ]
         """,
     "proj/tests.py": """\
-        from django.test import Client, TestCase
+        from django.test import Client, TestCase, override_settings
         from django.urls import reverse
 
         from proj.models import Category, Product
@@ -311,6 +316,10 @@ PROJECT = {
                 self.assertRedirects(followed, "/names/?from=go")
                 self.assertEqual(followed.json(), {"names": ["saw"]})
 
+            @override_settings(GREETING="hi")
+            def test_decorated(self):
+                self.assertEqual(self.client.get("/a/").json()["g"], "hi")
+
             def test_own_client(self):
                 c = Client(enforce_csrf_checks=True)
                 self.assertEqual(c.get("/a/", headers={"x-foo": "baz"}).json()["foo"], "baz")
@@ -340,11 +349,12 @@ def test_real_django_before_and_after(tmp_path):
         p.write_text(textwrap.dedent(text))
     before = _run_django_tests(tmp_path)
     assert before.returncode == 0, before.stderr
-    assert "Ran 5 tests" in before.stderr
+    assert "Ran 6 tests" in before.stderr
     tests_py = tmp_path / "proj/tests.py"
     out = transform_source(tests_py.read_text(), str(tests_py), Settings(select=(CM,)), ProjectIndex())
     assert out.error is None, out.error
     assert "async def test_views(self):" in out.source
+    assert '@override_settings(GREETING="hi")\n    async def test_decorated(self):' in out.source
     assert "async def test_orm_in_the_test_body(self):" in out.source
     assert "await Product.objects.acreate(" in out.source
     assert "async for q in Product.objects.filter(stock=0):" in out.source
@@ -360,7 +370,7 @@ def test_real_django_before_and_after(tmp_path):
     tests_py.write_text(out.source)
     after = _run_django_tests(tmp_path)
     assert after.returncode == 0, after.stderr + out.source
-    assert "Ran 5 tests" in after.stderr
+    assert "Ran 6 tests" in after.stderr
 
 
 MODELS = """\
@@ -869,3 +879,35 @@ def test_context_values_only_compared():
     _refused(get + '    self.assertTrue(r.context["items"])\n', "compared in an assertion")
     _refused(get + '    r.context_data["form"].is_valid()\n', "on a context value")
     _refused(get + '    items = r.context["items"]\n    list(items)\n', "compared in an assertion")
+
+
+def test_async_safe_decorators_kept():
+    check_transformed(
+        CM,
+        """\
+        import unittest
+
+        from django.test import TestCase, override_settings, tag
+
+
+        class T(TestCase):
+            @override_settings(DEBUG=True)
+            @tag("slow")
+            @unittest.skipIf(False, "never")
+            def test_a(self):
+                self.client.get("/")
+        """,
+        """\
+        import unittest
+
+        from django.test import TestCase, override_settings, tag
+
+
+        class T(TestCase):
+            @override_settings(DEBUG=True)
+            @tag("slow")
+            @unittest.skipIf(False, "never")
+            async def test_a(self):
+                await self.async_client.get("/")
+        """,
+    )
