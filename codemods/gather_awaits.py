@@ -10,8 +10,9 @@ What it does
     - Without post-processing the results are unpacked straight into the targets:
       ``x, y = await asyncio.gather(f(...), g(...))`` (a bare await gets the throw-away ``_``, or
       ``_1``... if ``_`` is taken). A local annotation is dropped (it is never evaluated).
-    - With post-processing, the results go to fresh temporaries (``_a``...), then every statement
-      that post-processes or follows one that does is kept, in its original order, reading its
+    - With post-processing, or a target other than a plain name (``self.user = ...``,
+      ``d[k] = ...``, ``x, y = ...``), the results go to fresh temporaries (``_a``...), then every
+      such statement and every one after it is kept, in its original order, reading its
       temporary: ``a = _a.json()``. Annotations of those statements are kept.
     - Comments and blank lines inside a run are kept: on the statement's own line, or next to its
       call inside ``gather(...)`` when the statement has no line left of its own.
@@ -76,10 +77,12 @@ Refuses when (each with a diagnostic)
       function of this module;
     - a statement binding a name that a function nested here reads, that is declared
       ``global``/``nonlocal``, or that an enclosing ``finally`` reads (sequentially, an earlier
-      name is bound even when a later call fails).
+      name is bound even when a later call fails);
+    - a statement writing into an object that is not a parameter or local of the function
+      (``CACHE[k] = await ...`` on a module global: other code may read it).
     Starting a new group (the statement and the ones before it are not run together):
-    - a data dependency: a call reads a name another statement of the group binds (either
-      direction), or two statements bind the same name;
+    - a data dependency: a call reads a name another statement of the group binds or writes
+      into (``a`` of ``a.b = ...``), in either direction, or two statements bind the same name;
     - a function (or method) of this module mutates a parameter (``append``/``extend``/
       ``update``/``+=``... on it, item or attribute assignment, ``del``) and the object passed for
       it is also used by the other statement.
@@ -90,8 +93,8 @@ Refuses when (each with a diagnostic)
       ``except`` handlers: the exception ordering is observable;
     - ``asyncio`` (or, for ``taskgroup``, ``BaseExceptionGroup``) means something else here.
     Statements next to an await that cannot join a run (the await is not evaluated first,
-    post-processing may have side effects, attribute/subscript/tuple targets, several statements
-    on one line...) are reported with the reason. ``return await ...`` never joins a run.
+    post-processing may have side effects, a target that calls something, several statements
+    on one line, a comment that would be lost...) are reported with the reason. ``return await ...`` never joins a run.
     Not checked: what an awaited call of another module does -- an unknown call is taken for a
     read with no effect on the others (HTTP GET/HEAD/OPTIONS, ORM reads, other async clients).
     Two GETs on the same httpx client run concurrently: a cookie that the first response sets is
@@ -521,18 +524,60 @@ class _Stmt:
     """One statement that awaits a call first thing (optionally post-processing the result)."""
 
     def __init__(self, node: cst.SimpleStatementLine, small: cst.BaseSmallStatement,
-                 target: str | None, value: cst.BaseExpression, await_: cst.Await) -> None:
+                 target_node: cst.BaseExpression | None, value: cst.BaseExpression,
+                 await_: cst.Await) -> None:
         self.node = node
         self.small = small
-        self.target = target
+        self.target_node = target_node
+        # a plain name target (bound directly by gather when nothing forces an own line)
+        self.target = target_node.value if isinstance(target_node, cst.Name) else None
         self.value = value
         self.await_ = await_
         call = await_.expression
         assert isinstance(call, cst.Call)
         self.call: cst.Call = call
         self.has_post = value is not await_
+        # a tuple/attribute/subscript target also needs a line of its own, in order
+        self.needs_line = self.has_post or (target_node is not None and self.target is None)
         self.pre_names = _names(call).names
         self.post_names = _names(value).names - self.pre_names if self.has_post else set()
+        self.bound: set[str] = set()  # names the statement binds
+        self.written: set[str] = set()  # objects it writes into (``a`` of ``a.b = ...``)
+        if target_node is not None:
+            _target_names(target_node, self.bound, self.written)
+            # names read by an attribute/subscript target are read after the call, in order
+            self.post_names |= _names(target_node).names - self.bound
+
+
+def _target_names(node: cst.BaseExpression, bound: set[str], written: set[str]) -> None:
+    if isinstance(node, cst.Name):
+        bound.add(node.value)
+    elif isinstance(node, (cst.Tuple, cst.List)):
+        for el in node.elements:
+            _target_names(el.value, bound, written)
+    elif isinstance(node, cst.StarredElement):
+        _target_names(node.value, bound, written)
+    elif isinstance(node, (cst.Attribute, cst.Subscript)):
+        written.add(_base(node) or "")
+
+
+def _target_problem(node: cst.BaseExpression) -> str | None:
+    """Why an assignment target cannot be assigned later, on a line of its own."""
+    if isinstance(node, cst.Name):
+        return None
+    if isinstance(node, (cst.Tuple, cst.List)):
+        for el in node.elements:
+            problem = _target_problem(el.value)
+            if problem:
+                return problem
+        return None
+    if isinstance(node, cst.StarredElement):
+        return _target_problem(node.value)
+    if isinstance(node, (cst.Attribute, cst.Subscript)):
+        if _base(node) is None or not _simple(node):
+            return "assigns to a target that computes something (call, nested expression)"
+        return None
+    return f"assigns to a {type(node).__name__.lower()} target"
 
 
 def _simple(expr: cst.BaseExpression) -> bool:
@@ -545,6 +590,8 @@ def _simple(expr: cst.BaseExpression) -> bool:
         return _simple(expr.value) and all(
             isinstance(el.slice, cst.Index) and _simple(el.slice.value) for el in expr.slice
         )
+    if isinstance(expr, cst.Tuple):
+        return all(_simple(el.value) for el in expr.elements)
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
         return isinstance(expr.expression, (cst.Integer, cst.Float))
     return False
@@ -588,22 +635,23 @@ def _analyze(stmt: cst.BaseStatement) -> _Stmt | str | None:
     if len(stmt.body) != 1:
         return "several statements on one line"
     small = stmt.body[0]
-    target: str | None = None
+    target: cst.BaseExpression | None = None
     if isinstance(small, cst.Assign):
         if len(small.targets) != 1:
             return "chained assignment"
-        t = small.targets[0].target
-        if not isinstance(t, cst.Name):
-            return f"assigns to a {type(t).__name__.lower()} target, not a plain name"
-        target, value = t.value, small.value
+        target, value = small.targets[0].target, small.value
     elif isinstance(small, cst.AnnAssign):
-        if not isinstance(small.target, cst.Name) or small.value is None:
-            return "annotated assignment to something other than a name"
-        target, value = small.target.value, small.value
+        if small.value is None:
+            return "annotation without a value"
+        target, value = small.target, small.value
     elif isinstance(small, cst.Expr):
         value = small.value
     else:
         return f"await inside a {type(small).__name__.lower()} statement"
+    if target is not None:
+        problem = _target_problem(target)
+        if problem:
+            return problem
     root = _split(value)
     if isinstance(root, str):
         return root
@@ -863,9 +911,11 @@ class _Transformer(cst.CSTTransformer):
         reason = None if callees else _verb_write(s.call)
         if reason is not None:
             return f"order-sensitive write: {reason}"
-        t = s.target
-        if t is not None:
-            fn = self._fn(frame)
+        fn = self._fn(frame)
+        for w in sorted(s.written):
+            if (w not in fn.params and w not in fn.locals) or w in fn.declared:
+                return f"writes into {w!r}, which is not a local of this function: others may read it"
+        for t in sorted(s.bound | s.written):
             if t in fn.nested_reads:
                 return f"data dependency on {t!r}: a function nested here reads it"
             if t in fn.declared:
@@ -879,11 +929,11 @@ class _Transformer(cst.CSTTransformer):
 
     def _conflict(self, a: _Stmt, b: _Stmt) -> str | None:
         """Why ``a`` and the later ``b`` cannot run together."""
-        if a.target is not None and a.target in b.pre_names:
-            return f"data dependency on {a.target!r}"
-        if b.target is not None and b.target in a.pre_names:
-            return f"data dependency on {b.target!r}"
-        if a.target is not None and a.target == b.target:
+        for x, y in ((a, b), (b, a)):
+            dep = (x.bound | x.written) & y.pre_names
+            if dep:
+                return f"data dependency on {min(dep)!r}"
+        if a.bound & b.bound:
             return "data dependency: the same name is assigned twice"
         for x, y in ((a, b), (b, a)):
             for fn in self._callees(x.call):
@@ -932,11 +982,12 @@ class _Transformer(cst.CSTTransformer):
 
     def _post_line(self, s: _Stmt, value_code: str, idx: int) -> cst.BaseStatement:
         """``target = <post-processing of the result>`` keeping the statement's comments."""
+        target = self.module.code_for_node(s.target_node) if s.target_node is not None else None
         if isinstance(s.small, cst.AnnAssign):
             annotation = self.module.code_for_node(s.small.annotation.annotation)
-            text = f"{s.target}: {annotation} = {value_code}\n"
-        elif s.target is not None:
-            text = f"{s.target} = {value_code}\n"
+            text = f"{target}: {annotation} = {value_code}\n"
+        elif target is not None:
+            text = f"{target} = {value_code}\n"
         else:
             text = f"{value_code}\n"
         line = cst.parse_statement(text)
@@ -950,9 +1001,9 @@ class _Transformer(cst.CSTTransformer):
         return self.module.code_for_node(s.value.deep_replace(s.await_, result))
 
     def _gather(self, run: list[_Stmt], frame: _Frame, aio: str) -> list[cst.BaseStatement]:
-        posts = [k for k, s in enumerate(run) if s.has_post]
+        posts = [k for k, s in enumerate(run) if s.needs_line]
         first_post = posts[0] if posts else len(run)
-        own_line = [k >= first_post and (s.has_post or s.target is not None) for k, s in enumerate(run)]
+        own_line = [k >= first_post and (s.needs_line or s.target is not None) for k, s in enumerate(run)]
         throw: str | None = None
         targets: list[str] = []
         for k, s in enumerate(run):
@@ -992,7 +1043,7 @@ class _Transformer(cst.CSTTransformer):
     def _taskgroup(self, run: list[_Stmt], frame: _Frame, aio: str) -> list[cst.BaseStatement]:
         tg = self._fresh(frame, "tg")
         exc = self._fresh(frame, "exc")
-        own_line = [s.has_post or s.target is not None for s in run]
+        own_line = [s.needs_line or s.target is not None for s in run]
         tasks = [
             self._fresh(frame, f"_{s.target}" if s.target else "_task") if own_line[k] else None
             for k, s in enumerate(run)

@@ -363,7 +363,7 @@ def test_post_processing_may_read_earlier_results():
         ("b = (await client.get(v)).process()", ".process(), which may have side effects"),
         ("b = len(await client.get(v))", "not the first thing its statement evaluates"),
         ("b = (await client.get(v)).json()[key()]", "indexed with something"),
-        ("self.b = await client.get(v)", "attribute target"),
+        ("self.b[key()] = await client.get(v)", "assigns to a target that computes something"),
         ("b = c = await client.get(v)", "chained assignment"),
         ("b = await client.get(v); c = 1", "several statements on one line"),
     ],
@@ -1201,3 +1201,74 @@ def test_reads_with_settings_like_names_are_not_writes():
         "import asyncio\nasync def f(o):\n    a = await settings_for(o)\n    b = await address_of(o)\n",
         "import asyncio\nasync def f(o):\n    a, b = await asyncio.gather(settings_for(o), address_of(o))\n",
     )
+
+
+# --------------------------------------------------------------------------- other targets
+def test_attribute_subscript_and_tuple_targets_are_assigned_in_order():
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        async def f(self, client, u, d, k):
+            self.user = await fetch_user(u)
+            d[k] = (await client.get(u)).json()
+            x, y = await pair(u)
+            return x, y
+        """,
+        """\
+        import asyncio
+        async def f(self, client, u, d, k):
+            _result, _result1, _result2 = await asyncio.gather(fetch_user(u), client.get(u), pair(u))
+            self.user = _result
+            d[k] = _result1.json()
+            x, y = _result2
+            return x, y
+        """,
+    )
+
+
+@pytest.mark.parametrize(
+    "run, reason",
+    [
+        ("d[k] = await f()\n    e = await g(d)", "data dependency on 'd'"),
+        ("self.user = await f()\n    e = await self.render()", "data dependency on 'self'"),
+        ("x, y = await f()\n    e = await g(y)", "data dependency on 'y'"),
+        ("CACHE[k] = await load()\n    e = await g()", "writes into 'CACHE', which is not a local"),
+    ],
+)
+def test_target_dependencies(run, reason):
+    check_noop(CM, f"CACHE = {{}}\nasync def f(self, d, k):\n    {run}\n", reason)
+
+
+SELF_STATE = """\
+import asyncio
+
+
+class View:
+    user = None
+
+    async def load(self):
+        return "ann"
+
+    async def greet(self):
+        return f"hello {self.user}"
+
+    async def get(self):
+        self.user = await self.load()
+        text = await self.greet()
+        return text
+"""
+
+
+def test_attribute_target_read_by_a_later_method_would_change_if_gathered():
+    check_noop(CM, SELF_STATE, "data dependency on 'self'")
+    gathered = SELF_STATE.replace(
+        "        self.user = await self.load()\n        text = await self.greet()\n",
+        "        _user, text = await asyncio.gather(self.load(), self.greet())\n        self.user = _user\n",
+    )
+    ns: dict = {}
+    outs = []
+    for src in (SELF_STATE, gathered):
+        exec(compile(src, "<view>", "exec"), ns)  # noqa: S102 - runs the code under test
+        outs.append(asyncio.run(ns["View"]().get()))
+    assert outs == ["hello ann", "hello None"]
