@@ -14,6 +14,7 @@ from codemods import __version__, config, runner
 from codemods.registry import CODEMOD_MODULES, all_codemods
 
 EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
 # The progress bar (stderr, terminals only) is drawn for a stage of at least this many files.
 PROGRESS_MIN_FILES = 20
 
@@ -141,7 +142,12 @@ def apply(paths: tuple[Path, ...], diff: bool, check: bool, report: str, verbose
             err.write("\r" + " " * (width + 40) + "\r")
         err.flush()
 
-    result = runner.run(list(paths), settings, mode, progress if show_progress else None)
+    try:
+        result = runner.run(list(paths), settings, mode, progress if show_progress else None)
+    except KeyboardInterrupt:
+        # Writes are atomic: every file is either rewritten completely or untouched.
+        err.write("\ninterrupted: files already rewritten are complete; the others are unchanged\n")
+        sys.exit(EXIT_INTERRUPTED)
 
     if report == "json":
         data = result.to_json()
@@ -163,8 +169,15 @@ def _print_text(result: runner.RunResult, *, diff: bool, check: bool, verbose: b
     color = out.isatty() and "NO_COLOR" not in os.environ
     for res in result.files:
         if diff and res.diff:
-            for line in res.diff.splitlines(keepends=True):
-                style = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1]) if color else None
+            if not color:
+                # The files' own bytes (encoding, BOM, line endings), so that patch/git apply accept it.
+                out.flush()
+                raw = click.get_binary_stream("stdout")
+                raw.write(res.diff.encode("utf-8", "surrogateescape"))
+                raw.flush()
+                continue
+            for line in res.diff.encode("utf-8", "surrogateescape").decode("utf-8", "replace").splitlines(keepends=True):
+                style = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1])
                 if style and not line.startswith(("+++", "---")):
                     out.write(click.style(line, fg=style))
                 else:

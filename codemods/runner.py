@@ -499,18 +499,26 @@ def atomic_write(path: Path, data: bytes) -> None:
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
 
 
-def unified_diff(display: str, old: str, new: str) -> str:
+def unified_diff(display: str, old: bytes, new: bytes) -> bytes:
+    """A unified diff of the file's bytes (its own encoding, BOM and line endings), which
+    ``patch -p0`` and ``git apply`` accept from the folder the paths are relative to."""
     import difflib
 
-    lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), display, display
+    name = os.fsencode(display)
+    lines = difflib.diff_bytes(
+        difflib.unified_diff, old.splitlines(keepends=True), new.splitlines(keepends=True), name, name
     )
     out = []
     for line in lines:
         out.append(line)
-        if not line.endswith(("\n", "\r")):
-            out.append("\n\\ No newline at end of file\n")
-    return "".join(out)
+        if not line.endswith((b"\n", b"\r")):
+            out.append(b"\n\\ No newline at end of file\n")
+    return b"".join(out)
+
+
+def diff_text(diff: bytes) -> str:
+    """The diff as a str that encodes back to the same bytes (``surrogateescape``)."""
+    return diff.decode("utf-8", "surrogateescape")
 
 
 # --------------------------------------------------------------------------- one file, from bytes
@@ -540,7 +548,7 @@ def process_bytes(
         return result, None, outcome.parsed
     result.changed = True
     if mode == "diff":
-        result.diff = unified_diff(display, decoded.text, outcome.source)
+        result.diff = diff_text(unified_diff(display, data, new_data))
     return result, (new_data if mode == "apply" else None), outcome.parsed
 
 

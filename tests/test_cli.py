@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 # The console script installed beside this interpreter (the package must be installed to test it).
@@ -69,3 +72,254 @@ def test_bad_config_names_the_file(tmp_path: Path):
     (tmp_path / "pyproject.toml").write_text('[tool.dj-asyncify]\ntarget-django = "five"\n')
     out = run("apply", "--check", ".", cwd=tmp_path)
     assert out.returncode == 2 and "pyproject.toml" in out.stderr and "target-django" in out.stderr
+
+
+# --------------------------------------------------------------------------- bad inputs, one by one
+# Each file also holds something a codemod's pre-check looks for, so that the runner parses it.
+PY2_TEST = b'''from django.test import TestCase
+
+
+class HomeTests(TestCase):
+    def test_home(self):
+        response = self.client.get("/")
+        print "status", response.status_code
+'''
+SYNTAX_ERROR_VIEW = b'''from django.http import HttpResponse
+
+
+async def index(request):
+    return HttpResponse("unclosed"
+'''
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file() and not p.is_symlink()}
+
+
+def _assert_bad_file(tmp_path: Path, name: str, data: bytes, expected: str) -> str:
+    (tmp_path / name).write_bytes(data)
+    before = _snapshot(tmp_path)
+    out = run("apply", ".", cwd=tmp_path)
+    assert out.returncode == 2, out.stderr
+    lines = [line for line in out.stderr.splitlines() if line.startswith(name)]
+    assert len(lines) == 1 and expected in lines[0], out.stderr
+    assert _snapshot(tmp_path) == before
+    assert "1 failed" in out.stderr
+    return lines[0]
+
+
+def test_syntax_error_names_file_line_and_column(tmp_path: Path):
+    line = _assert_bad_file(tmp_path, "views.py", SYNTAX_ERROR_VIEW, "error: cannot parse:")
+    assert line.startswith("views.py:5:"), line
+
+
+def test_python2_file(tmp_path: Path):
+    line = _assert_bad_file(tmp_path, "tests.py", PY2_TEST, "Missing parentheses in call to 'print'")
+    assert line.startswith("tests.py:7:9: error: cannot parse:"), line
+
+
+def test_binary_junk_named_py(tmp_path: Path):
+    junk = b"\x7fELF\x02\x01\x01\x00\x00\x00async def\x00\x03\x00>\x00\x01\x00\x00\x00"
+    line = _assert_bad_file(tmp_path, "junk.py", junk, "null bytes")
+    assert line.startswith("junk.py:1:"), line
+
+
+def test_undecodable_bytes_name_the_place(tmp_path: Path):
+    data = b"import requests\n\nasync def f():\n    return 'caf\xe9'\n"
+    line = _assert_bad_file(tmp_path, "latin.py", data, "cannot decode as utf-8")
+    assert line.startswith("latin.py:4:16: error:"), line
+
+
+def test_permission_denied(tmp_path: Path):
+    locked = tmp_path / "locked.py"
+    locked.write_bytes(b"async def view(request):\n    return 1\n")
+    locked.chmod(0)
+    try:
+        try:
+            locked.read_bytes()
+        except PermissionError:
+            pass
+        else:
+            import pytest
+
+            pytest.skip("running with privileges that ignore file permissions")
+        out = run("apply", ".", cwd=tmp_path)
+        assert out.returncode == 2, out.stderr
+        assert "locked.py: error: permission denied" in out.stderr
+    finally:
+        locked.chmod(0o644)
+    assert locked.read_bytes() == b"async def view(request):\n    return 1\n"
+
+
+def test_broken_symlink_alone_and_named(tmp_path: Path):
+    (tmp_path / "link.py").symlink_to(tmp_path / "gone.py")
+    for target in (".", "link.py"):
+        out = run("apply", target, cwd=tmp_path)
+        assert out.returncode == 2, out.stderr
+        assert "link.py: error: broken symbolic link" in out.stderr
+    assert not (tmp_path / "gone.py").exists()
+
+
+def test_bad_files_do_not_stop_the_others(tmp_path: Path):
+    (tmp_path / "views.py").write_bytes(SYNTAX_ERROR_VIEW)
+    (tmp_path / "tests.py").write_bytes(PY2_TEST)
+    good = tmp_path / "shop_views.py"
+    good.write_text(GOOD_VIEW)
+    out = run("apply", "--select", "async-views-to-sync", "views.py", "tests.py", "shop_views.py", cwd=tmp_path)
+    assert out.returncode == 2
+    assert "views.py:5:" in out.stderr and "tests.py:7:9:" in out.stderr
+    assert "1 changed" in out.stderr
+
+
+# --------------------------------------------------------------------------- rewriting for real
+GOOD_VIEW = '''from django.http import HttpResponse
+
+
+async def index(request):
+    return HttpResponse("caf\u00e9")
+'''
+SERVICE = '''import requests
+
+
+async def fetch(url):
+    return requests.get(url).json()
+'''
+
+
+def _project(tmp_path: Path) -> Path:
+    """A folder of files that real codemods change, in the encodings and line endings users have."""
+    proj = tmp_path / "proj"
+    (proj / "shop").mkdir(parents=True)
+    (proj / "shop" / "views.py").write_text(GOOD_VIEW, encoding="utf-8")
+    (proj / "shop" / "crlf_views.py").write_bytes(GOOD_VIEW.replace("\n", "\r\n").encode())
+    bom = proj / "shop" / "bom_views.py"
+    bom.write_bytes(codecs.BOM_UTF8 + GOOD_VIEW.encode())
+    (proj / "shop" / "latin_views.py").write_bytes(
+        b"# -*- coding: latin-1 -*-\n" + GOOD_VIEW.encode("latin-1")
+    )
+    (proj / "service.py").write_text(SERVICE)
+    (proj / "untouched.py").write_text("x = 1\n")
+    os.chmod(proj / "shop" / "views.py", 0o754)
+    return proj
+
+
+def test_apply_keeps_mode_encoding_line_endings_and_bom(tmp_path: Path):
+    proj = _project(tmp_path)
+    before = {p: p.read_bytes() for p in proj.rglob("*.py")}
+    untouched = proj / "untouched.py"
+    mtime = untouched.stat().st_mtime_ns
+    out = run("apply", ".", cwd=proj)
+    assert out.returncode == 0, out.stderr
+    shop = proj / "shop"
+    for name in ("views.py", "crlf_views.py", "bom_views.py", "latin_views.py"):
+        old = before[shop / name]
+        assert (shop / name).read_bytes() == old.replace(b"async def index", b"def index"), name
+    assert os.stat(shop / "views.py").st_mode & 0o777 == 0o754
+    assert "import httpx" in (proj / "service.py").read_text()
+    assert untouched.read_bytes() == b"x = 1\n" and untouched.stat().st_mtime_ns == mtime
+    assert not [p for p in proj.rglob("*") if p.name.endswith(".tmp")]
+    # A second apply changes nothing.
+    again = run("apply", "--check", ".", cwd=proj)
+    assert again.returncode == 0, again.stderr
+
+
+def test_diff_applies_with_patch_and_gives_the_apply_result(tmp_path: Path):
+    import pytest
+
+    patch = shutil.which("patch")
+    if patch is None:
+        pytest.skip("no patch(1) on this machine")
+    proj = _project(tmp_path)
+    preview = tmp_path / "preview"
+    shutil.copytree(proj, preview)
+    before = {p: p.read_bytes() for p in proj.rglob("*.py")}
+    env = {**os.environ, "DJ_ASYNCIFY_CACHE_DIR": ""}
+    diff = subprocess.run([EXE, "apply", "--diff", "."], cwd=proj, capture_output=True, env=env, check=False)
+    assert diff.returncode == 0, diff.stderr
+    assert {p: p.read_bytes() for p in proj.rglob("*.py")} == before  # --diff writes nothing
+    assert diff.stdout.count(b"+++ ") == 5  # the latin-1 file's diff is in latin-1, like the file
+    assert "caf\u00e9".encode("latin-1") in diff.stdout and codecs.BOM_UTF8 in diff.stdout
+    patched = subprocess.run(
+        [patch, "-p0", "--batch", "--no-backup-if-mismatch"],
+        input=diff.stdout,
+        cwd=preview,
+        capture_output=True,
+        check=False,
+    )
+    assert patched.returncode == 0, patched.stdout + patched.stderr
+    applied = run("apply", ".", cwd=proj)
+    assert applied.returncode == 0, applied.stderr
+    for p in proj.rglob("*.py"):
+        assert (preview / p.relative_to(proj)).read_bytes() == p.read_bytes(), p
+
+
+def test_ctrl_c_leaves_every_file_old_or_new(tmp_path: Path):
+    proj = tmp_path / "many"
+    proj.mkdir()
+    old = (GOOD_VIEW + "\n\n" + "\n".join(f"X{i} = {i}" for i in range(400)) + "\n").encode()
+    new = old.replace(b"async def index", b"def index")
+    files = [proj / f"f{i:03d}_views.py" for i in range(300)]
+    for f in files:
+        f.write_bytes(old)
+    env = {**os.environ, "DJ_ASYNCIFY_CACHE_DIR": ""}
+    proc = subprocess.Popen(
+        [EXE, "apply", "-j2", "."], cwd=proj, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    # Interrupt as soon as the first file has been rewritten.
+    while proc.poll() is None and not any(f.read_bytes() == new for f in files):
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    states = [f.read_bytes() for f in files]
+    assert all(s in (old, new) for s in states)
+    assert sorted(p.name for p in proj.iterdir()) == sorted(f.name for f in files)  # no temporary files
+    if proc.returncode != 0:  # interrupted before the end (on a fast machine the run may finish first)
+        assert proc.returncode == 130 and b"interrupted" in err, err
+        assert old in states
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path):
+    import pty
+
+    for i in range(25):
+        (tmp_path / f"m{i:02d}_views.py").write_text(GOOD_VIEW)
+    piped = run("apply", "--check", ".", cwd=tmp_path)
+    assert piped.returncode == 1 and "[#" not in piped.stderr and "\r" not in piped.stderr
+    master, slave = pty.openpty()
+    env = {**os.environ, "DJ_ASYNCIFY_CACHE_DIR": ""}
+    proc = subprocess.Popen(
+        [EXE, "apply", "--check", "."], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=slave
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=120)
+    os.close(master)
+    shown = b"".join(chunks).decode()
+    assert proc.returncode == 1
+    assert "rewriting [" in shown and "25/25 files" in shown
+    assert "25 files scanned, 25 would change" in shown
+
+
+def test_check_over_installed_django_touches_nothing():
+    import hashlib
+
+    import django
+
+    root = Path(django.__file__).parent
+    files = sorted(root.rglob("*.py"))
+    before = {p: (p.stat().st_mtime_ns, hashlib.blake2b(p.read_bytes()).digest()) for p in files}
+    out = run("apply", "--check", "--no-cache", str(root), cwd=root.parent)
+    assert out.returncode in (0, 1), out.stderr[-3000:]
+    assert ": error:" not in out.stderr and "internal error" not in out.stderr
+    summary = [line for line in out.stderr.splitlines() if "files scanned" in line]
+    assert summary and int(summary[0].split()[0]) > 800
+    after = {p: (p.stat().st_mtime_ns, hashlib.blake2b(p.read_bytes()).digest()) for p in files}
+    assert after == before
