@@ -18,8 +18,11 @@ What it does:
     ``await loop.run_in_executor(None, requests.get, url)``, each also with
     ``functools.partial(requests.post, url, json=...)`` as the function. ``sync_to_async``'s
     ``thread_sensitive=``/``executor=`` are dropped: they only choose the thread the call runs in,
-    and no thread is used any more. The ``sync_to_async``/``functools``/``asyncio`` imports are
-    dropped when the rewrite left them unused.
+    and no thread is used any more. Wrapped calls passed to an awaited ``asyncio.gather(...)``
+    (directly, or as ``*[... for ...]`` / ``*(... for ...)``) become the coroutines
+    ``client.get(...)``, which gather runs concurrently (``sync_to_async``'s default
+    ``thread_sensitive=True`` ran them one at a time, an order gather never promised). The
+    ``sync_to_async``/``functools``/``asyncio`` imports are dropped when the rewrite left them unused.
 
     ``except`` clauses catching requests exceptions (``requests.RequestException``,
     ``requests.exceptions.Timeout``, ``from requests.exceptions import HTTPError``...) whose ``try``
@@ -569,6 +572,24 @@ class _Locals:
         return False
 
 
+def _gathered_targets(
+    target: cst.BaseExpression, value: cst.BaseExpression
+) -> list[tuple[str, cst.BaseExpression]] | None:
+    """``a, b = await asyncio.gather(x, y)``: [("a", x), ("b", y)] (the name ``gather`` suffices:
+    the values are only used to recognise requests calls, which are checked on their own)."""
+    if not (
+        isinstance(target, (cst.Tuple, cst.List))
+        and isinstance(value, cst.Call)
+        and isinstance(value.func, (cst.Name, cst.Attribute))
+        and (value.func.value if isinstance(value.func, cst.Name) else value.func.attr.value) == "gather"
+        and all(not a.star and a.keyword is None for a in value.args)
+        and len(target.elements) == len(value.args)
+        and all(isinstance(el.value, cst.Name) for el in target.elements)
+    ):
+        return None
+    return [(el.value.value, a.value) for el, a in zip(target.elements, value.args)]  # type: ignore[attr-defined]
+
+
 class _AssignCollector(SameScope, cst.CSTVisitor):
     """name -> every value assigned to it by ``name = value``; other bindings give None."""
 
@@ -576,8 +597,13 @@ class _AssignCollector(SameScope, cst.CSTVisitor):
         self.values: dict[str, list[cst.BaseExpression | None]] = {}
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        value = _strip_await(node.value)
         for t in node.targets:
-            if isinstance(t.target, cst.Name):
+            gathered = _gathered_targets(t.target, value)
+            if gathered is not None:
+                for name, item in gathered:
+                    self.values.setdefault(name, []).append(item)
+            elif isinstance(t.target, cst.Name):
                 self.values.setdefault(t.target.value, []).append(_strip_await(node.value))
             else:
                 for n in _target_names(t.target):
@@ -908,6 +934,21 @@ class _SessionCheck(SameScope, cst.CSTVisitor):
         return self._nested(node)
 
 
+def _gather_calls(gather: cst.Call) -> list[tuple[cst.Call, int]]:
+    """Calls passed to ``asyncio.gather(a(), b())`` / ``gather(*[f(x) for x in xs])`` / ``gather(*(...))``,
+    each with 1 when it sits in a generator expression (a nested scope), else 0."""
+    out: list[tuple[cst.Call, int]] = []
+    for arg in gather.args:
+        value = arg.value
+        if not arg.star and isinstance(value, cst.Call):
+            out.append((value, 0))
+        elif arg.star == "*" and isinstance(value, (cst.ListComp, cst.GeneratorExp)) and isinstance(value.elt, cst.Call):
+            out.append((value.elt, int(isinstance(value, cst.GeneratorExp))))
+        elif arg.star == "*" and isinstance(value, (cst.List, cst.Tuple)):
+            out.extend((el.value, 0) for el in value.elements if isinstance(el.value, cst.Call))
+    return out
+
+
 def _raise_for_status_target(line: cst.SimpleStatementLine, local: _Locals) -> cst.Attribute | None:
     """``r.raise_for_status`` when ``line`` is exactly ``r.raise_for_status()`` on a response name."""
     if len(line.body) != 1 or not isinstance(line.body[0], cst.Expr):
@@ -1023,6 +1064,8 @@ class _Analyzer(cst.CSTVisitor):
         self._nested = 0  # depth inside sync scopes where await is impossible
         self._call_funcs: set[int] = set()
         self._awaited: set[int] = set()
+        # wrapped calls that are arguments of an awaited asyncio.gather -> their expected nesting
+        self._gather_args: dict[int, int] = {}
         self._statement_rfs: set[int] = set()
 
     def _enter(self, node: cst.CSTNode) -> None:
@@ -1091,6 +1134,9 @@ class _Analyzer(cst.CSTVisitor):
     def visit_Await(self, node: cst.Await) -> None:
         if isinstance(node.expression, cst.Call):
             self._awaited.add(id(node.expression))
+            if self.imports.qualify(node.expression.func, self.shadowed) == "asyncio.gather":
+                for call, in_generator in _gather_calls(node.expression):
+                    self._gather_args[id(call)] = self._nested + in_generator
 
     def visit_Call(self, node: cst.Call) -> None:
         if id(node) in self.local.session_nodes:
@@ -1112,10 +1158,11 @@ class _Analyzer(cst.CSTVisitor):
             self.problems.append((node, f"cannot map {req}"))
             return
         self._call_funcs.update(id(r) for r in req.refs)
-        if self._nested:
+        gathered = req.form != "call" and self._gather_args.get(id(node)) == self._nested
+        if self._nested and not gathered:
             self.problems.append((node, "requests call in a nested sync scope (cannot be awaited there)"))
             return
-        if req.form != "call" and id(node) not in self._awaited:
+        if req.form != "call" and id(node) not in self._awaited and not gathered:
             self.problems.append((node, f"{req.form}(requests.{req.method}) is not awaited where it is made"))
             return
         problem = _call_problem(req)
@@ -1357,6 +1404,8 @@ class _Rewriter(SameScope, cst.CSTTransformer):
         ):
             aclose = node.with_changes(func=node.func.with_changes(attr=cst.Name("aclose")))  # type: ignore[attr-defined]
             return cst.Await(expression=aclose.with_changes(lpar=[], rpar=[]), lpar=node.lpar, rpar=node.rpar)
+        if self.imports.qualify(original_node.func, self.shadowed) == "asyncio.gather":
+            return self._gather(node)
         req = self.local.match(original_node)
         if not isinstance(req, _Req) or req.form != "call":
             return node
@@ -1370,6 +1419,10 @@ class _Rewriter(SameScope, cst.CSTTransformer):
         req = self.local.match(inner)
         if not isinstance(req, _Req) or req.form == "call":
             return updated_node
+        return updated_node.with_changes(expression=self._wrapped_call(req))
+
+    def _wrapped_call(self, req: _Req) -> cst.Call:
+        """``client.get(...)`` (not awaited) for a thread-wrapped call."""
         args = [
             a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
             if i < len(req.args) - 1
@@ -1384,8 +1437,29 @@ class _Rewriter(SameScope, cst.CSTTransformer):
             args[-1].comma.whitespace_after, cst.SimpleWhitespace
         ):
             args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)  # a partial's trailing comma
-        call = self._client_call(req.method, args, cst.SimpleWhitespace(""), req.session)
-        return updated_node.with_changes(expression=call)
+        return self._client_call(req.method, args, cst.SimpleWhitespace(""), req.session)
+
+    def _unwrap(self, expr: cst.BaseExpression) -> cst.BaseExpression:
+        if isinstance(expr, cst.Call):
+            req = self.local.match(expr)
+            if isinstance(req, _Req) and req.form != "call":
+                return self._wrapped_call(req).with_changes(lpar=expr.lpar, rpar=expr.rpar)
+        return expr
+
+    def _gather(self, call: cst.Call) -> cst.Call:
+        """``asyncio.gather(sync_to_async(requests.get)(u), ...)``: each wrapped call becomes the
+        coroutine ``client.get(u, ...)`` (gather awaits them together, as it did the wrappers)."""
+        args = []
+        for arg in call.args:
+            value = arg.value
+            if not arg.star:
+                value = self._unwrap(value)
+            elif arg.star == "*" and isinstance(value, (cst.ListComp, cst.GeneratorExp)):
+                value = value.with_changes(elt=self._unwrap(value.elt))
+            elif arg.star == "*" and isinstance(value, (cst.List, cst.Tuple)):
+                value = value.with_changes(elements=[el.with_changes(value=self._unwrap(el.value)) for el in value.elements])
+            args.append(arg.with_changes(value=value))
+        return call.with_changes(args=args)
 
     def _client_call(
         self,
@@ -1453,8 +1527,12 @@ class _Rewriter(SameScope, cst.CSTTransformer):
         if "timeout" not in keys:
             new.append(kw("timeout", "None"))
         if new:
+            after_last: cst.BaseParenthesizableWhitespace = cst.SimpleWhitespace("")
             if args:
                 last = args[-1]
+                # the space before ``)`` (a newline in a multi-line call) moves after the added ones
+                after_last = last.whitespace_after_arg
+                last = last.with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
                 if last.comma is cst.MaybeSentinel.DEFAULT or last.comma is None:
                     args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
                     trailing: cst.Comma | cst.MaybeSentinel = cst.MaybeSentinel.DEFAULT
@@ -1467,7 +1545,7 @@ class _Rewriter(SameScope, cst.CSTTransformer):
                 if i < len(new) - 1:
                     a = a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
                 else:
-                    a = a.with_changes(comma=trailing)
+                    a = a.with_changes(comma=trailing, whitespace_after_arg=after_last)
                 args.append(a)
         return cst.Call(
             func=cst.Attribute(value=cst.Name(session or self.client), attr=cst.Name(method)),

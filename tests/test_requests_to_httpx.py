@@ -1201,3 +1201,101 @@ def test_ruff_finds_no_blocking_call_unused_import_or_undefined_name(tmp_path, c
         assert "requests calls now use" in " ".join(d.message for d in outcome.diagnostics), name
         result = _ruff(tmp_path, f"{name}_after.py", outcome.source)
         assert result.returncode == 0, (name, result.stdout, outcome.source)
+
+
+def test_gather_over_wrapped_calls():
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        import requests
+        from asgiref.sync import sync_to_async
+
+
+        async def view(urls, u):
+            a, b = await asyncio.gather(
+                sync_to_async(requests.get)(u + "/a", timeout=10),
+                asyncio.to_thread(requests.post, u, b"x"),
+            )
+            many = await asyncio.gather(*[sync_to_async(requests.get)(x) for x in urls])
+            more = await asyncio.gather(*(asyncio.to_thread(requests.head, x) for x in urls), return_exceptions=True)
+            return a.ok, b.json(), many, more
+        """,
+        """\
+        import asyncio
+        import httpx
+
+
+        async def view(urls, u):
+            async with httpx.AsyncClient() as client:
+                a, b = await asyncio.gather(
+                    client.get(u + "/a", timeout=10, follow_redirects=True),
+                    client.post(u, content=b"x", follow_redirects=True, timeout=None),
+                )
+                many = await asyncio.gather(*[client.get(x, follow_redirects=True, timeout=None) for x in urls])
+                more = await asyncio.gather(*(client.head(x, timeout=None) for x in urls), return_exceptions=True)
+            return (not a.is_error), b.json(), many, more
+        """,
+    )
+
+
+def test_refuse_gather_not_awaited_or_plain_generator():
+    check_noop(
+        CM,
+        """\
+        import asyncio
+        import requests
+        from asgiref.sync import sync_to_async
+
+
+        async def view(u):
+            pending = asyncio.gather(sync_to_async(requests.get)(u))
+            return await pending
+        """,
+        "not awaited where it is made",
+    )
+    check_noop(
+        CM,
+        """\
+        import asyncio
+        import requests
+        from asgiref.sync import sync_to_async
+
+
+        async def view(urls):
+            return await asyncio.gather(*(sync_to_async(requests.get)(sync_to_async(requests.get)(u)) for u in urls))
+        """,
+        "nested sync scope",
+    )
+
+
+GATHERED = """\
+import asyncio
+import requests
+from asgiref.sync import sync_to_async
+
+
+async def extras(base):
+    recommended, promotions, missing = await asyncio.gather(
+        sync_to_async(requests.get)(base + "/json", {"k": "r"}, timeout=10),
+        asyncio.to_thread(requests.post, base + "/echo", b"body"),
+        sync_to_async(requests.get)(base + "/status/404"),
+    )
+    many = await asyncio.gather(*[sync_to_async(requests.get)(base + f"/json?i={i}") for i in range(3)])
+    return recommended.json(), promotions.json()["body"], missing.ok, [r.json()["query"] for r in many]
+"""
+
+
+@pytest.mark.parametrize("client", ["httpx", "httpx2"])
+def test_behaviour_gather(upstream, client):
+    pytest.importorskip(client)
+    base = upstream.url("/").rstrip("/")
+    outcome = rewrite(CM, GATHERED, options={"http-client": client})
+    assert "requests" not in outcome.source and "sync_to_async" not in outcome.source, outcome.source
+    results = []
+    for src in (GATHERED, outcome.source):
+        ns: dict = {}
+        exec(compile(textwrap.dedent(src), "<case>", "exec"), ns)  # noqa: S102 - runs our own test source
+        results.append(asyncio.run(ns["extras"](base)))
+    assert results[0] == results[1]
+    assert results[0][1:] == ("body", False, [{"i": "0"}, {"i": "1"}, {"i": "2"}])
