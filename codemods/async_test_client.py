@@ -1391,8 +1391,30 @@ class _Classes(cst.CSTTransformer):
         return updated_node.with_changes(body=updated_node.body.with_changes(body=body))
 
     def _self_attrs(self, cls: cst.ClassDef) -> dict[str, Kind]:
-        """``self.x``/``cls.x`` that every method of the class binds to one model's instances."""
+        """``self.x``/``cls.x`` that every method of the class (and of its bases in this file)
+        binds to one model's instances."""
         found: dict[str, set[Kind | None]] = {}
+        seen: set[str] = set()
+        todo = [cls]
+        while todo:
+            current = todo.pop()
+            if current.name.value in seen:
+                continue
+            seen.add(current.name.value)
+            self._self_assigns(current, found)
+            for b in current.bases:
+                base = self.module_classes.get(last_name(b.value) or "")
+                if base is not None:
+                    todo.append(base)
+        out: dict[str, Kind] = {}
+        for attr, kinds in found.items():
+            if len(kinds) == 1:
+                (k,) = kinds
+                if k is not None:
+                    out[attr] = k
+        return out
+
+    def _self_assigns(self, cls: cst.ClassDef, found: dict[str, set[Kind | None]]) -> None:
         for st in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
             if not isinstance(st, cst.FunctionDef) or not st.params.params:
                 continue
@@ -1404,13 +1426,6 @@ class _Classes(cst.CSTTransformer):
             for attr, value in v.assigns:
                 k = env.kind(value) if value is not None else None
                 found.setdefault(attr, set()).add(k if k is not None and k[0] == "inst" else None)
-        out: dict[str, Kind] = {}
-        for attr, kinds in found.items():
-            if len(kinds) == 1:
-                (k,) = kinds
-                if k is not None:
-                    out[attr] = k
-        return out
 
     def _method(self, fn: cst.FunctionDef, shared: str | None, self_attrs: dict[str, Kind]) -> cst.FunctionDef:
         if not fn.name.value.startswith("test") or fn.asynchronous is not None:
@@ -1471,7 +1486,8 @@ class _Classes(cst.CSTTransformer):
             elif (
                 isinstance(orig, cst.ClassDef)
                 and orig.name.value.startswith("Test")
-                and not any(last_name(b.value) in self.bases for b in orig.bases)
+                # plain classes only: a unittest.TestCase (or unknown) base would never await the test
+                and all(dotted_name(b.value) == "object" and not b.keyword for b in orig.bases)
                 and isinstance(orig.body, cst.IndentedBlock)
                 and not has_skip_comment(orig)
             ):

@@ -716,6 +716,8 @@ def test_pytest_functions_and_marks():
 
 
 def test_pytest_refusals():
+    check_noop(CM, "import unittest\n\n\nclass TestX(unittest.TestCase):\n    def test_a(self, client):\n        client.get('/')\n", None)
+    check_noop(CM, "class TestX(Base):\n    def test_a(self, client):\n        client.get('/')\n", None)
     check_noop(CM, "def test_a(admin_client):\n    admin_client.get('/')\n", "admin_client fixture has no async twin")
     check_noop(CM, "def test_a(client, admin_client):\n    client.get('/')\n", "admin_client fixture")
     check_noop(CM, "@mock.patch('x')\ndef test_a(m, client):\n    client.get('/')\n", "not a pytest mark")
@@ -910,4 +912,26 @@ def test_async_safe_decorators_kept():
             async def test_a(self):
                 await self.async_client.get("/")
         """,
+    )
+
+
+def test_instances_from_a_base_class_setup(tmp_path):
+    head = ORM_HEAD.replace("class T(TestCase):", "class Base(TestCase):")
+    body = head + """
+
+class T(Base):
+    def test_a(self):
+        self.client.get("/")
+        self.assertEqual(self.cat.name, "c")
+"""
+    check_transformed(
+        CM, body,
+        body.replace("    def test_a", "    async def test_a").replace("self.client.get", "await self.async_client.get"),
+        path=_shop(tmp_path),
+        project=ProjectIndex(test_base_classes=frozenset({"TestCase", "Base"})),
+    )
+    check_noop(
+        CM, body.replace("self.cat.name", "self.cat.product_set"), "self.cat.product_set may load",
+        path=str(tmp_path / "shop/tests.py"),
+        project=ProjectIndex(test_base_classes=frozenset({"TestCase", "Base"})),
     )
