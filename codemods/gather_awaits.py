@@ -104,6 +104,7 @@ Refuses when (each with a diagnostic)
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import re
 from typing import Any, ClassVar
@@ -139,6 +140,9 @@ MUTATORS = {"append", "extend", "update", "pop", "insert", "remove", "clear", "a
 # Methods allowed in the post-processing of an awaited result (no effects on anything else).
 POST_METHODS = {"json", "get", "keys", "values", "items", "decode"}
 STYLES = ("gather", "taskgroup")
+# Awaitables wrapping the coroutine passed first: the wrapped call is what runs.
+WRAPPERS = {"wait_for", "shield", "ensure_future", "create_task"}
+BUILTIN_NAMES = set(dir(builtins))
 # A callee this module does not define, named with one of these verbs first (``send_email``,
 # ``createOrder``, ``asave_report``), is taken for a write: its order is kept.
 WRITE_VERBS = {
@@ -164,10 +168,14 @@ class _Names(cst.CSTVisitor):
 
     def __init__(self) -> None:
         self.names: set[str] = set()
+        self.calls: list[cst.Call] = []
         self.unsafe = False
 
     def visit_Name(self, node: cst.Name) -> None:
         self.names.add(node.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
 
     def visit_Await(self, node: cst.Await) -> None:
         self.unsafe = True
@@ -330,6 +338,7 @@ class _ModuleFacts(cst.CSTVisitor):
         self._in_class: list[bool] = [False]
         self._scopes: list[tuple[str, Any]] = []  # ("func", _Func) / ("lambda", None) / ("class", node)
         self._line: list[cst.SimpleStatementLine] = []
+        self._awaited: set[int] = set()  # ids of calls directly awaited
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._in_class.append(True)
@@ -363,6 +372,7 @@ class _ModuleFacts(cst.CSTVisitor):
     def visit_Await(self, node: cst.Await) -> None:
         if self._line:
             self.await_stmts.add(id(self._line[-1]))
+        self._awaited.add(id(node.expression))
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
         ids = [id(stmt) in self.await_stmts for stmt in original_node.body]
@@ -419,7 +429,7 @@ class _ModuleFacts(cst.CSTVisitor):
             reason = _write_reason(node, sync_too=True)
             if reason is not None:
                 fn.writes = f"it calls {reason}"
-            else:
+            elif id(node) in self._awaited:
                 reason = _ordering_reason(node)
                 if reason is not None:
                     fn.writes = f"it awaits {reason}"
@@ -427,7 +437,8 @@ class _ModuleFacts(cst.CSTVisitor):
         if key is not None:
             fn.calls.append((*key, node))
         mutator = isinstance(node.func, cst.Attribute) and node.func.attr.value in MUTATORS
-        if not mutator and _verb_write(node) is not None:
+        builtin = isinstance(node.func, cst.Name) and node.func.value in BUILTIN_NAMES
+        if not mutator and not builtin and _verb_write(node) is not None:
             fn.verb_calls.append((key, node))
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
@@ -539,7 +550,16 @@ class _Stmt:
         self.has_post = value is not await_
         # a tuple/attribute/subscript target also needs a line of its own, in order
         self.needs_line = self.has_post or (target_node is not None and self.target is None)
-        self.pre_names = _names(call).names
+        pre = _names(call)
+        self.pre_names = pre.names
+        self.calls = pre.calls  # the awaited call first, then calls in its arguments
+        # the call(s) whose coroutine is awaited: ``f()`` of ``wait_for(f(), 5)`` too
+        self.primary = [call]
+        while last_name(self.primary[-1].func) in WRAPPERS:
+            args = self.primary[-1].args
+            if not args or args[0].keyword is not None or not isinstance(args[0].value, cst.Call):
+                break
+            self.primary.append(args[0].value)
         self.post_names = _names(value).names - self.pre_names if self.has_post else set()
         self.bound: set[str] = set()  # names the statement binds
         self.written: set[str] = set()  # objects it writes into (``a`` of ``a.b = ...``)
@@ -896,21 +916,26 @@ class _Transformer(cst.CSTTransformer):
 
     def _barrier(self, s: _Stmt, frame: _Frame) -> str | None:
         """Why this statement must keep its place with respect to every other await."""
-        reason = _write_reason(s.call)
-        if reason is not None:
-            return f"order-sensitive write: {reason}"
-        reason = _ordering_reason(s.call)
-        if reason is not None:
-            return f"order-sensitive: {reason}"
-        if isinstance(s.call.func, cst.Call):
+        if isinstance(s.call.func, cst.Call) and _write_reason(s.call) is None:
             return "cannot tell what the awaited call does"
-        callees = self._callees(s.call)
-        for fn in callees:
-            if fn.writes is not None:
-                return f"order-sensitive write: {fn.name}() is defined here and {fn.writes}"
-        reason = None if callees else _verb_write(s.call)
-        if reason is not None:
-            return f"order-sensitive write: {reason}"
+        # the awaited call, and calls in its arguments (``client.get(url_for(o))``)
+        for call in s.calls:
+            reason = _write_reason(call)
+            if reason is not None:
+                return f"order-sensitive write: {reason}"
+            for fn in self._callees(call):
+                if fn.writes is not None:
+                    return f"order-sensitive write: {fn.name}() is defined here and {fn.writes}"
+        # what is awaited (also inside ``wait_for(...)``): judged by its name too
+        for call in s.primary:
+            reason = _ordering_reason(call)
+            if reason is not None:
+                return f"order-sensitive: {reason}"
+            builtin = isinstance(call.func, cst.Name) and call.func.value in BUILTIN_NAMES
+            if not self._callees(call) and not builtin:
+                reason = _verb_write(call)
+                if reason is not None:
+                    return f"order-sensitive write: {reason}"
         fn = self._fn(frame)
         for w in sorted(s.written):
             if (w not in fn.params and w not in fn.locals) or w in fn.declared:
@@ -936,14 +961,15 @@ class _Transformer(cst.CSTTransformer):
         if a.bound & b.bound:
             return "data dependency: the same name is assigned twice"
         for x, y in ((a, b), (b, a)):
-            for fn in self._callees(x.call):
-                mutated = mutated_objects(fn, x.call, isinstance(x.call.func, cst.Attribute))
-                shared = mutated & (y.pre_names | y.post_names)
-                if shared:
-                    return (
-                        f"shared argument {min(shared)!r} passed to a function that mutates it "
-                        f"({fn.name}() is defined here)"
-                    )
+            for call in x.calls:
+                for fn in self._callees(call):
+                    mutated = mutated_objects(fn, call, isinstance(call.func, cst.Attribute))
+                    shared = mutated & (y.pre_names | y.post_names)
+                    if shared:
+                        return (
+                            f"shared argument {min(shared)!r} passed to a function that mutates "
+                            f"it ({fn.name}() is defined here)"
+                        )
         return None
 
     def _callees(self, call: cst.Call) -> list[_Func]:

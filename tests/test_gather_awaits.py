@@ -1272,3 +1272,75 @@ def test_attribute_target_read_by_a_later_method_would_change_if_gathered():
         exec(compile(src, "<view>", "exec"), ns)  # noqa: S102 - runs the code under test
         outs.append(asyncio.run(ns["View"]().get()))
     assert outs == ["hello ann", "hello None"]
+
+
+@pytest.mark.parametrize(
+    "call, reason",
+    [
+        ("asyncio.wait_for(client.post(u), 5)", "order-sensitive write: post()"),
+        ("asyncio.shield(save_it(o))", "save_it() is defined here and it calls asave()"),
+        ("client.get(next_url(o))", "shared argument 'o'"),
+    ],
+)
+def test_calls_inside_the_awaited_call_count(call, reason):
+    src = f"""\
+    import asyncio
+    async def save_it(o):
+        await o.asave()
+
+    def next_url(o):
+        o.page += 1
+        return o.url
+
+    async def f(client, u, o):
+        a = await {call}
+        b = await fetch(o)
+    """
+    check_noop(CM, src, reason)
+
+
+def test_ordinary_calls_in_arguments_are_not_taken_for_writes():
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        async def f(client, parts, ids):
+            a = await client.get("/".join(parts), params={"ids": sorted(set(ids))})
+            b = await asyncio.wait_for(client.get(str(len(ids))), 5)
+        """,
+        """\
+        import asyncio
+        async def f(client, parts, ids):
+            a, b = await asyncio.gather(
+                client.get("/".join(parts), params={"ids": sorted(set(ids))}),
+                asyncio.wait_for(client.get(str(len(ids))), 5),
+            )
+        """,
+    )
+    check_noop(CM, "async def f(c):\n    a = await asyncio.wait_for(send_mail(c), 5)\n    b = await c.get(U)\n",
+               "send_mail() (named like a write")
+
+
+def test_helper_using_ordinary_calls_is_not_a_write():
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        async def url_for(parts, lock):
+            out = set(parts)
+            return "/".join(sorted(out))
+
+        async def f(client, parts, lock):
+            a = await url_for(parts, lock)
+            b = await client.get(U)
+        """,
+        """\
+        import asyncio
+        async def url_for(parts, lock):
+            out = set(parts)
+            return "/".join(sorted(out))
+
+        async def f(client, parts, lock):
+            a, b = await asyncio.gather(url_for(parts, lock), client.get(U))
+        """,
+    )
