@@ -60,7 +60,9 @@ Failure behaviour
     changed nothing; post-processing still runs in order, after all the calls.
 
 Refuses when (each with a diagnostic)
-    Kept in place, splitting the run (the awaits before and after it are gathered separately):
+    Kept in place, splitting the run (the awaits before and after it are gathered separately);
+    calls in the awaited call's arguments count, and ``wait_for``/``shield(f())`` is judged by
+    ``f()``:
     - a write, ordered with respect to every other call: ``.post/.put/.patch/.delete``,
       ``.request(...)`` unless its method is a literal GET/HEAD/OPTIONS, ``.stream``/``.send``, an
       async ORM/auth/session/cache write (``asave``, ``acreate``, ``aset``, ``alogin``,
