@@ -125,3 +125,36 @@ def test_discover_excludes_and_gitignore(tmp_path: Path):
     assert errors == []
     files, errors = runner.discover([tmp_path / "missing.py"], S)
     assert files == [] and errors[0].error == "no such file or directory"
+
+
+POSITION_SAMPLES = [
+    (
+        "import os\n\n\n@decorator(1)\nasync def view(request, *a, **k):\n    '''doc'''\n    x = await f(a)[0]\n"
+        "    if x:  # c\n        return (yield)\n    else:\n        pass\n\n\nclass C(B):\n    y: int = 1\n"
+    ),
+    "x = 1\r\nif x:\r\n    y = [\r\n        1,\r\n    ]\r\n",
+    "try:\n    pass\nexcept (A, B) as e:\n    raise\nfinally:\n    del x\nlambda: (a for a in b if a)\n",
+]
+
+
+@pytest.mark.parametrize("source", POSITION_SAMPLES)
+def test_node_positions_match_position_provider(source: str):
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    module = cst.parse_module(source)
+    nodes: list[cst.CSTNode] = []
+
+    class All(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            nodes.append(node)
+            return True
+
+    module.visit(All())
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    found = runner.node_positions(module, nodes)
+    assert len(nodes) > 30
+    for node in nodes:
+        assert found[id(node)] == (expected[node].start.line, expected[node].start.column), node
+    # Watching a few nodes gives the same answer as watching all of them.
+    few = nodes[::7]
+    assert runner.node_positions(module, few) == {id(n): found[id(n)] for n in few}
