@@ -95,6 +95,10 @@ Refuses when:
       ``.iter_lines``, ``.raw``, ``.apparent_encoding``, ``.url``, ``.text`` or ``.encoding``
       (different meaning, type or decoding in httpx; ``iter_lines`` yields bytes split by other
       rules than httpx's str lines);
+    - a response of a rewritten call is used through another attribute than ``status_code``,
+      ``json``, ``content``, ``history``, ``elapsed``, ``links``, the rewritten ones above, or
+      ``headers``/``cookies`` other than for a lookup (``r.headers[k]``, ``.get(k)``, ``k in``):
+      httpx lowercases header names when iterating and its cookie jar has other methods;
     - a streamed response is used after its block, in a nested scope, or other than through
       ``for ... in r.iter_content(n)`` and attributes that read no body (``status_code``,
       ``headers``, ``ok``...); ``stream=True`` on a call that is not ``name = <call>`` on its own line;
@@ -145,6 +149,9 @@ BAD_ATTRS = {
 # Response attributes rewritten (on a response of a rewritten call) to keep their meaning.
 RENAMED_ATTRS = {"reason": "reason_phrase", "is_redirect": "has_redirect_location"}
 REWRITTEN_ATTRS = {"ok", "raise_for_status", *RENAMED_ATTRS}
+# Response attributes that behave the same in httpx (headers/cookies only for lookups).
+_RESPONSE_SAME = {"status_code", "json", "content", "headers", "cookies", "history", "elapsed", "links", "iter_content"}
+_MAPPINGS = {"headers", "cookies"}
 # Keyword arguments passed through unchanged (same meaning in httpx's client methods).
 SAFE_KWARGS = {"params", "json", "headers", "auth"}
 # Second (and third) positional argument -> keyword, per requests' signatures.
@@ -1067,6 +1074,7 @@ class _Analyzer(cst.CSTVisitor):
         # wrapped calls that are arguments of an awaited asyncio.gather -> their expected nesting
         self._gather_args: dict[int, int] = {}
         self._statement_rfs: set[int] = set()
+        self._lookups: set[int] = set()  # r.headers / r.cookies used as r.headers[k], .get(k), k in
 
     def _enter(self, node: cst.CSTNode) -> None:
         self._nested += 1
@@ -1139,6 +1147,8 @@ class _Analyzer(cst.CSTVisitor):
                     self._gather_args[id(call)] = self._nested + in_generator
 
     def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get":
+            self._mark_lookup(node.func.value)
         if id(node) in self.local.session_nodes:
             self._call_funcs.add(id(node.func))
             self.calls += 1
@@ -1222,7 +1232,25 @@ class _Analyzer(cst.CSTVisitor):
             else:
                 why = "differs between requests and httpx"
             self.problems.append((node, f"uses .{attr}, which {why}"))
+        elif attr not in BAD_ATTRS and self.local.is_response(node.value):
+            if attr not in _RESPONSE_SAME:
+                self.problems.append((node, f"uses .{attr} of a response (no same-behaving httpx equivalent)"))
+            elif attr in _MAPPINGS and id(node) not in self._lookups:
+                why = "httpx lowercases header names when iterating; its cookie jar has other methods"
+                self.problems.append((node, f"uses a response's .{attr} other than to look one up ({why})"))
         return self._check_requests_use(node)
+
+    def _mark_lookup(self, expr: cst.BaseExpression) -> None:
+        if isinstance(expr, cst.Attribute) and expr.attr.value in _MAPPINGS:
+            self._lookups.add(id(expr))
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        self._mark_lookup(node.value)
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        for target in node.comparisons:
+            if isinstance(target.operator, (cst.In, cst.NotIn)):
+                self._mark_lookup(target.comparator)
 
     def _check_requests_use(self, node: cst.BaseExpression) -> bool:
         if id(node) in self._call_funcs:

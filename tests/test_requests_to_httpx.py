@@ -759,7 +759,7 @@ async def check(url, follow):
 
 async def head(url):
     r = requests.head(url)
-    return r.ok, r.is_redirect, r.reason
+    return r.ok, r.is_redirect, r.reason, r.headers["Content-Type"], "location" in r.headers, r.headers.get("X-No")
 """
 
 
@@ -785,7 +785,7 @@ def test_behaviour_response_attributes(upstream, client):
     assert results[0] == results[1]
     assert results[0][0][-2:] == [("HTTPError", 500), "not ok"]
     assert results[0][2] == [302, True, "Found", True, "no error"]
-    assert results[0][6] == (True, True, "Moved Permanently")
+    assert results[0][6] == (True, True, "Moved Permanently", "application/json", True, None)
 
 
 def test_stream_iter_content():
@@ -1299,3 +1299,14 @@ def test_behaviour_gather(upstream, client):
         results.append(asyncio.run(ns["extras"](base)))
     assert results[0] == results[1]
     assert results[0][1:] == ("body", False, [{"i": "0"}, {"i": "1"}, {"i": "2"}])
+
+
+def test_refuse_response_attributes_without_same_behaviour():
+    cases = {
+        "return dict(r.headers)": "other than to look one up",
+        "return r.cookies.get_dict()": "other than to look one up",
+        "return r.request.body": "uses .request of a response",
+        "return r.is_permanent_redirect": "uses .is_permanent_redirect",
+    }
+    for line, reason in cases.items():
+        check_noop(CM, f"import requests\n\n\nasync def view():\n    r = requests.get(URL)\n    {line}\n", reason)
