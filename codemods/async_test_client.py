@@ -41,6 +41,13 @@ What it does:
     migrations created. A fixture of the same module that returns a model instance
     (``return Product.objects.create(...)``) is known as one.
 
+    Option ``only-async-views`` (default false): rewrite only tests whose every request visibly
+    reaches an async view: a literal path, an f-string (placeholders taken as ``1``) or
+    ``reverse("ns:name")`` resolved through ``ROOT_URLCONF`` (settings named by ``manage.py`` or the
+    pytest configuration; ``path``/``re_path``/``include`` read from disk) to an ``async def`` view
+    or a ``View`` subclass whose handlers are all async. Other tests are left sync with a note. It
+    only selects: the rewrite is the same and keeps behaviour either way.
+
 Why:
     The async client exercises the ASGI request path, and async views run on the test's event loop.
     AsyncClient's ``**extra`` takes header names without ``HTTP_`` (else it sends a header literally
@@ -108,6 +115,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
@@ -552,7 +560,8 @@ class _Scan(cst.CSTVisitor):
         self.async_fors: set[int] = set()
         self.line: cst.SimpleStatementLine | None = None
         self.client_ctors: set[int] = set()
-        self.default_client = False  # self.client / the client fixture (not only Client() objects)
+        self.default_client = False
+        self.requests: list[cst.Call] = []  # self.client / the client fixture (not only Client() objects)
         # statement line id -> (assertRedirects call id, expected url code, query data code, status code)
         self.redirects: dict[int, tuple[int, str, str | None, str]] = {}
 
@@ -694,6 +703,7 @@ class _Scan(cst.CSTVisitor):
                 return
             if verb in VERBS:
                 self._check_args(node)
+                self.requests.append(node)
                 self.client_calls += 1
             elif verb in LOGIN:
                 if self.target < (5, 0):
@@ -1347,6 +1357,7 @@ class _Classes(cst.CSTTransformer):
         )
         self.async_import_needed = not async_names
         self.needs_async_import = False
+        self.urls: _Urls | None = None
         self.module_marks = _pytestmark(module.body, self.imports)
         self.fixtures = self._module_fixtures(module)
 
@@ -1455,12 +1466,33 @@ class _Classes(cst.CSTTransformer):
         if scan.reasons:
             self.ctx.report(fn, "not made async: " + "; ".join(scan.reasons))
             return fn
+        only = self._only_async_views(scan)
+        if only:
+            self.ctx.report(fn, "left sync: " + only)
+            return fn
         if scan.client_ctors:
             self.needs_async_import = self.async_import_needed
         new_body = fn.body.visit(_Rewrite(env, scan, _fresh_name(fn), self.async_class or ""))
         self.ctx.fixed(fn, "test now uses the async test client")
         return fn.with_changes(body=new_body, asynchronous=cst.Asynchronous())
 
+
+    def _only_async_views(self, scan: _Scan) -> str | None:
+        """With option only-async-views: why this test does not (visibly) request only async views."""
+        value = self.ctx.option("only-async-views")
+        if not (value is True or str(value).lower() in ("true", "1", "yes")):
+            return None
+        if self.urls is None:
+            self.urls = _Urls(self.ctx.path)
+        if self.urls.error:
+            return f"only-async-views: {self.urls.error}"
+        for call in scan.requests:
+            code, route = _request_url(call, self.imports, scan.env.shadowed, self.urls)
+            if route is None:
+                return f"only-async-views: {code} does not resolve to a view in the urlconf"
+            if route.is_async is not True:
+                return f"only-async-views: {code} reaches {route.label}, not an async view"
+        return None
 
     def _async_safe_decorator(self, d: cst.Decorator) -> bool:
         expr = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
@@ -1604,6 +1636,10 @@ class _Classes(cst.CSTTransformer):
         reasons += scan.reasons
         if reasons:
             self.ctx.report(fn, "not made async: " + "; ".join(reasons))
+            return fn
+        only = self._only_async_views(scan)
+        if only:
+            self.ctx.report(fn, "left sync: " + only)
             return fn
         if scan.client_ctors:
             self.needs_async_import = self.async_import_needed
@@ -1850,13 +1886,277 @@ def _add_import(module: cst.Module, line: cst.BaseStatement) -> cst.Module:
     return module.with_changes(body=body)
 
 
+# --------------------------------------------------------------------------- only-async-views
+HTTP_HANDLERS = ("get", "post", "put", "patch", "delete", "head", "trace")
+_CONVERTERS = {
+    "int": "[0-9]+",
+    "str": "[^/]+",
+    "slug": "[-a-zA-Z0-9_]+",
+    "uuid": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    "path": ".+",
+}
+
+
+def _route_regex(route: str) -> str:
+    out = []
+    pos = 0
+    for m in re.finditer(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>", route):
+        out.append(re.escape(route[pos : m.start()]))
+        out.append("(?:" + _CONVERTERS.get(m.group("conv") or "str", "[^/]+") + ")")
+        pos = m.end()
+    out.append(re.escape(route[pos:]))
+    return "".join(out)
+
+
+@dataclasses.dataclass
+class _Route:
+    regex: str  # full, from the root urlconf, without the leading "/"
+    anchored: bool  # path() endpoints match the whole path; a re_path() without "$" only its start
+    name: str | None
+    is_async: bool | None
+    label: str
+
+
+def _module_file(root: Path, dotted: str) -> Path | None:
+    parts = dotted.split(".")
+    for cand in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
+        if cand.is_file():
+            return cand
+    return None
+
+
+def _ast_imports(tree: ast.Module, module: str) -> dict[str, str]:
+    """Local name -> qualified name for a module's top-level imports (relative ones resolved)."""
+    package = module.rsplit(".", 1)[0] if "." in module else ""
+    out: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                pkg = package.split(".") if package else []
+                pkg = pkg[: len(pkg) - (node.level - 1)] if node.level > 1 else pkg
+                base = ".".join([*pkg, *([base] if base else [])])
+            for a in node.names:
+                out[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
+    return out
+
+
+class _Urls:
+    """Which request paths reach an async view: the project's urlconf read from disk (ROOT_URLCONF
+    from the settings that manage.py or the pytest configuration names). Only a selection filter:
+    whatever it answers, the rewrite itself stays correct."""
+
+    def __init__(self, test_path: str) -> None:
+        self.routes: list[_Route] = []
+        self.error: str | None = None
+        self.trees: dict[str, tuple[ast.Module, dict[str, str]] | None] = {}
+        found = self._find_settings(Path(test_path).resolve().parent if test_path else Path.cwd())
+        if found is None:
+            self.error = "no manage.py or pytest configuration names the settings module"
+            return
+        self.root, settings = found
+        urlconf = self._root_urlconf(settings)
+        if urlconf is None:
+            self.error = f"ROOT_URLCONF not found in {settings}"
+            return
+        self._load(urlconf, "", "", 0)
+
+    @staticmethod
+    def _find_settings(start: Path) -> tuple[Path, str] | None:
+        setting = re.compile(r"DJANGO_SETTINGS_MODULE[\"']?\s*[,=:]\s*[\"']?([\w.]+)")
+        for d in (start, *start.parents):
+            for name in ("manage.py", "pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini"):
+                try:
+                    text = (d / name).read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+                m = setting.search(text)
+                if m:
+                    return d, m.group(1)
+        return None
+
+    def _root_urlconf(self, settings: str) -> str | None:
+        files = []
+        f = _module_file(self.root, settings)
+        if f is not None:
+            files.append(f)
+            if f.name == "__init__.py":
+                files += sorted(f.parent.glob("*.py"))
+        for f in files:
+            m = re.search(r"^ROOT_URLCONF\s*=\s*[\"']([\w.]+)[\"']", f.read_text(encoding="utf-8", errors="replace"), re.MULTILINE)
+            if m:
+                return m.group(1)
+        return None
+
+    def _tree(self, module: str) -> tuple[ast.Module, dict[str, str]] | None:
+        if module not in self.trees:
+            f = _module_file(self.root, module)
+            try:
+                tree = ast.parse(f.read_text(encoding="utf-8")) if f else None
+            except (SyntaxError, ValueError, OSError):
+                tree = None
+            self.trees[module] = (tree, _ast_imports(tree, module)) if tree else None
+        return self.trees[module]
+
+    def _load(self, module: str, prefix: str, namespace: str, depth: int) -> None:
+        got = self._tree(module)
+        if got is None or depth > 8:
+            return
+        tree, imports = got
+        patterns: list[ast.expr] = []
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                target = node.targets[0].id
+                if target == "urlpatterns" and isinstance(node.value, (ast.List, ast.Tuple)):
+                    patterns = list(node.value.elts)
+            elif (
+                isinstance(node, ast.AugAssign)
+                and isinstance(node.target, ast.Name)
+                and node.target.id == "urlpatterns"
+                and isinstance(node.value, (ast.List, ast.Tuple))
+            ):
+                patterns += node.value.elts
+        ns = namespace
+        for p in patterns:
+            if not (isinstance(p, ast.Call) and len(p.args) >= 2 and isinstance(p.args[0], ast.Constant)):
+                continue
+            kind = p.func.attr if isinstance(p.func, ast.Attribute) else getattr(p.func, "id", "")
+            route = str(p.args[0].value)
+            if kind == "path":
+                regex, anchored = _route_regex(route), True
+            elif kind == "re_path":
+                regex = route.removeprefix("^")
+                anchored = regex.endswith("$")
+                regex = regex[:-1] if anchored else regex
+            else:
+                continue
+            view = p.args[1]
+            name = next(
+                (str(k.value.value) for k in p.keywords if k.arg == "name" and isinstance(k.value, ast.Constant)),
+                None,
+            )
+            if isinstance(view, ast.Call) and getattr(view.func, "id", getattr(view.func, "attr", "")) == "include":
+                target = view.args[0] if view.args else None
+                sub = None
+                if isinstance(target, ast.Constant) and isinstance(target.value, str):
+                    sub = target.value
+                elif isinstance(target, (ast.Name, ast.Attribute)):
+                    sub = self._qualify(target, imports, module)
+                sub_ns = next(
+                    (str(k.value.value) for k in view.keywords if k.arg == "namespace" and isinstance(k.value, ast.Constant)),
+                    None,
+                )
+                if sub is not None:
+                    sub_app = self._app_name(sub)
+                    nested = sub_ns or sub_app
+                    self._load(sub, prefix + regex, f"{ns}{nested}:" if nested else ns, depth + 1)
+                continue
+            is_async, label = self._view_async(view, imports, module)
+            self.routes.append(_Route(prefix + regex, anchored, f"{ns}{name}" if name else None, is_async, label))
+
+    def _app_name(self, module: str) -> str:
+        got = self._tree(module)
+        if got is None:
+            return ""
+        for node in got[0].body:
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id == "app_name"
+                and isinstance(node.value, ast.Constant)
+            ):
+                return str(node.value.value)
+        return ""
+
+    @staticmethod
+    def _qualify(node: ast.expr, imports: dict[str, str], module: str) -> str | None:
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        head = imports.get(node.id, f"{module}.{node.id}")
+        return ".".join([head, *reversed(parts)])
+
+    def _view_async(self, view: ast.expr, imports: dict[str, str], module: str) -> tuple[bool | None, str]:
+        cbv = isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view"
+        target = view.func.value if cbv else view  # type: ignore[union-attr]
+        qual = self._qualify(target, imports, module)
+        if qual is None or "." not in qual:
+            return None, ast.unparse(view)
+        mod, _, name = qual.rpartition(".")
+        got = self._tree(mod)
+        if got is None:
+            return None, qual
+        for node in got[0].body:
+            if cbv and isinstance(node, ast.ClassDef) and node.name == name:
+                handlers = [
+                    st for st in node.body
+                    if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name in HTTP_HANDLERS
+                ]
+                plain_view = all(
+                    (b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")) == "View" for b in node.bases
+                )
+                return bool(handlers) and plain_view and all(
+                    isinstance(h, ast.AsyncFunctionDef) for h in handlers
+                ), qual
+            if not cbv and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+                return isinstance(node, ast.AsyncFunctionDef), qual
+        return None, qual
+
+    def by_path(self, path: str) -> _Route | None:
+        path = path.split("#", 1)[0].split("?", 1)[0]
+        if not path.startswith("/"):
+            return None
+        path = path[1:]
+        for r in self.routes:
+            try:
+                m = re.match(r.regex + (r"\Z" if r.anchored else ""), path)
+            except re.error:
+                return None
+            if m:
+                return r
+        return None
+
+    def by_name(self, name: str) -> _Route | None:
+        return next((r for r in self.routes if r.name == name), None)
+
+
+def _request_url(call: cst.Call, imports: ImportTable, shadowed: set[str], urls: _Urls) -> tuple[str, _Route | None]:
+    """The route a client request reaches, as far as its URL argument shows (literal path, f-string
+    with placeholders taken as ``1``, ``reverse("name")``)."""
+    arg = next((a.value for a in call.args if a.keyword is None or a.keyword.value == "path"), None)
+    if arg is None:
+        return "?", None
+    code = _code(arg)
+    if isinstance(arg, cst.SimpleString) and isinstance(arg.evaluated_value, str):
+        return code, urls.by_path(arg.evaluated_value)
+    if isinstance(arg, cst.FormattedString):
+        text = "".join(p.value if isinstance(p, cst.FormattedStringText) else "1" for p in arg.parts)
+        return code, urls.by_path(text)
+    if (
+        isinstance(arg, cst.Call)
+        and imports.qualify(arg.func, shadowed) in ("django.urls.reverse", "django.urls.reverse_lazy")
+        and arg.args
+        and isinstance(arg.args[0].value, cst.SimpleString)
+    ):
+        name = arg.args[0].value.evaluated_value
+        return code, urls.by_name(name) if isinstance(name, str) else None
+    return code, None
+
+
 @register
 class AsyncTestClient(Codemod):
     name = "async-test-client"
     summary = "Django tests using the test client -> async tests using the async client"
     min_django = (3, 1)
     order = 40
-    options: ClassVar[dict[str, Any]] = {"async-marker": "pytest.mark.asyncio"}
+    options: ClassVar[dict[str, Any]] = {"async-marker": "pytest.mark.asyncio", "only-async-views": False}
     choices: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def precheck(self, source: str) -> bool:

@@ -8,7 +8,7 @@ import textwrap
 from codemods.config import Settings
 from codemods.project import ProjectIndex
 from codemods.runner import transform_source
-from tests.harness import check_noop, check_transformed
+from tests.harness import check_noop, check_transformed, rewrite
 
 CM = "async-test-client"
 
@@ -935,3 +935,90 @@ class T(Base):
         path=str(tmp_path / "shop/tests.py"),
         project=ProjectIndex(test_base_classes=frozenset({"TestCase", "Base"})),
     )
+
+
+URLS_PROJECT = {
+    "manage.py": 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_.settings")\n',
+    "site_/__init__.py": "",
+    "site_/settings.py": 'ROOT_URLCONF = "site_.urls"\n',
+    "site_/urls.py": (
+        "from django.urls import include, path, re_path\n\nfrom app import views\n\n"
+        "urlpatterns = [\n"
+        '    path("", include("app.urls")),\n'
+        '    path("legacy/", views.legacy),\n'
+        '    re_path(r"^re/(?P<n>[0-9]+)/$", views.fast),\n'
+        "]\n"
+    ),
+    "app/__init__.py": "",
+    "app/urls.py": (
+        "from django.urls import path\n\nfrom . import views\n\napp_name = \"shop\"\n\n"
+        "urlpatterns = [\n"
+        '    path("fast/<int:pk>/", views.fast, name="fast"),\n'
+        '    path("slow/", views.slow, name="slow"),\n'
+        '    path("cbv/", views.AsyncView.as_view(), name="cbv"),\n'
+        '    path("mixed/", views.MixedView.as_view(), name="mixed"),\n'
+        "]\n"
+    ),
+    "app/views.py": (
+        "from django.views import View\n\n\n"
+        "async def fast(request, pk=0): ...\n\n\n"
+        "def slow(request): ...\n\n\n"
+        "def legacy(request): ...\n\n\n"
+        "class AsyncView(View):\n    async def get(self, request): ...\n\n    async def post(self, request): ...\n\n\n"
+        "class MixedView(View):\n    async def get(self, request): ...\n\n    def post(self, request): ...\n"
+    ),
+}
+
+
+def test_only_async_views(tmp_path):
+    for rel, text in URLS_PROJECT.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    (tmp_path / "app/tests").mkdir()
+    path = str(tmp_path / "app/tests/test_views.py")
+    src = textwrap.dedent(
+        """\
+        from django.test import TestCase
+        from django.urls import reverse
+
+
+        class T(TestCase):
+            def test_fast(self):
+                self.client.get("/fast/3/?x=1")
+                self.client.get(f"/fast/{self.pk}/")
+                self.client.get(reverse("shop:fast", args=[1]))
+                self.client.get("/re/12/")
+                self.client.post(reverse("shop:cbv"))
+
+            def test_slow(self):
+                self.client.get("/fast/1/")
+                self.client.get("/slow/")
+
+            def test_legacy(self):
+                self.client.get("/legacy/")
+
+            def test_mixed(self):
+                self.client.get(reverse("shop:mixed"))
+
+            def test_unknown(self):
+                self.client.get("/nowhere/")
+
+            def test_computed(self):
+                self.client.get(self.url)
+        """
+    )
+    out = rewrite(CM, src, path=path, options={"only-async-views": True})
+    assert out.error is None
+    assert out.source.count("async def") == 1 and "async def test_fast" in out.source
+    messages = sorted(d.message for d in out.diagnostics if d.kind == "refused")
+    assert messages == [
+        'left sync: only-async-views: "/legacy/" reaches app.views.legacy, not an async view',
+        'left sync: only-async-views: "/nowhere/" does not resolve to a view in the urlconf',
+        'left sync: only-async-views: "/slow/" reaches app.views.slow, not an async view',
+        'left sync: only-async-views: reverse("shop:mixed") reaches app.views.MixedView, not an async view',
+        "left sync: only-async-views: self.url does not resolve to a view in the urlconf",
+    ]
+    assert rewrite(CM, src, path=path).source.count("async def") == 6
+    lost = rewrite(CM, src, path=str(tmp_path.parent / "elsewhere.py"), options={"only-async-views": True})
+    assert "async def" not in lost.source
+    assert any("no manage.py" in d.message for d in lost.diagnostics)
