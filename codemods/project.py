@@ -55,9 +55,20 @@ def wants_parse(source: str) -> bool:
     return any(_wants(source))
 
 
-def file_facts(source: str, tree: ast.Module | None = None, nodes: list[ast.AST] | None = None) -> FileFacts:
-    """Facts from one file's text (``tree``: its ``ast`` if already parsed, ``nodes``: all its
-    nodes if already walked); never raises (a file that does not parse contributes nothing)."""
+def file_facts(
+    source: str,
+    tree: ast.Module | None = None,
+    statements: list[ast.stmt] | None = None,
+    nodes: list[ast.AST] | None = None,
+) -> FileFacts:
+    """Facts from one file's text; never raises (a file that does not parse contributes nothing).
+
+    ``tree``: its ``ast`` if already parsed; ``statements``/``nodes``: its statements / all its
+    nodes if already collected (``codemods.candidates``). Awaits and scheduling calls need every
+    node; classes only the statements, which are far fewer."""
+    from codemods.candidates import statements as all_statements
+    from codemods.candidates import walk
+
     facts = FileFacts()
     wants_awaits, wants_classes = _wants(source)
     facts.imports_httpx2 = "httpx2" in source and bool(re.search(r"^\s*(import|from)\s+httpx2\b", source, re.MULTILINE))
@@ -70,13 +81,20 @@ def file_facts(source: str, tree: ast.Module | None = None, nodes: list[ast.AST]
                 tree = ast.parse(source)
         except (SyntaxError, ValueError):
             return facts
+    if wants_classes:
+        for node in statements if statements is not None else all_statements(tree):
+            if isinstance(node, ast.ClassDef):
+                bases = [b for b in (_last_name(x) for x in node.bases) if b]
+                facts.classes.append((node.name, bases))
+    if not wants_awaits:
+        return facts
     awaited: set[str] = set()
-    for node in nodes if nodes is not None else ast.walk(tree):
-        if wants_awaits and isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+    for node in nodes if nodes is not None else walk(tree):
+        if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
             name = _last_name(node.value.func)
             if name:
                 awaited.add(name)
-        elif wants_awaits and isinstance(node, ast.Call):
+        elif isinstance(node, ast.Call):
             fname = _last_name(node.func)
             if fname in _SCHEDULERS:
                 for arg in node.args:
@@ -84,9 +102,6 @@ def file_facts(source: str, tree: ast.Module | None = None, nodes: list[ast.AST]
                     name = _last_name(inner)
                     if name:
                         awaited.add(name)
-        elif wants_classes and isinstance(node, ast.ClassDef):
-            bases = [b for b in (_last_name(x) for x in node.bases) if b]
-            facts.classes.append((node.name, bases))
     facts.awaited = sorted(awaited)
     return facts
 

@@ -237,7 +237,7 @@ def scan_text(source: str, codemods: Sequence[Codemod]) -> Scan:
     except (SyntaxError, ValueError) as exc:
         return Scan(FileFacts(), [], _syntax_error(exc, source))
     structure = candidates.Facts(tree)
-    facts = file_facts(source, tree, structure.nodes)
+    facts = file_facts(source, tree, structure.statements)
     return Scan(facts, candidates.structural(hits, structure) if hits else [])
 
 

@@ -124,3 +124,44 @@ def test_structural_tests_reject_what_is_clearly_out_of_reach():
 
 def test_unknown_codemods_are_always_candidates():
     assert candidates.structural(["no-such-codemod"], ast.parse("x = 1\n")) == ["no-such-codemod"]
+
+
+def _reference_facts(source: str) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """What project facts are, computed the plain way: every node of ``ast.walk``."""
+    from codemods.project import _SCHEDULERS, _last_name, _wants
+
+    wants_awaits, wants_classes = _wants(source)
+    tree = _parses(source)
+    awaited, classes = set(), []
+    if tree is None or not (wants_awaits or wants_classes):
+        return [], []
+    for node in ast.walk(tree):
+        if wants_awaits and isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+            awaited.add(_last_name(node.value.func))
+        elif wants_awaits and isinstance(node, ast.Call) and _last_name(node.func) in _SCHEDULERS:
+            for arg in node.args:
+                awaited.add(_last_name(arg.func if isinstance(arg, ast.Call) else arg))
+        elif wants_classes and isinstance(node, ast.ClassDef):
+            classes.append((node.name, [b for b in map(_last_name, node.bases) if b]))
+    return sorted(n for n in awaited if n), sorted(classes)
+
+
+def test_fast_facts_and_statements_equal_a_full_walk():
+    import django
+
+    texts = [text for _, text in SAMPLES]
+    texts += [p.read_text(encoding="utf-8") for p in sorted(Path(django.__file__).parent.glob("test/*.py"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted(Path(django.__file__).parent.glob("core/handlers/*.py"))]
+    with_facts = 0
+    for text in texts:
+        facts = file_facts(text)
+        assert (facts.awaited, sorted(facts.classes)) == _reference_facts(text)
+        with_facts += bool(facts.awaited or facts.classes)
+        tree = _parses(text)
+        assert {id(s) for s in candidates.statements(tree)} == {
+            id(n) for n in ast.walk(tree) if isinstance(n, ast.stmt)
+        }
+        assert {id(n) for n in candidates.walk(tree)} == {
+            id(n) for n in ast.walk(tree) if not isinstance(n, ast.expr_context)
+        }
+    assert with_facts > 20
