@@ -1884,6 +1884,11 @@ def _fix_imports(
     has_httpx = False
     has_json = not needs_json
     last_import = -1
+    # where the requests import was (the new import goes there), and blank lines/comments of
+    # dropped import lines (kept for the next line, so import groups stay apart)
+    requests_at: int | None = None
+    requests_lines: Sequence[cst.EmptyLine] = ()
+    pending: Sequence[cst.EmptyLine] = ()
     for stmt in module.body:
         if isinstance(stmt, cst.SimpleStatementLine) and all(
             isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
@@ -1939,13 +1944,42 @@ def _fix_imports(
                 else:
                     new_small.append(s)
             if not new_small:
+                had_requests = any(
+                    (dotted_name(a.name) or "").split(".")[0] == "requests"
+                    for s in stmt.body
+                    if isinstance(s, cst.Import)
+                    for a in s.names
+                ) or any(
+                    isinstance(s, cst.ImportFrom) and s.module is not None and (dotted_name(s.module) or "").startswith("requests")
+                    for s in stmt.body
+                )
+                if had_requests and requests_at is None:
+                    requests_at, requests_lines = len(body), stmt.leading_lines
+                elif stmt.leading_lines and not pending:
+                    pending = stmt.leading_lines
                 continue
             new_small[-1] = new_small[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
             stmt = stmt.with_changes(body=new_small)
+            if pending and not stmt.leading_lines:
+                stmt = stmt.with_changes(leading_lines=pending)
+            pending = ()
             body.append(stmt)
             last_import = len(body) - 1
         else:
+            if pending and not stmt.leading_lines:
+                stmt = stmt.with_changes(leading_lines=pending)
+            pending = ()
             body.append(stmt)
+    if not has_httpx and requests_at is not None:
+        imp = cst.SimpleStatementLine(
+            body=[cst.Import(names=[cst.ImportAlias(name=cst.Name(module_name))])], leading_lines=requests_lines
+        )
+        body.insert(requests_at, imp)
+        has_httpx = True
+        if last_import >= requests_at:
+            last_import += 1
+        else:
+            last_import = requests_at
     for needed, name in ((has_json, "json"), (has_httpx, module_name)):
         if needed:
             continue

@@ -284,8 +284,8 @@ def test_thread_wrapper_imports_kept_when_still_used():
             return await sync_to_async(len)([url])
         """,
         """\
-        from asgiref.sync import sync_to_async, async_to_sync
         import httpx
+        from asgiref.sync import sync_to_async, async_to_sync
 
 
         async def view(url):
@@ -547,8 +547,8 @@ def test_except_clauses_mapped():
         """,
         """\
         import logging
-        import json
         import httpx
+        import json
 
         logger = logging.getLogger(__name__)
 
@@ -592,8 +592,8 @@ def test_except_httpx2_and_unguarded_handler_kept():
                 return None
         """,
         """\
-        from requests import exceptions as rexc
         import httpx2
+        from requests import exceptions as rexc
 
 
         async def view(url, helper):
@@ -1098,8 +1098,8 @@ def test_client_settings_moved_to_client():
             return requests.get(url, verify=ca, cert=settings.CERT).status_code
         """,
         """\
-        from django.conf import settings
         import httpx
+        from django.conf import settings
 
         PROXY = "http://proxy:3128"
 
@@ -1310,3 +1310,39 @@ def test_refuse_response_attributes_without_same_behaviour():
     }
     for line, reason in cases.items():
         check_noop(CM, f"import requests\n\n\nasync def view():\n    r = requests.get(URL)\n    {line}\n", reason)
+
+
+def test_new_import_takes_the_place_of_the_dropped_ones():
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+
+        import requests
+        from asgiref.sync import sync_to_async
+        from django.conf import settings
+
+        # local
+        from shop.models import Product
+
+
+        async def view():
+            await asyncio.sleep(0)
+            return (await sync_to_async(requests.get)(settings.URL)).json(), Product
+        """,
+        """\
+        import asyncio
+
+        import httpx
+        from django.conf import settings
+
+        # local
+        from shop.models import Product
+
+
+        async def view():
+            await asyncio.sleep(0)
+            async with httpx.AsyncClient() as client:
+                return (await client.get(settings.URL, follow_redirects=True, timeout=None)).json(), Product
+        """,
+    )
