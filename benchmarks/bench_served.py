@@ -228,6 +228,23 @@ def prepare(workdir: Path, tool_override: str | None) -> dict[str, Path]:
     return projects
 
 
+def what_if_shared_ssl(workdir: Path, migrated: Path) -> Path | None:
+    """A copy of the migrated project, hand-patched (NOT dj-asyncify output) so that its per-request
+    clients reuse one module-level SSL context: what the throughput would be if the emitted code did."""
+    target = workdir / "what-if" / "legacy_shop"
+    shutil.copytree(migrated, target)
+    views = target / "shop" / "views.py"
+    text = views.read_text()
+    if "\nimport httpx\n" not in text or "httpx.AsyncClient()" not in text:
+        return None
+    text = text.replace(
+        "\nimport httpx\n", "\nimport httpx\n\n_SSL_CONTEXT = httpx.create_ssl_context()\n", 1
+    )
+    views.write_text(text.replace("httpx.AsyncClient()", "httpx.AsyncClient(verify=_SSL_CONTEXT)"))
+    shutil.copy(workdir / "after.sqlite3", workdir / "what-if.sqlite3")
+    return target
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: fewer runs, shorter windows")
@@ -252,7 +269,7 @@ def main() -> None:
             f"{' (quick)' if args.quick else ''}"
         )
 
-        results: dict[str, dict[str, float]] = {"before": {}, "after": {}}
+        results: dict[str, dict[str, float]] = {"before": {}, "after": {}, "what-if": {}}
         cpu_per_request: dict[str, float | None] = {}
         load_start = os.getloadavg()[0]
         # 1 and 2: latency with every upstream endpoint taking --delay seconds.
@@ -263,8 +280,9 @@ def main() -> None:
                     for view in ("rates", "dashboard", "storefront", "extras"):
                         results[name][view] = latency(f"{server.base}/api/{view}/", runs)
         # 3: throughput with the single upstream call behind /api/rates/ taking --rps-delay seconds.
+        what_if = what_if_shared_ssl(workdir, projects["after"])
         with upstream(projects["before"], {"rates": args.rps_delay}) as up:
-            for name, project in projects.items():
+            for name, project in [*projects.items(), *([("what-if", what_if)] if what_if else [])]:
                 with served(project, workdir / f"{name}.sqlite3", up) as server:
                     rps, cpu_ms = throughput(server, "/api/rates/", args.clients, seconds, windows)
                     results[name]["rps"], cpu_per_request[name] = rps, cpu_ms
@@ -299,6 +317,13 @@ def main() -> None:
     if cpu_per_request.get("before") is not None and cpu_per_request.get("after") is not None:
         print(
             f"server CPU per request: {cpu_per_request['before']:.1f} ms before, {cpu_per_request['after']:.1f} ms after"
+        )
+    if results["what-if"]:
+        cpu = cpu_per_request.get("what-if")
+        print(
+            f"what-if (hand-patched, not dj-asyncify output: the migrated views share one SSL context): "
+            f"{results['what-if']['rps']:.1f} req/s ({results['what-if']['rps'] / before['rps']:.1f}x)"
+            + (f", {cpu:.1f} ms server CPU per request" if cpu is not None else "")
         )
     print(
         f"(constructing one httpx.AsyncClient() costs {client_cost * 1000:.1f} ms of CPU here, mostly its SSL context: "
