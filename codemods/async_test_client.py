@@ -83,7 +83,10 @@ Refuses when:
     model (a relation or property may lazy-load); ``self.x.y`` where ``self.x`` is not known to be a
     model instance; a queryset used other than by a rewritten method, ``for``, a list/set/dict
     comprehension or ``list()`` (``qs[0]``, ``len(qs)``, ``if qs``, ``x in qs``, a generator
-    expression); an instance passed to a function that may format it (``str(obj)``); a name bound
+    expression); an instance passed to a function that may format it (``str(obj)``); a twin called on
+    ``Model.objects`` itself when that manager defines the sync method (``acreate`` runs
+    ``QuerySet.create``, not the manager's override) or is not visible (imported, or the model has
+    an abstract parent; going through ``.all()``/``.filter()`` first is fine); a name bound
     both to ORM results and other values; ``assertNumQueries``/``assertQuerySetEqual``;
     ``assertRedirects`` whose response is not visibly one client call, whose target is not a
     literal local path (with at most one query parameter: Django fetches them in the redirect's
@@ -214,6 +217,9 @@ CONTEXT_ATTRS = ("context", "context_data")
 class _Model:
     qual: str
     safe: frozenset[str]  # attributes an instance reads without a query (concrete fields)
+    # Methods the class's ``objects`` manager defines itself (None: a manager this codemod cannot
+    # see). ``Model.objects.acreate()`` runs ``QuerySet.create``, not an override on the manager.
+    manager_methods: frozenset[str] | None = frozenset()
 
     @property
     def name(self) -> str:
@@ -247,18 +253,19 @@ class _Models:
         if qual is None or not _is_model_qual(qual):
             return None
         if qual not in self.cache:
-            self.cache[qual] = _Model(qual, frozenset({"pk", "id"}) | self._fields(qual))
+            fields, managers = self._fields(qual)
+            self.cache[qual] = _Model(qual, frozenset({"pk", "id"}) | fields, managers)
         return self.cache[qual]
 
-    def _fields(self, qual: str) -> frozenset[str]:
+    def _fields(self, qual: str) -> tuple[frozenset[str], frozenset[str] | None]:
         if qual == CONTRIB_USER:
-            return USER_FIELDS
+            return USER_FIELDS, frozenset()
         module, _, cls = qual.rpartition(".")
         dots = len(module) - len(module.lstrip("."))
         parts = module.lstrip(".").split(".")
         if dots:
             if dots - 2 >= len(self.dir.parents):
-                return frozenset()
+                return frozenset(), None
             roots = [self.dir.parents[dots - 2] if dots > 1 else self.dir]
         else:
             roots = [self.dir, *self.dir.parents]
@@ -269,18 +276,51 @@ class _Models:
                 except (OSError, ValueError):
                     continue
                 return _class_fields(text, cls)
+        return frozenset(), None
+
+
+def _ast_name(node: ast.expr) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+
+
+MANAGER_BASES = frozenset({"Manager", "BaseManager", "BaseUserManager", "UserManager"})
+
+
+def _manager_methods(tree: ast.Module, model: ast.ClassDef) -> frozenset[str] | None:
+    """Methods the model's ``objects`` manager class defines (see ``_Model.manager_methods``)."""
+    if not all(_ast_name(b) == "Model" for b in model.bases):
+        return None  # an abstract parent may declare the manager
+    value: ast.expr | None = None
+    for st in model.body:
+        if isinstance(st, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "objects" for t in st.targets):
+            value = st.value
+    if value is None:
         return frozenset()
+    if not isinstance(value, ast.Call):
+        return None
+    func = value.func
+    if _ast_name(func) == "Manager" and not value.args:
+        return frozenset()
+    if isinstance(func, ast.Attribute) and func.attr == "as_manager":
+        return frozenset()  # QuerySet methods: the a-twins call them too
+    classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    cls = classes.get(func.id) if isinstance(func, ast.Name) else None
+    if cls is None or not all(_ast_name(b) in MANAGER_BASES for b in cls.bases):
+        return None
+    return frozenset(st.name for st in cls.body if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)))
 
 
-def _class_fields(text: str, cls: str) -> frozenset[str]:
+def _class_fields(text: str, cls: str) -> tuple[frozenset[str], frozenset[str] | None]:
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
-        return frozenset()
+        return frozenset(), None
     out: set[str] = set()
+    managers: frozenset[str] | None = None
     for node in tree.body:
         if not (isinstance(node, ast.ClassDef) and node.name == cls):
             continue
+        managers = _manager_methods(tree, node)
         for st in node.body:
             target = value = None
             if isinstance(st, ast.Assign) and len(st.targets) == 1:
@@ -295,7 +335,7 @@ def _class_fields(text: str, cls: str) -> frozenset[str]:
                 out.add(target.id + "_id")
             elif fname.endswith("Field") and fname not in RELATION_FIELDS:
                 out.add(target.id)
-    return frozenset(out)
+    return frozenset(out), managers
 
 
 # --------------------------------------------------------------------------- kinds
@@ -361,7 +401,7 @@ class _Env:
                     return ("inst", vk[1])
                 if meth in QS_TWINS_PAIR:
                     return ("pair", vk[1])
-                if meth == "bulk_create":
+                if meth in ("bulk_create", "in_bulk"):
                     return ("instlist", vk[1])
                 return None
             fk = self.kind(func)
@@ -742,6 +782,8 @@ class _Scan(cst.CSTVisitor):
             if name in LAZY_QS or name in VALUES_QS:
                 return
             if name in QS_TWINS_INST or name in QS_TWINS_PAIR or name in QS_TWINS_OTHER or name == "bulk_create":
+                if self._manager_override(recv, model, name):
+                    return
                 self._twin(node, "a" + name, (4, 1), f".{name}()")
             elif name in USER_TWINS and model is not None and model.qual == CONTRIB_USER:
                 self._twin(node, "a" + name, (5, 2), f"User.objects.{name}()")
@@ -786,6 +828,23 @@ class _Scan(cst.CSTVisitor):
             qual = self.env.models.imports.qualify(func, self.env.shadowed)
             if qual is not None and not qual.startswith(SAFE_MODULES):
                 self._refuse(f"{_code(func)}() may touch the database synchronously")
+
+    def _manager_override(self, recv: cst.BaseExpression, model: _Model | None, name: str) -> bool:
+        """Refuses ``Model.objects.<name>()`` when the manager may define ``<name>`` itself: its
+        a-twin (proxied to the QuerySet) would not run that override."""
+        if not (isinstance(recv, cst.Attribute) and recv.attr.value in MANAGER_ATTRS):
+            return False
+        methods = model.manager_methods if model is not None else None
+        if methods is None:
+            self._refuse(
+                f"{_code(recv)} is a manager this codemod cannot see (a{name}() would skip an override "
+                f"of {name}() on it)"
+            )
+            return True
+        if name in methods:
+            self._refuse(f"{_code(recv)} overrides {name}() (a{name}() would not run it)")
+            return True
+        return False
 
     def _plain_call(self, node: cst.Call, func: cst.BaseExpression) -> None:
         fk = self._kind(func)

@@ -1022,3 +1022,27 @@ def test_only_async_views(tmp_path):
     lost = rewrite(CM, src, path=str(tmp_path.parent / "elsewhere.py"), options={"only-async-views": True})
     assert "async def" not in lost.source
     assert any("no manage.py" in d.message for d in lost.diagnostics)
+
+
+def test_manager_overrides_are_not_bypassed(tmp_path):
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop/models.py").write_text(
+        "from django.db import models\n"
+        "from elsewhere import SoftDeleteManager\n\n\n"
+        "class TagManager(models.Manager):\n    def create(self, **kw):\n        return super().create(**kw)\n\n\n"
+        "class TagQuerySet(models.QuerySet):\n    def count(self):\n        return 0\n\n\n"
+        "class Tag(models.Model):\n    name = models.CharField(max_length=9)\n    objects = TagManager()\n\n\n"
+        "class Note(models.Model):\n    objects = TagQuerySet.as_manager()\n\n\n"
+        "class Soft(models.Model):\n    objects = SoftDeleteManager()\n\n\n"
+        "class Stamped(TimeStamped):\n    pass\n"
+    )
+    path = str(tmp_path / "shop/tests.py")
+    head = "from django.test import TestCase\n\nfrom shop.models import Note, Soft, Stamped, Tag\n\n\nclass T(TestCase):\n    def test_a(self):\n        self.client.get('/')\n"
+    check_noop(CM, head + "        Tag.objects.create(name='x')\n", "Tag.objects overrides create()", path=path)
+    check_noop(CM, head + "        Soft.objects.count()\n", "manager this codemod cannot see", path=path)
+    check_noop(CM, head + "        Stamped.objects.count()\n", "manager this codemod cannot see", path=path)
+    for ok in ("Tag.objects.count()", "Tag.objects.filter(name='x').create(name='y')", "Note.objects.count()",
+               "Stamped.objects.all().count()"):
+        src = head + f"        {ok}\n"
+        out = rewrite(CM, src, path=path)
+        assert "async def test_a" in out.source, (ok, [d.message for d in out.diagnostics])
