@@ -73,6 +73,8 @@ Refuses when (each with a diagnostic)
       (``save_...``, ``create...``, ``send...``, ``notify...``, ``log...``, ``set...``; see
       ``WRITE_VERBS``) or with ``create``/``update``/``delete``/``send``... anywhere in its
       name, also inside a function of this module;
+    - a call on Django's test client (``self.async_client``, the ``async_client`` fixture):
+      each request runs the app and shares cookies, session and test database with the next;
     - a call that orders what follows it: ``sleep(...)`` (except ``sleep(0)``), ``.acquire()``/
       ``.wait()``/``.join()``/``.put()``/``.drain()``/``.close()``/``.connect()``/``.execute()``/
       ``.commit()``/``.rollback()``... (locks, events, queues, connections), also inside a
@@ -129,7 +131,11 @@ ORM_WRITES = {
     "acreate_user", "acreate_superuser", "aauthenticate", "alogin", "alogout",
     "aupdate_session_auth_hash", "acycle_key", "aflush", "apop", "aset_many", "adelete_many",
     "aincr", "adecr", "atouch", "aget_or_set", "aset_expiry", "aclear_expired",
+    "aforce_login",  # test clients
 }
+# Receivers whose awaited calls always keep their order: Django's test client runs the whole
+# app in-process for each request, sharing its cookies, session and the test database.
+SEQUENTIAL_RECEIVERS = {"async_client"}
 # Sync writes a helper of this module may make (through sync_to_async or a thread).
 SYNC_WRITES = {"save", "create", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}
 ORM_READS = {
@@ -918,6 +924,12 @@ class _Transformer(cst.CSTTransformer):
 
     def _barrier(self, s: _Stmt, frame: _Frame) -> str | None:
         """Why this statement must keep its place with respect to every other await."""
+        func = s.call.func
+        if isinstance(func, cst.Attribute) and last_name(func.value) in SEQUENTIAL_RECEIVERS:
+            return (
+                "order-sensitive: a Django test client request runs the app in-process and shares "
+                "cookies, session and database with the next one"
+            )
         if isinstance(s.call.func, cst.Call) and _write_reason(s.call) is None:
             return "cannot tell what the awaited call does"
         # the awaited call, and calls in its arguments (``client.get(url_for(o))``)

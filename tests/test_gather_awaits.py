@@ -1344,3 +1344,15 @@ def test_helper_using_ordinary_calls_is_not_a_write():
             a, b = await asyncio.gather(url_for(parts, lock), client.get(U))
         """,
     )
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ("await self.async_client.aforce_login(self.user)", 'response = await self.async_client.get("/a/")'),
+        ('a = await self.async_client.get("/a/")', 'b = await self.async_client.get("/b/")'),
+        ('a = await async_client.get("/a/")', "b = await fetch(u)"),
+    ],
+)
+def test_django_test_client_calls_keep_their_order(first, second):
+    check_noop(CM, f"async def test_x(self, async_client, u):\n    {first}\n    {second}\n", "order-sensitive")
