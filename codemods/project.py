@@ -23,6 +23,7 @@ DJANGO_TEST_CASES = frozenset(
 _SCHEDULERS = frozenset(
     {"gather", "create_task", "ensure_future", "run", "async_to_sync", "wait_for", "shield", "run_until_complete"}
 )
+_SCHEDULER_WORD = re.compile(r"\b(?:" + "|".join(sorted(_SCHEDULERS)) + r")\b")
 _DEPENDENCY_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
 _HTTPX2_REQUIREMENT = re.compile(r"(?im)^[\s\"'\[,-]*httpx2\b")
 
@@ -89,7 +90,13 @@ def file_facts(
     if not wants_awaits:
         return facts
     awaited: set[str] = set()
-    for node in nodes if nodes is not None else walk(tree):
+    if nodes is None:
+        if _SCHEDULER_WORD.search(source):
+            nodes = walk(tree)
+        else:  # only awaits to find, and they live in async defs (elsewhere they do not compile)
+            scope = statements if statements is not None else all_statements(tree)
+            nodes = [n for d in scope if isinstance(d, ast.AsyncFunctionDef) for n in walk(d)]
+    for node in nodes:
         if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
             name = _last_name(node.value.func)
             if name:
