@@ -326,7 +326,9 @@ def _ruff(project: Path) -> list[str]:
         ],
         project,
     )
-    assert out.returncode in (0, 1), out.stderr
+    assert out.returncode in (0, 1) and re.search(
+        r"^(All checks passed!|Found \d+ errors?\.)", out.stdout, re.MULTILINE
+    ), out.stdout + out.stderr
     return [line.split(" ")[1] for line in out.stdout.splitlines() if re.match(r"\S+\.py:\d+:\d+: ", line)]
 
 
