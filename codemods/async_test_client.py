@@ -93,7 +93,9 @@ Refuses when:
     order), a simple f-string or ``reverse()`` with plain arguments, or whose
     ``target_status_code``/``fetch_redirect_response`` are computed; ``self.client`` used other than through a supported call
     (``session``, ``cookies``, nested functions, generator expressions); ``response.client``,
-    ``wsgi_request``, ``response.context``/``context_data`` other than ``["key"]``
+    ``wsgi_request``, ``response.request`` (an ASGI scope under AsyncClient),
+    ``streaming_content``/``getvalue()`` (an async view streams an async iterator under
+    AsyncClient), ``response.context``/``context_data`` other than ``["key"]``
     (``user``/``request``/``perms`` are lazy and may query), or a context value used other than
     compared in ``assertEqual``-like assertions, ``assertFormError`` or through a form's ``errors``
     (it may be a lazy queryset or model instance: ``len()``, iteration, attributes refuse); ``**kwargs`` or non-header WSGI extras; ``HTTP_*`` together
@@ -103,7 +105,9 @@ Refuses when:
     ``client_class``), or a project base class lives in another file, since ``self.async_client``
     would not share that login/cookie state. ``setUp``/``setUpTestData`` are never touched.
 
-    pytest: the ``admin_client`` fixture (no async twin), ``django_assert_num_queries``/
+    pytest: a ``client``/``async_client`` fixture defined in the module or a ``conftest.py`` up to
+    the project root (``async_client`` would not be that client); the ``admin_client`` fixture (no
+    async twin), ``django_assert_num_queries``/
     ``django_assert_max_num_queries``/``django_capture_on_commit_callbacks`` (they watch the test's
     own thread), decorators that are not pytest marks, ``client`` used other than through a
     supported call, attribute reads (other than ``pk``/``id``) or method calls on a fixture not known
@@ -947,6 +951,18 @@ class _Scan(cst.CSTVisitor):
             return
         self.redirects[id(line)] = (id(node), url[0], url[1], status)
 
+    def _is_response(self, node: cst.BaseExpression) -> bool:
+        """A client request's result: the call itself or a name bound only from one."""
+        if isinstance(node, cst.Name):
+            sources = self.env.sources.get(node.value, [])
+            return any(how == "expr" and expr is not None and self._is_response(expr) for how, expr in sources)
+        return (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and self.env.is_client(node.func.value)
+            and node.func.attr.value in VERBS
+        )
+
     def _followed(self, resp: cst.BaseExpression) -> bool | None:
         """Whether the response came from a client call with follow=True (None: cannot tell)."""
         call = resp
@@ -1107,6 +1123,11 @@ class _Scan(cst.CSTVisitor):
                 return
             self._refuse(f"{_code(node)} on a queryset may evaluate it synchronously")
             return
+        if attr == "getvalue" and self._is_response(node.value):
+            self._refuse(
+                f"{_code(node)}: an async view's streaming content is an async iterator under "
+                "AsyncClient (Client consumed it into a sync one)"
+            )
         if id(node) in self.handled:
             return
         if attr in CONTEXT_ATTRS and id(node) not in self.ok_context:
@@ -1118,6 +1139,13 @@ class _Scan(cst.CSTVisitor):
             self._refuse(f"{_code(node)} is not a manager of a model this codemod can resolve")
         elif attr == "wsgi_request":
             self._refuse("response.wsgi_request does not exist on AsyncClient responses")
+        elif attr == "streaming_content":
+            self._refuse(
+                f"{_code(node)}: an async view's streaming content is an async iterator under "
+                "AsyncClient (Client consumed it into a sync one)"
+            )
+        elif attr == "request" and self._is_response(node.value):
+            self._refuse(f"{_code(node)} is an ASGI scope under AsyncClient (a WSGI environ under Client)")
         elif attr == "client" and not _is_self_client(node, self.self_name):
             self._refuse("response.client would be the async client")
         elif isinstance(node.value, cst.Name) and node.value.value in self.env.opaque and attr not in ("pk", "id"):
@@ -1417,6 +1445,8 @@ class _Classes(cst.CSTTransformer):
         self.async_import_needed = not async_names
         self.needs_async_import = False
         self.urls: _Urls | None = None
+        self._overridden: str | None = None
+        self.module = module
         self.module_marks = _pytestmark(module.body, self.imports)
         self.fixtures = self._module_fixtures(module)
 
@@ -1536,6 +1566,28 @@ class _Classes(cst.CSTTransformer):
         return fn.with_changes(body=new_body, asynchronous=cst.Asynchronous())
 
 
+    def _client_fixture_overridden(self) -> str | None:
+        """Where a ``client``/``async_client`` fixture other than pytest-django's is defined: this
+        module or a conftest.py from the test's directory up to the project root."""
+        if self._overridden is None:
+            self._overridden = ""
+            pattern = re.compile(r"^\s*(?:async\s+)?def\s+(?:async_)?client\s*\(", re.MULTILINE)
+            if pattern.search(self.module.code):
+                self._overridden = "this module"
+            else:
+                start = Path(self.ctx.path).resolve().parent if self.ctx.path else Path.cwd()
+                for d in (start, *start.parents):
+                    try:
+                        text = (d / "conftest.py").read_text(encoding="utf-8", errors="replace")
+                    except OSError:
+                        text = ""
+                    if pattern.search(text):
+                        self._overridden = str(d / "conftest.py")
+                        break
+                    if any((d / m).exists() for m in ("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "manage.py")):
+                        break
+        return self._overridden or None
+
     def _only_async_views(self, scan: _Scan) -> str | None:
         """With option only-async-views: why this test does not (visibly) request only async views."""
         value = self.ctx.option("only-async-views")
@@ -1648,6 +1700,10 @@ class _Classes(cst.CSTTransformer):
         reasons: list[str] = []
         if fn.params.star_arg is not cst.MaybeSentinel.DEFAULT or fn.params.star_kwarg or fn.params.kwonly_params:
             reasons.append("the test takes */** or keyword-only parameters")
+        if "client" in fixtures:
+            overridden = self._client_fixture_overridden()
+            if overridden:
+                reasons.append(f"{overridden} defines its own client/async_client fixture")
         for bad in ("admin_client", "async_client", *NO_ASYNC_FIXTURES):
             if bad in fixtures:
                 reasons.append(f"the {bad} fixture cannot be used from an async test as it is")

@@ -148,6 +148,9 @@ def test_refusals():
     _refused('def test_a(self):\n    f = lambda: self.client.get("/")\n    self.client.get("/")\n', "nested")
     _refused('def test_a(self):\n    r = self.client.get("/")\n    r.client.get("/x")\n', "response.client")
     _refused('def test_a(self):\n    r = self.client.get("/")\n    r.wsgi_request\n', "wsgi_request")
+    _refused('def test_a(self):\n    r = self.client.get("/")\n    r.request["PATH_INFO"]\n', "ASGI scope")
+    _refused('def test_a(self):\n    r = self.client.get("/")\n    b"".join(r.streaming_content)\n', "async iterator")
+    _refused('def test_a(self):\n    self.client.get("/").getvalue()\n', "async iterator")
     _refused('def test_a(self):\n    self.client.get("/", **extra)\n', "**kwargs")
     _refused('def test_a(self):\n    r = self.client.get("/")\n    r.context["user"].pk\n', "response.context")
     _refused('def test_a(self):\n    r = self.client.get("/")\n    r.context.get("x")\n', "response.context")
@@ -1046,3 +1049,20 @@ def test_manager_overrides_are_not_bypassed(tmp_path):
         src = head + f"        {ok}\n"
         out = rewrite(CM, src, path=path)
         assert "async def test_a" in out.source, (ok, [d.message for d in out.diagnostics])
+
+
+def test_client_fixture_overridden_in_conftest(tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "app").mkdir()
+    path = str(tmp_path / "app/test_x.py")
+    src = "def test_a(client):\n    client.get('/')\n"
+    assert "async def" in rewrite(CM, src, path=path).source
+    (tmp_path / "conftest.py").write_text(
+        "import pytest\n\n\n@pytest.fixture\ndef client(client, admin_user):\n"
+        "    client.force_login(admin_user)\n    return client\n"
+    )
+    check_noop(CM, src, "conftest.py defines its own client", path=path)
+    check_noop(
+        CM, "import pytest\n\n\n@pytest.fixture\ndef async_client():\n    return 1\n\n\n" + src,
+        "this module defines its own",
+    )
