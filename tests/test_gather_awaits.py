@@ -1356,3 +1356,39 @@ def test_helper_using_ordinary_calls_is_not_a_write():
 )
 def test_django_test_client_calls_keep_their_order(first, second):
     check_noop(CM, f"async def test_x(self, async_client, u):\n    {first}\n    {second}\n", "order-sensitive")
+
+
+STREAM_READS = """\
+import asyncio
+
+
+async def feed(reader, data):
+    for _ in range(3):  # arrives once the reads are waiting
+        await asyncio.sleep(0)
+    reader.feed_data(data)
+    reader.feed_eof()
+
+
+async def view(data):
+    reader = asyncio.StreamReader()
+    feeding = asyncio.ensure_future(feed(reader, data))
+    head = await reader.readline()
+    rest = await reader.read()
+    await feeding
+    return head, rest
+"""
+
+
+def test_stream_reads_would_change_if_gathered():
+    check_noop(CM, STREAM_READS, "reads the next item of a stream")
+    gathered = STREAM_READS.replace(
+        "    head = await reader.readline()\n    rest = await reader.read()\n",
+        "    head, rest = await asyncio.gather(reader.readline(), reader.read())\n",
+    )
+    assert _call(STREAM_READS, "view", b"GET\nbody") == (b"GET\n", b"body")
+    with pytest.raises(RuntimeError, match="already waiting"):
+        _call(gathered, "view", b"GET\nbody")
+
+
+def test_queue_get_keeps_its_order():
+    check_noop(CM, "async def f(q):\n    a = await q.get()\n    b = await q.get()\n", "next item of a queue")
