@@ -7,9 +7,11 @@ What it does:
     opened around the smallest span of statements covering the calls (inside an ``if``/``with``
     block when all of them are there), under a name that clashes with nothing in the function.
     Calls may sit in loops, ``return``, ``if``/``while`` tests and list/set/dict comprehensions
-    (which become async comprehensions). requests' defaults are kept explicitly: ``follow_redirects=True``
-    (except for ``head``; ``allow_redirects=`` is renamed), ``timeout=None`` unless a timeout is
-    given, a raw ``data=`` body becomes ``content=``, and a second positional argument becomes the
+    (which become async comprehensions). requests' defaults are kept explicitly:
+    ``follow_redirects=True`` (except for ``head``; ``allow_redirects=`` is renamed),
+    ``timeout=None`` unless a timeout is given (a ``(connect, read)`` literal becomes
+    ``httpx.Timeout(read, connect=connect)``; a name must be a module constant number), a raw
+    ``data=`` body becomes ``content=``, and a second positional argument becomes the
     keyword requests gives it (``params=`` for get, ``data=`` for post/put/patch). ``import httpx``
     (or ``httpx2``, option ``http-client``) is added; the requests import is dropped once unused.
 
@@ -57,6 +59,14 @@ What it does:
     Bodies: a visibly raw body (str/bytes literal, ``x.encode()``, ``json.dumps(...)``) becomes
     ``content=``; anything else stays ``data=`` (httpx form-encodes a mapping and sends other
     values as raw content, with a deprecation warning for raw bytes).
+
+    Not kept, by design (rare; review if they matter to you): calls of one function share a client,
+    so cookies a response sets are sent by the later calls (each ``requests.get`` started with an
+    empty jar); httpx stops after 20 redirects (requests 30); the User-Agent says httpx; with
+    explicit ``proxies`` requests still honours ``NO_PROXY``, httpx does not; requests reads its CA
+    bundle from ``REQUESTS_CA_BUNDLE``, httpx from ``SSL_CERT_FILE``; a ``params``/``data`` dict the
+    codemod cannot see with ``None``/``True`` values is encoded differently; exceptions that escape
+    the function are httpx's, so a caller elsewhere catching requests' exceptions no longer does.
 
 Why:
     A requests call blocks the event loop for the whole round trip: every other request served by
@@ -218,7 +228,10 @@ def _literal_values_problem(expr: cst.BaseExpression, key: str) -> str | None:
     return None
 
 
-def _body_problem(expr: cst.BaseExpression) -> str | None:
+def _body_problem(expr: cst.BaseExpression, known: _Known | None = None) -> str | None:
+    values = known.values(expr) if known is not None else None
+    if values and any(isinstance(v, _LISTISH) for v in values):
+        return "passes a body assigned a list/tuple (requests form-encodes pairs, httpx does not)"
     if isinstance(expr, _LISTISH):
         return "passes a list/tuple body (requests form-encodes pairs, httpx does not)"
     if isinstance(expr, cst.SimpleString) and "b" not in expr.prefix.lower():
@@ -278,7 +291,42 @@ def _positional(method: str, session: bool) -> tuple[str, ...]:
     return POSITIONAL[method]
 
 
-def _call_problem(req: _Req) -> str | None:
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def _is_number(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, (cst.Integer, cst.Float)) or (isinstance(expr, cst.Name) and expr.value == "None")
+
+
+def _timeout_tuple(expr: cst.BaseExpression) -> bool:
+    """requests' ``(connect, read)`` timeout written as a literal."""
+    return isinstance(expr, cst.Tuple) and len(expr.elements) == 2 and all(_is_number(el.value) for el in expr.elements)
+
+
+class _Known:
+    """What the function and module show about a name's value: module constants (``TIMEOUT = 10``)
+    and the values a function assigns to its locals."""
+
+    def __init__(self, constants: dict[str, cst.BaseExpression], local: _Locals) -> None:
+        self.constants = constants
+        self.local = local
+
+    def values(self, expr: cst.BaseExpression) -> list[cst.BaseExpression | None] | None:
+        if not isinstance(expr, cst.Name):
+            return None
+        if expr.value in self.local.params:
+            return None  # its value comes from the caller
+        if expr.value in self.local.values:
+            return self.local.values[expr.value]
+        if expr.value in self.local.shadowed:
+            return None  # a parameter: unknown
+        if expr.value in self.constants:
+            return [self.constants[expr.value]]
+        return None
+
+
+def _call_problem(req: _Req, known: _Known | None = None) -> str | None:
     """Why this call cannot be rewritten keeping behaviour, or None."""
     method = req.method
     n_pos = 2 if method == "request" else 1
@@ -290,7 +338,7 @@ def _call_problem(req: _Req) -> str | None:
         if arg.keyword is None:
             if positional >= n_pos and positional - n_pos < len(extra):
                 key = extra[positional - n_pos]
-                problem = _body_problem(arg.value) if key == "data" else _literal_values_problem(arg.value, key)
+                problem = _body_problem(arg.value, known) if key == "data" else _literal_values_problem(arg.value, key)
                 if problem:
                     return problem
             positional += 1
@@ -302,12 +350,12 @@ def _call_problem(req: _Req) -> str | None:
         ):
             return "passes an auth= that is not a (user, password) tuple (requests' auth objects differ)"
         if key in SAFE_KWARGS or key == "allow_redirects":
-            problem = _literal_values_problem(arg.value, key) if key == "params" else None
+            problem = _literal_values_problem(arg.value, key) if key in ("params", "headers") else None
             if problem:
                 return problem
             continue
         if key == "data":
-            problem = _body_problem(arg.value)
+            problem = _body_problem(arg.value, known)
             if problem:
                 return problem
             continue
@@ -316,11 +364,16 @@ def _call_problem(req: _Req) -> str | None:
                 return "passes a stream= that is not a literal True/False"
             continue
         if key == "timeout":
+            values = known.values(arg.value) if known is not None else None
             if not (
-                isinstance(arg.value, (cst.Integer, cst.Float))
-                or (isinstance(arg.value, cst.Name) and arg.value.value == "None")
+                _is_number(arg.value)
+                or _timeout_tuple(arg.value)
+                or (values and all(v is not None and _is_number(v) for v in values))
             ):
-                return "passes a timeout= that may be a (connect, read) tuple"
+                return (
+                    "passes a timeout= whose value is not visible here (a (connect, read) tuple means "
+                    "something else to httpx): write a number or a tuple literal"
+                )
             continue
         if key in CLIENT_KWARGS:
             if req.session is not None:
@@ -517,6 +570,8 @@ class _Locals:
         self.sessions = {n for n in finder.names if len(values.get(n, [])) == 1}
         self.session_nodes = finder.nodes
         self.assigned = set(values)  # names the function assigns (not parameters it leaves alone)
+        self.values = values
+        self.params: set[str] = set()  # set by the caller
         self.responses = {
             n
             for n, vs in values.items()
@@ -1062,6 +1117,7 @@ class _Analyzer(cst.CSTVisitor):
         self.shadowed = shadowed
         self.local = local
         self.shared = shared
+        self.constants: dict[str, cst.BaseExpression] = {}
         # client settings of the first call ({key: code}, their Args), all calls must agree
         self.client_settings: tuple[dict[str, str], list[cst.Arg]] | None = None
         self.needs_json = False
@@ -1175,7 +1231,7 @@ class _Analyzer(cst.CSTVisitor):
         if req.form != "call" and id(node) not in self._awaited and not gathered:
             self.problems.append((node, f"{req.form}(requests.{req.method}) is not awaited where it is made"))
             return
-        problem = _call_problem(req)
+        problem = _call_problem(req, _Known(self.constants, self.local))
         if problem:
             where = "" if req.form == "call" else f" (through {req.form})"
             self.problems.append((node, f"requests.{req.method}(){where} {problem}"))
@@ -1521,6 +1577,11 @@ class _Rewriter(SameScope, cst.CSTTransformer):
                     arg = arg.with_changes(keyword=cst.Name("follow_redirects"))
                 elif key == "data" and _is_raw_body(arg.value, self.imports, self.shadowed):
                     arg = arg.with_changes(keyword=cst.Name("content"))
+                elif key == "timeout" and _timeout_tuple(arg.value):
+                    connect, read = (el.value for el in arg.value.elements)  # type: ignore[attr-defined]
+                    arg = arg.with_changes(value=cst.parse_expression(
+                        f"{self.module_name}.Timeout({_code(read)}, connect={_code(connect)})"
+                    ))
                 keys.add(arg.keyword.value)
             args.append(arg)
 
@@ -1661,6 +1722,7 @@ class _Transformer(cst.CSTTransformer):
         self.module_name = module_name
         self.changed = False
         self.needs_json = False
+        self.constants: dict[str, cst.BaseExpression] = {}
 
     def leave_FunctionDef(
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
@@ -1671,7 +1733,12 @@ class _Transformer(cst.CSTTransformer):
             return updated_node
         shadowed = local_bindings(original_node)
         local = _Locals(original_node.body, self.imports, shadowed)
+        ps = original_node.params
+        local.params = {p.name.value for p in [*ps.posonly_params, *ps.params, *ps.kwonly_params]} | {
+            p.name.value for p in (ps.star_arg, ps.star_kwarg) if isinstance(p, cst.Param)
+        }
         analyzer = _Analyzer(self.imports, shadowed, local, self.shared)
+        analyzer.constants = self.constants
         original_node.body.visit(analyzer)
         original_node.body.visit(_NameUseChecker(analyzer))
         stream_check = _StreamCheck(local, original_node.body)
@@ -1994,6 +2061,27 @@ def _fix_imports(
     return module.with_changes(body=body)
 
 
+def _module_constants(module: cst.Module) -> dict[str, cst.BaseExpression]:
+    """``NAME = <number>`` at module level, for names bound nowhere else at module level."""
+    seen: dict[str, list[cst.BaseExpression]] = {}
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            for n in _target_names(getattr(stmt, "target", None)):
+                seen.setdefault(n, []).append(cst.Name("object"))
+            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                seen.setdefault(stmt.name.value, []).append(cst.Name("object"))
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Assign):
+                for t in small.targets:
+                    for n in _target_names(t.target):
+                        seen.setdefault(n, []).append(small.value if isinstance(t.target, cst.Name) else cst.Name("x"))
+            elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                for n in _target_names(small.target):
+                    seen.setdefault(n, []).append(cst.Name("x"))
+    return {n: vs[0] for n, vs in seen.items() if len(vs) == 1 and _is_number(vs[0])}
+
+
 @register
 class RequestsToHttpx(Codemod):
     name = "requests-to-httpx"
@@ -2016,6 +2104,7 @@ class RequestsToHttpx(Codemod):
         finder = _SharedSessions(imports)
         module.visit(finder)
         t = _Transformer(imports, ctx, choice, (finder.names, finder.attrs))
+        t.constants = _module_constants(module)
         new = module.visit(t)
         if not t.changed:
             return module

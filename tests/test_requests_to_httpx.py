@@ -455,7 +455,7 @@ def test_nested_async_def_and_from_import_removed():
     )
 
 
-def test_unknown_body_goes_to_data_and_tuple_timeout_refused():
+def test_unknown_body_goes_to_data():
     check_transformed(
         CM,
         """\
@@ -474,17 +474,48 @@ def test_unknown_body_goes_to_data_and_tuple_timeout_refused():
                 return await client.post(URL, data=payload, follow_redirects=True, timeout=None)
         """,
     )
-    check_noop(
+
+
+
+def test_timeouts_tuple_and_module_constant():
+    check_transformed(
         CM,
         """\
         import requests
 
+        TIMEOUT = 10
+
 
         async def view():
-            return requests.get(URL, timeout=(1, 5))
+            a = requests.get(URL, timeout=(3.05, 27))
+            b = requests.get(URL, timeout=TIMEOUT)
+            return a, b
         """,
-        "timeout=",
+        """\
+        import httpx
+
+        TIMEOUT = 10
+
+
+        async def view():
+            async with httpx.AsyncClient() as client:
+                a = await client.get(URL, timeout=httpx.Timeout(27, connect=3.05), follow_redirects=True)
+                b = await client.get(URL, timeout=TIMEOUT, follow_redirects=True)
+            return a, b
+        """,
     )
+
+
+def test_refuse_values_it_cannot_see_or_that_encode_differently():
+    cases = {
+        "return requests.get(URL, timeout=settings.TIMEOUT)": "not visible",
+        "return requests.get(URL, timeout=t)": "not visible",
+        "tt = 5\n    if x:\n        tt = (1, 2)\n    return requests.get(URL, timeout=tt)": "not visible",
+        "body = [('a', '1')]\n    return requests.post(URL, body)": "assigned a list",
+        "return requests.get(URL, headers={'X-A': None})": "None value",
+    }
+    for body, reason in cases.items():
+        check_noop(CM, "import requests\n\n\nasync def view(t, x):\n    " + body + "\n", reason)
 
 
 def test_refuse_text_decoding_differs():
@@ -664,6 +695,13 @@ async def fetch(url):
         return ("other",)
 
 
+async def fetch_tuple(url):
+    try:
+        return ("ok", requests.get(url, timeout=(5, 0.3)).json())
+    except requests.exceptions.ReadTimeout:
+        return ("read-timeout",)
+
+
 async def decode(url):
     try:
         return requests.post(url, data="not json").json()
@@ -681,6 +719,7 @@ def test_behaviour_exceptions_match_requests(upstream, client):
         ("fetch", upstream.url("/delay/1500")),
         ("fetch", f"http://127.0.0.1:{_closed_port()}/json"),
         ("fetch", upstream.url("/json")),
+        ("fetch_tuple", upstream.url("/delay/1500")),
         ("decode", upstream.url("/lines/3")),
         ("decode", upstream.url("/json")),
     ]
@@ -691,7 +730,7 @@ def test_behaviour_exceptions_match_requests(upstream, client):
         results.append([asyncio.run(ns[name](*args)) for name, *args in cases])
     assert results[0] == results[1]
     assert [r[0] if isinstance(r, tuple) else r for r in results[0][:3]] == ["timeout", "connection", "ok"]
-    assert results[0][3] == "bad json"
+    assert results[0][3:5] == [("read-timeout",), "bad json"]
 
 
 def test_response_attributes_rewritten():
