@@ -195,7 +195,9 @@ SAFE_MODULES = (
     "django.urls.", "django.utils.timezone.", "django.utils.http.", "django.utils.encoding.",
     "django.utils.html.", "django.utils.text.", "django.utils.dateparse.",
     "django.utils.datastructures.", "django.db.models.", "django.core.files.uploadedfile.",
-    "django.http.QueryDict",
+    "django.core.files.base.", "django.http.QueryDict", "io.", "os.path.", "pathlib.",
+    # mocks patch module attributes for every thread; a mock *decorator* on the test still refuses
+    "unittest.mock.", "mock.",
 )
 EQ_ASSERTS = frozenset(
     {

@@ -1066,3 +1066,29 @@ def test_client_fixture_overridden_in_conftest(tmp_path):
         CM, "import pytest\n\n\n@pytest.fixture\ndef async_client():\n    return 1\n\n\n" + src,
         "this module defines its own",
     )
+
+
+def test_mock_patch_context_manager_is_kept():
+    check_transformed(
+        CM,
+        """\
+        from unittest import mock
+
+
+        class T(TestCase):
+            def test_a(self):
+                with mock.patch("shop.views.fetch", return_value={"x": 1}) as fetch:
+                    r = self.client.get("/")
+                fetch.assert_called_once_with("/x")
+        """,
+        """\
+        from unittest import mock
+
+
+        class T(TestCase):
+            async def test_a(self):
+                with mock.patch("shop.views.fetch", return_value={"x": 1}) as fetch:
+                    r = await self.async_client.get("/")
+                fetch.assert_called_once_with("/x")
+        """,
+    )
