@@ -77,9 +77,10 @@ Refuses when (each with a diagnostic)
       each request runs the app and shares cookies, session and test database with the next;
     - a call that orders what follows it: ``sleep(...)`` (except ``sleep(0)``), ``.acquire()``/
       ``.wait()``/``.join()``/``.put()``/``.drain()``/``.close()``/``.connect()``/``.execute()``/
-      ``.commit()``/``.rollback()``, ``.receive()``/``.read()``/``.readline()``/``.get()``
-      without arguments, ``anext()``... (locks, events, queues, connections, streams), also
-      inside a function of this module;
+      ``.commit()``/``.rollback()``, ``.fetch()``/``.fetchrow()``/``.fetchone()``...,
+      ``.receive()``/``.read()``/``.readline()``/``.get()`` without arguments, ``anext()``...
+      (locks, events, queues, database connections, streams), also inside a function of this
+      module;
     - a statement binding a name that a function nested here reads, that is declared
       ``global``/``nonlocal``, or that an enclosing ``finally`` reads (sequentially, an earlier
       name is bound even when a later call fails);
@@ -128,7 +129,9 @@ SYNC_METHODS = {"acquire", "wait", "join", "put", "drain", "aclose", "close", "c
                 # reads from one stream/socket/queue: each takes the next item, in order
                 "receive", "recv", "read", "readline", "readexactly", "readuntil", "receive_json",
                 "receive_text", "receive_bytes", "receive_from", "receive_json_from",
-                "receive_output", "receive_nothing", "__anext__", "asend", "athrow"}
+                "receive_output", "receive_nothing", "__anext__", "asend", "athrow",
+                # one database connection/cursor runs one query at a time (asyncpg, aiosqlite...)
+                "fetch", "fetchrow", "fetchval", "fetchone", "fetchmany", "fetchall", "cursor"}
 # Async Django writes: ORM, related managers, instances, auth, sessions, cache.
 ORM_WRITES = {
     "asave", "acreate", "aupdate", "adelete", "abulk_create", "abulk_update", "aget_or_create",
@@ -238,7 +241,10 @@ def _ordering_reason(call: cst.Call) -> str | None:
             return None  # a bare yield to the event loop: no delay
         return "sleep() delays what follows it"
     if isinstance(call.func, cst.Attribute) and last in SYNC_METHODS:
-        return f"{last}() synchronises with other tasks, changes a connection's state or reads the next item of a stream"
+        return (
+            f"{last}() synchronises with other tasks, uses a connection that runs one thing at a "
+            "time or reads the next item of a stream"
+        )
     if isinstance(call.func, cst.Attribute) and last == "get" and not call.args:
         return "get() without arguments takes the next item of a queue"
     if isinstance(call.func, cst.Name) and last == "anext":

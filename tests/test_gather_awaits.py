@@ -990,6 +990,7 @@ def test_sync_to_async_write_would_change_if_gathered():
         ("event.wait()", "wait() synchronises"),
         ("queue.join()", "join() synchronises"),
         ("conn.execute(sql)", "execute() synchronises"),
+        ("conn.fetchrow(sql)", "fetchrow() synchronises"),
         ("settle()", "settle() is defined here and it awaits sleep() delays"),
     ],
 )
