@@ -765,10 +765,15 @@ class _Scan(cst.CSTVisitor):
             self._plain_call(node, func)
 
     def _ok_args(self, node: cst.Call, kinds: tuple[str, ...]) -> None:
-        for a in node.args:
-            k = self._kind(a.value)
+        todo = [a.value for a in node.args]
+        while todo:
+            value = todo.pop()
+            if isinstance(value, (cst.List, cst.Tuple, cst.Set)) and "inst" in kinds:
+                todo += [e.value for e in value.elements if not isinstance(e, cst.StarredElement)]
+                continue
+            k = self._kind(value)
             if k is not None and k[0] in kinds:
-                self.ok.add(id(a.value))
+                self.ok.add(id(value))
 
     def _twin(self, node: cst.Call, twin: str, version: tuple[int, int], what: str) -> None:
         if self.depth_nested:

@@ -439,6 +439,9 @@ def test_orm_calls_become_async_twins(tmp_path):
         obj.delete()
         Product.objects.filter(name="z").update(price=3)
         Product.objects.all().delete()
+        objs = Product.objects.bulk_create([Product(name="a"), Product(name=p.name)])
+        self.assertEqual(objs[0].name, "a")
+        n = f"{Product.objects.count()} items"
 """,
         ORM_HEAD + """
     async def test_a(self):
@@ -461,6 +464,9 @@ def test_orm_calls_become_async_twins(tmp_path):
         await obj.adelete()
         await Product.objects.filter(name="z").aupdate(price=3)
         await Product.objects.all().adelete()
+        objs = await Product.objects.abulk_create([Product(name="a"), Product(name=p.name)])
+        self.assertEqual(objs[0].name, "a")
+        n = f"{await Product.objects.acount()} items"
 """,
         path=_shop(tmp_path),
     )
