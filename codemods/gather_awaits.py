@@ -57,7 +57,9 @@ Failure behaviour
     (nothing is left running, closer to the sequential behaviour) and is re-raised as itself
     (unwrapped from the ``ExceptionGroup``, so ``except Http404`` and Django's own handlers still
     match). Either way, the calls of a run are reads (see below), so the calls that ran early
-    changed nothing; post-processing still runs in order, after all the calls.
+    changed nothing; post-processing still runs in order, after all the calls. The arguments of
+    all the calls are evaluated first, in the original order: when both a call and a later
+    statement's argument (or two calls) would fail, which exception propagates may differ.
 
 Refuses when (each with a diagnostic)
     Kept in place, splitting the run (the awaits before and after it are gathered separately);
