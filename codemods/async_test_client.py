@@ -39,7 +39,9 @@ What it does:
     an async test's ORM calls and views run on another thread's connection and their writes leak
     into later tests. ``transaction=True`` flushes after the test, which also empties rows that data
     migrations created. A fixture of the same module that returns a model instance
-    (``return Product.objects.create(...)``) is known as one.
+    (``return Product.objects.create(...)``) is known as one; ``django_user_model`` is
+    ``django.contrib.auth``'s ``User`` when the project's settings (found through ``manage.py`` or the
+    pytest configuration) do not set ``AUTH_USER_MODEL``, else a model with an unseen manager.
 
     Option ``only-async-views`` (default false): rewrite only tests whose every request visibly
     reaches an async view: a literal path, an f-string (placeholders taken as ``1``) or
@@ -253,6 +255,11 @@ class _Models:
         self.imports = imports
         self.dir = Path(path).resolve().parent if path else Path.cwd()
         self.cache: dict[str, _Model] = {}
+
+    def contrib_user(self) -> _Model:
+        if CONTRIB_USER not in self.cache:
+            self.cache[CONTRIB_USER] = _Model(CONTRIB_USER, frozenset({"pk", "id"}) | USER_FIELDS, frozenset())
+        return self.cache[CONTRIB_USER]
 
     def resolve(self, node: cst.BaseExpression, shadowed: set[str]) -> _Model | None:
         qual = self.imports.qualify(node, shadowed)
@@ -1453,6 +1460,7 @@ class _Classes(cst.CSTTransformer):
         self.needs_async_import = False
         self.urls: _Urls | None = None
         self._overridden: str | None = None
+        self._user_model_default: bool | None = None
         self.module = module
         self.module_marks = _pytestmark(module.body, self.imports)
         self.fixtures = self._module_fixtures(module)
@@ -1572,6 +1580,15 @@ class _Classes(cst.CSTTransformer):
         self.ctx.fixed(fn, "test now uses the async test client")
         return fn.with_changes(body=new_body, asynchronous=cst.Asynchronous())
 
+
+    def _default_user_model(self) -> bool:
+        """The project's settings (found as for only-async-views) do not set AUTH_USER_MODEL."""
+        if self._user_model_default is None:
+            files = _settings_files(self.ctx.path)
+            self._user_model_default = bool(files) and not any(
+                "AUTH_USER_MODEL" in f.read_text(encoding="utf-8", errors="replace") for f in files
+            )
+        return self._user_model_default
 
     def _client_fixture_overridden(self) -> str | None:
         """Where a ``client``/``async_client`` fixture other than pytest-django's is defined: this
@@ -1731,7 +1748,10 @@ class _Classes(cst.CSTTransformer):
             if f in self.fixtures:
                 known[f] = self.fixtures[f]
             elif f == "django_user_model":
-                known[f] = ("model", _Model("django_user_model.Model", frozenset({"pk", "id"})))
+                if self._default_user_model():
+                    known[f] = ("model", self.models.contrib_user())
+                else:
+                    known[f] = ("model", _Model("django_user_model.Model", frozenset({"pk", "id"}), None))
             elif f not in PLAIN_FIXTURES:
                 opaque.add(f)
         self_name = names[0] if in_class else None
@@ -2047,6 +2067,19 @@ def _module_file(root: Path, dotted: str) -> Path | None:
     return None
 
 
+def _settings_module_files(root: Path, settings: str) -> list[Path]:
+    """The settings module's file, or every file of a settings package."""
+    f = _module_file(root, settings)
+    if f is None:
+        return []
+    return [f, *sorted(f.parent.glob("*.py"))] if f.name == "__init__.py" else [f]
+
+
+def _settings_files(test_path: str) -> list[Path]:
+    found = _Urls._find_settings(Path(test_path).resolve().parent if test_path else Path.cwd())
+    return _settings_module_files(*found) if found else []
+
+
 def _ast_imports(tree: ast.Module, module: str) -> dict[str, str]:
     """Local name -> qualified name for a module's top-level imports (relative ones resolved)."""
     package = module.rsplit(".", 1)[0] if "." in module else ""
@@ -2101,13 +2134,7 @@ class _Urls:
         return None
 
     def _root_urlconf(self, settings: str) -> str | None:
-        files = []
-        f = _module_file(self.root, settings)
-        if f is not None:
-            files.append(f)
-            if f.name == "__init__.py":
-                files += sorted(f.parent.glob("*.py"))
-        for f in files:
+        for f in _settings_module_files(self.root, settings):
             m = re.search(r"^ROOT_URLCONF\s*=\s*[\"']([\w.]+)[\"']", f.read_text(encoding="utf-8", errors="replace"), re.MULTILINE)
             if m:
                 return m.group(1)

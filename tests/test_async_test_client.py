@@ -559,7 +559,7 @@ def test_fixture_instance(client, saw):
 
 
 def test_user_model(client, db, django_user_model):
-    u = django_user_model.objects.create(username="x")
+    u = django_user_model.objects.create_user("x", password="p")
     client.force_login(u)
     assert client.get("/a/").status_code == 200
 
@@ -617,6 +617,7 @@ def test_real_pytest_django_before_and_after(tmp_path):
     assert out.source.count("async def test_") == 9
     assert "from django.test import AsyncClient, Client\n" in out.source
     assert "browser = AsyncClient()" in out.source
+    assert 'u = await django_user_model.objects.acreate_user("x", password="p")' in out.source
     assert 'assert (await async_client.get("/names/", {"from": "go"})).status_code == 200' in out.source
     assert out.source.count("@pytest.mark.django_db(transaction=True)\n") == 7
     test_py.write_text(out.source)
@@ -1097,4 +1098,18 @@ def test_mock_patch_context_manager_is_kept():
                     r = await self.async_client.get("/")
                 fetch.assert_called_once_with("/x")
         """,
+    )
+
+
+def test_django_user_model_is_contrib_user_only_without_auth_user_model(tmp_path):
+    (tmp_path / "manage.py").write_text('os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conf.settings")\n')
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf/settings.py").write_text("DEBUG = True\n")
+    path = str(tmp_path / "test_u.py")
+    src = "def test_a(client, django_user_model):\n    u = django_user_model.objects.create_user('u')\n    client.force_login(u)\n"
+    assert "await django_user_model.objects.acreate_user('u')" in rewrite(CM, src, path=path).source
+    (tmp_path / "conf/settings.py").write_text("AUTH_USER_MODEL = 'acct.User'\n")
+    check_noop(CM, src, ".create_user() on a queryset has no async twin", path=path)
+    check_noop(
+        CM, src.replace("create_user('u')", "create(username='u')"), "manager this codemod cannot see", path=path
     )
