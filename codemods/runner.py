@@ -296,7 +296,7 @@ def transform_source(
 
     project = project or ProjectIndex()
     module: Any = None
-    text = source
+    text: str | None = source  # None: the code of ``module`` is not generated yet
     records: list[tuple[Any, Any, str, str, str]] = []
     ran: list[str] = []
     for i, cm in enumerate(chosen):
@@ -324,14 +324,22 @@ def transform_source(
         ran.append(cm.name)
         records.extend(ctx.records)
         if new_module is not module:
-            new_text = new_module.code
-            if new_text != text:
-                text, module = new_text, new_module
-                if not explicit:
-                    pending = _candidates_after_change(text, chosen[i + 1 :])
+            module = new_module
+            # Later codemods not yet due may have become candidates if the code changed: that
+            # needs the new text (one code generation); otherwise it waits for the end.
+            later = [c for c in chosen[i + 1 :] if c.name not in pending]
+            if later and not explicit:
+                new_text = module.code
+                if new_text != text:
+                    text = new_text
+                    pending |= _candidates_after_change(text, later)
+            else:
+                text = None
     diagnostics = _positions(records, path)
     if module is None:
         return Outcome(source, diagnostics)
+    if text is None:
+        text = module.code
     if text != source:
         try:
             with warnings.catch_warnings():

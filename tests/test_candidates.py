@@ -165,3 +165,41 @@ def test_fast_facts_and_statements_equal_a_full_walk():
             id(n) for n in ast.walk(tree) if not isinstance(n, ast.expr_context)
         }
     assert with_facts > 20
+
+
+def test_filtered_pipeline_equals_running_every_codemod():
+    """The runner's pipeline (text pre-checks, structural tests, re-checks after a rewrite) gives
+    exactly what running every codemod on every sample gives, diagnostics included."""
+    settings = Settings()
+    chain = runner.selected_codemods(settings)
+    project = ProjectIndex.build(file_facts(text) for _, text in SAMPLES)
+    rechecked = 0
+    for where, text in SAMPLES:
+        full = runner.transform_source(text, "app/views.py", settings, project, codemods=chain)
+        if full.error:
+            continue
+        fast = runner.transform_source(text, "app/views.py", settings, project)
+        assert (fast.source, fast.diagnostics) == (full.source, full.diagnostics), where
+        rechecked += fast.source != text
+    assert rechecked
+
+
+def test_a_rewrite_can_make_a_later_codemod_due():
+    # No await in the original (gather-awaits' structural test says no); requests-to-httpx adds two.
+    source = textwrap.dedent(
+        """
+        import requests
+
+        async def view(request):
+            a = requests.get("http://a.example/").json()
+            b = requests.get("http://b.example/").json()
+            return a, b
+        """
+    )
+    settings = Settings(select=("requests-to-httpx", "gather-awaits"))
+    assert candidates.structural(["gather-awaits"], ast.parse(source)) == []
+    fast = runner.transform_source(source, "svc.py", settings)
+    chain = runner.transform_source(source, "svc.py", settings, codemods=runner.selected_codemods(settings))
+    assert fast.source == chain.source and fast.diagnostics == chain.diagnostics
+    assert "await" in fast.source
+    assert any(d.codemod == "gather-awaits" for d in chain.diagnostics) or "gather" in chain.source
