@@ -225,6 +225,16 @@ class Scan:
         return cls(facts, list(data["candidates"]), None if err is None else SourceError(*err))
 
 
+def _nothing_to_scan(source: str) -> dict[str, Any]:
+    """``scan_text(source).to_json()`` for a file no pre-check hit and no fact needs parsed."""
+    facts = file_facts(source)
+    return {
+        "facts": {"awaited": [], "classes": [], "imports_httpx2": facts.imports_httpx2},
+        "candidates": [],
+        "error": None,
+    }
+
+
 def scan_text(source: str, codemods: Sequence[Codemod]) -> Scan:
     """Project facts and candidate codemods of one file's text (text pre-checks, then ``ast``)."""
     if "\0" in source:
@@ -713,11 +723,16 @@ class _Cache:
             except (OSError, ValueError, KeyError, TypeError):
                 self.entries, self.written = {}, 0
 
+    @staticmethod
+    def stat_key(st: os.stat_result) -> list[int]:
+        # ctime changes on every write and on every utime() that puts an old mtime back.
+        return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
     def fresh_stat(self, entry: dict[str, Any] | None, st: os.stat_result) -> bool:
         return (
             entry is not None
-            and entry.get("stat") == [st.st_size, st.st_mtime_ns]
-            and st.st_mtime_ns + self.MARGIN_NS < self.written
+            and entry.get("stat") == self.stat_key(st)
+            and max(st.st_mtime_ns, st.st_ctime_ns) + self.MARGIN_NS < self.written
         )
 
     def save(self) -> None:
@@ -827,7 +842,7 @@ def _run(
             results.append(FileResult(display, error=data))
             continue
         digest = _digest(data)
-        stat = [st.st_size, st.st_mtime_ns] if st is not None else None
+        stat = cache.stat_key(st) if st is not None else None
         if entry is None or entry.get("hash") != digest or "scan" not in entry:
             entry = cache.entries[key] = {"hash": digest, "stat": stat}
             try:
@@ -838,10 +853,10 @@ def _run(
                 if codemods is None:
                     codemods = selected_codemods(settings)
                 # The ast work goes to the pool; the substring tests here decide if there is any.
-                if not any(cm.precheck(text) for cm in codemods) and not wants_parse(text):
-                    entry["scan"] = scan_text(text, codemods).to_json()
-                else:
+                if "\0" in text or any(cm.precheck(text) for cm in codemods) or wants_parse(text):
                     to_scan.append((key, text))
+                else:
+                    entry["scan"] = _nothing_to_scan(text)
         elif entry.get("stat") != stat:
             entry["stat"] = stat
         cache.dirty = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import libcst as cst
@@ -158,3 +159,68 @@ def test_node_positions_match_position_provider(source: str):
     # Watching a few nodes gives the same answer as watching all of them.
     few = nodes[::7]
     assert runner.node_positions(module, few) == {id(n): found[id(n)] for n in few}
+
+
+# --------------------------------------------------------------------------- the cache
+REFUSED_VIEW = "async def index(request):\n    data = await fetch()\n    return data\n"
+
+
+def _cache_project(tmp_path: Path) -> Path:
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "views.py").write_text(REFUSED_VIEW)
+    (proj / "plain.py").write_text("x = 1\n")
+    return proj
+
+
+def test_cache_trusts_an_old_stat_and_sees_any_content_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    proj = _cache_project(tmp_path)
+    settings = Settings(cache_dir=tmp_path / "cache", jobs=1, select=("async-views-to-sync",))
+    first = runner.run([proj], settings, "check")
+    [refusal] = [d for f in first.files for d in f.diagnostics]
+    assert "fetch()" in refusal.message and first.parsed == 1
+
+    reads: list[Path] = []
+    real_read = runner._read
+    monkeypatch.setattr(runner, "_read", lambda p: reads.append(p) or real_read(p))
+    monkeypatch.setattr(runner._Cache, "MARGIN_NS", 0)  # these files are younger than the usual margin
+    second = runner.run([proj], settings, "check")
+    assert reads == [] and second.parsed == 0 and second.cached == 1
+    assert [f.to_json() for f in second.files] == [f.to_json() for f in first.files]
+
+    # Same size, old mtime put back: the ctime still tells, the file is read, hashed and re-run.
+    views = proj / "views.py"
+    st = views.stat()
+    views.write_text(REFUSED_VIEW.replace("fetch", "fetcH"))
+    os.utime(views, ns=(st.st_atime_ns, st.st_mtime_ns))
+    third = runner.run([proj], settings, "check")
+    assert [p.name for p in reads] == ["views.py"] and third.parsed == 1
+    assert "fetcH()" in next(d for f in third.files for d in f.diagnostics).message
+
+
+def test_fully_cached_run_never_imports_libcst(tmp_path: Path):
+    proj = _cache_project(tmp_path)
+    script = (
+        "import sys; from pathlib import Path; from codemods import runner; from codemods.config import Settings; "
+        f"r = runner.run([Path({str(proj)!r})], Settings(cache_dir=Path({str(tmp_path / 'c')!r}), jobs=1)); "
+        "print(r.cached, r.parsed, 'libcst' in sys.modules, [d.message for f in r.files for d in f.diagnostics])"
+    )
+    outs = [
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split(" ", 3)
+        for _ in range(2)
+    ]
+    assert outs[0][:3] == ["0", "1", "True"]
+    assert outs[1][:3] == ["1", "0", "False"]
+    assert outs[0][3] == outs[1][3] and "fetch()" in outs[1][3]
+
+
+def test_cached_diagnostics_use_the_current_display_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    proj = _cache_project(tmp_path)
+    settings = Settings(cache_dir=tmp_path / "cache", jobs=1, select=("async-views-to-sync",))
+    monkeypatch.chdir(tmp_path)
+    first = runner.run([Path("proj")], settings, "check")
+    monkeypatch.chdir(proj)
+    second = runner.run([Path(".")], settings, "check")
+    assert second.cached == 1
+    paths = {d.path for f in (*first.files, *second.files) for d in f.diagnostics}
+    assert paths == {os.path.join("proj", "views.py"), "views.py"}
