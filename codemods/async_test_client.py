@@ -19,6 +19,9 @@ What it does:
     ``AsyncClient()`` (imported next to ``Client``) with its requests awaited; ``enforce_csrf_checks``
     and ``raise_request_exception`` carry over, while constructor ``headers=``/``query_params=``/WSGI
     defaults refuse: Django 5.2's AsyncClient stores them under WSGI names its ASGI scope ignores.
+    ``s = self.client.session`` (5.1+: the async session API) becomes
+    ``s = await self.async_client.asession()``, with ``s[key] = value`` ->
+    ``await s.aset(key, value)`` and ``s.save()/get()/pop()/update()/...`` -> ``await s.asave()`` ....
     ``assertRedirects(r, url)`` (``self.`` or pytest-django's) on a
     response not followed gets ``fetch_redirect_response=False`` and, after it, an awaited fetch of
     the path Django would fetch (query string as data, so it is encoded as Django encodes it)
@@ -94,7 +97,9 @@ Refuses when:
     literal local path (with at most one query parameter: Django fetches them in the redirect's
     order), a simple f-string or ``reverse()`` with plain arguments, or whose
     ``target_status_code``/``fetch_redirect_response`` are computed; ``self.client`` used other than through a supported call
-    (``session``, ``cookies``, nested functions, generator expressions); ``response.client``,
+    (``cookies``, ``session`` other than bound to a name, nested functions, generator expressions);
+    a session read by key (``s["k"]`` raises where ``aget`` returns None), ``del s[k]``, ``k in s``
+    or a method without an async twin; ``response.client``,
     ``wsgi_request``, ``response.request`` (an ASGI scope under AsyncClient),
     ``streaming_content``/``getvalue()`` (an async view streams an async iterator under
     AsyncClient), ``response.context``/``context_data`` other than ``["key"]``
@@ -371,6 +376,8 @@ class _Env:
         self.extra_clients: set[str] = set()  # names bound once to django.test.Client(...)
         self.client_ctors: dict[int, cst.Call] = {}  # id -> that Client(...) call
         self.client_targets: set[int] = set()  # the Name nodes they are assigned to
+        self.sessions: set[str] = set()  # names bound once to <client>.session
+        self.session_reads: dict[int, cst.Attribute] = {}  # id -> that <client>.session
         self.self_attrs = self_attrs
         self.shadowed = shadowed
         self.names: dict[str, Kind] = {}
@@ -437,6 +444,16 @@ class _Env:
             if len(self.sources.get(target.value, ())) == 1:
                 self.extra_clients.add(target.value)
                 self.client_ctors[id(call)] = call
+                self.client_targets.add(id(target))
+
+    def find_sessions(self, body: cst.CSTNode) -> None:
+        """``s = <client>.session`` (``s`` bound nowhere else): ``s`` is that client's session."""
+        v = _ClientAssigns(self, sessions=True)
+        body.visit(v)
+        for target, attr in v.found:
+            if len(self.sources.get(target.value, ())) == 1:
+                self.sessions.add(target.value)
+                self.session_reads[id(attr)] = attr
                 self.client_targets.add(id(target))
 
     def is_client_class(self, node: cst.BaseExpression) -> bool:
@@ -613,8 +630,11 @@ class _Scan(cst.CSTVisitor):
         self.async_fors: set[int] = set()
         self.line: cst.SimpleStatementLine | None = None
         self.client_ctors: set[int] = set()
-        self.default_client = False
-        self.requests: list[cst.Call] = []  # self.client / the client fixture (not only Client() objects)
+        self.default_client = False  # self.client / the client fixture (not only Client() objects)
+        self.session_attrs: set[int] = set()  # <client>.session -> await <client>.asession()
+        self.session_sets: dict[int, tuple[cst.Name, cst.BaseExpression, cst.BaseExpression]] = {}
+        self.requests: list[cst.Call] = []
+        self.not_refs: set[int] = set()  # Name nodes that are attribute or keyword names
         # statement line id -> (assertRedirects call id, expected url code, query data code, status code)
         self.redirects: dict[int, tuple[int, str, str | None, str]] = {}
 
@@ -669,6 +689,26 @@ class _Scan(cst.CSTVisitor):
         self.ok.add(id(node.value))
         for t in node.targets:
             self._store(t.target)
+            target = t.target
+            if (
+                isinstance(target, cst.Subscript)
+                and isinstance(target.value, cst.Name)
+                and target.value.value in self.env.sessions
+            ):
+                self.ok.add(id(target.value))
+                idx = target.slice[0].slice if len(target.slice) == 1 else None
+                line = self.line
+                if (
+                    len(node.targets) != 1
+                    or not isinstance(idx, cst.Index)
+                    or line is None
+                    or len(line.body) != 1
+                    or line.body[0] is not node
+                    or self.depth_nested
+                ):
+                    self._refuse(f"{_code(target)} = ... is not a plain statement of its own")
+                elif self._need((5, 1), "session[key] = value as await session.aset()"):
+                    self.session_sets[id(line)] = (target.value, idx.value, node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -818,6 +858,13 @@ class _Scan(cst.CSTVisitor):
         if rk is not None and rk[0] == "model":
             self.ok.add(id(recv))
             self._refuse(f"{_code(func)}() may run a query synchronously")
+            return
+        if isinstance(recv, cst.Name) and recv.value in self.env.sessions:
+            self.ok.add(id(recv))
+            if name in SESSION_TWINS:
+                self._twin(node, "a" + name, (5, 1), f"session.{name}()")
+            else:
+                self._refuse(f"session.{name}() has no async twin")
             return
         if rk is not None and rk[0] == "ctx":
             self.ok.add(id(recv))
@@ -1094,8 +1141,19 @@ class _Scan(cst.CSTVisitor):
         else:
             self._refuse(f"{_code(node)} (a queryset) is used where it may be evaluated synchronously")
 
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.not_refs.add(id(node.keyword))
+
     def visit_Name(self, node: cst.Name) -> None:
+        if id(node) in self.not_refs:
+            return
         self._check_use(node)
+        if node.value in self.env.sessions and id(node) not in self.ok and id(node) not in self.env.client_targets:
+            self._refuse(
+                f"session {node.value} is used other than by key assignment, save() or another "
+                "method with an async twin (reading a key would load it synchronously)"
+            )
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         self._check_use(node)
@@ -1110,8 +1168,20 @@ class _Scan(cst.CSTVisitor):
             self.ok_context.add(id(node.value))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.not_refs.add(id(node.attr))
         self._check_use(node)
         attr = node.attr.value
+        if id(node) in self.env.session_reads:
+            self.ok_client_attrs.add(id(node.value))
+            self.handled.add(id(node))
+            if self.depth_nested:
+                self._refuse("the client's session is read inside a nested function")
+            elif self._need((5, 1), "client.session as await client.asession()"):
+                self.session_attrs.add(id(node))
+            return
+        if isinstance(node.value, cst.Name) and node.value.value in self.env.sessions and attr == "session_key":
+            self.ok.add(id(node.value))
+            return
         vk = self._kind(node.value)
         if vk is not None:
             if vk[0] == "conflict":
@@ -1199,18 +1269,20 @@ CLIENT_INIT_KW = frozenset({"enforce_csrf_checks", "raise_request_exception"})
 
 
 class _ClientAssigns(cst.CSTVisitor):
-    def __init__(self, env: _Env) -> None:
+    def __init__(self, env: _Env, sessions: bool = False) -> None:
         self.env = env
-        self.found: list[tuple[cst.Name, cst.Call]] = []
+        self.sessions = sessions
+        self.found: list[tuple[cst.Name, Any]] = []
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if (
-            len(node.targets) == 1
-            and isinstance(node.targets[0].target, cst.Name)
-            and isinstance(node.value, cst.Call)
-            and self.env.is_client_class(node.value.func)
-        ):
-            self.found.append((node.targets[0].target, node.value))
+        if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+            return
+        value = node.value
+        if self.sessions:
+            if isinstance(value, cst.Attribute) and value.attr.value == "session" and self.env.is_client(value.value):
+                self.found.append((node.targets[0].target, value))
+        elif isinstance(value, cst.Call) and self.env.is_client_class(value.func):
+            self.found.append((node.targets[0].target, value))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -1227,12 +1299,20 @@ class _BareClient(cst.CSTVisitor):
         self.env = env
         self.ok = ok
         self.bare = False
+        self.not_refs: set[int] = set()
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.not_refs.add(id(node.attr))
         if self.env.is_client(node) and id(node) not in self.ok:
             self.bare = True
 
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.not_refs.add(id(node.keyword))
+
     def visit_Name(self, node: cst.Name) -> None:
+        if id(node) in self.not_refs:
+            return
         if self.env.is_client(node) and id(node) not in self.ok and id(node) not in self.env.client_targets:
             self.bare = True
 
@@ -1268,6 +1348,17 @@ class _Rewrite(cst.CSTTransformer):
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
     ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        session_set = self.scan.session_sets.get(id(original_node))
+        if session_set is not None:
+            name, key, value = session_set
+            call = cst.Call(
+                func=cst.Attribute(value=name, attr=cst.Name("aset")),
+                args=[
+                    cst.Arg(key, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                    cst.Arg(value),
+                ],
+            )
+            return updated_node.with_changes(body=[cst.Expr(cst.Await(expression=call))])
         plan = self.scan.redirects.get(id(original_node))
         if plan is None:
             return updated_node
@@ -1375,7 +1466,19 @@ class _Rewrite(cst.CSTTransformer):
             out[-1] = out[-1].with_changes(comma=args[-1].comma)
         return out
 
-    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.Attribute:
+    def _async_client_expr(self, value: cst.BaseExpression) -> cst.BaseExpression:
+        if isinstance(value, cst.Attribute):
+            return value.with_changes(attr=cst.Name("async_client"))
+        if isinstance(value, cst.Name) and value.value not in self.env.extra_clients:
+            return cst.Name("async_client")
+        return value
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        if id(original_node) in self.scan.session_attrs:
+            func = cst.Attribute(value=self._async_client_expr(updated_node.value), attr=cst.Name("asession"))
+            return cst.Await(expression=cst.Call(func=func))
         if isinstance(updated_node.value, cst.Await) and not updated_node.value.lpar:
             return updated_node.with_changes(value=_paren(updated_node.value))
         return updated_node
@@ -1551,6 +1654,7 @@ class _Classes(cst.CSTTransformer):
         env = _Env(self.models, self_name, self_attrs, local_bindings(fn))
         env.bind(fn.body, [p.name.value for p in fn.params.params])
         env.find_clients(fn.body)
+        env.find_sessions(fn.body)
         scan = _Scan(env, self.ctx.target_django)
         fn.body.visit(scan)
         if scan.client_calls == 0:
@@ -1762,6 +1866,7 @@ class _Classes(cst.CSTTransformer):
         )
         env.bind(fn.body, names, known)
         env.find_clients(fn.body)
+        env.find_sessions(fn.body)
         scan = _Scan(env, self.ctx.target_django)
         fn.body.visit(scan)
         if scan.client_calls == 0:
@@ -2029,6 +2134,13 @@ def _add_import(module: cst.Module, line: cst.BaseStatement) -> cst.Module:
 
 
 # --------------------------------------------------------------------------- only-async-views
+SESSION_TWINS = frozenset(
+    {
+        "save", "get", "pop", "setdefault", "update", "has_key", "keys", "values", "items", "flush",
+        "cycle_key", "set_expiry", "get_expiry_age", "get_expiry_date", "get_expire_at_browser_close",
+        "set_test_cookie", "test_cookie_worked", "delete_test_cookie", "delete", "exists", "create",
+    }
+)
 HTTP_HANDLERS = ("get", "post", "put", "patch", "delete", "head", "trace")
 _CONVERTERS = {
     "int": "[0-9]+",

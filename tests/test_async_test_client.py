@@ -141,7 +141,10 @@ def test_refusals():
     _refused('def test_a(self):\n    self.obj.delete()\n    self.client.get("/")\n', ".delete()")
     _refused('def test_a(self):\n    self.obj.refresh_from_db()\n    self.client.get("/")\n', "refresh_from_db")
     _refused('def test_a(self):\n    self.client.get("/")\n    self.assertNumQueries(1)\n', "assertNumQueries")
-    _refused('def test_a(self):\n    s = self.client.session\n    self.client.get("/")\n', "other than")
+    _refused('def test_a(self):\n    s = self.client.session\n    s["k"]\n    self.client.get("/")\n', "session s is used")
+    _refused('def test_a(self):\n    self.client.session["k"] = 1\n    self.client.get("/")\n', "other than")
+    _refused('def test_a(self):\n    s = self.client.session\n    s.save()\n    self.client.get("/")\n', "5.1+", target_django=(5, 0))
+    _refused('def test_a(self):\n    s = self.client.session\n    s.clear()\n    self.client.get("/")\n', "no async twin")
     _refused('def test_a(self):\n    self.client.cookies.clear()\n    self.client.get("/")\n', "other than")
     _refused('@mock.patch("x")\ndef test_a(self, m):\n    self.client.get("/")\n', "not known to support async")
     _refused('@skipUnlessDBFeature("x")\ndef test_a(self):\n    self.client.get("/")\n', "not known to support async")
@@ -263,8 +266,13 @@ PROJECT = {
             return HttpResponseRedirect("/names/?from=go")
 
 
+        def cart(request):
+            return JsonResponse({"cart": request.session.get("cart")})
+
+
         urlpatterns = [
             path("go/", go, name="go"),
+            path("cart/", cart),
             path("s/", sync_view),
             path("a/", async_view),
             path("restock/<int:pk>/", restock, name="restock"),
@@ -319,6 +327,12 @@ PROJECT = {
                 self.assertRedirects(followed, "/names/?from=go")
                 self.assertEqual(followed.json(), {"names": ["saw"]})
 
+            def test_session(self):
+                session = self.client.session
+                session["cart"] = [1, 2]
+                session.save()
+                self.assertEqual(self.client.get("/cart/").json(), {"cart": [1, 2]})
+
             @override_settings(GREETING="hi")
             def test_decorated(self):
                 self.assertEqual(self.client.get("/a/").json()["g"], "hi")
@@ -352,11 +366,13 @@ def test_real_django_before_and_after(tmp_path):
         p.write_text(textwrap.dedent(text))
     before = _run_django_tests(tmp_path)
     assert before.returncode == 0, before.stderr
-    assert "Ran 6 tests" in before.stderr
+    assert "Ran 7 tests" in before.stderr
     tests_py = tmp_path / "proj/tests.py"
     out = transform_source(tests_py.read_text(), str(tests_py), Settings(select=(CM,)), ProjectIndex())
     assert out.error is None, out.error
     assert "async def test_views(self):" in out.source
+    assert "session = await self.async_client.asession()" in out.source
+    assert 'await session.aset("cart", [1, 2])' in out.source
     assert '@override_settings(GREETING="hi")\n    async def test_decorated(self):' in out.source
     assert "async def test_orm_in_the_test_body(self):" in out.source
     assert "await Product.objects.acreate(" in out.source
@@ -373,7 +389,7 @@ def test_real_django_before_and_after(tmp_path):
     tests_py.write_text(out.source)
     after = _run_django_tests(tmp_path)
     assert after.returncode == 0, after.stderr + out.source
-    assert "Ran 6 tests" in after.stderr
+    assert "Ran 7 tests" in after.stderr
 
 
 MODELS = """\
@@ -569,6 +585,14 @@ def test_redirect(client):
     assertRedirects(client.get("/go/"), "/names/?from=go", target_status_code=200)
 
 
+@pytest.mark.django_db
+def test_session(client):
+    s = client.session
+    s["cart"] = ["x"]
+    s.save()
+    assert client.get("/cart/").json() == {"cart": ["x"]}
+
+
 def test_own_client():
     browser = Client()
     assert browser.get("/a/", HTTP_X_FOO="qux").json()["foo"] == "qux"
@@ -609,21 +633,22 @@ def test_real_pytest_django_before_and_after(tmp_path):
     test_py.write_text(PYTEST_FILE)
     before = _run_pytest(tmp_path)
     assert before.returncode == 0, before.stdout + before.stderr
-    assert "9 passed" in before.stdout
+    assert "10 passed" in before.stdout
     out = transform_source(PYTEST_FILE, str(test_py), Settings(select=(CM,)), ProjectIndex())
     assert out.error is None, out.error
     assert not [d.message for d in out.diagnostics if d.kind == "refused"]
-    assert out.source.count("@pytest.mark.asyncio\n") == 9
-    assert out.source.count("async def test_") == 9
+    assert out.source.count("@pytest.mark.asyncio\n") == 10
+    assert out.source.count("async def test_") == 10
+    assert "s = await async_client.asession()" in out.source
     assert "from django.test import AsyncClient, Client\n" in out.source
     assert "browser = AsyncClient()" in out.source
     assert 'u = await django_user_model.objects.acreate_user("x", password="p")' in out.source
     assert 'assert (await async_client.get("/names/", {"from": "go"})).status_code == 200' in out.source
-    assert out.source.count("@pytest.mark.django_db(transaction=True)\n") == 7
+    assert out.source.count("@pytest.mark.django_db(transaction=True)\n") == 8
     test_py.write_text(out.source)
     after = _run_pytest(tmp_path)
     assert after.returncode == 0, after.stdout + after.stderr + out.source
-    assert "9 passed" in after.stdout
+    assert "10 passed" in after.stdout
 
 
 def test_pytest_functions_and_marks():
