@@ -105,6 +105,11 @@ Refuses when:
       ``.iter_lines``, ``.raw``, ``.apparent_encoding``, ``.url``, ``.text`` or ``.encoding``
       (different meaning, type or decoding in httpx; ``iter_lines`` yields bytes split by other
       rules than httpx's str lines);
+    - a response of a rewritten call leaves the function (returned, yielded, passed to a call
+      other than ``asyncio.gather``/``len``/a logger, stored in an attribute or item, formatted,
+      captured by a nested function): code elsewhere may expect a requests Response. Responses are
+      followed through names, containers, loops, comprehensions and ``except ... as e``
+      (``e.response``); attributes of other objects (``self.client.url``) are not concerned;
     - a response of a rewritten call is used through another attribute than ``status_code``,
       ``json``, ``content``, ``history``, ``elapsed``, ``links``, the rewritten ones above, or
       ``headers``/``cookies`` other than for a lookup (``r.headers[k]``, ``.get(k)``, ``k in``):
@@ -572,6 +577,18 @@ class _Locals:
         self.assigned = set(values)  # names the function assigns (not parameters it leaves alone)
         self.values = values
         self.params: set[str] = set()  # set by the caller
+        # names that may hold a response of a rewritten call, or a container of some (flow-insensitive)
+        self.tainted: set[str] = set()
+        handlers = _RequestsHandlers(imports, shadowed)
+        body.visit(handlers)
+        self.tainted |= handlers.names  # ``except requests.HTTPError as e``: e.response
+        changed = True
+        while changed:
+            changed = False
+            for n, srcs in collector.sources.items():
+                if n not in self.tainted and any(self.response_valued(v) for v in srcs):
+                    self.tainted.add(n)
+                    changed = True
         self.responses = {
             n
             for n, vs in values.items()
@@ -592,6 +609,44 @@ class _Locals:
 
     def match(self, call: cst.Call) -> _Req | str | None:
         return _match(call, self.imports, self.shadowed, self.sessions)
+
+    def response_valued(self, expr: cst.BaseExpression) -> bool:
+        """True if the value of ``expr`` may be a response of a rewritten call, or hold one."""
+        local = self
+        if isinstance(expr, cst.Name):
+            return expr.value in local.tainted
+        if isinstance(expr, cst.Await):
+            return self.response_valued(expr.expression)
+        if isinstance(expr, cst.Subscript):  # an item of a container of responses
+            return not local.is_response(expr.value) and self.response_valued(expr.value)
+        if isinstance(expr, cst.Attribute):
+            return expr.attr.value in _ELEMENT_ATTRS and self.response_valued(expr.value)
+        if isinstance(expr, cst.Call):
+            if local.match(expr) is not None:
+                return True
+            func = expr.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("pop", "copy", "get") and isinstance(
+                func.value, cst.Name
+            ):
+                return func.value.value in local.tainted and func.value.value not in local.responses
+            gather = local.imports.qualify(func, local.shadowed) == "asyncio.gather"
+            return gather and any(self.response_valued(a.value) for a in expr.args)
+        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+            return any(self.response_valued(el.value) for el in expr.elements)
+        if isinstance(expr, cst.Dict):
+            return any(isinstance(el, cst.DictElement) and self.response_valued(el.value) for el in expr.elements)
+        if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            return self.response_valued(expr.elt)
+        if isinstance(expr, cst.DictComp):
+            return self.response_valued(expr.value)
+        if isinstance(expr, cst.IfExp):
+            return self.response_valued(expr.body) or self.response_valued(expr.orelse)
+        if isinstance(expr, cst.BooleanOperation):
+            return self.response_valued(expr.left) or self.response_valued(expr.right)
+        if isinstance(expr, cst.StarredElement):
+            return self.response_valued(expr.value)
+        return False
+
 
     def is_response(self, expr: cst.BaseExpression) -> bool:
         expr = _strip_await(expr)
@@ -652,15 +707,120 @@ def _gathered_targets(
     return [(el.value.value, a.value) for el, a in zip(target.elements, value.args)]  # type: ignore[attr-defined]
 
 
+class _Mentions(cst.CSTVisitor):
+    def __init__(self, local: _Locals) -> None:
+        self.local = local
+        self.found = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self.local.tainted:
+            self.found = True
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.found and self.local.match(node) is not None:
+            self.found = True
+
+
+class _RequestsHandlers(SameScope, cst.CSTVisitor):
+    """Names bound by ``except <requests exception> as e``."""
+
+    def __init__(self, imports: ImportTable, shadowed: set[str]) -> None:
+        self.imports, self.shadowed = imports, shadowed
+        self.names: set[str] = set()
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if (
+            node.name is not None
+            and isinstance(node.name.name, cst.Name)
+            and any(_exception_name(t, self.imports, self.shadowed) for t in _handler_types(node))
+        ):
+            self.names.add(node.name.name.value)
+
+
+# Calls that may take responses as arguments without the response reaching code that expects a
+# requests Response: gather returns them (tracked as values), len counts a list of them, loggers
+# only format them.
+def _is_safe_sink(call: cst.Call, local: _Locals) -> bool:
+    func = call.func
+    if local.imports.qualify(func, local.shadowed) == "asyncio.gather":
+        return True
+    if isinstance(func, cst.Name) and func.value == "len" and "len" not in local.shadowed:
+        return True  # of a list of responses
+    return isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in _LOGGERS
+
+
+_ELEMENT_ATTRS = {"response", "history", "next"}  # attributes whose value is (or holds) a response
+
+
+class _EscapeCheck(SameScope, cst.CSTVisitor):
+    """A response of a rewritten call must not leave the function (returned, yielded, passed to a
+    call, stored in an attribute or item, captured by a nested function, formatted): whoever gets
+    it expects a requests Response. Inside the function its uses are checked attribute by attribute."""
+
+    def __init__(self, local: _Locals) -> None:
+        self.local = local
+        self.problems: list[tuple[cst.CSTNode, str]] = []
+
+    def _sink(self, node: cst.CSTNode, expr: cst.BaseExpression | None, how: str) -> None:
+        if expr is not None and self.local.response_valued(expr):
+            self.problems.append(
+                (node, f"a response leaves the function ({how}), where code may expect a requests Response")
+            )
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self._sink(node, node.value, "returned")
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        value = node.value
+        self._sink(node, value if isinstance(value, cst.BaseExpression) else None, "yielded")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if _is_safe_sink(node, self.local):
+            return
+        for a in node.args:
+            self._sink(node, a.value, "passed to a call")
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if any(not isinstance(t.target, (cst.Name, cst.Tuple, cst.List)) for t in node.targets):
+            self._sink(node, node.value, "stored in an attribute or item")
+
+    def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
+        self._sink(node, node.expression, "formatted as text")
+
+    def _nested(self, node: cst.CSTNode) -> bool:
+        finder = _Mentions(self.local)
+        node.visit(finder)
+        if finder.found:
+            self.problems.append((node, "a response is used in a nested scope (it may outlive the function)"))
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return self._nested(node) if node.asynchronous is None else False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return self._nested(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return self._nested(node)
+
+
 class _AssignCollector(SameScope, cst.CSTVisitor):
     """name -> every value assigned to it by ``name = value``; other bindings give None."""
 
     def __init__(self) -> None:
         self.values: dict[str, list[cst.BaseExpression | None]] = {}
+        # name -> every expression its value comes from (any binding), for the taint analysis
+        self.sources: dict[str, list[cst.BaseExpression]] = {}
+
+    def _source(self, target: cst.BaseExpression | None, value: cst.BaseExpression | None) -> None:
+        if value is not None:
+            for n in _target_names(target):
+                self.sources.setdefault(n, []).append(value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         value = _strip_await(node.value)
         for t in node.targets:
+            self._source(t.target, node.value)
             gathered = _gathered_targets(t.target, value)
             if gathered is not None:
                 for name, item in gathered:
@@ -677,22 +837,28 @@ class _AssignCollector(SameScope, cst.CSTVisitor):
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._other(node.target)
+        self._source(node.target, node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self._other(node.target)
+        self._source(node.target, node.value)
 
     def visit_For(self, node: cst.For) -> None:
         self._other(node.target)
+        self._source(node.target, node.iter)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
             self._other(node.asname.name)
+            self._source(node.asname.name, node.item)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._other(node.target)
+        self._source(node.target, node.value)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         self._other(node.target)
+        self._source(node.target, node.iter)
 
 
 def _target_names(target: cst.BaseExpression | None) -> list[str]:
@@ -1274,7 +1440,8 @@ class _Analyzer(cst.CSTVisitor):
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         attr = node.attr.value
-        if attr in BAD_ATTRS and not (
+        maybe = self.local.response_valued(node.value)
+        if maybe and attr in BAD_ATTRS and not (
             attr in REWRITTEN_ATTRS
             and self.local.is_response(node.value)
             and (attr != "raise_for_status" or id(node) in self._statement_rfs)
@@ -1288,7 +1455,7 @@ class _Analyzer(cst.CSTVisitor):
             else:
                 why = "differs between requests and httpx"
             self.problems.append((node, f"uses .{attr}, which {why}"))
-        elif attr not in BAD_ATTRS and self.local.is_response(node.value):
+        elif maybe and attr not in BAD_ATTRS and self.local.is_response(node.value):
             if attr not in _RESPONSE_SAME:
                 self.problems.append((node, f"uses .{attr} of a response (no same-behaving httpx equivalent)"))
             elif attr in _MAPPINGS and id(node) not in self._lookups:
@@ -1741,6 +1908,9 @@ class _Transformer(cst.CSTTransformer):
         analyzer.constants = self.constants
         original_node.body.visit(analyzer)
         original_node.body.visit(_NameUseChecker(analyzer))
+        escape_check = _EscapeCheck(local)
+        original_node.body.visit(escape_check)
+        analyzer.problems.extend(escape_check.problems)
         stream_check = _StreamCheck(local, original_node.body)
         original_node.body.visit(stream_check)
         analyzer.problems.extend(stream_check.problems)
@@ -1761,9 +1931,10 @@ class _Transformer(cst.CSTTransformer):
             return updated_node
         if analyzer.calls == 0:
             return updated_node
-        all_names = _AllNames()
+        # names read or bound anywhere in the function (nested scopes too; not ``x.client``)
+        all_names = _ModuleNames()
         original_node.visit(all_names)
-        used = analyzer.names | shadowed | all_names.names
+        used = shadowed | all_names.names
         client, i = "client", 1
         while client in used:
             client, i = f"client_{i}", i + 1
@@ -1831,14 +2002,6 @@ class _SharedSessions(cst.CSTVisitor):
                 (self.attrs if self._classes else self.names).add(target.value)
             elif isinstance(target, cst.Attribute):
                 self.attrs.add(target.attr.value)
-
-
-class _AllNames(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
 
 
 def _client_args(given: list[cst.Arg]) -> list[cst.Arg]:

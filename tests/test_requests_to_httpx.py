@@ -104,7 +104,7 @@ def test_httpx2_option_and_auto():
 
 
         async def view():
-            return requests.delete(URL)
+            return requests.delete(URL).status_code
         """
     after = """\
         import httpx2
@@ -112,7 +112,7 @@ def test_httpx2_option_and_auto():
 
         async def view():
             async with httpx2.AsyncClient() as client:
-                return await client.delete(URL, follow_redirects=True, timeout=None)
+                return (await client.delete(URL, follow_redirects=True, timeout=None)).status_code
         """
     check_transformed(CM, before, after, options={"http-client": "httpx2"})
     check_transformed(CM, before, after, project=ProjectIndex(uses_httpx2=True))
@@ -150,11 +150,11 @@ def test_refuse_kwargs_and_ok_and_exceptions():
         import requests
 
 
-        async def view(other):
-            requests.get(URL)
-            return other.ok
+        async def view():
+            rs = [requests.get(URL)]
+            return rs[0].ok
         """,
-        ".ok",
+        "uses .ok, which rewritten only on a response",
     )
     check_noop(
         CM,
@@ -463,7 +463,7 @@ def test_unknown_body_goes_to_data():
 
 
         async def view(payload):
-            return requests.post(URL, data=payload)
+            return requests.post(URL, data=payload).json()
         """,
         """\
         import httpx
@@ -471,7 +471,7 @@ def test_unknown_body_goes_to_data():
 
         async def view(payload):
             async with httpx.AsyncClient() as client:
-                return await client.post(URL, data=payload, follow_redirects=True, timeout=None)
+                return (await client.post(URL, data=payload, follow_redirects=True, timeout=None)).json()
         """,
     )
 
@@ -489,7 +489,7 @@ def test_timeouts_tuple_and_module_constant():
         async def view():
             a = requests.get(URL, timeout=(3.05, 27))
             b = requests.get(URL, timeout=TIMEOUT)
-            return a, b
+            return a.content, b.content
         """,
         """\
         import httpx
@@ -501,7 +501,7 @@ def test_timeouts_tuple_and_module_constant():
             async with httpx.AsyncClient() as client:
                 a = await client.get(URL, timeout=httpx.Timeout(27, connect=3.05), follow_redirects=True)
                 b = await client.get(URL, timeout=TIMEOUT, follow_redirects=True)
-            return a, b
+            return a.content, b.content
         """,
     )
 
@@ -769,7 +769,12 @@ def test_refuse_response_attributes_it_cannot_keep():
     cases = {
         "return requests.get(URL).raise_for_status()": "raise_for_status",
         "r = requests.get(URL)\n    r = r.raise_for_status()": "raise_for_status",
-        "r = requests.get(URL)\n    return other.ok": "uses .ok",
+        "r = requests.get(URL)\n    return r": "leaves the function (returned)",
+        "r = requests.get(URL)\n    other.append(r)": "leaves the function (passed to a call)",
+        "r = requests.get(URL)\n    other.r = r": "stored in an attribute",
+        "rs = [requests.get(u) for u in other]\n    return rs[0].text": "uses .text",
+        "r = requests.get(URL)\n    return f'{r}'": "formatted as text",
+        "r = requests.get(URL)\n    f = lambda: r.status_code": "nested scope",
         "r = requests.get(URL)\n    return r.apparent_encoding": "apparent_encoding",
         "r = requests.get(URL)\n    return r.raw": ".raw",
     }
@@ -1258,7 +1263,7 @@ def test_gather_over_wrapped_calls():
             )
             many = await asyncio.gather(*[sync_to_async(requests.get)(x) for x in urls])
             more = await asyncio.gather(*(asyncio.to_thread(requests.head, x) for x in urls), return_exceptions=True)
-            return a.ok, b.json(), many, more
+            return a.ok, b.json(), [m.status_code for m in many], len(more)
         """,
         """\
         import asyncio
@@ -1273,7 +1278,7 @@ def test_gather_over_wrapped_calls():
                 )
                 many = await asyncio.gather(*[client.get(x, follow_redirects=True, timeout=None) for x in urls])
                 more = await asyncio.gather(*(client.head(x, timeout=None) for x in urls), return_exceptions=True)
-            return (not a.is_error), b.json(), many, more
+            return (not a.is_error), b.json(), [m.status_code for m in many], len(more)
         """,
     )
 
@@ -1383,5 +1388,26 @@ def test_new_import_takes_the_place_of_the_dropped_ones():
             await asyncio.sleep(0)
             async with httpx.AsyncClient() as client:
                 return (await client.get(settings.URL, follow_redirects=True, timeout=None)).json(), Product
+        """,
+    )
+
+
+def test_attribute_named_client_is_no_clash():
+    check_transformed(
+        CM,
+        """\
+        import requests
+
+
+        async def view(self):
+            return requests.get(self.client.url).json()
+        """,
+        """\
+        import httpx
+
+
+        async def view(self):
+            async with httpx.AsyncClient() as client:
+                return (await client.get(self.client.url, follow_redirects=True, timeout=None)).json()
         """,
     )
