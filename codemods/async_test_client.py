@@ -137,7 +137,7 @@ from typing import Any, ClassVar
 
 import libcst as cst
 
-from codemods.analysis import ImportTable, dotted_name, has_skip_comment, last_name, local_bindings
+from codemods.analysis import ImportTable, dotted_name, has_skip_comment, last_name
 from codemods.project import DJANGO_TEST_CASES
 from codemods.registry import Codemod, Context, register
 
@@ -382,6 +382,7 @@ class _Env:
         self.shadowed = shadowed
         self.names: dict[str, Kind] = {}
         self.sources: dict[str, list[tuple[str, cst.BaseExpression | None]]] = {}
+        self.assigns: list[tuple[cst.Name, cst.BaseExpression]] = []
 
     def kind(self, node: cst.BaseExpression) -> Kind | None:
         if isinstance(node, cst.Name):
@@ -436,21 +437,21 @@ class _Env:
             return isinstance(node, cst.Name) and node.value == self.client_name
         return _is_self_client(node, self.self_name)
 
-    def find_clients(self, body: cst.CSTNode) -> None:
+    def find_clients(self) -> None:
         """``c = Client(...)`` statements (``c`` bound nowhere else) make ``c`` a client to rewrite."""
-        v = _ClientAssigns(self)
-        body.visit(v)
-        for target, call in v.found:
+        for target, call in self.assigns:
+            if not (isinstance(call, cst.Call) and self.is_client_class(call.func)):
+                continue
             if len(self.sources.get(target.value, ())) == 1:
                 self.extra_clients.add(target.value)
                 self.client_ctors[id(call)] = call
                 self.client_targets.add(id(target))
 
-    def find_sessions(self, body: cst.CSTNode) -> None:
+    def find_sessions(self) -> None:
         """``s = <client>.session`` (``s`` bound nowhere else): ``s`` is that client's session."""
-        v = _ClientAssigns(self, sessions=True)
-        body.visit(v)
-        for target, attr in v.found:
+        for target, attr in self.assigns:
+            if not (isinstance(attr, cst.Attribute) and attr.attr.value == "session" and self.is_client(attr.value)):
+                continue
             if len(self.sources.get(target.value, ())) == 1:
                 self.sessions.add(target.value)
                 self.session_reads[id(attr)] = attr
@@ -463,6 +464,8 @@ class _Env:
         collector = _Bindings()
         body.visit(collector)
         self.sources = collector.sources
+        self.assigns = collector.assigns
+        self.shadowed = self.shadowed | set(collector.sources) | set(params)
         for p in params:
             collector.sources.setdefault(p, []).append(("other", None))
         known = known or {}
@@ -504,6 +507,7 @@ class _Bindings(cst.CSTVisitor):
 
     def __init__(self) -> None:
         self.sources: dict[str, list[tuple[str, cst.BaseExpression | None]]] = {}
+        self.assigns: list[tuple[cst.Name, cst.BaseExpression]] = []  # ``name = value`` statements
 
     def _add(self, name: str, how: str, expr: cst.BaseExpression | None) -> None:
         self.sources.setdefault(name, []).append((how, expr))
@@ -523,6 +527,8 @@ class _Bindings(cst.CSTVisitor):
     def visit_Assign(self, node: cst.Assign) -> None:
         for t in node.targets:
             self._target(t.target, "expr", node.value)
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            self.assigns.append((node.targets[0].target, node.value))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self._target(node.target, "expr" if node.value else "other", node.value)
@@ -546,6 +552,21 @@ class _Bindings(cst.CSTVisitor):
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.name is not None:
             self._target(node.name.name, "other", None)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            name = alias.asname.name if alias.asname else alias.name
+            while isinstance(name, cst.Attribute):
+                name = name.value
+            if isinstance(name, cst.Name):
+                self._add(name.value, "other", None)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                name = alias.asname.name if alias.asname else alias.name
+                if isinstance(name, cst.Name):
+                    self._add(name.value, "other", None)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self._add(node.name.value, "other", None)
@@ -635,6 +656,7 @@ class _Scan(cst.CSTVisitor):
         self.session_sets: dict[int, tuple[cst.Name, cst.BaseExpression, cst.BaseExpression]] = {}
         self.requests: list[cst.Call] = []
         self.not_refs: set[int] = set()  # Name nodes that are attribute or keyword names
+        self.bare = False  # the client used other than through a supported call
         # statement line id -> (assertRedirects call id, expected url code, query data code, status code)
         self.redirects: dict[int, tuple[int, str, str | None, str]] = {}
 
@@ -1016,7 +1038,9 @@ class _Scan(cst.CSTVisitor):
         """A client request's result: the call itself or a name bound only from one."""
         if isinstance(node, cst.Name):
             sources = self.env.sources.get(node.value, [])
-            return any(how == "expr" and expr is not None and self._is_response(expr) for how, expr in sources)
+            return any(
+                how == "expr" and isinstance(expr, cst.Call) and self._is_response(expr) for how, expr in sources
+            )
         return (
             isinstance(node, cst.Call)
             and isinstance(node.func, cst.Attribute)
@@ -1148,6 +1172,8 @@ class _Scan(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         if id(node) in self.not_refs:
             return
+        if self.env.is_client(node) and id(node) not in self.ok_client_attrs and id(node) not in self.env.client_targets:
+            self.bare = True
         self._check_use(node)
         if node.value in self.env.sessions and id(node) not in self.ok and id(node) not in self.env.client_targets:
             self._refuse(
@@ -1169,6 +1195,8 @@ class _Scan(cst.CSTVisitor):
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self.not_refs.add(id(node.attr))
+        if self.env.is_client(node) and id(node) not in self.ok_client_attrs:
+            self.bare = True
         self._check_use(node)
         attr = node.attr.value
         if id(node) in self.env.session_reads:
@@ -1266,55 +1294,6 @@ ASYNC_CLIENT_CLASSES = frozenset({"django.test.AsyncClient", "django.test.client
 # AsyncClient(headers=..., query_params=..., **defaults) stores them under WSGI names that an ASGI
 # scope ignores (Django 5.2), so only these two carry over.
 CLIENT_INIT_KW = frozenset({"enforce_csrf_checks", "raise_request_exception"})
-
-
-class _ClientAssigns(cst.CSTVisitor):
-    def __init__(self, env: _Env, sessions: bool = False) -> None:
-        self.env = env
-        self.sessions = sessions
-        self.found: list[tuple[cst.Name, Any]] = []
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
-            return
-        value = node.value
-        if self.sessions:
-            if isinstance(value, cst.Attribute) and value.attr.value == "session" and self.env.is_client(value.value):
-                self.found.append((node.targets[0].target, value))
-        elif isinstance(value, cst.Call) and self.env.is_client_class(value.func):
-            self.found.append((node.targets[0].target, value))
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-
-class _BareClient(cst.CSTVisitor):
-    def __init__(self, env: _Env, ok: set[int]) -> None:
-        self.env = env
-        self.ok = ok
-        self.bare = False
-        self.not_refs: set[int] = set()
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.not_refs.add(id(node.attr))
-        if self.env.is_client(node) and id(node) not in self.ok:
-            self.bare = True
-
-    def visit_Arg(self, node: cst.Arg) -> None:
-        if node.keyword is not None:
-            self.not_refs.add(id(node.keyword))
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if id(node) in self.not_refs:
-            return
-        if self.env.is_client(node) and id(node) not in self.ok and id(node) not in self.env.client_targets:
-            self.bare = True
 
 
 def _header_key(kw: str) -> str:
@@ -1519,6 +1498,35 @@ class _SelfAssigns(cst.CSTVisitor):
         self.me = me
         self.assigns: list[tuple[str, cst.BaseExpression | None]] = []
 
+    def walk(self, body: cst.BaseSuite) -> None:
+        """Statements only (an assignment to ``self.x`` is a statement; a walrus cannot target an
+        attribute), which is far cheaper than visiting every expression."""
+        todo: list[cst.CSTNode] = [body]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, cst.SimpleStatementLine):
+                for small in node.body:
+                    if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                        small.visit(self)
+            elif isinstance(node, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+                todo.extend(node.body)
+            elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                continue
+            elif isinstance(node, cst.BaseCompoundStatement):
+                if isinstance(node, cst.For):
+                    self._target(node.target, None)
+                elif isinstance(node, cst.With):
+                    for item in node.items:
+                        if item.asname is not None:
+                            self._target(item.asname.name, None)
+                todo.extend(
+                    child for child in node.children
+                    if isinstance(child, (cst.BaseSuite, cst.BaseCompoundStatement, cst.If, cst.Else,
+                                          cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally))
+                )
+            elif isinstance(node, (cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally)):
+                todo.append(node.body)
+
     def _target(self, node: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == self.me:
             self.assigns.append((node.attr.value, value))
@@ -1548,7 +1556,17 @@ class _Classes(cst.CSTTransformer):
     def __init__(self, ctx: Context, module: cst.Module) -> None:
         self.ctx = ctx
         self.bases = ctx.project.test_base_classes
-        self.imports = ImportTable(module)
+        # Module-level imports only (a function's own imports shadow names through its bindings):
+        # an ImportTable of just those lines skips walking every function body.
+        self.imports = ImportTable(
+            cst.Module(
+                body=[
+                    st for st in module.body
+                    if isinstance(st, cst.SimpleStatementLine)
+                    and any(isinstance(x, (cst.Import, cst.ImportFrom)) for x in st.body)
+                ]
+            )
+        )
         self.models = _Models(self.imports, ctx.path)
         self.module_classes = {
             st.name.value: st for st in module.body if isinstance(st, cst.ClassDef)
@@ -1637,10 +1655,12 @@ class _Classes(cst.CSTTransformer):
             if not isinstance(st, cst.FunctionDef) or not st.params.params:
                 continue
             me = st.params.params[0].name.value
-            env = _Env(self.models, None, {}, local_bindings(st))
-            env.bind(st.body, [p.name.value for p in st.params.params])
             v = _SelfAssigns(me)
-            st.body.visit(v)
+            v.walk(st.body)
+            if not v.assigns:
+                continue
+            env = _Env(self.models, None, {}, set())
+            env.bind(st.body, [p.name.value for p in st.params.params])
             for attr, value in v.assigns:
                 k = env.kind(value) if value is not None else None
                 found.setdefault(attr, set()).add(k if k is not None and k[0] == "inst" else None)
@@ -1651,17 +1671,15 @@ class _Classes(cst.CSTTransformer):
         if has_skip_comment(fn) or not fn.params.params:
             return fn
         self_name = fn.params.params[0].name.value
-        env = _Env(self.models, self_name, self_attrs, local_bindings(fn))
+        env = _Env(self.models, self_name, self_attrs, set())
         env.bind(fn.body, [p.name.value for p in fn.params.params])
-        env.find_clients(fn.body)
-        env.find_sessions(fn.body)
+        env.find_clients()
+        env.find_sessions()
         scan = _Scan(env, self.ctx.target_django)
         fn.body.visit(scan)
         if scan.client_calls == 0:
             return fn
-        bare = _BareClient(env, scan.ok_client_attrs)
-        fn.body.visit(bare)
-        if bare.bare:
+        if scan.bare:
             scan.reasons.append("the client is used other than through a supported call")
         for d in fn.decorators:
             if not self._async_safe_decorator(d):
@@ -1680,7 +1698,8 @@ class _Classes(cst.CSTTransformer):
             return fn
         if scan.client_ctors:
             self.needs_async_import = self.async_import_needed
-        new_body = fn.body.visit(_Rewrite(env, scan, _fresh_name(fn), self.async_class or ""))
+        fresh = _fresh_name(fn) if scan.list_calls else "row"
+        new_body = fn.body.visit(_Rewrite(env, scan, fresh, self.async_class or ""))
         self.ctx.fixed(fn, "test now uses the async test client")
         return fn.with_changes(body=new_body, asynchronous=cst.Asynchronous())
 
@@ -1746,6 +1765,9 @@ class _Classes(cst.CSTTransformer):
                 scan.reasons.append("Client is not imported by name from django.test")
                 break
 
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # test methods are analysed from their class; module-level ones in leave_Module
+
     # ------------------------------------------------------------------ pytest-django
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         body = []
@@ -1801,7 +1823,7 @@ class _Classes(cst.CSTTransformer):
             value = last.body[0].value
             if value is None or "yield" in cst.Module(body=[]).code_for_node(st):
                 continue
-            env = _Env(self.models, None, {}, local_bindings(st))
+            env = _Env(self.models, None, {}, set())
             env.bind(st.body, [p.name.value for p in st.params.params])
             k = env.kind(value)
             if k is not None and k[0] == "inst":
@@ -1860,20 +1882,18 @@ class _Classes(cst.CSTTransformer):
                 opaque.add(f)
         self_name = names[0] if in_class else None
         env = _Env(
-            self.models, self_name, self_attrs or {}, local_bindings(fn),
+            self.models, self_name, self_attrs or {}, set(),
             client_name="client" if "client" in fixtures else "",
             opaque=frozenset(opaque),
         )
         env.bind(fn.body, names, known)
-        env.find_clients(fn.body)
-        env.find_sessions(fn.body)
+        env.find_clients()
+        env.find_sessions()
         scan = _Scan(env, self.ctx.target_django)
         fn.body.visit(scan)
         if scan.client_calls == 0:
             return fn
-        bare = _BareClient(env, scan.ok_client_attrs)
-        fn.body.visit(bare)
-        if bare.bare:
+        if scan.bare:
             scan.reasons.append("the client is used other than through a supported call")
         self._async_class_check(scan)
         self._pending_import = False
@@ -1890,7 +1910,8 @@ class _Classes(cst.CSTTransformer):
             return fn
         if scan.client_ctors:
             self.needs_async_import = self.async_import_needed
-        new_body = fn.body.visit(_Rewrite(env, scan, _fresh_name(fn), self.async_class or ""))
+        fresh = _fresh_name(fn) if scan.list_calls else "row"
+        new_body = fn.body.visit(_Rewrite(env, scan, fresh, self.async_class or ""))
         new_params = [
             p.with_changes(name=cst.Name("async_client")) if p.name.value == "client" and (i or not in_class) else p
             for i, p in enumerate(params)
