@@ -110,6 +110,7 @@ Refuses when:
       captured by a nested function): code elsewhere may expect a requests Response. Responses are
       followed through names, containers, loops, comprehensions and ``except ... as e``
       (``e.response``); attributes of other objects (``self.client.url``) are not concerned;
+    - a response is used as a truth value (``if r:``; requests' is falsy for 4xx/5xx);
     - a response of a rewritten call is used through another attribute than ``status_code``,
       ``json``, ``content``, ``history``, ``elapsed``, ``links``, the rewritten ones above, or
       ``headers``/``cookies`` other than for a lookup (``r.headers[k]``, ``.get(k)``, ``k in``):
@@ -786,6 +787,34 @@ class _EscapeCheck(SameScope, cst.CSTVisitor):
 
     def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
         self._sink(node, node.expression, "formatted as text")
+
+    # A requests Response is falsy for 4xx/5xx (``__bool__`` is ``ok``); an httpx one is always true.
+    def _truth(self, node: cst.CSTNode, expr: cst.BaseExpression | None) -> None:
+        if expr is not None and self.local.is_response(expr):
+            self.problems.append((node, "uses a response as a truth value (requests: r.ok; httpx: always true)"))
+
+    def visit_If(self, node: cst.If) -> None:
+        self._truth(node, node.test)
+
+    def visit_While(self, node: cst.While) -> None:
+        self._truth(node, node.test)
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self._truth(node, node.test)
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self._truth(node, node.test)
+
+    def visit_CompIf(self, node: cst.CompIf) -> None:
+        self._truth(node, node.test)
+
+    def visit_UnaryOperation(self, node: cst.UnaryOperation) -> None:
+        if isinstance(node.operator, cst.Not):
+            self._truth(node, node.expression)
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        self._truth(node, node.left)
+        self._truth(node, node.right)
 
     def _nested(self, node: cst.CSTNode) -> bool:
         finder = _Mentions(self.local)

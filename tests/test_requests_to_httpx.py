@@ -775,6 +775,9 @@ def test_refuse_response_attributes_it_cannot_keep():
         "rs = [requests.get(u) for u in other]\n    return rs[0].text": "uses .text",
         "r = requests.get(URL)\n    return f'{r}'": "formatted as text",
         "r = requests.get(URL)\n    f = lambda: r.status_code": "nested scope",
+        "r = requests.get(URL)\n    if r:\n        pass": "truth value",
+        "r = requests.get(URL)\n    x = r and r.json()": "truth value",
+        "return not requests.get(URL)": "truth value",
         "r = requests.get(URL)\n    return r.apparent_encoding": "apparent_encoding",
         "r = requests.get(URL)\n    return r.raw": ".raw",
     }
