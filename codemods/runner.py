@@ -646,6 +646,14 @@ def _scan_job(item: tuple[str, str]) -> tuple[str, dict[str, Any]]:
     return key, scan_text(text, _WORKER["codemods"]).to_json()
 
 
+def _scan_failed(item: tuple[str, str], reason: str) -> tuple[str, dict[str, Any]]:
+    return item[0], Scan(FileFacts(), [], SourceError(f"internal error: {reason}; file left unchanged")).to_json()
+
+
+def _rewrite_failed(item: tuple[str, str, str, bytes, list[str], ProjectIndex], reason: str) -> tuple[Any, ...]:
+    return item[0], FileResult(item[2], error=f"internal error: {reason}; file left unchanged"), None, False
+
+
 def _rewrite_job(item: tuple[str, str, str, bytes, list[str], ProjectIndex]) -> tuple[str, FileResult, bytes | None, bool]:
     key, path, display, data, start, project = item
     res, new, parsed = process_bytes(Path(path), display, data, _WORKER["settings"], project, _WORKER["mode"], start)
@@ -653,13 +661,29 @@ def _rewrite_job(item: tuple[str, str, str, bytes, list[str], ProjectIndex]) -> 
 
 
 class _Pool:
-    """Worker processes, started on first use; ``map`` yields results as they come."""
+    """Worker processes, started on first use; ``map`` yields results as they come.
+
+    A worker that dies (a crash in native code, the OOM killer) costs the file it was on: the
+    pool is restarted, the remaining files run one at a time, and the one whose worker dies again
+    gets ``failed(item, reason)`` as its result. The run never hangs on a dead worker."""
 
     def __init__(self, jobs: int, settings: Settings, mode: str) -> None:
         self.jobs, self.settings, self.mode = jobs, settings, mode
-        self.pool: Any = None
+        self.executor: Any = None
 
-    def map(self, func: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:
+    def _start(self) -> None:
+        import concurrent.futures
+        import multiprocessing
+
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self.executor = concurrent.futures.ProcessPoolExecutor(
+            self.jobs, mp_context=ctx, initializer=_init_worker, initargs=(self.settings, self.mode)
+        )
+
+    def map(
+        self, func: Callable[[Any], Any], items: list[Any], failed: Callable[[Any, str], Any]
+    ) -> Iterator[Any]:
         if not items:
             return
         if self.jobs <= 1 or len(items) < 2:
@@ -668,22 +692,47 @@ class _Pool:
                 _WORKER.update(settings=self.settings, mode=self.mode)
             yield from map(func, items)
             return
-        if self.pool is None:
-            import multiprocessing
+        from concurrent.futures import as_completed
+        from concurrent.futures.process import BrokenProcessPool
 
-            methods = multiprocessing.get_all_start_methods()
-            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self.pool = ctx.Pool(self.jobs, _init_worker, (self.settings, self.mode))
-        yield from self.pool.imap_unordered(func, items, chunksize=1)
+        pending = list(items)
+        isolate = False  # after a worker died: one file at a time, to find the one that kills it
+        while pending:
+            if self.executor is None:
+                self._start()
+            batch = pending[:1] if isolate else pending
+            futures = {self.executor.submit(func, item): n for n, item in enumerate(batch)}
+            finished: set[int] = set()
+            broken = False
+            for future in as_completed(futures):
+                n = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be pickled
+                    result = failed(batch[n], f"{type(exc).__name__}: {exc}")
+                finished.add(n)
+                yield result
+            pending = [item for n, item in enumerate(batch) if n not in finished] + pending[len(batch) :]
+            if broken:
+                self.close(abort=True)
+                if isolate:
+                    yield failed(pending.pop(0), "a worker process died while processing this file")
+                isolate = True
 
     def close(self, *, abort: bool = False) -> None:
-        if self.pool is not None:
-            if abort:
-                self.pool.terminate()
-            else:
-                self.pool.close()
-            self.pool.join()
-            self.pool = None
+        if self.executor is None:
+            return
+        if abort:
+            # Workers never write files: stopping them cannot leave anything half done.
+            for proc in list(getattr(self.executor, "_processes", {}).values()):
+                proc.terminate()
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        else:
+            self.executor.shutdown(wait=True)
+        self.executor = None
 
 
 # --------------------------------------------------------------------------- the cache
@@ -865,8 +914,10 @@ def _run(
     _timing("read")
     if to_scan:
         to_scan.sort(key=lambda item: -len(item[1]))
-        for done, (key, scanned) in enumerate(pool.map(_scan_job, to_scan), 1):
+        for done, (key, scanned) in enumerate(pool.map(_scan_job, to_scan, _scan_failed), 1):
             cache.entries[key]["scan"] = scanned
+            if scanned["error"] and scanned["error"][0].startswith("internal error"):
+                cache.entries[key]["hash"] = None  # not a fact about the file: try again next time
             if progress:
                 progress(done, len(to_scan), "scan")
 
@@ -903,7 +954,7 @@ def _run(
     # 3. Rewrite the candidates, largest first, in parallel when it pays.
     work.sort(key=lambda item: -len(item[3]))
     parsed = 0
-    for done, (key, res, new_data, did_parse) in enumerate(pool.map(_rewrite_job, work), 1):
+    for done, (key, res, new_data, did_parse) in enumerate(pool.map(_rewrite_job, work, _rewrite_failed), 1):
         parsed += did_parse
         if new_data is not None:
             try:

@@ -224,3 +224,29 @@ def test_cached_diagnostics_use_the_current_display_path(tmp_path: Path, monkeyp
     assert second.cached == 1
     paths = {d.path for f in (*first.files, *second.files) for d in f.diagnostics}
     assert paths == {os.path.join("proj", "views.py"), "views.py"}
+
+
+class KillsItsProcess(RenameFoo):
+    """Test codemod: the process running it dies (as on a crash in native code) on ``boom``."""
+
+    name = "kills-its-process"
+
+    def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
+        if "boom" in module.code:
+            os._exit(3)
+        return super().transform(module, ctx)
+
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="needs fork")
+def test_a_dying_worker_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    for i in range(6):
+        (tmp_path / f"m{i}.py").write_text(f"foo = {i}\n")
+    (tmp_path / "m3.py").write_text("foo = 'boom'\n")
+    # Worker processes are forked from this one, so they see the test codemod too.
+    monkeypatch.setattr(runner, "selected_codemods", lambda settings: [KillsItsProcess()])
+    result = runner.run([tmp_path], Settings(jobs=2), "apply")
+    by_name = {Path(f.path).name: f for f in result.files}
+    assert "worker process died" in by_name["m3.py"].error
+    assert (tmp_path / "m3.py").read_text() == "foo = 'boom'\n"
+    for i in (0, 1, 2, 4, 5):
+        assert by_name[f"m{i}.py"].changed and (tmp_path / f"m{i}.py").read_text() == f"bar = {i}\n"
