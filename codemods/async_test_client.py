@@ -1,57 +1,55 @@
-"""Turn Django test methods that use ``self.client`` into async tests using ``self.async_client``.
+"""Turn Django tests that use the test client into async tests that use the async client.
 
 What it does:
-    In a Django test case class (``SimpleTestCase``/``TestCase``/``TransactionTestCase``/
-    ``LiveServerTestCase`` or a project subclass), a sync ``test_*`` method that calls
-    ``self.client.get/post/put/patch/delete/head/options/trace(...)`` becomes ``async def``; each
-    call becomes ``await self.async_client.<verb>(...)`` (parenthesised where it is the value of an
-    attribute, subscript or call). WSGI header keywords (``HTTP_X_FOO=v``) become
-    ``headers={"x-foo": v}``. ``force_login``/``login``/``logout`` become
-    ``await self.async_client.aforce_login``/``alogin``/``alogout`` (Django 5.0+).
-    Sync ORM calls in the test body become their awaited twins: ``Model.objects[.filter(...)]``
-    ``.get/create/get_or_create/update_or_create/bulk_create/count/exists/first/last/latest/
-    earliest/aggregate/update/delete/in_bulk/...`` -> ``await ....a<name>(...)`` (4.1+);
-    ``obj.save()/delete()/refresh_from_db()`` -> ``await obj.asave()`` ... (4.2+);
-    ``User.objects.create_user`` -> ``acreate_user`` (contrib ``User`` only, 5.2+);
-    ``for x in qs`` / ``[... for x in qs]`` -> ``async for``; ``list(qs)`` ->
-    ``[row async for row in qs]``. A ``django.test.Client`` built in the test
-    (``c = Client()``, ``c`` bound nowhere else, used only through request/login calls) becomes
-    ``AsyncClient()`` (imported next to ``Client``) with its requests awaited; ``enforce_csrf_checks``
-    and ``raise_request_exception`` carry over, while constructor ``headers=``/``query_params=``/WSGI
-    defaults refuse: Django 5.2's AsyncClient stores them under WSGI names its ASGI scope ignores.
-    ``s = self.client.session`` (5.1+: the async session API) becomes
-    ``s = await self.async_client.asession()``, with ``s[key] = value`` ->
-    ``await s.aset(key, value)`` and ``s.save()/get()/pop()/update()/...`` -> ``await s.asave()`` ....
-    ``assertRedirects(r, url)`` (``self.`` or pytest-django's) on a
-    response not followed gets ``fetch_redirect_response=False`` and, after it, an awaited fetch of
-    the path Django would fetch (query string as data, so it is encoded as Django encodes it)
-    checked against ``target_status_code`` (default 200); on a followed response it is left alone
-    (Django does not fetch then). Django resolves a relative ``Location`` with the WSGI
-    ``PATH_INFO`` that AsyncClient responses lack, so such a redirect fails after the rewrite. A model is a class imported from a ``models`` module; its
-    concrete fields are read from that module's source (next to the test file or in a parent
-    directory), and an instance is a name bound from a model call or an ORM result in the same test,
-    or ``self.x`` bound so in ``setUp``/``setUpTestData``.
+    Test methods (``test_*``) of Django test case classes (``SimpleTestCase``, ``TestCase``,
+    ``TransactionTestCase``, ``LiveServerTestCase`` or a project subclass) that call
+    ``self.client.<verb>(...)`` become ``async def``; each request becomes
+    ``await self.async_client.<verb>(...)``, parenthesised where it is the value of an attribute,
+    subscript or call. Also:
 
-    pytest-django: a module-level ``test_*`` function (or a method of a plain ``Test*`` class)
-    taking the ``client`` fixture becomes ``async def`` taking ``async_client``, with the same
-    rewrites, the async marker of option ``async-marker`` (default ``pytest.mark.asyncio``; ``none``
-    adds nothing; ``import pytest`` is added if needed), and, where the test may touch the database
-    (a ``django_db`` mark on it, its class or module; the ``db``/``django_user_model`` fixtures or
-    any fixture not known to be database-free), ``django_db(transaction=True)``: on its own mark,
-    or as a function-level mark copying the class/module mark's arguments. Under plain ``django_db``
-    an async test's ORM calls and views run on another thread's connection and their writes leak
-    into later tests. ``transaction=True`` flushes after the test, which also empties rows that data
-    migrations created. A fixture of the same module that returns a model instance
-    (``return Product.objects.create(...)``) is known as one; ``django_user_model`` is
-    ``django.contrib.auth``'s ``User`` when the project's settings (found through ``manage.py`` or the
-    pytest configuration) do not set ``AUTH_USER_MODEL``, else a model with an unseen manager.
+    - ``HTTP_X_FOO=v`` keywords -> ``headers={"x-foo": v}``; ``force_login``/``login``/``logout``
+      -> awaited ``aforce_login``/``alogin``/``alogout`` (5.0+).
+    - Sync ORM in the test body -> awaited twins: ``Model.objects[.filter(...)...]`` ``.get``,
+      ``create``, ``get_or_create``, ``update_or_create``, ``bulk_create``, ``count``, ``exists``,
+      ``first``, ``last``, ``latest``, ``earliest``, ``aggregate``, ``update``, ``delete``,
+      ``in_bulk``, ... -> ``await ....a<name>(...)`` (4.1+); ``obj.save()``/``delete()``/
+      ``refresh_from_db()`` -> ``await obj.asave()`` ... (4.2+); contrib ``User.objects.create_user``
+      -> ``acreate_user`` (5.2+); ``for x in qs`` and comprehensions -> ``async for``; ``list(qs)``
+      -> ``[row async for row in qs]``. A model is a class imported from a ``models`` module; its
+      concrete fields are read from that module's source (next to the test file or in a parent
+      directory). An instance is a name bound from a model call or ORM result in the same test, or
+      ``self.x`` bound so in ``setUp``/``setUpTestData`` (of the class or a base in the same file).
+    - ``c = Client()`` built in the test -> ``AsyncClient()`` (imported next to ``Client``) with
+      awaited requests.
+    - ``s = self.client.session`` -> ``s = await self.async_client.asession()``, ``s[k] = v`` ->
+      ``await s.aset(k, v)``, ``s.save()``/``get()``/``pop()``/``update()``/... -> awaited twins
+      (5.1+).
+    - ``assertRedirects(r, url)`` (``self.`` or pytest-django's) on a response that was not
+      followed: ``fetch_redirect_response=False`` plus, after it, an awaited GET of the path Django
+      would fetch (its query string passed as data, encoded as Django encodes it), checked against
+      ``target_status_code`` (default 200). On a followed response it is left alone (no fetch).
+      Django resolves a relative ``Location`` with the WSGI ``PATH_INFO`` that AsyncClient
+      responses lack, so a test of a relative redirect fails after the rewrite.
+    - ``override_settings``/``modify_settings``/``tag``/``unittest.skip*`` decorators stay.
+
+    pytest-django: a module-level ``test_*`` function (or a method of a plain ``Test*`` class, no
+    bases) taking the ``client`` fixture, or building ``Client()``, gets the same rewrites, takes
+    ``async_client``, gets the marker of option ``async-marker`` (default ``pytest.mark.asyncio``;
+    ``none`` adds nothing; ``import pytest`` is added if needed) and, where it may touch the
+    database (a ``django_db`` mark on it, its class or module; the ``db``/``django_user_model``
+    fixtures; any fixture not known to be database-free), ``django_db(transaction=True)``: on its
+    own mark, or as a function mark copying the class/module mark's arguments. Under plain
+    ``django_db`` an async test's ORM calls and views run on another thread's connection and their
+    writes leak into later tests; ``transaction=True`` flushes after the test (which also empties
+    rows that data migrations created). A same-module fixture returning a model instance is known
+    as one; ``django_user_model`` is contrib ``User`` when the settings (named by ``manage.py`` or
+    the pytest configuration) do not set ``AUTH_USER_MODEL``.
 
     Option ``only-async-views`` (default false): rewrite only tests whose every request visibly
-    reaches an async view: a literal path, an f-string (placeholders taken as ``1``) or
-    ``reverse("ns:name")`` resolved through ``ROOT_URLCONF`` (settings named by ``manage.py`` or the
-    pytest configuration; ``path``/``re_path``/``include`` read from disk) to an ``async def`` view
-    or a ``View`` subclass whose handlers are all async. Other tests are left sync with a note. It
-    only selects: the rewrite is the same and keeps behaviour either way.
+    reaches an async view (literal path, f-string with placeholders taken as ``1``, or
+    ``reverse("ns:name")``, resolved through ``ROOT_URLCONF``'s ``path``/``re_path``/``include``
+    read from disk, to an ``async def`` view or a ``View`` whose handlers are all async); other
+    tests are left sync with a note. It only selects: the rewrite is the same either way.
 
 Why:
     The async client exercises the ASGI request path, and async views run on the test's event loop.
@@ -79,50 +77,53 @@ Example:
                 self.assertEqual(await Product.objects.acount(), 1)
 
 Refuses when:
-    the test method (left exactly as it was) has a decorator other than ``override_settings``/
-    ``modify_settings``/``tag``/``unittest.skip*`` (``skipIfDBFeature`` wraps an async test in a
-    sync function that never awaits it; a mock decorator may not support coroutines); may touch the database in a way it
-    cannot make async: a call to anything but builtins, ``self.assert*``, known side-effect-free
-    modules (``django.urls``, ``json``, ``datetime``, ...) and the rewritten ORM calls (so project
-    helpers and factories refuse); a model instance's attribute that is not a concrete field of its
-    model (a relation or property may lazy-load); ``self.x.y`` where ``self.x`` is not known to be a
-    model instance; a queryset used other than by a rewritten method, ``for``, a list/set/dict
-    comprehension or ``list()`` (``qs[0]``, ``len(qs)``, ``if qs``, ``x in qs``, a generator
-    expression); an instance passed to a function that may format it (``str(obj)``); a twin called on
-    ``Model.objects`` itself when that manager defines the sync method (``acreate`` runs
-    ``QuerySet.create``, not the manager's override) or is not visible (imported, or the model has
-    an abstract parent; going through ``.all()``/``.filter()`` first is fine); a name bound
-    both to ORM results and other values; ``assertNumQueries``/``assertQuerySetEqual``;
-    ``assertRedirects`` whose response is not visibly one client call, whose target is not a
-    literal local path (with at most one query parameter: Django fetches them in the redirect's
-    order), a simple f-string or ``reverse()`` with plain arguments, or whose
-    ``target_status_code``/``fetch_redirect_response`` are computed; ``self.client`` used other than through a supported call
-    (``cookies``, ``session`` other than bound to a name, nested functions, generator expressions);
-    a session read by key (``s["k"]`` raises where ``aget`` returns None), ``del s[k]``, ``k in s``
-    or a method without an async twin; ``response.client``,
-    ``wsgi_request``, ``response.request`` (an ASGI scope under AsyncClient),
-    ``streaming_content``/``getvalue()`` (an async view streams an async iterator under
-    AsyncClient), ``response.context``/``context_data`` other than ``["key"]``
-    (``user``/``request``/``perms`` are lazy and may query), or a context value used other than
-    compared in ``assertEqual``-like assertions, ``assertFormError`` or through a form's ``errors``
-    (it may be a lazy queryset or model instance: ``len()``, iteration, attributes refuse); ``**kwargs`` or non-header WSGI extras; ``HTTP_*`` together
-    with ``headers=``; an API missing from the target Django (``follow=``/login helpers 5.0,
-    instance twins 4.2, queryset twins 4.1, ``acreate_user`` 5.2); a generator test; the class (or
-    a project base class) touches the client outside its tests (``setUp`` logging in,
-    ``client_class``), or a project base class lives in another file, since ``self.async_client``
-    would not share that login/cookie state. ``setUp``/``setUpTestData`` are never touched.
+    The test is left exactly as it was, with a diagnostic, when:
 
-    pytest: a ``client``/``async_client`` fixture defined in the module or a ``conftest.py`` up to
-    the project root (``async_client`` would not be that client); the ``admin_client`` fixture (no
-    async twin), ``django_assert_num_queries``/
-    ``django_assert_max_num_queries``/``django_capture_on_commit_callbacks`` (they watch the test's
-    own thread), decorators that are not pytest marks, ``client`` used other than through a
-    supported call, attribute reads (other than ``pk``/``id``) or method calls on a fixture not known
-    to be a model instance or database-free, a class/module ``django_db`` mark (or an opaque
-    ``pytestmark``) whose arguments cannot be copied with ``transaction=True``.
+    - a decorator is not one of those above (``skipIfDBFeature`` wraps the test in a sync function
+      that never awaits it; a mock decorator may not support coroutines);
+    - it calls anything but builtins, ``self.assert*``, side-effect-free modules (``django.urls``,
+      ``json``, ``datetime``, ``unittest.mock``, ...) and the rewritten ORM calls: project helpers
+      and factories may touch the database;
+    - it reads an instance attribute that is not a concrete field (a relation or property may
+      lazy-load), ``self.x.y`` where ``self.x`` is not known to be an instance, or calls a method
+      without an async twin on an instance;
+    - a queryset is used other than by a rewritten method, ``for``, a list/set/dict comprehension or
+      ``list()`` (``qs[0]``, ``len(qs)``, ``if qs``, ``x in qs``, a generator expression); an
+      instance goes somewhere that may format it (``str(obj)``); a name is bound both to ORM results
+      and other values;
+    - a twin is called on ``Model.objects`` itself while that manager defines the sync method
+      (``acreate`` runs ``QuerySet.create``, not the override) or cannot be seen (imported, or the
+      model has an abstract parent; going through ``.all()``/``.filter()`` first is fine);
+    - ``assertNumQueries``/``assertQuerySetEqual``; ``assertRedirects`` on a response not visibly
+      from one client call, to a URL that is not a literal local path (with at most one query
+      parameter: Django fetches them in the redirect's order), a simple f-string or ``reverse()``
+      with plain arguments, or with computed ``target_status_code``/``fetch_redirect_response``;
+    - the client is used other than through a supported call (``cookies``, ``session`` not bound to
+      a name, nested functions, generator expressions), a session is read by key (``s["k"]`` raises
+      where ``aget`` returns None) or used otherwise;
+    - it reads ``response.client``, ``wsgi_request``, ``request`` (an ASGI scope under
+      AsyncClient), ``streaming_content``/``getvalue()`` (an async iterator for an async view),
+      ``context``/``context_data`` other than ``["key"]`` (``user``/``request``/``perms`` are lazy),
+      or uses a context value other than comparing it in ``assertEqual``-like assertions,
+      ``assertFormError`` or reading a form's ``errors`` (it may be a lazy queryset or instance);
+    - ``**kwargs``, non-header WSGI extras, ``HTTP_*`` together with ``headers=``; ``Client()``
+      with ``headers=``/``query_params=``/WSGI defaults (Django 5.2's AsyncClient ignores them);
+    - the target Django lacks the API (``follow=``/login helpers/``asession`` 5.0, session
+      twins 5.1, instance twins 4.2, queryset twins 4.1, ``acreate_user`` 5.2); the test is a
+      generator;
+    - the class (or a project base class) touches the client outside its tests (``setUp`` logging
+      in, ``client_class``), or a project base class lives in another file: ``self.async_client``
+      would not share that login/cookie state. ``setUp``/``setUpTestData`` are never touched;
+    - pytest: a ``client``/``async_client`` fixture is defined in the module or a ``conftest.py`` up
+      to the project root; ``admin_client`` (no async twin); ``django_assert_num_queries``/
+      ``django_assert_max_num_queries``/``django_capture_on_commit_callbacks`` (they watch the
+      test's own thread); decorators that are not pytest marks; attribute reads (other than
+      ``pk``/``id``) or method calls on a fixture not known to be an instance or database-free; a
+      class/module ``django_db`` mark (or an opaque ``pytestmark``) whose arguments cannot be
+      copied with ``transaction=True``.
 
-    Model fields are read from disk at rewrite time: after editing a models file, clear the cache
-    (the result cache keys on the test file's text).
+    Model fields, managers, settings and urlconfs are read from disk at rewrite time: after
+    editing them, clear the result cache (it keys on the test file's text).
 """
 
 from __future__ import annotations
