@@ -95,6 +95,9 @@ Refuses when:
       computed in the function, on a Session call, or pass ``proxies`` of another shape;
     - the call passes ``hooks``, ``files``, ``trust_env`` or any argument not known to behave the same, ``*args``/``**kwargs``, a non-literal
       ``timeout=``, or more positional arguments than can be mapped;
+    - ``params=`` is passed with a URL that may already hold a query string (requests appends the
+      params, httpx replaces the query): the URL must be built from literal parts without ``?``
+      (``BASE + "/items"``, ``f"{base}/items/{pk}"``, or a name assigned such a value);
     - the body is visibly a list/tuple (requests form-encodes pairs, httpx does not) or a non-ASCII
       str literal (Latin-1 vs UTF-8); a literal ``params``/``data`` dict holds ``True``/``False``/
       ``None`` (encoded differently);
@@ -393,7 +396,41 @@ def _call_problem(req: _Req, known: _Known | None = None) -> str | None:
         return "passes more positional arguments than can be mapped to httpx keywords"
     if positional < n_pos:
         return "passes fewer positional arguments than expected"
+    positional_args = [a for a in req.args if a.keyword is None]
+    has_params = any(a.keyword is not None and a.keyword.value == "params" for a in req.args) or (
+        extra[:1] == ("params",) and len(positional_args) > n_pos
+    )
+    url = positional_args[n_pos - 1].value
+    if has_params and not _query_free(url, known):
+        return (
+            "passes params= with a URL that may already hold a query string (requests appends the "
+            "params to it, httpx replaces it)"
+        )
     return None
+
+
+def _query_free(url: cst.BaseExpression, known: _Known | None, depth: int = 0) -> bool:
+    """True if the URL expression visibly has no query string: built from literal parts without
+    "?" (``BASE + "/items"``, ``f"{BASE}/items/{pk}"``), or a name holding such a value."""
+    if isinstance(url, cst.SimpleString):
+        return "?" not in url.value
+    if isinstance(url, cst.ConcatenatedString):
+        return _query_free(url.left, known, depth) and _query_free(url.right, known, depth)  # type: ignore[arg-type]
+    if isinstance(url, cst.FormattedString):
+        texts = [p.value for p in url.parts if isinstance(p, cst.FormattedStringText)]
+        return bool(texts) and not any("?" in t for t in texts)
+    if isinstance(url, cst.BinaryOperation) and isinstance(url.operator, cst.Add):
+        parts = _plus_parts(url)
+        literal = [p for p in parts if isinstance(p, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString))]
+        return bool(literal) and all(_query_free(p, known, depth) for p in literal)
+    values = known.values(url) if known is not None and depth < 3 else None
+    return bool(values) and all(v is not None and _query_free(v, known, depth + 1) for v in values)
+
+
+def _plus_parts(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        return [*_plus_parts(expr.left), *_plus_parts(expr.right)]
+    return [expr]
 
 
 def _session_method(expr: cst.BaseExpression, sessions: Collection[str]) -> tuple[str, str] | None:
@@ -2271,7 +2308,11 @@ def _module_constants(module: cst.Module) -> dict[str, cst.BaseExpression]:
             elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
                 for n in _target_names(small.target):
                     seen.setdefault(n, []).append(cst.Name("x"))
-    return {n: vs[0] for n, vs in seen.items() if len(vs) == 1 and _is_number(vs[0])}
+    return {
+        n: vs[0]
+        for n, vs in seen.items()
+        if len(vs) == 1 and (_is_number(vs[0]) or isinstance(vs[0], (cst.SimpleString, cst.ConcatenatedString)))
+    }
 
 
 @register

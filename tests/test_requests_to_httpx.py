@@ -50,7 +50,7 @@ def test_alias_head_post_positional_and_data_literal():
         async def view(client):
             r = rq.head(URL)
             rq.post(URL, b"raw", allow_redirects=False)
-            rq.get(URL, {"a": 1}, timeout=3)
+            rq.get(URL + "/a", {"a": 1}, timeout=3)
             return r.status_code
         """,
         """\
@@ -62,7 +62,7 @@ def test_alias_head_post_positional_and_data_literal():
             async with httpx.AsyncClient() as client_1:
                 r = await client_1.head(URL, timeout=None)
                 await client_1.post(URL, content=b"raw", follow_redirects=False, timeout=None)
-                await client_1.get(URL, params={"a": 1}, timeout=3, follow_redirects=True)
+                await client_1.get(URL + "/a", params={"a": 1}, timeout=3, follow_redirects=True)
             return r.status_code
         """,
     )
@@ -238,7 +238,7 @@ def test_thread_wrapped_forms():
             await sync_to_async(requests.post, thread_sensitive=False)(url, envelope)
             await sync_to_async(requests.post)(url, json.dumps(payload))
             await sync_to_async(requests.put)(url, b"raw")
-            await sync_to_async(requests.get)(url, {"q": "1"})
+            await sync_to_async(requests.get)(f"{url}/q", {"q": "1"})
             r = await asyncio.to_thread(requests.get, url, headers=h)
             loop = asyncio.get_running_loop()
             r = await loop.run_in_executor(None, requests.get, url)
@@ -258,7 +258,7 @@ def test_thread_wrapped_forms():
                 await client.post(url, data=envelope, follow_redirects=True, timeout=None)
                 await client.post(url, content=json.dumps(payload), follow_redirects=True, timeout=None)
                 await client.put(url, content=b"raw", follow_redirects=True, timeout=None)
-                await client.get(url, params={"q": "1"}, follow_redirects=True, timeout=None)
+                await client.get(f"{url}/q", params={"q": "1"}, follow_redirects=True, timeout=None)
                 r = await client.get(url, headers=h, follow_redirects=True, timeout=None)
                 loop = asyncio.get_running_loop()
                 r = await client.get(url, follow_redirects=True, timeout=None)
@@ -1414,3 +1414,36 @@ def test_attribute_named_client_is_no_clash():
                 return (await client.get(self.client.url, follow_redirects=True, timeout=None)).json()
         """,
     )
+
+
+def test_params_only_with_a_url_without_query():
+    check_transformed(
+        CM,
+        """\
+        import requests
+
+        API = "https://api.example.com/v1"
+
+
+        async def view(base, pk):
+            a = requests.get(API, params={"a": "1"}).json()
+            b = requests.get(f"{base}/items/{pk}", {"b": "2"}).json()
+            url = base + "/search"
+            return a, b, requests.get(url, params={"q": pk}).json()
+        """,
+        """\
+        import httpx
+
+        API = "https://api.example.com/v1"
+
+
+        async def view(base, pk):
+            async with httpx.AsyncClient() as client:
+                a = (await client.get(API, params={"a": "1"}, follow_redirects=True, timeout=None)).json()
+                b = (await client.get(f"{base}/items/{pk}", params={"b": "2"}, follow_redirects=True, timeout=None)).json()
+                url = base + "/search"
+                return a, b, (await client.get(url, params={"q": pk}, follow_redirects=True, timeout=None)).json()
+        """,
+    )
+    for line in ('requests.get(url, params={"a": "1"})', 'requests.get(base + "?x=1", {"a": "1"})'):
+        check_noop(CM, f"import requests\n\n\nasync def view(url, base):\n    return {line}.json()\n", "query string")
