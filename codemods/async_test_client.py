@@ -108,7 +108,7 @@ Refuses when:
       ``assertFormError`` or reading a form's ``errors`` (it may be a lazy queryset or instance);
     - ``**kwargs``, non-header WSGI extras, ``HTTP_*`` together with ``headers=``; ``Client()``
       with ``headers=``/``query_params=``/WSGI defaults (Django 5.2's AsyncClient ignores them);
-    - the target Django lacks the API (``follow=``/login helpers/``asession`` 5.0, session
+    - the target Django lacks the API (``follow=``/login helpers 5.0, ``asession`` with the session
       twins 5.1, instance twins 4.2, queryset twins 4.1, ``acreate_user`` 5.2); the test is a
       generator;
     - the class (or a project base class) touches the client outside its tests (``setUp`` logging
