@@ -37,7 +37,8 @@ What it does:
     ``async_client``, gets the marker of option ``async-marker`` (default ``pytest.mark.asyncio``;
     ``none`` adds nothing; ``import pytest`` is added if needed) and, where it may touch the
     database (a ``django_db`` mark on it, its class or module; the ``db``/``django_user_model``
-    fixtures; any fixture not known to be database-free), ``django_db(transaction=True)``: on its
+    fixtures; any fixture not known to be database-free, ``parametrize`` arguments excepted),
+    ``django_db(transaction=True)``: on its
     own mark, or as a function mark copying the class/module mark's arguments. Under plain
     ``django_db`` an async test's ORM calls and views run on another thread's connection and their
     writes leak into later tests; ``transaction=True`` flushes after the test (which also empties
@@ -1871,7 +1872,10 @@ class _Classes(cst.CSTTransformer):
                 )
         known: dict[str, Kind] = {}
         opaque = set()
+        plain = _parametrized([*fn_marks, *outer_marks, *self.module_marks])
         for f in fixtures:
+            if f in plain:
+                continue
             if f in self.fixtures:
                 known[f] = self.fixtures[f]
             elif f == "django_user_model":
@@ -1898,7 +1902,7 @@ class _Classes(cst.CSTTransformer):
             scan.reasons.append("the client is used other than through a supported call")
         self._async_class_check(scan)
         self._pending_import = False
-        decorators, why = self._pytest_marks(fn, fn_marks, outer_marks, fixtures)
+        decorators, why = self._pytest_marks(fn, fn_marks, outer_marks, [f for f in fixtures if f not in plain])
         if why:
             reasons.append(why)
         reasons += scan.reasons
@@ -1996,6 +2000,22 @@ PLAIN_FIXTURES = frozenset(
 NO_ASYNC_FIXTURES = (
     "django_assert_num_queries", "django_assert_max_num_queries", "django_capture_on_commit_callbacks",
 )
+
+
+def _parametrized(marks: list[_Mark]) -> set[str]:
+    """Argument names that ``pytest.mark.parametrize`` fills with plain values (not ``indirect``)."""
+    out: set[str] = set()
+    for m in marks:
+        if m.name != "pytest.mark.parametrize" or not isinstance(m.expr, cst.Call) or not m.expr.args:
+            continue
+        if any(a.keyword is not None and a.keyword.value == "indirect" for a in m.expr.args):
+            continue
+        first = m.expr.args[0].value
+        items = [e.value for e in first.elements] if isinstance(first, (cst.List, cst.Tuple)) else [first]
+        for item in items:
+            if isinstance(item, cst.SimpleString) and isinstance(item.evaluated_value, str):
+                out.update(n.strip() for n in item.evaluated_value.split(",") if n.strip())
+    return out
 
 
 def _mark_of(expr: cst.BaseExpression, imports: ImportTable) -> str | None:

@@ -1138,3 +1138,38 @@ def test_django_user_model_is_contrib_user_only_without_auth_user_model(tmp_path
     check_noop(
         CM, src.replace("create_user('u')", "create(username='u')"), "manager this codemod cannot see", path=path
     )
+
+
+def test_parametrized_arguments_are_plain_values():
+    check_transformed(
+        CM,
+        """\
+        import pytest
+
+
+        @pytest.mark.parametrize("url,code", [("/a/", 200), ("/b/", 404)])
+        def test_a(client, url, code):
+            assert client.get(url.rstrip("/") + "/").status_code == code
+        """,
+        """\
+        import pytest
+
+
+        @pytest.mark.asyncio
+        @pytest.mark.parametrize("url,code", [("/a/", 200), ("/b/", 404)])
+        async def test_a(async_client, url, code):
+            assert (await async_client.get(url.rstrip("/") + "/")).status_code == code
+        """,
+    )
+    check_noop(
+        CM,
+        """\
+        import pytest
+
+
+        @pytest.mark.parametrize("product", ["p1"], indirect=True)
+        def test_a(client, product):
+            assert client.get(product.url).status_code == 200
+        """,
+        "fixture product is not known",
+    )
