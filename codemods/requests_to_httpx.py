@@ -4,8 +4,8 @@ What it does:
     Inside an ``async def``, ``requests.get/post/put/patch/delete/head/options/request(...)`` (found
     through the module's imports: ``import requests``, ``import requests as rq``,
     ``from requests import get``) becomes ``await client.get(...)`` on one ``httpx.AsyncClient``
-    opened around the smallest span of statements covering the calls (inside an ``if``/``with``
-    block when all of them are there), under a name that clashes with nothing in the function.
+    opened around the smallest span of statements covering the calls (inside an ``if``/``with``/
+    ``try`` block when all of them are there), under a name that clashes with nothing in the function.
     Calls may sit in loops, ``return``, ``if``/``while`` tests and list/set/dict comprehensions
     (which become async comprehensions). requests' defaults are kept explicitly:
     ``follow_redirects=True`` (except for ``head``; ``allow_redirects=`` is renamed),
@@ -2118,6 +2118,13 @@ def _wrap_block(block: cst.IndentedBlock, client: str, item: cst.WithItem) -> cs
             if in_body and (orelse is None or not _count([orelse], client)):
                 stmts[first] = st.with_changes(body=_wrap_block(st.body, client, item))
                 return block.with_changes(body=stmts)
+        if (
+            isinstance(st, cst.Try)
+            and isinstance(st.body, cst.IndentedBlock)
+            and _count([st.body], client) == _count([st], client)
+        ):  # inside the try: errors opening the client (bad cert/proxy settings) stay guarded
+            stmts[first] = st.with_changes(body=_wrap_block(st.body, client, item))
+            return block.with_changes(body=stmts)
         if (
             isinstance(st, cst.With)
             and not any(_count([i], client) for i in st.items)

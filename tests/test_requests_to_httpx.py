@@ -585,20 +585,20 @@ def test_except_clauses_mapped():
 
 
         async def view(url):
-            async with httpx.AsyncClient() as client:
-                try:
+            try:
+                async with httpx.AsyncClient() as client:
                     r = await client.get(url, timeout=5, follow_redirects=True)
-                    data = r.json()
-                    name = data.get("name", "").lower()
-                except httpx.TimeoutException:
-                    return "timeout"
-                except (httpx.NetworkError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ProxyError, KeyError) as e:
-                    logger.warning("down: %s", e)
-                    return "down"
-                except httpx.HTTPStatusError as e:
-                    return e.response.status_code
-                except (httpx.HTTPError, httpx.InvalidURL, json.JSONDecodeError):
-                    return "other"
+                data = r.json()
+                name = data.get("name", "").lower()
+            except httpx.TimeoutException:
+                return "timeout"
+            except (httpx.NetworkError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ProxyError, KeyError) as e:
+                logger.warning("down: %s", e)
+                return "down"
+            except httpx.HTTPStatusError as e:
+                return e.response.status_code
+            except (httpx.HTTPError, httpx.InvalidURL, json.JSONDecodeError):
+                return "other"
             return name
         """,
     )
@@ -632,11 +632,11 @@ def test_except_httpx2_and_unguarded_handler_kept():
                 await helper()
             except rexc.ReadTimeout:
                 pass
-            async with httpx2.AsyncClient() as client:
-                try:
+            try:
+                async with httpx2.AsyncClient() as client:
                     return (await client.post(url, json={}, follow_redirects=True, timeout=None)).status_code
-                except (httpx2.ConnectTimeout, httpx2.TooManyRedirects):
-                    return None
+            except (httpx2.ConnectTimeout, httpx2.TooManyRedirects):
+                return None
         """,
         options={"http-client": "httpx2"},
     )
@@ -1037,11 +1037,11 @@ def test_sessions_become_async_clients():
             x = 1
             async with httpx.AsyncClient() as s:
                 s.headers["A"] = "b"
-                async with httpx.AsyncClient() as client:
-                    try:
+                try:
+                    async with httpx.AsyncClient() as client:
                         return (await s.get(url, timeout=3, follow_redirects=True)).json(), (await client.get(url, follow_redirects=True, timeout=None)).status_code
-                    finally:
-                        await s.aclose()
+                finally:
+                    await s.aclose()
         """,
     )
 
