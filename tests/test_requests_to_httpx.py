@@ -407,6 +407,9 @@ async def fetch(base):
     out.append({c: requests.get(base + f"/status/{c}").ok for c in (200, 404)})
     if not requests.get(base + "/status/500").ok:
         out.append("not ok")
+    for code in (301, 302, 303, 307, 308):
+        e = requests.post(base + f"/redirect-to?url=/echo&code={code}", data="x").json()
+        out.append((code, e["method"], e["body"]))
     return out
 """
 
@@ -425,7 +428,8 @@ def test_behaviour_matches_requests(upstream, client):
         results.append(asyncio.run(ns["fetch"](base)))
     assert results[0] == results[1]
     assert results[0][2] == 404 and results[0][3] == 302 and results[0][1]["hello"] == "world"
-    assert results[0][-3:] == [[{"i": "0"}, {"i": "1"}], {200: True, 404: False}, "not ok"]
+    assert results[0][-8:-5] == [[{"i": "0"}, {"i": "1"}], {200: True, 404: False}, "not ok"]
+    assert [r[1] for r in results[0][-5:]] == ["GET", "GET", "GET", "POST", "POST"]
 
 
 def test_nested_async_def_and_from_import_removed():
