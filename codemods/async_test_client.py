@@ -1883,6 +1883,8 @@ class _Classes(cst.CSTTransformer):
                     known[f] = ("model", self.models.contrib_user())
                 else:
                     known[f] = ("model", _Model("django_user_model.Model", frozenset({"pk", "id"}), None))
+            elif f == "admin_user" and self._default_user_model():
+                known[f] = ("inst", self.models.contrib_user())
             elif f not in PLAIN_FIXTURES:
                 opaque.add(f)
         self_name = names[0] if in_class else None
@@ -1992,7 +1994,7 @@ PLAIN_FIXTURES = frozenset(
     {
         "client", "settings", "db", "transactional_db", "rf", "async_rf", "caplog", "capsys",
         "capfd", "tmp_path", "tmpdir", "monkeypatch", "mailoutbox", "request", "django_user_model",
-        "live_server",
+        "live_server", "mocker", "recwarn", "capsysbinary", "tmp_path_factory",
     }
 )
 # Fixtures that observe the test's own thread or connection: under an async test the ORM runs in

@@ -1173,3 +1173,34 @@ def test_parametrized_arguments_are_plain_values():
         """,
         "fixture product is not known",
     )
+
+
+def test_mocker_and_admin_user_fixtures(tmp_path):
+    (tmp_path / "manage.py").write_text('os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conf.settings")\n')
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf/settings.py").write_text("DEBUG = True\n")
+    check_transformed(
+        CM,
+        """\
+        def test_a(client, admin_user, mocker):
+            fetch = mocker.patch("shop.views.fetch")
+            client.force_login(admin_user)
+            assert client.get("/").status_code == 200
+            assert admin_user.username == "admin"
+            fetch.assert_called_once()
+        """,
+        """\
+        import pytest
+
+
+        @pytest.mark.asyncio
+        @pytest.mark.django_db(transaction=True)
+        async def test_a(async_client, admin_user, mocker):
+            fetch = mocker.patch("shop.views.fetch")
+            await async_client.aforce_login(admin_user)
+            assert (await async_client.get("/")).status_code == 200
+            assert admin_user.username == "admin"
+            fetch.assert_called_once()
+        """,
+        path=str(tmp_path / "test_m.py"),
+    )
