@@ -701,9 +701,15 @@ class _Pool:
             if self.executor is None:
                 self._start()
             batch = pending[:1] if isolate else pending
-            futures = {self.executor.submit(func, item): n for n, item in enumerate(batch)}
-            finished: set[int] = set()
+            futures: dict[Any, int] = {}
             broken = False
+            for n, item in enumerate(batch):
+                try:
+                    futures[self.executor.submit(func, item)] = n
+                except BrokenProcessPool:  # a worker died while the batch was being handed out
+                    broken = True
+                    break
+            finished: set[int] = set()
             for future in as_completed(futures):
                 n = futures[future]
                 try:
@@ -784,9 +790,12 @@ class _Cache:
             and max(st.st_mtime_ns, st.st_ctime_ns) + self.MARGIN_NS < self.written
         )
 
-    def save(self) -> None:
+    def save(self, seen: set[str] | frozenset[str] = frozenset()) -> None:
+        """Write the cache (if anything changed), dropping entries of files that no longer exist."""
         if self.file is None or not self.dirty:
             return
+        for key in [k for k in self.entries if k not in seen and not os.path.exists(k)]:
+            del self.entries[key]
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             gitignore = self.file.parent / ".gitignore"
@@ -972,7 +981,7 @@ def _run(
         if progress:
             progress(done, len(work), "rewrite")
     _timing(f"rewrite ({len(work)} files)")
-    cache.save()
+    cache.save(set(known))
     _timing("save cache")
     results.sort(key=lambda r: r.path)
     return RunResult(results, cached=cached, parsed=parsed)

@@ -250,3 +250,16 @@ def test_a_dying_worker_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.
     assert (tmp_path / "m3.py").read_text() == "foo = 'boom'\n"
     for i in (0, 1, 2, 4, 5):
         assert by_name[f"m{i}.py"].changed and (tmp_path / f"m{i}.py").read_text() == f"bar = {i}\n"
+
+
+def test_cache_forgets_files_that_are_gone(tmp_path: Path):
+    proj = _cache_project(tmp_path)
+    settings = Settings(cache_dir=tmp_path / "cache", jobs=1)
+    runner.run([proj], settings, "check")
+    (proj / "plain.py").unlink()
+    (proj / "views.py").write_text(REFUSED_VIEW + "\n")  # a change, so that the cache is written again
+    runner.run([proj / "views.py"], settings, "check")
+    [cache_file] = (tmp_path / "cache").glob("*.json")
+    import json
+
+    assert sorted(Path(k).name for k in json.loads(cache_file.read_text())["entries"]) == ["views.py"]
