@@ -13,6 +13,9 @@ Prints, for the corpus (its .py files copied to a temporary folder, outside any 
 
 Every figure is one run in fresh processes. The machine may be shared: the floor is measured in
 the same run so that ratios stay comparable; read absolute seconds with the load average printed.
+Bytecode: an installed package has its .pyc files (pip compiles them); an editable checkout run
+with PYTHONDONTWRITEBYTECODE would recompile dj-asyncify's modules in every process. So the runs
+here write bytecode to a temporary PYTHONPYCACHEPREFIX, after one warm-up run.
 """
 
 from __future__ import annotations
@@ -105,6 +108,12 @@ def main() -> None:
         files, size = copy_corpus(args.corpus, corpus, limit)
         cache = root / "cache"
         env = {**os.environ, "DJ_ASYNCIFY_CACHE_DIR": str(cache), "DJ_ASYNCIFY_TIMINGS": "1"}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(root / "pycache")
+        warm = root / "warm"
+        warm.mkdir()
+        (warm / "views.py").write_text("async def index(request):\n    return 1\n")
+        timed([exe, "apply", "--check", "-q", "--no-cache", str(warm)], env)  # compiles the bytecode
         print(f"corpus: {args.corpus}{' (quick slice)' if limit else ''}: {files} files, {size / 1e6:.2f} MB")
         print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
 
