@@ -19,6 +19,8 @@ What it does:
       concrete fields are read from that module's source (next to the test file or in a parent
       directory). An instance is a name bound from a model call or ORM result in the same test, or
       ``self.x`` bound so in ``setUp``/``setUpTestData`` (of the class or a base in the same file).
+    - ``self.client.cookies``/``raise_request_exception`` -> the same attribute of the async client
+      (both clients keep and send the cookie jar alike).
     - ``c = Client()`` built in the test -> ``AsyncClient()`` (imported next to ``Client``) with
       awaited requests.
     - ``s = self.client.session`` -> ``s = await self.async_client.asession()``, ``s[k] = v`` ->
@@ -99,8 +101,8 @@ Refuses when:
       from one client call, to a URL that is not a literal local path (with at most one query
       parameter: Django fetches them in the redirect's order), a simple f-string or ``reverse()``
       with plain arguments, or with computed ``target_status_code``/``fetch_redirect_response``;
-    - the client is used other than through a supported call (``cookies``, ``session`` not bound to
-      a name, nested functions, generator expressions), a session is read by key (``s["k"]`` raises
+    - the client is used other than through a supported call (passed to a helper, ``session`` not
+      bound to a name, nested functions, generator expressions), a session is read by key (``s["k"]`` raises
       where ``aget`` returns None) or used otherwise;
     - it reads ``response.client``, ``wsgi_request``, ``request`` (an ASGI scope under
       AsyncClient), ``streaming_content``/``getvalue()`` (an async iterator for an async view),
@@ -655,6 +657,7 @@ class _Scan(cst.CSTVisitor):
         self.client_ctors: set[int] = set()
         self.default_client = False  # self.client / the client fixture (not only Client() objects)
         self.session_attrs: set[int] = set()  # <client>.session -> await <client>.asession()
+        self.client_attrs: set[int] = set()  # <client>.cookies etc. -> <async client>.cookies
         self.session_sets: dict[int, tuple[cst.Name, cst.BaseExpression, cst.BaseExpression]] = {}
         self.requests: list[cst.Call] = []
         self.not_refs: set[int] = set()  # Name nodes that are attribute or keyword names
@@ -905,6 +908,8 @@ class _Scan(cst.CSTVisitor):
             elif not name.startswith("assert") and name not in SAFE_SELF:
                 self._refuse(f"self.{name}() may touch the database synchronously")
             return
+        if isinstance(recv, cst.Attribute) and recv.attr.value == "cookies" and self.env.is_client(recv.value):
+            return  # the cookie jar (a SimpleCookie)
         if name in ORM_ATTRS:
             self._refuse(f"{_code(func)}() may touch the database synchronously")
             return
@@ -1201,6 +1206,14 @@ class _Scan(cst.CSTVisitor):
             self.bare = True
         self._check_use(node)
         attr = node.attr.value
+        if attr in SHARED_CLIENT_ATTRS and self.env.is_client(node.value):
+            # Client and AsyncClient keep these the same way (ClientMixin / RequestFactory)
+            self.ok_client_attrs.add(id(node.value))
+            self.handled.add(id(node))
+            if self.depth_nested:
+                self._refuse("the client is used inside a nested function, lambda or generator")
+            self.client_attrs.add(id(node))
+            return
         if id(node) in self.env.session_reads:
             self.ok_client_attrs.add(id(node.value))
             self.handled.add(id(node))
@@ -1291,6 +1304,9 @@ ASYNC_SAFE_DECORATORS = frozenset(
         "unittest.skip", "unittest.skipIf", "unittest.skipUnless",
     }
 )
+# Client attributes AsyncClient has with the same meaning: the cookie jar both send and update, and
+# whether a view's exception is re-raised in the test.
+SHARED_CLIENT_ATTRS = frozenset({"cookies", "raise_request_exception"})
 CLIENT_CLASSES = frozenset({"django.test.Client", "django.test.client.Client"})
 ASYNC_CLIENT_CLASSES = frozenset({"django.test.AsyncClient", "django.test.client.AsyncClient"})
 # AsyncClient(headers=..., query_params=..., **defaults) stores them under WSGI names that an ASGI
@@ -1457,6 +1473,8 @@ class _Rewrite(cst.CSTTransformer):
     def leave_Attribute(
         self, original_node: cst.Attribute, updated_node: cst.Attribute
     ) -> cst.BaseExpression:
+        if id(original_node) in self.scan.client_attrs:
+            return updated_node.with_changes(value=self._async_client_expr(updated_node.value))
         if id(original_node) in self.scan.session_attrs:
             func = cst.Attribute(value=self._async_client_expr(updated_node.value), attr=cst.Name("asession"))
             return cst.Await(expression=cst.Call(func=func))

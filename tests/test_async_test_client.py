@@ -145,7 +145,6 @@ def test_refusals():
     _refused('def test_a(self):\n    self.client.session["k"] = 1\n    self.client.get("/")\n', "other than")
     _refused('def test_a(self):\n    s = self.client.session\n    s.save()\n    self.client.get("/")\n', "5.1+", target_django=(5, 0))
     _refused('def test_a(self):\n    s = self.client.session\n    s.clear()\n    self.client.get("/")\n', "no async twin")
-    _refused('def test_a(self):\n    self.client.cookies.clear()\n    self.client.get("/")\n', "other than")
     _refused('@mock.patch("x")\ndef test_a(self, m):\n    self.client.get("/")\n', "not known to support async")
     _refused('@skipUnlessDBFeature("x")\ndef test_a(self):\n    self.client.get("/")\n', "not known to support async")
     _refused('def test_a(self):\n    f = lambda: self.client.get("/")\n    self.client.get("/")\n', "nested")
@@ -267,7 +266,7 @@ PROJECT = {
 
 
         def cart(request):
-            return JsonResponse({"cart": request.session.get("cart")})
+            return JsonResponse({"cart": request.session.get("cart"), "theme": request.COOKIES.get("theme")})
 
 
         urlpatterns = [
@@ -331,7 +330,8 @@ PROJECT = {
                 session = self.client.session
                 session["cart"] = [1, 2]
                 session.save()
-                self.assertEqual(self.client.get("/cart/").json(), {"cart": [1, 2]})
+                self.client.cookies["theme"] = "dark"
+                self.assertEqual(self.client.get("/cart/").json(), {"cart": [1, 2], "theme": "dark"})
 
             @override_settings(GREETING="hi")
             def test_decorated(self):
@@ -373,6 +373,7 @@ def test_real_django_before_and_after(tmp_path):
     assert "async def test_views(self):" in out.source
     assert "session = await self.async_client.asession()" in out.source
     assert 'await session.aset("cart", [1, 2])' in out.source
+    assert 'self.async_client.cookies["theme"] = "dark"' in out.source
     assert '@override_settings(GREETING="hi")\n    async def test_decorated(self):' in out.source
     assert "async def test_orm_in_the_test_body(self):" in out.source
     assert "await Product.objects.acreate(" in out.source
@@ -590,7 +591,7 @@ def test_session(client):
     s = client.session
     s["cart"] = ["x"]
     s.save()
-    assert client.get("/cart/").json() == {"cart": ["x"]}
+    assert client.get("/cart/").json() == {"cart": ["x"], "theme": None}
 
 
 def test_own_client():
@@ -875,7 +876,7 @@ def test_explicit_client_objects():
     )
     check_noop(CM, "from django.test import Client\n\n\ndef test_a():\n    c = Client(HTTP_X=1)\n    c.get('/')\n", "WSGI defaults")
     check_noop(CM, "from django.test import Client\n\n\ndef test_a():\n    c = Client(headers=h)\n    c.get('/')\n", "AsyncClient ignores")
-    check_noop(CM, "from django.test import Client\n\n\ndef test_a():\n    c = Client()\n    c.cookies\n    c.get('/')\n", "other than")
+    check_noop(CM, "from django.test import Client\n\n\ndef test_a():\n    c = Client()\n    print(c)\n    c.get('/')\n", "other than")
     check_noop(CM, "from django.test import Client\n\n\ndef test_a():\n    Client().get('/')\n", None)
     check_noop(
         CM,
@@ -1203,4 +1204,28 @@ def test_mocker_and_admin_user_fixtures(tmp_path):
             fetch.assert_called_once()
         """,
         path=str(tmp_path / "test_m.py"),
+    )
+
+
+def test_cookies_and_raise_request_exception_carry_over():
+    check_transformed(
+        CM,
+        """\
+        class T(TestCase):
+            def test_a(self):
+                self.client.cookies["theme"] = "dark"
+                self.client.raise_request_exception = False
+                r = self.client.get("/")
+                self.assertEqual(self.client.cookies["sessionid"].value, "x")
+                self.client.cookies.clear()
+        """,
+        """\
+        class T(TestCase):
+            async def test_a(self):
+                self.async_client.cookies["theme"] = "dark"
+                self.async_client.raise_request_exception = False
+                r = await self.async_client.get("/")
+                self.assertEqual(self.async_client.cookies["sessionid"].value, "x")
+                self.async_client.cookies.clear()
+        """,
     )
