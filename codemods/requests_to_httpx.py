@@ -141,6 +141,7 @@ Refuses when:
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Collection, Sequence
 from typing import Any, ClassVar
 
@@ -615,18 +616,6 @@ class _Locals:
         self.assigned = set(values)  # names the function assigns (not parameters it leaves alone)
         self.values = values
         self.params: set[str] = set()  # set by the caller
-        # names that may hold a response of a rewritten call, or a container of some (flow-insensitive)
-        self.tainted: set[str] = set()
-        handlers = _RequestsHandlers(imports, shadowed)
-        body.visit(handlers)
-        self.tainted |= handlers.names  # ``except requests.HTTPError as e``: e.response
-        changed = True
-        while changed:
-            changed = False
-            for n, srcs in collector.sources.items():
-                if n not in self.tainted and any(self.response_valued(v) for v in srcs):
-                    self.tainted.add(n)
-                    changed = True
         self.responses = {
             n
             for n, vs in values.items()
@@ -643,6 +632,18 @@ class _Locals:
             for n, vs in values.items():
                 if n not in self.data and n not in self.responses and vs and all(self._is_data(v) for v in vs):
                     self.data.add(n)
+                    changed = True
+        # names that may hold a response of a rewritten call, or a container of some (flow-insensitive)
+        self.tainted: set[str] = set()
+        handlers = _RequestsHandlers(imports, shadowed)
+        body.visit(handlers)
+        self.tainted |= handlers.names  # ``except requests.HTTPError as e``: e.response
+        changed = True
+        while changed:
+            changed = False
+            for n, srcs in collector.sources.items():
+                if n not in self.tainted and any(self.response_valued(v) for v in srcs):
+                    self.tainted.add(n)
                     changed = True
 
     def match(self, call: cst.Call) -> _Req | str | None:
@@ -1353,6 +1354,7 @@ class _Analyzer(cst.CSTVisitor):
         # client settings of the first call ({key: code}, their Args), all calls must agree
         self.client_settings: tuple[dict[str, str], list[cst.Arg]] | None = None
         self.needs_json = False
+        self.streamed = False  # some call passes stream=
         self.calls = 0
         self.problems: list[tuple[cst.CSTNode, str]] = []
         self.names: set[str] = set()
@@ -1456,6 +1458,7 @@ class _Analyzer(cst.CSTVisitor):
             self.problems.append((node, f"cannot map {req}"))
             return
         self._call_funcs.update(id(r) for r in req.refs)
+        self.streamed = self.streamed or any(a.keyword is not None and a.keyword.value == "stream" for a in req.args)
         gathered = req.form != "call" and self._gather_args.get(id(node)) == self._nested
         if self._nested and not gathered:
             self.problems.append((node, "requests call in a nested sync scope (cannot be awaited there)"))
@@ -1951,11 +1954,17 @@ class _Transformer(cst.CSTTransformer):
     ) -> None:
         self.shared = shared
         self.imports = imports
+        self.requests_names = {n for n, q in imports.names.items() if q == "requests" or q.startswith("requests.")}
         self.ctx = ctx
         self.module_name = module_name
         self.changed = False
         self.needs_json = False
         self.constants: dict[str, cst.BaseExpression] = {}
+        self.used_before: set[str] = set()  # names the rewritten functions used
+        self.prepass = _Prepass(self.requests_names, shared)  # run by the caller before the walk
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        return False  # no function definition in there: keep the walk cheap
 
     def leave_FunctionDef(
         self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
@@ -1964,6 +1973,8 @@ class _Transformer(cst.CSTTransformer):
             return updated_node
         if not isinstance(original_node.body, cst.IndentedBlock):
             return updated_node
+        if id(original_node) not in self.prepass.relevant:
+            return updated_node  # nothing here refers to requests: the common case, kept cheap
         shadowed = local_bindings(original_node)
         local = _Locals(original_node.body, self.imports, shadowed)
         ps = original_node.params
@@ -1977,9 +1988,10 @@ class _Transformer(cst.CSTTransformer):
         escape_check = _EscapeCheck(local)
         original_node.body.visit(escape_check)
         analyzer.problems.extend(escape_check.problems)
-        stream_check = _StreamCheck(local, original_node.body)
-        original_node.body.visit(stream_check)
-        analyzer.problems.extend(stream_check.problems)
+        if analyzer.streamed:
+            stream_check = _StreamCheck(local, original_node.body)
+            original_node.body.visit(stream_check)
+            analyzer.problems.extend(stream_check.problems)
         if local.sessions:
             session_check = _SessionCheck(local, original_node.body)
             original_node.body.visit(session_check)
@@ -2017,8 +2029,16 @@ class _Transformer(cst.CSTTransformer):
             asname=cst.AsName(name=cst.Name(client)),
         )
         self.changed = True
+        self.used_before |= all_names.names
+        # keep the module's name counts current without another walk of the whole module
+        received, result = _ModuleNames(counts=True), _ModuleNames(counts=True)
+        updated_node.visit(received)
+        new_node = updated_node.with_changes(body=_wrap_block(new_body, client, item))
+        new_node.visit(result)
+        self.prepass.counts.subtract(received.counts)
+        self.prepass.counts.update(result.counts)
         self.ctx.fixed(original_node, f"requests calls now use {self.module_name}.AsyncClient")
-        return updated_node.with_changes(body=_wrap_block(new_body, client, item))
+        return new_node
 
 
 def _shared_session(
@@ -2036,13 +2056,69 @@ def _shared_session(
     return None
 
 
+class _ModuleNames(cst.CSTVisitor):
+    """Every Name used outside import statements (with ``counts=True``, how often)."""
+
+    def __init__(self, counts: bool = False) -> None:
+        self.names: set[str] = set()
+        self.counts: Counter[str] | None = Counter() if counts else None
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # ``client.get``: the attribute name is not a use of ``get``
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+        if self.counts is not None:
+            self.counts[node.value] += 1
+
+
+class _Prepass(_ModuleNames):
+    """One walk of the module: how often each name is used (to know, after the rewrite, which
+    imports are still used) and which async functions mention requests or a shared Session (the
+    only ones worth analysing)."""
+
+    def __init__(self, requests_names: set[str], shared: tuple[set[str], set[str]]) -> None:
+        super().__init__(counts=True)
+        self.watch = requests_names | shared[0]
+        self.attrs = shared[1]
+        self.relevant: set[int] = set()
+        self._stack: list[cst.FunctionDef] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._stack.append(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._stack.pop()
+
+    def _mark(self) -> None:
+        self.relevant.update(id(f) for f in self._stack)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if node.attr.value in self.attrs:
+            self._mark()
+        return super().visit_Attribute(node)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        super().visit_Name(node)
+        if node.value in self.watch:
+            self._mark()
+
+
 class _SharedSessions(cst.CSTVisitor):
     """Sessions that outlive one call: ``NAME = requests.Session()`` at module level, and
-    ``NAME = requests.Session()`` in a class body or ``self.NAME = requests.Session()`` (any method)."""
+    ``NAME = requests.Session()`` in a class body or ``self.NAME = requests.Session()`` (any method).
+    Walks statements only (expressions hold no assignment statement)."""
 
     def __init__(self, imports: ImportTable) -> None:
         self.imports = imports
-        self.names: set[str] = set()
+        self.sessions: set[str] = set()
         self.attrs: set[str] = set()
         self._depth = 0  # inside functions
         self._classes = 0
@@ -2059,13 +2135,18 @@ class _SharedSessions(cst.CSTVisitor):
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes -= 1
 
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.BaseExpression):
+            return False
+        return super().on_visit(node)
+
     def visit_Assign(self, node: cst.Assign) -> None:
         if not (isinstance(node.value, cst.Call) and _is_session_call(node.value, self.imports, set())):
             return
         for t in node.targets:
             target = t.target
             if isinstance(target, cst.Name) and self._depth == 0:
-                (self.attrs if self._classes else self.names).add(target.value)
+                (self.attrs if self._classes else self.sessions).add(target.value)
             elif isinstance(target, cst.Attribute):
                 self.attrs.add(target.attr.value)
 
@@ -2141,26 +2222,6 @@ def _wrap_block(block: cst.IndentedBlock, client: str, item: cst.WithItem) -> cs
     return block.with_changes(body=[*stmts[:first], with_stmt, *stmts[last + 1 :]])
 
 
-class _ModuleNames(cst.CSTVisitor):
-    """Every Name used outside import statements."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)  # ``client.get``: the attribute name is not a use of ``get``
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-
 def _keep_names(stmt: cst.ImportFrom, kept: list[cst.ImportAlias]) -> cst.ImportFrom:
     kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return stmt.with_changes(
@@ -2179,9 +2240,10 @@ def _used_names(module: cst.Module) -> set[str]:
 
 
 def _fix_imports(
-    module: cst.Module, module_name: str, used_before: set[str], needs_json: bool = False
+    module: cst.Module, module_name: str, used_before: set[str], needs_json: bool = False, used: set[str] | None = None
 ) -> cst.Module:
-    used = _used_names(module)
+    if used is None:
+        used = _used_names(module)
     made_unused = used_before - used
     body: list[cst.BaseStatement] = []
     has_httpx = False
@@ -2343,9 +2405,13 @@ class RequestsToHttpx(Codemod):
             choice = "httpx2" if getattr(ctx.project, "uses_httpx2", False) else "httpx"
         finder = _SharedSessions(imports)
         module.visit(finder)
-        t = _Transformer(imports, ctx, choice, (finder.names, finder.attrs))
+        shared = (finder.sessions, finder.attrs)
+        t = _Transformer(imports, ctx, choice, shared)
+        module.visit(t.prepass)
         t.constants = _module_constants(module)
         new = module.visit(t)
         if not t.changed:
             return module
-        return _fix_imports(new, choice, _used_names(module), t.needs_json)
+        # an import of a thread wrapper is dropped only if a rewritten function used it and nothing does now
+        used = {n for n, c in t.prepass.counts.items() if c > 0}
+        return _fix_imports(new, choice, t.used_before, t.needs_json, used)

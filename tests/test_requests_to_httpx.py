@@ -1451,3 +1451,44 @@ def test_params_only_with_a_url_without_query():
     )
     for line in ('requests.get(url, params={"a": "1"})', 'requests.get(base + "?x=1", {"a": "1"})'):
         check_noop(CM, f"import requests\n\n\nasync def view(url, base):\n    return {line}.json()\n", "query string")
+
+
+def test_values_read_from_json_and_lists_of_responses():
+    check_transformed(
+        CM,
+        """\
+        import requests
+
+
+        async def view(urls):
+            data = requests.get(URL + "/a").json()
+            items = data.get("items", [])
+            responses = [requests.get(u) for u in urls]
+            first = responses.pop()
+            return items, first.status_code, [r.json() for r in responses]
+        """,
+        """\
+        import httpx
+
+
+        async def view(urls):
+            async with httpx.AsyncClient() as client:
+                data = (await client.get(URL + "/a", follow_redirects=True, timeout=None)).json()
+                items = data.get("items", [])
+                responses = [await client.get(u, follow_redirects=True, timeout=None) for u in urls]
+            first = responses.pop()
+            return items, first.status_code, [r.json() for r in responses]
+        """,
+    )
+    check_noop(
+        CM,
+        """\
+        import requests
+
+
+        async def view(urls):
+            responses = [requests.get(u) for u in urls]
+            return responses.pop()
+        """,
+        "leaves the function (returned)",
+    )
