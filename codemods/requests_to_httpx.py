@@ -684,6 +684,8 @@ class _Locals:
             return self.response_valued(expr.left) or self.response_valued(expr.right)
         if isinstance(expr, cst.StarredElement):
             return self.response_valued(expr.value)
+        if isinstance(expr, cst.NamedExpr):
+            return self.response_valued(expr.value)
         return False
 
 
@@ -799,6 +801,7 @@ class _EscapeCheck(SameScope, cst.CSTVisitor):
     def __init__(self, local: _Locals) -> None:
         self.local = local
         self.problems: list[tuple[cst.CSTNode, str]] = []
+        self._outer: set[str] = set()  # names declared global/nonlocal
 
     def _sink(self, node: cst.CSTNode, expr: cst.BaseExpression | None, how: str) -> None:
         if expr is not None and self.local.response_valued(expr):
@@ -819,9 +822,17 @@ class _EscapeCheck(SameScope, cst.CSTVisitor):
         for a in node.args:
             self._sink(node, a.value, "passed to a call")
 
+    def visit_Global(self, node: cst.Global) -> None:
+        self._outer.update(n.name.value for n in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self._outer.update(n.name.value for n in node.names)
+
     def visit_Assign(self, node: cst.Assign) -> None:
         if any(not isinstance(t.target, (cst.Name, cst.Tuple, cst.List)) for t in node.targets):
             self._sink(node, node.value, "stored in an attribute or item")
+        elif any(n in self._outer for t in node.targets for n in _target_names(t.target)):
+            self._sink(node, node.value, "stored in a global or nonlocal name")
 
     def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
         self._sink(node, node.expression, "formatted as text")
@@ -2001,7 +2012,10 @@ class _Transformer(cst.CSTTransformer):
             analyzer.problems = [
                 (n, m)
                 for n, m in analyzer.problems
-                if "nested sync scope" in m or "as a function value" in m or "shared at module/class" in m
+                if "nested sync scope" in m
+                or "as a function value" in m
+                or "shared at module/class" in m
+                or "requests.Session" in m
             ]
         if analyzer.problems:
             for node, msg in analyzer.problems:

@@ -782,6 +782,8 @@ def test_refuse_response_attributes_it_cannot_keep():
         "r = requests.get(URL)\n    if r:\n        pass": "truth value",
         "r = requests.get(URL)\n    x = r and r.json()": "truth value",
         "return not requests.get(URL)": "truth value",
+        "if (r := requests.get(URL)).ok:\n        pass": "uses .ok",
+        "global g\n    g = requests.get(URL)": "global or nonlocal",
         "r = requests.get(URL)\n    return r.apparent_encoding": "apparent_encoding",
         "r = requests.get(URL)\n    return r.raw": ".raw",
     }
@@ -1177,6 +1179,7 @@ def test_refuse_client_settings():
         "requests.get(URL, trust_env=t)": "trust_env=",
         "s = requests.Session()\n    s.trust_env = False\n    s.get(URL)": "sets s.trust_env",
         "with requests.Session() as s:\n        s.get(URL, verify=False)": "on a Session call",
+        "with requests.Session() as s, open('f') as fh:\n        s.get(URL)": "requests.Session other than",
     }
     for body, reason in cases.items():
         check_noop(CM, "import requests\n\n\nasync def view(t):\n    " + body + "\n", reason)
