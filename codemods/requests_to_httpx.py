@@ -93,8 +93,10 @@ Refuses when:
       await there, or would turn it into an async generator);
     - the calls of one function disagree on ``verify``/``cert``/``proxies``/``cookies``, pass them
       computed in the function, on a Session call, or pass ``proxies`` of another shape;
-    - the call passes ``hooks``, ``files``, ``trust_env`` or any argument not known to behave the same, ``*args``/``**kwargs``, a non-literal
-      ``timeout=``, or more positional arguments than can be mapped;
+    - the call passes ``hooks``, ``files``, ``trust_env`` or any argument not known to behave the
+      same, ``*args``/``**kwargs``, a ``timeout=`` whose value is not visible (a number, a
+      ``(connect, read)`` literal or a module constant number), or more positional arguments than
+      can be mapped;
     - ``params=`` is passed with a URL that may already hold a query string (requests appends the
       params, httpx replaces the query): the URL must be built from literal parts without ``?``
       (``BASE + "/items"``, ``f"{base}/items/{pk}"``, or a name assigned such a value);
@@ -103,11 +105,11 @@ Refuses when:
       ``None`` (encoded differently);
     - a thread wrapper is not awaited where it is made, wraps a lambda, passes options other than
       ``thread_sensitive``/``executor``, or uses a loop/executor expression that may have effects;
-    - the function uses ``.ok``, ``.reason``, ``.is_redirect`` other than on a response of a
-      rewritten call, ``.raise_for_status`` other than as such a statement, or ``.iter_content``,
-      ``.iter_lines``, ``.raw``, ``.apparent_encoding``, ``.url``, ``.text`` or ``.encoding``
-      (different meaning, type or decoding in httpx; ``iter_lines`` yields bytes split by other
-      rules than httpx's str lines);
+    - on what may be a response of a rewritten call: ``.ok``, ``.reason``, ``.is_redirect`` other
+      than on a name bound only to such calls (or the call itself), ``.raise_for_status`` other than
+      as such a statement, ``.iter_content`` outside streaming, or ``.iter_lines``, ``.raw``,
+      ``.apparent_encoding``, ``.url``, ``.text``, ``.encoding`` (different meaning, type or
+      decoding in httpx; ``iter_lines`` yields bytes split by other rules than httpx's str lines);
     - a response of a rewritten call leaves the function (returned, yielded, passed to a call
       other than ``asyncio.gather``/``len``/a logger, stored in an attribute or item, formatted,
       captured by a nested function): code elsewhere may expect a requests Response. Responses are
