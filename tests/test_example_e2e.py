@@ -3,10 +3,8 @@
 A copy of ``examples/legacy_shop`` has its test suite run with Django's test runner and with
 pytest-django (subprocesses of this interpreter, real Django, real SQLite, the example's own local
 upstream server), then ``dj-asyncify apply`` rewrites it, then the same suites run again. The
-shape of every view and test is checked with ``ast``: what the tool is designed to do to each one.
-
-Where the codemods do not yet reach the designed result, the assertion checks today's result and
-says what the design is (``# DESIGNED:``), so it can be tightened when the codemod catches up.
+shape of every view and test is checked with ``ast``: what the tool is designed to do to each one,
+and a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -185,18 +183,12 @@ def test_requests_calls_became_awaited_async_client_calls(migration: Migration):
     assert not re.search(r"^import requests$", orders_source, re.MULTILINE), (
         "unused requests import left behind"
     )
-    # DESIGNED (issue 9): extras gathers three `client.get(...)` calls on one AsyncClient instead of
-    # three `sync_to_async(requests.get)(...)` calls. Until requests-to-httpx rewrites wrapped calls
-    # that are not awaited where they are made, it refuses them (with a diagnostic) and extras is
-    # left exactly as it was; either outcome is accepted here, nothing in between.
-    original_shop = _functions(migration.original / "shop" / "views.py")
-    if _same(shop["extras"], original_shop["extras"]):
-        assert "shop/views.py:45:9: requests-to-httpx:" in migration.apply.stderr
-    else:
-        (gather,) = _gathers(shop["extras"])
-        assert _uses_async_client(shop["extras"]) and not _calls_requests(shop["extras"])
-        assert [_source(a.func) for a in gather.args] == ["client.get"] * 3
-        assert "sync_to_async" not in _source(shop["extras"])
+    # Issue 9: the three `sync_to_async(requests.get)(...)` calls (one at a time: thread-sensitive)
+    # become three `client.get(...)` calls on one AsyncClient inside the same gather.
+    (gather,) = _gathers(shop["extras"])
+    assert _uses_async_client(shop["extras"]) and not _calls_requests(shop["extras"])
+    assert [_source(a.func) for a in gather.args] == ["client.get"] * 3
+    assert "sync_to_async" not in _source(shop["extras"])
 
 
 def test_independent_upstream_calls_are_gathered_and_dependent_ones_are_not(migration: Migration):
@@ -258,29 +250,20 @@ def test_tests_became_async_tests_on_the_async_client(migration: Migration):
     assert "await self.async_client.alogout()" in _source(orders["AccountTests.test_logout_forgets_the_user"])
     assert "follow=True" in _source(orders["AccountTests.test_login_redirect_is_followed"])
 
-    # Designed to become async; the codemod may still refuse some of them, which must leave the test
-    # exactly as it was (the suites above prove the rewritten ones still pass):
-    #  - sync ORM in the body -> awaited twins (`await Product.objects.acreate(...)`);
-    #  - assertRedirects -> `fetch_redirect_response=False` plus an awaited check of the target;
-    #  - PlaceOrderTests.test_place_order_records_it_locally_and_upstream reads `order.user`, a lazy
-    #    relation (a query in an async test): refusing it is also a designed outcome.
-    in_flux = {
-        "CatalogPageTests.test_count_after_adding_a_product": "await Product.objects.acreate(",
-        "AccountTests.test_orders_require_login": "fetch_redirect_response=False",
-        "PlaceOrderTests.test_place_order_records_it_locally_and_upstream": "await Order.objects.acount()",
-    }
-    for name, designed in in_flux.items():
-        assert _same(methods[name], original[name]) or designed in _source(methods[name]), name
-    assert set(methods) - made_async <= set(in_flux)
-    assert len(made_async) >= len(methods) - len(in_flux) == 18
+    # Sync ORM in the body -> awaited twins; assertRedirects -> `fetch_redirect_response=False` plus an
+    # awaited check of the target.
+    assert "await Product.objects.acreate(" in _source(methods["CatalogPageTests.test_count_after_adding_a_product"])
+    assert "fetch_redirect_response=False" in _source(methods["AccountTests.test_orders_require_login"])
+    # Reads `order.user`, a lazy relation (a query in an async test): refused, left exactly as it was.
+    refused = "PlaceOrderTests.test_place_order_records_it_locally_and_upstream"
+    assert _same(methods[refused], original[refused])
+    assert "order.user may load a related object" in migration.apply.stderr
+    assert made_async == set(methods) - {refused}
 
-    # DESIGNED (issue 6): pytest-django tests taking `client` become `async def` tests taking
-    # `async_client`, marked `pytest.mark.asyncio`, with `django_db(transaction=True)` where they
-    # touch the database; until then they are left exactly as they were.
+    # pytest-django tests taking `client` become `async def` tests taking `async_client`, marked
+    # `pytest.mark.asyncio`, with `django_db(transaction=True)` where they touch the database.
     assert set(api) == set(original_api) and len(api) == 6
     for name, node in api.items():
-        if _same(node, original_api[name]):
-            continue
         source = _source(node)
         assert _is_async(node) and "async_client" in source and "pytest.mark.asyncio" in source, name
         assert "HTTP_" not in source and not re.search(r"\bclient\.", source.replace("async_client", "")), (
@@ -290,11 +273,6 @@ def test_tests_became_async_tests_on_the_async_client(migration: Migration):
             assert "django_db(transaction=True)" in source, name
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="gather-awaits gathers `await self.async_client.aforce_login(...)` with the request that "
-    "follows it in the tests async-test-client produced (a login racing the request it must precede: 3 tests fail after a second apply)",
-)
 def test_a_second_apply_changes_nothing(migration: Migration):
     check = _run([str(EXE), "apply", "--check", "."], migration.migrated)
     assert check.returncode == 0, check.stderr
