@@ -47,7 +47,8 @@ What it does:
 
     On responses of rewritten calls (a name bound only to such calls, or the call itself):
     ``r.ok`` -> ``not r.is_error`` (both mean "not 4xx/5xx"), ``r.reason`` -> ``r.reason_phrase``,
-    ``r.is_redirect`` -> ``r.has_redirect_location``, and the statement ``r.raise_for_status()`` ->
+    ``r.is_redirect`` -> ``r.has_redirect_location``, a local ``r: requests.Response`` annotation
+    -> ``httpx.Response`` (never evaluated), and the statement ``r.raise_for_status()`` ->
     ``if r.is_error: r.raise_for_status()`` (httpx also raises for 1xx/3xx, e.g. an unfollowed
     redirect or a 304; requests only for 4xx/5xx).
 
@@ -920,7 +921,10 @@ class _AssignCollector(SameScope, cst.CSTVisitor):
         self._source(node.target, node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._other(node.target)
+        if isinstance(node.target, cst.Name) and node.value is not None:
+            self.values.setdefault(node.target.value, []).append(_strip_await(node.value))
+        else:
+            self._other(node.target)
         self._source(node.target, node.value)
 
     def visit_For(self, node: cst.For) -> None:
@@ -1257,6 +1261,10 @@ def _gather_calls(gather: cst.Call) -> list[tuple[cst.Call, int]]:
     return out
 
 
+def _is_response_annotation(expr: cst.BaseExpression, imports: ImportTable, shadowed: set[str]) -> bool:
+    return imports.qualify(expr, shadowed) in ("requests.Response", "requests.models.Response")
+
+
 def _raise_for_status_target(line: cst.SimpleStatementLine, local: _Locals) -> cst.Attribute | None:
     """``r.raise_for_status`` when ``line`` is exactly ``r.raise_for_status()`` on a response name."""
     if len(line.body) != 1 or not isinstance(line.body[0], cst.Expr):
@@ -1441,6 +1449,11 @@ class _Analyzer(cst.CSTVisitor):
                 self.problems.append((handler, f"except clause {problem}"))
             elif "JSONDecodeError" in names or ("RequestException" in names and guarded.json_calls):
                 self.needs_json = True
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        # ``r: requests.Response = ...``: a local annotation is never evaluated; it becomes httpx's
+        if _is_response_annotation(node.annotation.annotation, self.imports, self.shadowed):
+            self._call_funcs.add(id(node.annotation.annotation))
 
     def visit_Await(self, node: cst.Await) -> None:
         if isinstance(node.expression, cst.Call):
@@ -1680,6 +1693,12 @@ class _Rewriter(SameScope, cst.CSTTransformer):
                 asynchronous=cst.Asynchronous(),
                 iter=it.with_changes(func=it.func.with_changes(attr=cst.Name("aiter_bytes")), args=args),
             )
+        return updated_node
+
+    def leave_AnnAssign(self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign) -> cst.AnnAssign:
+        if _is_response_annotation(original_node.annotation.annotation, self.imports, self.shadowed):
+            new = cst.Attribute(value=cst.Name(self.module_name), attr=cst.Name("Response"))
+            return updated_node.with_changes(annotation=updated_node.annotation.with_changes(annotation=new))
         return updated_node
 
     def leave_Try(self, original_node: cst.Try, updated_node: cst.Try) -> cst.Try:

@@ -1495,3 +1495,29 @@ def test_values_read_from_json_and_lists_of_responses():
         """,
         "leaves the function (returned)",
     )
+
+
+def test_local_response_annotation_follows():
+    check_transformed(
+        CM,
+        """\
+        import requests
+        from requests import Response
+
+
+        async def view():
+            r: requests.Response = requests.get(URL + "/a")
+            r2: Response = requests.get(URL + "/b")
+            return r.ok, r2.json()
+        """,
+        """\
+        import httpx
+
+
+        async def view():
+            async with httpx.AsyncClient() as client:
+                r: httpx.Response = await client.get(URL + "/a", follow_redirects=True, timeout=None)
+                r2: httpx.Response = await client.get(URL + "/b", follow_redirects=True, timeout=None)
+            return (not r.is_error), r2.json()
+        """,
+    )
