@@ -252,7 +252,9 @@ def test_tests_became_async_tests_on_the_async_client(migration: Migration):
 
     # Sync ORM in the body -> awaited twins; assertRedirects -> `fetch_redirect_response=False` plus an
     # awaited check of the target.
-    assert "await Product.objects.acreate(" in _source(methods["CatalogPageTests.test_count_after_adding_a_product"])
+    assert "await Product.objects.acreate(" in _source(
+        methods["CatalogPageTests.test_count_after_adding_a_product"]
+    )
     assert "fetch_redirect_response=False" in _source(methods["AccountTests.test_orders_require_login"])
     # Reads `order.user`, a lazy relation (a query in an async test): refused, left exactly as it was.
     refused = "PlaceOrderTests.test_place_order_records_it_locally_and_upstream"
