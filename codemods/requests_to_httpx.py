@@ -1898,9 +1898,19 @@ class _Rewriter(SameScope, cst.CSTTransformer):
                     args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
             else:
                 trailing = cst.MaybeSentinel.DEFAULT
+            # one argument per line (a trailing comma before a newline): the added ones too
+            separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            if isinstance(trailing, cst.Comma) and isinstance(trailing.whitespace_after, cst.ParenthesizedWhitespace):
+                if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) and isinstance(
+                    args[-2].comma.whitespace_after, cst.ParenthesizedWhitespace
+                ):
+                    separator = args[-2].comma
+                elif isinstance(whitespace_before_args, cst.ParenthesizedWhitespace):
+                    separator = cst.Comma(whitespace_after=whitespace_before_args)
+                args[-1] = args[-1].with_changes(comma=separator)
             for i, a in enumerate(new):
                 if i < len(new) - 1:
-                    a = a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+                    a = a.with_changes(comma=separator)
                 else:
                     a = a.with_changes(comma=trailing, whitespace_after_arg=after_last)
                 args.append(a)

@@ -1521,3 +1521,40 @@ def test_local_response_annotation_follows():
             return (not r.is_error), r2.json()
         """,
     )
+
+
+def test_one_argument_per_line_calls_stay_so():
+    check_transformed(
+        CM,
+        """\
+        import requests
+
+
+        async def view(url, payload):
+            r = requests.post(
+                url,
+                json=payload,
+            )
+            requests.put(
+                url, data=b"x"
+            )
+            return r.status_code
+        """,
+        """\
+        import httpx
+
+
+        async def view(url, payload):
+            async with httpx.AsyncClient() as client:
+                r = await client.post(
+                    url,
+                    json=payload,
+                    follow_redirects=True,
+                    timeout=None,
+                )
+                await client.put(
+                    url, content=b"x", follow_redirects=True, timeout=None
+                )
+            return r.status_code
+        """,
+    )
