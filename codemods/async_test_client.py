@@ -125,8 +125,8 @@ Refuses when:
       class/module ``django_db`` mark (or an opaque ``pytestmark``) whose arguments cannot be
       copied with ``transaction=True``.
 
-    Model fields, managers, settings and urlconfs are read from disk at rewrite time: after
-    editing them, clear the result cache (it keys on the test file's text).
+    Model fields, managers, settings and urlconfs are read from disk at rewrite time (through
+    ``codemods.project``, which records them: a cached result is reused only while they are unchanged).
 """
 
 from __future__ import annotations
@@ -141,6 +141,7 @@ from typing import Any, ClassVar
 
 import libcst as cst
 
+from codemods import project as _disk
 from codemods.analysis import ImportTable, dotted_name, has_skip_comment, last_name
 from codemods.project import DJANGO_TEST_CASES
 from codemods.registry import Codemod, Context, register
@@ -294,7 +295,7 @@ class _Models:
         for root in roots:
             for cand in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
                 try:
-                    text = cand.read_text(encoding="utf-8")
+                    text = _disk.read_text(cand)
                 except (OSError, ValueError):
                     continue
                 return _class_fields(text, cls)
@@ -1729,7 +1730,7 @@ class _Classes(cst.CSTTransformer):
         if self._user_model_default is None:
             files = _settings_files(self.ctx.path)
             self._user_model_default = bool(files) and not any(
-                "AUTH_USER_MODEL" in f.read_text(encoding="utf-8", errors="replace") for f in files
+                "AUTH_USER_MODEL" in _disk.read_text(f, "replace") for f in files
             )
         return self._user_model_default
 
@@ -1745,13 +1746,13 @@ class _Classes(cst.CSTTransformer):
                 start = Path(self.ctx.path).resolve().parent if self.ctx.path else Path.cwd()
                 for d in (start, *start.parents):
                     try:
-                        text = (d / "conftest.py").read_text(encoding="utf-8", errors="replace")
+                        text = _disk.read_text(d / "conftest.py", "replace")
                     except OSError:
                         text = ""
                     if pattern.search(text):
                         self._overridden = str(d / "conftest.py")
                         break
-                    if any((d / m).exists() for m in ("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "manage.py")):
+                    if any(_disk.path_exists(d / m) for m in ("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "manage.py")):
                         break
         return self._overridden or None
 
@@ -2236,7 +2237,7 @@ class _Route:
 def _module_file(root: Path, dotted: str) -> Path | None:
     parts = dotted.split(".")
     for cand in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
-        if cand.is_file():
+        if _disk.is_file(cand):
             return cand
     return None
 
@@ -2246,7 +2247,7 @@ def _settings_module_files(root: Path, settings: str) -> list[Path]:
     f = _module_file(root, settings)
     if f is None:
         return []
-    return [f, *sorted(f.parent.glob("*.py"))] if f.name == "__init__.py" else [f]
+    return [f, *_disk.glob(f.parent, "*.py")] if f.name == "__init__.py" else [f]
 
 
 def _settings_files(test_path: str) -> list[Path]:
@@ -2299,7 +2300,7 @@ class _Urls:
         for d in (start, *start.parents):
             for name in ("manage.py", "pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini"):
                 try:
-                    text = (d / name).read_text(encoding="utf-8", errors="replace")
+                    text = _disk.read_text(d / name, "replace")
                 except OSError:
                     continue
                 m = setting.search(text)
@@ -2309,7 +2310,7 @@ class _Urls:
 
     def _root_urlconf(self, settings: str) -> str | None:
         for f in _settings_module_files(self.root, settings):
-            m = re.search(r"^ROOT_URLCONF\s*=\s*[\"']([\w.]+)[\"']", f.read_text(encoding="utf-8", errors="replace"), re.MULTILINE)
+            m = re.search(r"^ROOT_URLCONF\s*=\s*[\"']([\w.]+)[\"']", _disk.read_text(f, "replace"), re.MULTILINE)
             if m:
                 return m.group(1)
         return None
@@ -2318,7 +2319,7 @@ class _Urls:
         if module not in self.trees:
             f = _module_file(self.root, module)
             try:
-                tree = ast.parse(f.read_text(encoding="utf-8")) if f else None
+                tree = ast.parse(_disk.read_text(f)) if f else None
             except (SyntaxError, ValueError, OSError):
                 tree = None
             self.trees[module] = (tree, _ast_imports(tree, module)) if tree else None

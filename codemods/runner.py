@@ -20,7 +20,8 @@ no codemod could touch is reported only if the file was parsed for its facts.
 
 Speed: libcst and the codemods are imported only when a file needs a scan or a rewrite. A cache
 (one JSON file per settings) keeps each file's scan and, for files that did not change, its
-result; a file whose size and mtime are unchanged is not even read, one whose stat changed is
+result, reused only while the other files the codemods read for it (``codemods.project.read_text``
+and friends record them) are unchanged; a file whose size and mtime are unchanged is not even read, one whose stat changed is
 hashed and re-scanned only if its bytes changed. Scans and rewrites are spread over worker
 processes, largest files first.
 """
@@ -49,7 +50,15 @@ from typing import Any
 
 from codemods import __version__, candidates
 from codemods.config import DEFAULT_EXCLUDES, Settings
-from codemods.project import FileFacts, ProjectIndex, dependency_text, file_facts, wants_parse
+from codemods.project import (
+    FileFacts,
+    ProjectIndex,
+    dependency_text,
+    file_facts,
+    reads_current,
+    recording_reads,
+    wants_parse,
+)
 from codemods.registry import Codemod, Context, Diagnostic, all_codemods
 
 # progress(done, total, stage) with stage "scan" or "rewrite"
@@ -66,6 +75,8 @@ class FileResult:
     # Where the error is, when it has a place (a syntax error, an undecodable byte).
     line: int | None = None
     col: int | None = None
+    # Facts about other files the codemods read (``codemods.project.recording_reads``).
+    reads: dict[str, str] | None = None
 
     def format_error(self) -> str:
         where = f"{self.path}:{self.line}:{self.col}" if self.line is not None else self.path
@@ -272,6 +283,8 @@ class Outcome:
     parsed: bool = False
     line: int | None = None
     col: int | None = None
+    # Facts about other files the codemods read (``codemods.project.recording_reads``).
+    reads: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def transform_source(
@@ -289,6 +302,20 @@ def transform_source(
     (``start``: their names, when the scan phase already worked them out); after a codemod
     changed the code, the later ones are re-checked on the new text. ``codemods`` given: exactly
     those, in that order (the test harness)."""
+    with recording_reads() as reads:
+        outcome = _transform_source(source, path, settings, project, codemods, start)
+    outcome.reads = reads
+    return outcome
+
+
+def _transform_source(
+    source: str,
+    path: str,
+    settings: Settings,
+    project: ProjectIndex | None,
+    codemods: Sequence[Codemod] | None,
+    start: Sequence[str] | None,
+) -> Outcome:
     explicit = codemods is not None
     chosen: list[Codemod] = list(codemods) if codemods is not None else selected_codemods(settings)
     pending: set[str] = {cm.name for cm in chosen}
@@ -615,6 +642,7 @@ def process_bytes(
         return FileResult(display, error=str(exc), line=exc.line, col=exc.col), None, False
     outcome = transform_source(decoded.text, display, settings, project, start=start)
     result = FileResult(display, diagnostics=outcome.diagnostics, error=outcome.error, line=outcome.line, col=outcome.col)
+    result.reads = outcome.reads
     if outcome.error or outcome.source == decoded.text:
         return result, None, outcome.parsed
     try:
@@ -938,6 +966,7 @@ def _run(
     # 2. Decide per file: nothing to do, an error, a cached result, or a rewrite.
     work: list[tuple[str, str, str, bytes, list[str], ProjectIndex]] = []
     cached = 0
+    read_memo: dict[str, str] = {}  # facts about other files, checked once per run
     for key, (path, display, data) in known.items():
         scan = scans[key]
         if scan.error is not None:
@@ -948,7 +977,11 @@ def _run(
             results.append(FileResult(display))
             continue
         stored = cache.entries[key].get("result")
-        if stored is not None and stored.get("project") == project_digest:
+        if (
+            stored is not None
+            and stored.get("project") == project_digest
+            and reads_current(stored.get("reads", {}), read_memo)
+        ):
             diags = [Diagnostic(display, *d) for d in stored["diagnostics"]]
             results.append(FileResult(display, diagnostics=diags))
             cached += 1
@@ -975,6 +1008,7 @@ def _run(
         if not res.changed and not res.error:
             cache.entries[key]["result"] = {
                 "project": project_digest,
+                "reads": res.reads or {},
                 "diagnostics": [[d.line, d.col, d.codemod, d.message, d.kind] for d in res.diagnostics],
             }
             cache.dirty = True

@@ -1,0 +1,117 @@
+"""codemods.project: facts from other files, and the cache reuse they must not outlive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from codemods import runner
+from codemods.config import Settings
+
+TEST_FILE = (
+    "from django.test import TestCase\n\nfrom shop.models import Tag\n\n\n"
+    "class T(TestCase):\n    def test_a(self):\n        self.client.get('/')\n"
+    "        Tag.objects.create(name='x')\n"
+)
+MODELS = (
+    "from django.db import models\n\n\n"
+    "class TagManager(models.Manager):\n    def create(self, **kw):\n        return super().create(**kw)\n\n\n"
+    "class Tag(models.Model):\n    name = models.CharField(max_length=9)\n    objects = {manager}\n"
+)
+
+
+def _run(root: Path, cache: Path) -> runner.FileResult:
+    settings = Settings(select=("async-test-client",), cache_dir=cache, root=root, jobs=1, respect_gitignore=False)
+    result = runner.run([root / "shop"], settings, mode="check")
+    (res,) = [f for f in result.files if f.path.endswith("tests.py")]
+    return res
+
+
+def _messages(res: runner.FileResult) -> list[str]:
+    return [d.message for d in res.diagnostics if d.kind == "refused"]
+
+
+def _age(cache: Path) -> None:
+    """Make the cache look written long after the files (the runner trusts stats only then)."""
+    import json
+
+    for f in cache.glob("*.json"):
+        data = json.loads(f.read_text())
+        data["written"] += 10**12
+        f.write_text(json.dumps(data))
+
+
+def test_cached_result_follows_the_models_module(tmp_path):
+    root, cache = tmp_path / "proj", tmp_path / "cache"
+    (root / "shop").mkdir(parents=True)
+    (root / "shop/__init__.py").write_text("")
+    (root / "shop/tests.py").write_text(TEST_FILE)
+    models = root / "shop/models.py"
+    models.write_text(MODELS.format(manager="TagManager()"))
+    first = _run(root, cache)
+    assert not first.changed and any("overrides create()" in m for m in _messages(first))
+    _age(cache)
+    again = _run(root, cache)  # nothing changed: the cached result, same answer
+    assert not again.changed and _messages(again) == _messages(first)
+    models.write_text(MODELS.format(manager="models.Manager()"))  # the override is gone
+    after = _run(root, cache)
+    assert after.changed and not _messages(after)
+    models.write_text(MODELS.format(manager="TagManager()"))  # and back
+    assert any("overrides create()" in m for m in _messages(_run(root, cache)))
+
+
+def test_cached_result_follows_settings_and_conftest(tmp_path):
+    root, cache = tmp_path / "proj", tmp_path / "cache"
+    (root / "shop").mkdir(parents=True)
+    (root / "conf").mkdir()
+    (root / "manage.py").write_text('os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conf.settings")\n')
+    (root / "conf/settings.py").write_text("DEBUG = True\n")
+    src = "def test_a(client, django_user_model):\n    u = django_user_model.objects.create_user('u')\n    client.force_login(u)\n"
+    (root / "shop/tests.py").write_text(src)
+    assert _run(root, cache).changed
+    _age(cache)
+    (root / "conf/settings.py").write_text("AUTH_USER_MODEL = 'acct.User'\n")
+    res = _run(root, cache)
+    assert not res.changed and any("create_user() on a queryset has no async twin" in m for m in _messages(res))
+    _age(cache)
+    assert _messages(_run(root, cache)) == _messages(res)
+    # A conftest.py that overrides the client refuses; once it is gone, the test is rewritten.
+    (root / "shop/tests.py").write_text("def test_b(client):\n    client.get('/')\n")
+    (root / "conftest.py").write_text("import pytest\n\n\n@pytest.fixture\ndef client(client):\n    return client\n")
+    res = _run(root, cache)
+    assert not res.changed and any("defines its own client" in m for m in _messages(res))
+    _age(cache)
+    (root / "conftest.py").unlink()
+    assert _run(root, cache).changed
+
+
+def test_recorded_reads_match_path_methods(tmp_path):
+    from codemods import project
+
+    f = tmp_path / "m.py"
+    f.write_bytes(b"a = 1\r\nb = '\xff'\rc = 3\n")
+    with project.recording_reads() as reads:
+        assert project.read_text(f, "replace") == f.read_text(encoding="utf-8", errors="replace")
+        try:
+            project.read_text(f)
+        except UnicodeDecodeError:
+            pass
+        else:
+            raise AssertionError("strict decoding must raise as Path.read_text does")
+        try:
+            project.read_text(tmp_path / "missing.py")
+        except FileNotFoundError:
+            pass
+        else:
+            raise AssertionError("a missing file must raise")
+        assert project.path_exists(f) and not project.is_file(tmp_path)
+        assert project.glob(tmp_path, "*.py") == sorted(tmp_path.glob("*.py"))
+    assert project.reads_current(reads, {})
+    (tmp_path / "n.py").write_text("")  # a new name in a globbed folder
+    assert not project.reads_current(reads, {})
+    (tmp_path / "n.py").unlink()
+    (tmp_path / "missing.py").write_text("")  # a file that was missing
+    assert not project.reads_current(reads, {})
+    (tmp_path / "missing.py").unlink()
+    assert project.reads_current(reads, {})
+    f.write_text("a = 2\n")
+    assert not project.reads_current(reads, {})
