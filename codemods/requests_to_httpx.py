@@ -137,8 +137,9 @@ Refuses when:
       also decodes with ``json.loads`` where ``json.JSONDecodeError`` would be added, or the handler
       uses the exception other than ``e.response`` (of ``HTTPError``), logging or ``raise ... from e``
       (type and message differ);
-    - the function catches ``OSError``/``IOError``/``ConnectionError``/``TimeoutError``/``ValueError``
-      (requests' exceptions derive from them, httpx's do not).
+    - a ``try`` around rewritten calls catches ``OSError``/``IOError``/``ConnectionError``/
+      ``TimeoutError``/``ValueError`` (requests' exceptions derive from them, httpx's do not) with
+      no handler at or before it catching ``requests.RequestException``/``Exception``.
 """
 
 from __future__ import annotations
@@ -1416,23 +1417,40 @@ class _Analyzer(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         self.names.add(node.value)
 
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        # requests' exceptions are OSErrors (some ValueErrors); httpx's are not: such a handler
-        # would stop catching network errors.
-        kinds = node.type.elements if isinstance(node.type, cst.Tuple) else [node.type]
-        for el in kinds:
-            expr = el.value if isinstance(el, cst.Element) else el
-            if (
-                isinstance(expr, cst.Name)
-                and expr.value in _OS_ERRORS
-                and self.imports.qualify(expr, self.shadowed) is None
-            ):
-                self.problems.append(
-                    (node, f"catches {expr.value}, which covers requests' exceptions but not httpx's")
-                )
+    def _builtin_caught(self, handler: cst.ExceptHandler) -> list[str]:
+        """Builtin exception names a handler catches (not names imported from requests)."""
+        out = []
+        for expr in _handler_types(handler):
+            if isinstance(expr, cst.Name) and self.imports.qualify(expr, self.shadowed) is None:
+                out.append(expr.value)
+        return out
+
+    def _check_os_errors(self, node: cst.Try, guarded: _Guarded) -> None:
+        # requests' exceptions are OSErrors (some ValueErrors); httpx's are not: a handler for those
+        # stops catching network errors, unless a handler before it (or itself) catches them all.
+        covered = False
+        for handler in node.handlers:
+            builtins = self._builtin_caught(handler)
+            requests_names = [n for n in map(self._exception, _handler_types(handler)) if n]
+            if handler.type is None or {"Exception", "BaseException"} & set(builtins) or "RequestException" in requests_names:
+                covered = True
+            if covered:
+                continue
+            for name in builtins:
+                if name in _OS_ERRORS:
+                    self.problems.append(
+                        (handler, f"catches {name}, which covers requests' exceptions but not httpx's")
+                    )
+
+    def _exception(self, expr: cst.BaseExpression) -> str | None:
+        return _exception_name(expr, self.imports, self.shadowed)
 
     def visit_Try(self, node: cst.Try) -> None:
         guarded: _Guarded | None = None
+        if any(set(self._builtin_caught(h)) & _OS_ERRORS for h in node.handlers):
+            guarded = _guarded(node, self.local)
+            if guarded.requests_calls:
+                self._check_os_errors(node, guarded)
         for handler in node.handlers:
             types = _handler_types(handler)
             found = [(t, _exception_name(t, self.imports, self.shadowed)) for t in types]

@@ -1558,3 +1558,57 @@ def test_one_argument_per_line_calls_stay_so():
             return r.status_code
         """,
     )
+
+
+def test_builtin_handlers_only_matter_around_rewritten_calls():
+    check_transformed(
+        CM,
+        """\
+        import requests
+
+
+        async def view(request):
+            try:
+                page = int(request.GET["page"])
+            except ValueError:
+                page = 1
+            try:
+                data = requests.get(URL + "/a", params={"page": page}).json()
+            except (requests.RequestException, ValueError):
+                data = None
+            return data
+        """,
+        """\
+        import httpx
+        import json
+
+
+        async def view(request):
+            try:
+                page = int(request.GET["page"])
+            except ValueError:
+                page = 1
+            try:
+                async with httpx.AsyncClient() as client:
+                    data = (await client.get(URL + "/a", params={"page": page}, follow_redirects=True, timeout=None)).json()
+            except (httpx.HTTPError, httpx.InvalidURL, ValueError, json.JSONDecodeError):
+                data = None
+            return data
+        """,
+    )
+    check_noop(
+        CM,
+        """\
+        import requests
+
+
+        async def view():
+            try:
+                return requests.get(URL + "/a").json()
+            except ValueError:
+                return None
+            except requests.RequestException:
+                return None
+        """,
+        "catches ValueError",
+    )
