@@ -113,6 +113,7 @@ Refuses when (each with a diagnostic)
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import itertools
 import re
 from typing import Any, ClassVar
@@ -498,8 +499,9 @@ class _ModuleFacts(cst.CSTVisitor):
         """Propagate writes and parameter mutations through calls between module functions."""
         every = [f for group in (*self.funcs.values(), *self.methods.values()) for f in group]
         for fn in every:
-            if fn.writes is None:
+            if fn.writes is None and fn.mutated_other:
                 # a module global or a variable of an enclosing function: state others may read
+                # (``locals`` costs a walk of the function: only asked for when something to check)
                 foreign = sorted(fn.mutated_other - fn.locals)
                 if foreign:
                     fn.writes = f"it mutates {foreign[0]!r}, which it does not own"
@@ -770,6 +772,19 @@ class _Blank(cst.CSTTransformer):
         return updated_node
 
 
+def _same_children(a: cst.CSTNode, b: cst.CSTNode) -> bool:
+    """``b`` is ``a`` rebuilt from the very same children (same objects, field by field)."""
+    for field in dataclasses.fields(a):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        if x is y:
+            continue
+        if not (isinstance(x, (tuple, list)) and isinstance(y, (tuple, list)) and len(x) == len(y)):
+            return False
+        if not all(p is q for p, q in zip(x, y, strict=True)):
+            return False
+    return True
+
+
 class _Frame:
     def __init__(self, func: cst.FunctionDef | None, active: bool) -> None:
         self.func = func
@@ -797,6 +812,17 @@ class _Transformer(cst.CSTTransformer):
         if self._imports is None:
             self._imports = ImportTable(self.module)
         return self._imports
+
+    def on_leave(self, original_node, updated_node):
+        # LibCST rebuilds every node it walks through; a node whose children all came back
+        # unchanged is handed back as the original, so an unchanged module stays the same object
+        # (the runner then needs no code generation).
+        result = super().on_leave(original_node, updated_node)
+        if result is updated_node and updated_node is not original_node and _same_children(
+            original_node, updated_node
+        ):
+            return original_node
+        return result
 
     # --- scopes ----------------------------------------------------------------
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
