@@ -1393,3 +1393,104 @@ def test_stream_reads_would_change_if_gathered():
 
 def test_queue_get_keeps_its_order():
     check_noop(CM, "async def f(q):\n    a = await q.get()\n    b = await q.get()\n", "next item of a queue")
+
+
+# --------------------------------------------------------------------------- real Django modules
+# Outcomes measured with the codemod before it learnt to skip work (lazy locals, untouched nodes
+# handed back, subtrees that cannot matter left unvisited): the faster codemod must report the
+# very same thing on real modules, and leave them as they were.
+DJANGO_REFUSALS = {
+    "contrib/auth/__init__.py": [
+        (234, "order-sensitive write: aset()"),
+        (235, "order-sensitive write: aset()"),
+        (236, "order-sensitive write: aset()"),
+        (270, "order-sensitive: asend() synchronises with other tasks"),
+        (271, "order-sensitive write: aflush()"),
+        (345, "exception ordering observable: inside try/except or a transaction block"),
+        (371, "order-sensitive write: acycle_key()"),
+        (372, "order-sensitive write: aset()"),
+    ],
+    "contrib/sessions/backends/db.py": [
+        (144, "acreate_model_instance() is defined here and it calls _aget_or_create_session_key()"),
+        (186, "order-sensitive write: adelete()"),
+    ],
+    "core/handlers/asgi.py": [
+        (184, "send_response() is defined here and it calls send() (named like a write"),
+        (185, "order-sensitive write: sync_to_async(...)(...) may run any code"),
+    ],
+    "test/client.py": [(901, "order-sensitive write: alogin()"), (903, "order-sensitive write: asave()")],
+    "core/cache/backends/base.py": [
+        (371, "order-sensitive write: aset()"),
+        (372, "order-sensitive write: adelete()"),
+    ],
+}
+
+
+def _django_source(rel: str) -> str:
+    import django
+
+    if django.VERSION[:2] != (5, 2):
+        pytest.skip("line numbers measured on Django 5.2")
+    with open(f"{django.__path__[0]}/{rel}", encoding="utf-8") as f:
+        return f.read()
+
+
+def _run_module(source: str, style: str = "gather"):
+    from codemods.registry import get
+
+    settings = Settings(select=(CM,), options={CM: {"style": style}})
+    return transform_source(source, "module.py", settings, ProjectIndex(), [get(CM)])
+
+
+@pytest.mark.parametrize("style", ["gather", "taskgroup"])
+@pytest.mark.parametrize("rel", sorted(DJANGO_REFUSALS))
+def test_real_django_modules_unchanged_with_the_same_diagnostics(rel, style):
+    source = _django_source(rel)
+    outcome = _run_module(source, style)
+    assert outcome.error is None
+    assert outcome.source == source
+    got = [(d.line, d.kind, d.message) for d in outcome.diagnostics]
+    assert len(got) == len(DJANGO_REFUSALS[rel])
+    for (line, kind, message), (want_line, want) in zip(got, DJANGO_REFUSALS[rel], strict=True):
+        assert (line, kind) == (want_line, "refused")
+        assert want in message
+
+
+def test_nothing_to_gather_hands_back_the_same_module():
+    # The runner generates code only for a module the codemods replaced.
+    import libcst as cst
+
+    from codemods.registry import Context, get
+
+    module = cst.parse_module(_django_source("test/client.py"))
+    ctx = Context("client.py", (5, 2), {"style": "gather"}, ProjectIndex(), CM)
+    ctx.module = module
+    assert get(CM).transform(module, ctx) is module
+    assert [r[3] for r in ctx.records][:1] == ["order-sensitive write: alogin()"]
+
+
+AUTH_GATHERED = """\
+    _1, _1, _1 = await asyncio.gather(
+        request.session.alookup(SESSION_KEY, user._meta.pk.value_to_string(user)),
+        request.session.alookup(BACKEND_SESSION_KEY, backend),
+        request.session.alookup(HASH_SESSION_KEY, session_auth_hash),
+    )
+"""
+
+
+def test_real_django_module_with_a_run_gathered_as_before():
+    # contrib/auth/__init__.py with its three session writes turned into reads: the run is
+    # gathered ('_' is gettext there, hence '_1'), everything else reported as before.
+    source = _django_source("contrib/auth/__init__.py").replace(".aset(", ".alookup(")
+    outcome = _run_module(source)
+    assert outcome.error is None
+    lines = source.splitlines(keepends=True)
+    expected = "import asyncio\n" + "".join(lines[:233]) + AUTH_GATHERED + "".join(lines[236:])
+    assert outcome.source == expected
+    got = [(d.line, d.kind, d.message) for d in outcome.diagnostics]
+    assert [(line, kind) for line, kind, _ in got] == [
+        (234, "fixed"), (270, "refused"), (271, "refused"), (345, "refused"), (371, "refused")
+    ]
+    assert got[0][2] == "gathered 3 independent awaits"
+    again = _run_module(outcome.source)
+    assert again.source == outcome.source
