@@ -962,6 +962,7 @@ class _Guarded(SameScope, cst.CSTVisitor):
     def __init__(self, local: _Locals) -> None:
         self.local = local
         self.requests_calls = 0  # calls that raise other exceptions once rewritten
+        self.network_calls = 0  # ... of which not r.json() (that raises a ValueError with both)
         self.json_calls = False  # r.json(): raises requests' JSONDecodeError, a RequestException
         self.json_loads = False  # json.loads/load: raises json.JSONDecodeError with both clients
         self.unknown: list[cst.Call] = []
@@ -970,6 +971,7 @@ class _Guarded(SameScope, cst.CSTVisitor):
         local = self.local
         if local.match(node) is not None:
             self.requests_calls += 1
+            self.network_calls += 1
             return
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "json":
             self.json_calls = True
@@ -979,6 +981,7 @@ class _Guarded(SameScope, cst.CSTVisitor):
             and local.is_response(node.func.value)
         ):
             self.requests_calls += 1  # raises httpx's exceptions (or json's) once rewritten
+            self.network_calls += node.func.attr.value != "json"
             return
         if local.imports.qualify(node.func, local.shadowed) in ("json.loads", "json.load"):
             self.json_loads = True
@@ -1449,7 +1452,7 @@ class _Analyzer(cst.CSTVisitor):
         guarded: _Guarded | None = None
         if any(set(self._builtin_caught(h)) & _OS_ERRORS for h in node.handlers):
             guarded = _guarded(node, self.local)
-            if guarded.requests_calls:
+            if guarded.network_calls:
                 self._check_os_errors(node, guarded)
         for handler in node.handlers:
             types = _handler_types(handler)

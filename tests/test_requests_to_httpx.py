@@ -1577,6 +1577,14 @@ def test_builtin_handlers_only_matter_around_rewritten_calls():
             except (requests.RequestException, ValueError):
                 data = None
             return data
+
+
+        async def decode(request):
+            r = requests.get(URL + "/b")
+            try:
+                return r.json()
+            except ValueError:
+                return {}
         """,
         """\
         import httpx
@@ -1594,6 +1602,15 @@ def test_builtin_handlers_only_matter_around_rewritten_calls():
             except (httpx.HTTPError, httpx.InvalidURL, ValueError, json.JSONDecodeError):
                 data = None
             return data
+
+
+        async def decode(request):
+            async with httpx.AsyncClient() as client:
+                r = await client.get(URL + "/b", follow_redirects=True, timeout=None)
+            try:
+                return r.json()
+            except ValueError:
+                return {}
         """,
     )
     check_noop(
