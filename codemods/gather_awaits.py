@@ -348,22 +348,78 @@ class _Func:
         return self._locals
 
 
+def _hot_scopes(module: cst.Module) -> set[int]:
+    """Ids of the defs/classes around a block of an ``async def`` where two statement lines
+    holding an ``await`` follow each other: the only places the codemod can rewrite or report.
+
+    Walks statements only (no LibCST visitor: it would rebuild every node it passes); only the
+    statement lines directly in an ``async def`` are searched for an ``await`` -- anywhere else
+    an ``await`` is a syntax error, and the transformer rewrites nothing there anyway."""
+    hot: set[int] = set()
+    scopes: list[cst.CSTNode] = []
+
+    def suite(node: cst.BaseSuite, in_async: bool) -> None:
+        if not isinstance(node, cst.IndentedBlock):
+            return  # ``if x: a; b`` holds no block of statements to gather
+        flags = [statement(stmt, in_async) for stmt in node.body]
+        if any(a and b for a, b in itertools.pairwise(flags)):
+            hot.update(id(scope) for scope in scopes)
+
+    def statement(stmt: cst.BaseStatement, in_async: bool) -> bool:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            return in_async and _has_await(stmt)
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            scopes.append(stmt)
+            suite(stmt.body, isinstance(stmt, cst.FunctionDef) and stmt.asynchronous is not None)
+            scopes.pop()
+            return False
+        for part in _suites(stmt):
+            suite(part, in_async)
+        return False
+
+    for stmt in module.body:
+        statement(stmt, False)
+    return hot
+
+
+def _suites(node: cst.CSTNode) -> list[cst.BaseSuite]:
+    """The blocks of a compound statement (``elif``/``else``/handlers/``finally``/cases too)."""
+    out: list[cst.BaseSuite] = []
+    if isinstance(node, cst.If):
+        out.append(node.body)
+        if node.orelse is not None:
+            out += _suites(node.orelse)
+    elif isinstance(node, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler,
+                           cst.With, cst.MatchCase)):
+        out.append(node.body)
+    elif isinstance(node, (cst.For, cst.While)):
+        out.append(node.body)
+        if node.orelse is not None:
+            out.append(node.orelse.body)
+    elif isinstance(node, (cst.Try, cst.TryStar)):
+        out.append(node.body)
+        for handler in node.handlers:
+            out.append(handler.body)
+        for extra in (node.orelse, node.finalbody):
+            if extra is not None:
+                out.append(extra.body)
+    elif isinstance(node, cst.Match):
+        out += [case.body for case in node.cases]
+    return out
+
+
 class _ModuleFacts(cst.CSTVisitor):
-    """One pass over the module: functions and methods (mutated parameters, writes, closures),
-    every name, and where two statements holding an ``await`` follow each other (only the
-    functions and classes around those are worth the transformer's time)."""
+    """One pass over the module: functions and methods (mutated parameters, writes, closures)
+    and every name."""
 
     def __init__(self) -> None:
         self.funcs: dict[str, list[_Func]] = {}  # plain functions by name
         self.methods: dict[str, list[_Func]] = {}  # methods by name (any class)
         self.by_node: dict[int, _Func] = {}
         self.all_names: set[str] = set()
-        self.await_stmts: set[int] = set()  # ids of simple statement lines holding an await
-        self.hot: set[int] = set()  # ids of defs/classes holding two adjacent await statements
         self._stack: list[_Func] = []
         self._in_class: list[bool] = [False]
         self._scopes: list[tuple[str, Any]] = []  # ("func", _Func) / ("lambda", None) / ("class", node)
-        self._line: list[cst.SimpleStatementLine] = []
         self._awaited: set[int] = set()  # ids of calls directly awaited
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -389,25 +445,8 @@ class _ModuleFacts(cst.CSTVisitor):
             if kind != "class":
                 deferred = True
 
-    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-        self._line.append(node)
-
-    def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine) -> None:
-        self._line.pop()
-
     def visit_Await(self, node: cst.Await) -> None:
-        if self._line:
-            self.await_stmts.add(id(self._line[-1]))
         self._awaited.add(id(node.expression))
-
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
-        ids = [id(stmt) in self.await_stmts for stmt in original_node.body]
-        if any(a and b for a, b in itertools.pairwise(ids)):
-            for kind, fn in self._scopes:
-                if kind == "func":
-                    self.hot.add(id(fn.node))
-                elif kind == "class":
-                    self.hot.add(id(fn))
 
     def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
         if self._stack:
@@ -795,8 +834,11 @@ class _Frame:
 
 
 class _Transformer(cst.CSTTransformer):
-    def __init__(self, module: cst.Module, ctx: Context, style: str, facts: _ModuleFacts) -> None:
+    def __init__(
+        self, module: cst.Module, ctx: Context, style: str, facts: _ModuleFacts, hot: set[int]
+    ) -> None:
         self.module = module
+        self.hot = hot  # only the defs/classes around a block worth a look are entered
         self.ctx = ctx
         self.style = style
         self._imports: ImportTable | None = None
@@ -831,7 +873,7 @@ class _Transformer(cst.CSTTransformer):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         active = node.asynchronous is not None and not has_skip_comment(node)
         self.frames.append(_Frame(node, active))
-        return id(node) in self.facts.hot
+        return id(node) in self.hot
 
     def leave_FunctionDef(self, original_node, updated_node):
         self.frames.pop()
@@ -839,7 +881,7 @@ class _Transformer(cst.CSTTransformer):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         self.frames.append(_Frame(None, False))
-        return id(node) in self.facts.hot
+        return id(node) in self.hot
 
     def leave_ClassDef(self, original_node, updated_node):
         self.frames.pop()
@@ -1203,12 +1245,13 @@ class GatherAwaits(Codemod):
         style = ctx.options.get("style", "gather")
         if style not in STYLES:
             raise ValueError(f"gather-awaits: style must be one of {', '.join(STYLES)}, not {style!r}")
+        hot = _hot_scopes(module)
+        if not hot:
+            return module  # no two await statements follow each other in an async def
         facts = _ModuleFacts()
         module.visit(facts)
-        if not facts.hot:
-            return module  # no two await statements follow each other anywhere
         facts.finish()
-        t = _Transformer(module, ctx, style, facts)
+        t = _Transformer(module, ctx, style, facts, hot)
         new = module.visit(t)
         if t.need_import:
             new = _add_import(new)

@@ -1494,3 +1494,54 @@ def test_real_django_module_with_a_run_gathered_as_before():
     assert got[0][2] == "gathered 3 independent awaits"
     again = _run_module(outcome.source)
     assert again.source == outcome.source
+
+
+def test_runs_found_in_async_defs_nested_in_sync_code_and_blocks():
+    # Only the statements of async defs are searched for awaits: the search must still reach
+    # an async def nested in a sync method, under if/match/while/else, and blocks inside it.
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        class A:
+            def make(self):
+                if self:
+                    pass
+                else:
+                    async def inner(u):
+                        a = await f(u)
+                        b = await g(u)
+                        return a, b
+                    return inner
+        match A:
+            case 1:
+                while True:
+                    async def other(u):
+                        for i in u:
+                            c = await f(i)
+                            d = await g(i)
+                        else:
+                            await f(0)
+                            await g(0)
+        """,
+        """\
+        import asyncio
+        class A:
+            def make(self):
+                if self:
+                    pass
+                else:
+                    async def inner(u):
+                        a, b = await asyncio.gather(f(u), g(u))
+                        return a, b
+                    return inner
+        match A:
+            case 1:
+                while True:
+                    async def other(u):
+                        for i in u:
+                            c, d = await asyncio.gather(f(i), g(i))
+                        else:
+                            _, _ = await asyncio.gather(f(0), g(0))
+        """,
+    )
