@@ -57,9 +57,16 @@ Refuses when
       ``trio``/``asgiref`` (other than ``await sync_to_async(f)(...)`` with default options), or a
       ``StreamingHttpResponse`` whose content may be an async iterator (anything but a literal, a
       plain generator expression or a call of a sync ``def`` of the module);
-    - another function in the processed paths awaits or schedules the view (``await view(...)``,
-      ``gather``/``create_task``/``ensure_future``/``async_to_sync(view)`` ...; for a class: its
-      name, ``as_view``, or a handler's name, as ``await super().get(...)`` would show);
+    - code in the processed paths awaits, schedules or runs the view as a coroutine: ``await
+      view(...)``, ``await views.view(...)``, ``c = view(...); await c``, the view given (called
+      or not, also in a list, a starred comprehension or a keyword) to ``asyncio.run``/``gather``/
+      ``wait``/``wait_for``/``as_completed``/``create_task``/``ensure_future``/
+      ``run_until_complete``/``run_coroutine_threadsafe``/``async_to_sync``, anyio/trio
+      ``start_soon``/``start`` ...; import aliases count under the imported name. For a class: its
+      name (``await ProductView.as_view()(request)``), ``as_view`` on something unnamed, or a
+      handler's name called on anything but a test or HTTP client (``await super().get(...)``,
+      ``await self.view.get(...)``; not ``await self.async_client.get(...)``, the
+      ``async_client`` fixture or a name bound to ``httpx.AsyncClient()``);
     - a decorator is not one of Django's that accept a sync view as well as an async one
       (``login_required``, ``permission_required``, ``user_passes_test``, ``require_*``,
       ``csrf_*``, ``cache_page``, ``cache_control``, ``never_cache``, ``vary_on_*``,
@@ -857,8 +864,8 @@ class _Transformer(cst.CSTTransformer):
                     if handler.name.value in awaited:
                         raise _Refused(
                             f"something in the processed paths awaits a `.{handler.name.value}(...)` call, which may "
-                            "be this handler (e.g. `await super().get(...)` in a subclass; if it is only a test "
-                            "client or HTTP client call, leave those files out of the paths)"
+                            "be this handler (e.g. `await super().get(...)` in a subclass; calls on a test or HTTP "
+                            "client such as `self.async_client` or `httpx.AsyncClient()` do not count)"
                         )
                     try:
                         plans[handler] = self._plan(handler, is_method=True)

@@ -1365,3 +1365,137 @@ def test_async_for_over_raw_queryset():
         "def v(request):\n    return [p.pk for p in Product.objects.raw('SELECT id FROM p')]\n",
         **V,
     )
+
+
+# --------------------------------------------------------------------------- precise project facts
+CBV_VIEWS = '''\
+from django.http import HttpResponse
+from django.views import View
+
+
+class ProductView(View):
+    async def get(self, request):
+        return HttpResponse("p")
+'''
+
+MIGRATED_TESTS = '''\
+import httpx
+from django.test import TestCase
+
+
+class ProductTests(TestCase):
+    async def test_get(self):
+        response = await self.async_client.get("/p/")
+        assert response.status_code == 200
+
+
+async def test_fixture(async_client):
+    assert (await async_client.get("/p/")).status_code == 200
+
+
+async def test_live(live_server):
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(live_server.url + "/p/")).status_code == 200
+    api = httpx.AsyncClient(base_url=live_server.url)
+    assert (await api.get("/p/")).status_code == 200
+'''
+
+
+def _run_views(tmp_path, files):
+    from codemods.config import Settings
+    from codemods.runner import run
+
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "views.py").write_text(CBV_VIEWS if "views.py" not in files else files.pop("views.py"))
+    for name, text in files.items():
+        (tmp_path / "shop" / name).write_text(text)
+    result = run([tmp_path], Settings(select=(CM,), root=tmp_path, jobs=1), mode="apply")
+    assert not result.failed
+    messages = {d.message for f in result.files for d in f.diagnostics}
+    return (tmp_path / "shop" / "views.py").read_text(), messages
+
+
+def test_client_calls_in_migrated_tests_do_not_block_a_cbv_get(tmp_path):
+    after, messages = _run_views(tmp_path, {"tests.py": MIGRATED_TESTS})
+    assert "    def get(self, request):" in after, messages
+    assert "view class 'ProductView' handler 'get' made sync: it awaits nothing, so async bought nothing" in messages
+
+
+def test_a_super_call_of_the_handler_still_blocks(tmp_path):
+    sub = (
+        "from shop.views import ProductView\n\n\nclass Special(ProductView):\n"
+        "    async def get(self, request):\n        return await super().get(request)\n"
+    )
+    after, messages = _run_views(tmp_path, {"tests.py": MIGRATED_TESTS, "special.py": sub})
+    assert "    async def get(self, request):" in after
+    assert any("awaits a `.get(...)` call, which may be this handler" in m for m in messages), messages
+
+
+SCHEDULED_VIEWS = "from django.http import HttpResponse\nfrom django.views import View\n\n" + "".join(
+    f"\n\nasync def {name}(request):\n    return HttpResponse({name!r})\n"
+    for name in (
+        "v_run", "v_loop", "v_future", "v_list", "v_comp", "v_completed", "v_kw", "v_threadsafe", "v_soon",
+        "v_stored", "v_appended", "v_alias", "v_module", "alone",
+    )
+) + "\n\nclass ProductView(View):\n    async def post(self, request):\n        return HttpResponse('p')\n"
+
+# No "await" in this file: its scheduling is found all the same.
+SYNC_CALLERS = '''\
+import asyncio
+
+from shop.views import v_future, v_loop, v_run
+
+
+def main(request):
+    asyncio.run(v_run(request))
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(v_loop(request))
+    asyncio.ensure_future(v_future(request), loop=loop)
+'''
+
+ASYNC_CALLERS = '''\
+import asyncio
+
+import anyio
+
+from shop import views
+from shop.views import ProductView, v_appended, v_comp, v_completed, v_kw, v_list, v_soon, v_stored
+from shop.views import v_alias as handler
+from shop.views import v_threadsafe
+
+
+async def main(request, requests, loop):
+    await asyncio.wait([asyncio.ensure_future(v_list(request))])
+    await asyncio.gather(*[v_comp(r) for r in requests])
+    for done in asyncio.as_completed([v_completed(request)]):
+        await done
+    await asyncio.wait_for(fut=v_kw(request), timeout=1)
+    asyncio.run_coroutine_threadsafe(v_threadsafe(request), loop)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(v_soon, request)
+    pending = v_stored(request)
+    await pending
+    tasks = []
+    tasks.append(v_appended(request))
+    for task in tasks:
+        await task
+    await handler(request)
+    await views.v_module(request)
+    return await ProductView.as_view()(request)
+'''
+
+
+def test_each_scheduling_form_keeps_the_view_async(tmp_path):
+    files = {"views.py": SCHEDULED_VIEWS, "jobs.py": SYNC_CALLERS, "tasks.py": ASYNC_CALLERS}
+    after, messages = _run_views(tmp_path, files)
+    assert "\ndef alone(request):" in after
+    for name in (
+        "v_run", "v_loop", "v_future", "v_list", "v_comp", "v_completed", "v_kw", "v_threadsafe", "v_soon",
+        "v_stored", "v_appended", "v_alias", "v_module",
+    ):
+        assert f"\nasync def {name}(request):" in after, name
+        assert f"view {name!r} left async: is awaited or scheduled elsewhere in the processed paths; " \
+            "it must stay a coroutine" in messages
+    assert "    async def post(self, request):" in after
+    assert any(m.startswith("view class 'ProductView' left async, all handlers: is (or an `as_view()` view is) awaited")
+               for m in messages), messages

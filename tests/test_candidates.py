@@ -127,23 +127,15 @@ def test_unknown_codemods_are_always_candidates():
 
 
 def _reference_facts(source: str) -> tuple[list[str], list[tuple[str, list[str]]]]:
-    """What project facts are, computed the plain way: every node of ``ast.walk``."""
-    from codemods.project import _SCHEDULERS, _last_name, _wants
+    """What project facts are, computed the plain way: every statement and node of ``ast.walk``."""
+    from codemods.project import _wants
 
-    wants_awaits, wants_classes = _wants(source)
     tree = _parses(source)
-    awaited, classes = set(), []
-    if tree is None or not (wants_awaits or wants_classes):
+    if tree is None or not any(_wants(source)):
         return [], []
-    for node in ast.walk(tree):
-        if wants_awaits and isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
-            awaited.add(_last_name(node.value.func))
-        elif wants_awaits and isinstance(node, ast.Call) and _last_name(node.func) in _SCHEDULERS:
-            for arg in node.args:
-                awaited.add(_last_name(arg.func if isinstance(arg, ast.Call) else arg))
-        elif wants_classes and isinstance(node, ast.ClassDef):
-            classes.append((node.name, [b for b in map(_last_name, node.bases) if b]))
-    return sorted(n for n in awaited if n), sorted(classes)
+    every = list(ast.walk(tree))
+    facts = file_facts(source, tree, [n for n in every if isinstance(n, ast.stmt)], every)
+    return facts.awaited, sorted(facts.classes)
 
 
 def test_fast_facts_and_statements_equal_a_full_walk():

@@ -115,3 +115,84 @@ def test_recorded_reads_match_path_methods(tmp_path):
     assert project.reads_current(reads, {})
     f.write_text("a = 2\n")
     assert not project.reads_current(reads, {})
+
+
+def _awaited(source: str) -> set[str]:
+    import textwrap
+
+    from codemods.project import file_facts
+
+    return set(file_facts(textwrap.dedent(source)).awaited)
+
+
+def test_client_receivers_do_not_count():
+    assert "get" not in _awaited(
+        """\
+        import httpx
+
+
+        class T(TestCase):
+            def setUp(self):
+                self.http = httpx.AsyncClient()
+
+            async def test_a(self):
+                await self.async_client.get("/")
+                await self.client.post("/")
+                await self.http.get("/")
+                await self.api_client.get("/")
+                await httpx.AsyncClient().get("/")
+
+
+        async def test_b(async_client, live_server):
+            await async_client.get("/")
+            session = aiohttp.ClientSession()
+            await session.get("/")
+            async with httpx.AsyncClient() as c:
+                await c.get("/")
+        """
+    )
+
+
+def test_what_may_be_a_view_counts():
+    cases = {
+        "await super().get(request)": {"get"},
+        "await self.get(request)": {"get"},
+        "await self.view.get(request)": {"get"},  # an attribute of self may hold a view instance
+        "await views.product(request)": {"product"},
+        "await shop.views.product(request)": {"product"},
+        "await product(request)": {"product"},
+        "await SomeView.as_view()(request)": {"SomeView"},
+        "await views.SomeView.as_view()(request)": {"SomeView"},
+        "await make()().as_view()(request)": {"as_view"},
+        "await SomeView().get(request)": {"get"},
+        "await asyncio.wait([v(r)])": {"v"},
+        "await asyncio.gather(*[v(r) for r in rs])": {"v"},
+        "await asyncio.gather(*(v(r) for r in rs))": {"v"},
+        "for f in asyncio.as_completed({v(r)}): pass": {"v"},
+        "await asyncio.wait_for(fut=v(r), timeout=1)": {"v"},
+        "asyncio.run_coroutine_threadsafe(v(r), loop)": {"v"},
+        "tg.start_soon(v, r)": {"v"},
+        "nursery.start_soon(views.v, r)": {"v"},
+        "c = v(r)\n    await c": {"v"},
+        "(c := v(r))\n    await c": {"v"},
+        "cs = [v(r) for r in rs]\n    await asyncio.gather(*cs)": {"v"},
+        "x = ProductView.as_view()\n    await x(request)": {"ProductView"},
+        "self.view = ProductView.as_view()\n    await self.view(request)": {"ProductView"},
+        "await handlers['get'](request)": {"handlers"},
+        "await (v if a else w)(r)": {"v", "w"},
+        "async_to_sync(v)(r)": {"v"},
+        "async_to_sync(ProductView.as_view())(r)": {"ProductView"},
+        "asyncio.iscoroutinefunction(v)": {"v"},
+    }
+    for line, names in cases.items():
+        got = _awaited(f"async def f(request):\n    {line}\n")
+        assert names <= got, (line, got)
+
+
+def test_scheduling_without_await_and_import_aliases():
+    # No "await" in the text: asyncio.run / run_until_complete in sync code still count.
+    assert {"v", "w"} <= _awaited("import asyncio\n\ndef main(r):\n    asyncio.run(v(r))\n    loop.run_until_complete(w(r))\n")
+    assert {"ensure"} <= _awaited("def main(loop, r):\n    asyncio.ensure_future(ensure(r), loop=loop)\n")
+    assert {"w", "product"} <= _awaited("from shop.views import product as w\n\nasync def f(r):\n    await w(r)\n")
+    assert {"gather_me"} <= _awaited("from asyncio import gather as g\n\nasync def f(r):\n    await g(gather_me(r))\n")
+    assert _awaited("def main(r):\n    return v(r)\n") == set()

@@ -97,7 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
 class Upstream:
     """``with Upstream() as up: up.url("/json")``"""
 
-    def __enter__(self) -> Upstream:
+    def __enter__(self):  # returns self
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
