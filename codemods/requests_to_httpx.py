@@ -52,20 +52,28 @@ What it does:
     ``if r.is_error: r.raise_for_status()`` (httpx also raises for 1xx/3xx, e.g. an unfollowed
     redirect or a 304; requests only for 4xx/5xx).
 
+    TLS setup (option ``ssl-context``, default ``shared``): httpx builds a new SSL context for
+    every client, loading the CA certificates each time (tens of ms of CPU during which the event
+    loop serves nothing). Clients without ``verify``/``cert`` settings get
+    ``verify=_HTTPX_SSL_CONTEXT``, one module-level ``httpx.create_ssl_context()`` (made as httpx
+    makes its default one) bound after the imports; an existing ``NAME = httpx.create_ssl_context()``
+    at module level is reused. ``per-client`` leaves ``httpx.AsyncClient()`` bare.
+
     Streaming: the line ``r = requests.get(url, stream=True)`` becomes
     ``async with client.stream("GET", url, ...) as r:`` around the rest of its block, and
     ``for chunk in r.iter_content(n)`` becomes ``async for chunk in r.aiter_bytes(n)`` (``n`` is 1
     when not given, requests' default). ``stream=False`` is dropped.
 
-    Bodies: a visibly raw body (str/bytes literal, ``x.encode()``, ``json.dumps(...)``) becomes
-    ``content=``; anything else stays ``data=`` (httpx form-encodes a mapping and sends other
+    Bodies: a visibly raw body (str/bytes literal, ``x.encode()``, ``json.dumps(...)``, or a local
+    name only assigned such values) becomes ``content=``; anything else stays ``data=`` (httpx form-encodes a mapping and sends other
     values as raw content, with a deprecation warning for raw bytes).
 
     Not kept, by design (rare; review if they matter to you): calls of one function share a client,
     so cookies a response sets are sent by the later calls (each ``requests.get`` started with an
     empty jar); httpx stops after 20 redirects (requests 30); the User-Agent says httpx; with
     explicit ``proxies`` requests still honours ``NO_PROXY``, httpx does not; requests reads its CA
-    bundle from ``REQUESTS_CA_BUNDLE``, httpx from ``SSL_CERT_FILE``; a ``params``/``data`` dict the
+    bundle from ``REQUESTS_CA_BUNDLE``, httpx from ``SSL_CERT_FILE``/``SSL_CERT_DIR`` (with the
+    shared SSL context, read once when the module is imported, not per client); a ``params``/``data`` dict the
     codemod cannot see with ``None``/``True`` values is encoded differently; exceptions that escape
     the function are httpx's, so a caller elsewhere catching requests' exceptions no longer does.
 
@@ -85,8 +93,13 @@ Example:
 
         import httpx
 
+        # TLS setup shared by the AsyncClients of this module: made once, as loading the CA
+        # certificates for every new client is slow.
+        _HTTPX_SSL_CONTEXT = httpx.create_ssl_context()
+
+
         async def view(request):
-            async with httpx.AsyncClient() as client:
+            async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
                 return (await client.get(URL, follow_redirects=True, timeout=None)).json()
 
 Refuses when:
@@ -1630,13 +1643,20 @@ class _NameUseChecker(cst.CSTVisitor):
 
 class _Rewriter(SameScope, cst.CSTTransformer):
     def __init__(
-        self, imports: ImportTable, shadowed: set[str], client: str, local: _Locals, module_name: str
+        self,
+        imports: ImportTable,
+        shadowed: set[str],
+        client: str,
+        local: _Locals,
+        module_name: str,
+        ssl_name: str | None = None,
     ) -> None:
         self.imports = imports
         self.shadowed = shadowed
         self.client = client
         self.local = local
         self.module_name = module_name
+        self.ssl_name = ssl_name
         self._made: set[int] = set()
 
     def leave_IndentedBlock(
@@ -1644,8 +1664,17 @@ class _Rewriter(SameScope, cst.CSTTransformer):
     ) -> cst.IndentedBlock:
         return updated_node.with_changes(body=self._blocks(list(updated_node.body)))
 
+    def _raw_body(self, expr: cst.BaseExpression) -> bool:
+        """Visibly str/bytes: see ``_is_raw_body``; also a local name only ever assigned such values."""
+        if isinstance(expr, cst.Name) and expr.value not in self.local.params:
+            values = self.local.values.get(expr.value)
+            return bool(values) and all(
+                v is not None and _is_raw_body(v, self.imports, self.shadowed) for v in values
+            )
+        return _is_raw_body(expr, self.imports, self.shadowed)
+
     def _async_client(self) -> cst.Call:
-        return cst.Call(func=cst.Attribute(value=cst.Name(self.module_name), attr=cst.Name("AsyncClient")))
+        return _new_client(self.module_name, [], self.ssl_name)
 
     def _blocks(self, stmts: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
         """``r = await c.stream(...)`` / ``s = requests.Session()`` lines become ``async with`` blocks
@@ -1850,7 +1879,7 @@ class _Rewriter(SameScope, cst.CSTTransformer):
             if arg.keyword is None:
                 if pos >= n_pos:
                     key = extra[pos - n_pos]
-                    if key == "data" and _is_raw_body(arg.value, self.imports, self.shadowed):
+                    if key == "data" and self._raw_body(arg.value):
                         key = "content"
                     arg = arg.with_changes(
                         keyword=cst.Name(key),
@@ -1864,7 +1893,7 @@ class _Rewriter(SameScope, cst.CSTTransformer):
                 key = arg.keyword.value
                 if key == "allow_redirects":
                     arg = arg.with_changes(keyword=cst.Name("follow_redirects"))
-                elif key == "data" and _is_raw_body(arg.value, self.imports, self.shadowed):
+                elif key == "data" and self._raw_body(arg.value):
                     arg = arg.with_changes(keyword=cst.Name("content"))
                 elif key == "timeout" and _timeout_tuple(arg.value):
                     connect, read = (el.value for el in arg.value.elements)  # type: ignore[attr-defined]
@@ -2013,9 +2042,15 @@ def _is_docstring(stmt: cst.BaseStatement) -> bool:
 
 class _Transformer(cst.CSTTransformer):
     def __init__(
-        self, imports: ImportTable, ctx: Context, module_name: str, shared: tuple[set[str], set[str]]
+        self,
+        imports: ImportTable,
+        ctx: Context,
+        module_name: str,
+        shared: tuple[set[str], set[str]],
+        ssl: _SharedSSL | None = None,
     ) -> None:
         self.shared = shared
+        self.ssl = ssl
         self.imports = imports
         self.requests_names = {n for n, q in imports.names.items() if q == "requests" or q.startswith("requests.")}
         self.ctx = ctx
@@ -2084,15 +2119,16 @@ class _Transformer(cst.CSTTransformer):
             client, i = f"client_{i}", i + 1
         body = updated_node.body
         assert isinstance(body, cst.IndentedBlock)
-        new_body = body.visit(_Rewriter(self.imports, shadowed, client, local, self.module_name))
+        settings = analyzer.client_settings[1] if analyzer.client_settings else []
+        ssl_name = None
+        if self.ssl is not None and self.ssl.name not in shadowed:
+            ssl_name = self.ssl.name
+        rewriter = _Rewriter(self.imports, shadowed, client, local, self.module_name, ssl_name)
+        new_body = body.visit(rewriter)
         self.needs_json = self.needs_json or analyzer.needs_json
         assert isinstance(new_body, cst.IndentedBlock)
         item = cst.WithItem(
-            item=cst.Call(
-                func=cst.Attribute(value=cst.Name(self.module_name), attr=cst.Name("AsyncClient")),
-                args=_client_args(analyzer.client_settings[1] if analyzer.client_settings else []),
-            ),
-            asname=cst.AsName(name=cst.Name(client)),
+            item=_new_client(self.module_name, settings, ssl_name), asname=cst.AsName(name=cst.Name(client))
         )
         self.changed = True
         self.used_before |= all_names.names
@@ -2101,6 +2137,8 @@ class _Transformer(cst.CSTTransformer):
         updated_node.visit(received)
         new_node = updated_node.with_changes(body=_wrap_block(new_body, client, item))
         new_node.visit(result)
+        if self.ssl is not None and ssl_name is not None and result.counts and result.counts[ssl_name]:
+            self.ssl.used = True
         self.prepass.counts.subtract(received.counts)
         self.prepass.counts.update(result.counts)
         self.ctx.fixed(original_node, f"requests calls now use {self.module_name}.AsyncClient")
@@ -2217,6 +2255,77 @@ class _SharedSessions(cst.CSTVisitor):
                 self.attrs.add(target.attr.value)
 
 
+@dataclasses.dataclass
+class _SharedSSL:
+    """The module-level SSL context the new clients share (option ``ssl-context``, default
+    ``shared``): ``name`` is an existing ``NAME = httpx.create_ssl_context()`` at module level or a
+    fresh name to bind after the imports (``existing`` False); ``used`` once a client takes it."""
+
+    name: str
+    existing: bool
+    used: bool = False
+
+    @classmethod
+    def for_module(cls, module: cst.Module, module_name: str, taken: Collection[str]) -> _SharedSSL:
+        for stmt in module.body:
+            if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+                continue
+            small = stmt.body[0]
+            if (
+                isinstance(small, cst.Assign)
+                and len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Name)
+                and isinstance(small.value, cst.Call)
+                and not small.value.args
+                and dotted_name(small.value.func) == f"{module_name}.create_ssl_context"
+            ):
+                return cls(small.targets[0].target.value, existing=True)
+        base = f"_{module_name.upper()}_SSL_CONTEXT"
+        name, i = base, 1
+        while name in taken:
+            name, i = f"{base}_{i}", i + 1
+        return cls(name, existing=False)
+
+    def statement(self, module_name: str) -> cst.SimpleStatementLine:
+        return cst.SimpleStatementLine(
+            body=[
+                cst.Assign(
+                    targets=[cst.AssignTarget(target=cst.Name(self.name))],
+                    value=cst.Call(func=cst.Attribute(value=cst.Name(module_name), attr=cst.Name("create_ssl_context"))),
+                )
+            ],
+            leading_lines=[
+                cst.EmptyLine(),
+                cst.EmptyLine(
+                    comment=cst.Comment(
+                        "# TLS setup shared by the AsyncClients of this module: made once, as loading the CA"
+                    )
+                ),
+                cst.EmptyLine(comment=cst.Comment("# certificates for every new client is slow.")),
+            ],
+        )
+
+
+def _new_client(module_name: str, settings: list[cst.Arg], ssl_name: str | None) -> cst.Call:
+    """``httpx.AsyncClient(...)`` with the per-request settings all calls share; without
+    ``verify``/``cert`` among them, ``verify=<shared SSL context>`` when there is one (httpx
+    builds the same default context per client otherwise)."""
+    args = _client_args(settings)
+    keys = {a.keyword.value for a in args if a.keyword is not None}
+    if ssl_name is not None and not keys & {"verify", "cert"}:
+        arg = cst.Arg(
+            keyword=cst.Name("verify"),
+            value=cst.Name(ssl_name),
+            equal=cst.AssignEqual(
+                whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+            ),
+        )
+        if args:
+            args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        args.append(arg)
+    return cst.Call(func=cst.Attribute(value=cst.Name(module_name), attr=cst.Name("AsyncClient")), args=args)
+
+
 def _client_args(given: list[cst.Arg]) -> list[cst.Arg]:
     """AsyncClient(...) arguments for the per-request settings all calls share."""
     out: list[cst.Arg] = []
@@ -2306,7 +2415,12 @@ def _used_names(module: cst.Module) -> set[str]:
 
 
 def _fix_imports(
-    module: cst.Module, module_name: str, used_before: set[str], needs_json: bool = False, used: set[str] | None = None
+    module: cst.Module,
+    module_name: str,
+    used_before: set[str],
+    needs_json: bool = False,
+    used: set[str] | None = None,
+    ssl: _SharedSSL | None = None,
 ) -> cst.Module:
     if used is None:
         used = _used_names(module)
@@ -2422,6 +2536,12 @@ def _fix_imports(
             pos = 1 if body and _is_docstring(body[0]) else 0
             body.insert(pos, imp)
             last_import = pos
+    if ssl is not None and ssl.used and not ssl.existing:
+        stmt = ssl.statement(module_name)
+        after = body[last_import + 1] if last_import + 1 < len(body) else None
+        if after is not None and not after.leading_lines:  # keep code apart from the new lines
+            body[last_import + 1] = after.with_changes(leading_lines=[cst.EmptyLine()])
+        body.insert(last_import + 1, stmt)
     return module.with_changes(body=body)
 
 
@@ -2456,8 +2576,11 @@ class RequestsToHttpx(Codemod):
     summary = "await httpx.AsyncClient calls instead of blocking requests calls in async functions"
     min_django = (3, 1)
     order = 10
-    options: ClassVar[dict[str, Any]] = {"http-client": "auto"}
-    choices: ClassVar[dict[str, tuple[str, ...]]] = {"http-client": ("httpx", "httpx2", "auto")}
+    options: ClassVar[dict[str, Any]] = {"http-client": "auto", "ssl-context": "shared"}
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {
+        "http-client": ("httpx", "httpx2", "auto"),
+        "ssl-context": ("shared", "per-client"),
+    }
 
     def precheck(self, source: str) -> bool:
         return "requests" in source and "async def" in source
@@ -2474,10 +2597,12 @@ class RequestsToHttpx(Codemod):
         shared = (finder.sessions, finder.attrs)
         t = _Transformer(imports, ctx, choice, shared)
         module.visit(t.prepass)
+        if ctx.option("ssl-context") == "shared":
+            t.ssl = _SharedSSL.for_module(module, choice, t.prepass.counts.keys() | set(imports.names))
         t.constants = _module_constants(module)
         new = module.visit(t)
         if not t.changed:
             return module
         # an import of a thread wrapper is dropped only if a rewritten function used it and nothing does now
         used = {n for n, c in t.prepass.counts.items() if c > 0}
-        return _fix_imports(new, choice, t.used_before, t.needs_json, used)
+        return _fix_imports(new, choice, t.used_before, t.needs_json, used, t.ssl)

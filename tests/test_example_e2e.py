@@ -286,7 +286,7 @@ def test_readme_preview_writes_nothing(migration: Migration):
     snapshot = {p: p.read_bytes() for p in migration.original.rglob("*.py")}
     preview = _run([str(EXE), "apply", "--diff", "--no-cache", "legacy_shop"], migration.original.parent)
     assert preview.returncode == 0, preview.stderr
-    assert "+++ legacy_shop/shop/views.py" in preview.stdout and "httpx.AsyncClient()" in preview.stdout
+    assert "+++ legacy_shop/shop/views.py" in preview.stdout and "httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT)" in preview.stdout
     assert {p: p.read_bytes() for p in migration.original.rglob("*.py")} == snapshot
 
 

@@ -11,9 +11,17 @@ from pathlib import Path
 import pytest
 
 from codemods.project import ProjectIndex
-from tests.harness import check_noop, check_transformed, rewrite
+from tests import harness
+from tests.harness import check_noop, rewrite
 
 CM = "requests-to-httpx"
+
+
+def check_transformed(codemod: str, before: str, after: str, **kwargs):
+    """``harness.check_transformed`` with ``ssl-context: per-client`` unless a test sets it: most
+    cases are about the calls; the shared SSL context the default adds has its own tests below."""
+    options = {"ssl-context": "per-client", **kwargs.pop("options", {})}
+    return harness.check_transformed(codemod, before, after, options=options, **kwargs)
 
 
 def test_basic_get_with_json():
@@ -116,6 +124,177 @@ def test_httpx2_option_and_auto():
         """
     check_transformed(CM, before, after, options={"http-client": "httpx2"})
     check_transformed(CM, before, after, project=ProjectIndex(uses_httpx2=True))
+
+
+# --------------------------------------------------------------------------- shared SSL context
+# httpx builds (and loads the CA bundle into) a new SSL context for every client it creates:
+# ~50 ms of CPU a client on the benchmark machine, which the event loop waits out. One
+# module-level context, made as httpx makes its default one, is given to every new client.
+
+
+def test_shared_ssl_context_by_default():
+    check_transformed(
+        CM,
+        """\
+        \"\"\"Views.\"\"\"
+        import requests
+        from django.http import JsonResponse
+        URL = "http://upstream"
+
+
+        async def view(request):
+            return JsonResponse(requests.get(URL).json())
+
+
+        async def with_session(request):
+            with requests.Session() as s:
+                return JsonResponse(s.get(URL).json())
+        """,
+        """\
+        \"\"\"Views.\"\"\"
+        import httpx
+        from django.http import JsonResponse
+
+        # TLS setup shared by the AsyncClients of this module: made once, as loading the CA
+        # certificates for every new client is slow.
+        _HTTPX_SSL_CONTEXT = httpx.create_ssl_context()
+
+        URL = "http://upstream"
+
+
+        async def view(request):
+            async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
+                return JsonResponse((await client.get(URL, follow_redirects=True, timeout=None)).json())
+
+
+        async def with_session(request):
+            async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as s:
+                return JsonResponse((await s.get(URL, follow_redirects=True, timeout=None)).json())
+        """,
+        options={"ssl-context": "shared"},
+    )
+
+
+def test_shared_ssl_context_name_clash_httpx2_and_given_tls_settings():
+    # verify=/cert= given: the client builds the context those ask for, nothing is shared;
+    # a name already used in the module gets a suffix.
+    check_transformed(
+        CM,
+        """\
+        import requests
+
+        _HTTPX2_SSL_CONTEXT = None
+
+
+        async def a():
+            return requests.get(URL, verify="/etc/ca.pem").status_code
+
+
+        async def b():
+            return requests.get(URL, cert=("c.pem", "k.pem")).status_code
+
+
+        async def c():
+            return requests.get(URL, proxies={"http": P, "https": P}).status_code
+        """,
+        """\
+        import httpx2
+
+        # TLS setup shared by the AsyncClients of this module: made once, as loading the CA
+        # certificates for every new client is slow.
+        _HTTPX2_SSL_CONTEXT_1 = httpx2.create_ssl_context()
+
+        _HTTPX2_SSL_CONTEXT = None
+
+
+        async def a():
+            async with httpx2.AsyncClient(verify="/etc/ca.pem") as client:
+                return (await client.get(URL, follow_redirects=True, timeout=None)).status_code
+
+
+        async def b():
+            async with httpx2.AsyncClient(cert=("c.pem", "k.pem")) as client:
+                return (await client.get(URL, follow_redirects=True, timeout=None)).status_code
+
+
+        async def c():
+            async with httpx2.AsyncClient(proxy=P, verify=_HTTPX2_SSL_CONTEXT_1) as client:
+                return (await client.get(URL, follow_redirects=True, timeout=None)).status_code
+        """,
+        options={"http-client": "httpx2", "ssl-context": "shared"},
+    )
+
+
+def test_shared_ssl_context_reused_and_not_added_when_unused():
+    # A context made earlier (by a previous run) is reused; a function shadowing its name makes
+    # its own client context.
+    check_transformed(
+        CM,
+        """\
+        import httpx
+        import requests
+
+        TLS = httpx.create_ssl_context()
+
+
+        async def a():
+            return requests.get(URL).status_code
+
+
+        async def b(TLS):
+            return requests.get(URL).status_code
+        """,
+        """\
+        import httpx
+
+        TLS = httpx.create_ssl_context()
+
+
+        async def a():
+            async with httpx.AsyncClient(verify=TLS) as client:
+                return (await client.get(URL, follow_redirects=True, timeout=None)).status_code
+
+
+        async def b(TLS):
+            async with httpx.AsyncClient() as client:
+                return (await client.get(URL, follow_redirects=True, timeout=None)).status_code
+        """,
+        options={"ssl-context": "shared"},
+    )
+    check_transformed(
+        CM,
+        """\
+        import requests
+
+
+        async def a():
+            return requests.get(URL, verify=False).status_code
+        """,
+        """\
+        import httpx
+
+
+        async def a():
+            async with httpx.AsyncClient(verify=False) as client:
+                return (await client.get(URL, follow_redirects=True, timeout=None)).status_code
+        """,
+        options={"ssl-context": "shared"},
+    )
+
+
+@pytest.mark.parametrize("client", ["httpx", "httpx2"])
+def test_shared_ssl_context_is_the_one_a_client_makes(client):
+    # The claim behind the option: create_ssl_context() with no argument gives the context a
+    # client builds for itself (certificate checks, host names, protocol floor, options, CAs).
+    mod = pytest.importorskip(client)
+    made = getattr(getattr(mod.AsyncClient()._transport, "_pool", None), "_ssl_context", None)
+    if made is None:
+        pytest.skip(f"{client} keeps its SSL context elsewhere")
+    shared = mod.create_ssl_context()
+    for attr in ("verify_mode", "check_hostname", "minimum_version", "maximum_version", "options", "verify_flags"):
+        assert getattr(shared, attr) == getattr(made, attr), attr
+    assert shared.cert_store_stats() == made.cert_store_stats()
+    assert shared.get_ca_certs() == made.get_ca_certs()
 
 
 def test_refuse_verify():
@@ -478,7 +657,37 @@ def test_unknown_body_goes_to_data():
                 return (await client.post(URL, data=payload, follow_redirects=True, timeout=None)).json()
         """,
     )
+    # a local only ever assigned raw bodies is one; a name also assigned something else is not
+    check_transformed(
+        CM,
+        """\
+        import json
+        import requests
 
+
+        async def view(payload, flag):
+            body = b"raw"
+            if flag:
+                body = json.dumps(payload)
+            other = payload if flag else "x"
+            requests.post(URL, body)
+            return requests.post(URL, data=other).json()
+        """,
+        """\
+        import json
+        import httpx
+
+
+        async def view(payload, flag):
+            body = b"raw"
+            if flag:
+                body = json.dumps(payload)
+            other = payload if flag else "x"
+            async with httpx.AsyncClient() as client:
+                await client.post(URL, content=body, follow_redirects=True, timeout=None)
+                return (await client.post(URL, data=other, follow_redirects=True, timeout=None)).json()
+        """,
+    )
 
 
 def test_timeouts_tuple_and_module_constant():
@@ -1120,7 +1329,7 @@ def test_behaviour_sessions(upstream, client):
     pytest.importorskip(client)
     base = upstream.url("/").rstrip("/")
     outcome = rewrite(CM, SESSIONS, options={"http-client": client})
-    assert "requests" not in outcome.source and "AsyncClient() as s" in outcome.source, outcome.source
+    assert "requests" not in outcome.source and f"AsyncClient(verify=_{client.upper()}_SSL_CONTEXT) as s" in outcome.source, outcome.source
     results = []
     for src in (SESSIONS, outcome.source):
         ns: dict = {}
