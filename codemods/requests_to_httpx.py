@@ -44,6 +44,14 @@ What it does:
     the rest of its block) become ``async with httpx.AsyncClient() as s:``; ``s.get(...)`` & co
     (also ``sync_to_async(s.get)(...)``) are awaited with the same rules, ``s.headers`` setup and
     ``s.auth = (user, password)`` keep working, ``s.close()`` becomes ``await s.aclose()``.
+    ``s.verify``, ``s.cert``, ``s.trust_env``, ``s.max_redirects = value`` and
+    ``s.proxies = {"http": P, "https": P}`` on lines of their own right after the Session is made
+    (before any other use of it; headers/auth setup and statements not naming it may come between)
+    become arguments of ``httpx.AsyncClient(...)`` (``proxy=P``) and their lines go; the values must
+    be constants or names the function does not assign, as for client settings. Both libraries
+    count redirects the same way against ``max_redirects``, and ``trust_env = False`` means the same
+    to both: no proxies from the environment, the library's default CA certificates (neither
+    ``REQUESTS_CA_BUNDLE`` nor ``SSL_CERT_FILE``), no ``.netrc`` credentials (httpx never reads them).
 
     On responses of rewritten calls (a name bound only to such calls, or the call itself):
     ``r.ok`` -> ``not r.is_error`` (both mean "not 4xx/5xx"), ``r.reason`` -> ``r.reason_phrase``,
@@ -54,7 +62,8 @@ What it does:
 
     TLS setup (option ``ssl-context``, default ``shared``): httpx builds a new SSL context for
     every client, loading the CA certificates each time (tens of ms of CPU during which the event
-    loop serves nothing). Clients without ``verify``/``cert`` settings get
+    loop serves nothing). Clients without ``verify``/``cert`` settings (nor a ``trust_env`` other
+    than ``True``: the shared context reads ``SSL_CERT_FILE``) get
     ``verify=_HTTPX_SSL_CONTEXT``, one module-level ``httpx.create_ssl_context()`` (made as httpx
     makes its default one) bound after the imports; an existing ``NAME = httpx.create_ssl_context()``
     at module level is reused. ``per-client`` leaves ``httpx.AsyncClient()`` bare.
@@ -73,7 +82,11 @@ What it does:
     empty jar); httpx stops after 20 redirects (requests 30); the User-Agent says httpx; with
     explicit ``proxies`` requests still honours ``NO_PROXY``, httpx does not; requests reads its CA
     bundle from ``REQUESTS_CA_BUNDLE``, httpx from ``SSL_CERT_FILE``/``SSL_CERT_DIR`` (with the
-    shared SSL context, read once when the module is imported, not per client); a ``params``/``data`` dict the
+    shared SSL context, read once when the module is imported, not per client); a Session's
+    ``verify``/``proxies`` give way in requests to ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` and
+    ``HTTP(S)_PROXY`` from the environment (unless its ``trust_env`` is False), the AsyncClient
+    keeps them; requests sends credentials from ``~/.netrc`` (or ``$NETRC``) when a request has no
+    auth, httpx does not; a ``params``/``data`` dict the
     codemod cannot see with ``None``/``True`` values is encoded differently; exceptions that escape
     the function are httpx's, so a caller elsewhere catching requests' exceptions no longer does.
 
@@ -140,7 +153,11 @@ Refuses when:
     - a Session is created at module or class level (``SESSION = requests.Session()``,
       ``self.session = requests.Session()``) and called from async code: reported, not rewritten;
     - a local Session is used outside its block, in a nested scope, returned or passed on, or set up
-      other than through ``headers`` (``s.verify = ...``, ``s.headers = {...}``, ``s.mount(...)``);
+      other than through ``headers``, ``auth`` and the settings above (``s.headers = {...}``,
+      ``s.mount(...)``, ``s.stream``; ``s.params``: requests adds them to the URL's query string,
+      httpx merges them over it); a setting is assigned after the Session was first used, in a
+      nested block or on a line with other statements, twice, to a value computed in the function,
+      to ``None`` (``verify``/``trust_env``/``max_redirects``), or ``proxies`` of another shape;
     - ``auth=`` is not a ``(user, password)`` tuple (requests' auth objects do not work in httpx);
     - the function uses ``requests`` other than as a call (exceptions, ``Session``, a stored
       ``sync_to_async(requests.get)``...);
@@ -309,6 +326,22 @@ def _client_value_problem(key: str, value: cst.BaseExpression) -> str | None:
     if key == "proxies" and _proxy_value(value) is None and not (isinstance(value, cst.Name) and value.value == "None"):
         return "passes proxies= other than {'http': P, 'https': P} (httpx would need per-scheme transports)"
     return None
+
+
+def _stable(expr: cst.BaseExpression, assigned: Collection[str]) -> bool:
+    """Same value when evaluated where the client is opened: constants and names the function
+    does not assign (module names, parameters it never rebinds)."""
+    if _is_constant(expr):
+        return True
+    if isinstance(expr, cst.Dict):
+        return all(
+            isinstance(el, cst.DictElement) and _stable(el.key, assigned) and _stable(el.value, assigned)
+            for el in expr.elements
+        )
+    if isinstance(expr, (cst.Tuple, cst.List)):
+        return all(_stable(el.value, assigned) for el in expr.elements)
+    name = dotted_name(expr)
+    return name is not None and name.split(".")[0] not in assigned
 
 
 def _positional(method: str, session: bool) -> tuple[str, ...]:
@@ -630,6 +663,9 @@ class _Locals:
         # names bound once, to requests.Session() (checked further by _SessionCheck)
         self.sessions = {n for n in finder.names if len(values.get(n, [])) == 1}
         self.session_nodes = finder.nodes
+        # set from _SessionCheck: AsyncClient arguments per Session, ids of the lines they came from
+        self.session_settings: dict[str, list[cst.Arg]] = {}
+        self.setup_lines: set[int] = set()
         self.assigned = set(values)  # names the function assigns (not parameters it leaves alone)
         self.values = values
         self.params: set[str] = set()  # set by the caller
@@ -1170,19 +1206,108 @@ class _SessionFinder(SameScope, cst.CSTVisitor):
 
 # Attributes of a Session that behave the same on an httpx AsyncClient.
 _SESSION_READ = {"headers"}
+# Session attributes that become ``AsyncClient(...)`` arguments when set right after the Session is
+# made, before any request (``proxies`` -> ``proxy=``, see ``_client_args``). None is kept only where
+# it means "not set" to both.
+_SESSION_SETTINGS = ("verify", "cert", "trust_env", "proxies", "max_redirects")
+_SESSION_NONE_OK = ("cert", "proxies")
+
+
+def _is_setup_line(stmt: cst.BaseStatement, name: str) -> bool:
+    """A line that only sets up the Session ``name`` (makes no request, reads nothing from it):
+    ``name.attr = v``, ``name.headers[k] = v``, ``name.headers.update(...)``."""
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return False
+    for small in stmt.body:
+        if _count([small], name) != 1:
+            return False
+        if isinstance(small, cst.Assign):
+            for t in small.targets:
+                target = t.target
+                if isinstance(target, cst.Subscript):
+                    target = target.value
+                    if not (isinstance(target, cst.Attribute) and target.attr.value == "headers"):
+                        return False
+                if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
+                    return False
+                if target.value.value != name:
+                    return False
+        elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            func = small.value.func
+            if not (
+                isinstance(func, cst.Attribute)
+                and isinstance(func.value, cst.Attribute)
+                and func.value.attr.value == "headers"
+                and isinstance(func.value.value, cst.Name)
+                and func.value.value.value == name
+            ):
+                return False
+        else:
+            return False
+    return True
 
 
 class _SessionCheck(SameScope, cst.CSTVisitor):
     """A local Session must live only inside the ``async with`` that replaces it: every use after
     its creation in the same block (or inside its ``with``), none in nested scopes, and only as
-    ``s.get(...)`` & co (also thread-wrapped), ``s.headers`` (not reassigned), ``s.auth = (u, p)``
-    and ``s.close()``."""
+    ``s.get(...)`` & co (also thread-wrapped), ``s.headers`` (not reassigned), ``s.auth = (u, p)``,
+    ``s.close()`` and, in the statements right after its creation (before any other use),
+    ``s.verify``/``cert``/``trust_env``/``proxies``/``max_redirects = <value>``, which become
+    arguments of the AsyncClient (``settings``; their lines, ``setup_lines``, are dropped)."""
 
     def __init__(self, local: _Locals, body: cst.BaseSuite) -> None:
         self.local = local
         self.body = body
         self.problems: list[tuple[cst.CSTNode, str]] = []
         self._ok: set[int] = set()
+        self.settings: dict[str, list[cst.Arg]] = {}  # Session name -> AsyncClient arguments
+        self.setup_lines: set[int] = set()  # ids of the lines that set them
+        self._movable: dict[int, cst.SimpleStatementLine] = {}  # id of the Assign -> its line
+
+    def _setup(self, name: str, stmts: Sequence[cst.BaseStatement]) -> None:
+        """Marks the settings assignments among the statements after ``name`` is made, up to the
+        first that uses it other than to set it up (statements not naming it are passed over)."""
+        for stmt in stmts:
+            if not _count([stmt], name):
+                continue
+            if not _is_setup_line(stmt, name):
+                return
+            assert isinstance(stmt, cst.SimpleStatementLine)
+            small = stmt.body[0]
+            if len(stmt.body) == 1 and isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target = small.targets[0].target
+                if isinstance(target, cst.Attribute) and target.attr.value in _SESSION_SETTINGS:
+                    self._movable[id(small)] = stmt
+
+    def _setting_problem(self, node: cst.Assign, name: str, attr: str) -> str | None:
+        """Why ``name.attr = value`` cannot become an AsyncClient argument, or None (then it is one)."""
+        line = self._movable.get(id(node))
+        if line is None:
+            return (
+                "other than on a line of its own right after requests.Session(), before the Session is "
+                "used (an AsyncClient takes it only when created)"
+            )
+        value = node.value
+        known = self.settings.setdefault(name, [])
+        if any(a.keyword is not None and a.keyword.value == attr for a in known):
+            return "twice"
+        if isinstance(value, cst.Name) and value.value == "None" and attr not in _SESSION_NONE_OK:
+            return "to None (requests then uses its default, httpx would take None as the value)"
+        if not _stable(value, self.local.assigned):
+            return "to a value computed in the function (moved to the client, it would be evaluated earlier)"
+        if attr == "proxies" and _client_value_problem(attr, value):
+            return "to other than {'http': P, 'https': P} (httpx would need per-scheme transports)"
+        known.append(
+            cst.Arg(
+                keyword=cst.Name(attr),
+                value=value,
+                equal=cst.AssignEqual(
+                    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+                ),
+            )
+        )
+        self.setup_lines.add(id(line))
+        return None
 
     def _placement(self, name: str, inside: Sequence[cst.CSTNode], node: cst.CSTNode) -> None:
         if _count([self.body], name) != _count(inside, name):
@@ -1196,6 +1321,7 @@ class _SessionCheck(SameScope, cst.CSTVisitor):
                 if self.local.session_nodes.get(id(value)) == name:
                     self._placement(name, node.body[i:], stmt)
                     self._ok.add(id(stmt.body[0].targets[0].target))  # type: ignore[attr-defined]
+                    self._setup(name, node.body[i + 1 :])
 
     def visit_With(self, node: cst.With) -> None:
         if len(node.items) == 1 and self.local.session_nodes.get(id(node.items[0].item)) is not None:
@@ -1203,6 +1329,8 @@ class _SessionCheck(SameScope, cst.CSTVisitor):
             self._placement(name, [node], node)
             assert node.items[0].asname is not None
             self._ok.add(id(node.items[0].asname.name))
+            if isinstance(node.body, cst.IndentedBlock):
+                self._setup(name, node.body.body)
 
     def visit_Call(self, node: cst.Call) -> None:
         req = self.local.match(node)
@@ -1228,13 +1356,20 @@ class _SessionCheck(SameScope, cst.CSTVisitor):
             if target.value.value not in self.local.sessions:
                 continue
             value = node.value
-            if target.attr.value == "auth" and isinstance(value, cst.Tuple) and len(value.elements) == 2:
-                self._ok.add(id(target.value))
+            name, attr = target.value.value, target.attr.value
+            self._ok.add(id(target.value))
+            if attr == "auth" and isinstance(value, cst.Tuple) and len(value.elements) == 2:
+                continue
+            if attr in _SESSION_SETTINGS:
+                problem = self._setting_problem(node, name, attr)
+                if problem:
+                    self.problems.append((node, f"sets {name}.{attr} {problem}"))
+            elif attr == "params":
+                why = "requests adds them to each URL's query string, keeping the URL's own and leaving out None"
+                why += " values; httpx merges them over it and sends None as an empty value"
+                self.problems.append((node, f"sets {name}.params ({why})"))
             else:
-                self.problems.append(
-                    (node, f"sets {target.value.value}.{target.attr.value} (no same-behaving AsyncClient setting)")
-                )
-                self._ok.add(id(target.value))
+                self.problems.append((node, f"sets {name}.{attr} (no same-behaving AsyncClient setting)"))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         value = node.value
@@ -1548,19 +1683,7 @@ class _Analyzer(cst.CSTVisitor):
                 self.problems.append((node, f"calls in this function disagree on {'/'.join(CLIENT_KWARGS)} ({why})"))
 
     def _stable(self, expr: cst.BaseExpression) -> bool:
-        """Same value when evaluated where the client is opened: constants and names the function
-        does not assign (module names, parameters it never rebinds)."""
-        if _is_constant(expr):
-            return True
-        if isinstance(expr, cst.Dict):
-            return all(
-                isinstance(el, cst.DictElement) and self._stable(el.key) and self._stable(el.value)
-                for el in expr.elements
-            )
-        if isinstance(expr, (cst.Tuple, cst.List)):
-            return all(self._stable(el.value) for el in expr.elements)
-        name = dotted_name(expr)
-        return name is not None and name.split(".")[0] not in self.local.assigned
+        return _stable(expr, self.local.assigned)
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         target = _raise_for_status_target(node, self.local)
@@ -1662,7 +1785,27 @@ class _Rewriter(SameScope, cst.CSTTransformer):
     def leave_IndentedBlock(
         self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
     ) -> cst.IndentedBlock:
-        return updated_node.with_changes(body=self._blocks(list(updated_node.body)))
+        return updated_node.with_changes(body=self._blocks(self._drop_setup(original_node, updated_node)))
+
+    def _drop_setup(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> list[cst.BaseStatement]:
+        """The block without the Session settings lines that became AsyncClient arguments; their
+        comments go to the next statement."""
+        if not self.local.setup_lines or not any(id(st) in self.local.setup_lines for st in original.body):
+            return list(updated.body)
+        out: list[cst.BaseStatement] = []
+        carried: list[cst.EmptyLine] = []
+        for orig, new in zip(original.body, updated.body, strict=True):
+            if id(orig) not in self.local.setup_lines:
+                out.append(new.with_changes(leading_lines=[*carried, *new.leading_lines]) if carried else new)
+                carried = []
+                continue
+            assert isinstance(new, cst.SimpleStatementLine)
+            carried.extend(line for line in new.leading_lines if line.comment is not None)
+            if new.trailing_whitespace.comment is not None:
+                carried.append(cst.EmptyLine(comment=new.trailing_whitespace.comment))
+        if carried or not out:
+            out.append(cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=carried))
+        return out
 
     def _raw_body(self, expr: cst.BaseExpression) -> bool:
         """Visibly str/bytes: see ``_is_raw_body``; also a local name only ever assigned such values."""
@@ -1673,8 +1816,8 @@ class _Rewriter(SameScope, cst.CSTTransformer):
             )
         return _is_raw_body(expr, self.imports, self.shadowed)
 
-    def _async_client(self) -> cst.Call:
-        return _new_client(self.module_name, [], self.ssl_name)
+    def _async_client(self, session: str) -> cst.Call:
+        return _new_client(self.module_name, self.local.session_settings.get(session, []), self.ssl_name)
 
     def _blocks(self, stmts: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
         """``r = await c.stream(...)`` / ``s = requests.Session()`` lines become ``async with`` blocks
@@ -1688,7 +1831,7 @@ class _Rewriter(SameScope, cst.CSTTransformer):
             if name in self.local.sessions and isinstance(assign.value, cst.Call) and _is_session_call(
                 assign.value, self.imports, self.shadowed
             ):
-                item = self._async_client()
+                item = self._async_client(name)
             elif name in self.local.streams:
                 call = assign.value.expression if isinstance(assign.value, cst.Await) else None
                 if (
@@ -1722,7 +1865,7 @@ class _Rewriter(SameScope, cst.CSTTransformer):
             and isinstance(item.asname.name, cst.Name)
             and item.asname.name.value in self.local.sessions
         ):
-            new_item = updated_node.items[0].with_changes(item=self._async_client())
+            new_item = updated_node.items[0].with_changes(item=self._async_client(item.asname.name.value))
             return updated_node.with_changes(asynchronous=cst.Asynchronous(), items=[new_item])
         return updated_node
 
@@ -2094,6 +2237,7 @@ class _Transformer(cst.CSTTransformer):
             session_check = _SessionCheck(local, original_node.body)
             original_node.body.visit(session_check)
             analyzer.problems.extend(session_check.problems)
+            local.session_settings, local.setup_lines = session_check.settings, session_check.setup_lines
         if analyzer.calls == 0:
             # Nothing rewritable: only report blocking requests calls we could not make async.
             analyzer.problems = [
@@ -2307,12 +2451,19 @@ class _SharedSSL:
 
 
 def _new_client(module_name: str, settings: list[cst.Arg], ssl_name: str | None) -> cst.Call:
-    """``httpx.AsyncClient(...)`` with the per-request settings all calls share; without
-    ``verify``/``cert`` among them, ``verify=<shared SSL context>`` when there is one (httpx
-    builds the same default context per client otherwise)."""
+    """``httpx.AsyncClient(...)`` with the per-request settings all calls share (or a Session's);
+    without ``verify``/``cert`` among them, ``verify=<shared SSL context>`` when there is one (httpx
+    builds the same default context per client otherwise). Not with a ``trust_env`` other than
+    ``True``: the shared context reads ``SSL_CERT_FILE``/``SSL_CERT_DIR``, a client made with
+    ``trust_env=False`` does not."""
     args = _client_args(settings)
     keys = {a.keyword.value for a in args if a.keyword is not None}
-    if ssl_name is not None and not keys & {"verify", "cert"}:
+    trusting = all(
+        isinstance(a.value, cst.Name) and a.value.value == "True"
+        for a in args
+        if a.keyword is not None and a.keyword.value == "trust_env"
+    )
+    if ssl_name is not None and not keys & {"verify", "cert"} and trusting:
         arg = cst.Arg(
             keyword=cst.Name("verify"),
             value=cst.Name(ssl_name),
