@@ -24,7 +24,10 @@ What it does
       the one query.
 
     Function views are top-level ``async def`` functions whose first parameter is ``request``, in
-    ``views.py`` or a ``views/`` package; class-based views are the HTTP handlers (``get``,
+    ``views.py``, a ``views/`` package, or a module that a urlconf in the processed paths routes
+    to (``from shop import api`` + ``path("", api.product)``, ``from .handlers import product``
+    ..., see ``codemods.project``; ``async def`` functions elsewhere are left alone without a
+    word, they need not be views); class-based views are the HTTP handlers (``get``,
     ``post`` ...) of a class deriving from Django views and view mixins (and classes of its module
     that do). An await is recognised only when the receiver is plausibly Django's:
     ``client.aget(url)`` on an unknown ``client`` is not an ORM call, whatever the method is
@@ -1106,7 +1109,8 @@ class AsyncViewsToSync(Codemod):
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         imports = ImportTable(module)
-        transformer = _Transformer(ctx, imports, _is_view_file(ctx.path), module)
+        view_file = _is_view_file(ctx.path) or ctx.project.routes_to(ctx.path)
+        transformer = _Transformer(ctx, imports, view_file, module)
         new = module.visit(transformer)
         if transformer.converted and (
             transformer.needed_imports or any(q in _DROPPABLE for q in imports.names.values())

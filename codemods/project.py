@@ -1,7 +1,8 @@
 """Facts about the whole set of files being processed, gathered before any file is rewritten.
 
-Some refusals depend on other files: a view that another module awaits must stay async, a test
-class may derive from a project base class defined elsewhere. The runner reads every file once
+Some decisions depend on other files: a view that another module awaits must stay async, a test
+class may derive from a project base class defined elsewhere, a module is a views module when a
+urlconf routes to it. The runner reads every file once
 anyway; files whose text could hold such a fact are parsed with ``ast`` (cheap) and their facts
 merged into one ``ProjectIndex`` that every codemod sees through ``ctx.project``.
 """
@@ -16,7 +17,7 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 DJANGO_TEST_CASES = frozenset(
@@ -51,6 +52,9 @@ class FileFacts:
     awaited: list[str] = dataclasses.field(default_factory=list)
     classes: list[tuple[str, list[str]]] = dataclasses.field(default_factory=list)
     imports_httpx2: bool = False
+    # Modules a urlconf routes views to, as written (see ``_routes``): dotted names, relative
+    # ones with their leading dots, ``OWN_MODULE`` for views defined in the urlconf itself.
+    routes: list[str] = dataclasses.field(default_factory=list)
 
 
 def _last_name(node: ast.expr) -> str | None:
@@ -61,10 +65,11 @@ def _last_name(node: ast.expr) -> str | None:
     return None
 
 
-def _wants(source: str) -> tuple[bool, bool]:
+def _wants(source: str) -> tuple[bool, bool, bool]:
     wants_awaits = any(word in source for word in _ASYNC_WORDS)
     wants_classes = "class " in source and "Test" in source
-    return wants_awaits, wants_classes
+    wants_routes = "urlpatterns" in source
+    return wants_awaits, wants_classes, wants_routes
 
 
 def wants_parse(source: str) -> bool:
@@ -88,9 +93,9 @@ def file_facts(
     from codemods.candidates import walk
 
     facts = FileFacts()
-    wants_awaits, wants_classes = _wants(source)
+    wants_awaits, wants_classes, wants_routes = _wants(source)
     facts.imports_httpx2 = "httpx2" in source and bool(re.search(r"^\s*(import|from)\s+httpx2\b", source, re.MULTILINE))
-    if not (wants_awaits or wants_classes):
+    if not (wants_awaits or wants_classes or wants_routes):
         return facts
     if tree is None:
         try:
@@ -106,6 +111,8 @@ def file_facts(
             if isinstance(node, ast.ClassDef):
                 bases = [b for b in (_last_name(x) for x in node.bases) if b]
                 facts.classes.append((node.name, bases))
+    if wants_routes:
+        facts.routes = _routes(tree, statements)
     if not wants_awaits:
         return facts
     if nodes is None:
@@ -115,6 +122,96 @@ def file_facts(
             nodes = [n for d in statements if isinstance(d, ast.AsyncFunctionDef) for n in walk(d)]
     facts.awaited = sorted(_Awaited(statements).collect(nodes))
     return facts
+
+
+OWN_MODULE = "<own module>"
+_ROUTE_CALLS = frozenset({"path", "re_path", "url"})
+_ERROR_HANDLERS = frozenset({"handler400", "handler403", "handler404", "handler500"})
+
+
+def _prefixes(base: str, dotted: str) -> list[str]:
+    """``base`` and every longer dotted prefix of ``dotted`` (which starts with ``base``)."""
+    out = [base]
+    rest = dotted[len(base):].lstrip(".")
+    sep = "" if base.endswith(".") else "."
+    parts = rest.split(".") if rest else []
+    out.extend(base + sep + ".".join(parts[: i + 1]) for i in range(len(parts)))
+    return out
+
+
+def _routes(tree: ast.Module, statements: list[ast.stmt]) -> list[str]:
+    """Modules a urlconf routes to (``FileFacts.routes``), from the view argument of every
+    ``path``/``re_path``/``url`` call and the ``handler404``-style assignments.
+
+    A name there imported from elsewhere gives the module it came from and every longer prefix of
+    the dotted expression, since an imported name may itself be a module: ``from shop import
+    views`` + ``views.product`` gives ``shop``, ``shop.views`` and ``shop.views.product``;
+    relative imports keep their dots (``.views``). A name the file binds itself gives
+    ``OWN_MODULE`` and, when assigned, the names of its values. ``include(...)`` names urlconfs,
+    not views, and is skipped. More modules than needed is harmless: a module listed here is only
+    where function views are looked for, every other rule still applies."""
+    from codemods.candidates import walk
+
+    imported: dict[str, tuple[str, str]] = {}  # local name -> (module it came from, its dotted name)
+    values: dict[str, list[ast.expr]] = {}
+    used: list[ast.expr] = []
+    for st in statements:
+        t = type(st)
+        if t is ast.Import:
+            for a in st.names:
+                if a.asname:
+                    imported[a.asname] = (a.name, a.name)
+                else:
+                    top = a.name.partition(".")[0]
+                    imported[top] = (top, top)
+        elif t is ast.ImportFrom:
+            base = "." * st.level + (st.module or "")
+            for a in st.names:
+                if a.name != "*":
+                    imported[a.asname or a.name] = (base, base + ("" if base.endswith(".") else ".") + a.name)
+        elif t is ast.Assign or t is ast.AnnAssign:
+            targets = st.targets if t is ast.Assign else [st.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and st.value is not None:
+                    values.setdefault(target.id, []).append(st.value)
+                    if target.id in _ERROR_HANDLERS:
+                        used.append(st.value)
+    for node in walk(tree):
+        if type(node) is ast.Call and _last_name(node.func) in _ROUTE_CALLS:
+            used.extend(node.args[1:2])
+            used.extend(kw.value for kw in node.keywords if kw.arg == "view")
+    out: set[str] = set()
+    seen: set[str] = set()
+    stack = list(used)
+    while stack:
+        e = stack.pop()
+        if isinstance(e, ast.Call) and _last_name(e.func) == "include":
+            continue
+        if isinstance(e, ast.Constant) and isinstance(e.value, str):  # handler404 = "shop.views.not_found"
+            if e.value.replace(".", "").replace("_", "").isalnum() and not e.value.startswith("."):
+                out.update(_prefixes(e.value.partition(".")[0], e.value))
+            continue
+        if isinstance(e, (ast.Name, ast.Attribute)):
+            attrs: list[str] = []
+            root: ast.expr = e
+            while isinstance(root, ast.Attribute):
+                attrs.append(root.attr)
+                root = root.value
+            if isinstance(root, ast.Name):
+                name = root.id
+                if name in imported:
+                    base, full = imported[name]
+                    out.update(_prefixes(base, ".".join([full, *reversed(attrs)])))
+                else:
+                    out.add(OWN_MODULE)
+                    if name not in seen:
+                        seen.add(name)
+                        stack.extend(values.get(name, ()))
+                continue
+            stack.append(root)
+            continue
+        stack.extend(child for child in ast.iter_child_nodes(e) if isinstance(child, ast.expr))
+    return sorted(out)
 
 
 _CONTAINERS = (ast.List, ast.Tuple, ast.Set)
@@ -277,22 +374,39 @@ class ProjectIndex:
     ``async_to_sync(view)``, ``await super().get(r)``; see ``_Awaited``; methods called on a test
     or HTTP client do not count).
     ``test_base_classes``: class names deriving, directly or through project classes, from a
-    Django test case. ``uses_httpx2``: the project imports httpx2 or lists it as a dependency."""
+    Django test case. ``uses_httpx2``: the project imports httpx2 or lists it as a dependency.
+    ``routed_modules``: dotted names of the modules urlconfs route views to (see ``_routes``);
+    relative imports and views of the urlconf itself are resolved against the urlconf's absolute
+    path, so such names start with the folders of that path (``home.me.proj.shop.api``); match
+    them with ``routes_to``."""
 
     awaited_names: frozenset[str] = frozenset()
     test_base_classes: frozenset[str] = DJANGO_TEST_CASES
     uses_httpx2: bool = False
+    routed_modules: frozenset[str] = frozenset()
 
     @classmethod
-    def build(cls, facts: Iterable[FileFacts], dependency_text: str = "") -> ProjectIndex:
+    def build(
+        cls, facts: Iterable[FileFacts] | Mapping[str, FileFacts], dependency_text: str = ""
+    ) -> ProjectIndex:
+        """``facts``: per file, best as a mapping path -> facts; without paths the routes written
+        as relative imports (or to the urlconf's own views) cannot be resolved and are left out."""
         awaited: set[str] = set()
         bases: dict[str, set[str]] = {}
+        routed: set[str] = set()
         httpx2 = bool(_HTTPX2_REQUIREMENT.search(dependency_text))
-        for f in facts:
+        located: Iterable[tuple[str | None, FileFacts]] = (
+            facts.items() if isinstance(facts, Mapping) else ((None, f) for f in facts)
+        )
+        for path, f in located:
             awaited.update(f.awaited)
             for name, parents in f.classes:
                 bases.setdefault(name, set()).update(parents)
             httpx2 = httpx2 or f.imports_httpx2
+            for spec in f.routes:
+                resolved = _resolve_route(spec, path)
+                if resolved:
+                    routed.add(resolved)
         tests = set(DJANGO_TEST_CASES)
         changed = True
         while changed:
@@ -301,13 +415,49 @@ class ProjectIndex:
                 if name not in tests and parents & tests:
                     tests.add(name)
                     changed = True
-        return cls(frozenset(awaited), frozenset(tests), httpx2)
+        return cls(frozenset(awaited), frozenset(tests), httpx2, frozenset(routed))
+
+    def routes_to(self, path: str) -> bool:
+        """Whether a urlconf routes views to the module at ``path`` (a file path, relative to the
+        working folder or absolute): its dotted name, or its last components (``shop.api`` for
+        ``src/shop/api.py``: which folder is on ``sys.path`` is not known), is a routed module."""
+        if not self.routed_modules:
+            return False
+        parts = _module_parts(path)
+        return any(".".join(parts[i:]) in self.routed_modules for i in range(len(parts)))
 
     def digest(self) -> str:
         blob = json.dumps(
-            [sorted(self.awaited_names), sorted(self.test_base_classes), self.uses_httpx2]
+            [sorted(self.awaited_names), sorted(self.test_base_classes), self.uses_httpx2, sorted(self.routed_modules)]
         ).encode()
         return hashlib.blake2b(blob, digest_size=12).hexdigest()
+
+
+def _module_parts(path: str) -> list[str]:
+    """The dotted-name components of the module at ``path``, from the top of its absolute path."""
+    parts = list(Path(os.path.abspath(path)).parts[1:])
+    if parts and parts[-1].endswith(".py"):
+        parts[-1] = parts[-1][:-3]
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return parts
+
+
+def _resolve_route(spec: str, path: str | None) -> str | None:
+    """A ``FileFacts.routes`` entry of the urlconf at ``path`` as an absolute dotted name (None
+    when it needs the path and there is none)."""
+    if spec == OWN_MODULE:
+        return ".".join(_module_parts(path)) if path is not None else None
+    if not spec.startswith("."):
+        return spec
+    if path is None:
+        return None
+    rest = spec.lstrip(".")
+    level = len(spec) - len(rest)
+    package = list(Path(os.path.abspath(path)).parent.parts[1:])
+    if level > 1:
+        package = package[: len(package) - (level - 1)]
+    return ".".join([*package, *rest.split(".")] if rest else package) or None
 
 
 def dependency_text(root: Path) -> str:

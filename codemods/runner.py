@@ -959,7 +959,7 @@ def _run(
                 progress(done, len(to_scan), "scan")
 
     scans = {key: Scan.from_json(cache.entries[key]["scan"]) for key in known}
-    project = ProjectIndex.build((s.facts for s in scans.values()), dependency_text(settings.root))
+    project = ProjectIndex.build({key: s.facts for key, s in scans.items()}, dependency_text(settings.root))
     project_digest = project.digest()
     _timing(f"scan ({len(to_scan)} files)")
 

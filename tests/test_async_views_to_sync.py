@@ -1499,3 +1499,135 @@ def test_each_scheduling_form_keeps_the_view_async(tmp_path):
     assert "    async def post(self, request):" in after
     assert any(m.startswith("view class 'ProductView' left async, all handlers: is (or an `as_view()` view is) awaited")
                for m in messages), messages
+
+
+# --------------------------------------------------------------------------- modules urlconfs route to
+ROUTED_VIEW = """\
+from django.http import JsonResponse
+from shop.models import Product
+
+async def product(request, pk):
+    item = await Product.objects.aget(pk=pk)
+    return JsonResponse({"name": item.name})
+"""
+ROUTED_VIEW_SYNC = """\
+from django.http import JsonResponse
+from shop.models import Product
+
+def product(request, pk):
+    item = Product.objects.get(pk=pk)
+    return JsonResponse({"name": item.name})
+"""
+
+
+def _routing(urls: str, where: str = "shop/urls.py") -> ProjectIndex:
+    from codemods.project import file_facts
+
+    return ProjectIndex.build({where: file_facts(urls)})
+
+
+@pytest.mark.parametrize(
+    "urls",
+    [
+        'from django.urls import path\nfrom shop import api\n\nurlpatterns = [path("<int:pk>/", api.product)]\n',
+        'from django.urls import path\nfrom shop.api import product\n\nurlpatterns = [path("<int:pk>/", product)]\n',
+        'from django.urls import path\nfrom .api import product\n\nurlpatterns = [path("<int:pk>/", product)]\n',
+        'from django.urls import path\nfrom . import api\n\nurlpatterns = [path("<int:pk>/", api.product)]\n',
+        'from django.urls import re_path\nimport shop.api\n\nurlpatterns = [re_path(r"^(?P<pk>\\d+)/$", shop.api.product)]\n',
+        (
+            'from django.urls import path\nfrom shop import api as a\n\n'
+            'urlpatterns = [path("<int:pk>/", login_required(a.product), name="p")]\n'
+        ),
+    ],
+)
+def test_a_module_a_urlconf_routes_to_holds_function_views(urls):
+    check_transformed(CM, ROUTED_VIEW, ROUTED_VIEW_SYNC, path="shop/api.py", project=_routing(urls))
+
+
+def test_a_module_no_urlconf_routes_to_is_left_alone_silently():
+    # the same code outside views.py: no urlconf at all, one routing elsewhere, an include() of it
+    # (a urlconf, not views), a relative import from another package, a name not used in a route
+    unrelated = [
+        ProjectIndex(),
+        _routing('from django.urls import path\nfrom shop import views\n\nurlpatterns = [path("", views.home)]\n'),
+        _routing('from django.urls import include, path\n\nurlpatterns = [path("", include("shop.api"))]\n'),
+        _routing('from django.urls import include, path\nfrom shop import api\n\nurlpatterns = [path("", include(api))]\n'),
+        _routing('from django.urls import path\nfrom .api import product\n\nurlpatterns = [path("", product)]\n',
+                 where="blog/urls.py"),
+        _routing('from django.urls import path\nfrom shop import api, views\n\nurlpatterns = [path(api.PREFIX, views.home)]\n'),
+    ]
+    for project in unrelated:
+        check_noop(CM, ROUTED_VIEW, None, path="shop/api.py", project=project)
+    # routed or not, a views module stays one
+    check_transformed(CM, ROUTED_VIEW, ROUTED_VIEW_SYNC, path="shop/views.py", project=unrelated[1])
+
+
+def test_a_routed_module_keeps_every_other_rule():
+    two_queries = ROUTED_VIEW.replace(
+        "    return", "    n = await Product.objects.acount()\n    return"
+    )
+    check_noop(CM, two_queries, "view 'product' left async: makes 2 DB calls", path="shop/api.py",
+               project=_routing('from django.urls import path\nfrom shop import api\n\nurlpatterns = [path("", api.product)]\n'))
+
+
+def test_views_defined_in_the_urlconf_itself():
+    urls = (
+        "from django.http import HttpResponse\nfrom django.urls import path\n\n\n"
+        "async def ping(request):\n    return HttpResponse('pong')\n\n\n"
+        'urlpatterns = [path("ping/", ping)]\n'
+    )
+    check_transformed(CM, urls, urls.replace("async def ping", "def ping"), path="shop/urls.py",
+                      project=_routing(urls))
+
+
+ROUTED_URLS = """\
+from django.urls import include, path
+
+from . import api
+from .handlers import ping
+
+urlpatterns = [
+    path("<int:pk>/", api.product),
+    path("ping/", ping),
+    path("more/", include("shop.more_urls")),
+]
+"""
+HANDLERS = """\
+from django.http import HttpResponse
+
+
+async def ping(request):
+    return HttpResponse("pong")
+"""
+HELPERS = """\
+from django.http import HttpResponse
+
+
+async def render_later(request):
+    return HttpResponse("later")
+"""
+
+
+def test_routed_modules_are_found_across_files_by_the_runner(tmp_path):
+    from codemods.config import Settings
+    from codemods.runner import run
+
+    shop = tmp_path / "src" / "shop"
+    shop.mkdir(parents=True)
+    (shop / "__init__.py").write_text("")
+    (shop / "urls.py").write_text(ROUTED_URLS)
+    (shop / "api.py").write_text(ROUTED_VIEW)
+    (shop / "handlers.py").write_text(HANDLERS)
+    (shop / "helpers.py").write_text(HELPERS)  # not routed: not a view module
+    (shop / "more_urls.py").write_text(HELPERS)  # only include()d: a urlconf, not a view module
+    result = run([tmp_path / "src"], Settings(select=(CM,), root=tmp_path, jobs=1), mode="apply")
+    assert not result.failed
+    assert (shop / "api.py").read_text() == ROUTED_VIEW_SYNC
+    assert (shop / "handlers.py").read_text() == HANDLERS.replace("async def", "def")
+    assert (shop / "helpers.py").read_text() == HELPERS
+    assert (shop / "more_urls.py").read_text() == HELPERS
+    messages = {f.path.replace("\\", "/").rsplit("/", 1)[-1]: [d.message for d in f.diagnostics] for f in result.files}
+    assert messages["api.py"] == [
+        "view 'product' made sync: its only async work is one DB call, which async runs in a thread anyway"
+    ]
+    assert messages["helpers.py"] == [] and messages["more_urls.py"] == []

@@ -196,3 +196,104 @@ def test_scheduling_without_await_and_import_aliases():
     assert {"w", "product"} <= _awaited("from shop.views import product as w\n\nasync def f(r):\n    await w(r)\n")
     assert {"gather_me"} <= _awaited("from asyncio import gather as g\n\nasync def f(r):\n    await g(gather_me(r))\n")
     assert _awaited("def main(r):\n    return v(r)\n") == set()
+
+
+# --------------------------------------------------------------------------- modules urlconfs route to
+ROOT_URLS = """\
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from billing.api.handlers import pay as pay_view
+from shop import views
+from . import extra
+from ..other import thing
+
+import legacy.views
+import pkg.mod as m
+
+
+def ping(request):
+    return None
+
+
+home = views.home_page
+
+urlpatterns = [
+    path("", views.product, name="product"),
+    path("pay/", csrf_exempt(pay_view)),
+    path("x/", extra.view),
+    re_path(r"^t/$", thing),
+    path("l/", legacy.views.old),
+    path("m/", view=m.v),
+    path("ping/", ping),
+    path("home/", home),
+    path("admin/", admin.site.urls),
+    path(views.PREFIX, include("shop.urls")),
+    path("api/", include(views.api_patterns)),
+]
+handler404 = "errors.views.not_found"
+"""
+
+
+def test_routes_name_every_module_a_view_may_live_in():
+    from codemods.project import OWN_MODULE, file_facts
+
+    routes = set(file_facts(ROOT_URLS).routes)
+    expected = {
+        "shop", "shop.views", "shop.views.product", "shop.views.home_page",  # views.product / views.home_page
+        "billing.api.handlers", "billing.api.handlers.pay",  # the alias pay_view
+        ".", ".extra", ".extra.view", "..other", "..other.thing",  # relative imports keep their dots
+        "legacy", "legacy.views", "legacy.views.old", "pkg.mod", "pkg.mod.v",
+        "errors", "errors.views", "errors.views.not_found",  # handler404 as a dotted string
+        OWN_MODULE,  # ping, defined in the urlconf itself
+    }
+    assert expected <= routes, expected - routes
+    # the route strings, include() arguments and names used elsewhere are not views
+    assert not {r for r in routes if "PREFIX" in r or "api_patterns" in r or "shop.urls" in r}
+    # only files that have urlpatterns are looked at
+    assert file_facts(ROOT_URLS.replace("urlpatterns", "patterns")).routes == []
+
+
+def test_routed_modules_resolve_against_the_urlconf_path(tmp_path):
+    from codemods.project import ProjectIndex, file_facts
+
+    urls = tmp_path / "site" / "conf" / "urls.py"
+    index = ProjectIndex.build({str(urls): file_facts(ROOT_URLS)})
+    assert index.routes_to(str(tmp_path / "site" / "conf" / "extra.py"))
+    assert index.routes_to(str(tmp_path / "site" / "conf" / "extra" / "__init__.py"))
+    assert index.routes_to(str(tmp_path / "site" / "other" / "thing.py"))
+    assert index.routes_to(str(urls))  # its own views
+    assert index.routes_to("src/shop/views.py") and index.routes_to("billing/api/handlers.py")
+    assert not index.routes_to(str(tmp_path / "elsewhere" / "extra.py"))  # relative: only next to the urlconf
+    assert not index.routes_to("shop/models.py") and not index.routes_to("billing/api/models.py")
+    # without paths the relative routes cannot be placed and are left out; absolute ones stay
+    pathless = ProjectIndex.build([file_facts(ROOT_URLS)])
+    assert pathless.routes_to("shop/views.py") and not pathless.routes_to(str(urls))
+    assert not any(r.startswith(".") for r in pathless.routed_modules)
+    assert index.digest() != pathless.digest() != ProjectIndex.build([]).digest()
+
+
+def test_cached_result_follows_the_urlconf(tmp_path):
+    """A module's cached result is dropped when a urlconf starts routing views to it."""
+    root, cache = tmp_path / "proj", tmp_path / "cache"
+    (root / "shop").mkdir(parents=True)
+    (root / "shop/__init__.py").write_text("")
+    api = "from django.http import HttpResponse\n\n\nasync def ping(request):\n    return HttpResponse('pong')\n"
+    (root / "shop/api.py").write_text(api)
+    urls = root / "shop/urls.py"
+    urls.write_text("from django.urls import path\n\nurlpatterns = []\n")
+    settings = Settings(select=("async-views-to-sync",), cache_dir=cache, root=root, jobs=1, respect_gitignore=False)
+
+    def api_result() -> runner.FileResult:
+        (res,) = [f for f in runner.run([root / "shop"], settings, mode="check").files if f.path.endswith("api.py")]
+        return res
+
+    assert not api_result().changed
+    _age(cache)
+    again = runner.run([root / "shop"], settings, mode="check")
+    assert again.cached == 1 and not [f for f in again.files if f.changed]  # the cached result, same answer
+    urls.write_text("from django.urls import path\n\nfrom .api import ping\n\nurlpatterns = [path('ping/', ping)]\n")
+    res = api_result()
+    assert res.changed and [d.message for d in res.diagnostics] == [
+        "view 'ping' made sync: it awaits nothing, so async bought nothing"
+    ]
