@@ -18,8 +18,30 @@ What it does
       call inside ``gather(...)`` when the statement has no line left of its own.
     - Option ``style`` (``[tool.dj-asyncify.gather-awaits] style = "taskgroup"`` or
       ``-o gather-awaits.style=taskgroup``): instead of ``gather``, start the calls as tasks of an
-      ``asyncio.TaskGroup`` (Python 3.11+) and read ``task.result()`` after the block.
+      ``asyncio.TaskGroup`` and read ``task.result()`` after the block. ``TaskGroup`` (and
+      ``BaseExceptionGroup``) need Python 3.11+: when the nearest pyproject.toml above the file
+      has a ``requires-python`` (or Poetry's ``python`` dependency) admitting an older version,
+      every run is refused with that reason rather than gathered -- whoever chose ``taskgroup``
+      asked for its failure behaviour (the others are cancelled, see below), which ``gather``
+      would silently drop; the fix is one setting (``style = "gather"`` or a higher
+      ``requires-python``). With no ``requires-python`` found the ``TaskGroup`` is emitted: the
+      code then requires Python 3.11+.
     ``import asyncio`` is added if missing.
+
+Functions of other project modules
+    A call of a run to a function imported from a module of the project -- ``from
+    shop.services import add_item``, ``from . import services; services.add_item(...)``,
+    ``import shop.services as s`` (module-level imports) -- is judged like a function of this
+    module: the module's file is looked for next to this file, then in each folder above it up
+    to the project root (the first folder holding pyproject.toml, setup.py, setup.cfg or
+    manage.py; ``from .x`` imports from this file's package), parsed, and its top-level ``def``
+    of that name analysed (with the functions of its module it calls; its own name then no
+    longer decides, as for a function of this module). The same holds for the
+    functions of this module that a run calls and that call such functions. The files are read
+    only for the calls of a run, through ``codemods.project`` (a cached result is dropped when
+    one of them changes). Methods, re-exported names, standard-library modules and functions
+    these modules import from further modules are not followed: an unresolved callee keeps the
+    rules of an unknown call (see below).
 
 Why
     Awaiting one I/O call after another waits for the sum of their latencies; running them
@@ -69,9 +91,10 @@ Refuses when (each with a diagnostic)
       ``.request(...)`` unless its method is a literal GET/HEAD/OPTIONS, ``.stream``/``.send``, an
       async ORM/auth/session/cache write (``asave``, ``acreate``, ``aset``, ``alogin``,
       ``arefresh_from_db``...), ``sync_to_async(...)(...)``, or a function of this module (or a
-      method of a class of this module) that does any of these, assigns a global or mutates an
-      object it was not given and did not create;
-    - a call of a function this module does not define, named as a write by its first word
+      method of a class of this module, or a function of a project module, see above) that does
+      any of these, assigns a global or mutates an object it was not given and did not create;
+    - a call of a function neither this module nor a project module defines (see above), named
+      as a write by its first word
       (``save_...``, ``create...``, ``send...``, ``notify...``, ``log...``, ``set...``; see
       ``WRITE_VERBS``) or with ``create``/``update``/``delete``/``send``... anywhere in its
       name, also inside a function of this module;
@@ -91,7 +114,8 @@ Refuses when (each with a diagnostic)
     Starting a new group (the statement and the ones before it are not run together):
     - a data dependency: a call reads a name another statement of the group binds or writes
       into (``a`` of ``a.b = ...``), in either direction, or two statements bind the same name;
-    - a function (or method) of this module mutates a parameter (``append``/``extend``/
+    - a function (or method) of this module, or a function of a project module, mutates a
+      parameter (``append``/``extend``/
       ``update``/``+=``... on it, item or attribute assignment, ``del``) and the object passed for
       it is also used by the other statement.
     Leaving the group or run as it is:
@@ -103,8 +127,10 @@ Refuses when (each with a diagnostic)
     Statements next to an await that cannot join a run (the await is not evaluated first,
     post-processing may have side effects, a target that calls something, several statements
     on one line, a comment that would be lost...) are reported with the reason. ``return await ...`` never joins a run.
-    Not checked: what an awaited call of another module does -- an unknown call is taken for a
-    read with no effect on the others (HTTP GET/HEAD/OPTIONS, ORM reads, other async clients).
+    - style ``taskgroup`` while the project's ``requires-python`` admits Python < 3.11.
+    Not checked: what an awaited call of a module outside the project (or not resolved, see
+    above) does -- an unknown call is taken for a read with no effect on the others (HTTP
+    GET/HEAD/OPTIONS, ORM reads, other async clients) unless its name says it writes.
     Two GETs on the same httpx client run concurrently: a cookie that the first response sets is
     not sent with the second, as it would be sequentially.
     ``# dj-asyncify: skip`` on the ``def`` line skips the function.
@@ -114,14 +140,24 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import hashlib
 import itertools
+import os
 import re
+import sys
+from pathlib import Path
 from typing import Any, ClassVar
 
 import libcst as cst
 
-from codemods.analysis import ImportTable, has_skip_comment, last_name, local_bindings
+from codemods import project as _disk
+from codemods.analysis import ImportTable, dotted_name, has_skip_comment, last_name, local_bindings
 from codemods.registry import Codemod, Context, register
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
 
 # Attribute calls that write (HTTP methods with effects, streaming, sending a prepared request).
 WRITE_METHODS = {"post", "put", "patch", "delete", "stream", "send"}
@@ -328,6 +364,8 @@ class _Func:
         self.params = [*self.positional, *(x.name.value for x in params.kwonly_params)]
         self.params += [x for x in (self.star, self.kwstar) if x]
         self.method = method
+        self.top_level = False  # a def directly in the module (not in a class or function)
+        self.origin: str | None = None  # the dotted module it comes from; None: this module
         self.mutated: set[str] = set()
         self.mutated_other: set[str] = set()
         self._locals: set[str] | None = None
@@ -338,6 +376,8 @@ class _Func:
         self.verb_calls: list[tuple[tuple[str, bool] | None, cst.Call]] = []
         # calls made in the body: (callee key, call) for the fixpoint
         self.calls: list[tuple[str, bool, cst.Call]] = []
+        # functions of other project modules it calls (filled in only when needed)
+        self.project_calls: list[tuple[_Func, cst.Call]] = []
 
     @property
     def locals(self) -> set[str]:
@@ -456,6 +496,7 @@ class _ModuleFacts(cst.CSTVisitor):
         method = self._in_class[-1]
         fn = _Func(node.name.value, node.params, method)
         fn.node = node
+        fn.top_level = not self._scopes
         self.by_node[id(node)] = fn
         for dec in node.decorators:
             d = dec.decorator
@@ -547,16 +588,24 @@ class _ModuleFacts(cst.CSTVisitor):
             for key, call in fn.verb_calls:
                 if fn.writes is None and not (key and self.callees(*key)):
                     fn.writes = f"it calls {_verb_write(call)}"
+        self.propagate(every)
+
+    def propagate(self, every: list[_Func]) -> None:
+        """The fixpoint of ``finish``: writes and parameter mutations flow from callee to caller.
+        Calls to functions of other project modules count once added to ``project_calls``."""
         changed = True
         while changed:
             changed = False
             for fn in every:
-                for key, attribute, call in fn.calls:
-                    for callee in self.callees(key, attribute):
+                pairs = [(c, call, attribute) for key, attribute, call in fn.calls
+                         for c in self.callees(key, attribute)]
+                pairs += [(c, call, isinstance(call.func, cst.Attribute)) for c, call in fn.project_calls]
+                for callee, call, attribute in pairs:
                         if callee is fn:
                             continue
                         if fn.writes is None and callee.writes is not None:
-                            fn.writes = f"it calls {callee.name}(), and {callee.writes}"
+                            where = f" of {callee.origin}" if callee.origin else ""
+                            fn.writes = f"it calls {callee.name}(){where}, and {callee.writes}"
                             changed = True
                         for obj in mutated_objects(callee, call, attribute):
                             if obj in fn.params and obj not in fn.mutated:
@@ -594,6 +643,217 @@ def mutated_objects(fn: _Func, call: cst.Call, attribute: bool) -> set[str]:
         if (target is None or target in fn.mutated) and base:
             out.add(base)
     return out
+
+
+def _where(fn: _Func) -> str:
+    return "here" if fn.origin is None else f"in {fn.origin}"
+
+
+# --------------------------------------------------------------------------- project callees
+# Files whose presence marks the project root: a module imported without dots is looked for in
+# the folder of the file being rewritten and its parents, up to the first one holding one of
+# these (the root itself included).
+ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "manage.py")
+# Facts of the project modules parsed lately, by (file, dotted name, content hash): the runner
+# rewrites many files of one app that import the same services module.
+_LOADED: dict[tuple[str, str, str], _ModuleFacts | None] = {}
+_LOADED_MAX = 64
+
+
+def _import_bindings(module: cst.Module) -> dict[str, tuple[int, tuple[str, ...]]]:
+    """Local name -> (dots, dotted parts) of the module-level imports: ``import a.b`` binds
+    ``a`` to ``(0, ("a",))``, ``import a.b as s`` binds ``s`` to ``(0, ("a", "b"))``,
+    ``from .a import f`` binds ``f`` to ``(1, ("a", "f"))``. Imports inside ``if``/``try``
+    blocks or functions are not resolved (the callee stays unknown)."""
+    out: dict[str, tuple[int, tuple[str, ...]]] = {}
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    parts = tuple((dotted_name(alias.name) or "").split("."))
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                        out[alias.asname.name.value] = (0, parts)
+                    elif alias.asname is None:
+                        out[parts[0]] = (0, parts[:1])
+            elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                base = tuple(dotted_name(small.module).split(".")) if small.module is not None else ()
+                for alias in small.names:
+                    name = dotted_name(alias.name) or ""
+                    local = alias.asname.name if alias.asname is not None else alias.name
+                    if isinstance(local, cst.Name):
+                        out[local.value] = (len(small.relative), (*base, name))
+    return out
+
+
+class _ProjectModules:
+    """Top-level functions of the project modules this module imports, found on disk and
+    analysed like this module's own functions. Files are read through ``codemods.project``
+    (recorded: the runner's cached result for this file is dropped when one of them changes,
+    appears or disappears), and only when a call of a run is looked up."""
+
+    def __init__(self, module: cst.Module, path: str) -> None:
+        self.module = module
+        self.dir = Path(path).resolve().parent if path else Path.cwd()
+        self._bindings: dict[str, tuple[int, tuple[str, ...]]] | None = None
+        self._dirs: list[Path] | None = None
+        self._modules: dict[tuple[int, tuple[str, ...]], _ModuleFacts | None] = {}
+
+    def callees(self, call: cst.Call, shadowed: set[str]) -> list[_Func]:
+        name = dotted_name(call.func)
+        if name is None:
+            return []
+        parts = name.split(".")
+        if parts[0] in shadowed:
+            return []
+        if self._bindings is None:
+            self._bindings = _import_bindings(self.module)
+        bound = self._bindings.get(parts[0])
+        if bound is None:
+            return []
+        level, base = bound
+        full = (*base, *parts[1:])
+        module, func = full[:-1], full[-1]
+        if not module and not level:
+            return []
+        facts = self._load(level, module)
+        if facts is None:
+            return []
+        return [fn for fn in facts.funcs.get(func, []) if fn.top_level]
+
+    def _search_dirs(self) -> list[Path]:
+        if self._dirs is None:
+            self._dirs = []
+            for folder in (self.dir, *self.dir.parents):
+                self._dirs.append(folder)
+                if any(_disk.path_exists(folder / marker) for marker in ROOT_MARKERS):
+                    break
+        return self._dirs
+
+    def _load(self, level: int, parts: tuple[str, ...]) -> _ModuleFacts | None:
+        key = (level, parts)
+        if key in self._modules:
+            return self._modules[key]
+        self._modules[key] = None
+        if level == 0:
+            if parts[0] in sys.stdlib_module_names:
+                return None
+            folders = self._search_dirs()
+        elif level - 2 >= len(self.dir.parents):
+            return None
+        else:
+            folders = [self.dir.parents[level - 2] if level > 1 else self.dir]
+        dotted = "." * level + ".".join(parts)
+        for folder in folders:
+            candidates = (
+                [folder.joinpath(*parts).with_suffix(".py"), folder.joinpath(*parts, "__init__.py")]
+                if parts else [folder / "__init__.py"]
+            )
+            for cand in candidates:
+                try:
+                    text = _disk.read_text(cand)
+                except (OSError, ValueError):
+                    continue
+                self._modules[key] = _module_facts(str(cand), dotted, text)
+                return self._modules[key]
+        return None
+
+
+def _module_facts(path: str, dotted: str, text: str) -> _ModuleFacts | None:
+    """The facts of another module of the project (None if it does not parse)."""
+    key = (path, dotted, hashlib.blake2b(text.encode(), digest_size=16).hexdigest())
+    if key not in _LOADED:
+        try:
+            module = cst.parse_module(text)
+        except Exception:  # noqa: BLE001 - LibCST raises more than its own errors on odd input
+            facts = None
+        else:
+            facts = _ModuleFacts()
+            module.visit(facts)
+            facts.finish()
+            for group in (*facts.funcs.values(), *facts.methods.values()):
+                for fn in group:
+                    fn.origin = dotted
+        if len(_LOADED) >= _LOADED_MAX:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = facts
+    return _LOADED[key]
+
+
+# --------------------------------------------------------------------------- requires-python
+def _requires_python(start: Path) -> tuple[str, str] | None:
+    """(specifier, where) from the nearest pyproject.toml at or above ``start``: PEP 621
+    ``project.requires-python``, else Poetry's ``tool.poetry.dependencies.python``. Read through
+    ``codemods.project`` (recorded)."""
+    for folder in (start, *start.parents):
+        path = folder / "pyproject.toml"
+        try:
+            text = _disk.read_text(path, "replace")
+        except OSError:
+            continue
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            return None
+        spec = data.get("project", {}).get("requires-python")
+        if spec is None:
+            poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
+            spec = poetry.get("python") if isinstance(poetry, dict) else None
+        return (spec, os.path.relpath(path)) if isinstance(spec, str) else None
+    return None
+
+
+_CLAUSE = re.compile(r"^(===|==|!=|~=|<=|>=|<|>|\^|~)?\s*v?(\d+(?:\.\d+)*)(\.\*)?$")
+
+
+def _pad(v: tuple[int, ...], n: int = 3) -> tuple[int, ...]:
+    return (v + (0,) * n)[:n] if len(v) < n else v
+
+
+def _clause_admits(op: str, v: tuple[int, ...], wild: bool, x: tuple[int, ...]) -> bool:
+    if wild or op in ("^", "~", "~="):
+        n = {"^": 1, "~": min(len(v), 2), "~=": len(v) - 1}.get(op, len(v))
+        prefix = x[:n] == v[:n]
+        if op in ("==", "==="):
+            return prefix
+        if op == "!=":
+            return not prefix
+        return prefix and _pad(x) >= _pad(v)
+    a, b = _pad(x, max(3, len(v))), _pad(v, max(3, len(v)))
+    return {
+        "": a == b, "==": a == b, "===": a == b, "!=": a != b,
+        ">=": a >= b, ">": a > b, "<=": a <= b, "<": a < b,
+    }[op]
+
+
+def _admits_before(spec: str, limit: tuple[int, int]) -> bool | None:
+    """Whether the version specifier admits a Python older than ``limit`` (None: cannot tell).
+    PEP 440 operators, and Poetry's ``^``/``~``/``||``; pre-releases are ignored."""
+    alternatives = []
+    for alternative in spec.split("||"):
+        clauses = []
+        for text in re.split(r",|\s+(?=[<>=!~^])", alternative.strip()):
+            text = text.strip()
+            if not text or text == "*":
+                continue
+            m = _CLAUSE.match(text)
+            if m is None or (m.group(1) == "~=" and "." not in m.group(2)):
+                return None
+            v = tuple(int(p) for p in m.group(2).split("."))
+            clauses.append((m.group(1) or "", v, bool(m.group(3))))
+        alternatives.append(clauses)
+    # Versions worth trying: every minor release before the limit at its first and a late patch,
+    # and every version the specifier names, with the patch right after it.
+    points = {(major, minor, patch) for major, top in ((2, 7), (3, limit[1] - 1))
+              for minor in range(top + 1) for patch in (0, 99)}
+    for clauses in alternatives:
+        for _, v, _ in clauses:
+            p = _pad(v)
+            points |= {p, (*p[:2], p[2] + 1)}
+    points = {p for p in points if p[:2] < limit}
+    return any(all(_clause_admits(op, v, wild, x) for op, v, wild in clauses)
+               for clauses in alternatives for x in points)
 
 
 # --------------------------------------------------------------------------- statements
@@ -848,6 +1108,9 @@ class _Transformer(cst.CSTTransformer):
         self.module_names = facts.all_names
         self.need_import = False
         self._guards: list[bool] = []
+        self.project = _ProjectModules(module, ctx.path)
+        self._tg_refusal: str | None = None  # "" once known not to apply
+        self._followed: set[int] = set()  # ids of the module functions already followed
 
     @property
     def imports(self) -> ImportTable:
@@ -1024,7 +1287,7 @@ class _Transformer(cst.CSTTransformer):
                 return f"order-sensitive write: {reason}"
             for fn in self._callees(call):
                 if fn.writes is not None:
-                    return f"order-sensitive write: {fn.name}() is defined here and {fn.writes}"
+                    return f"order-sensitive write: {fn.name}() is defined {_where(fn)} and {fn.writes}"
         # what is awaited (also inside ``wait_for(...)``): judged by its name too
         for call in s.primary:
             reason = _ordering_reason(call)
@@ -1067,13 +1330,46 @@ class _Transformer(cst.CSTTransformer):
                     if shared:
                         return (
                             f"shared argument {min(shared)!r} passed to a function that mutates "
-                            f"it ({fn.name}() is defined here)"
+                            f"it ({fn.name}() is defined {_where(fn)})"
                         )
         return None
 
     def _callees(self, call: cst.Call) -> list[_Func]:
+        """Functions ``call`` may run: of this module (by name), or of a project module it
+        imports (only looked up here, i.e. for the calls of a run)."""
         key = _callee_key(call)
-        return self.facts.callees(*key) if key else []
+        found = self.facts.callees(*key) if key else []
+        if found:
+            self._follow_project_calls(found)
+        shadowed: set[str] = set()
+        for outer in self.frames:
+            if outer.func is not None:
+                fn = self._fn(outer)
+                shadowed |= fn.locals | set(fn.params)
+        return found + self.project.callees(call, shadowed)
+
+    def _follow_project_calls(self, start: list[_Func]) -> None:
+        """Give the functions of this module reachable from ``start`` what the project
+        functions they call do (``helper(c)`` calling ``services.fill(c)`` mutates ``c``), then
+        propagate again. Done once per function, when a run calls it (directly or not); the
+        project functions' own calls into further modules are judged by their names only."""
+        seen: dict[int, _Func] = {}
+        todo = list(start)
+        while todo:
+            fn = todo.pop()
+            if id(fn) in seen or id(fn) in self._followed or fn.origin is not None:
+                continue
+            seen[id(fn)] = fn
+            for key, attribute, _call in fn.calls:
+                todo.extend(self.facts.callees(key, attribute))
+        self._followed |= set(seen)
+        for fn in seen.values():
+            shadowed = fn.locals | set(fn.params)
+            for _key, _attribute, call in fn.calls:
+                fn.project_calls += [(c, call) for c in self.project.callees(call, shadowed)]
+        if any(fn.project_calls for fn in seen.values()):
+            every = [f for group in (*self.facts.funcs.values(), *self.facts.methods.values()) for f in group]
+            self.facts.propagate(every)
 
     def _orm_read(self, func: cst.BaseExpression) -> bool:
         if isinstance(func, cst.Attribute):
@@ -1094,6 +1390,11 @@ class _Transformer(cst.CSTTransformer):
         if all(self._orm_read(s.call.func) for s in run):
             self.ctx.report(first, "no benefit: Django's async ORM runs on one thread")
             return None
+        if self.style == "taskgroup":
+            reason = self._taskgroup_refusal()
+            if reason is not None:
+                self.ctx.report(first, reason)
+                return None
         aio = self.aio or "asyncio"
         if self.aio is None:
             self.need_import = True
@@ -1104,6 +1405,21 @@ class _Transformer(cst.CSTTransformer):
             out = self._gather(run, frame, aio)
             self.ctx.fixed(first, f"gathered {len(run)} independent awaits")
         return out
+
+    def _taskgroup_refusal(self) -> str | None:
+        """Why ``asyncio.TaskGroup`` cannot be emitted: the project admits Python < 3.11."""
+        if self._tg_refusal is None:
+            found = _requires_python(self.project.dir)
+            reason = ""
+            if found is not None and _admits_before(found[0], (3, 11)):
+                spec, where = found
+                reason = (
+                    f"style taskgroup needs Python 3.11+ (asyncio.TaskGroup), but requires-python "
+                    f"{spec!r} in {where} admits older versions: use style gather, or raise "
+                    "requires-python"
+                )
+            self._tg_refusal = reason
+        return self._tg_refusal or None
 
     def _post_line(self, s: _Stmt, value_code: str, idx: int) -> cst.BaseStatement:
         """``target = <post-processing of the result>`` keeping the statement's comments."""

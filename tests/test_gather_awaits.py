@@ -1,5 +1,6 @@
 import asyncio
 import contextlib
+import sys
 import textwrap
 import threading
 from http.server import ThreadingHTTPServer
@@ -13,6 +14,14 @@ from tests.harness import check_noop, check_transformed, rewrite
 from tests.upstream import _Handler as _UpstreamHandler
 
 CM = "gather-awaits"
+
+
+@pytest.fixture(autouse=True)
+def _outside_any_project(tmp_path, monkeypatch):
+    """Run with a working folder that no pyproject.toml sits above: the relative paths these tests
+    hand to the codemod ("example.py") would otherwise name a file of this repository, whose
+    requires-python (>=3.10) makes the taskgroup style refuse every run."""
+    monkeypatch.chdir(tmp_path)
 
 
 def test_gathers_two_assignments_and_adds_import():
@@ -1545,3 +1554,330 @@ def test_runs_found_in_async_defs_nested_in_sync_code_and_blocks():
                             _, _ = await asyncio.gather(f(0), g(0))
         """,
     )
+
+
+# --------------------------------------------------------------------------- callees of other project modules
+SERVICES_MUTATING = """\
+import asyncio
+
+
+async def fill(cart, item="x"):
+    await asyncio.sleep(0)
+    cart.append(item)
+    return len(cart)
+
+
+async def size(cart):
+    return len(cart)
+"""
+SERVICES_READING = SERVICES_MUTATING.replace("    cart.append(item)\n    return len(cart)\n", "    return len(cart) + 1\n")
+
+
+def _shop(root, services: str = SERVICES_MUTATING, pyproject: str | None = None, package: str = "shop"):
+    """A small project: ``<package>/services.py`` next to the views being rewritten."""
+    (root / package).mkdir(parents=True, exist_ok=True)
+    (root / "manage.py").write_text("")
+    (root / package / "__init__.py").write_text("")
+    (root / package / "services.py").write_text(services)
+    if pyproject is not None:
+        (root / "pyproject.toml").write_text(pyproject)
+    return str(root / package / "views.py")
+
+
+@pytest.mark.parametrize(
+    "imports, call, origin",
+    [
+        ("from shop.services import fill", "fill", "shop.services"),
+        ("from shop.services import fill as put_in", "put_in", "shop.services"),
+        ("from shop import services", "services.fill", "shop.services"),
+        ("from . import services", "services.fill", ".services"),
+        ("from .services import fill", "fill", ".services"),
+        ("import shop.services as s", "s.fill", "shop.services"),
+        ("import shop.services", "shop.services.fill", "shop.services"),
+    ],
+)
+def test_project_callee_mutating_a_shared_argument_is_refused(tmp_path, imports, call, origin):
+    path = _shop(tmp_path)
+    src = f"{imports}\n\n\nasync def view(cart):\n    a = await {call}(cart)\n    b = await size_of(cart)\n"
+    check_noop(
+        CM, src,
+        f"shared argument 'cart' passed to a function that mutates it (fill() is defined in {origin})",
+        path=path,
+    )
+
+
+def test_project_callee_reading_only_is_gathered(tmp_path):
+    path = _shop(tmp_path, SERVICES_READING)
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        from shop.services import fill, size
+
+
+        async def view(cart):
+            a = await fill(cart)
+            b = await size(cart)
+        """,
+        """\
+        import asyncio
+        from shop.services import fill, size
+
+
+        async def view(cart):
+            a, b = await asyncio.gather(fill(cart), size(cart))
+        """,
+        path=path,
+    )
+
+
+def test_project_callee_mutating_an_unshared_argument_is_gathered(tmp_path):
+    path = _shop(tmp_path)
+    check_transformed(
+        CM,
+        """\
+        import asyncio
+        from shop import services
+
+
+        async def view(cart, other):
+            a = await services.fill(cart)
+            b = await services.size(other)
+        """,
+        """\
+        import asyncio
+        from shop import services
+
+
+        async def view(cart, other):
+            a, b = await asyncio.gather(services.fill(cart), services.size(other))
+        """,
+        path=path,
+    )
+
+
+@pytest.mark.parametrize(
+    "services, reason",
+    [
+        ("async def fill(o):\n    await o.asave()\n", "fill() is defined in shop.services and it calls asave()"),
+        ("LOG = []\n\n\nasync def fill(o):\n    LOG.append(o)\n", "it mutates 'LOG', which it does not own"),
+        ("def fill(o):\n    global N\n    N = o\n", "it assigns a global"),
+        ("async def post_it(o):\n    await client.post(URL, json=o)\n\n\nasync def fill(o):\n    await post_it(o)\n",
+         "fill() is defined in shop.services and it calls post_it(), and it calls post()"),
+        ("from shop.mail import send_receipt\n\n\nasync def fill(o):\n    await send_receipt(o)\n",
+         "it calls send_receipt() (named like a write"),
+    ],
+)
+def test_project_callee_that_writes_is_ordered(tmp_path, services, reason):
+    path = _shop(tmp_path, services)
+    src = "from shop.services import fill\n\n\nasync def view(o, p):\n    a = await fill(o)\n    b = await fetch(p)\n"
+    check_noop(CM, src, reason, path=path)
+
+
+@pytest.mark.parametrize(
+    "services, reason",
+    [
+        (SERVICES_MUTATING, "shared argument 'cart' passed to a function that mutates it (wrap() is defined here)"),
+        ("async def fill(o):\n    await o.asave()\n",
+         "wrap() is defined here and it calls fill() of shop.services, and it calls asave()"),
+    ],
+)
+def test_module_helper_calling_a_project_function_gets_its_effects(tmp_path, services, reason):
+    path = _shop(tmp_path, services)
+    src = (
+        "from shop import services\n\n\nasync def wrap(c):\n    return await services.fill(c)\n\n\n"
+        "async def view(cart):\n    a = await wrap(cart)\n    b = await size_of(cart)\n"
+    )
+    check_noop(CM, src, reason, path=path)
+
+
+def test_project_callee_named_as_a_write_is_judged_by_its_body(tmp_path):
+    # As for a function of this module: found and read, its name no longer decides.
+    path = _shop(tmp_path, "async def save_view(n):\n    return n + 1\n")
+    check_transformed(
+        CM,
+        "import asyncio\nfrom shop.services import save_view\n\n\nasync def view(n):\n"
+        "    a = await save_view(n)\n    b = await fetch(n)\n",
+        "import asyncio\nfrom shop.services import save_view\n\n\nasync def view(n):\n"
+        "    a, b = await asyncio.gather(save_view(n), fetch(n))\n",
+        path=path,
+    )
+
+
+@pytest.mark.parametrize(
+    "imports, call",
+    [
+        ("from shop.missing import fill", "fill"),  # no such module: unknown, taken for a read
+        ("from shop.services import fill", "fill"),  # services.py defines no fill at the top level
+        ("from shop.services import Cart", "Cart.fill"),  # a method: not resolved
+        ("from json import fill", "fill"),  # the standard library is never looked up
+    ],
+)
+def test_unresolved_project_callee_keeps_the_unknown_call_rules(tmp_path, imports, call):
+    path = _shop(tmp_path, "class Cart:\n    @staticmethod\n    async def fill(c):\n        c.append(1)\n")
+    before = f"import asyncio\n{imports}\n\n\nasync def view(cart):\n    a = await {call}(cart)\n    b = await size_of(cart)\n"
+    after = before.replace(
+        f"    a = await {call}(cart)\n    b = await size_of(cart)\n",
+        f"    a, b = await asyncio.gather({call}(cart), size_of(cart))\n",
+    )
+    check_transformed(CM, before, after, path=path)
+    # ... and an unknown callee named as a write keeps its order, as before
+    named = before.replace("fill", "save_cart")
+    check_noop(CM, named, "save_cart() (named like a write; not defined in this module)", path=path)
+
+
+def test_project_callee_shadowed_by_a_local_is_not_looked_up(tmp_path):
+    path = _shop(tmp_path)
+    src = (
+        "import asyncio\nfrom shop.services import fill\n\n\nasync def view(cart, fill):\n"
+        "    a = await fill(cart)\n    b = await size_of(cart)\n"
+    )
+    out = check_transformed(CM, src, src.replace(
+        "    a = await fill(cart)\n    b = await size_of(cart)\n",
+        "    a, b = await asyncio.gather(fill(cart), size_of(cart))\n",
+    ), path=path)
+    assert not [d for d in out.diagnostics if d.kind == "refused"]
+
+
+VIEWS = """\
+from shop.services import fill, size
+
+
+async def view():
+    cart = []
+    a = await fill(cart)
+    b = await size(cart)
+    return a, b
+"""
+
+
+def _run_project(root, cache, mode="check", **options):
+    from codemods import runner
+
+    settings = Settings(
+        select=(CM,), options={CM: options}, cache_dir=cache, root=root, jobs=1, respect_gitignore=False
+    )
+    result = runner.run([root / "shop"], settings, mode=mode)
+    (res,) = [f for f in result.files if f.path.endswith("views.py")]
+    return result, res
+
+
+def test_project_callee_through_the_runner(tmp_path):
+    root = tmp_path / "proj"
+    _shop(root)
+    (root / "shop/views.py").write_text(VIEWS)
+    _, res = _run_project(root, None, mode="apply")
+    assert not res.changed and (root / "shop/views.py").read_text() == VIEWS
+    assert any("fill() is defined in shop.services" in d.message for d in res.diagnostics)
+    (root / "shop/services.py").write_text(SERVICES_READING)
+    _, res = _run_project(root, None, mode="apply")
+    assert res.changed
+    assert "    a, b = await asyncio.gather(fill(cart), size(cart))\n" in (root / "shop/views.py").read_text()
+
+
+def test_cached_result_follows_the_callee_module(tmp_path):
+    # Only results that leave the file unchanged are cached: the refusal is.
+    from tests.test_project import _age
+
+    root, cache = tmp_path / "proj", tmp_path / "cache"
+    _shop(root, SERVICES_MUTATING)
+    (root / "shop/views.py").write_text(VIEWS)
+    _, first = _run_project(root, cache)
+    assert not first.changed and any("shared argument 'cart'" in d.message for d in first.diagnostics)
+    _age(cache)
+    result, again = _run_project(root, cache)  # nothing changed: answered from the cache
+    assert result.cached == 1 and again.diagnostics == first.diagnostics
+    (root / "shop/services.py").write_text(SERVICES_READING)  # the caller's file is untouched
+    _age(cache)
+    result, after = _run_project(root, cache)
+    assert result.cached == 0 and after.changed
+    assert not [d for d in after.diagnostics if d.kind == "refused"]
+
+
+def test_project_callee_mutation_would_change_if_gathered(tmp_path, monkeypatch):
+    package = "gather_shop_behaviour"
+    path = _shop(tmp_path, package=package)
+    views = VIEWS.replace("shop.services", f"{package}.services")
+    check_noop(CM, views, "shared argument 'cart' passed to a function that mutates it", path=path)
+    gathered = views.replace(
+        "    a = await fill(cart)\n    b = await size(cart)\n",
+        "    a, b = await asyncio.gather(fill(cart), size(cart))\n",
+    )
+    assert gathered != views
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        assert _both(views, "import asyncio\n" + gathered) == ((1, 1), (1, 0))
+    finally:
+        for name in [m for m in sys.modules if m.startswith(package)]:
+            del sys.modules[name]
+
+
+# --------------------------------------------------------------------------- taskgroup and requires-python
+TG_SRC = "async def f():\n    a = await g()\n    b = await h()\n"
+
+
+@pytest.mark.parametrize(
+    "pyproject",
+    [
+        '[project]\nname = "p"\nrequires-python = ">=3.10"\n',
+        '[project]\nname = "p"\nrequires-python = ">=3.8, <4"\n',
+        '[tool.poetry.dependencies]\npython = "^3.9"\n',
+    ],
+)
+def test_taskgroup_refused_when_the_project_admits_python_before_3_11(tmp_path, pyproject):
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    check_noop(
+        CM, TG_SRC, "style taskgroup needs Python 3.11+ (asyncio.TaskGroup), but requires-python",
+        options={"style": "taskgroup"}, path=str(tmp_path / "app" / "views.py"),
+    )
+    # the default style is not concerned
+    out = rewrite(CM, TG_SRC, path=str(tmp_path / "app" / "views.py"))
+    assert "asyncio.gather(g(), h())" in out.source
+
+
+@pytest.mark.parametrize(
+    "pyproject",
+    [
+        None,
+        '[tool.dj-asyncify.gather-awaits]\nstyle = "taskgroup"\n',
+        '[project]\nname = "p"\nrequires-python = ">=3.11"\n',
+        '[project]\nname = "p"\nrequires-python = "~=3.12"\n',
+    ],
+)
+def test_taskgroup_emitted_when_python_3_11_is_required_or_nothing_is_known(tmp_path, pyproject):
+    if pyproject is not None:
+        (tmp_path / "pyproject.toml").write_text(pyproject)
+    out = rewrite(CM, TG_SRC, options={"style": "taskgroup"}, path=str(tmp_path / "views.py"))
+    assert "async with asyncio.TaskGroup() as tg:" in out.source
+    assert not [d for d in out.diagnostics if d.kind == "refused"]
+
+
+def test_cached_taskgroup_result_follows_requires_python(tmp_path):
+    from tests.test_project import _age
+
+    root, cache = tmp_path / "proj", tmp_path / "cache"
+    _shop(root, pyproject='[project]\nname = "p"\nrequires-python = ">=3.10"\n')
+    (root / "shop/views.py").write_text(TG_SRC)
+    _, first = _run_project(root, cache, style="taskgroup")
+    assert not first.changed and any("requires-python '>=3.10'" in d.message for d in first.diagnostics)
+    _age(cache)
+    assert _run_project(root, cache, style="taskgroup")[0].cached == 1
+    (root / "pyproject.toml").write_text('[project]\nname = "p"\nrequires-python = ">=3.11"\n')
+    _age(cache)
+    result, res = _run_project(root, cache, style="taskgroup")
+    assert result.cached == 0 and res.changed
+
+
+@pytest.mark.parametrize(
+    "spec, before",
+    [
+        (">=3.10", True), (">=3.11", False), (">3.10", True), ("~=3.10", True), ("~=3.11", False),
+        ("==3.12.*", False), ("==3.10.4", True), (">=3.11.2", False), ("!=3.10.*, >=3.10", False),
+        ("<3.13", True), ("^3.11", False), ("~3.10", True), (">=3.12 || ==3.9", True),
+        ("python3", None),
+    ],
+)
+def test_requires_python_specifiers(spec, before):
+    from codemods.gather_awaits import _admits_before
+
+    assert _admits_before(spec, (3, 11)) is before
