@@ -86,9 +86,11 @@ What it does:
     ``verify``/``proxies`` give way in requests to ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` and
     ``HTTP(S)_PROXY`` from the environment (unless its ``trust_env`` is False), the AsyncClient
     keeps them; requests sends credentials from ``~/.netrc`` (or ``$NETRC``) when a request has no
-    auth, httpx does not; a ``params``/``data`` dict the
-    codemod cannot see with ``None``/``True`` values is encoded differently; exceptions that escape
-    the function are httpx's, so a caller elsewhere catching requests' exceptions no longer does.
+    auth, httpx does not; requests and httpx trust the certifi CA bundle, httpx2 the system's CA
+    store; a ``params``/``data`` dict the codemod cannot see with ``None``/``True`` values is
+    encoded differently; exceptions that escape the function are httpx's, so a caller elsewhere
+    catching requests' exceptions no longer does. ``verify="path"`` and ``cert=`` are kept as
+    given: current httpx and httpx2 still honour them, with a deprecation warning.
 
 Why:
     A requests call blocks the event loop for the whole round trip: every other request served by
