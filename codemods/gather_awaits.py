@@ -800,7 +800,12 @@ def _requires_python(start: Path) -> tuple[str, str] | None:
         if spec is None:
             poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
             spec = poetry.get("python") if isinstance(poetry, dict) else None
-        return (spec, os.path.relpath(path)) if isinstance(spec, str) else None
+        if not isinstance(spec, str):
+            return None
+        try:
+            return spec, os.path.relpath(path)
+        except ValueError:  # another drive than the working folder's
+            return spec, str(path)
     return None
 
 
