@@ -1,4 +1,4 @@
-'''Run independent consecutive awaits concurrently with ``asyncio.gather`` (or a ``TaskGroup``).
+"""Run independent consecutive awaits concurrently with ``asyncio.gather`` (or a ``TaskGroup``).
 
 What it does
     In the body of an ``async def``, a run of two or more consecutive statements that each await
@@ -134,7 +134,7 @@ Refuses when (each with a diagnostic)
     Two GETs on the same httpx client run concurrently: a cookie that the first response sets is
     not sent with the second, as it would be sequentially.
     ``# dj-asyncify: skip`` on the ``def`` line skips the function.
-'''
+"""
 
 from __future__ import annotations
 
