@@ -84,6 +84,14 @@ Refuses when
       above. Django requires a view's handlers, inherited ones included, to be all sync or all
       async: a class and the classes of its module it derives from or that derive from it form
       one hierarchy whose async handlers are all converted, or none;
+    - a class of that hierarchy has a subclass outside it, in another file of the processed paths
+      (directly or through classes of other files), that defines async request methods of its own
+      (an HTTP handler, ``dispatch`` or ``http_method_not_allowed``): converting this module
+      alone would leave that view with sync and async handlers (Django raises
+      ``ImproperlyConfigured``). The diagnostic names the subclass and its file; convert the two
+      together by hand. Classes are matched by name across files, so a same-named class elsewhere
+      may keep a view async needlessly; a subclass with only sync handlers, or none, does not
+      block (its view becomes all sync);
     - the sync name it would import (``get_object_or_404`` ...) is already bound to something
       else in the module or the view.
 
@@ -91,9 +99,9 @@ Refuses when
     when that one is no longer used, else appended); async names the rewrite left unused are
     dropped, unless a string such as ``__all__`` names them.
 
-    Not seen: subclasses of a converted view class in other files (they would mix sync and async
-    handlers), callers that await ``SomeView.as_view()(request)`` directly, and the scheduling
-    forms the project index does not record (see ``codemods.project``). A view that does sync DB
+    Not seen: subclasses defined outside the processed paths, callers that await
+    ``SomeView.as_view()(request)`` directly, and the scheduling forms the project index does not
+    record (see ``codemods.project``). A view that does sync DB
     work inside ``async def`` (which raises ``SynchronousOnlyOperation`` today) starts working.
     ``request.user`` is Django's lazy wrapper around the same user ``auser()`` returns: equal in
     every use but ``type(user) is User``.
@@ -101,6 +109,7 @@ Refuses when
 
 from __future__ import annotations
 
+import os
 from typing import Any, ClassVar
 
 import libcst as cst
@@ -876,7 +885,35 @@ class _Transformer(cst.CSTTransformer):
                         raise _Refused(f"handler {handler.name.value!r} {refusal}") from None
             except _Refused as refusal:
                 return {}, member, str(refusal)
+        for member in family:
+            why = self._subclassed_elsewhere(member, family)
+            if why:
+                return {}, member, why
         return plans, "", ""
+
+    def _subclassed_elsewhere(self, name: str, family: list[str]) -> str:
+        """Why ``name`` must keep its async handlers because of a subclass outside its family
+        (in another file, or in this one through a class of another file), or ""."""
+        here = os.path.abspath(self.ctx.path)
+        found = [
+            (path, sub) for path, sub in self.ctx.project.async_subclasses.get(name, ())
+            if not (path == here and sub in family)
+        ]
+        if not found:
+            return ""
+        path, sub = found[0]
+        where = "another file"
+        if path:
+            try:
+                where = os.path.relpath(path)
+            except ValueError:
+                where = path
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        return (
+            f"is subclassed, directly or through other classes, by {sub!r} in {where}{more}, which has async "
+            "request methods; converting this module alone would leave that view with both sync and async "
+            "handlers, which Django rejects (ImproperlyConfigured); convert them together by hand"
+        )
 
 
 def _handlers(cls: cst.ClassDef) -> list[cst.FunctionDef]:

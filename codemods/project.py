@@ -2,7 +2,8 @@
 
 Some decisions depend on other files: a view that another module awaits must stay async, a test
 class may derive from a project base class defined elsewhere, a module is a views module when a
-urlconf routes to it. The runner reads every file once
+urlconf routes to it, a view class must keep async handlers while a subclass elsewhere has async
+ones. The runner reads every file once
 anyway; files whose text could hold such a fact are parsed with ``ast`` (cheap) and their facts
 merged into one ``ProjectIndex`` that every codemod sees through ``ctx.project``.
 """
@@ -55,6 +56,12 @@ class FileFacts:
     # Modules a urlconf routes views to, as written (see ``_routes``): dotted names, relative
     # ones with their leading dots, ``OWN_MODULE`` for views defined in the urlconf itself.
     routes: list[str] = dataclasses.field(default_factory=list)
+    # Every ``class Name(...)`` statement with the names of its bases, from the text (see
+    # ``_class_bases``): no parse needed, so every file with a class contributes.
+    class_bases: list[tuple[str, list[str]]] = dataclasses.field(default_factory=list)
+    # Classes whose own body has an ``async def`` that Django calls to answer a request (an HTTP
+    # handler, ``dispatch``, ``http_method_not_allowed``; see ``_REQUEST_METHODS``).
+    async_views: list[str] = dataclasses.field(default_factory=list)
 
 
 def _last_name(node: ast.expr) -> str | None:
@@ -65,11 +72,12 @@ def _last_name(node: ast.expr) -> str | None:
     return None
 
 
-def _wants(source: str) -> tuple[bool, bool, bool]:
+def _wants(source: str) -> tuple[bool, bool, bool, bool]:
     wants_awaits = any(word in source for word in _ASYNC_WORDS)
     wants_classes = "class " in source and "Test" in source
     wants_routes = "urlpatterns" in source
-    return wants_awaits, wants_classes, wants_routes
+    wants_views = "async def" in source and "class" in source
+    return wants_awaits, wants_classes, wants_routes, wants_views
 
 
 def wants_parse(source: str) -> bool:
@@ -88,14 +96,16 @@ def file_facts(
     ``tree``: its ``ast`` if already parsed; ``statements``/``nodes``: its statements / all its
     nodes if already collected (``codemods.candidates``). Awaits and scheduling calls need every
     node (only those of async defs when no scheduling word is in the text); classes only the
-    statements, which are far fewer."""
+    statements, which are far fewer; class bases only the text."""
     from codemods.candidates import statements as all_statements
     from codemods.candidates import walk
 
     facts = FileFacts()
-    wants_awaits, wants_classes, wants_routes = _wants(source)
+    wants_awaits, wants_classes, wants_routes, wants_views = _wants(source)
     facts.imports_httpx2 = "httpx2" in source and bool(re.search(r"^\s*(import|from)\s+httpx2\b", source, re.MULTILINE))
-    if not (wants_awaits or wants_classes or wants_routes):
+    if "class" in source:
+        facts.class_bases = _class_bases(source)
+    if not (wants_awaits or wants_classes or wants_routes or wants_views):
         return facts
     if tree is None:
         try:
@@ -111,6 +121,15 @@ def file_facts(
             if isinstance(node, ast.ClassDef):
                 bases = [b for b in (_last_name(x) for x in node.bases) if b]
                 facts.classes.append((node.name, bases))
+    if wants_views:
+        facts.async_views = sorted(
+            {
+                node.name
+                for node in statements
+                if isinstance(node, ast.ClassDef)
+                and any(isinstance(s, ast.AsyncFunctionDef) and s.name in _REQUEST_METHODS for s in node.body)
+            }
+        )
     if wants_routes:
         facts.routes = _routes(tree, statements)
     if not wants_awaits:
@@ -122,6 +141,52 @@ def file_facts(
             nodes = [n for d in statements if isinstance(d, ast.AsyncFunctionDef) for n in walk(d)]
     facts.awaited = sorted(_Awaited(statements).collect(nodes))
     return facts
+
+
+# Methods of a class-based view whose result Django returns as the response: the HTTP handlers
+# (``View.view_is_async`` checks all but ``options``; an async ``options`` works only in an async
+# view all the same), and ``dispatch``/``http_method_not_allowed``, which it calls on the way. In a
+# view whose handlers are sync, a coroutine from any of them is returned unawaited.
+_REQUEST_METHODS = frozenset(
+    {"get", "post", "put", "patch", "delete", "head", "options", "trace", "dispatch", "http_method_not_allowed"}
+)
+# A class statement, at the start of a line (``class`` is a compound statement: nothing precedes
+# it on its line but indentation); group 1 its name; the match ends after the opening parenthesis.
+_CLASS_HEAD = re.compile(r"(?:^|(?<=\r))[ \t\f]*class\s+(\w+)\s*\(", re.MULTILINE)
+# The pieces of a bases list: comments and strings (skipped), brackets, numbers (skipped), names
+# with a lookahead telling a qualifier (``views.``) or a keyword name (``metaclass=``).
+_BASES_TOKEN = re.compile(
+    r"#[^\r\n]*"
+    r"|[rRbBuUfF]*(?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^'\\\r\n])*'|\"(?:\\.|[^\"\\\r\n])*\")"
+    r"|[()\[\]{}]|\d\w*|([^\W\d]\w*)(\s*\.|\s*=(?!=))?"
+)
+_BASES_LIMIT = 4000  # characters of a bases list looked at (a real one is far shorter)
+
+
+def _class_bases(source: str) -> list[tuple[str, list[str]]]:
+    """``FileFacts.class_bases``: for every class statement of the text, the names in its bases
+    list that may be a base's last name: ``class A(views.Base, Mixin[T], metaclass=M)`` gives
+    ``A: Base, M, Mixin, T``. From the text, so it needs no parse: class statements inside strings
+    count too, and a name may be one that is no base. Extra names only ever add subclasses (more
+    views kept async); every real base's last name is there."""
+    out: list[tuple[str, list[str]]] = []
+    for head in _CLASS_HEAD.finditer(source):
+        names: set[str] = set()
+        depth = 1
+        end = min(len(source), head.end() + _BASES_LIMIT)
+        for token in _BASES_TOKEN.finditer(source, head.end(), end):
+            text = token.group()
+            if text in "([{":
+                depth += 1
+            elif text in ")]}":
+                depth -= 1
+                if depth == 0:
+                    break
+            elif token.group(1) and not token.group(2):
+                names.add(token.group(1))
+        if names:
+            out.append((head.group(1), sorted(names)))
+    return out
 
 
 OWN_MODULE = "<own module>"
@@ -378,12 +443,20 @@ class ProjectIndex:
     ``routed_modules``: dotted names of the modules urlconfs route views to (see ``_routes``);
     relative imports and views of the urlconf itself are resolved against the urlconf's absolute
     path, so such names start with the folders of that path (``home.me.proj.shop.api``); match
-    them with ``routes_to``."""
+    them with ``routes_to``.
+    ``async_subclasses``: class name -> ``(file, class)`` of every class with async request
+    methods (``FileFacts.async_views``) deriving from a class of that name, directly or through
+    classes of the processed paths. Classes are matched by last name, every definition of a name
+    merged (more subclasses, never fewer); files are the paths the facts were given under ("" when
+    given without paths)."""
 
     awaited_names: frozenset[str] = frozenset()
     test_base_classes: frozenset[str] = DJANGO_TEST_CASES
     uses_httpx2: bool = False
     routed_modules: frozenset[str] = frozenset()
+    async_subclasses: Mapping[str, tuple[tuple[str, str], ...]] = dataclasses.field(
+        default_factory=dict, hash=False
+    )
 
     @classmethod
     def build(
@@ -394,6 +467,8 @@ class ProjectIndex:
         awaited: set[str] = set()
         bases: dict[str, set[str]] = {}
         routed: set[str] = set()
+        base_names: dict[str, set[str]] = {}
+        async_views: list[tuple[str, str]] = []
         httpx2 = bool(_HTTPX2_REQUIREMENT.search(dependency_text))
         located: Iterable[tuple[str | None, FileFacts]] = (
             facts.items() if isinstance(facts, Mapping) else ((None, f) for f in facts)
@@ -407,6 +482,9 @@ class ProjectIndex:
                 resolved = _resolve_route(spec, path)
                 if resolved:
                     routed.add(resolved)
+            for name, names in f.class_bases:
+                base_names.setdefault(name, set()).update(names)
+            async_views.extend((path or "", name) for name in f.async_views)
         tests = set(DJANGO_TEST_CASES)
         changed = True
         while changed:
@@ -415,7 +493,23 @@ class ProjectIndex:
                 if name not in tests and parents & tests:
                     tests.add(name)
                     changed = True
-        return cls(frozenset(awaited), frozenset(tests), httpx2, frozenset(routed))
+        subclasses: dict[str, set[tuple[str, str]]] = {}
+        for where in async_views:
+            seen: set[str] = set()
+            stack = list(base_names.get(where[1], ()))
+            while stack:
+                ancestor = stack.pop()
+                if ancestor not in seen:
+                    seen.add(ancestor)
+                    subclasses.setdefault(ancestor, set()).add(where)
+                    stack.extend(base_names.get(ancestor, ()))
+        return cls(
+            frozenset(awaited),
+            frozenset(tests),
+            httpx2,
+            frozenset(routed),
+            {name: tuple(sorted(found)) for name, found in sorted(subclasses.items())},
+        )
 
     def routes_to(self, path: str) -> bool:
         """Whether a urlconf routes views to the module at ``path`` (a file path, relative to the
@@ -428,7 +522,13 @@ class ProjectIndex:
 
     def digest(self) -> str:
         blob = json.dumps(
-            [sorted(self.awaited_names), sorted(self.test_base_classes), self.uses_httpx2, sorted(self.routed_modules)]
+            [
+                sorted(self.awaited_names),
+                sorted(self.test_base_classes),
+                self.uses_httpx2,
+                sorted(self.routed_modules),
+                sorted(self.async_subclasses.items()),
+            ]
         ).encode()
         return hashlib.blake2b(blob, digest_size=12).hexdigest()
 

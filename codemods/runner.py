@@ -237,13 +237,9 @@ class Scan:
 
 
 def _nothing_to_scan(source: str) -> dict[str, Any]:
-    """``scan_text(source).to_json()`` for a file no pre-check hit and no fact needs parsed."""
-    facts = file_facts(source)
-    return {
-        "facts": {"awaited": [], "classes": [], "imports_httpx2": facts.imports_httpx2},
-        "candidates": [],
-        "error": None,
-    }
+    """``scan_text(source).to_json()`` for a file no pre-check hit and no fact needs parsed (its
+    facts come from the text alone: the httpx2 import, class bases)."""
+    return {"facts": dataclasses.asdict(file_facts(source)), "candidates": [], "error": None}
 
 
 def scan_text(source: str, codemods: Sequence[Codemod]) -> Scan:

@@ -1631,3 +1631,144 @@ def test_routed_modules_are_found_across_files_by_the_runner(tmp_path):
         "view 'product' made sync: its only async work is one DB call, which async runs in a thread anyway"
     ]
     assert messages["helpers.py"] == [] and messages["more_urls.py"] == []
+
+
+# --------------------------------------------------------------------------- subclasses in other files
+SUBCLASSED_VIEWS = '''\
+from django.http import HttpResponse
+from django.views import View
+
+
+class ProductView(View):
+    async def get(self, request):
+        return HttpResponse("product")
+'''
+SUBCLASSED_VIEWS_SYNC = SUBCLASSED_VIEWS.replace("async def", "def")
+SUBCLASS_REFUSAL = (
+    "view class 'ProductView' left async, all handlers: is subclassed, directly or through other classes, by "
+    "'ProductApi' in shop/api_views.py, which has async request methods; converting this module alone would leave "
+    "that view with both sync and async handlers, which Django rejects (ImproperlyConfigured); convert them "
+    "together by hand"
+)
+
+
+def _subclass_file(body: str, base: str = "ProductView", source: str = "from shop.views import ProductView") -> str:
+    return f"from django.http import HttpResponse\n\n{source}\n\n\nclass ProductApi({base}):\n{body}"
+
+
+def _run_project(tmp_path, monkeypatch, files: dict[str, str]) -> dict[str, list[str]]:
+    """Run the codemod over a project (paths shown relative to it); messages per file name."""
+    from codemods.config import Settings
+    from codemods.runner import run
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    for name, text in files.items():
+        (tmp_path / "shop" / name).write_text(text)
+    result = run([tmp_path / "shop"], Settings(select=(CM,), root=tmp_path, jobs=1), mode="apply")
+    assert not result.failed
+    for name, text in files.items():
+        if name != "views.py":
+            assert (tmp_path / "shop" / name).read_text() == text  # only the base module is ever rewritten here
+    return {f.path.replace("\\", "/").rsplit("/", 1)[-1]: [d.message for d in f.diagnostics] for f in result.files}
+
+
+def _as_view_in_django(tmp_path) -> str:
+    """``ProductApi.as_view()`` in a fresh interpreter with real Django: "ok" or the error."""
+    import subprocess
+    import sys
+
+    script = (
+        "from django.core.exceptions import ImproperlyConfigured\n"
+        "from shop.api_views import ProductApi\n"
+        "try:\n    ProductApi.as_view()\nexcept ImproperlyConfigured as exc:\n    print(exc)\nelse:\n    print('ok')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], check=False, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+ASYNC_POST = "    async def post(self, request):\n        return HttpResponse(status=204)\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        ASYNC_POST,
+        "    async def options(self, request):\n        return HttpResponse()\n",  # works only in an async view
+        "    async def dispatch(self, request, *args, **kwargs):\n        return HttpResponse()\n",
+    ],
+)
+def test_a_subclass_with_async_request_methods_in_another_file_keeps_the_base_async(tmp_path, monkeypatch, body):
+    messages = _run_project(tmp_path, monkeypatch, {"views.py": SUBCLASSED_VIEWS, "api_views.py": _subclass_file(body)})
+    assert (tmp_path / "shop" / "views.py").read_text() == SUBCLASSED_VIEWS
+    assert messages["views.py"] == [SUBCLASS_REFUSAL]
+
+
+def test_what_converting_under_an_async_subclass_would_do_in_django(tmp_path, monkeypatch):
+    """The premise, with real Django: the base converted alone breaks the subclass's view."""
+    _run_project(tmp_path, monkeypatch, {"views.py": SUBCLASSED_VIEWS, "api_views.py": _subclass_file(ASYNC_POST)})
+    assert _as_view_in_django(tmp_path) == "ok"  # as the codemod left it
+    (tmp_path / "shop" / "views.py").write_text(SUBCLASSED_VIEWS_SYNC)
+    assert _as_view_in_django(tmp_path) == "ProductApi HTTP handlers must either be all sync or all async."
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    def post(self, request):\n        return HttpResponse(status=204)\n",
+        "    template_name = 'api.html'\n",
+    ],
+)
+def test_a_subclass_without_async_request_methods_does_not_block(tmp_path, monkeypatch, body):
+    messages = _run_project(tmp_path, monkeypatch, {"views.py": SUBCLASSED_VIEWS, "api_views.py": _subclass_file(body)})
+    assert (tmp_path / "shop" / "views.py").read_text() == SUBCLASSED_VIEWS_SYNC
+    assert messages["views.py"] == [
+        "view class 'ProductView' handler 'get' made sync: it awaits nothing, so async bought nothing"
+    ]
+    assert _as_view_in_django(tmp_path) == "ok"  # its view is all sync now
+
+
+def test_an_async_subclass_through_a_class_of_a_third_file_keeps_the_base_async(tmp_path, monkeypatch):
+    mixins = (
+        "from shop import views\n\n\n"
+        "class TrackedProductView(  # counts visits\n    views.ProductView,\n):\n    tracked = True\n"
+    )
+    api = _subclass_file(ASYNC_POST, base="TrackedProductView", source="from shop.mixins import TrackedProductView")
+    files = {"views.py": SUBCLASSED_VIEWS, "mixins.py": mixins, "api_views.py": api}
+    messages = _run_project(tmp_path, monkeypatch, files)
+    assert (tmp_path / "shop" / "views.py").read_text() == SUBCLASSED_VIEWS
+    assert messages["views.py"] == [SUBCLASS_REFUSAL]
+    assert _as_view_in_django(tmp_path) == "ok"
+
+
+def test_the_whole_hierarchy_is_named_and_same_module_subclasses_still_convert(tmp_path, monkeypatch):
+    views = SUBCLASSED_VIEWS + (
+        "\n\nclass DetailView(ProductView):\n    async def post(self, request):\n        return HttpResponse('d')\n"
+    )
+    # Through the runner, a subclass in the same module is part of the family, not a blocker ...
+    messages = _run_project(tmp_path, monkeypatch, {"views.py": views})
+    assert (tmp_path / "shop" / "views.py").read_text() == views.replace("async def", "def")
+    assert len(messages["views.py"]) == 2
+    # ... and one in another file blocks the whole family: ProductApi derives from DetailView, so from
+    # ProductView too, which comes first and is named in the reason of every class with async handlers.
+    (tmp_path / "shop" / "views.py").write_text(views)
+    (tmp_path / "shop" / "api_views.py").write_text(_subclass_file(ASYNC_POST, base="DetailView",
+                                                                   source="from shop.views import DetailView"))
+    from codemods.config import Settings
+    from codemods.runner import run
+
+    result = run([tmp_path / "shop"], Settings(select=(CM,), root=tmp_path, jobs=1), mode="apply")
+    assert (tmp_path / "shop" / "views.py").read_text() == views
+    (res,) = [f for f in result.files if f.path.endswith("views.py") and "api" not in f.path]
+    assert [d.message for d in res.diagnostics] == [
+        SUBCLASS_REFUSAL,
+        SUBCLASS_REFUSAL.replace(
+            "view class 'ProductView' left async, all handlers: is subclassed",
+            "view class 'DetailView' left async, all handlers: in the same class hierarchy, 'ProductView' is "
+            "subclassed",
+        ),
+    ]
