@@ -297,3 +297,129 @@ def test_cached_result_follows_the_urlconf(tmp_path):
     assert res.changed and [d.message for d in res.diagnostics] == [
         "view 'ping' made sync: it awaits nothing, so async bought nothing"
     ]
+
+
+# --------------------------------------------------------------------------- subclasses of view classes
+BASE_VIEWS = (
+    "from django.http import HttpResponse\nfrom django.views import View\n\n\n"
+    "class ProductView(View):\n    async def get(self, request):\n        return HttpResponse('p')\n"
+)
+MIXINS = (  # no "async def", no await, no test: not parsed at all, its class bases come from the text
+    "from shop import views\n\n\nclass Tracked(  # counts visits (see docs)\n"
+    "    views.ProductView, metaclass=Meta,\n):\n    tracked = True\n"
+)
+API_VIEWS = (
+    "from django.http import HttpResponse\n\nfrom shop.mixins import Tracked\n\n\n"
+    "class ProductApi(Tracked):\n    async def post(self, request):\n        return HttpResponse(status=204)\n\n\n"
+    "class Helpers(Tracked):\n    async def fetch(self):\n        return 1\n\n    def post(self, request):\n"
+    "        return HttpResponse()\n"
+)
+
+
+def test_class_bases_and_async_views_facts():
+    from codemods.project import _wants, file_facts
+
+    assert not any(_wants(MIXINS))
+    mixins = file_facts(MIXINS)
+    assert mixins.class_bases == [("Tracked", ["Meta", "ProductView"])]  # last names; no "views", no "metaclass"
+    assert mixins.async_views == [] and mixins.classes == []
+    api = file_facts(API_VIEWS)
+    assert api.class_bases == [("ProductApi", ["Tracked"]), ("Helpers", ["Tracked"])]
+    assert api.async_views == ["ProductApi"]  # Helpers: only a helper is async, its handler is sync
+    odd = (
+        "class A(mod.B, C[D], E(F), *G):\n    async def options(self, request): ...\n"
+        "class H('I)', J):  # a string holding a parenthesis\n    async def dispatch(self, request): ...\n"
+        "class K(L):\n    async def http_method_not_allowed(self, request): ...\n"
+        "class M:\n    async def get(self, request): ...\n"
+        "def f():\n    class N(\n        O,\n    ):\n        async def get(self, request): ...\n"
+    )
+    facts = file_facts(odd)
+    assert dict(facts.class_bases) == {
+        "A": ["B", "C", "D", "E", "F", "G"], "H": ["J"], "K": ["L"], "N": ["O"]
+    }
+    assert facts.async_views == ["A", "H", "K", "M", "N"]
+    assert file_facts(odd.replace("async def", "def")).async_views == []
+
+
+def test_async_subclasses_are_found_through_other_files(tmp_path):
+    from codemods.project import ProjectIndex, file_facts
+
+    files = {
+        str(tmp_path / "shop/views.py"): file_facts(BASE_VIEWS),
+        str(tmp_path / "shop/mixins.py"): file_facts(MIXINS),
+    }
+    without = ProjectIndex.build(files)
+    assert without.async_subclasses == {"View": ((str(tmp_path / "shop/views.py"), "ProductView"),)}
+    api = str(tmp_path / "shop/api_views.py")
+    index = ProjectIndex.build({**files, api: file_facts(API_VIEWS)})
+    assert index.async_subclasses["ProductView"] == ((api, "ProductApi"),)  # through Tracked
+    assert index.async_subclasses["Tracked"] == ((api, "ProductApi"),)
+    assert index.async_subclasses["Meta"] == ((api, "ProductApi"),)  # a name more than needed: safe
+    assert "ProductApi" not in index.async_subclasses and "Helpers" not in index.async_subclasses
+    assert index.digest() != without.digest()
+    # every definition of a name counts; without paths the file is ""
+    other = "class Tracked(Elsewhere):\n    pass\n"
+    merged = ProjectIndex.build([file_facts(MIXINS), file_facts(other), file_facts(API_VIEWS)])
+    assert merged.async_subclasses["Elsewhere"] == merged.async_subclasses["ProductView"] == (("", "ProductApi"),)
+
+
+def test_cached_result_follows_subclasses_in_other_files(tmp_path):
+    """The base module's cached refusal is redone when a subclass file is added, changed or removed."""
+    root, cache = tmp_path / "proj", tmp_path / "cache"
+    shop = root / "shop"
+    shop.mkdir(parents=True)
+    (shop / "__init__.py").write_text("")
+    (shop / "views.py").write_text(BASE_VIEWS)
+    (shop / "mixins.py").write_text(MIXINS)
+    (shop / "api_views.py").write_text(API_VIEWS)
+    settings = Settings(select=("async-views-to-sync",), cache_dir=cache, root=root, jobs=1, respect_gitignore=False)
+
+    def views_result() -> tuple[runner.RunResult, runner.FileResult]:
+        result = runner.run([shop], settings, mode="check")
+        (res,) = [f for f in result.files if f.path.replace("\\", "/").endswith("/views.py")]
+        return result, res
+
+    first = views_result()[1]
+    assert not first.changed and len(first.diagnostics) == 1
+    assert "is subclassed, directly or through other classes, by 'ProductApi'" in first.diagnostics[0].message
+    assert "(and" not in first.diagnostics[0].message
+    _age(cache)
+    result, again = views_result()
+    assert result.cached == 2 and [d.message for d in again.diagnostics] == [d.message for d in first.diagnostics]
+    # A second async subclass in a new file: the base module is checked again, not served from the cache.
+    (shop / "admin_views.py").write_text(API_VIEWS.replace("ProductApi", "AdminApi"))
+    result, added = views_result()
+    assert result.cached == 0  # the project index changed: every file is checked again
+    assert "(and 1 more)" in added.diagnostics[0].message
+    _age(cache)
+    # Both subclasses' handlers made sync: the base converts.
+    for name in ("api_views.py", "admin_views.py"):
+        path = shop / name
+        path.write_text(path.read_text().replace("async def post", "def post"))
+    after = views_result()[1]
+    assert after.changed and [d.message for d in after.diagnostics] == [
+        "view class 'ProductView' handler 'get' made sync: it awaits nothing, so async bought nothing"
+    ]
+
+
+def test_class_bases_from_the_text_hold_every_base_ast_finds():
+    """Over Django's own sources: the text scan misses no base a parse sees (it may see more)."""
+    import ast
+
+    import django
+
+    from codemods.project import _class_bases, _last_name
+
+    classes = 0
+    for path in sorted(Path(django.__file__).parent.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        scanned: dict[str, set[str]] = {}
+        for name, names in _class_bases(text):
+            scanned.setdefault(name, set()).update(names)
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef) and (node.bases or node.keywords):
+                classes += 1
+                exprs = [*node.bases, *(k.value for k in node.keywords)]
+                expected = {n for n in map(_last_name, exprs) if n}
+                assert expected <= scanned.get(node.name, set()), (path, node.name)
+    assert classes > 1000
