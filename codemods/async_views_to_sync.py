@@ -88,10 +88,11 @@ Refuses when
       (directly or through classes of other files), that defines async request methods of its own
       (an HTTP handler, ``dispatch`` or ``http_method_not_allowed``): converting this module
       alone would leave that view with sync and async handlers (Django raises
-      ``ImproperlyConfigured``). The diagnostic names the subclass and its file; convert the two
-      together by hand. Classes are matched by name across files, so a same-named class elsewhere
-      may keep a view async needlessly; a subclass with only sync handlers, or none, does not
-      block (its view becomes all sync);
+      ``ImproperlyConfigured``; an async ``dispatch`` or ``options`` of a view that is no longer
+      async returns an unawaited coroutine). The diagnostic names the subclass and its file;
+      convert the two together by hand. Classes are matched by name across files, so a
+      same-named class elsewhere may keep a view async needlessly; a subclass with only sync
+      handlers, or none, does not block (its view becomes all sync);
     - the sync name it would import (``get_object_or_404`` ...) is already bound to something
       else in the module or the view.
 
@@ -101,8 +102,8 @@ Refuses when
 
     Not seen: subclasses defined outside the processed paths, callers that await
     ``SomeView.as_view()(request)`` directly, and the scheduling forms the project index does not
-    record (see ``codemods.project``). A view that does sync DB
-    work inside ``async def`` (which raises ``SynchronousOnlyOperation`` today) starts working.
+    record (see ``codemods.project``). A view that does sync DB work inside ``async def`` (which
+    raises ``SynchronousOnlyOperation`` today) starts working.
     ``request.user`` is Django's lazy wrapper around the same user ``auser()`` returns: equal in
     every use but ``type(user) is User``.
 """
