@@ -1772,3 +1772,29 @@ def test_the_whole_hierarchy_is_named_and_same_module_subclasses_still_convert(t
             "subclassed",
         ),
     ]
+
+
+def test_a_subclass_in_the_same_module_through_another_file_blocks(tmp_path, monkeypatch):
+    """Special derives from ProductView through Tracked of mixins.py, so it is not in ProductView's
+    family (whose handlers convert together): it blocks like a subclass in another file."""
+    import os
+
+    from codemods.project import file_facts
+
+    monkeypatch.chdir(tmp_path)
+    views = SUBCLASSED_VIEWS.replace("import View\n", "import View\n\nfrom shop import mixins\n") + (
+        "\n\nclass Special(mixins.Tracked):\n"
+        "    async def post(self, request):\n        return HttpResponse(status=204)\n"
+    )
+    mixins = "from shop.views import ProductView\n\n\nclass Tracked(ProductView):\n    pass\n"
+    project = ProjectIndex.build(
+        {os.path.abspath("shop/views.py"): file_facts(views), os.path.abspath("shop/mixins.py"): file_facts(mixins)}
+    )
+    check_noop(
+        CM,
+        views,
+        "view class 'ProductView' left async, all handlers: is subclassed, directly or through other classes, by "
+        "'Special' in shop/views.py, which has async request methods",
+        project=project,
+        **V,
+    )
