@@ -110,6 +110,7 @@ Refuses when
 
 from __future__ import annotations
 
+import bisect
 import os
 from typing import Any, ClassVar
 
@@ -1039,7 +1040,8 @@ def _rebuild_aliases(
     small: cst.ImportFrom, drop: set[str], replace: dict[str, str], append: list[str]
 ) -> list[cst.ImportAlias]:
     """The import's aliases with ``drop`` removed, ``replace`` renamed in place (async name -> its
-    sync twin) and ``append`` added at the end, keeping the statement's comma and line layout."""
+    sync twin) and ``append`` added (at their sorted place when the names are sorted, else at the
+    end), keeping the statement's comma and line layout."""
     assert not isinstance(small.names, cst.ImportStar)
     old = list(small.names)
     trailing = old[-1].comma
@@ -1054,12 +1056,16 @@ def _rebuild_aliases(
     if not out and not append:
         return []
     if append:
-        # the new names go last; every name before them needs a separating comma like its neighbours
         sep = next((a.comma for a in old[:-1] if isinstance(a.comma, cst.Comma)), None)
         sep = sep or cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        last = out[-1] if out else None
-        out = [a if isinstance(a.comma, cst.Comma) and a is not last else a.with_changes(comma=sep) for a in out]
-        out += [cst.ImportAlias(name=cst.Name(n), comma=sep) for n in append]
+        keys = [_code(a.name).lower() for a in out]
+        in_order = keys == sorted(keys)
+        for name in append:
+            at = bisect.bisect(keys, name.lower()) if in_order else len(out)
+            keys.insert(at, name.lower())
+            out.insert(at, cst.ImportAlias(name=cst.Name(name), comma=sep))
+        # every name but the last needs a separating comma like its neighbours
+        out = [a if isinstance(a.comma, cst.Comma) and a.comma is not trailing else a.with_changes(comma=sep) for a in out]
     out[-1] = out[-1].with_changes(comma=trailing)
     return out
 

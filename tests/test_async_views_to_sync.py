@@ -1004,6 +1004,39 @@ def test_views_awaited_or_scheduled_in_another_file_stay_async(tmp_path):
     assert (tmp_path / "shop" / "tasks.py").read_text() == CALLERS
 
 
+def test_added_sync_names_keep_a_sorted_import_sorted():
+    # aget_object_or_404 stays (the async view below still uses it): get_object_or_404 joins the
+    # import at its sorted place, in a one-line import and in a parenthesised one alike.
+    for before_import, after_import in [
+        (
+            "from django.shortcuts import aget_object_or_404, redirect, render\n",
+            "from django.shortcuts import aget_object_or_404, get_object_or_404, redirect, render\n",
+        ),
+        (
+            "from django.shortcuts import (\n    aget_object_or_404,\n    render,\n)\n",
+            "from django.shortcuts import (\n    aget_object_or_404,\n    get_object_or_404,\n    render,\n)\n",
+        ),
+        (
+            "from django.shortcuts import aget_object_or_404, aget_list_or_404\n",
+            "from django.shortcuts import aget_object_or_404, aget_list_or_404, get_object_or_404\n",
+        ),
+    ]:
+        body = (
+            "\n\nasync def v(request, pk):\n    return await aget_object_or_404(Product, pk=pk)\n"
+            "\n\nasync def keep(request, pk):\n"
+            "    return (await aget_object_or_404(Product, pk=pk), await aget_list_or_404(Product), await remote())\n"
+        )
+        check_transformed(
+            CM,
+            before_import + body,
+            after_import + body.replace("async def v", "def v", 1).replace(
+                "return await aget_object_or_404(Product, pk=pk)\n", "return get_object_or_404(Product, pk=pk)\n", 1
+            ),
+            expect=["view 'keep' left async"],
+            **V,
+        )
+
+
 def test_import_layouts():
     check_transformed(
         CM,
