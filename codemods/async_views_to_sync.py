@@ -29,7 +29,12 @@ What it does
     ..., see ``codemods.project``; ``async def`` functions elsewhere are left alone without a
     word, they need not be views); class-based views are the HTTP handlers (``get``,
     ``post`` ...) of a class deriving from Django views and view mixins (and classes of its module
-    that do). An await is recognised only when the receiver is plausibly Django's:
+    that do). Test modules are left alone without a word, function and class views alike, even
+    when a urlconf (their own, for ``ROOT_URLCONF=__name__``) routes to them: views defined there
+    exist to exercise async code paths. A test module is ``test_*.py``, ``*_test.py``,
+    ``*_tests.py``, ``tests.py``, ``conftest.py`` or a file below a ``tests``/``test`` folder (the
+    folders of the path relative to the working folder when the file is below it, else of the
+    path as given). An await is recognised only when the receiver is plausibly Django's:
     ``client.aget(url)`` on an unknown ``client`` is not an ORM call, whatever the method is
     called, and neither is an API the target Django version lacks.
 
@@ -60,6 +65,15 @@ Refuses when
       ``trio``/``asgiref`` (other than ``await sync_to_async(f)(...)`` with default options), or a
       ``StreamingHttpResponse`` whose content may be an async iterator (anything but a literal, a
       plain generator expression or a call of a sync ``def`` of the module);
+    - it reads where it runs, which a sync view (run by Django in a worker thread, in a copy of the
+      context, with no running loop) would see differently: ``threading.current_thread``/
+      ``get_ident``/``get_native_id``/``main_thread``/``local`` (and ``_thread``'s),
+      ``asyncio.current_task``/``get_running_loop``/``get_event_loop``/``all_tasks``, anything of
+      ``contextvars``, ``asgiref.sync`` other than ``await sync_to_async(f)(...)``,
+      ``asgiref.local.Local``, ``sys._getframe``, ``inspect.currentframe``/``stack``,
+      ``traceback``'s stack functions, ``sniffio.current_async_library``; names resolved through
+      the module's and the view's imports (aliases count), and module-level names bound to a
+      ``threading.local()`` (or a subclass), ``ContextVar(...)`` or ``Local()``;
     - code in the processed paths awaits, schedules or runs the view as a coroutine: ``await
       view(...)``, ``await views.view(...)``, ``c = view(...); await c``, the view given (called
       or not, also in a list, a starred comprehension or a keyword) to ``asyncio.run``/``gather``/
@@ -116,7 +130,7 @@ from typing import Any, ClassVar
 
 import libcst as cst
 
-from codemods.analysis import ImportTable, has_skip_comment, local_bindings
+from codemods.analysis import ImportTable, dotted_name, has_skip_comment, local_bindings
 from codemods.registry import Codemod, Context, register
 
 
@@ -181,6 +195,48 @@ MANAGER_ATTRS = frozenset({"objects", "_default_manager", "_base_manager"})
 STREAMING = frozenset({"django.http.StreamingHttpResponse", "django.http.response.StreamingHttpResponse"})
 ASYNC_LIBS = ("asyncio", "anyio", "trio", "asgiref")
 
+# What a view may read that tells the thread, task, loop, context or call stack it runs in: as a
+# sync view it runs in a worker thread (another thread, no running loop, a copied context, asgiref
+# frames on the stack) and would see something else. Qualified name -> what it reads.
+_THREAD = "the current thread or thread-local state"
+_LOOP = "the running event loop or task"
+_STACK = "the call stack"
+IDENTITY = {
+    **dict.fromkeys(
+        ("threading." + n for n in _names("current_thread currentThread get_ident get_native_id main_thread local")),
+        _THREAD,
+    ),
+    **dict.fromkeys(("_thread." + n for n in _names("get_ident get_native_id _local")), _THREAD),
+    "asgiref.local.Local": "asgiref's thread- and task-local state",
+    **dict.fromkeys(
+        _names("sys._getframe sys._current_frames inspect.currentframe inspect.stack traceback.extract_stack "
+               "traceback.format_stack traceback.print_stack traceback.walk_stack"),
+        _STACK,
+    ),
+    **dict.fromkeys(
+        _names("sniffio.current_async_library anyio.get_current_task trio.lowlevel.current_task"), _LOOP
+    ),
+}
+_LOOP_NAMES = frozenset(_names("current_task get_running_loop _get_running_loop get_event_loop all_tasks"))
+# Module-level values a view reads thread- or context-bound state through.
+_HOLDER_FACTORIES = frozenset(
+    {"threading.local", "_thread._local", "asgiref.local.Local", "contextvars.ContextVar"}
+)
+
+
+def _identity(qualified: str) -> str | None:
+    """What reading ``qualified`` tells about where the code runs, or None."""
+    if qualified in IDENTITY:
+        return IDENTITY[qualified]
+    head = qualified.partition(".")[0]
+    if head == "contextvars":
+        return "context variables"
+    if head == "asyncio" and qualified.rpartition(".")[2] in _LOOP_NAMES:
+        return _LOOP
+    if qualified.startswith("asgiref.sync.") and qualified != SYNC_TO_ASYNC:
+        return "asgiref's sync/async bridging, which depends on the thread and loop it runs in"
+    return None
+
 # Decorators that accept a sync view and an async one alike, with the version that taught them
 # async (checked in Django's source: each branches on iscoroutinefunction(view)).
 _V50 = {
@@ -221,6 +277,31 @@ def _is_view_base(qualified: str) -> bool:
 def _is_view_file(path: str) -> bool:
     norm = path.replace("\\", "/")
     return norm.endswith("views.py") or "/views/" in f"/{norm}"
+
+
+def _is_test_module(path: str) -> bool:
+    """A test module: ``test_*.py``, ``*_test.py``, ``*_tests.py``, ``tests.py``, ``conftest.py``, or
+    any file below a ``tests``/``test`` folder. The folders counted are those of the path relative
+    to the working folder when the file is below it, else of the path as given (so a checkout that
+    itself lives in a folder named ``test`` is not taken for tests when run from inside it)."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
+        rel = path
+    if rel.startswith(".."):
+        rel = path
+    parts = [p for p in rel.replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts:
+        return False
+    name = parts[-1]
+    stem = name.removesuffix(".py")
+    if (
+        stem in ("tests", "conftest")
+        or stem.startswith("test_")
+        or stem.endswith(("_test", "_tests"))
+    ):
+        return True
+    return any(p in ("tests", "test") for p in parts[:-1])
 
 
 def _code(node: cst.CSTNode) -> str:
@@ -438,11 +519,20 @@ class _Plan:
 class _BodyScan(cst.CSTVisitor):
     """Everything in a view body that matters, without entering nested scopes' awaits."""
 
-    def __init__(self, kinds: _Kinds, imports: ImportTable, module_async: set[str], module_sync: set[str]) -> None:
+    def __init__(
+        self,
+        kinds: _Kinds,
+        imports: ImportTable,
+        module_async: set[str],
+        module_sync: set[str],
+        holders: dict[str, str] | None = None,
+    ) -> None:
         self.kinds = kinds
         self.imports = imports
         self.module_async = module_async
         self.module_sync = module_sync
+        self.holders = holders or {}  # module-level name -> what it holds (a thread-local ...)
+        self.local_imports: dict[str, str] = {}  # names imported inside the view -> qualified
         self.awaits: list[cst.Await] = []
         self.async_fors: list[cst.For | cst.CompFor] = []
         self.blockers: list[str] = []
@@ -472,11 +562,39 @@ class _BodyScan(cst.CSTVisitor):
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
-            self._async_import(_code(alias.name))
+            full = _code(alias.name)
+            self._async_import(full)
+            local = _code(alias.asname.name) if alias.asname else full.split(".")[0]
+            self.local_imports[local] = full if alias.asname else local
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if node.module is not None and not node.relative:
-            self._async_import(_code(node.module))
+            module = _code(node.module)
+            self._async_import(module)
+            if not isinstance(node.names, cst.ImportStar):
+                for alias in node.names:
+                    local = _code(alias.asname.name) if alias.asname else alias.name.value
+                    self.local_imports[local] = f"{module}.{alias.name.value}"
+
+    def _qualify(self, node: cst.BaseExpression) -> str:
+        """Qualified name through the view's own imports, then the module's."""
+        name = dotted_name(node)
+        if name is not None:
+            head, _, rest = name.partition(".")
+            if head in self.local_imports:
+                full = self.local_imports[head]
+                return f"{full}.{rest}" if rest else full
+        return self.imports.qualify(node, self.kinds.shadowed) or ""
+
+    def _identity_read(self, node: cst.BaseExpression) -> None:
+        what = _identity(self._qualify(node))
+        if what is None and isinstance(node, cst.Name) and node.value not in self.kinds.shadowed:
+            what = self.holders.get(node.value)
+        if what is not None:
+            self._block(
+                f"reads {what} (`{_short(node)}`): as a sync view it would run in a worker thread, not on the "
+                "event loop (another thread, no running loop, a copied context), and see something else"
+            )
 
     def _async_import(self, module: str) -> None:
         if module.split(".")[0] in ASYNC_LIBS:
@@ -512,6 +630,7 @@ class _BodyScan(cst.CSTVisitor):
             self._block("is an async generator (streams its response)")
 
     def visit_Name(self, node: cst.Name) -> None:
+        self._identity_read(node)
         if node.value in self.module_async and node.value not in self.kinds.shadowed and node not in self.awaited_funcs:
             self._block(f"uses the coroutine function {node.value!r} without awaiting it")
         qualified = self.imports.qualify(node, self.kinds.shadowed) or ""
@@ -519,6 +638,7 @@ class _BodyScan(cst.CSTVisitor):
             self.async_lib_refs.append(node)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
+        self._identity_read(node)
         # Only the head of an attribute chain can be a name bound to a module.
         node.value.visit(self)
         return False
@@ -716,6 +836,7 @@ class _Transformer(cst.CSTTransformer):
             s.name.value for s in module.body if isinstance(s, cst.FunctionDef) and s.asynchronous is None
         }
         self.module_names = frozenset(_module_level_names(module))
+        self.holders = _context_holders(module, imports)
         self.classes = _module_classes(module)
         self.family_of = _view_families(self.classes, imports)
         self.decisions: dict[str, tuple[dict[cst.FunctionDef, _Plan], str, str]] = {}
@@ -728,7 +849,7 @@ class _Transformer(cst.CSTTransformer):
             if why:
                 raise _Refused(why)
         kinds = _Kinds(func, self.imports, is_method, self.module_names)
-        scan = _BodyScan(kinds, self.imports, self.module_async - {func.name.value}, self.module_sync)
+        scan = _BodyScan(kinds, self.imports, self.module_async - {func.name.value}, self.module_sync, self.holders)
         func.body.visit(scan)
         if scan.blockers:
             raise _Refused(scan.blockers[0])
@@ -939,6 +1060,38 @@ class _ClassCollector(cst.CSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
+
+
+def _context_holders(module: cst.Module, imports: ImportTable) -> dict[str, str]:
+    """Module-level names holding thread- or context-bound state: ``_state = threading.local()``,
+    ``request_id = ContextVar("id")``, ``local = Local()`` (asgiref), a class deriving from
+    ``threading.local`` -> what they hold."""
+    holders: dict[str, str] = {}
+    for stmt in module.body:
+        if isinstance(stmt, cst.ClassDef):
+            if any(imports.qualify(arg.value) in _HOLDER_FACTORIES for arg in stmt.bases):
+                holders[stmt.name.value] = "thread-local state"
+            continue
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Assign):
+                targets, value = [t.target for t in small.targets], small.value
+            elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                targets, value = [small.target], small.value
+            else:
+                continue
+            func = value.func if isinstance(value, cst.Call) else None
+            qualified = (imports.qualify(func) if func is not None else None) or ""
+            if qualified not in _HOLDER_FACTORIES and not (
+                isinstance(func, cst.Name) and func.value in holders
+            ):
+                continue
+            what = "a context variable" if qualified.startswith("contextvars.") else "thread-local state"
+            for t in targets:
+                if isinstance(t, cst.Name):
+                    holders[t.value] = f"{what} of the module"
+    return holders
 
 
 def _module_classes(module: cst.Module) -> dict[str, cst.ClassDef]:
@@ -1152,6 +1305,8 @@ class AsyncViewsToSync(Codemod):
         return "async def" in source
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
+        if _is_test_module(ctx.path):
+            return module  # views there exist to exercise async code paths: left alone, silently
         imports = ImportTable(module)
         view_file = _is_view_file(ctx.path) or ctx.project.routes_to(ctx.path)
         transformer = _Transformer(ctx, imports, view_file, module)

@@ -750,7 +750,7 @@ def test_async_constructs_refuse():
     )
     check_noop(CM, "async def notify():\n    pass\n\nasync def v(request):\n    background.add(notify())\n    return 1\n",
                "uses the coroutine function 'notify' without awaiting it", **V)
-    check_noop(CM, "import asyncio\n\nasync def v(request):\n    asyncio.get_running_loop()\n    return 1\n",
+    check_noop(CM, "import asyncio\n\nasync def v(request):\n    asyncio.Event()\n    return 1\n",
                "uses `asyncio` outside `await sync_to_async(f)(...)`", **V)
     check_noop(CM, "from asgiref.sync import sync_to_async\n\nasync def v(request):\n"
                "    return await sync_to_async(f, thread_sensitive=False)()\n",
@@ -1830,4 +1830,240 @@ def test_a_subclass_in_the_same_module_through_another_file_blocks(tmp_path, mon
         "'Special' in shop/views.py, which has async request methods",
         project=project,
         **V,
+    )
+
+
+# --------------------------------------------------------------------------- views whose async-ness is the point
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        (
+            ("import threading\nfrom django.http import HttpResponse\n\nasync def which_thread(request):\n"
+            "    return HttpResponse(str(threading.current_thread().ident))\n"),
+            ("view 'which_thread' left async: reads the current thread or thread-local state "
+            "(`threading.current_thread`): as a sync view it would run in a worker thread"),
+        ),
+        ("from threading import get_ident\n\nasync def v(request):\n    return get_ident()\n",
+         "reads the current thread or thread-local state (`get_ident`)"),
+        ("import threading as t\n\nasync def v(request):\n    return t.get_native_id()\n",
+         "(`t.get_native_id`)"),
+        ("import threading\n\nasync def v(request):\n    return threading.main_thread() is None\n",
+         "(`threading.main_thread`)"),
+        ("async def v(request):\n    import threading\n    return threading.local()\n",
+         "(`threading.local`)"),
+        ("async def v(request):\n    from _thread import get_ident as gi\n    return gi()\n",
+         "(`gi`)"),
+        ("from asyncio import current_task\n\nasync def v(request):\n    return str(current_task())\n",
+         "reads the running event loop or task (`current_task`)"),
+        ("import asyncio\n\nasync def v(request):\n    return len(asyncio.all_tasks())\n",
+         "reads the running event loop or task (`asyncio.all_tasks`)"),
+        ("import asyncio\n\nasync def v(request):\n    return asyncio.get_event_loop().time()\n",
+         "(`asyncio.get_event_loop`)"),
+        ("import asyncio.events\n\nasync def v(request):\n    return asyncio.events.get_running_loop()\n",
+         "(`asyncio.events.get_running_loop`)"),
+        ("import contextvars\n\nasync def v(request):\n    return contextvars.copy_context()\n",
+         "reads context variables (`contextvars.copy_context`)"),
+        (("from contextvars import ContextVar\n\nrequest_id = ContextVar('rid')\n\n"
+         "async def v(request):\n    return request_id.get()\n"),
+         "reads a context variable of the module (`request_id`)"),
+        ("import threading\n\n_state = threading.local()\n\nasync def v(request):\n    return _state.user\n",
+         "reads thread-local state of the module (`_state`)"),
+        (("import threading\n\nclass State(threading.local):\n    user = None\n\nstate = State()\n\n"
+         "async def v(request):\n    return state.user\n"),
+         "reads thread-local state of the module (`state`)"),
+        ("from asgiref.local import Local\n\nlocal = Local()\n\nasync def v(request):\n    return local.x\n",
+         "reads thread-local state of the module (`local`)"),
+        ("import sys\n\nasync def v(request):\n    return sys._getframe(1).f_code.co_name\n",
+         "reads the call stack (`sys._getframe`)"),
+        ("import inspect\n\nasync def v(request):\n    return inspect.stack()[1]\n",
+         "reads the call stack (`inspect.stack`)"),
+        ("from asgiref.sync import async_to_sync\n\nasync def v(request):\n    return async_to_sync(f)()\n",
+         "reads asgiref's sync/async bridging, which depends on the thread and loop it runs in (`async_to_sync`)"),
+        ("from asgiref import sync\n\nasync def v(request):\n    return sync.ThreadSensitiveContext()\n",
+         "(`sync.ThreadSensitiveContext`)"),
+        # also next to the one DB call the view would otherwise be converted for
+        (("import threading\n\nasync def v(request, pk):\n    p = await Product.objects.aget(pk=pk)\n"
+         "    return (p.pk, threading.get_ident())\n"),
+         "(`threading.get_ident`)"),
+        # a class-based view's handler
+        (("import threading\nfrom django.views import View\n\nclass V(View):\n    async def get(self, request):\n"
+         "        return HttpResponse(threading.get_ident())\n"),
+         "view class 'V' left async, all handlers: handler 'get' reads the current thread"),
+    ],
+)
+def test_views_reading_where_they_run_stay_async(source, reason):
+    check_noop(CM, source, reason, **V)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # the names are bound to something else: a module function, a parameter, a local
+        "def current_thread():\n    return 1\n\nasync def v(request):\n    return current_thread()\n",
+        "import threading\n\nasync def v(request, threading=None):\n    return threading.get_ident()\n",
+        "from contextvars import ContextVar\n\nasync def v(request):\n    ContextVar = dict\n    return ContextVar()\n",
+        # threading used elsewhere in the module, not by the view; other threading/sys names
+        "import threading\n\nLOCK = threading.Lock()\n\nasync def v(request):\n    return 1\n",
+        "import sys\n\nasync def v(request):\n    return sys.version_info\n",
+        # an attribute named like a thread-local factory is not one
+        "async def v(request):\n    return request.local\n",
+    ],
+)
+def test_views_not_reading_where_they_run_convert(source):
+    check_transformed(CM, source, source.replace("async def v", "def v"), **V)
+
+
+THREAD_VIEWS = """\
+import threading
+
+from django.http import JsonResponse
+from django.urls import path
+
+
+async def which_thread(request):
+    return JsonResponse({"view": threading.get_ident()})
+
+
+urlpatterns = [path("t/", which_thread)]
+"""
+
+THREAD_SCRIPT = """\
+import asyncio, json, threading
+import django
+from django.conf import settings
+settings.configure(ROOT_URLCONF="views", ALLOWED_HOSTS=["*"], SECRET_KEY="x", MIDDLEWARE=[])
+django.setup()
+from django.test import AsyncClient
+
+
+async def main():
+    loop_thread = threading.get_ident()
+    r = await AsyncClient().get("/t/")
+    return r.json()["view"] == loop_thread
+
+
+print(json.dumps(asyncio.run(main())))
+"""
+
+
+def test_real_django_a_view_made_sync_runs_in_another_thread(tmp_path):
+    """The premise, with real Django under ASGI: the async view runs on the event loop's thread,
+    the same view made sync (what the codemod would have written) in a worker thread."""
+    import json
+    import subprocess
+    import sys
+
+    def on_loop_thread(views: str) -> bool:
+        (tmp_path / "views.py").write_text(views)
+        (tmp_path / "run.py").write_text(THREAD_SCRIPT)
+        proc = subprocess.run(
+            [sys.executable, "run.py"], check=False, cwd=tmp_path, capture_output=True, text=True, timeout=120
+        )
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    assert on_loop_thread(THREAD_VIEWS) is True
+    assert on_loop_thread(THREAD_VIEWS.replace("async def", "def")) is False
+    check_noop(CM, THREAD_VIEWS, "view 'which_thread' left async: reads the current thread", path="app/views.py")
+
+
+TEST_MODULE_VIEWS = """\
+from django.http import HttpResponse
+from django.test import AsyncClient, SimpleTestCase, override_settings
+from django.urls import path
+from django.views import View
+
+
+async def health(request):
+    return HttpResponse("ok")
+
+
+class Ping(View):
+    async def get(self, request):
+        return HttpResponse("pong")
+
+
+urlpatterns = [path("health/", health), path("ping/", Ping.as_view())]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+class MiddlewareRunsOnEventLoop(SimpleTestCase):
+    async def test_async_view(self):
+        response = await AsyncClient().get("/health/")
+        self.assertEqual(response.status_code, 200)
+"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "app/test_mw.py", "app/tests.py", "app/views_tests.py", "app/views_test.py", "conftest.py",
+        "app/conftest.py", "tests/views.py", "tests/integrations/django/myapp/views.py", "app/tests/views.py",
+        "wagtail/test/testapp/views.py", "test/urls.py",
+    ],
+)
+def test_test_modules_are_left_alone_silently(path):
+    from codemods.project import file_facts
+
+    # routed to by a urlconf (here: its own urlpatterns, as with ROOT_URLCONF=__name__) or called views.py
+    project = ProjectIndex.build({path: file_facts(TEST_MODULE_VIEWS)})
+    assert project.routes_to(path)
+    check_noop(CM, TEST_MODULE_VIEWS, None, path=path, project=project)
+
+
+@pytest.mark.parametrize("path", ["app/views.py", "app/testing.py", "app/contest.py", "attests/views.py",
+                                  "app/latest_tests_x.py", "testapp/views.py"])
+def test_modules_named_like_but_not_test_modules_convert(path):
+    from codemods.project import file_facts
+
+    project = ProjectIndex.build({path: file_facts(TEST_MODULE_VIEWS)})
+    out = check_transformed(
+        CM, TEST_MODULE_VIEWS,
+        TEST_MODULE_VIEWS.replace("async def health", "def health").replace("    async def get", "    def get"),
+        path=path, project=project,
+    )
+    assert [d.message for d in out.diagnostics if d.kind == "fixed"] == [
+        "view 'health' made sync: it awaits nothing, so async bought nothing",
+        "view class 'Ping' handler 'get' made sync: it awaits nothing, so async bought nothing",
+    ]
+
+
+def test_test_folders_count_below_the_working_folder_only(tmp_path, monkeypatch):
+    # a checkout that lives in a folder named `test`: run from inside it, its files are not tests
+    from codemods.config import Settings
+    from codemods.runner import run
+
+    proj = tmp_path / "test" / "proj"
+    (proj / "shop").mkdir(parents=True)
+    (proj / "shop" / "views.py").write_text(ROUTED_VIEW)
+    monkeypatch.chdir(proj)
+    result = run([proj / "shop"], Settings(select=(CM,), root=proj, jobs=1), mode="apply")
+    assert not result.failed
+    assert (proj / "shop" / "views.py").read_text() == ROUTED_VIEW_SYNC
+
+
+def test_the_r6_repro_end_to_end(tmp_path, monkeypatch):
+    """A thread-reading view refused with a diagnostic, a test module's view left alone without one."""
+    from codemods.config import Settings
+    from codemods.runner import run
+
+    app = tmp_path / "app"
+    app.mkdir()
+    views = (
+        "import threading\n\nfrom django.http import HttpResponse\n\n\nasync def which_thread(request):\n"
+        "    return HttpResponse(str(threading.current_thread().ident))\n"
+    )
+    (app / "views.py").write_text(views)
+    (app / "test_mw.py").write_text(TEST_MODULE_VIEWS)
+    monkeypatch.chdir(tmp_path)
+    result = run([tmp_path / "app"], Settings(select=(CM,), root=tmp_path, jobs=1), mode="apply")
+    assert not result.failed and not result.changed
+    assert (app / "views.py").read_text() == views
+    assert (app / "test_mw.py").read_text() == TEST_MODULE_VIEWS
+    messages = {f.path.replace("\\", "/").rsplit("/", 1)[-1]: [d.message for d in f.diagnostics] for f in result.files}
+    assert messages["test_mw.py"] == []
+    assert len(messages["views.py"]) == 1
+    assert messages["views.py"][0].startswith(
+        "view 'which_thread' left async: reads the current thread or thread-local state "
+        "(`threading.current_thread`)"
     )
