@@ -1493,25 +1493,6 @@ def _paren(node: cst.Await) -> cst.Await:
     return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
-class _MentionsClient(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found = False
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        if node.attr.value in ("client", "client_class", "async_client_class"):
-            self.found = True
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value in ("client_class", "async_client_class"):
-            self.found = True
-
-
-def _mentions_client(node: cst.CSTNode) -> bool:
-    v = _MentionsClient()
-    node.visit(v)
-    return v.found
-
-
 class _SelfAssigns(cst.CSTVisitor):
     """``self.x = value`` (and augmented or unpacking stores, with no value) in one method."""
 
@@ -1573,6 +1554,94 @@ class _SelfAssigns(cst.CSTVisitor):
             self._target(node.asname.name, None)
 
 
+# --------------------------------------------------------------------------- client set-up outside tests
+# TestCase methods a set-up may call on ``self`` (Django's and unittest's own: no client use).
+TESTCASE_METHODS = frozenset(
+    {
+        "setUp", "tearDown", "setUpClass", "tearDownClass", "setUpTestData", "addCleanup",
+        "addClassCleanup", "enterContext", "enterClassContext", "doCleanups", "subTest", "skipTest",
+        "fail", "id", "shortDescription", "settings", "modify_settings", "captureOnCommitCallbacks",
+        "addTypeEqualityFunc", "asyncSetUp", "asyncTearDown", "_pre_setup", "_post_teardown",
+        "_fixture_setup", "_fixture_teardown", "debug", "run",
+    }
+)
+# Methods that run while the test is set up (a helper only a test calls blocks that test itself).
+CLIENT_WORDS = frozenset({"client", "client_class", "async_client_class"})
+# Builtins that may get ``self`` without reaching its client.
+SELF_SAFE_CALLS = frozenset(
+    {"super", "isinstance", "type", "id", "getattr", "hasattr", "setattr", "vars", "repr", "str"}
+)
+
+
+def _ast_dotted(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Subscript):  # Generic[...]
+        return _ast_dotted(node.value)
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
+
+
+def _ast_import_map(tree: ast.Module) -> dict[str, str]:
+    """Local name -> imported dotted name (relative imports keep their leading dots)."""
+    out: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            for a in node.names:
+                if a.name != "*":
+                    out[a.asname or a.name] = f"{base}.{a.name}" if not base.endswith(".") else base + a.name
+    return out
+
+
+def _class_in(tree: ast.Module, name: str) -> ast.ClassDef | None:
+    found = None
+    for n in tree.body:
+        if isinstance(n, ast.ClassDef) and n.name == name:
+            found = n
+    return found
+
+
+def _class_client_use(cls: ast.ClassDef, defined: set[str], self_calls: list[tuple[str, str]]) -> str | None:
+    """Why ``cls`` itself (not its bases) may set up the client outside its test methods; records
+    its methods in ``defined`` and the ``self.x()`` calls they make in ``self_calls``."""
+    for st in cls.body:
+        is_fn = isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef))
+        if is_fn and st.name.startswith("test"):
+            continue
+        if is_fn:
+            defined.add(st.name)
+        for n in ast.walk(st):
+            if (isinstance(n, ast.Attribute) and n.attr in CLIENT_WORDS) or (
+                isinstance(n, ast.Name) and n.id in CLIENT_WORDS - {"client"}
+            ):
+                where = f"{st.name}()" if is_fn else "its class attributes"
+                return f"class {cls.name} sets up or customises the client outside the tests (in {where})"
+        if not is_fn or not st.args.args:
+            continue
+        me = st.args.args[0].arg
+        for n in ast.walk(st):
+            if not isinstance(n, ast.Call):
+                continue
+            func = n.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == me:
+                self_calls.append((f"{cls.name}.{st.name}", func.attr))
+            passed = [*n.args, *(k.value for k in n.keywords)]
+            if any(isinstance(a, ast.Name) and a.id == me for a in passed) and _ast_dotted(func) not in SELF_SAFE_CALLS:
+                callee = _ast_dotted(func) or ast.unparse(func)
+                return (
+                    f"{cls.name}.{st.name}() passes {me} to {callee}(), which may log in with "
+                    f"{me}.client"
+                )
+    return None
+
+
 class _Classes(cst.CSTTransformer):
     def __init__(self, ctx: Context, module: cst.Module) -> None:
         self.ctx = ctx
@@ -1606,26 +1675,114 @@ class _Classes(cst.CSTTransformer):
         self.module = module
         self.module_marks = _pytestmark(module.body, self.imports)
         self.fixtures = self._module_fixtures(module)
+        self._module_ast: ast.Module | None = None
+        self._import_maps: dict[int, tuple[ast.Module, dict[str, str]]] = {}
+        self._class_cache: dict[tuple[str, str], tuple[ast.ClassDef, ast.Module, Path] | None] = {}
 
-    def _shared_client_state(self, cls: cst.ClassDef, seen: set[str]) -> str | None:
-        """Why the sync client may carry state (login, cookies, custom class) into the tests."""
-        for st in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
-            if isinstance(st, cst.FunctionDef) and st.name.value.startswith("test"):
+    def _shared_client_state(self, cls: cst.ClassDef) -> str | None:
+        """Why the sync client may carry state (login, cookies, custom class) into the tests: the
+        class or any base (mixins included, read from this file or, through its import, from the
+        project's files) touches the client outside test methods or passes ``self`` to a callable
+        (which may log in with ``self.client``), a method calls ``self.x()`` that none of those
+        classes defines, or a base cannot be read."""
+        if self._module_ast is None:
+            try:
+                self._module_ast = ast.parse(self.module.code)
+            except (SyntaxError, ValueError):
+                return "this module cannot be parsed by ast (its client setup cannot be checked)"
+        here = Path(self.ctx.path).resolve().parent if self.ctx.path else Path.cwd()
+        tree = self._module_ast
+        node = _class_in(tree, cls.name.value)
+        if node is None:
+            return None
+        defined: set[str] = set()
+        self_calls: list[tuple[str, str]] = []
+        todo: list[tuple[ast.ClassDef, ast.Module, Path]] = [(node, tree, here)]
+        visited: set[tuple[str, str]] = set()
+        while todo:
+            current, module, folder = todo.pop()
+            if (str(folder), current.name) in visited:
                 continue
-            if _mentions_client(st):
-                return f"class {cls.name.value} sets up or customises the client outside the tests"
-        for b in cls.bases:
-            name = last_name(b.value)
-            if name is None or name in DJANGO_TEST_CASES or name not in self.bases or name in seen:
-                continue
-            seen.add(name)
-            base = self.module_classes.get(name)
-            if base is None:
-                return f"base class {name} is defined in another file; its setUp may log in with self.client"
-            why = self._shared_client_state(base, seen)
+            visited.add((str(folder), current.name))
+            why = _class_client_use(current, defined, self_calls)
             if why:
                 return why
+            imports = self._imports_of(module)
+            for b in current.bases:
+                name = _ast_dotted(b)
+                if name is None:
+                    return f"class {current.name} has a computed base class (its setUp may log in with self.client)"
+                head, _, rest = name.partition(".")
+                qual = imports[head] + ("." + rest if rest else "") if head in imports else name
+                if qual == "object" or qual.startswith(("django.", "unittest.")):
+                    continue
+                found = self._read_class(qual, folder, module)
+                if found is None:
+                    if "." not in qual and qual in DJANGO_TEST_CASES:
+                        continue  # Django's, not imported by name (a snippet)
+                    return (
+                        f"base class {name} is defined in another file this codemod cannot read; its "
+                        "setUp or helpers may log in with self.client"
+                    )
+                todo.append(found)
+        for meth, called in self_calls:
+            if called not in defined and called not in TESTCASE_METHODS and not called.startswith("assert"):
+                return (
+                    f"{meth}() calls self.{called}(), which neither the class nor a base this codemod "
+                    "can read defines (it may log in with self.client)"
+                )
         return None
+
+    def _imports_of(self, module: ast.Module) -> dict[str, str]:
+        key = id(module)
+        if key not in self._import_maps:
+            self._import_maps[key] = (module, _ast_import_map(module))
+        return self._import_maps[key][1]
+
+    def _read_class(
+        self, qual: str, folder: Path, module: ast.Module, depth: int = 0
+    ) -> tuple[ast.ClassDef, ast.Module, Path] | None:
+        """The class ``qual`` names in ``module`` (of ``folder``): a class of that module (no dot)
+        or one imported (``pkg.mod.Name``, ``..mod.Name``) from a project file found from
+        ``folder`` up, following re-exports; with its module and folder. None: cannot be read."""
+        if "." not in qual:
+            found = _class_in(module, qual)
+            return (found, module, folder) if found is not None else None
+        key = (str(folder), qual)
+        if key in self._class_cache:
+            return self._class_cache[key]
+        self._class_cache[key] = None  # an import cycle reads as unreadable
+        result = None
+        mod, _, name = qual.rpartition(".")
+        dots = len(mod) - len(mod.lstrip("."))
+        parts = [p for p in mod.lstrip(".").split(".") if p]
+        if not dots:
+            roots = [folder, *folder.parents]
+        elif dots == 1:
+            roots = [folder]
+        else:
+            roots = [folder.parents[dots - 2]] if dots - 2 < len(folder.parents) else []
+        for root in roots if depth < 8 else ():
+            base = root.joinpath(*parts)
+            cands = [base.with_suffix(".py"), base / "__init__.py"] if parts else [root / "__init__.py"]
+            for cand in cands:
+                try:
+                    other = ast.parse(_disk.read_text(cand))
+                except (OSError, ValueError, SyntaxError):
+                    continue
+                found = _class_in(other, name)
+                if found is not None:
+                    result = (found, other, cand.parent)
+                else:
+                    target = self._imports_of(other).get(name)
+                    if target is not None and "." in target:
+                        result = self._read_class(target, cand.parent, other, depth + 1)
+                break
+            else:
+                continue
+            break
+        self._class_cache[key] = result
+        return result
 
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
         if not any(last_name(b.value) in self.bases for b in original_node.bases):
@@ -1634,7 +1791,7 @@ class _Classes(cst.CSTTransformer):
             return updated_node
         body = []
         changed = False
-        shared = self._shared_client_state(original_node, set())
+        shared = self._shared_client_state(original_node)
         self_attrs = self._self_attrs(original_node)
         for orig, new in zip(original_node.body.body, updated_node.body.body):
             if isinstance(orig, cst.FunctionDef):

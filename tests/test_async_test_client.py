@@ -1229,3 +1229,112 @@ def test_cookies_and_raise_request_exception_carry_over():
                 self.async_client.cookies.clear()
         """,
     )
+
+
+def _write(root, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text))
+
+
+SETUP_TEST = """\
+    def test_home(self):
+        r = self.client.get("/admin/")
+        self.assertEqual(r.status_code, 200)
+"""
+
+
+def test_client_setup_in_a_mixin_or_unreadable_base_is_refused(tmp_path):
+    # finding 1: the login happens in a mixin's helper that setUp calls (same file)
+    check_noop(
+        CM,
+        "from django.test import TestCase\n\n\nclass LoginMixin:\n    def login(self):\n"
+        "        self.client.force_login(self.user)\n\n\nclass U(LoginMixin, TestCase):\n"
+        "    def setUp(self):\n        self.login()\n\n" + SETUP_TEST,
+        "class LoginMixin sets up or customises the client outside the tests (in login())",
+    )
+    # a mixin imported from a project file that can be read (through a package re-export)
+    _write(tmp_path, {
+        "app/__init__.py": "",
+        "app/utils/__init__.py": "from .helpers import LoginMixin, Plain\n",
+        "app/utils/helpers.py": (
+            "class LoginMixin:\n    def login(self):\n        self.client.login(username='u', password='p')\n\n\n"
+            "class Plain:\n    def make(self):\n        return 1\n"
+        ),
+    })
+    imported = "from django.test import TestCase\n\nfrom app.utils import {name}\n\n\nclass U({name}, TestCase):\n" \
+        "    def setUp(self):\n        self.{call}()\n\n" + SETUP_TEST
+    path = str(tmp_path / "app/tests.py")
+    check_noop(CM, imported.format(name="LoginMixin", call="login"), "class LoginMixin sets up", path=path)
+    # a readable mixin that never touches the client: the test is rewritten
+    out = rewrite(CM, imported.format(name="Plain", call="make"), path=path)
+    assert "async def test_home(self):" in out.source
+    # ... but a setUp call of a method no readable class defines is refused
+    check_noop(
+        CM, imported.format(name="Plain", call="login"),
+        "U.setUp() calls self.login(), which neither the class nor a base this codemod can read defines",
+        path=path,
+    )
+    # a mixin that cannot be read (an installed package, WagtailTestUtils-like)
+    check_noop(
+        CM, imported.replace("from app.utils", "from thirdparty.utils").format(name="Plain", call="make"),
+        "base class Plain is defined in another file this codemod cannot read", path=path,
+    )
+    # setUp handing self to a function, which may log in with self.client
+    check_noop(
+        CM,
+        "from django.test import TestCase\n\nfrom app.auth import log_in\n\n\nclass U(TestCase):\n"
+        "    def setUp(self):\n        log_in(self)\n\n" + SETUP_TEST,
+        "U.setUp() passes self to log_in(), which may log in with self.client",
+    )
+    # Django's own methods and super() are fine
+    check_transformed(
+        CM,
+        "from django.test import TestCase\n\n\nclass U(TestCase):\n    def setUp(self):\n"
+        "        super().setUp()\n        self.addCleanup(print)\n\n    def test_a(self):\n"
+        "        self.client.get('/')\n",
+        "from django.test import TestCase\n\n\nclass U(TestCase):\n    def setUp(self):\n"
+        "        super().setUp()\n        self.addCleanup(print)\n\n    async def test_a(self):\n"
+        "        await self.async_client.get('/')\n",
+    )
+
+
+def test_client_setup_in_a_mixin_fails_for_real(tmp_path):
+    """Proof of finding 1 on real Django: a test whose setUp logs in through a mixin passes with
+    the sync client and fails when rewritten naively to self.async_client (not logged in)."""
+    _write(tmp_path, {k: v for k, v in PROJECT.items() if k != "proj/tests.py"})
+    _write(tmp_path, {"proj/tests.py": """\
+        from django.contrib.auth.models import User
+        from django.test import TestCase
+
+
+        class LoginMixin:
+            def login(self):
+                self.client.force_login(User.objects.create(username="m"))
+
+
+        class T(LoginMixin, TestCase):
+            def setUp(self):
+                self.login()
+
+            def test_session_user(self):
+                r = self.client.get("/cart/")
+                self.assertEqual(r.status_code, 200)
+                self.assertIn("_auth_user_id", self.client.session.keys())
+        """})
+    assert _run_django_tests(tmp_path).returncode == 0
+    src = (tmp_path / "proj/tests.py").read_text()
+    out = transform_source(src, str(tmp_path / "proj/tests.py"), Settings(select=(CM,)), ProjectIndex())
+    assert out.source == src
+    assert any("class LoginMixin sets up" in d.message for d in out.diagnostics)
+    # what the old rewrite produced fails: the async client has no login
+    naive = src.replace("def test_session_user", "async def test_session_user").replace(
+        'r = self.client.get("/cart/")', 'r = await self.async_client.get("/cart/")'
+    ).replace(
+        'self.assertIn("_auth_user_id", self.client.session.keys())',
+        'self.assertIn("_auth_user_id", await (await self.async_client.asession()).akeys())',
+    )
+    (tmp_path / "proj/tests.py").write_text(naive)
+    failed = _run_django_tests(tmp_path)
+    assert failed.returncode != 0 and "_auth_user_id" in failed.stderr
