@@ -663,6 +663,7 @@ class _Scan(cst.CSTVisitor):
         self.requests: list[cst.Call] = []
         self.not_refs: set[int] = set()  # Name nodes that are attribute or keyword names
         self.bare = False  # the client used other than through a supported call
+        self.logins = False  # client.login(): alogin() depends on the auth backends
         # statement line id -> (assertRedirects call id, expected url code, query data code, status code)
         self.redirects: dict[int, tuple[int, str, str | None, str]] = {}
 
@@ -827,6 +828,7 @@ class _Scan(cst.CSTVisitor):
                 self.requests.append(node)
                 self.client_calls += 1
             elif verb in LOGIN:
+                self.logins = self.logins or verb == "login"
                 if self.target < (5, 0):
                     self._refuse(f"client.{verb}() has an async twin only on Django 5.0+")
                 self._ok_args(node, ("inst",))
@@ -1642,6 +1644,81 @@ def _class_client_use(cls: ast.ClassDef, defined: set[str], self_calls: list[tup
     return None
 
 
+# Django's backends whose aauthenticate does what their authenticate does (Django 5.x).
+DJANGO_AUTH_BACKENDS = frozenset(
+    {
+        "django.contrib.auth.backends.ModelBackend",
+        "django.contrib.auth.backends.AllowAllUsersModelBackend",
+        "django.contrib.auth.backends.RemoteUserBackend",
+        "django.contrib.auth.backends.AllowAllUsersRemoteUserBackend",
+    }
+)
+_LOGIN = "client.login() as alogin() (it runs each backend's aauthenticate())"
+
+
+def _auth_backends_refusal(test_path: str, test_source: str) -> str | None:
+    if "AUTHENTICATION_BACKENDS" in test_source:
+        return f"{_LOGIN}: this module overrides AUTHENTICATION_BACKENDS"
+    found = _Urls._find_settings(Path(test_path).resolve().parent if test_path else Path.cwd())
+    if found is None:
+        return f"{_LOGIN}: no manage.py or pytest configuration names the settings, so AUTHENTICATION_BACKENDS is unknown"
+    root, settings = found
+    todo = _settings_module_files(root, settings)
+    if not todo:
+        return f"{_LOGIN}: settings module {settings} not found"
+    seen: set[Path] = set()
+    while todo:
+        f = todo.pop()
+        if f in seen:
+            continue
+        seen.add(f)
+        try:
+            text = _disk.read_text(f, "replace")
+            tree = ast.parse(text)
+        except (OSError, ValueError, SyntaxError):
+            return f"{_LOGIN}: settings file {f.name} cannot be read"
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+                if node.level:
+                    sub = f.parent.joinpath(*(node.module or "").split(".")).with_suffix(".py")
+                    target = sub if node.level == 1 and node.module else None
+                else:
+                    target = _module_file(root, node.module or "")
+                if target is None or not _disk.is_file(target):
+                    return f"{_LOGIN}: settings {f.name} star-imports {node.module}, which cannot be read"
+                todo.append(target)
+        if "AUTHENTICATION_BACKENDS" not in text:
+            continue
+        ok_nodes: set[int] = set()
+        for node in tree.body:
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id == "AUTHENTICATION_BACKENDS"
+            ):
+                values = node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else None
+                if values is None or not all(
+                    isinstance(v, ast.Constant) and isinstance(v.value, str) for v in values
+                ):
+                    return f"{_LOGIN}: AUTHENTICATION_BACKENDS in {f.name} is not a literal list"
+                other = [v.value for v in values if v.value not in DJANGO_AUTH_BACKENDS]
+                if other:
+                    return (
+                        f"{_LOGIN}: AUTHENTICATION_BACKENDS lists {other[0]} (only Django's own "
+                        "backends are known to authenticate alike in aauthenticate)"
+                    )
+                ok_nodes.add(id(node.targets[0]))
+        names = [
+            n for n in ast.walk(tree)
+            if (isinstance(n, ast.Name) and n.id == "AUTHENTICATION_BACKENDS")
+            or (isinstance(n, ast.Constant) and n.value == "AUTHENTICATION_BACKENDS")
+        ]
+        if any(id(n) not in ok_nodes for n in names):
+            return f"{_LOGIN}: AUTHENTICATION_BACKENDS is changed in {f.name} in a way not read statically"
+    return None
+
+
 class _Classes(cst.CSTTransformer):
     def __init__(self, ctx: Context, module: cst.Module) -> None:
         self.ctx = ctx
@@ -1676,6 +1753,7 @@ class _Classes(cst.CSTTransformer):
         self.module_marks = _pytestmark(module.body, self.imports)
         self.fixtures = self._module_fixtures(module)
         self._module_ast: ast.Module | None = None
+        self._login_why: str | None = None
         self._import_maps: dict[int, tuple[ast.Module, dict[str, str]]] = {}
         self._class_cache: dict[tuple[str, str], tuple[ast.ClassDef, ast.Module, Path] | None] = {}
 
@@ -1866,6 +1944,8 @@ class _Classes(cst.CSTTransformer):
                 )
         if shared and scan.default_client:
             scan.reasons.insert(0, shared + " (self.async_client would not share it)")
+        if scan.logins and self._login_refusal():
+            scan.reasons.append(self._login_refusal() or "")
         self._async_class_check(scan)
         if scan.reasons:
             self.ctx.report(fn, "not made async: " + "; ".join(scan.reasons))
@@ -1881,6 +1961,16 @@ class _Classes(cst.CSTTransformer):
         self.ctx.fixed(fn, "test now uses the async test client")
         return fn.with_changes(body=new_body, asynchronous=cst.Asynchronous())
 
+
+    def _login_refusal(self) -> str | None:
+        """Why ``client.login()`` -> ``alogin()`` may not be equivalent: ``alogin`` calls
+        ``aauthenticate`` on every configured backend, which a backend not derived from Django's
+        ``BaseBackend`` lacks and which ``ModelBackend`` implements apart from ``authenticate``
+        (a subclass overriding only ``authenticate`` is bypassed). Fine only when the settings
+        leave ``AUTHENTICATION_BACKENDS`` unset or list Django's own backends."""
+        if self._login_why is None:
+            self._login_why = _auth_backends_refusal(self.ctx.path, self.module.code) or ""
+        return self._login_why or None
 
     def _default_user_model(self) -> bool:
         """The project's settings (found as for only-async-views) do not set AUTH_USER_MODEL."""
@@ -2084,6 +2174,8 @@ class _Classes(cst.CSTTransformer):
         if why:
             reasons.append(why)
         reasons += scan.reasons
+        if scan.logins and self._login_refusal():
+            reasons.append(self._login_refusal() or "")
         if reasons:
             self.ctx.report(fn, "not made async: " + "; ".join(reasons))
             return fn

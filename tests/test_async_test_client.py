@@ -1338,3 +1338,98 @@ def test_client_setup_in_a_mixin_fails_for_real(tmp_path):
     (tmp_path / "proj/tests.py").write_text(naive)
     failed = _run_django_tests(tmp_path)
     assert failed.returncode != 0 and "_auth_user_id" in failed.stderr
+
+
+LOGIN_TEST = """\
+from django.contrib.auth.models import User
+from django.test import TestCase
+
+
+class T(TestCase):
+    def test_login(self):
+        User.objects.create_user("u", password="p")
+        self.assertTrue(self.client.login(username="u", password="p"))
+        self.assertEqual(self.client.get("/cart/").status_code, 200)
+"""
+MANAGE = 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")\n'
+PLAIN_BACKEND = """\
+from django.contrib.auth.models import User
+
+
+class PlainBackend:
+    def authenticate(self, request, username=None, password=None):
+        user = User.objects.filter(username=username).first()
+        return user if user is not None and user.check_password(password) else None
+
+    def get_user(self, user_id):
+        return User.objects.filter(pk=user_id).first()
+"""
+
+
+def test_login_needs_django_auth_backends(tmp_path):
+    """finding 2: alogin() calls aauthenticate() on each backend; only Django's own are known to
+    behave as their authenticate()."""
+    settings = tmp_path / "proj/settings.py"
+    _write(tmp_path, {"manage.py": MANAGE, "proj/__init__.py": "", "proj/settings.py": "SECRET_KEY = 'x'\n"})
+    path = str(tmp_path / "proj/tests.py")
+    after = LOGIN_TEST.replace("def test_login", "async def test_login").replace(
+        'User.objects.create_user("u"', 'await User.objects.acreate_user("u"'
+    ).replace("self.client.login(", "await self.async_client.alogin(").replace(
+        'self.client.get("/cart/")', '(await self.async_client.get("/cart/"))'
+    )
+    check_transformed(CM, LOGIN_TEST, after, path=path)  # unset: ModelBackend
+    settings.write_text(
+        "AUTHENTICATION_BACKENDS = [\n    'django.contrib.auth.backends.ModelBackend',\n"
+        "    'django.contrib.auth.backends.RemoteUserBackend',\n]\n"
+    )
+    check_transformed(CM, LOGIN_TEST, after, path=path)
+    for text, why in [
+        (
+            (
+                'AUTHENTICATION_BACKENDS = ("social_core.backends.facebook.FacebookOAuth2", '
+                '"django.contrib.auth.backends.ModelBackend")\n'
+            ),
+            "AUTHENTICATION_BACKENDS lists social_core.backends.facebook.FacebookOAuth2",
+        ),
+        ('AUTHENTICATION_BACKENDS = ["proj.auth.MyModelBackend"]\n', "lists proj.auth.MyModelBackend"),
+        ("AUTHENTICATION_BACKENDS = BACKENDS\n", "is not a literal list"),
+        ('AUTHENTICATION_BACKENDS = []\nAUTHENTICATION_BACKENDS += ["x.Y"]\n', "not read statically"),
+        ("from .base import *\n", "star-imports base, which cannot be read"),
+    ]:
+        settings.write_text(text)
+        check_noop(CM, LOGIN_TEST, why, path=path)
+    (tmp_path / "manage.py").unlink()
+    check_noop(CM, LOGIN_TEST, "AUTHENTICATION_BACKENDS is unknown", path=path)
+    # an override in the test module itself
+    settings.write_text("SECRET_KEY = 'x'\n")
+    check_noop(
+        CM, LOGIN_TEST.replace("class T", "@override_settings(AUTHENTICATION_BACKENDS=[])\nclass T"),
+        "this module overrides AUTHENTICATION_BACKENDS", path=path,
+    )
+    # force_login authenticates nothing (Client.aforce_login only picks the backend's path)
+    forced = LOGIN_TEST.replace('self.assertTrue(self.client.login(username="u", password="p"))',
+                                'self.client.force_login(User(pk=1))')
+    out = rewrite(CM, forced, path=path)
+    assert "await self.async_client.aforce_login(User(pk=1))" in out.source
+
+
+def test_login_with_a_plain_backend_real_django(tmp_path):
+    """On real Django: with a backend that does not derive from BaseBackend the sync test passes,
+    the codemod refuses it, and the rewrite it used to make dies in alogin(); with Django's
+    backends the rewrite is made and passes."""
+    _write(tmp_path, {k: v for k, v in PROJECT.items() if k != "proj/tests.py"})
+    _write(tmp_path, {"manage.py": MANAGE, "proj/tests.py": LOGIN_TEST, "proj/auth.py": PLAIN_BACKEND})
+    tests_py = tmp_path / "proj/tests.py"
+    out = transform_source(LOGIN_TEST, str(tests_py), Settings(select=(CM,)), ProjectIndex())
+    assert "await self.async_client.alogin(" in out.source
+    tests_py.write_text(out.source)
+    assert _run_django_tests(tmp_path).returncode == 0
+    settings = tmp_path / "proj/settings.py"
+    settings.write_text(settings.read_text() + 'AUTHENTICATION_BACKENDS = ["proj.auth.PlainBackend"]\n')
+    still = _run_django_tests(tmp_path)  # the old rewrite under this backend
+    assert still.returncode != 0 and "has no attribute 'aauthenticate'" in still.stderr
+    tests_py.write_text(LOGIN_TEST)
+    assert _run_django_tests(tmp_path).returncode == 0
+    out = transform_source(LOGIN_TEST, str(tests_py), Settings(select=(CM,)), ProjectIndex())
+    assert out.source == LOGIN_TEST
+    assert any("lists proj.auth.PlainBackend" in d.message for d in out.diagnostics)
