@@ -1143,11 +1143,15 @@ class _Scan(cst.CSTVisitor):
             kw = a.keyword.value
             if kw.startswith("HTTP_") and kw not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
                 has_http = True
+                if _header_key(kw) in ASGI_OWN_HEADERS:
+                    self._refuse(_own_header(kw))
             elif kw == "follow":
                 if not (isinstance(a.value, cst.Name) and a.value.value == "False") and self.target < (5, 0):
                     self._refuse("follow= on AsyncClient needs Django 5.0+")
-            elif kw == "headers" and self.target < (4, 2):
-                self._refuse("headers= needs Django 4.2+")
+            elif kw == "headers":
+                if self.target < (4, 2):
+                    self._refuse("headers= needs Django 4.2+")
+                self._check_headers(a.value)
             elif kw not in KNOWN_KW:
                 self._refuse(f"WSGI extra {kw}= means something else to AsyncClient")
         if has_http:
@@ -1155,6 +1159,21 @@ class _Scan(cst.CSTVisitor):
                 self._refuse("a client call mixes HTTP_* keywords and headers=")
             if self.target < (4, 2):
                 self._refuse("HTTP_* keywords need headers= (Django 4.2+)")
+
+    def _check_headers(self, value: cst.BaseExpression) -> None:
+        if not isinstance(value, cst.Dict):
+            self._refuse(
+                f"headers={_code(value)} is not a dict literal (a host, cookie or content header in it "
+                "would be joined with AsyncClient's own instead of replacing it)"
+            )
+            return
+        for el in value.elements:
+            key = el.key if isinstance(el, cst.DictElement) else None
+            text = key.evaluated_value if isinstance(key, cst.SimpleString) else None
+            if not isinstance(text, str):
+                self._refuse(f"headers= has a key that is not a literal string ({_code(el)})")
+            elif text.lower().replace("_", "-") in ASGI_OWN_HEADERS:
+                self._refuse(_own_header(text))
 
     # ---- reads
     def _check_use(self, node: cst.BaseExpression) -> None:
@@ -1315,6 +1334,19 @@ ASYNC_CLIENT_CLASSES = frozenset({"django.test.AsyncClient", "django.test.client
 # AsyncClient(headers=..., query_params=..., **defaults) stores them under WSGI names that an ASGI
 # scope ignores (Django 5.2), so only these two carry over.
 CLIENT_INIT_KW = frozenset({"enforce_csrf_checks", "raise_request_exception"})
+
+
+# Headers AsyncRequestFactory puts in every scope itself (host, cookie) or with a body (content-*):
+# a test's own value is appended, and ASGIRequest joins duplicates with "," ("testserver,example.com",
+# a DisallowedHost), where Client's WSGI environ let it replace Django's.
+ASGI_OWN_HEADERS = frozenset({"host", "cookie", "content-type", "content-length"})
+
+
+def _own_header(name: str) -> str:
+    return (
+        f"{name} sets a header AsyncClient always sends itself (host, cookie, content-type/-length): "
+        "the two values would be joined instead of the test's replacing Django's"
+    )
 
 
 def _header_key(kw: str) -> str:

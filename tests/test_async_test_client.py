@@ -1433,3 +1433,57 @@ def test_login_with_a_plain_backend_real_django(tmp_path):
     out = transform_source(LOGIN_TEST, str(tests_py), Settings(select=(CM,)), ProjectIndex())
     assert out.source == LOGIN_TEST
     assert any("lists proj.auth.PlainBackend" in d.message for d in out.diagnostics)
+
+
+def test_headers_asyncclient_sends_itself_are_refused():
+    """finding 3: AsyncClient appends a test's host/cookie/content-* header to its own (joined
+    with ","), where Client's WSGI environ let the test's value replace Django's."""
+    _refused('def test_a(self):\n    self.client.get("/", HTTP_HOST="localhost")\n', "HTTP_HOST sets a header AsyncClient always sends")
+    _refused('def test_a(self):\n    self.client.get("/", HTTP_COOKIE="a=1")\n', "HTTP_COOKIE sets a header")
+    _refused('def test_a(self):\n    self.client.get("/", headers={"Host": "x"})\n', "Host sets a header")
+    _refused('def test_a(self):\n    self.client.post("/", d, headers={"content-type": "x"})\n', "content-type sets")
+    _refused('def test_a(self):\n    self.client.get("/", headers=h)\n', "headers=h is not a dict literal")
+    _refused('def test_a(self):\n    self.client.get("/", headers={**h})\n', "not a literal string")
+    check_transformed(
+        CM,
+        'class T(TestCase):\n    def test_a(self):\n        self.client.get("/", HTTP_X_FORWARDED_HOST=h)\n',
+        'class T(TestCase):\n    async def test_a(self):\n'
+        '        await self.async_client.get("/", headers={"x-forwarded-host": h})\n',
+    )
+
+
+HOST_URLS = """\
+from django.http import HttpResponse
+from django.urls import path
+
+
+def host(request):
+    return HttpResponse(request.META["HTTP_HOST"])
+
+
+urlpatterns = [path("a/", host)]
+"""
+
+
+def test_host_header_real_django(tmp_path):
+    """The sync test passes; the old rewrite (headers={"host": ...}) gets a 400 (the host becomes
+    "testserver,localhost"); the codemod now refuses it."""
+    src = (
+        "from django.test import TestCase\n\n\nclass T(TestCase):\n    def test_host(self):\n"
+        '        self.assertEqual(self.client.get("/a/", HTTP_HOST="localhost").content, b"localhost")\n'
+    )
+    _write(tmp_path, {k: v for k, v in PROJECT.items() if k != "proj/tests.py"})
+    _write(tmp_path, {"proj/urls.py": HOST_URLS})
+    tests_py = tmp_path / "proj/tests.py"
+    tests_py.write_text(src)
+    assert _run_django_tests(tmp_path).returncode == 0
+    out = transform_source(src, str(tests_py), Settings(select=(CM,)), ProjectIndex())
+    assert out.source == src and any("HTTP_HOST sets a header" in d.message for d in out.diagnostics)
+    tests_py.write_text(
+        src.replace("def test_host", "async def test_host").replace(
+            'self.client.get("/a/", HTTP_HOST="localhost")',
+            '(await self.async_client.get("/a/", headers={"host": "localhost"}))',
+        )
+    )
+    old = _run_django_tests(tmp_path)
+    assert old.returncode != 0 and "b'testserver,localhost' != b'localhost'" in old.stderr, old.stderr
