@@ -1786,6 +1786,7 @@ class _Classes(cst.CSTTransformer):
         self.fixtures = self._module_fixtures(module)
         self._module_ast: ast.Module | None = None
         self._login_why: str | None = None
+        self._pytest_django: bool | None = None
         self._import_maps: dict[int, tuple[ast.Module, dict[str, str]]] = {}
         self._class_cache: dict[tuple[str, str], tuple[ast.ClassDef, ast.Module, Path] | None] = {}
 
@@ -2013,6 +2014,40 @@ class _Classes(cst.CSTTransformer):
             )
         return self._user_model_default
 
+    def _is_pytest_django_client(self, fixtures: list[str], marks: list[_Mark]) -> bool:
+        """A ``client`` fixture is taken for pytest-django's only when the module is plainly a
+        Django test (it imports Django, pytest-django or a model; the test or its class/module
+        has a ``django_db`` mark; or it takes another pytest-django fixture) and the project
+        uses pytest-django (its dependency or pytest configuration files, or a conftest.py, from
+        the test's folder up to the project root, name pytest-django, DJANGO_SETTINGS_MODULE or
+        ``--ds``). Another plugin's ``client`` (pytest-chalice, pytest-flask) is left alone."""
+        djangoish = (
+            any(q.startswith(("django.", "pytest_django")) or _is_model_qual(q) for q in self.imports.names.values())
+            or any(m.name == "pytest.mark.django_db" for m in [*marks, *self.module_marks])
+            or any(f in PYTEST_DJANGO_FIXTURES for f in fixtures)
+        )
+        return djangoish and self._project_uses_pytest_django()
+
+    def _project_uses_pytest_django(self) -> bool:
+        if self._pytest_django is None:
+            self._pytest_django = False
+            start = Path(self.ctx.path).resolve().parent if self.ctx.path else Path.cwd()
+            for d in (start, *start.parents):
+                names = ["conftest.py", "pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "setup.py", "manage.py"]
+                names += [p.name for p in _disk.glob(d, "requirements*.txt")]
+                names += [f"requirements/{p.name}" for p in _disk.glob(d / "requirements", "*.txt")]
+                for name in names:
+                    try:
+                        text = _disk.read_text(d / name, "replace")
+                    except OSError:
+                        continue
+                    if PYTEST_DJANGO_WORDS.search(text):
+                        self._pytest_django = True
+                        return True
+                if any(_disk.path_exists(d / m) for m in ROOT_MARKERS):
+                    break
+        return self._pytest_django
+
     def _client_fixture_overridden(self) -> str | None:
         """Where a ``client``/``async_client`` fixture other than pytest-django's is defined: this
         module or a conftest.py from the test's directory up to the project root."""
@@ -2147,7 +2182,17 @@ class _Classes(cst.CSTTransformer):
             if "admin_client" in fixtures:
                 self.ctx.report(fn, "not made async: the admin_client fixture has no async twin")
             return fn
+        fn_marks = _decorator_marks(fn.decorators, self.imports)
+        if "client" in fixtures and not self._is_pytest_django_client(fixtures, [*fn_marks, *outer_marks]):
+            return fn  # not (visibly) pytest-django's client: another plugin's, not a Django test
         reasons: list[str] = []
+        client_param = next((p for p in params[1 if in_class else 0:] if p.name.value == "client"), None)
+        if client_param is not None and client_param.annotation is not None:
+            ann = client_param.annotation.annotation
+            if self.imports.qualify(ann) not in CLIENT_CLASSES:
+                reasons.append(f"the client fixture is annotated {_code(ann)}, not django.test.Client")
+            else:
+                reasons.append(f"the client fixture is annotated {_code(ann)}, which async_client is not")
         if fn.params.star_arg is not cst.MaybeSentinel.DEFAULT or fn.params.star_kwarg or fn.params.kwonly_params:
             reasons.append("the test takes */** or keyword-only parameters")
         if "client" in fixtures:
@@ -2162,7 +2207,6 @@ class _Classes(cst.CSTTransformer):
         pytest_local = self.imports.locals_for("pytest")
         if "pytest" in self.imports.names and "pytest" not in pytest_local:
             reasons.append("the name pytest is bound to something else in this module")
-        fn_marks = _decorator_marks(fn.decorators, self.imports)
         for d in fn.decorators:
             if not any(m.decorator is d for m in fn_marks) and not self._async_safe_decorator(d):
                 reasons.append(
@@ -2297,6 +2341,18 @@ PLAIN_FIXTURES = frozenset(
         "live_server", "mocker", "recwarn", "capsysbinary", "tmp_path_factory",
     }
 )
+# pytest-django's fixtures (besides client): a test taking one is a Django test.
+PYTEST_DJANGO_FIXTURES = frozenset(
+    {
+        "db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "rf",
+        "async_rf", "admin_client", "admin_user", "settings", "django_user_model",
+        "django_username_field", "live_server", "mailoutbox", "django_mail_patch_dns",
+        "django_assert_num_queries", "django_assert_max_num_queries",
+        "django_capture_on_commit_callbacks", "async_client", "django_db_blocker", "django_db_setup",
+    }
+)
+PYTEST_DJANGO_WORDS = re.compile(r"pytest[-_]django|DJANGO_SETTINGS_MODULE|--ds\b")
+ROOT_MARKERS = ("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "manage.py", "setup.py")
 # Fixtures that observe the test's own thread or connection: under an async test the ORM runs in
 # another thread, so what they see changes.
 NO_ASYNC_FIXTURES = (

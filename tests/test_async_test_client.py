@@ -130,6 +130,9 @@ def test_not_a_test_class_is_silent():
     )
 
 
+DJ = "from django.urls import reverse\n\n\n"  # pytest snippets: a Django test module (finding 4)
+
+
 def _refused(body: str, reason: str, **kw):
     src = "class T(TestCase):\n" + textwrap.indent(textwrap.dedent(body), "    ")
     check_noop(CM, src, reason, **kw)
@@ -740,13 +743,14 @@ def test_pytest_functions_and_marks():
     )
     check_transformed(
         CM,
-        "import pytest\n\n\n@pytest.mark.asyncio\ndef test_a(client):\n    client.get('/')\n",
-        "import pytest\n\n\n@pytest.mark.asyncio\nasync def test_a(async_client):\n    await async_client.get('/')\n",
+        "import pytest\nfrom django.urls import reverse\n\n\n@pytest.mark.asyncio\ndef test_a(client):\n    client.get('/')\n",
+        "import pytest\nfrom django.urls import reverse\n\n\n@pytest.mark.asyncio\nasync def test_a(async_client):\n"
+        "    await async_client.get('/')\n",
     )
     check_transformed(
         CM,
-        "def test_a(client):\n    client.get('/')\n",
-        "async def test_a(async_client):\n    await async_client.get('/')\n",
+        DJ + "def test_a(client):\n    client.get('/')\n",
+        DJ + "async def test_a(async_client):\n    await async_client.get('/')\n",
         options={"async-marker": "none"},
     )
 
@@ -756,16 +760,16 @@ def test_pytest_refusals():
     check_noop(CM, "class TestX(Base):\n    def test_a(self, client):\n        client.get('/')\n", None)
     check_noop(CM, "def test_a(admin_client):\n    admin_client.get('/')\n", "admin_client fixture has no async twin")
     check_noop(CM, "def test_a(client, admin_client):\n    client.get('/')\n", "admin_client fixture")
-    check_noop(CM, "@mock.patch('x')\ndef test_a(m, client):\n    client.get('/')\n", "not a pytest mark")
-    check_noop(CM, "def test_a(client, product):\n    client.get('/')\n    product.category\n", "fixture product is not known")
-    check_noop(CM, "def test_a(client, product):\n    client.get('/')\n    product.bump()\n", "product.bump() may touch")
-    check_noop(CM, "def test_a(client):\n    helper(client)\n    client.get('/')\n", "other than through a supported call")
-    check_noop(CM, "def test_a(client):\n    client.get('/')\n    client.session['x']\n", "other than through")
+    check_noop(CM, DJ + "@mock.patch('x')\ndef test_a(m, client):\n    client.get('/')\n", "not a pytest mark")
+    check_noop(CM, DJ + "def test_a(client, product):\n    client.get('/')\n    product.category\n", "fixture product is not known")
+    check_noop(CM, DJ + "def test_a(client, product):\n    client.get('/')\n    product.bump()\n", "product.bump() may touch")
+    check_noop(CM, DJ + "def test_a(client):\n    helper(client)\n    client.get('/')\n", "other than through a supported call")
+    check_noop(CM, DJ + "def test_a(client):\n    client.get('/')\n    client.session['x']\n", "other than through")
     check_noop(
         CM, "def test_a(client, django_assert_num_queries):\n    client.get('/')\n", "django_assert_num_queries"
     )
     check_noop(
-        CM, "def test_a(client):\n    async_client = 1\n    client.get('/')\n", "async_client is already used"
+        CM, DJ + "def test_a(client):\n    async_client = 1\n    client.get('/')\n", "async_client is already used"
     )
     check_noop(
         CM,
@@ -1085,10 +1089,10 @@ def test_manager_overrides_are_not_bypassed(tmp_path):
 
 
 def test_client_fixture_overridden_in_conftest(tmp_path):
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "pytest.ini").write_text("[pytest]\nDJANGO_SETTINGS_MODULE = app.settings\n")
     (tmp_path / "app").mkdir()
     path = str(tmp_path / "app/test_x.py")
-    src = "def test_a(client):\n    client.get('/')\n"
+    src = DJ + "def test_a(client):\n    client.get('/')\n"
     assert "async def" in rewrite(CM, src, path=path).source
     (tmp_path / "conftest.py").write_text(
         "import pytest\n\n\n@pytest.fixture\ndef client(client, admin_user):\n"
@@ -1146,6 +1150,7 @@ def test_parametrized_arguments_are_plain_values():
         CM,
         """\
         import pytest
+        from django.urls import reverse
 
 
         @pytest.mark.parametrize("url,code", [("/a/", 200), ("/b/", 404)])
@@ -1154,6 +1159,7 @@ def test_parametrized_arguments_are_plain_values():
         """,
         """\
         import pytest
+        from django.urls import reverse
 
 
         @pytest.mark.asyncio
@@ -1166,6 +1172,7 @@ def test_parametrized_arguments_are_plain_values():
         CM,
         """\
         import pytest
+        from django.urls import reverse
 
 
         @pytest.mark.parametrize("product", ["p1"], indirect=True)
@@ -1487,3 +1494,48 @@ def test_host_header_real_django(tmp_path):
     )
     old = _run_django_tests(tmp_path)
     assert old.returncode != 0 and "b'testserver,localhost' != b'localhost'" in old.stderr, old.stderr
+
+
+CHALICE = """\
+from pytest_chalice.handlers import RequestHandler
+
+
+def test_boom(client: RequestHandler) -> None:
+    response = client.get("/boom")
+    assert response.status_code == 500
+"""
+
+
+def test_client_fixture_of_another_plugin_is_left_alone(tmp_path):
+    """finding 4: only pytest-django's client fixture is rewritten: the module must be a Django
+    test and the project must use pytest-django."""
+    check_noop(CM, CHALICE, None)  # no Django in the module (sentry's chalice tests)
+    check_noop(CM, "def test_a(client):\n    client.get('/')\n", None)
+    # a Django module whose client is annotated with another type
+    check_noop(CM, "from django.urls import reverse\n" + CHALICE, "annotated RequestHandler, not django.test.Client")
+    # evidence from pytest-django's marks and fixtures (no import needed)
+    check_transformed(
+        CM, "def test_a(client, rf):\n    client.get('/')\n",
+        "import pytest\n\n\n@pytest.mark.asyncio\nasync def test_a(async_client, rf):\n    await async_client.get('/')\n",
+    )
+    check_noop(
+        CM, "from django.test import Client\n\n\ndef test_a(client: Client):\n    client.get('/')\n",
+        "annotated Client, which async_client is not",
+    )
+    # the project side: nothing names pytest-django or the settings -> not pytest-django's
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\ndependencies = ['django']\n")
+    path = str(tmp_path / "pkg/test_x.py")
+    src = DJ + "def test_a(client):\n    client.get('/')\n"
+    check_noop(CM, src, None, path=path)
+    for name, text in [
+        ("pyproject.toml", "[project.optional-dependencies]\ntest = ['pytest-django']\n"),
+        ("requirements-dev.txt", "pytest_django==4.9\n"),
+        ("tox.ini", "[testenv]\ncommands = pytest --ds=proj.settings\n"),
+        ("pkg/conftest.py", "import os\nos.environ['DJANGO_SETTINGS_MODULE'] = 'proj.settings'\n"),
+    ]:
+        (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+        for other in ("requirements-dev.txt", "tox.ini", "pkg/conftest.py"):
+            (tmp_path / other).unlink(missing_ok=True)
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+        assert "async def test_a(async_client)" in rewrite(CM, src, path=path).source, name
