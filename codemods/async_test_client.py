@@ -1787,6 +1787,7 @@ class _Classes(cst.CSTTransformer):
         self._module_ast: ast.Module | None = None
         self._login_why: str | None = None
         self._pytest_django: bool | None = None
+        self.replaced_client = False  # some Client() became AsyncClient()
         self._import_maps: dict[int, tuple[ast.Module, dict[str, str]]] = {}
         self._class_cache: dict[tuple[str, str], tuple[ast.ClassDef, ast.Module, Path] | None] = {}
 
@@ -1989,6 +1990,7 @@ class _Classes(cst.CSTTransformer):
             return fn
         if scan.client_ctors:
             self.needs_async_import = self.async_import_needed
+            self.replaced_client = True
         fresh = _fresh_name(fn) if scan.list_calls else "row"
         new_body = fn.body.visit(_Rewrite(env, scan, fresh, self.async_class or ""))
         self.ctx.fixed(fn, "test now uses the async test client")
@@ -2261,6 +2263,7 @@ class _Classes(cst.CSTTransformer):
             return fn
         if scan.client_ctors:
             self.needs_async_import = self.async_import_needed
+            self.replaced_client = True
         fresh = _fresh_name(fn) if scan.list_calls else "row"
         new_body = fn.body.visit(_Rewrite(env, scan, fresh, self.async_class or ""))
         new_params = [
@@ -2501,6 +2504,69 @@ def _add_async_client_import(module: cst.Module) -> cst.Module:
     if adder.done:
         return new
     return _add_import(module, cst.parse_statement("from django.test import AsyncClient\n"))
+
+
+class _UsedNames(cst.CSTVisitor):
+    """Names a module reads, import statements aside."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+class _DropClient(cst.CSTTransformer):
+    """Drops ``Client`` (or its alias) from module-level ``from django.test[.client] import``
+    when nothing reads that name any more."""
+
+    def __init__(self, used: set[str]) -> None:
+        self.used = used
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def leave_ImportFrom(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
+        if (
+            updated_node.relative
+            or updated_node.module is None
+            or dotted_name(updated_node.module) not in ("django.test", "django.test.client")
+            or isinstance(updated_node.names, cst.ImportStar)
+        ):
+            return updated_node
+        names = list(updated_node.names)
+        keep = [
+            a for a in names
+            if not (
+                dotted_name(a.name) == "Client"
+                and (a.asname.name.value if a.asname and isinstance(a.asname.name, cst.Name) else "Client")
+                not in self.used
+            )
+        ]
+        if len(keep) == len(names):
+            return updated_node
+        if not keep:
+            return cst.RemoveFromParent()
+        if names[-1] is not keep[-1]:
+            keep[-1] = keep[-1].with_changes(comma=names[-1].comma)
+        return updated_node.with_changes(names=keep)
+
+
+def _drop_unused_client_import(module: cst.Module) -> cst.Module:
+    used = _UsedNames()
+    module.visit(used)
+    return module.visit(_DropClient(used.names))
 
 
 def _add_pytest_import(module: cst.Module) -> cst.Module:
@@ -2830,4 +2896,6 @@ class AsyncTestClient(Codemod):
             new = _add_pytest_import(new)
         if visitor.needs_async_import:
             new = _add_async_client_import(new)
+        if visitor.replaced_client:
+            new = _drop_unused_client_import(new)
         return new

@@ -644,7 +644,7 @@ def test_real_pytest_django_before_and_after(tmp_path):
     assert out.source.count("@pytest.mark.asyncio\n") == 10
     assert out.source.count("async def test_") == 10
     assert "s = await async_client.asession()" in out.source
-    assert "from django.test import AsyncClient, Client\n" in out.source
+    assert "from django.test import AsyncClient\n" in out.source  # Client no longer used (finding 7)
     assert "browser = AsyncClient()" in out.source
     assert 'u = await django_user_model.objects.acreate_user("x", password="p")' in out.source
     assert 'assert (await async_client.get("/names/", {"from": "go"})).status_code == 200' in out.source
@@ -858,7 +858,7 @@ def test_explicit_client_objects():
                 self.assertEqual(c.get("/x").status_code, 200)
         """,
         """\
-        from django.test import AsyncClient, Client, TestCase
+        from django.test import AsyncClient, TestCase
 
 
         class T(TestCase):
@@ -875,7 +875,7 @@ def test_explicit_client_objects():
     check_transformed(
         CM,
         "from django.test import AsyncClient as AC, Client as C\n\n\ndef test_a():\n    c = C()\n    c.get('/')\n",
-        "import pytest\nfrom django.test import AsyncClient as AC, Client as C\n\n\n@pytest.mark.asyncio\n"
+        "import pytest\nfrom django.test import AsyncClient as AC\n\n\n@pytest.mark.asyncio\n"
         "async def test_a():\n    c = AC()\n    await c.get('/')\n",
     )
     check_noop(CM, "from django.test import Client\n\n\ndef test_a():\n    c = Client(HTTP_X=1)\n    c.get('/')\n", "WSGI defaults")
@@ -1539,3 +1539,31 @@ def test_client_fixture_of_another_plugin_is_left_alone(tmp_path):
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text(text)
         assert "async def test_a(async_client)" in rewrite(CM, src, path=path).source, name
+
+
+def test_unused_client_import_is_dropped():
+    """finding 7: after Client() -> AsyncClient() the Client import goes when nothing else uses it."""
+    check_transformed(
+        CM,
+        "from django.test.client import Client\n\n\ndef test_page(db):\n    c = Client()\n"
+        "    resp = c.get('/')\n    assert resp.status_code == 200\n",
+        "import pytest\nfrom django.test.client import AsyncClient\n\n\n@pytest.mark.asyncio\n"
+        "@pytest.mark.django_db(transaction=True)\nasync def test_page(db):\n    c = AsyncClient()\n"
+        "    resp = await c.get('/')\n    assert resp.status_code == 200\n",
+    )
+    # still used by a test left sync (and by an annotation): kept
+    check_transformed(
+        CM,
+        "from django.test import Client\n\n\ndef test_a():\n    c = Client()\n    c.get('/')\n\n\n"
+        "def test_b():\n    c = Client()\n    helper(c)\n    c.get('/')\n",
+        "import pytest\nfrom django.test import AsyncClient, Client\n\n\n@pytest.mark.asyncio\n"
+        "async def test_a():\n    c = AsyncClient()\n    await c.get('/')\n\n\n"
+        "def test_b():\n    c = Client()\n    helper(c)\n    c.get('/')\n",
+        expect=["other than through a supported call"],
+    )
+    check_transformed(
+        CM,
+        "from django.test import Client\n\n\ndef make() -> Client: ...\n\n\ndef test_a():\n    c = Client()\n    c.get('/')\n",
+        "import pytest\nfrom django.test import AsyncClient, Client\n\n\ndef make() -> Client: ...\n\n\n"
+        "@pytest.mark.asyncio\nasync def test_a():\n    c = AsyncClient()\n    await c.get('/')\n",
+    )
