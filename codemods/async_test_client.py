@@ -228,6 +228,14 @@ CTX_ASSERTS = frozenset(
     }
 )
 CONTEXT_ATTRS = ("context", "context_data")
+# What a test response carries as plain data (method calls on these do not query the database).
+RESPONSE_DATA_ATTRS = frozenset(
+    {
+        "status_code", "content", "headers", "cookies", "charset", "reason_phrase", "templates",
+        "redirect_chain", "url", "text", "json", "data", "streaming", "closed", "exc_info",
+        "context", "context_data", "get", "has_header", "items", "getvalue", "streaming_content",
+    }
+)
 
 
 # --------------------------------------------------------------------------- models
@@ -913,6 +921,13 @@ class _Scan(cst.CSTVisitor):
             return
         if isinstance(recv, cst.Attribute) and recv.attr.value == "cookies" and self.env.is_client(recv.value):
             return  # the cookie jar (a SimpleCookie)
+        origin = self._response_object(recv, 0)
+        if origin is not None:
+            self._refuse(
+                f"{_code(func)}() calls a method of {origin} (an object the response carries, not its "
+                "data), which may touch the database synchronously"
+            )
+            return
         if name in ORM_ATTRS:
             self._refuse(f"{_code(func)}() may touch the database synchronously")
             return
@@ -1057,6 +1072,27 @@ class _Scan(cst.CSTVisitor):
             and self.env.is_client(node.func.value)
             and node.func.attr.value in VERBS
         )
+
+    def _response_object(self, node: cst.BaseExpression, depth: int) -> str | None:
+        """``r.view`` when ``node`` is (or is read from, or a name bound to) an attribute of a
+        client response other than its data (status, content, headers, json(), ...)."""
+        if depth > 8:
+            return None
+        if isinstance(node, cst.Attribute):
+            if self._is_response(node.value):
+                return None if node.attr.value in RESPONSE_DATA_ATTRS else _code(node)
+            return self._response_object(node.value, depth + 1)
+        if isinstance(node, cst.Subscript):
+            return self._response_object(node.value, depth + 1)
+        if isinstance(node, cst.Call):
+            return self._response_object(node.func, depth + 1)
+        if isinstance(node, cst.Name) and not self._is_response(node):
+            for how, expr in self.env.sources.get(node.value, ()):
+                if expr is not None and how in ("expr", "iter", "pair0"):
+                    found = self._response_object(expr, depth + 1)
+                    if found is not None:
+                        return found
+        return None
 
     def _followed(self, resp: cst.BaseExpression) -> bool | None:
         """Whether the response came from a client call with follow=True (None: cannot tell)."""

@@ -1567,3 +1567,22 @@ def test_unused_client_import_is_dropped():
         "import pytest\nfrom django.test import AsyncClient, Client\n\n\ndef make() -> Client: ...\n\n\n"
         "@pytest.mark.asyncio\nasync def test_a():\n    c = AsyncClient()\n    await c.get('/')\n",
     )
+
+
+def test_methods_of_objects_the_response_carries_are_refused():
+    """finding 8: ``view = r.view; view.load_rows()`` is an unknown call like any other."""
+    get = 'def test_x(self):\n    r = self.client.get("/")\n'
+    _refused(get + "    view = r.view\n    self.assertEqual(view.load_rows(), 3)\n",
+             "view.load_rows() calls a method of r.view (an object the response carries")
+    _refused(get + "    r.view.get_extra_action_url_map()\n", "calls a method of r.view")
+    _refused(get + "    for row in r.view.rows:\n        row.refresh()\n", "calls a method of r.view")
+    # the response's data: fine
+    check_transformed(
+        CM,
+        "class T(TestCase):\n    def test_x(self):\n        r = self.client.get(\"/\")\n"
+        "        data = r.json()\n        self.assertEqual(data.get('a'), r.headers.get('b'))\n"
+        "        self.assertIn('x', r.content.decode())\n",
+        "class T(TestCase):\n    async def test_x(self):\n        r = await self.async_client.get(\"/\")\n"
+        "        data = r.json()\n        self.assertEqual(data.get('a'), r.headers.get('b'))\n"
+        "        self.assertIn('x', r.content.decode())\n",
+    )
