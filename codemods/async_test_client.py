@@ -8,7 +8,8 @@ What it does:
     subscript or call. Also:
 
     - ``HTTP_X_FOO=v`` keywords -> ``headers={"x-foo": v}``; ``force_login``/``login``/``logout``
-      -> awaited ``aforce_login``/``alogin``/``alogout`` (5.0+).
+      -> awaited ``aforce_login``/``alogin``/``alogout`` (5.0+); ``login`` only when the settings
+      (found as below) leave ``AUTHENTICATION_BACKENDS`` unset or list only Django's own backends.
     - Sync ORM in the test body -> awaited twins: ``Model.objects[.filter(...)...]`` ``.get``,
       ``create``, ``get_or_create``, ``update_or_create``, ``bulk_create``, ``count``, ``exists``,
       ``first``, ``last``, ``latest``, ``earliest``, ``aggregate``, ``update``, ``delete``,
@@ -22,7 +23,7 @@ What it does:
     - ``self.client.cookies``/``raise_request_exception`` -> the same attribute of the async client
       (both clients keep and send the cookie jar alike).
     - ``c = Client()`` built in the test -> ``AsyncClient()`` (imported next to ``Client``) with
-      awaited requests.
+      awaited requests; the ``Client`` import goes when nothing uses it any more.
     - ``s = self.client.session`` -> ``s = await self.async_client.asession()``, ``s[k] = v`` ->
       ``await s.aset(k, v)``, ``s.save()``/``get()``/``pop()``/``update()``/... -> awaited twins
       (5.1+).
@@ -56,6 +57,11 @@ What it does:
 
 Why:
     The async client exercises the ASGI request path, and async views run on the test's event loop.
+    ``alogin`` calls each backend's ``aauthenticate``: a backend not derived from ``BaseBackend``
+    lacks it, and ``ModelBackend.aauthenticate`` does not call an overridden ``authenticate``
+    (``aforce_login`` authenticates nothing). AsyncClient sends ``host`` and ``cookie`` (and
+    ``content-type``/``-length`` with a body) itself and appends the test's own, which ASGIRequest
+    joins with ",": under Client the test's value replaced Django's.
     AsyncClient's ``**extra`` takes header names without ``HTTP_`` (else it sends a header literally
     named ``http-x-foo``), so the portable ``headers=`` form (Django 4.2+) is emitted. Sync ORM
     calls inside an async test raise ``SynchronousOnlyOperation``.
@@ -109,23 +115,38 @@ Refuses when:
       ``context``/``context_data`` other than ``["key"]`` (``user``/``request``/``perms`` are lazy),
       or uses a context value other than comparing it in ``assertEqual``-like assertions,
       ``assertFormError`` or reading a form's ``errors`` (it may be a lazy queryset or instance);
+    - ``client.login()`` while the settings cannot be found or read statically, or
+      ``AUTHENTICATION_BACKENDS`` (there or overridden in the module) lists another backend;
+    - ``HTTP_HOST``/``HTTP_COOKIE`` (or ``host``/``cookie``/``content-type``/``content-length`` in
+      ``headers=``), ``headers=`` that is not a dict literal with string keys;
+    - a method is called on an object the response carries other than its data (``r.view``, or a
+      name bound from it; ``r.json()``, ``r.content``, ``r.headers``... are data);
     - ``**kwargs``, non-header WSGI extras, ``HTTP_*`` together with ``headers=``; ``Client()``
       with ``headers=``/``query_params=``/WSGI defaults (Django 5.2's AsyncClient ignores them);
     - the target Django lacks the API (``follow=``/login helpers 5.0, ``asession`` with the session
       twins 5.1, instance twins 4.2, queryset twins 4.1, ``acreate_user`` 5.2); the test is a
       generator;
-    - the class (or a project base class) touches the client outside its tests (``setUp`` logging
-      in, ``client_class``), or a project base class lives in another file: ``self.async_client``
-      would not share that login/cookie state. ``setUp``/``setUpTestData`` are never touched;
+    - the class or any base (mixins included: read from this file or, through its import, from a
+      project file, re-exports followed) touches the client outside test methods (``setUp`` or a
+      helper logging in, ``client_class``), a non-test method passes ``self`` to a callable or
+      calls ``self.x()`` that none of those classes (nor unittest/Django) defines, or a base
+      cannot be read (an installed package's mixin): ``self.async_client`` would not share that
+      login/cookie state. ``setUp``/``setUpTestData`` are never touched;
     - pytest: a ``client``/``async_client`` fixture is defined in the module or a ``conftest.py`` up
-      to the project root; ``admin_client`` (no async twin); ``django_assert_num_queries``/
+      to the project root; the ``client`` parameter is annotated; ``admin_client`` (no async twin); ``django_assert_num_queries``/
       ``django_assert_max_num_queries``/``django_capture_on_commit_callbacks`` (they watch the
       test's own thread); decorators that are not pytest marks; attribute reads (other than
       ``pk``/``id``) or method calls on a fixture not known to be an instance or database-free; a
       class/module ``django_db`` mark (or an opaque ``pytestmark``) whose arguments cannot be
       copied with ``transaction=True``.
 
-    Model fields, managers, settings and urlconfs are read from disk at rewrite time (through
+    A ``client`` fixture is taken for pytest-django's only when the module is plainly a Django
+    test (it imports Django, pytest-django or a model, has a ``django_db`` mark or takes another
+    pytest-django fixture) and a dependency, pytest configuration, ``manage.py`` or ``conftest.py``
+    file from its folder up to the project root names pytest-django, ``DJANGO_SETTINGS_MODULE`` or
+    ``--ds``; otherwise the test is left alone silently (another plugin's client).
+
+    Model fields, managers, settings, base classes and urlconfs are read from disk at rewrite time (through
     ``codemods.project``, which records them: a cached result is reused only while they are unchanged).
 """
 
