@@ -9,13 +9,15 @@ What it does
 
     - Without post-processing the results are unpacked straight into the targets:
       ``x, y = await asyncio.gather(f(...), g(...))`` (a bare await gets the throw-away ``_``, or
-      ``_1``... if ``_`` is taken). A local annotation is dropped (it is never evaluated).
+      ``_1``... if ``_`` is taken; when every result is thrown away the gather has no targets:
+      ``await asyncio.gather(...)``). A local annotation is dropped (it is never evaluated).
     - With post-processing, or a target other than a plain name (``self.user = ...``,
       ``d[k] = ...``, ``x, y = ...``), the results go to fresh temporaries (``_a``...), then every
       such statement and every one after it is kept, in its original order, reading its
       temporary: ``a = _a.json()``. Annotations of those statements are kept.
-    - Comments and blank lines inside a run are kept: on the statement's own line, or next to its
-      call inside ``gather(...)`` when the statement has no line left of its own.
+    - Comments inside a run are kept: on the statement's own line, or next to its call inside
+      ``gather(...)`` when the statement has no line left of its own (blank lines between the
+      statements are not carried into the argument list).
     - Option ``style`` (``[tool.dj-asyncify.gather-awaits] style = "taskgroup"`` or
       ``-o gather-awaits.style=taskgroup``): instead of ``gather``, start the calls as tasks of an
       ``asyncio.TaskGroup`` and read ``task.result()`` after the block. ``TaskGroup`` (and
@@ -26,7 +28,8 @@ What it does
       would silently drop; the fix is one setting (``style = "gather"`` or a higher
       ``requires-python``). With no ``requires-python`` found the ``TaskGroup`` is emitted: the
       code then requires Python 3.11+.
-    ``import asyncio`` is added if missing.
+    ``import asyncio`` is added if missing: after the imports at the top of the module, or (with
+    none) after the docstring and two blank lines before a ``def``/``class`` that follows.
 
 Functions of other project modules
     A call of a run to a function imported from a module of the project -- ``from
@@ -87,6 +90,11 @@ Refuses when (each with a diagnostic)
     Kept in place, splitting the run (the awaits before and after it are gathered separately);
     calls in the awaited call's arguments count, and ``wait_for``/``shield(f())`` is judged by
     ``f()``:
+    - a bare ``await f(...)`` statement (its value thrown away: the call is made for its effect,
+      e.g. ``await worker.run_job(job.job_id)`` before ``await job.result_info()``), unless the
+      callee is known to be a read: a function of this module or of a project module analysed and
+      found to write nothing, an HTTP GET/HEAD/OPTIONS on a known client (see below), an async ORM
+      read, ``sleep(0)``;
     - a write, ordered with respect to every other call: ``.post/.put/.patch/.delete``,
       ``.request(...)`` unless its method is a literal GET/HEAD/OPTIONS, ``.stream``/``.send``, an
       async ORM/auth/session/cache write (``asave``, ``acreate``, ``aset``, ``alogin``,
@@ -117,20 +125,41 @@ Refuses when (each with a diagnostic)
     - a function (or method) of this module, or a function of a project module, mutates a
       parameter (``append``/``extend``/
       ``update``/``+=``... on it, item or attribute assignment, ``del``) and the object passed for
-      it is also used by the other statement.
+      it is also used by the other statement;
+    - an object is passed to a call that is not analysed (an unknown callee may change what it
+      is given: ``worker.run_job(job.job_id)``) and used by the other statement (read, passed,
+      or its method called); parameters annotated ``int``/``str``/``float``/``bool``/``bytes``
+      (and ``UUID``, ``Decimal``, dates) are values nothing can change, modules (``import x``)
+      are not objects;
+    - two statements call methods of the same receiver (``agent.run(a)`` twice; ``self.x()`` and
+      ``self.store.y()``: an object and one of its attributes): an object may keep state between
+      its calls. Not for calls analysed here (their mutations are judged as above), Django async
+      ORM reads, and HTTP reads on a known client: a name bound only by ``async with
+      httpx.AsyncClient(...) as c`` / ``c = httpx.AsyncClient(...)`` (also ``httpx2``,
+      ``aiohttp.ClientSession``), or a parameter or variable annotated with one, in the function,
+      an enclosing one or at module level -- what requests-to-httpx produces, so its
+      ``client.get(a)``, ``client.get(b)`` are still gathered.
     Leaving the group or run as it is:
     - every call of a group is a Django async ORM read: no benefit, Django's async ORM runs on
       one thread;
     - the run is inside ``async with`` on ``atomic``/``transaction``, or inside a ``try`` with
       ``except`` handlers: the exception ordering is observable;
-    - ``asyncio`` (or, for ``taskgroup``, ``BaseExceptionGroup``) means something else here.
+    - ``asyncio`` (or, for ``taskgroup``, ``BaseExceptionGroup``) means something else here;
+    - the run is in a test: a function named ``test*`` in a test module (``test_*.py``,
+      ``*_test.py``, ``tests.py``, a file under a ``tests``/``test`` folder) or a method of a test
+      class (``Test*``/``*Tests`` in a test module, or any class with a ``...TestCase`` base), or a
+      function nested in one. The order of a test's awaits is usually what it checks (one request
+      after another, an effect then its result) and speed does not matter there. Only the runs
+      that would otherwise be gathered are reported, once each; the other reasons are not
+      reported in tests.
     Statements next to an await that cannot join a run (the await is not evaluated first,
     post-processing may have side effects, a target that calls something, several statements
     on one line, a comment that would be lost...) are reported with the reason. ``return await ...`` never joins a run.
     - style ``taskgroup`` while the project's ``requires-python`` admits Python < 3.11.
     Not checked: what an awaited call of a module outside the project (or not resolved, see
-    above) does -- an unknown call is taken for a read with no effect on the others (HTTP
-    GET/HEAD/OPTIONS, ORM reads, other async clients) unless its name says it writes.
+    above) does, when its result is used -- an unknown call is then taken for a read with no
+    effect on the others (HTTP GET/HEAD/OPTIONS, ORM reads, other async clients) unless its name
+    says it writes, or it shares an object with another statement (see above).
     Two GETs on the same httpx client run concurrently: a cookie that the first response sets is
     not sent with the second, as it would be sequentially.
     ``# dj-asyncify: skip`` on the ``def`` line skips the function.
@@ -331,6 +360,106 @@ def _verb_write(call: cst.Call) -> str | None:
 
 
 # --------------------------------------------------------------------------- module callees
+# Classes whose instances are HTTP clients: a GET/HEAD/OPTIONS on one is a read with no effect
+# on the other calls of a run (apart from cookies, see the docstring).
+HTTP_CLIENT_CLASSES = {"httpx.AsyncClient", "httpx2.AsyncClient", "aiohttp.ClientSession"}
+HTTP_READ_METHODS = {"get", "head", "options"}
+# Parameter annotations of values nothing can mutate: passing one to a call is harmless.
+IMMUTABLE_TYPES = {"int", "str", "float", "bool", "bytes", "complex", "uuid.UUID", "UUID", "decimal.Decimal",
+                   "Decimal", "datetime.date", "datetime.datetime", "date", "datetime"}
+TEST_REFUSAL = (
+    "not gathered in a test: the order of its awaits is usually what the test checks, and "
+    "speed does not matter there"
+)
+# Test modules (by file name or folder) and test classes (by name or base).
+TEST_FILE = re.compile(r"^(test_.*|.*_tests?|tests?)\.py$")
+TEST_CLASS = re.compile(r"^Test|Tests?$|TestCase$")
+
+
+def _is_test_path(path: str) -> bool:
+    parts = Path(path).parts
+    return bool(parts) and (TEST_FILE.match(parts[-1]) is not None or any(p in ("tests", "test") for p in parts[:-1]))
+
+
+def _is_test_class(node: cst.ClassDef, test_module: bool) -> bool:
+    if test_module and TEST_CLASS.search(node.name.value):
+        return True
+    return any((last_name(b.value) or "").endswith("TestCase") for b in node.bases)
+
+
+def _annotation_name(annotation: cst.Annotation | None) -> cst.BaseExpression | None:
+    """The annotation's expression (a string annotation parsed), or None."""
+    if annotation is None:
+        return None
+    expr = annotation.annotation
+    if isinstance(expr, cst.SimpleString):
+        text = expr.evaluated_value
+        if not isinstance(text, str):
+            return None
+        try:
+            expr = cst.parse_expression(text)
+        except Exception:  # noqa: BLE001 - LibCST raises more than its own errors on odd input
+            return None
+    return expr
+
+
+class _Bindings(cst.CSTVisitor):
+    """For every name a function (or the module) binds in its own scope: whether each binding
+    is an HTTP client (``async with httpx.AsyncClient() as c``, ``c = httpx.AsyncClient()``,
+    ``c: httpx.AsyncClient = ...``); nested functions and classes are not entered."""
+
+    def __init__(self, is_client: Any) -> None:
+        self.is_client = is_client
+        self.found: dict[str, list[bool]] = {}
+
+    def _all(self, node: cst.BaseExpression, value: bool) -> None:
+        if isinstance(node, cst.Name):
+            self.found.setdefault(node.value, []).append(value)
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            for el in node.elements:
+                self._all(el.value, False)
+        elif isinstance(node, cst.StarredElement):
+            self._all(node.value, False)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            self._all(t.target, self.is_client(node.value))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        client = (node.value is not None and self.is_client(node.value)) or self.is_client(
+            _annotation_name(node.annotation), call=False
+        )
+        self._all(node.target, client)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._all(node.target, False)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._all(node.target, False)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._all(node.asname.name, self.is_client(node.item))
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._all(node.name.name, False)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._all(node.target, False)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self._all(node.name, False)
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self._all(node.name, False)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
 # Method names so common on objects of other types (clients, querysets, dicts) that a call on a
 # receiver other than self/cls is not taken for a call of a same-named method of this module.
 GENERIC_METHODS = POST_METHODS | ORM_READS | {"head", "options", "request"}
@@ -645,6 +774,13 @@ def mutated_objects(fn: _Func, call: cst.Call, attribute: bool) -> set[str]:
     return out
 
 
+def _overlap(a: str, b: str) -> bool:
+    """Dotted names of one object or of an object and one of its attributes."""
+    pa, pb = a.split("."), b.split(".")
+    n = min(len(pa), len(pb))
+    return pa[:n] == pb[:n]
+
+
 def _where(fn: _Func) -> str:
     return "here" if fn.origin is None else f"in {fn.origin}"
 
@@ -893,6 +1029,8 @@ class _Stmt:
             self.primary.append(args[0].value)
         self.post_names = _names(value).names - self.pre_names if self.has_post else set()
         self.bound: set[str] = set()  # names the statement binds
+        # receivers and handed objects of its calls (see _Transformer._shared), once computed
+        self.shared: tuple[dict[str, str], dict[str, str]] | None = None
         self.written: set[str] = set()  # objects it writes into (``a`` of ``a.b = ...``)
         if target_node is not None:
             _target_names(target_node, self.bound, self.written)
@@ -1090,9 +1228,10 @@ def _same_children(a: cst.CSTNode, b: cst.CSTNode) -> bool:
 
 
 class _Frame:
-    def __init__(self, func: cst.FunctionDef | None, active: bool) -> None:
+    def __init__(self, func: cst.FunctionDef | None, active: bool, test: bool = False) -> None:
         self.func = func
         self.active = active
+        self.test = test  # a test function or test class, or something nested in one
         self.guard = 0  # enclosing try-with-handlers / atomic blocks inside this function
         self.allocated: set[str] = set()  # fresh names handed out in this function
         self.finally_reads: list[set[str]] = []  # names read by enclosing finally blocks
@@ -1116,6 +1255,9 @@ class _Transformer(cst.CSTTransformer):
         self.project = _ProjectModules(module, ctx.path)
         self._tg_refusal: str | None = None  # "" once known not to apply
         self._followed: set[int] = set()  # ids of the module functions already followed
+        self.test_module = _is_test_path(ctx.path)
+        self._scope_bindings: dict[int, dict[str, list[bool]]] = {}
+        self._module_imports: set[str] | None = None
 
     @property
     def imports(self) -> ImportTable:
@@ -1140,7 +1282,8 @@ class _Transformer(cst.CSTTransformer):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         active = node.asynchronous is not None and not has_skip_comment(node)
-        self.frames.append(_Frame(node, active))
+        test = self.frames[-1].test or (self.test_module and node.name.value.startswith("test"))
+        self.frames.append(_Frame(node, active, test))
         return id(node) in self.hot
 
     def leave_FunctionDef(self, original_node, updated_node):
@@ -1148,7 +1291,8 @@ class _Transformer(cst.CSTTransformer):
         return updated_node
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self.frames.append(_Frame(None, False))
+        test = self.frames[-1].test or _is_test_class(node, self.test_module)
+        self.frames.append(_Frame(None, False, test))
         return id(node) in self.hot
 
     def leave_ClassDef(self, original_node, updated_node):
@@ -1218,7 +1362,7 @@ class _Transformer(cst.CSTTransformer):
                 out.append(body[i])
                 i += 1
         for k, info in enumerate(infos):
-            if isinstance(info, str):
+            if isinstance(info, str) and not frame.test:
                 near = [n for n in (k - 1, k + 1) if 0 <= n < len(orig)]
                 if any(isinstance(infos[n], _Stmt) or _is_gather(orig[n]) for n in near):
                     self.ctx.report(orig[k], f"not gathered with the await next to it: {info}")
@@ -1228,23 +1372,31 @@ class _Transformer(cst.CSTTransformer):
         """Split a run where gathering must stop: a statement that must keep its place (a write,
         a synchronisation...) stands alone; a statement that conflicts with the current segment
         (data dependency, shared mutated argument) starts a new one. Each stop is reported."""
+        # In a test only the runs that would be gathered are reported (once each, see the
+        # docstring): the reasons for the others would be noise there.
+        report = (lambda node, message: None) if frame.test else self.ctx.report
         segments: list[list[_Stmt]] = []
         current: list[_Stmt] = []
         for s in run:
             reason = self._barrier(s, frame)
             if reason is not None:
-                self.ctx.report(s.node, reason)
+                report(s.node, reason)
                 segments += [current, [s]] if current else [[s]]
                 current = []
                 continue
-            conflict = next((c for x in current if (c := self._conflict(x, s))), None)
+            conflict = next((c for x in current if (c := self._conflict(x, s, frame))), None)
             if conflict is not None:
-                self.ctx.report(s.node, conflict)
+                report(s.node, conflict)
                 segments.append(current)
                 current = []
             current.append(s)
         if current:
             segments.append(current)
+        if frame.test:
+            for seg in segments:
+                if len(seg) >= 2 and not all(self._orm_read(s.call.func) for s in seg):
+                    self.ctx.report(seg[0].node, TEST_REFUSAL)
+            return [[s] for s in run]
         if any(len(seg) >= 2 for seg in segments):
             reason = self._context_refusal(frame)
             if reason is not None:
@@ -1317,9 +1469,139 @@ class _Transformer(cst.CSTTransformer):
                     f"a finally block reads {t!r}: if a later call fails, it would not have been "
                     "assigned yet"
                 )
+        if s.target_node is None:
+            call = s.primary[-1]
+            if not self._known_read(call, frame):
+                name = dotted_name(call.func) or last_name(call.func) or "the call"
+                return (
+                    f"order-sensitive: the result of {name}() is not used, so it is awaited for its "
+                    "effect (it is neither a function analysed here and found to write nothing nor "
+                    "an HTTP GET/HEAD/OPTIONS on a known client)"
+                )
         return None
 
-    def _conflict(self, a: _Stmt, b: _Stmt) -> str | None:
+    # --- what the calls of a run may share ----------------------------------------
+    def _known_read(self, call: cst.Call, frame: _Frame) -> bool:
+        """A call known to change nothing: a function of this module or of a project module
+        analysed and found to write nothing, an HTTP read on a known client, an async ORM read,
+        ``sleep(0)``."""
+        callees = self._callees(call)
+        if callees:
+            return all(fn.writes is None for fn in callees)
+        if self._http_read(call, frame) or self._orm_read(call.func):
+            return True
+        return last_name(call.func) == "sleep" and _ordering_reason(call) is None
+
+    def _bindings(self, node: cst.CSTNode) -> dict[str, list[bool]]:
+        """Names bound in the scope of a function (its parameters too) or of the module, each with
+        whether every binding makes it an HTTP client."""
+        key = id(node)
+        if key not in self._scope_bindings:
+            v = _Bindings(self._is_client)
+            if isinstance(node, cst.FunctionDef):
+                params = node.params
+                for p in (*params.posonly_params, *params.params, *params.kwonly_params):
+                    v.found.setdefault(p.name.value, []).append(
+                        self._is_client(_annotation_name(p.annotation), call=False)
+                    )
+                for p in (params.star_arg, params.star_kwarg):
+                    if isinstance(p, cst.Param):
+                        v.found.setdefault(p.name.value, []).append(False)
+                node.body.visit(v)
+            else:
+                for stmt in self.module.body:
+                    stmt.visit(v)
+            self._scope_bindings[key] = v.found
+        return self._scope_bindings[key]
+
+    def _is_client(self, expr: cst.BaseExpression | None, call: bool = True) -> bool:
+        if call:
+            if not isinstance(expr, cst.Call):
+                return False
+            expr = expr.func
+        return expr is not None and self.imports.qualify(expr) in HTTP_CLIENT_CLASSES
+
+    def _known_client(self, name: str) -> bool:
+        """``name`` is, in every binding of the scope it comes from, an HTTP client."""
+        for outer in reversed(self.frames):
+            if outer.func is None:
+                continue
+            fn = self._fn(outer)
+            if name in fn.params or name in fn.locals:
+                found = self._bindings(outer.func).get(name)
+                return bool(found) and all(found)
+        found = self._bindings(self.module).get(name)
+        return bool(found) and all(found)
+
+    def _http_read(self, call: cst.Call, frame: _Frame) -> bool:
+        """``client.get(u)`` (head, options, request("GET", u)) on a known HTTP client."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+            return False
+        method = func.attr.value
+        read = (method in HTTP_READ_METHODS and bool(call.args)) or (
+            method == "request" and _request_method(call) in READ_HTTP
+        )
+        return read and self._known_client(func.value.value)
+
+    def _module_import(self, name: str) -> bool:
+        """``name`` is bound by ``import x`` (a module: calls on it are plain functions)."""
+        if self._module_imports is None:
+            self._module_imports = set()
+            for node in self.imports.import_nodes:
+                if isinstance(node, cst.Import):
+                    for alias in node.names:
+                        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                            self._module_imports.add(alias.asname.name.value)
+                        elif alias.asname is None:
+                            self._module_imports.add((dotted_name(alias.name) or "").split(".")[0])
+        return name in self._module_imports
+
+    def _immutable_params(self, frame: _Frame) -> set[str]:
+        out: set[str] = set()
+        for outer in self.frames:
+            if outer.func is None:
+                continue
+            params = outer.func.params
+            for p in (*params.posonly_params, *params.params, *params.kwonly_params):
+                ann = _annotation_name(p.annotation)
+                if ann is not None and dotted_name(ann) in IMMUTABLE_TYPES:
+                    out.add(p.name.value)
+        return out
+
+    def _shared(self, s: _Stmt, frame: _Frame) -> tuple[dict[str, str], dict[str, str]]:
+        """(receivers, handed): the objects whose methods the statement calls (dotted, e.g.
+        ``agent``, ``self.client``) and the objects it passes to calls, each with the name of a
+        call; calls known to leave them alone (functions analysed here, whose mutations are
+        judged by ``mutated_objects``, HTTP reads on a known client, async ORM reads, builtins,
+        dict-like reads in arguments) and modules are left out."""
+        if s.shared is not None:
+            return s.shared
+        receivers: dict[str, str] = {}
+        handed: dict[str, str] = {}
+        immutable = self._immutable_params(frame)
+        primary = {id(c) for c in s.primary}
+        for call in s.calls:
+            func = call.func
+            if isinstance(func, cst.Name) and func.value in BUILTIN_NAMES:
+                continue
+            if self._callees(call) or self._http_read(call, frame) or self._orm_read(func):
+                continue
+            if id(call) not in primary and last_name(func) in POST_METHODS:
+                continue
+            name = dotted_name(func) or last_name(func) or "the call"
+            if isinstance(func, cst.Attribute):
+                receiver = dotted_name(func.value) or _base(func.value)
+                if receiver and not self._module_import(receiver.split(".")[0]):
+                    receivers.setdefault(receiver, name)
+            for arg in call.args:
+                base = _base(arg.value)
+                if base and base not in immutable and not self._module_import(base):
+                    handed.setdefault(base, name)
+        s.shared = (receivers, handed)
+        return s.shared
+
+    def _conflict(self, a: _Stmt, b: _Stmt, frame: _Frame) -> str | None:
         """Why ``a`` and the later ``b`` cannot run together."""
         for x, y in ((a, b), (b, a)):
             dep = (x.bound | x.written) & y.pre_names
@@ -1337,6 +1619,24 @@ class _Transformer(cst.CSTTransformer):
                             f"shared argument {min(shared)!r} passed to a function that mutates "
                             f"it ({fn.name}() is defined {_where(fn)})"
                         )
+        (recv_a, handed_a), (recv_b, handed_b) = self._shared(a, frame), self._shared(b, frame)
+        for r, name in sorted(recv_a.items()):
+            for q, other in sorted(recv_b.items()):
+                if _overlap(r, q):
+                    return (
+                        f"same receiver {min(r, q, key=len)!r}: {name}() and {other}() are calls on "
+                        "one object, which may keep state between them (not analysed here, nor an "
+                        "HTTP read on a known client)"
+                    )
+        for x, y in ((a, b), (b, a)):
+            handed = handed_a if x is a else handed_b
+            shared = sorted(set(handed) & (y.pre_names | y.post_names))
+            if shared:
+                obj = shared[0]
+                return (
+                    f"shared argument {obj!r} passed to {handed[obj]}(), which is not analysed here "
+                    "and may change it, and used by the other call"
+                )
         return None
 
     def _callees(self, call: cst.Call) -> list[_Func]:
@@ -1471,12 +1771,14 @@ class _Transformer(cst.CSTTransformer):
         if any(lead or trail for lead, _, trail in args) or len(one_line) > 70 or "\n" in one_line:
             parts = []
             for lead, code, trail in args:
-                parts.extend(f"    {c}" if c else "" for c in lead)
+                parts.extend(f"    {c}" for c in lead if c)  # comments; no blank lines in a call
                 parts.append(f"    {_indent_tail(code, '    ')},{'  ' + trail if trail else ''}")
             call_text = "(\n" + "\n".join(parts) + "\n)"
         else:
             call_text = f"({one_line})"
-        stmt = cst.parse_statement(f"{', '.join(targets)} = await {aio}.gather{call_text}\n")
+        # every result thrown away: no targets at all
+        bind = "" if all(t == throw for t in targets) else f"{', '.join(targets)} = "
+        stmt = cst.parse_statement(f"{bind}await {aio}.gather{call_text}\n")
         stmt = stmt.visit(_Blank())
         assert isinstance(stmt, cst.SimpleStatementLine)
         stmt = stmt.with_changes(leading_lines=run[0].node.leading_lines)
@@ -1533,19 +1835,32 @@ def _top_level_asyncio(module: cst.Module) -> str | None:
 
 
 def _add_import(module: cst.Module) -> cst.Module:
+    """``import asyncio`` after the imports at the top of the module (after the docstring when
+    there are none, then two blank lines before a def or class that follows)."""
     body = list(module.body)
     idx = 0
+    imports = False
     for n, stmt in enumerate(body):
-        if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
-            s = stmt.body[0]
-            if n == 0 and isinstance(s, cst.Expr) and isinstance(s.value, (cst.SimpleString, cst.ConcatenatedString)):
-                idx = 1
-                continue
-            if isinstance(s, cst.ImportFrom) and isinstance(s.module, cst.Name) and s.module.value == "__future__":
-                idx = n + 1
-                continue
-        break
-    body.insert(idx, cst.parse_statement("import asyncio\n"))
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            break
+        if n == 0 and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) and isinstance(
+            stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)
+        ):
+            idx = 1
+            continue
+        if not all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
+            break
+        idx, imports = n + 1, True
+    line = cst.parse_statement("import asyncio\n")
+    if idx and not imports:  # after the docstring: a blank line between them
+        line = line.with_changes(leading_lines=[cst.EmptyLine()])
+    if idx < len(body) and not imports and isinstance(body[idx], (cst.FunctionDef, cst.ClassDef)):
+        after = body[idx]
+        comments = [el for el in after.leading_lines if el.comment is not None]
+        if len(after.leading_lines) - len(comments) < 2 or after.leading_lines[:2] != [cst.EmptyLine()] * 2:
+            blank = [cst.EmptyLine(), cst.EmptyLine()]
+            body[idx] = after.with_changes(leading_lines=[*blank, *comments])
+    body.insert(idx, line)
     return module.with_changes(body=body)
 
 
