@@ -128,9 +128,10 @@ Refuses when (each with a diagnostic)
       it is also used by the other statement;
     - an object is passed to a call that is not analysed (an unknown callee may change what it
       is given: ``worker.run_job(job.job_id)``) and used by the other statement (read, passed,
-      or its method called); parameters annotated ``int``/``str``/``float``/``bool``/``bytes``
-      (and ``UUID``, ``Decimal``, dates) are values nothing can change, modules (``import x``)
-      are not objects;
+      or its method called; an attribute passed, ``job.job_id``, counts as its object); parameters
+      annotated ``int``/``str``/``float``/``bool``/``bytes`` (and ``UUID``, ``Decimal``, dates)
+      are values nothing can change, modules (``import x``) and attributes of Django's
+      ``settings`` are not shared objects;
     - two statements call methods of the same receiver (``agent.run(a)`` twice; ``self.x()`` and
       ``self.store.y()``: an object and one of its attributes): an object may keep state between
       its calls. Not for calls analysed here (their mutations are judged as above), Django async
@@ -371,6 +372,9 @@ TEST_REFUSAL = (
     "not gathered in a test: the order of its awaits is usually what the test checks, and "
     "speed does not matter there"
 )
+# Imported objects whose attributes are configuration: ``f(u, timeout=settings.T)`` passes a
+# value, not the object.
+CONFIG_OBJECTS = {"django.conf.settings"}
 # Test modules (by file name or folder) and test classes (by name or base).
 TEST_FILE = re.compile(r"^(test_.*|.*_tests?|tests?)\.py$")
 TEST_CLASS = re.compile(r"^Test|Tests?$|TestCase$")
@@ -1596,7 +1600,9 @@ class _Transformer(cst.CSTTransformer):
                     receivers.setdefault(receiver, name)
             for arg in call.args:
                 base = _base(arg.value)
-                if base and base not in immutable and not self._module_import(base):
+                if base and base not in immutable and not self._module_import(base) and not (
+                    base != dotted_name(arg.value) and self.imports.qualify(cst.Name(base)) in CONFIG_OBJECTS
+                ):
                     handed.setdefault(base, name)
         s.shared = (receivers, handed)
         return s.shared

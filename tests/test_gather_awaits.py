@@ -2200,28 +2200,33 @@ def test_immutable_arguments_and_modules_are_not_shared_state():
         """\
         import asyncio
         import services
+        from django.conf import settings
 
 
         async def f(uid: int, slug: "str"):
-            a = await fetch_user(uid, slug)
-            b = await fetch_feed(uid, slug)
+            a = await fetch_user(uid, slug, timeout=settings.TIMEOUT)
+            b = await fetch_feed(uid, slug, timeout=settings.TIMEOUT)
             c = await services.load_a()
             d = await services.load_b()
         """,
         """\
         import asyncio
         import services
+        from django.conf import settings
 
 
         async def f(uid: int, slug: "str"):
             a, b, c, d = await asyncio.gather(
-                fetch_user(uid, slug),
-                fetch_feed(uid, slug),
+                fetch_user(uid, slug, timeout=settings.TIMEOUT),
+                fetch_feed(uid, slug, timeout=settings.TIMEOUT),
                 services.load_a(),
                 services.load_b(),
             )
         """,
     )
+    # settings itself handed over is an object like any other
+    check_noop(CM, "from django.conf import settings\nasync def f():\n    a = await g(settings)\n    b = await h(settings.X)\n",
+               "shared argument 'settings' passed to g()")
 
 
 AGENT_CLASS = """\
