@@ -2339,21 +2339,30 @@ class _Classes(cst.CSTTransformer):
     def _pytest_marks(
         self, fn: cst.FunctionDef, fn_marks: list[_Mark], outer: list[_Mark], fixtures: list[str]
     ) -> tuple[list[cst.Decorator], str | None]:
-        """The test's decorators with the async marker and ``django_db(transaction=True)``."""
+        """The test's decorators with the async marker and ``django_db(transaction=True)``: the
+        two together, right after the test's existing pytest marks (at the top without any), the
+        marker directly above an existing ``django_db`` mark."""
         decorators = list(fn.decorators)
         marker = str(self.ctx.option("async-marker") or "").strip()
         all_marks = [*fn_marks, *outer, *self.module_marks]
+        added: list[cst.Decorator] = []
         if marker and marker.lower() != "none":
             try:
                 marker_expr = cst.parse_expression(marker)
             except (cst.ParserSyntaxError, ValueError):
                 return decorators, f"async-marker {marker!r} is not an expression"
             if not any(m.name == marker for m in all_marks):
-                decorators.insert(0, cst.Decorator(decorator=marker_expr))
+                added.append(cst.Decorator(decorator=marker_expr))
                 if marker.split(".")[0] == "pytest":
                     self._pending_import = True
+        mark_at = [i for i, d in enumerate(decorators) if any(m.decorator is d for m in fn_marks)]
+        after_marks = mark_at[-1] + 1 if mark_at else 0
+
+        def place(at: int) -> list[cst.Decorator]:
+            return [*decorators[:at], *added, *decorators[at:]]
+
         if "transactional_db" in fixtures or "live_server" in fixtures:
-            return decorators, None
+            return place(after_marks), None
         own = next((m for m in fn_marks if m.name == "pytest.mark.django_db"), None)
         outer_db = next(
             (m for m in [*outer, *self.module_marks] if m.name == "pytest.mark.django_db"), None
@@ -2362,15 +2371,15 @@ class _Classes(cst.CSTTransformer):
             f not in PLAIN_FIXTURES or f in ("db", "django_user_model") for f in fixtures if f != "client"
         )
         if not touches_db:
-            return decorators, None
+            return place(after_marks), None
         if own is not None:
             new = _with_transaction(own.expr)
             if new is None:
                 return decorators, f"cannot add transaction=True to @{_code(own.expr)}"
+            i = decorators.index(own.decorator)
             if new is not own.expr:
-                i = decorators.index(own.decorator)
                 decorators[i] = own.decorator.with_changes(decorator=new)
-            return decorators, None
+            return place(i), None
         if outer_db is not None:
             new = _with_transaction(outer_db.expr)
             if new is None or (new is not outer_db.expr and not _portable(outer_db.expr)):
@@ -2379,11 +2388,11 @@ class _Classes(cst.CSTTransformer):
                     "(async tests under plain django_db leak their writes)"
                 )
             if new is not outer_db.expr:
-                decorators.append(cst.Decorator(decorator=new))
-            return decorators, None
-        decorators.append(cst.Decorator(decorator=cst.parse_expression("pytest.mark.django_db(transaction=True)")))
+                added.append(cst.Decorator(decorator=new))
+            return place(after_marks), None
+        added.append(cst.Decorator(decorator=cst.parse_expression("pytest.mark.django_db(transaction=True)")))
         self._pending_import = True
-        return decorators, None
+        return place(after_marks), None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -720,8 +720,8 @@ def test_pytest_functions_and_marks():
         pytestmark = [pytest.mark.django_db(databases=["default"])]
 
 
-        @pytest.mark.anyio
         @pytest.mark.parametrize("u", ["/a", "/b"])
+        @pytest.mark.anyio
         @pytest.mark.django_db(databases=["default"], transaction=True)
         async def test_a(async_client, u):
             await async_client.get(u)
@@ -1162,8 +1162,8 @@ def test_parametrized_arguments_are_plain_values():
         from django.urls import reverse
 
 
-        @pytest.mark.asyncio
         @pytest.mark.parametrize("url,code", [("/a/", 200), ("/b/", 404)])
+        @pytest.mark.asyncio
         async def test_a(async_client, url, code):
             assert (await async_client.get(url.rstrip("/") + "/")).status_code == code
         """,
@@ -1585,4 +1585,27 @@ def test_methods_of_objects_the_response_carries_are_refused():
         "class T(TestCase):\n    async def test_x(self):\n        r = await self.async_client.get(\"/\")\n"
         "        data = r.json()\n        self.assertEqual(data.get('a'), r.headers.get('b'))\n"
         "        self.assertIn('x', r.content.decode())\n",
+    )
+
+
+OS = "import pytest\nfrom django.test import override_settings\n\n\n"
+
+
+def test_marks_stay_together_next_to_existing_marks():
+    """finding 9: the async marker and django_db(transaction=True) go together after the test's
+    own pytest marks; the marker directly above an existing django_db mark."""
+    check_transformed(
+        CM,
+        OS + "@override_settings(A=1)\n@pytest.mark.parametrize('u', ['/a'])\n@pytest.mark.slow\n"
+        "def test_a(client, db, u):\n    client.get(u)\n",
+        OS + "@override_settings(A=1)\n@pytest.mark.parametrize('u', ['/a'])\n@pytest.mark.slow\n"
+        "@pytest.mark.asyncio\n@pytest.mark.django_db(transaction=True)\nasync def test_a(async_client, db, u):\n"
+        "    await async_client.get(u)\n",
+    )
+    check_transformed(
+        CM,
+        "import pytest\n" + DJ + "@pytest.mark.django_db\n@pytest.mark.parametrize('u', ['/a'])\n"
+        "def test_a(client, u):\n    client.get(u)\n",
+        "import pytest\n" + DJ + "@pytest.mark.asyncio\n@pytest.mark.django_db(transaction=True)\n"
+        "@pytest.mark.parametrize('u', ['/a'])\nasync def test_a(async_client, u):\n    await async_client.get(u)\n",
     )
