@@ -155,6 +155,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+import sys
 import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
@@ -2635,8 +2636,63 @@ def _drop_unused_client_import(module: cst.Module) -> cst.Module:
     return module.visit(_DropClient(used.names))
 
 
+def _import_tops(st: cst.CSTNode) -> list[str] | None:
+    """Top-level module names a module-level import line imports ('.' for relative ones)."""
+    if not isinstance(st, cst.SimpleStatementLine) or not st.body:
+        return None
+    small = st.body[0]
+    if isinstance(small, cst.Import):
+        return [(dotted_name(a.name) or "").split(".")[0] for a in small.names]
+    if isinstance(small, cst.ImportFrom):
+        return ["."] if small.relative else [(dotted_name(small.module) or "").split(".")[0] if small.module else "."]
+    return None
+
+
 def _add_pytest_import(module: cst.Module) -> cst.Module:
-    return _add_import(module, cst.parse_statement("import pytest\n"))
+    """``import pytest`` where isort would put it: in the leading imports' third-party group
+    (one importing django or pytest-something), after its plain imports that sort before it and
+    before its from-imports; else as a group of its own after the standard-library group."""
+    line = cst.parse_statement("import pytest\n")
+    body = list(module.body)
+    groups: list[list[int]] = []
+    for i, st in enumerate(body):
+        tops = _import_tops(st)
+        if tops is None:
+            if isinstance(st, cst.SimpleStatementLine) and i == 0 and isinstance(st.body[0], cst.Expr):
+                continue  # the docstring
+            break
+        if tops == ["__future__"]:
+            continue
+        if not groups or any(isinstance(ln, cst.EmptyLine) and not ln.comment for ln in st.leading_lines):
+            groups.append([])
+        groups[-1].append(i)
+    if not groups:
+        return _add_import(module, line)
+    third = next(
+        (g for g in groups if any(t == "django" or t.startswith("pytest") for i in g for t in _import_tops(body[i]) or ())),
+        None,
+    )
+    if third is not None:
+        at = third[0]
+        for i in third:
+            small = body[i].body[0]  # type: ignore[attr-defined]
+            if isinstance(small, cst.Import) and (dotted_name(small.names[0].name) or "") < "pytest":
+                at = i + 1
+        if at == third[0]:
+            first = body[at]
+            body.insert(at, line.with_changes(leading_lines=first.leading_lines))
+            body[at + 1] = first.with_changes(leading_lines=[])
+        else:
+            body.insert(at, line)
+        return module.with_changes(body=body)
+    std = [g for g in groups if all(t in sys.stdlib_module_names for i in g for t in _import_tops(body[i]) or ())]
+    if not std:  # first-party imports only: third-party goes above them
+        first = body[groups[0][0]]
+        body.insert(groups[0][0], line.with_changes(leading_lines=first.leading_lines))
+        body[groups[0][0] + 1] = first.with_changes(leading_lines=[cst.EmptyLine()])
+        return module.with_changes(body=body)
+    body.insert(std[-1][-1] + 1, line.with_changes(leading_lines=[cst.EmptyLine()]))
+    return module.with_changes(body=body)
 
 
 def _add_import(module: cst.Module, line: cst.BaseStatement) -> cst.Module:

@@ -1609,3 +1609,25 @@ def test_marks_stay_together_next_to_existing_marks():
         "import pytest\n" + DJ + "@pytest.mark.asyncio\n@pytest.mark.django_db(transaction=True)\n"
         "@pytest.mark.parametrize('u', ['/a'])\nasync def test_a(async_client, u):\n    await async_client.get(u)\n",
     )
+
+
+def test_pytest_import_goes_where_isort_puts_it():
+    """finding 9: not above the standard library imports, but in the third-party group."""
+    body = "\n\ndef test_a(client, db):\n    client.get('/')\n"
+    after = (
+        "\n\n@pytest.mark.asyncio\n@pytest.mark.django_db(transaction=True)\n"
+        "async def test_a(async_client, db):\n    await async_client.get('/')\n"
+    )
+    for before, expected in [
+        (
+            "from http import HTTPStatus\n\nfrom django.urls import reverse\n",
+            "from http import HTTPStatus\n\nimport pytest\nfrom django.urls import reverse\n",
+        ),
+        (
+            "import json\n\nimport django\nimport requests\nfrom django.urls import reverse\n",
+            "import json\n\nimport django\nimport pytest\nimport requests\nfrom django.urls import reverse\n",
+        ),
+        ("import json\n\nfrom .models import Thing\n", "import json\n\nimport pytest\n\nfrom .models import Thing\n"),
+        ("from .models import Thing\n", "import pytest\n\nfrom .models import Thing\n"),
+    ]:
+        check_transformed(CM, before + body, expected + after)
