@@ -229,7 +229,7 @@ SAFE_MODULES = (
     "django.urls.", "django.utils.timezone.", "django.utils.http.", "django.utils.encoding.",
     "django.utils.html.", "django.utils.text.", "django.utils.dateparse.",
     "django.utils.datastructures.", "django.db.models.", "django.core.files.uploadedfile.",
-    "django.core.files.base.", "django.http.QueryDict", "io.", "os.path.", "pathlib.",
+    "django.core.files.base.", "django.http.", "io.", "os.path.", "pathlib.",
     # mocks patch module attributes for every thread; a mock *decorator* on the test still refuses
     "unittest.mock.", "mock.",
 )
@@ -250,6 +250,13 @@ CTX_ASSERTS = frozenset(
     }
 )
 CONTEXT_ATTRS = ("context", "context_data")
+# str methods: called on an UPPER_CASE module constant they are taken for string formatting.
+STR_METHODS = frozenset(
+    {
+        "format", "join", "replace", "split", "rsplit", "strip", "lstrip", "rstrip", "lower", "upper",
+        "startswith", "endswith", "encode", "splitlines", "partition", "removeprefix", "removesuffix",
+    }
+)
 # What a test response carries as plain data (method calls on these do not query the database).
 RESPONSE_DATA_ATTRS = frozenset(
     {
@@ -678,6 +685,7 @@ class _Scan(cst.CSTVisitor):
         self.client_calls = 0
         self.ok_client_attrs: set[int] = set()  # id() of self.client Attribute nodes used as calls
         self.depth_nested = 0
+        self.nested_defs: list[str] = []  # names of the nested defs being visited
         self.ok_context: set[int] = set()
         self.ok: set[int] = set()  # expressions whose queryset/instance value is used safely
         self.handled: set[int] = set()  # method Attribute nodes whose call was judged in visit_Call
@@ -698,6 +706,8 @@ class _Scan(cst.CSTVisitor):
         self.redirects: dict[int, tuple[int, str, str | None, str]] = {}
 
     def _refuse(self, why: str) -> None:
+        if self.nested_defs:
+            why = f"in nested function {self.nested_defs[-1]}(): {why}"
         if why not in self.reasons:
             self.reasons.append(why)
 
@@ -713,10 +723,12 @@ class _Scan(cst.CSTVisitor):
     # ---- scopes
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self.depth_nested += 1
+        self.nested_defs.append(node.name.value)
         return True
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.depth_nested -= 1
+        self.nested_defs.pop()
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         self.depth_nested += 1
@@ -958,6 +970,8 @@ class _Scan(cst.CSTVisitor):
         if dotted.split(".")[0] in (self.self_name, *self.env.opaque) and not self.env.is_client(recv):
             self._refuse(f"{_code(func)}() may touch the database synchronously")
             return
+        if isinstance(recv, cst.Name) and recv.value.isupper() and recv.value not in self.env.shadowed and name in STR_METHODS:
+            return  # a str method of a module constant (MESSAGE.format())
         if root is not None and root not in self.env.names and root not in self.env.shadowed:
             qual = self.env.models.imports.qualify(func, self.env.shadowed)
             if qual is not None and not qual.startswith(SAFE_MODULES):

@@ -1631,3 +1631,23 @@ def test_pytest_import_goes_where_isort_puts_it():
         ("from .models import Thing\n", "import pytest\n\nfrom .models import Thing\n"),
     ]:
         check_transformed(CM, before + body, expected + after)
+
+
+def test_diagnostics_name_the_real_blocker():
+    """finding 10: a call inside a nested def is reported as such; django.http objects and str
+    methods of module constants are not database calls."""
+    src = (
+        "from django.http import HttpResponse\nfrom django.test import TestCase\n\nfrom app.views import MESSAGE\n\n\n"
+        "class T(TestCase):\n    def test_a(self):\n        def hook(request):\n            audit(request)\n"
+        "            return HttpResponse()\n\n        self.register_hook(hook)\n        self.client.get('/')\n"
+    )
+    out = check_noop(CM, src, ["in nested function hook(): audit() may touch", "self.register_hook() may touch"])
+    assert not any("HttpResponse" in d.message for d in out.diagnostics)
+    check_transformed(
+        CM,
+        "from django.test import TestCase\n\nfrom app.views import MESSAGE\n\n\nclass T(TestCase):\n"
+        "    def test_a(self):\n        r = self.client.get('/')\n        self.assertContains(r, MESSAGE.format(x=1))\n",
+        "from django.test import TestCase\n\nfrom app.views import MESSAGE\n\n\nclass T(TestCase):\n"
+        "    async def test_a(self):\n        r = await self.async_client.get('/')\n"
+        "        self.assertContains(r, MESSAGE.format(x=1))\n",
+    )
