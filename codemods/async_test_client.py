@@ -154,10 +154,11 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import re
 import sys
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -370,9 +371,16 @@ def _manager_methods(tree: ast.Module, model: ast.ClassDef) -> frozenset[str] | 
     return frozenset(st.name for st in cls.body if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)))
 
 
+@functools.lru_cache(maxsize=512)
+def _parse(text: str) -> ast.Module:
+    """ast of a project file read from disk (models, bases), shared by the files of one run; the
+    trees are never changed."""
+    return ast.parse(text)
+
+
 def _class_fields(text: str, cls: str) -> tuple[frozenset[str], frozenset[str] | None]:
     try:
-        tree = ast.parse(text)
+        tree = _parse(text)
     except (SyntaxError, ValueError):
         return frozenset(), None
     out: set[str] = set()
@@ -1951,7 +1959,7 @@ class _Classes(cst.CSTTransformer):
             cands = [base.with_suffix(".py"), base / "__init__.py"] if parts else [root / "__init__.py"]
             for cand in cands:
                 try:
-                    other = ast.parse(_disk.read_text(cand))
+                    other = _parse(_disk.read_text(cand))
                 except (OSError, ValueError, SyntaxError):
                     continue
                 found = _class_in(other, name)
@@ -1976,7 +1984,13 @@ class _Classes(cst.CSTTransformer):
         body = []
         changed = False
         shared = self._shared_client_state(original_node)
-        self_attrs = self._self_attrs(original_node)
+        attrs: list[dict[str, Kind]] = []  # computed once, when a test needs them
+
+        def self_attrs() -> dict[str, Kind]:
+            if not attrs:
+                attrs.append(self._self_attrs(original_node))
+            return attrs[0]
+
         for orig, new in zip(original_node.body.body, updated_node.body.body):
             if isinstance(orig, cst.FunctionDef):
                 repl = self._method(orig, shared, self_attrs)
@@ -2027,13 +2041,22 @@ class _Classes(cst.CSTTransformer):
                 k = env.kind(value) if value is not None else None
                 found.setdefault(attr, set()).add(k if k is not None and k[0] == "inst" else None)
 
-    def _method(self, fn: cst.FunctionDef, shared: str | None, self_attrs: dict[str, Kind]) -> cst.FunctionDef:
+    def _method(
+        self, fn: cst.FunctionDef, shared: str | None, self_attrs: Callable[[], dict[str, Kind]]
+    ) -> cst.FunctionDef:
         if not fn.name.value.startswith("test") or fn.asynchronous is not None:
             return fn
         if has_skip_comment(fn) or not fn.params.params:
             return fn
         self_name = fn.params.params[0].name.value
-        env = _Env(self.models, self_name, self_attrs, set())
+        if shared and re.search(
+            rf"\b{re.escape(self_name)}\.client\.(?:{'|'.join(sorted(VERBS | LOGIN.keys()))})\s*\(",
+            cst.Module(body=[]).code_for_node(fn.body),
+        ):
+            # requests through self.client: refused whatever else the test does (cheap path)
+            self.ctx.report(fn, "not made async: " + shared + " (self.async_client would not share it)")
+            return fn
+        env = _Env(self.models, self_name, self_attrs(), set())
         env.bind(fn.body, [p.name.value for p in fn.params.params])
         env.find_clients()
         env.find_sessions()
