@@ -75,7 +75,8 @@ def test_cached_result_follows_settings_and_conftest(tmp_path):
     _age(cache)
     assert _messages(_run(root, cache)) == _messages(res)
     # A conftest.py that overrides the client refuses; once it is gone, the test is rewritten.
-    (root / "shop/tests.py").write_text("def test_b(client):\n    client.get('/')\n")
+    # (a Django test module: a bare ``client`` fixture may be another plugin's)
+    (root / "shop/tests.py").write_text("from django.urls import reverse\n\n\ndef test_b(client):\n    client.get('/')\n")
     (root / "conftest.py").write_text("import pytest\n\n\n@pytest.fixture\ndef client(client):\n    return client\n")
     res = _run(root, cache)
     assert not res.changed and any("defines its own client" in m for m in _messages(res))
