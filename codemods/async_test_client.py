@@ -1746,6 +1746,8 @@ def _class_client_use(cls: ast.ClassDef, defined: set[str], self_calls: list[tup
             func = n.func
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == me:
                 self_calls.append((f"{cls.name}.{st.name}", func.attr))
+            if isinstance(func, ast.Attribute) and func.attr in ("addCleanup", "addClassCleanup"):
+                continue  # runs after the tests
             passed = [*n.args, *(k.value for k in n.keywords)]
             if any(isinstance(a, ast.Name) and a.id == me for a in passed) and _ast_dotted(func) not in SELF_SAFE_CALLS:
                 callee = _ast_dotted(func) or ast.unparse(func)

@@ -1295,6 +1295,14 @@ def test_client_setup_in_a_mixin_or_unreadable_base_is_refused(tmp_path):
         "    def setUp(self):\n        log_in(self)\n\n" + SETUP_TEST,
         "U.setUp() passes self to log_in(), which may log in with self.client",
     )
+    # a cleanup taking self runs after the tests (DRF's URLPatternsTestCase.setUpClass)
+    out = rewrite(
+        CM,
+        "from django.test import TestCase\n\nfrom app.auth import undo\n\n\nclass U(TestCase):\n"
+        "    @classmethod\n    def setUpClass(cls):\n        cls.addClassCleanup(undo, cls)\n"
+        "        super().setUpClass()\n\n" + SETUP_TEST,
+    )
+    assert "async def test_home(self):" in out.source
     # Django's own methods and super() are fine
     check_transformed(
         CM,
