@@ -19,11 +19,21 @@ Files are parsed only when a pre-check hit or project facts are needed: a syntax
 no codemod could touch is reported only if the file was parsed for its facts.
 
 Speed: libcst and the codemods are imported only when a file needs a scan or a rewrite. A cache
-(one JSON file per settings) keeps each file's scan and, for files that did not change, its
-result, reused only while the other files the codemods read for it (``codemods.project.read_text``
-and friends record them) are unchanged; a file whose size and mtime are unchanged is not even read, one whose stat changed is
+(one JSON file per settings and code version) keeps each file's scan and its result, reused only
+for the same bytes (content hash), the same project facts (``ProjectIndex.digest``) and while the
+other files the codemods read for it (``codemods.project.read_text`` and friends record them) are
+unchanged; a file whose size and mtime are unchanged is not even read, one whose stat changed is
 hashed and re-scanned only if its bytes changed. Scans and rewrites are spread over worker
 processes, largest files first.
+
+A result is its diagnostics and, for a file the codemods would change, the new bytes
+(zlib-compressed, base64: about a quarter of the file), so that a ``--check`` or ``--diff`` re-run
+with rewrites pending parses nothing: ``--check`` needs only "it changes" and the diagnostics,
+``--diff`` is recomputed from the file's bytes (read again and checked against the hash the result
+was made for) and the cached new bytes, with the current display path; ``apply`` writes the cached
+bytes after the same check. The new bytes rather than the diff: they do not depend on the working
+folder, and one entry serves all three modes. Results of files a run wrote are not kept: the next
+run sees their new content.
 """
 
 from __future__ import annotations
@@ -631,7 +641,8 @@ def process_bytes(
     start: Sequence[str] | None = None,
 ) -> tuple[FileResult, bytes | None, bool]:
     """Run the codemods on one file's bytes. Writes nothing: returns the result, the new bytes
-    (``mode="apply"`` and the file changes; the caller writes them) and whether a parse happened."""
+    (whenever the file changes, in every mode: the caller writes them in ``mode="apply"`` and
+    caches them otherwise) and whether a parse happened."""
     try:
         decoded = decode(data)
     except SourceError as exc:
@@ -649,7 +660,7 @@ def process_bytes(
     result.changed = True
     if mode == "diff":
         result.diff = diff_text(unified_diff(display, data, new_data))
-    return result, (new_data if mode == "apply" else None), outcome.parsed
+    return result, new_data, outcome.parsed
 
 
 # --------------------------------------------------------------------------- worker processes
@@ -780,7 +791,8 @@ def _code_fingerprint() -> str:
 
 
 class _Cache:
-    """Per file (by absolute path): stat, content hash, scan, and the result if it did not change.
+    """Per file (by absolute path): stat, content hash, scan, and the last result (with the new
+    bytes, packed, when the file would change) while it was not written.
 
     A stat is trusted only if the file's mtime is older than the cache by a safety margin (a file
     rewritten within the same clock tick keeps its mtime)."""
@@ -836,6 +848,26 @@ class _Cache:
             pass  # a cache that cannot be written only costs time
 
 
+def _pack(data: bytes) -> str:
+    """New file bytes as cache text: zlib-compressed, base64."""
+    import base64
+    import zlib
+
+    return base64.b64encode(zlib.compress(data, 6)).decode("ascii")
+
+
+def _unpack(text: str) -> bytes | None:
+    """``_pack``'s input back; None if the cache text is damaged."""
+    import base64
+    import binascii
+    import zlib
+
+    try:
+        return zlib.decompress(base64.b64decode(text.encode("ascii"), validate=True))
+    except (ValueError, binascii.Error, zlib.error):
+        return None
+
+
 # --------------------------------------------------------------------------- the run
 _T0 = [time.perf_counter()]
 
@@ -870,6 +902,15 @@ def _read(path: Path) -> bytes | str:
 
 def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _write(path: Path, new_data: bytes, res: FileResult) -> None:
+    """Write the file's new bytes; on failure the result says so and the file counts as unchanged."""
+    try:
+        atomic_write(path, new_data)
+    except OSError as exc:
+        res.error = f"cannot write: {exc.strerror or exc}; file left unchanged"
+        res.changed = False
 
 
 def run(
@@ -979,9 +1020,30 @@ def _run(
             and reads_current(stored.get("reads", {}), read_memo)
         ):
             diags = [Diagnostic(display, *d) for d in stored["diagnostics"]]
-            results.append(FileResult(display, diagnostics=diags))
-            cached += 1
-            continue
+            if "new" not in stored:  # the file does not change
+                results.append(FileResult(display, diagnostics=diags))
+                cached += 1
+                continue
+            # The file would change: its new bytes are in the cache. A diff or a write needs the
+            # old bytes too; they must still be the ones the result was made from.
+            new_data = _unpack(stored["new"])
+            if new_data is not None and mode != "check" and data is None:
+                data = _read(path)
+                if isinstance(data, str):
+                    results.append(FileResult(display, error=data))
+                    continue
+            if new_data is not None and (data is None or _digest(data) == cache.entries[key]["hash"]):
+                res = FileResult(display, changed=True, diagnostics=diags)
+                if mode == "diff":
+                    assert data is not None
+                    res.diff = diff_text(unified_diff(display, data, new_data))
+                elif mode == "apply":
+                    _write(path, new_data, res)
+                    del cache.entries[key]["result"]  # made for the old bytes
+                    cache.dirty = True
+                results.append(res)
+                cached += 1
+                continue
         if data is None:
             data = _read(path)
             if isinstance(data, str):
@@ -992,21 +1054,29 @@ def _run(
     # 3. Rewrite the candidates, largest first, in parallel when it pays.
     work.sort(key=lambda item: -len(item[3]))
     parsed = 0
+    sources = {item[0]: item[3] for item in work}  # key -> the bytes the result is made from
     for done, (key, res, new_data, did_parse) in enumerate(pool.map(_rewrite_job, work, _rewrite_failed), 1):
         parsed += did_parse
-        if new_data is not None:
-            try:
-                atomic_write(Path(known[key][0]), new_data)
-            except OSError as exc:
-                res.error = f"cannot write: {exc.strerror or exc}; file left unchanged"
-                res.changed = False
+        if new_data is not None and mode == "apply":
+            _write(Path(known[key][0]), new_data, res)
         results.append(res)
-        if not res.changed and not res.error:
-            cache.entries[key]["result"] = {
+        # A result is kept for the bytes it was made from (the entry's hash; bytes read late, after
+        # a trusted stat, are checked). One that changes the file keeps its new bytes, except
+        # after a write: the next run sees the new content anyway.
+        entry = cache.entries[key]
+        if not res.error and not (res.changed and mode == "apply") and _digest(sources[key]) == entry["hash"]:
+            stored: dict[str, Any] = {
                 "project": project_digest,
                 "reads": res.reads or {},
                 "diagnostics": [[d.line, d.col, d.codemod, d.message, d.kind] for d in res.diagnostics],
             }
+            if res.changed:
+                assert new_data is not None
+                stored["new"] = _pack(new_data)
+            entry["result"] = stored
+            cache.dirty = True
+        elif "result" in entry:
+            del entry["result"]
             cache.dirty = True
         if progress:
             progress(done, len(work), "rewrite")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import libcst as cst
 import pytest
@@ -260,6 +262,170 @@ def test_cache_forgets_files_that_are_gone(tmp_path: Path):
     (proj / "views.py").write_text(REFUSED_VIEW + "\n")  # a change, so that the cache is written again
     runner.run([proj / "views.py"], settings, "check")
     [cache_file] = (tmp_path / "cache").glob("*.json")
-    import json
-
     assert sorted(Path(k).name for k in json.loads(cache_file.read_text())["entries"]) == ["views.py"]
+
+
+# --------------------------------------------------------------------------- cached pending rewrites
+PENDING_VIEWS = (
+    "from django.http import HttpResponse\n\n\n"
+    "async def index(request):\n    return HttpResponse('x')\n\n\n" + REFUSED_VIEW.replace("index", "other")
+)
+PENDING_SETTINGS = {"jobs": 1, "select": ("async-views-to-sync",)}
+
+
+def _pending_project(tmp_path: Path) -> Path:
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "views.py").write_text(PENDING_VIEWS)
+    (proj / "plain.py").write_text("x = 1\n")
+    return proj
+
+
+def _count_transforms(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the files ``transform_source`` runs on from now on (jobs=1: in this process)."""
+    calls: list[str] = []
+    real = runner.transform_source
+    monkeypatch.setattr(runner, "transform_source", lambda source, path, *a, **k: calls.append(
+        os.path.basename(path)) or real(source, path, *a, **k))
+    return calls
+
+
+def _outcome(result: runner.RunResult) -> list[tuple[Any, ...]]:
+    return [(f.to_json(), f.diff) for f in result.files]
+
+
+def test_check_rerun_with_a_pending_rewrite_parses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    proj = _pending_project(tmp_path)
+    settings = Settings(cache_dir=tmp_path / "cache", **PENDING_SETTINGS)
+    first = runner.run([proj], settings, "check")
+    assert [f.path.endswith("views.py") for f in first.changed] == [True] and first.parsed == 1
+    assert [d.kind for f in first.files for d in f.diagnostics] == ["fixed", "refused"]
+
+    calls = _count_transforms(monkeypatch)
+    reads: list[Path] = []
+    real_read = runner._read
+    monkeypatch.setattr(runner, "_read", lambda p: reads.append(p) or real_read(p))
+    monkeypatch.setattr(runner._Cache, "MARGIN_NS", 0)  # these files are younger than the usual margin
+    second = runner.run([proj], settings, "check")
+    assert calls == [] and reads == [] and second.parsed == 0 and second.cached == 1
+    assert _outcome(second) == _outcome(first)
+    assert (proj / "views.py").read_text() == PENDING_VIEWS
+
+    # --diff from the same entry: the file's bytes are read (and checked), nothing is parsed
+    uncached = runner.run([proj], Settings(**PENDING_SETTINGS), "diff")
+    assert len(calls) == 1  # that was the uncached run
+    reads.clear()
+    diffed = runner.run([proj], settings, "diff")
+    assert len(calls) == 1 and diffed.parsed == 0 and diffed.cached == 1
+    assert [p.name for p in reads] == ["views.py"]
+    assert _outcome(diffed) == _outcome(uncached)
+    [changed] = diffed.changed
+    assert changed.diff is not None and "+def index(request):" in changed.diff
+
+
+def test_check_rerun_exits_the_same_through_the_cli(tmp_path: Path):
+    proj = _pending_project(tmp_path)
+    exe = str(Path(sys.executable).with_name("dj-asyncify"))
+    env = {**os.environ, "DJ_ASYNCIFY_CACHE_DIR": str(tmp_path / "cache")}
+    outs = [
+        subprocess.run([exe, "apply", "--check", "."], cwd=proj, capture_output=True, text=True, env=env,
+                       timeout=120, check=False)
+        for _ in range(2)
+    ]
+    assert [o.returncode for o in outs] == [1, 1]
+    assert "(1 from cache)" not in outs[0].stderr and "(1 from cache)" in outs[1].stderr
+    assert outs[1].stderr.replace(" (1 from cache)", "") == outs[0].stderr
+    assert "1 would change" in outs[1].stderr and "views.py:8:1: async-views-to-sync: view 'other' left" in outs[1].stderr
+
+
+def test_apply_after_check_writes_the_cached_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    proj = _pending_project(tmp_path)
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    (reference / "views.py").write_text(PENDING_VIEWS)
+    runner.run([reference], Settings(**PENDING_SETTINGS), "apply")
+    settings = Settings(cache_dir=tmp_path / "cache", **PENDING_SETTINGS)
+    runner.run([proj], settings, "check")
+    calls = _count_transforms(monkeypatch)
+    applied = runner.run([proj], settings, "apply")
+    assert calls == [] and applied.parsed == 0 and applied.cached == 1 and len(applied.changed) == 1
+    assert (proj / "views.py").read_bytes() == (reference / "views.py").read_bytes() != PENDING_VIEWS.encode()
+    # the result was made for the old bytes: not kept; the next run works on the new content
+    [cache_file] = (tmp_path / "cache").glob("*.json")
+    assert "result" not in json.loads(cache_file.read_text())["entries"][str(proj / "views.py")]
+    again = runner.run([proj], settings, "check")
+    assert calls == ["views.py"] and not again.changed
+
+
+def _check_redone(proj: Path, settings: Settings, calls: list[str]) -> runner.RunResult:
+    before = calls.count("views.py")
+    result = runner.run([proj], settings, "check")
+    assert calls.count("views.py") == before + 1 and result.cached == 0
+    return result
+
+
+def test_cached_pending_rewrite_follows_the_file_options_and_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    proj = _pending_project(tmp_path)
+    settings = Settings(cache_dir=tmp_path / "cache", **PENDING_SETTINGS)
+    runner.run([proj], settings, "check")
+    calls = _count_transforms(monkeypatch)
+    assert runner.run([proj], settings, "check").cached == 1 and calls == []
+
+    # the file
+    (proj / "views.py").write_text(PENDING_VIEWS.replace("'x'", "'y'"))
+    result = _check_redone(proj, settings, calls)
+    assert [f.diff for f in result.changed] == [None]  # --check makes no diff
+    assert runner.run([proj], settings, "check").cached == 1
+    # options (another cache file)
+    other = Settings(cache_dir=tmp_path / "cache", options={"async-views-to-sync": {"max-queries": 2}},
+                     **PENDING_SETTINGS)
+    assert len(_check_redone(proj, other, calls).changed) == 1
+    # the project: another file now awaits the view, which must stay async
+    (proj / "caller.py").write_text("from views import index\n\n\nasync def go(request):\n    return await index(request)\n")
+    result = _check_redone(proj, settings, calls)
+    assert not result.changed
+    assert any("awaited or scheduled elsewhere" in d.message for f in result.files for d in f.diagnostics)
+
+
+def test_cached_pending_rewrite_follows_a_file_the_codemod_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from tests.test_gather_awaits import SERVICES_MUTATING, SERVICES_READING, VIEWS, _shop
+
+    root = tmp_path / "proj"
+    _shop(root, SERVICES_READING)
+    (root / "shop" / "views.py").write_text(VIEWS)
+    settings = Settings(select=("gather-awaits",), cache_dir=tmp_path / "cache", root=root, jobs=1,
+                        respect_gitignore=False)
+    first = runner.run([root / "shop"], settings, "diff")
+    assert len(first.changed) == 1 and "asyncio.gather(fill(cart), size(cart))" in str(first.changed[0].diff)
+    calls = _count_transforms(monkeypatch)
+    second = runner.run([root / "shop"], settings, "diff")
+    assert calls == [] and second.cached == 1 and _outcome(second) == _outcome(first)
+    (root / "shop" / "services.py").write_text(SERVICES_MUTATING)  # views.py itself is untouched
+    third = runner.run([root / "shop"], settings, "diff")
+    assert calls == ["views.py"] and third.cached == 0 and not third.changed
+
+
+def test_damaged_or_stale_cached_bytes_are_redone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    proj = _pending_project(tmp_path)
+    settings = Settings(cache_dir=tmp_path / "cache", **PENDING_SETTINGS)
+    first = runner.run([proj], settings, "diff")
+    [cache_file] = (tmp_path / "cache").glob("*.json")
+    key = str(proj / "views.py")
+    calls = _count_transforms(monkeypatch)
+    monkeypatch.setattr(runner._Cache, "MARGIN_NS", 0)
+
+    data = json.loads(cache_file.read_text())
+    data["entries"][key]["result"]["new"] = "not base64!"
+    cache_file.write_text(json.dumps(data))
+    damaged = runner.run([proj], settings, "diff")
+    assert calls == ["views.py"] and damaged.cached == 0 and _outcome(damaged) == _outcome(first)
+
+    # bytes that are not those the result was made for (a change the trusted stat did not show):
+    # the diff is made afresh, and the result is not kept for a hash it was not made from
+    data = json.loads(cache_file.read_text())
+    assert "new" in data["entries"][key]["result"]
+    data["entries"][key]["hash"] = "0" * 32
+    cache_file.write_text(json.dumps(data))
+    stale = runner.run([proj], settings, "diff")
+    assert calls == ["views.py"] * 2 and stale.cached == 0 and _outcome(stale) == _outcome(first)
+    assert "result" not in json.loads(cache_file.read_text())["entries"][key]
