@@ -1897,7 +1897,7 @@ def test_project_callee_through_the_runner(tmp_path):
 
 
 def test_cached_result_follows_the_callee_module(tmp_path):
-    # Only results that leave the file unchanged are cached: the refusal is.
+    # The refusal is cached; editing the callee module must make the next run look again.
     from tests.test_project import _age
 
     root, cache = tmp_path / "proj", tmp_path / "cache"
