@@ -342,6 +342,7 @@ def _transform_source(
     text: str | None = source  # None: the code of ``module`` is not generated yet
     records: list[tuple[Any, Any, str, str, str]] = []
     ran: list[str] = []
+    chain: list[Any] = []  # the parsed module, then each module a codemod returned changed
     for i, cm in enumerate(chosen):
         if cm.name not in pending or settings.target_django < cm.min_django:
             continue
@@ -352,6 +353,7 @@ def _transform_source(
                 return Outcome(source, [], f"cannot parse: {_libcst_message(exc)}", True, exc.raw_line, exc.raw_column + 1)
             except Exception as exc:  # LibCST can raise other errors on odd input  # noqa: BLE001
                 return Outcome(source, [], f"cannot parse: {exc}", parsed=True)
+            chain.append(module)
         options = {**cm.options, **settings.options.get(cm.name, {})}
         ctx = Context(path, settings.target_django, options, project, cm.name)
         ctx.module = module
@@ -368,6 +370,7 @@ def _transform_source(
         records.extend(ctx.records)
         if new_module is not module:
             module = new_module
+            chain.append(module)
             # Later codemods not yet due may have become candidates if the code changed: that
             # needs the new text (one code generation); otherwise it waits for the end.
             later = [c for c in chosen[i + 1 :] if c.name not in pending]
@@ -378,7 +381,7 @@ def _transform_source(
                     pending |= _candidates_after_change(text, later)
             else:
                 text = None
-    diagnostics = _positions(records, path)
+    diagnostics = _positions(records, path, source, chain)
     if module is None:
         return Outcome(source, diagnostics)
     if text is None:
@@ -404,25 +407,72 @@ def _libcst_message(exc: Any) -> str:
     return message.splitlines()[0] if message else "syntax error"
 
 
-def _positions(records: list[tuple[Any, Any, str, str, str]], path: str) -> list[Diagnostic]:
+def _positions(
+    records: list[tuple[Any, Any, str, str, str]], path: str, source: str = "", chain: Sequence[Any] = ()
+) -> list[Diagnostic]:
     """Turn (module, node, codemod, message, kind) into diagnostics with line and column.
 
     Positions are those of LibCST's PositionProvider (the syntactic start), found by one plain
-    code generation per module that has a record, watching only the reported nodes."""
+    code generation per module that has a record, watching only the reported nodes. A codemod
+    that ran after another one changed the code reports nodes of the changed module: their lines
+    are mapped back to the file as it was read (``chain``: the parsed module, then each changed
+    one), so every position points into the file the user ran the tool on, the ``-`` side of
+    ``--diff``. A line inside code an earlier codemod rewrote maps to the start of that rewrite."""
     if not records:
         return []
     by_module: dict[int, tuple[Any, list[Any]]] = {}
     for module, node, *_ in records:
         by_module.setdefault(id(module), (module, []))[1].append(node)
     found: dict[int, tuple[int, int]] = {}
+    step = {id(m): k for k, m in enumerate(chain)}
+    texts: dict[int, list[str]] = {}
+    maps: dict[int, dict[int, int | None]] = {}  # per step k > 0: line of step k -> line of step k - 1
+
+    def lines(k: int) -> list[str]:
+        if k not in texts:
+            texts[k] = (source if k == 0 else chain[k].code).splitlines()
+        return texts[k]
+
+    def back(k: int, line: int, col: int) -> tuple[int, int]:
+        while k > 0:
+            if k not in maps:
+                maps[k] = _line_map(lines(k - 1), lines(k))
+            mapped = maps[k].get(line)
+            line, col = (mapped, col) if mapped is not None else (_changed_start(maps[k], line), 0)
+            k -= 1
+        return line, col
+
     for module, nodes in by_module.values():
-        found.update(node_positions(module, nodes))
+        k = step.get(id(module), 0)
+        for node_id, (line, col) in node_positions(module, nodes).items():
+            found[node_id] = back(k, line, col)
     out = []
     for _module, node, codemod, message, kind in records:
         line, col = found.get(id(node), (1, 0))
         out.append(Diagnostic(path, line, col + 1, codemod, message, kind))
     out.sort(key=lambda d: (d.line, d.col, d.codemod))
     return out
+
+
+def _line_map(old: list[str], new: list[str]) -> dict[int, int | None]:
+    """1-based line of ``new`` -> the same line in ``old``; None for a line in a changed region,
+    whose start ``_changed_start`` finds (stored under the negated line)."""
+    import difflib
+
+    out: dict[int, int | None] = {}
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        for j in range(j1, j2):
+            if tag == "equal":
+                out[j + 1] = i1 + (j - j1) + 1
+            else:
+                out[j + 1] = None
+                out[-(j + 1)] = min(i1 + 1, max(len(old), 1))
+    return out
+
+
+def _changed_start(line_map: dict[int, int | None], line: int) -> int:
+    start = line_map.get(-line)
+    return start if start is not None else max(1, min(line, max((v or 0) for v in line_map.values()) or 1))
 
 
 def node_positions(module: Any, nodes: Sequence[Any]) -> dict[int, tuple[int, int]]:

@@ -429,3 +429,45 @@ def test_damaged_or_stale_cached_bytes_are_redone(tmp_path: Path, monkeypatch: p
     stale = runner.run([proj], settings, "diff")
     assert calls == ["views.py"] * 2 and stale.cached == 0 and _outcome(stale) == _outcome(first)
     assert "result" not in json.loads(cache_file.read_text())["entries"][key]
+
+
+# --------------------------------------------------------------------------- positions after earlier rewrites
+CHAINED = '''\
+import requests
+from django.http import JsonResponse
+
+
+async def rates(request):
+    data = requests.get(URL).json()
+    return JsonResponse(data)
+
+
+async def two_queries(request):
+    a = await Product.objects.acount()
+    b = await Order.objects.acount()
+    return JsonResponse({"a": a, "b": b})
+
+
+async def order(request):
+    requests.post(URL, json={})
+    status = requests.get(URL).json()
+    return JsonResponse(status)
+'''
+
+
+def test_diagnostics_of_later_codemods_point_into_the_file_as_read():
+    # requests-to-httpx adds lines (the shared SSL context, `async with`) before the later
+    # codemods look at the module: their diagnostics must still name the lines of the file read.
+    outcome = runner.transform_source(CHAINED, "views.py", Settings())
+    assert outcome.error is None and "_HTTPX_SSL_CONTEXT = httpx.create_ssl_context()" in outcome.source
+    lines = CHAINED.splitlines()
+    by_message = {(d.codemod, d.message.split(":")[0]): d for d in outcome.diagnostics}
+    two = by_message[("async-views-to-sync", "view 'two_queries' left async")]
+    assert lines[two.line - 1].startswith("async def two_queries") and two.col == 1
+    orm = by_message[("gather-awaits", "no benefit")]
+    assert lines[orm.line - 1] == "    a = await Product.objects.acount()" and orm.col == 5
+    # a position inside code an earlier codemod rewrote names the start of that rewrite
+    write = by_message[("gather-awaits", "order-sensitive write")]
+    assert lines[write.line - 1] == "    requests.post(URL, json={})"
+    for d in outcome.diagnostics:
+        assert 1 <= d.line <= len(lines)
