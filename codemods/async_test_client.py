@@ -2820,21 +2820,16 @@ def _settings_files(test_path: str) -> list[Path]:
 
 
 def _ast_imports(tree: ast.Module, module: str) -> dict[str, str]:
-    """Local name -> qualified name for a module's top-level imports (relative ones resolved)."""
-    package = module.rsplit(".", 1)[0] if "." in module else ""
+    """Local name -> qualified name for a module's top-level imports (``_ast_import_map`` with the
+    relative ones resolved against ``module``'s package)."""
+    package = module.rsplit(".", 1)[0].split(".") if "." in module else []
     out: dict[str, str] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                pkg = package.split(".") if package else []
-                pkg = pkg[: len(pkg) - (node.level - 1)] if node.level > 1 else pkg
-                base = ".".join([*pkg, *([base] if base else [])])
-            for a in node.names:
-                out[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
+    for local, target in _ast_import_map(tree).items():
+        rest = target.lstrip(".")
+        level = len(target) - len(rest)
+        if level:
+            target = ".".join([*package[: len(package) - (level - 1)], rest])
+        out[local] = target
     return out
 
 

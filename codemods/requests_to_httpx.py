@@ -242,6 +242,18 @@ _WRAPPER_OPTIONS = {"thread_sensitive", "executor"}  # sync_to_async options: on
 _LISTISH = (cst.List, cst.Tuple, cst.ListComp, cst.GeneratorExp, cst.Set, cst.SetComp)
 
 
+_TIGHT_EQUAL = cst.AssignEqual(
+    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+)
+
+
+def _kwarg(
+    key: str, value: cst.BaseExpression, comma: cst.Comma | cst.MaybeSentinel = cst.MaybeSentinel.DEFAULT
+) -> cst.Arg:
+    """``key=value`` as this module writes new keyword arguments (no spaces around ``=``)."""
+    return cst.Arg(keyword=cst.Name(key), value=value, equal=_TIGHT_EQUAL, comma=comma)
+
+
 @dataclasses.dataclass
 class _Req:
     """One requests call, however it was written: the method and the arguments requests receives."""
@@ -1299,15 +1311,7 @@ class _SessionCheck(SameScope, cst.CSTVisitor):
             return "to a value computed in the function (moved to the client, it would be evaluated earlier)"
         if attr == "proxies" and _client_value_problem(attr, value):
             return "to other than {'http': P, 'https': P} (httpx would need per-scheme transports)"
-        known.append(
-            cst.Arg(
-                keyword=cst.Name(attr),
-                value=value,
-                equal=cst.AssignEqual(
-                    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-                ),
-            )
-        )
+        known.append(_kwarg(attr, value))
         self.setup_lines.add(id(line))
         return None
 
@@ -2026,13 +2030,7 @@ class _Rewriter(SameScope, cst.CSTTransformer):
                     key = extra[pos - n_pos]
                     if key == "data" and self._raw_body(arg.value):
                         key = "content"
-                    arg = arg.with_changes(
-                        keyword=cst.Name(key),
-                        equal=cst.AssignEqual(
-                            whitespace_before=cst.SimpleWhitespace(""),
-                            whitespace_after=cst.SimpleWhitespace(""),
-                        ),
-                    )
+                    arg = arg.with_changes(keyword=cst.Name(key), equal=_TIGHT_EQUAL)
                 pos += 1
             if arg.keyword is not None:
                 key = arg.keyword.value
@@ -2049,13 +2047,7 @@ class _Rewriter(SameScope, cst.CSTTransformer):
             args.append(arg)
 
         def kw(name: str, value: str) -> cst.Arg:
-            return cst.Arg(
-                keyword=cst.Name(name),
-                value=cst.Name(value),
-                equal=cst.AssignEqual(
-                    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-                ),
-            )
+            return _kwarg(name, cst.Name(value))
 
         moved = [a for a in args if a.keyword is not None and a.keyword.value in CLIENT_KWARGS]
         if moved:  # set on the client (see _client_settings)
@@ -2466,13 +2458,7 @@ def _new_client(module_name: str, settings: list[cst.Arg], ssl_name: str | None)
         if a.keyword is not None and a.keyword.value == "trust_env"
     )
     if ssl_name is not None and not keys & {"verify", "cert"} and trusting:
-        arg = cst.Arg(
-            keyword=cst.Name("verify"),
-            value=cst.Name(ssl_name),
-            equal=cst.AssignEqual(
-                whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-            ),
-        )
+        arg = _kwarg("verify", cst.Name(ssl_name))
         if args:
             args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
         args.append(arg)
@@ -2491,16 +2477,7 @@ def _client_args(given: list[cst.Arg]) -> list[cst.Arg]:
             proxy = _proxy_value(value)
             assert proxy is not None
             key, value = "proxy", proxy
-        out.append(
-            cst.Arg(
-                keyword=cst.Name(key),
-                value=value,
-                equal=cst.AssignEqual(
-                    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-                ),
-                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
-            )
-        )
+        out.append(_kwarg(key, value, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))))
     if out:
         out[-1] = out[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return out
