@@ -225,3 +225,31 @@ def has_skip_comment(node: cst.FunctionDef | cst.ClassDef) -> bool:
 def _is_skip(comment: str) -> bool:
     text = comment.lstrip("#").strip()
     return text == SKIP_COMMENT or text.startswith((SKIP_COMMENT + " ", SKIP_COMMENT + ":"))
+
+
+class _NameUses(cst.CSTVisitor):
+    """Names used as expressions (not in import statements, not as attribute names)."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # ``x.name``: the attribute is not a use of ``name``
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.used.add(node.value)
+
+
+def name_uses(node: cst.CSTNode) -> set[str]:
+    """Names ``node`` reads or binds outside import statements, attribute names aside: what
+    decides whether an import is still used."""
+    uses = _NameUses()
+    node.visit(uses)
+    return uses.used

@@ -165,7 +165,7 @@ from typing import Any, ClassVar
 import libcst as cst
 
 from codemods import project as _disk
-from codemods.analysis import ImportTable, dotted_name, has_skip_comment, last_name
+from codemods.analysis import ImportTable, dotted_name, has_skip_comment, last_name, name_uses
 from codemods.project import DJANGO_TEST_CASES
 from codemods.registry import Codemod, Context, register
 
@@ -2612,22 +2612,6 @@ def _add_async_client_import(module: cst.Module) -> cst.Module:
     return _add_import(module, cst.parse_statement("from django.test import AsyncClient\n"))
 
 
-class _UsedNames(cst.CSTVisitor):
-    """Names a module reads, import statements aside."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-
 class _DropClient(cst.CSTTransformer):
     """Drops ``Client`` (or its alias) from module-level ``from django.test[.client] import``
     when nothing reads that name any more."""
@@ -2670,9 +2654,7 @@ class _DropClient(cst.CSTTransformer):
 
 
 def _drop_unused_client_import(module: cst.Module) -> cst.Module:
-    used = _UsedNames()
-    module.visit(used)
-    return module.visit(_DropClient(used.names))
+    return module.visit(_DropClient(name_uses(module)))
 
 
 def _import_tops(st: cst.CSTNode) -> list[str] | None:

@@ -130,7 +130,7 @@ from typing import Any, ClassVar
 
 import libcst as cst
 
-from codemods.analysis import ImportTable, dotted_name, has_skip_comment, local_bindings
+from codemods.analysis import ImportTable, dotted_name, has_skip_comment, local_bindings, name_uses
 from codemods.registry import Codemod, Context, register
 
 
@@ -1129,33 +1129,7 @@ def _view_families(classes: dict[str, cst.ClassDef], imports: ImportTable) -> di
 
 
 # --------------------------------------------------------------------------- imports
-class _NameUses(cst.CSTVisitor):
-    """Names used as expressions (not in import statements, not as attribute names)."""
-
-    def __init__(self) -> None:
-        self.used: set[str] = set()
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.used.add(node.value)
-
-
 _DROPPABLE = set(FUNCTIONS) | {SYNC_TO_ASYNC}
-
-
-def _name_uses(module: cst.Module) -> set[str]:
-    uses = _NameUses()
-    module.visit(uses)
-    return uses.used
 
 
 def _module_level_names(module: cst.Module) -> set[str]:
@@ -1229,7 +1203,7 @@ def _fix_imports(module: cst.Module, needed: set[tuple[str, str]], used_before: 
     string, as in ``__all__``, stays too). A dropped async name whose sync twin is needed from the
     same module is replaced in place."""
     bound = _top_level_from_imports(module)
-    used_after = _name_uses(module)
+    used_after = name_uses(module)
     code = module.code
     missing = sorted((m, n) for m, n in needed if bound.get(n) != f"{m}.{n}")
     body = list(module.body)
@@ -1314,5 +1288,5 @@ class AsyncViewsToSync(Codemod):
         if transformer.converted and (
             transformer.needed_imports or any(q in _DROPPABLE for q in imports.names.values())
         ):
-            new = _fix_imports(new, transformer.needed_imports, _name_uses(module))
+            new = _fix_imports(new, transformer.needed_imports, name_uses(module))
         return new
