@@ -426,7 +426,7 @@ def _positions(
     found: dict[int, tuple[int, int]] = {}
     step = {id(m): k for k, m in enumerate(chain)}
     texts: dict[int, list[str]] = {}
-    maps: dict[int, dict[int, int | None]] = {}  # per step k > 0: line of step k -> line of step k - 1
+    maps: dict[int, dict[int, tuple[int, bool]]] = {}  # step k > 0: its lines -> lines of step k - 1
 
     def lines(k: int) -> list[str]:
         if k not in texts:
@@ -437,8 +437,8 @@ def _positions(
         while k > 0:
             if k not in maps:
                 maps[k] = _line_map(lines(k - 1), lines(k))
-            mapped = maps[k].get(line)
-            line, col = (mapped, col) if mapped is not None else (_changed_start(maps[k], line), 0)
+            line, same = maps[k].get(line, (line, False))
+            col = col if same else 0
             k -= 1
         return line, col
 
@@ -454,25 +454,19 @@ def _positions(
     return out
 
 
-def _line_map(old: list[str], new: list[str]) -> dict[int, int | None]:
-    """1-based line of ``new`` -> the same line in ``old``; None for a line in a changed region,
-    whose start ``_changed_start`` finds (stored under the negated line)."""
+def _line_map(old: list[str], new: list[str]) -> dict[int, tuple[int, bool]]:
+    """1-based line of ``new`` -> (line of ``old``, whether it is the same line): a line of a
+    changed region maps to where that region starts in ``old``."""
     import difflib
 
-    out: dict[int, int | None] = {}
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+    out: dict[int, tuple[int, bool]] = {}
+    for tag, i1, _i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
         for j in range(j1, j2):
             if tag == "equal":
-                out[j + 1] = i1 + (j - j1) + 1
+                out[j + 1] = (i1 + (j - j1) + 1, True)
             else:
-                out[j + 1] = None
-                out[-(j + 1)] = min(i1 + 1, max(len(old), 1))
+                out[j + 1] = (min(i1 + 1, max(len(old), 1)), False)
     return out
-
-
-def _changed_start(line_map: dict[int, int | None], line: int) -> int:
-    start = line_map.get(-line)
-    return start if start is not None else max(1, min(line, max((v or 0) for v in line_map.values()) or 1))
 
 
 def node_positions(module: Any, nodes: Sequence[Any]) -> dict[int, tuple[int, int]]:
