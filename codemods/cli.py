@@ -11,7 +11,8 @@ from typing import Any
 import click
 
 from codemods import __version__, config, runner
-from codemods.registry import CODEMOD_MODULES, all_codemods
+from codemods import registry
+from codemods.registry import all_codemods
 
 EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
@@ -24,7 +25,7 @@ def _names(values: tuple[str, ...]) -> list[str]:
 
 
 def _check_names(names: list[str], what: str) -> None:
-    known = set(CODEMOD_MODULES)
+    known = set(registry.names())
     for name in names:
         if name not in known:
             raise click.BadParameter(f"unknown codemod {name!r} (known: {', '.join(sorted(known))})", param_hint=what)
@@ -46,14 +47,9 @@ def build_settings(paths: tuple[Path, ...], **flags: Any) -> config.Settings:
     table = config.load_table(pyproject) if pyproject else {}
     origin = str(pyproject) if pyproject else "config"
     root = pyproject.parent if pyproject else Path.cwd()
-    per_codemod = any(key in CODEMOD_MODULES for key in table)
-    # Only option values need the codemods themselves (and so libcst) loaded.
-    known = (
-        {cm.name: dict(cm.options) for cm in all_codemods()}
-        if per_codemod or flags["option"] or flags["http_client"]
-        else {}
-    )
-    options = config.merge_options(table, known or {name: {} for name in CODEMOD_MODULES}, origin)
+    # The registry imports only each codemod's __init__ (no libcst).
+    known = {cm.name: dict(cm.options) for cm in all_codemods()}
+    options = config.merge_options(table, known, origin)
 
     for item in flags["option"]:
         key, sep, value = item.partition("=")

@@ -1,8 +1,10 @@
 """The codemod registry, the per-file context codemods report into, and diagnostics.
 
-A codemod is one module in this package holding one ``Codemod`` subclass decorated with
-``@register``. The module's docstring is what ``dj-asyncify explain NAME`` prints, so it follows
-one shape: What it does / Why / Example / Refuses when.
+A codemod is one subpackage of ``codemods.rules`` whose ``__init__`` holds one ``Codemod``
+subclass decorated with ``@register`` (and imports no libcst). The registry finds them by
+discovery: adding a codemod is adding its subpackage. The package's docstring is what
+``dj-asyncify explain NAME`` prints, so it follows one shape: What it does / Why / Example /
+Refuses when.
 
 The runner applies the selected codemods in ``order`` (lowest first) over one parse of a file:
 each ``transform`` receives the module the previous one returned.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -20,14 +23,13 @@ if TYPE_CHECKING:  # libcst is imported lazily: a cached run never needs it
 
     from codemods.project import ProjectIndex
 
-# Codemod name -> module, in the order they run. Modules (and libcst with them) are imported only
-# when a codemod is needed, so a run answered from the cache never pays for them.
-CODEMOD_MODULES = {
-    "requests-to-httpx": "codemods.requests_to_httpx",
-    "gather-awaits": "codemods.gather_awaits",
-    "async-views-to-sync": "codemods.async_views_to_sync",
-    "async-test-client": "codemods.async_test_client",
-}
+# Codemods not yet moved into ``codemods.rules`` (each is imported when it still exists).
+_LEGACY_MODULES = (
+    "codemods.requests_to_httpx",
+    "codemods.gather_awaits",
+    "codemods.async_views_to_sync",
+    "codemods.async_test_client",
+)
 
 _REGISTRY: dict[str, Codemod] = {}
 
@@ -117,12 +119,29 @@ def register(cls: type[Codemod]) -> type[Codemod]:
     return cls
 
 
+def _discover() -> None:
+    import pkgutil
+
+    import codemods.rules
+
+    for info in pkgutil.iter_modules(codemods.rules.__path__):
+        if info.ispkg:
+            importlib.import_module(f"codemods.rules.{info.name}")
+    for mod in _LEGACY_MODULES:
+        if importlib.util.find_spec(mod) is not None:
+            importlib.import_module(mod)
+
+
 def all_codemods() -> list[Codemod]:
     """Every registered codemod, in the order the runner applies them."""
     if not _REGISTRY:
-        for mod in CODEMOD_MODULES.values():
-            importlib.import_module(mod)
+        _discover()
     return sorted(_REGISTRY.values(), key=lambda c: (c.order, c.name))
+
+
+def names() -> list[str]:
+    """The codemods' names, in the order they run."""
+    return [cm.name for cm in all_codemods()]
 
 
 def get(name: str) -> Codemod:

@@ -58,6 +58,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import codemods
 from codemods import __version__, candidates
 from codemods.config import DEFAULT_EXCLUDES, Settings
 from codemods.project import (
@@ -822,13 +823,15 @@ class _Pool:
 
 # --------------------------------------------------------------------------- the cache
 def _code_fingerprint() -> str:
-    """Changes when the code of this package changes (a cache made by other code is not used)."""
-    here = Path(__file__).parent
+    """Changes when the code of this package, subpackages included, changes (a cache made by
+    other code is not used)."""
+    here = Path(codemods.__file__).parent  # the whole package, wherever this module lives
     h = hashlib.blake2b(f"{__version__}|{sys.version}".encode(), digest_size=8)
     try:
-        for name in sorted(os.listdir(here)):
-            if name.endswith(".py"):
-                h.update(name.encode() + b"\0" + (here / name).read_bytes())
+        for path in sorted(here.rglob("*.py")):
+            rel = path.relative_to(here).as_posix()
+            if "__pycache__" not in rel:
+                h.update(rel.encode() + b"\0" + path.read_bytes())
     except OSError:
         pass
     return h.hexdigest()

@@ -471,3 +471,20 @@ def test_diagnostics_of_later_codemods_point_into_the_file_as_read():
     assert lines[write.line - 1] == "    requests.post(URL, json={})"
     for d in outcome.diagnostics:
         assert 1 <= d.line <= len(lines)
+
+
+def test_code_fingerprint_covers_subpackages(tmp_path, monkeypatch):
+    """A change in any module of the package, in a subpackage too, makes a new cache key."""
+    import shutil
+
+    import codemods
+
+    copy = tmp_path / "codemods"
+    shutil.copytree(Path(codemods.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(codemods, "__file__", str(copy / "__init__.py"))
+    before = runner._code_fingerprint()
+    assert runner._code_fingerprint() == before
+    deep = sorted(p for p in copy.rglob("*.py") if len(p.relative_to(copy).parts) > 1)
+    assert deep, "the package has no subpackage modules to check"
+    deep[0].write_text(deep[0].read_text() + "\n# changed\n")
+    assert runner._code_fingerprint() != before
