@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:  # libcst is imported lazily: a cached run never needs it
     import libcst as cst
 
+    from codemods.problems import Problem
     from codemods.project import ProjectIndex
 
 # Codemods not yet moved into ``codemods.rules`` (each is imported when it still exists).
@@ -79,6 +80,10 @@ class Context:
     def report(self, node: cst.CSTNode, message: str) -> None:
         """A place the codemod refused to rewrite, and why."""
         self.records.append((self.module, node, self.codemod, message, "refused"))
+
+    def refuse(self, node: cst.CSTNode, problem: Problem) -> None:
+        """Report a ``Problem`` (see ``codemods.problems``) at ``node``."""
+        self.report(node, problem.message)
 
     def fixed(self, node: cst.CSTNode, message: str) -> None:
         """A rewrite worth telling the user about (shown with --verbose and in --report json)."""
