@@ -9,7 +9,10 @@ Prints, for the corpus (its .py files copied to a temporary folder, outside any 
   seconds, ratio to the floor, files/s, MB/s, peak RSS of the largest single process, and the
   runner's own phase times (DJ_ASYNCIFY_TIMINGS) for the -jN run;
 - the cached re-run of the unchanged tree (after a run that fills the cache): seconds and ratio;
-- growth with corpus size: -jN cold over 1x, 2x and 4x copies of the corpus.
+- growth with corpus size: -jN cold over 1x, 2x and 4x copies of the corpus;
+- one-file latency (what pre-commit pays per commit): ``apply --check`` of one file that no codemod
+  applies to, and of one file with a rewrite, beside ``python -c pass`` and ``python -c "import
+  click"`` as floors (median of 7 runs each, cache off), and whether the first imported libcst.
 
 Every figure is one run in fresh processes. The machine may be shared: the floor is measured in
 the same run so that ratios stay comparable; read absolute seconds with the load average printed.
@@ -86,10 +89,52 @@ def phases(stderr: str) -> str:
     return "; ".join(parts)
 
 
+ONE_FILE_NONE = "import os\n\n\ndef total(items):\n    return sum(i.price for i in items)\n"
+ONE_FILE_REWRITE = (
+    "from shop.models import Product\n\n\n"
+    "async def product(request, pk):\n    item = await Product.objects.aget(pk=pk)\n    return item\n"
+)
+
+
+def one_file_latency(exe: str, root: Path, env: dict[str, str], runs: int = 7) -> None:
+    """Median wall time of a one-file run against the interpreter floors."""
+    folder = root / "one"
+    (folder / "shop").mkdir(parents=True)
+    (folder / "pyproject.toml").write_text("[project]\nname = 'one'\n")
+    none_file, rewrite_file = folder / "shop" / "utils.py", folder / "shop" / "views.py"
+    none_file.write_text(ONE_FILE_NONE)
+    rewrite_file.write_text(ONE_FILE_REWRITE)
+    quiet = {k: v for k, v in env.items() if k != "DJ_ASYNCIFY_TIMINGS"}
+
+    def median(cmd: list[str]) -> float:
+        times = sorted(timed(cmd, quiet).seconds for _ in range(runs))
+        return times[len(times) // 2]
+
+    floor = median([sys.executable, "-c", "pass"])
+    click_floor = median([sys.executable, "-c", "import click"])
+    print(f"one-file latency (median of {runs}; cache off):")
+    print(f"  {'python -c pass':<46} {floor:6.3f} s")
+    click_label = 'python -c "import click"'
+    print(f"  {click_label:<46} {click_floor:6.3f} s")
+    for label, path in (("apply --check, a file no codemod applies to", none_file),
+                        ("apply --check, a file with one rewrite", rewrite_file)):
+        t = median([exe, "apply", "--check", "-q", "--no-cache", str(path)])
+        print(f"  {label:<46} {t:6.3f} s  {t / click_floor:5.2f}x the click floor")
+    probe = (
+        "import sys; from codemods import cli\n"
+        "try:\n    cli.main(['apply', '--check', '-q', '--no-cache', sys.argv[1]])\n"
+        "except SystemExit:\n    pass\n"
+        "print('libcst imported' if 'libcst' in sys.modules else 'libcst not imported')"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, str(none_file)], env=quiet, capture_output=True, text=True)
+    print(f"  the no-codemod run: {out.stdout.strip() or out.stderr.strip()[-200:]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, help="folder of Python files (default: installed django)")
     parser.add_argument("--quick", action="store_true", help="a 120-file slice and 1x/2x growth only")
+    parser.add_argument("--one-file", action="store_true", help="only the one-file latency figures")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="N for -jN (default: CPU count)")
     args = parser.parse_args()
     if args.corpus is None:
@@ -114,6 +159,9 @@ def main() -> None:
         warm.mkdir()
         (warm / "views.py").write_text("async def index(request):\n    return 1\n")
         timed([exe, "apply", "--check", "-q", "--no-cache", str(warm)], env)  # compiles the bytecode
+        if args.one_file:
+            one_file_latency(exe, root, env)
+            return
         print(f"corpus: {args.corpus}{' (quick slice)' if limit else ''}: {files} files, {size / 1e6:.2f} MB")
         print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
 
@@ -148,6 +196,7 @@ def main() -> None:
                 f"  {k}x: {k * files:6d} files  {t.seconds:7.2f} s  {t.seconds / base:5.2f}x the 1x time  "
                 f"{k * files / t.seconds:7.0f} files/s  peak {t.peak_mb:5.0f} MB/process"
             )
+        one_file_latency(exe, root, env)
         print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 

@@ -129,11 +129,13 @@ def _discover() -> None:
 
     import codemods.rules
 
+    moved = set()
     for info in pkgutil.iter_modules(codemods.rules.__path__):
         if info.ispkg:
             importlib.import_module(f"codemods.rules.{info.name}")
+            moved.add(info.name)
     for mod in _LEGACY_MODULES:
-        if importlib.util.find_spec(mod) is not None:
+        if mod.rpartition(".")[2] not in moved and importlib.util.find_spec(mod) is not None:
             importlib.import_module(mod)
 
 
