@@ -10,8 +10,7 @@ from typing import Any
 
 import click
 
-from codemods import __version__, config, runner
-from codemods import registry
+from codemods import __version__, config, registry, runner
 from codemods.registry import all_codemods
 
 EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
@@ -51,6 +50,7 @@ def build_settings(paths: tuple[Path, ...], **flags: Any) -> config.Settings:
     known = {cm.name: dict(cm.options) for cm in all_codemods()}
     options = config.merge_options(table, known, origin)
 
+    sources: dict[tuple[str, str], str] = {(c, o): origin for c, opts in options.items() for o in opts}
     for item in flags["option"]:
         key, sep, value = item.partition("=")
         codemod, dot, opt = key.partition(".")
@@ -59,31 +59,39 @@ def build_settings(paths: tuple[Path, ...], **flags: Any) -> config.Settings:
         if codemod not in known or opt not in known[codemod]:
             raise click.BadParameter(f"{item!r}: no such codemod option", param_hint="--option")
         options.setdefault(codemod, {})[opt] = _parse_value(value)
+        sources[codemod, opt] = "--option"
     if flags["http_client"]:
         options.setdefault("requests-to-httpx", {})["http-client"] = flags["http_client"]
+        sources["requests-to-httpx", "http-client"] = "--http-client"
     for codemod, opts in options.items():
         for opt, value in opts.items():
             default = known[codemod][opt]
+            where = sources.get((codemod, opt), origin)
             choices = getattr(next(c for c in all_codemods() if c.name == codemod), "choices", {}).get(opt)
             if choices and value not in choices:
                 raise click.BadParameter(
-                    f"{codemod}.{opt} must be one of {', '.join(choices)}, not {value!r}", param_hint=origin
+                    f"{codemod}.{opt} must be one of {', '.join(choices)}, not {value!r}", param_hint=where
                 )
             if isinstance(default, bool) != isinstance(value, bool) or isinstance(default, int) != isinstance(value, int):
-                raise click.BadParameter(f"{codemod}.{opt} must be like {default!r}, not {value!r}", param_hint=origin)
+                raise click.BadParameter(f"{codemod}.{opt} must be like {default!r}, not {value!r}", param_hint=where)
 
     select = _names(flags["select"]) or table.get("select")
     skip = _names(flags["skip"]) or table.get("skip", [])
-    _check_names(list(select or []), "--select")
-    _check_names(list(skip), "--skip")
+    _check_names(list(select or []), "--select" if flags["select"] else origin)
+    _check_names(list(skip), "--skip" if flags["skip"] else origin)
+    if select and set(select) <= set(skip):
+        raise click.BadParameter(
+            f"every selected codemod is also skipped ({', '.join(select)}): nothing would run",
+            param_hint="--select/--skip",
+        )
     target_text = flags["target_django"] or table.get("target-django")
     target = (
         config.parse_version(target_text, "--target-django" if flags["target_django"] else origin)
         if target_text
         else config.DEFAULT_TARGET_DJANGO
     )
-    jobs = flags["jobs"] if flags["jobs"] is not None else int(table.get("jobs", 0))
-    cache_dir = None if flags["no_cache"] else config.default_cache_dir(root)
+    jobs = flags["jobs"] if flags["jobs"] is not None else table.get("jobs", 0)
+    cache_dir = None if flags["no_cache"] or table.get("cache") is False else config.default_cache_dir(root)
     return config.Settings(
         select=tuple(select) if select else None,
         skip=tuple(skip),

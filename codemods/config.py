@@ -83,9 +83,23 @@ def parse_version(text: str, origin: str) -> tuple[int, int]:
         raise ConfigError(f"{origin}: target-django must look like 5.2, not {text!r}") from None
 
 
+def _has_table(text: str) -> bool:
+    """Whether the pyproject text has a ``[tool.dj-asyncify]`` table (unparsable TOML that names
+    the tool counts: reading it then reports the error)."""
+    if "dj-asyncify" not in text:
+        return False
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return True
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "dj-asyncify" in tool
+
+
 def find_pyproject(start: Path) -> Path | None:
     """The nearest pyproject.toml at or above ``start`` that has a [tool.dj-asyncify] table,
-    else the nearest pyproject.toml at all (it marks the project root)."""
+    else the nearest pyproject.toml at all (it marks the project root). A pyproject.toml that
+    only mentions dj-asyncify (a dependency, a comment) has no table: it is not the config."""
     start = start.resolve()
     if start.is_file():
         start = start.parent
@@ -95,7 +109,7 @@ def find_pyproject(start: Path) -> Path | None:
         if candidate.is_file():
             first = first or candidate
             try:
-                if "dj-asyncify" in candidate.read_text(encoding="utf-8", errors="replace"):
+                if _has_table(candidate.read_bytes().decode("utf-8", errors="replace")):
                     return candidate
             except OSError:
                 continue
@@ -104,10 +118,37 @@ def find_pyproject(start: Path) -> Path | None:
 
 def load_table(pyproject: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = tomllib.loads(pyproject.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{pyproject}: cannot read config: not UTF-8 (byte {exc.start})") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{pyproject}: cannot read config: {exc}") from None
-    return data.get("tool", {}).get("dj-asyncify", {})
+    tool = data.get("tool", {})
+    table = tool.get("dj-asyncify", {}) if isinstance(tool, dict) else {}
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: tool.dj-asyncify must be a table, not {table!r}")
+    check_table(table, str(pyproject))
+    return table
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def check_table(table: dict[str, Any], origin: str) -> None:
+    """Type-check the top-level settings of ``[tool.dj-asyncify]``; one-line errors naming the key."""
+    for key in ("select", "skip", "exclude"):
+        if key in table and not _is_str_list(table[key]):
+            what = "codemod names" if key != "exclude" else "glob patterns"
+            raise ConfigError(f'{origin}: {key} must be a list of {what} (e.g. {key} = ["..."]), not {table[key]!r}')
+    jobs = table.get("jobs", 0)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 0:
+        raise ConfigError(f"{origin}: jobs must be a whole number, 0 or more (0: one per CPU), not {jobs!r}")
+    target = table.get("target-django")
+    if target is not None and not isinstance(target, (str, float)):
+        raise ConfigError(f'{origin}: target-django must look like "5.2", not {target!r}')
+    if "cache" in table and not isinstance(table["cache"], bool):
+        raise ConfigError(f"{origin}: cache must be true or false, not {table['cache']!r}")
 
 
 def merge_options(

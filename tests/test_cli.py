@@ -323,3 +323,64 @@ def test_check_over_installed_django_touches_nothing():
     assert summary and int(summary[0].split()[0]) > 800
     after = {p: (p.stat().st_mtime_ns, hashlib.blake2b(p.read_bytes()).digest()) for p in files}
     assert after == before
+
+
+# --------------------------------------------------------------------------- config values, checked
+def _config_error(tmp_path: Path, body: bytes) -> str:
+    (tmp_path / "pyproject.toml").write_bytes(body)
+    (tmp_path / "a.py").write_text("x = 1\n")
+    out = run("apply", "--check", ".", cwd=tmp_path)
+    assert out.returncode == 2, (out.returncode, out.stderr)
+    assert "Traceback" not in out.stderr, out.stderr
+    return out.stderr
+
+
+def test_config_values_of_the_wrong_type_are_one_line_usage_errors(tmp_path: Path):
+    cases = {
+        b'[tool.dj-asyncify]\njobs = "four"\n': "jobs must be a whole number",
+        b"[tool.dj-asyncify]\nexclude = [1, 2]\n": "exclude must be a list of glob patterns",
+        b'[tool.dj-asyncify]\nexclude = "legacy/*"\n': "exclude must be a list of glob patterns",
+        b'[tool.dj-asyncify]\nselect = "requests-to-httpx"\n': "select must be a list of codemod names",
+        b"[tool]\ndj-asyncify = 5\n": "tool.dj-asyncify must be a table",
+        b'[tool.dj-asyncify]\nselect = ["caf\xe9"]\n': "not UTF-8",
+        b"[tool.dj-asyncify]\ncache = 1\n": "cache must be true or false",
+    }
+    for body, expected in cases.items():
+        err = _config_error(tmp_path, body)
+        assert expected in err and "pyproject.toml" in err, (body, err)
+
+
+def test_a_bad_option_names_where_it_was_set(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text('[tool.dj-asyncify]\nselect = ["gather-awaits"]\n')
+    (tmp_path / "a.py").write_text("x = 1\n")
+    out = run("apply", "--check", "-o", "gather-awaits.style=bogus", ".", cwd=tmp_path)
+    assert out.returncode == 2 and "--option" in out.stderr and "pyproject.toml" not in out.stderr, out.stderr
+    (tmp_path / "pyproject.toml").write_text('[tool.dj-asyncify.gather-awaits]\nstyle = "bogus"\n')
+    out = run("apply", "--check", ".", cwd=tmp_path)
+    assert out.returncode == 2 and "pyproject.toml" in out.stderr, out.stderr
+
+
+def test_selecting_and_skipping_the_same_codemods_is_an_error(tmp_path: Path):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    out = run("apply", "--check", "--select", "gather-awaits", "--skip", "gather-awaits", ".", cwd=tmp_path)
+    assert out.returncode == 2 and "nothing would run" in out.stderr, out.stderr
+    ok = run("apply", "--check", "--select", "gather-awaits,requests-to-httpx", "--skip", "gather-awaits", ".", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_config_is_the_nearest_table_not_a_dependency_mention(tmp_path: Path):
+    parent, child = tmp_path, tmp_path / "app"
+    child.mkdir()
+    (parent / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["dj-asyncify"]\n')
+    (child / "pyproject.toml").write_text('[project]\nname = "app"\n')
+    (child / "a.py").write_text("x = 1\n")
+    env = {k: v for k, v in os.environ.items() if k != "DJ_ASYNCIFY_CACHE_DIR"}
+    out = subprocess.run([EXE, "apply", "--check", "."], cwd=child, capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    assert (child / ".dj-asyncify-cache").is_dir() and not (parent / ".dj-asyncify-cache").exists()
+    # cache = false in the project's table turns the cache off
+    (child / "pyproject.toml").write_text('[project]\nname = "app"\n\n[tool.dj-asyncify]\ncache = false\n')
+    shutil.rmtree(child / ".dj-asyncify-cache")
+    out = subprocess.run([EXE, "apply", "--check", "."], cwd=child, capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    assert not (child / ".dj-asyncify-cache").exists()
