@@ -184,7 +184,7 @@ def test_cache_trusts_an_old_stat_and_sees_any_content_change(tmp_path: Path, mo
 
     reads: list[Path] = []
     real_read = runner._read
-    monkeypatch.setattr(runner, "_read", lambda p: reads.append(p) or real_read(p))
+    monkeypatch.setattr(runner.batch, "_read", lambda p: reads.append(p) or real_read(p))
     monkeypatch.setattr(runner._Cache, "MARGIN_NS", 0)  # these files are younger than the usual margin
     second = runner.run([proj], settings, "check")
     assert reads == [] and second.parsed == 0 and second.cached == 1
@@ -245,7 +245,7 @@ def test_a_dying_worker_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.
         (tmp_path / f"m{i}.py").write_text(f"foo = {i}\n")
     (tmp_path / "m3.py").write_text("foo = 'boom'\n")
     # Worker processes are forked from this one, so they see the test codemod too.
-    monkeypatch.setattr(runner, "selected_codemods", lambda settings: [KillsItsProcess()])
+    monkeypatch.setattr(runner.per_file, "selected_codemods", lambda settings: [KillsItsProcess()])
     result = runner.run([tmp_path], Settings(jobs=2), "apply")
     by_name = {Path(f.path).name: f for f in result.files}
     assert "worker process died" in by_name["m3.py"].error
@@ -285,7 +285,7 @@ def _count_transforms(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Names of the files ``transform_source`` runs on from now on (jobs=1: in this process)."""
     calls: list[str] = []
     real = runner.transform_source
-    monkeypatch.setattr(runner, "transform_source", lambda source, path, *a, **k: calls.append(
+    monkeypatch.setattr(runner.per_file, "transform_source", lambda source, path, *a, **k: calls.append(
         os.path.basename(path)) or real(source, path, *a, **k))
     return calls
 
@@ -304,7 +304,7 @@ def test_check_rerun_with_a_pending_rewrite_parses_nothing(tmp_path: Path, monke
     calls = _count_transforms(monkeypatch)
     reads: list[Path] = []
     real_read = runner._read
-    monkeypatch.setattr(runner, "_read", lambda p: reads.append(p) or real_read(p))
+    monkeypatch.setattr(runner.batch, "_read", lambda p: reads.append(p) or real_read(p))
     monkeypatch.setattr(runner._Cache, "MARGIN_NS", 0)  # these files are younger than the usual margin
     second = runner.run([proj], settings, "check")
     assert calls == [] and reads == [] and second.parsed == 0 and second.cached == 1

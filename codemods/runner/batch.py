@@ -1,0 +1,236 @@
+"""The run itself: discover, stat and read, scan in the pool, build the project index, rewrite, cache."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from codemods.config import Settings
+from codemods.project import (
+    FileFacts,
+    ProjectIndex,
+    dependency_text,
+    reads_current,
+    wants_parse,
+)
+from codemods.registry import Codemod, Diagnostic
+from codemods.runner import per_file
+from codemods.runner.cache import _Cache, _pack, _unpack
+from codemods.runner.discovery import discover
+from codemods.runner.files import SourceError, _read, atomic_write, decode, diff_text, unified_diff
+from codemods.runner.per_file import Scan, _nothing_to_scan
+from codemods.runner.pool import _Pool, _rewrite_failed, _rewrite_job, _scan_failed, _scan_job
+from codemods.runner.results import FileResult, RunResult
+
+# progress(done, total, stage) with stage "scan" or "rewrite"
+Progress = Callable[[int, int, str], None]
+
+
+_T0 = [time.perf_counter()]
+
+
+def _timing(label: str) -> None:
+    """With DJ_ASYNCIFY_TIMINGS set: seconds per phase on stderr (for benchmarks/bench_tool.py)."""
+    if os.environ.get("DJ_ASYNCIFY_TIMINGS"):
+        now = time.perf_counter()
+        sys.stderr.write(f"[timing] {label}: {now - _T0[0]:.3f} s\n")
+        _T0[0] = now
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _write(path: Path, new_data: bytes, res: FileResult) -> None:
+    """Write the file's new bytes; on failure the result says so and the file counts as unchanged."""
+    try:
+        atomic_write(path, new_data)
+    except OSError as exc:
+        res.error = f"cannot write: {exc.strerror or exc}; file left unchanged"
+        res.changed = False
+
+
+def run(
+    paths: Sequence[Path],
+    settings: Settings,
+    mode: str = "check",
+    progress: Progress | None = None,
+) -> RunResult:
+    """Process every Python file under ``paths``. ``mode``: "apply", "diff" or "check"."""
+    assert mode in ("apply", "diff", "check")
+    _timing("start")
+    files, results = discover(paths, settings)
+    _timing("discover")
+    cache = _Cache(settings.cache_dir, settings)
+    jobs = settings.jobs or os.cpu_count() or 1
+    pool = _Pool(jobs, settings, mode)
+    try:
+        return _run(files, results, settings, mode, progress, cache, pool)
+    except BaseException:
+        pool.close(abort=True)
+        raise
+    finally:
+        pool.close()
+
+
+def _run(
+    files: list[Path],
+    results: list[FileResult],
+    settings: Settings,
+    mode: str,
+    progress: Progress | None,
+    cache: _Cache,
+    pool: _Pool,
+) -> RunResult:
+    codemods: list[Codemod] | None = None  # loaded only if a file needs a scan
+    # 1. Stat every file; read those the cache cannot vouch for; scan what changed.
+    known: dict[str, tuple[Path, str, bytes | None]] = {}  # key -> (path, display, bytes if read)
+    to_scan: list[tuple[str, str]] = []
+    for path in files:
+        display = _display(path)
+        key = os.path.abspath(path)
+        entry = cache.entries.get(key)
+        try:
+            st = os.stat(path)
+        except OSError:
+            st = None
+        if st is not None and cache.fresh_stat(entry, st) and "scan" in entry:
+            known[key] = (path, display, None)
+            continue
+        data = _read(path)
+        if isinstance(data, str):
+            results.append(FileResult(display, error=data))
+            continue
+        digest = _digest(data)
+        stat = cache.stat_key(st) if st is not None else None
+        if entry is None or entry.get("hash") != digest or "scan" not in entry:
+            entry = cache.entries[key] = {"hash": digest, "stat": stat}
+            try:
+                text = decode(data).text
+            except SourceError as exc:
+                entry["scan"] = Scan(FileFacts(), [], exc).to_json()
+            else:
+                if codemods is None:  # looked up on its module: see codemods.runner.pool._scan_job
+                    codemods = per_file.selected_codemods(settings)
+                # The ast work goes to the pool; the substring tests here decide if there is any.
+                if "\0" in text or any(cm.precheck(text) for cm in codemods) or wants_parse(text):
+                    to_scan.append((key, text))
+                else:
+                    entry["scan"] = _nothing_to_scan(text)
+        elif entry.get("stat") != stat:
+            entry["stat"] = stat
+        cache.dirty = True
+        known[key] = (path, display, data)
+
+    _timing("read")
+    if to_scan:
+        to_scan.sort(key=lambda item: -len(item[1]))
+        for done, (key, scanned) in enumerate(pool.map(_scan_job, to_scan, _scan_failed), 1):
+            cache.entries[key]["scan"] = scanned
+            if scanned["error"] and scanned["error"][0].startswith("internal error"):
+                cache.entries[key]["hash"] = None  # not a fact about the file: try again next time
+            if progress:
+                progress(done, len(to_scan), "scan")
+
+    scans = {key: Scan.from_json(cache.entries[key]["scan"]) for key in known}
+    project = ProjectIndex.build({key: s.facts for key, s in scans.items()}, dependency_text(settings.root))
+    project_digest = project.digest()
+    _timing(f"scan ({len(to_scan)} files)")
+
+    # 2. Decide per file: nothing to do, an error, a cached result, or a rewrite.
+    work: list[tuple[str, str, str, bytes, list[str], ProjectIndex]] = []
+    cached = 0
+    read_memo: dict[str, str] = {}  # facts about other files, checked once per run
+    for key, (path, display, data) in known.items():
+        scan = scans[key]
+        if scan.error is not None:
+            err = scan.error
+            results.append(FileResult(display, error=str(err), line=err.line, col=err.col))
+            continue
+        if not scan.candidates:
+            results.append(FileResult(display))
+            continue
+        stored = cache.entries[key].get("result")
+        if (
+            stored is not None
+            and stored.get("project") == project_digest
+            and reads_current(stored.get("reads", {}), read_memo)
+        ):
+            diags = [Diagnostic(display, *d) for d in stored["diagnostics"]]
+            if "new" not in stored:  # the file does not change
+                results.append(FileResult(display, diagnostics=diags))
+                cached += 1
+                continue
+            # The file would change: its new bytes are in the cache. A diff or a write needs the
+            # old bytes too; they must still be the ones the result was made from.
+            new_data = _unpack(stored["new"])
+            if new_data is not None and mode != "check" and data is None:
+                data = _read(path)
+                if isinstance(data, str):
+                    results.append(FileResult(display, error=data))
+                    continue
+            if new_data is not None and (data is None or _digest(data) == cache.entries[key]["hash"]):
+                res = FileResult(display, changed=True, diagnostics=diags)
+                if mode == "diff":
+                    assert data is not None
+                    res.diff = diff_text(unified_diff(display, data, new_data))
+                elif mode == "apply":
+                    _write(path, new_data, res)
+                    del cache.entries[key]["result"]  # made for the old bytes
+                    cache.dirty = True
+                results.append(res)
+                cached += 1
+                continue
+        if data is None:
+            data = _read(path)
+            if isinstance(data, str):
+                results.append(FileResult(display, error=data))
+                continue
+        work.append((key, str(path), display, data, scan.candidates, project))
+
+    # 3. Rewrite the candidates, largest first, in parallel when it pays.
+    work.sort(key=lambda item: -len(item[3]))
+    parsed = 0
+    sources = {item[0]: item[3] for item in work}  # key -> the bytes the result is made from
+    for done, (key, res, new_data, did_parse) in enumerate(pool.map(_rewrite_job, work, _rewrite_failed), 1):
+        parsed += did_parse
+        if new_data is not None and mode == "apply":
+            _write(Path(known[key][0]), new_data, res)
+        results.append(res)
+        # A result is kept for the bytes it was made from (the entry's hash; bytes read late, after
+        # a trusted stat, are checked). One that changes the file keeps its new bytes, except
+        # after a write: the next run sees the new content anyway.
+        entry = cache.entries[key]
+        if not res.error and not (res.changed and mode == "apply") and _digest(sources[key]) == entry["hash"]:
+            stored: dict[str, Any] = {
+                "project": project_digest,
+                "reads": res.reads or {},
+                "diagnostics": [[d.line, d.col, d.codemod, d.message, d.kind] for d in res.diagnostics],
+            }
+            if res.changed:
+                assert new_data is not None
+                stored["new"] = _pack(new_data)
+            entry["result"] = stored
+            cache.dirty = True
+        elif "result" in entry:
+            del entry["result"]
+            cache.dirty = True
+        if progress:
+            progress(done, len(work), "rewrite")
+    _timing(f"rewrite ({len(work)} files)")
+    cache.save(set(known))
+    _timing("save cache")
+    results.sort(key=lambda r: r.path)
+    return RunResult(results, cached=cached, parsed=parsed)

@@ -1,0 +1,279 @@
+"""One file: which codemods could touch it (the cheap scan), then the transform, from text or from bytes."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from codemods import candidates
+from codemods.config import Settings
+from codemods.project import (
+    FileFacts,
+    ProjectIndex,
+    file_facts,
+    recording_reads,
+    wants_parse,
+)
+from codemods.registry import Codemod, Context, Diagnostic, all_codemods
+from codemods.runner.files import SourceError, decode, diff_text, encode, unified_diff
+from codemods.runner.positions import _positions
+from codemods.runner.results import FileResult
+
+
+# --------------------------------------------------------------------------- deciding cheaply
+def selected_codemods(settings: Settings) -> list[Codemod]:
+    chosen = []
+    for cm in all_codemods():
+        if settings.select is not None and cm.name not in settings.select:
+            continue
+        if cm.name in settings.skip:
+            continue
+        chosen.append(cm)
+    return chosen
+
+
+def has_skip_file_comment(source: str) -> bool:
+    """True if a line of the file is the comment ``# dj-asyncify: skip-file`` (alone on its line)."""
+    if "dj-asyncify: skip-file" not in source:
+        return False
+    return any(
+        line.lstrip().startswith("#") and line.strip().lstrip("#").strip() == "dj-asyncify: skip-file"
+        for line in source.splitlines()
+    )
+
+
+def _ast_parse(source: str) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escapes etc.: not ours to report
+        return ast.parse(source)
+
+
+def _syntax_error(exc: SyntaxError | ValueError, source: str) -> SourceError:
+    if isinstance(exc, SyntaxError):
+        return SourceError(f"cannot parse: {exc.msg}", exc.lineno or 1, exc.offset or 1)
+    if "\0" in source:
+        offset = source.index("\0")
+        line = source.count("\n", 0, offset) + 1
+        return SourceError("cannot parse: the file contains null bytes", line, offset - source.rfind("\n", 0, offset))
+    return SourceError(f"cannot parse: {exc}")
+
+
+@dataclasses.dataclass
+class Scan:
+    """Phase 1 for one file: its project facts and the codemods that could touch it."""
+
+    facts: FileFacts
+    candidates: list[str]
+    error: SourceError | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        err = self.error
+        return {
+            "facts": dataclasses.asdict(self.facts),
+            "candidates": self.candidates,
+            "error": None if err is None else [str(err), err.line, err.col],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Scan:
+        err = data["error"]
+        facts = FileFacts(**data["facts"])
+        return cls(facts, list(data["candidates"]), None if err is None else SourceError(*err))
+
+
+def _nothing_to_scan(source: str) -> dict[str, Any]:
+    """``scan_text(source).to_json()`` for a file no pre-check hit and no fact needs parsed (its
+    facts come from the text alone: the httpx2 import, class bases)."""
+    return {"facts": dataclasses.asdict(file_facts(source)), "candidates": [], "error": None}
+
+
+def scan_text(source: str, codemods: Sequence[Codemod]) -> Scan:
+    """Project facts and candidate codemods of one file's text (text pre-checks, then ``ast``)."""
+    if "\0" in source:
+        return Scan(FileFacts(), [], _syntax_error(ValueError(), source))
+    hits = [] if has_skip_file_comment(source) else [cm.name for cm in codemods if cm.precheck(source)]
+    if not hits and not wants_parse(source):
+        return Scan(file_facts(source), [])
+    try:
+        tree = _ast_parse(source)
+    except (SyntaxError, ValueError) as exc:
+        return Scan(FileFacts(), [], _syntax_error(exc, source))
+    structure = candidates.Facts(tree)
+    facts = file_facts(source, tree, structure.statements)
+    return Scan(facts, candidates.structural(hits, structure) if hits else [])
+
+
+def _candidates_after_change(source: str, later: Sequence[Codemod]) -> set[str]:
+    """After a codemod changed the code: which of the later codemods could touch the new text."""
+    hits = [cm.name for cm in later if cm.precheck(source)]
+    if not hits:
+        return set()
+    try:
+        tree = _ast_parse(source)
+    except (SyntaxError, ValueError):
+        return set(hits)  # the compile check after the run reports it
+    return set(candidates.structural(hits, tree))
+
+
+# --------------------------------------------------------------------------- one file, in memory
+@dataclasses.dataclass
+class Outcome:
+    source: str
+    diagnostics: list[Diagnostic]
+    error: str | None = None
+    parsed: bool = False
+    line: int | None = None
+    col: int | None = None
+    # Facts about other files the codemods read (``codemods.project.recording_reads``).
+    reads: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def transform_source(
+    source: str,
+    path: str,
+    settings: Settings,
+    project: ProjectIndex | None = None,
+    codemods: Sequence[Codemod] | None = None,
+    *,
+    start: Sequence[str] | None = None,
+) -> Outcome:
+    """Apply codemods to ``source``. Never raises for bad input: errors are returned.
+
+    ``codemods=None``: the selected codemods that the text pre-checks and structural tests keep
+    (``start``: their names, when the scan phase already worked them out); after a codemod
+    changed the code, the later ones are re-checked on the new text. ``codemods`` given: exactly
+    those, in that order (the test harness)."""
+    with recording_reads() as reads:
+        outcome = _transform_source(source, path, settings, project, codemods, start)
+    outcome.reads = reads
+    return outcome
+
+
+def _transform_source(
+    source: str,
+    path: str,
+    settings: Settings,
+    project: ProjectIndex | None,
+    codemods: Sequence[Codemod] | None,
+    start: Sequence[str] | None,
+) -> Outcome:
+    explicit = codemods is not None
+    chosen: list[Codemod] = list(codemods) if codemods is not None else selected_codemods(settings)
+    pending: set[str] = {cm.name for cm in chosen}
+    if not explicit:
+        if start is None:
+            scan = scan_text(source, chosen)
+            if scan.error is not None:
+                err = scan.error
+                return Outcome(source, [], str(err), line=err.line, col=err.col)
+            start = scan.candidates
+        pending = set(start)
+    if not pending:
+        return Outcome(source, [])
+    import libcst as cst
+
+    project = project or ProjectIndex()
+    module: Any = None
+    text: str | None = source  # None: the code of ``module`` is not generated yet
+    records: list[tuple[Any, Any, str, str, str]] = []
+    ran: list[str] = []
+    chain: list[Any] = []  # the parsed module, then each module a codemod returned changed
+    for i, cm in enumerate(chosen):
+        if cm.name not in pending or settings.target_django < cm.min_django:
+            continue
+        if module is None:
+            try:
+                module = cst.parse_module(source)
+            except cst.ParserSyntaxError as exc:
+                return Outcome(source, [], f"cannot parse: {_libcst_message(exc)}", True, exc.raw_line, exc.raw_column + 1)
+            except Exception as exc:  # LibCST can raise other errors on odd input  # noqa: BLE001
+                return Outcome(source, [], f"cannot parse: {exc}", parsed=True)
+            chain.append(module)
+        options = {**cm.options, **settings.options.get(cm.name, {})}
+        ctx = Context(path, settings.target_django, options, project, cm.name)
+        ctx.module = module
+        try:
+            new_module = cm.transform(module, ctx)
+        except Exception as exc:  # noqa: BLE001 - a codemod bug must not lose the file
+            return Outcome(
+                source,
+                [],
+                f"internal error in {cm.name}: {type(exc).__name__}: {exc}; file left unchanged",
+                parsed=True,
+            )
+        ran.append(cm.name)
+        records.extend(ctx.records)
+        if new_module is not module:
+            module = new_module
+            chain.append(module)
+            # Later codemods not yet due may have become candidates if the code changed: that
+            # needs the new text (one code generation); otherwise it waits for the end.
+            later = [c for c in chosen[i + 1 :] if c.name not in pending]
+            if later and not explicit:
+                new_text = module.code
+                if new_text != text:
+                    text = new_text
+                    pending |= _candidates_after_change(text, later)
+            else:
+                text = None
+    diagnostics = _positions(records, path, source, chain)
+    if module is None:
+        return Outcome(source, diagnostics)
+    if text is None:
+        text = module.code
+    if text != source:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(text, path, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as exc:
+            names = ", ".join(ran)
+            return Outcome(
+                source,
+                diagnostics,
+                f"internal error ({names}): rewritten code does not compile ({exc}); file left unchanged",
+                parsed=True,
+            )
+    return Outcome(text, diagnostics, parsed=True)
+
+
+def _libcst_message(exc: Any) -> str:
+    message = str(getattr(exc, "message", "") or "").strip()
+    return message.splitlines()[0] if message else "syntax error"
+
+
+# --------------------------------------------------------------------------- one file, from bytes
+def process_bytes(
+    path: Path,
+    display: str,
+    data: bytes,
+    settings: Settings,
+    project: ProjectIndex,
+    mode: str,
+    start: Sequence[str] | None = None,
+) -> tuple[FileResult, bytes | None, bool]:
+    """Run the codemods on one file's bytes. Writes nothing: returns the result, the new bytes
+    (whenever the file changes, in every mode: the caller writes them in ``mode="apply"`` and
+    caches them otherwise) and whether a parse happened."""
+    try:
+        decoded = decode(data)
+    except SourceError as exc:
+        return FileResult(display, error=str(exc), line=exc.line, col=exc.col), None, False
+    outcome = transform_source(decoded.text, display, settings, project, start=start)
+    result = FileResult(display, diagnostics=outcome.diagnostics, error=outcome.error, line=outcome.line, col=outcome.col)
+    result.reads = outcome.reads
+    if outcome.error or outcome.source == decoded.text:
+        return result, None, outcome.parsed
+    try:
+        new_data = encode(outcome.source, decoded)
+    except SourceError as exc:
+        result.error = str(exc)
+        return result, None, outcome.parsed
+    result.changed = True
+    if mode == "diff":
+        result.diff = diff_text(unified_diff(display, data, new_data))
+    return result, new_data, outcome.parsed

@@ -1,0 +1,127 @@
+"""The worker pool: worker processes for the scan and rewrite jobs, and what a dead worker costs."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from codemods.config import Settings
+from codemods.project import FileFacts, ProjectIndex
+from codemods.runner import per_file
+from codemods.runner.files import SourceError
+from codemods.runner.per_file import Scan, process_bytes, scan_text
+from codemods.runner.results import FileResult
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(settings: Settings, mode: str) -> None:
+    # Ctrl-C is the main process's business: it stops the pool; a worker never writes files.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER.clear()
+    _WORKER.update(settings=settings, mode=mode)
+
+
+def _scan_job(item: tuple[str, str]) -> tuple[str, dict[str, Any]]:
+    key, text = item
+    if "codemods" not in _WORKER:
+        # Looked up on its module, as the run and the transform do: one name to replace (tests do).
+        _WORKER["codemods"] = per_file.selected_codemods(_WORKER["settings"])
+    return key, scan_text(text, _WORKER["codemods"]).to_json()
+
+
+def _scan_failed(item: tuple[str, str], reason: str) -> tuple[str, dict[str, Any]]:
+    return item[0], Scan(FileFacts(), [], SourceError(f"internal error: {reason}; file left unchanged")).to_json()
+
+
+def _rewrite_failed(item: tuple[str, str, str, bytes, list[str], ProjectIndex], reason: str) -> tuple[Any, ...]:
+    return item[0], FileResult(item[2], error=f"internal error: {reason}; file left unchanged"), None, False
+
+
+def _rewrite_job(item: tuple[str, str, str, bytes, list[str], ProjectIndex]) -> tuple[str, FileResult, bytes | None, bool]:
+    key, path, display, data, start, project = item
+    res, new, parsed = process_bytes(Path(path), display, data, _WORKER["settings"], project, _WORKER["mode"], start)
+    return key, res, new, parsed
+
+
+class _Pool:
+    """Worker processes, started on first use; ``map`` yields results as they come.
+
+    A worker that dies (a crash in native code, the OOM killer) costs the file it was on: the
+    pool is restarted, the remaining files run one at a time, and the one whose worker dies again
+    gets ``failed(item, reason)`` as its result. The run never hangs on a dead worker."""
+
+    def __init__(self, jobs: int, settings: Settings, mode: str) -> None:
+        self.jobs, self.settings, self.mode = jobs, settings, mode
+        self.executor: Any = None
+
+    def _start(self) -> None:
+        import concurrent.futures
+        import multiprocessing
+
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self.executor = concurrent.futures.ProcessPoolExecutor(
+            self.jobs, mp_context=ctx, initializer=_init_worker, initargs=(self.settings, self.mode)
+        )
+
+    def map(
+        self, func: Callable[[Any], Any], items: list[Any], failed: Callable[[Any, str], Any]
+    ) -> Iterator[Any]:
+        if not items:
+            return
+        if self.jobs <= 1 or len(items) < 2:
+            if _WORKER.get("settings") is not self.settings or _WORKER.get("mode") != self.mode:
+                _WORKER.clear()
+                _WORKER.update(settings=self.settings, mode=self.mode)
+            yield from map(func, items)
+            return
+        from concurrent.futures import as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
+        pending = list(items)
+        isolate = False  # after a worker died: one file at a time, to find the one that kills it
+        while pending:
+            if self.executor is None:
+                self._start()
+            batch = pending[:1] if isolate else pending
+            futures: dict[Any, int] = {}
+            broken = False
+            for n, item in enumerate(batch):
+                try:
+                    futures[self.executor.submit(func, item)] = n
+                except BrokenProcessPool:  # a worker died while the batch was being handed out
+                    broken = True
+                    break
+            finished: set[int] = set()
+            for future in as_completed(futures):
+                n = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be pickled
+                    result = failed(batch[n], f"{type(exc).__name__}: {exc}")
+                finished.add(n)
+                yield result
+            pending = [item for n, item in enumerate(batch) if n not in finished] + pending[len(batch) :]
+            if broken:
+                self.close(abort=True)
+                if isolate:
+                    yield failed(pending.pop(0), "a worker process died while processing this file")
+                isolate = True
+
+    def close(self, *, abort: bool = False) -> None:
+        if self.executor is None:
+            return
+        if abort:
+            # Workers never write files: stopping them cannot leave anything half done.
+            for proc in list(getattr(self.executor, "_processes", {}).values()):
+                proc.terminate()
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        else:
+            self.executor.shutdown(wait=True)
+        self.executor = None
