@@ -1,0 +1,149 @@
+"""Turn async views that gain nothing from async back into plain sync views.
+
+What it does
+    Rewrites an ``async def`` view whose only await is one Django async DB call with a sync twin
+    (or that awaits nothing at all) into a plain ``def`` view:
+
+    - ``await X.objects.aget(...)`` -> ``X.objects.get(...)`` (every QuerySet/manager ``a...``
+      method, on ``Model.objects``, ``self.model.objects``, ``self.get_queryset()``, a related
+      manager of a model instance, or a local name bound to one of those, through lazy methods
+      such as ``filter``/``order_by``);
+    - ``await obj.asave()`` / ``adelete`` / ``arefresh_from_db`` and the related-manager
+      ``aadd``/``aremove``/``aset``/``aclear`` -> the sync method, when ``obj`` is known to be a
+      model instance (bound from an ORM call, a model class call, ``request.user`` ...);
+    - ``await aget_object_or_404(...)`` / ``aget_list_or_404``, ``aprefetch_related_objects``,
+      ``aauthenticate``/``alogin``/``alogout``/``aget_user``/``aupdate_session_auth_hash``
+      -> the sync function (imports fixed: the sync names added, the async ones dropped when
+      unused);
+    - ``await request.auser()`` -> ``request.user``; ``await request.session.aget(...)`` and the
+      other session methods -> the sync method (``await request.session.aset(k, v)`` as a
+      statement -> ``request.session[k] = v``); ``await cache.aget(...)`` -> ``cache.get(...)``;
+      user permission methods (``ahas_perm`` ...) and ``acreate_user``/``acreate_superuser``;
+    - ``await sync_to_async(f)(...)`` -> ``f(...)``;
+    - ``async for x in queryset`` (also ``[x async for x in queryset]``) -> ``for``; it counts as
+      the one query.
+
+    Function views are top-level ``async def`` functions whose first parameter is ``request``, in
+    ``views.py``, a ``views/`` package, or a module that a urlconf in the processed paths routes
+    to (``from shop import api`` + ``path("", api.product)``, ``from .handlers import product``
+    ..., see ``codemods.project``; ``async def`` functions elsewhere are left alone without a
+    word, they need not be views); class-based views are the HTTP handlers (``get``,
+    ``post`` ...) of a class deriving from Django views and view mixins (and classes of its module
+    that do). Test modules are left alone without a word, function and class views alike, even
+    when a urlconf (their own, for ``ROOT_URLCONF=__name__``) routes to them: views defined there
+    exist to exercise async code paths. A test module is ``test_*.py``, ``*_test.py``,
+    ``*_tests.py``, ``tests.py``, ``conftest.py`` or a file below a ``tests``/``test`` folder (the
+    folders of the path relative to the working folder when the file is below it, else of the
+    path as given). An await is recognised only when the receiver is plausibly Django's:
+    ``client.aget(url)`` on an unknown ``client`` is not an ORM call, whatever the method is
+    called, and neither is an API the target Django version lacks.
+
+Why
+    Django's async ORM runs the sync ORM in a thread: a view whose only work is one query pays an
+    event-loop hop and a thread switch for nothing. ("Don't use async for single database queries.")
+
+Example
+    Before::
+
+        async def product(request, pk):
+            item = await Product.objects.aget(pk=pk)
+            return JsonResponse({"name": item.name})
+
+    After::
+
+        def product(request, pk):
+            item = Product.objects.get(pk=pk)
+            return JsonResponse({"name": item.name})
+
+Refuses when
+    - the view awaits anything besides Django DB calls, or more of them than option
+      ``max-queries`` (default 1) allows, or an API newer than ``--target-django`` (then the name
+      cannot be Django's); ``await qs.aiterator()`` (only ``async for`` takes it);
+    - it uses ``async with``, ``yield`` (an async generator), an ``async for`` over something that
+      is not a queryset, an async generator expression, a nested ``async def`` or a nested class
+      with one, a coroutine function of its module without awaiting it, ``asyncio``/``anyio``/
+      ``trio``/``asgiref`` (other than ``await sync_to_async(f)(...)`` with default options), or a
+      ``StreamingHttpResponse`` whose content may be an async iterator (anything but a literal, a
+      plain generator expression or a call of a sync ``def`` of the module);
+    - it reads where it runs, which a sync view (run by Django in a worker thread, in a copy of the
+      context, with no running loop) would see differently: ``threading.current_thread``/
+      ``get_ident``/``get_native_id``/``main_thread``/``local`` (and ``_thread``'s),
+      ``asyncio.current_task``/``get_running_loop``/``get_event_loop``/``all_tasks``, anything of
+      ``contextvars``, ``asgiref.sync`` other than ``await sync_to_async(f)(...)``,
+      ``asgiref.local.Local``, ``sys._getframe``, ``inspect.currentframe``/``stack``,
+      ``traceback``'s stack functions, ``sniffio.current_async_library``; names resolved through
+      the module's and the view's imports (aliases count), and module-level names bound to a
+      ``threading.local()`` (or a subclass), ``ContextVar(...)`` or ``Local()``;
+    - code in the processed paths awaits, schedules or runs the view as a coroutine: ``await
+      view(...)``, ``await views.view(...)``, ``c = view(...); await c``, the view given (called
+      or not, also in a list, a starred comprehension or a keyword) to ``asyncio.run``/``gather``/
+      ``wait``/``wait_for``/``as_completed``/``create_task``/``ensure_future``/
+      ``run_until_complete``/``run_coroutine_threadsafe``/``async_to_sync``, anyio/trio
+      ``start_soon``/``start`` ...; import aliases count under the imported name. For a class: its
+      name (``await ProductView.as_view()(request)``), ``as_view`` on something unnamed, or a
+      handler's name called on anything but a test or HTTP client (``await super().get(...)``,
+      ``await self.view.get(...)``; not ``await self.async_client.get(...)``, the
+      ``async_client`` fixture or a name bound to ``httpx.AsyncClient()``);
+    - a decorator is not one of Django's that accept a sync view as well as an async one
+      (``login_required``, ``permission_required``, ``user_passes_test``, ``require_*``,
+      ``csrf_*``, ``cache_page``, ``cache_control``, ``never_cache``, ``vary_on_*``,
+      ``xframe_options_*``, ``gzip_page``, ``condition``/``etag``/``last_modified``,
+      ``sensitive_*``, ``no_append_slash``, ``non_atomic_requests``, ``method_decorator`` of
+      those), or the target Django is older than the version where it learnt async (5.0; 5.1
+      for the auth ones; 5.2 for ``method_decorator``): such a view is broken as async today and
+      converting would change what it does; fix it by hand;
+    - a class-based view has a handler that cannot be converted or is marked skip, another
+      coroutine method (``dispatch``, a helper), a base that is neither a Django view or view
+      mixin nor a class of the same module, class keywords, or a class decorator not listed
+      above. Django requires a view's handlers, inherited ones included, to be all sync or all
+      async: a class and the classes of its module it derives from or that derive from it form
+      one hierarchy whose async handlers are all converted, or none;
+    - a class of that hierarchy has a subclass outside it, in another file of the processed paths
+      (directly or through classes of other files), that defines async request methods of its own
+      (an HTTP handler, ``dispatch`` or ``http_method_not_allowed``): converting this module
+      alone would leave that view with sync and async handlers (Django raises
+      ``ImproperlyConfigured``; an async ``dispatch`` or ``options`` of a view that is no longer
+      async returns an unawaited coroutine). The diagnostic names the subclass and its file;
+      convert the two together by hand. Classes are matched by name across files, so a
+      same-named class elsewhere may keep a view async needlessly; a subclass with only sync
+      handlers, or none, does not block (its view becomes all sync);
+    - the sync name it would import (``get_object_or_404`` ...) is already bound to something
+      else in the module or the view.
+
+    Imports: the sync names are added (in place of the async name in the same ``from`` import
+    when that one is no longer used, else appended); async names the rewrite left unused are
+    dropped, unless a string such as ``__all__`` names them.
+
+    Not seen: subclasses defined outside the processed paths, callers that await
+    ``SomeView.as_view()(request)`` directly, and the scheduling forms the project index does not
+    record (see ``codemods.project``). A view that does sync DB work inside ``async def`` (which
+    raises ``SynchronousOnlyOperation`` today) starts working.
+    ``request.user`` is Django's lazy wrapper around the same user ``auser()`` returns: equal in
+    every use but ``type(user) is User``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from codemods.registry import Codemod, Context, register
+
+if TYPE_CHECKING:  # libcst is imported by transform only: a cached run never needs it
+    import libcst as cst
+
+
+@register
+class AsyncViewsToSync(Codemod):
+    name = "async-views-to-sync"
+    summary = "Async views whose only await is one ORM query (or none) become plain sync views"
+    min_django = (4, 1)
+    order = 30
+    options: ClassVar[dict[str, Any]] = {"max-queries": 1}
+
+    def precheck(self, source: str) -> bool:
+        return "async def" in source
+
+    def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
+        from codemods.rules.async_views_to_sync.rewrite import transform
+
+        return transform(module, ctx)

@@ -1,0 +1,203 @@
+"""Deciding a module's views: plan each one, or say why it stays async (callers, family, subclasses)."""
+
+from __future__ import annotations
+
+import os
+
+import libcst as cst
+
+from codemods.analysis import ImportTable, has_skip_comment
+from codemods.knowledge.views import HANDLERS, is_view_base
+from codemods.problems import Problem, Refused
+from codemods.registry import Context
+from codemods.rules.async_views_to_sync.finding import (
+    handlers,
+    module_classes,
+    module_level_names,
+    view_families,
+)
+from codemods.rules.async_views_to_sync.kinds import Kinds
+from codemods.rules.async_views_to_sync.plan import Plan, StatementOf, plan_await
+from codemods.rules.async_views_to_sync.reasons import BodyScan, context_holders, decorator_ok
+from codemods.rules.async_views_to_sync.show import prefixed, short
+from codemods.rules.async_views_to_sync.tables import SYNC_TO_ASYNC
+
+# A family's decision: the plans of all its async handlers, or no plans, the member that keeps the
+# family async and why.
+Decision = tuple[dict[cst.FunctionDef, Plan], str, Problem | None]
+
+
+class Decider:
+    """What the module binds (its coroutine and plain functions, other top-level names, holders of
+    thread- or context-bound state, classes and view families), and the decisions taken over it:
+    a function view's plan, or one decision per family of view classes."""
+
+    def __init__(self, ctx: Context, imports: ImportTable, module: cst.Module) -> None:
+        self.ctx = ctx
+        self.imports = imports
+        self.max_queries = int(ctx.option("max-queries"))
+        self.module_async = {
+            s.name.value for s in module.body if isinstance(s, cst.FunctionDef) and s.asynchronous is not None
+        }
+        self.module_sync = {
+            s.name.value for s in module.body if isinstance(s, cst.FunctionDef) and s.asynchronous is None
+        }
+        self.module_names = frozenset(module_level_names(module))
+        self.holders = context_holders(module, imports)
+        self.classes = module_classes(module)
+        self.family_of = view_families(self.classes, imports)
+        self._decisions: dict[str, Decision] = {}
+
+    def function_view(self, func: cst.FunctionDef) -> Plan:
+        """How to convert the function view ``func``; raises ``Refused`` with why it stays async."""
+        if func.name.value in self.ctx.project.awaited_names:
+            raise Refused(Problem(
+                "awaited-elsewhere",
+                "is awaited or scheduled elsewhere in the processed paths; it must stay a coroutine",
+            ))
+        return self.plan(func, is_method=False)
+
+    def plan(self, func: cst.FunctionDef, is_method: bool) -> Plan:
+        """How to convert ``func``; raises ``Refused`` with the reason it must stay async."""
+        for dec in func.decorators:
+            why = decorator_ok(dec.decorator, self.imports, self.ctx)
+            if why is not None:
+                raise Refused(why)
+        kinds = Kinds(func, self.imports, is_method, self.module_names)
+        scan = BodyScan(kinds, self.imports, self.module_async - {func.name.value}, self.module_sync, self.holders)
+        func.body.visit(scan)
+        if scan.blockers:
+            raise Refused(scan.blockers[0])
+        statements = StatementOf()
+        func.body.visit(statements)
+        plan = Plan()
+        for aw in scan.awaits:
+            plan_await(aw, kinds, self.imports, self.ctx, plan, statements.found.get(aw))
+        allowed_refs = sum(
+            1 for aw in plan.awaits if isinstance(aw.expression, cst.Call) and isinstance(aw.expression.func, cst.Call)
+        )
+        if len(scan.async_lib_refs) > allowed_refs:
+            names = [n for n in scan.async_lib_refs if self.imports.qualify(n) != SYNC_TO_ASYNC]
+            shown = names[0].value if names else "sync_to_async"
+            raise Refused(Problem(
+                "async-library-use", f"uses `{shown}` outside `await sync_to_async(f)(...)`; it needs the event loop"
+            ))
+        for loop in scan.async_fors:
+            it = loop.iter
+            if kinds.of(it) == "queryset":
+                continue
+            if kinds.is_aiterator(it):
+                assert isinstance(it, cst.Call)
+                plan.iterators.add(it)
+                continue
+            raise Refused(Problem(
+                "async-for-not-queryset", f"iterates `{short(it)}` with `async for`, which is not a queryset"
+            ))
+        plan.calls = len(scan.awaits) + len(scan.async_fors)
+        if plan.calls > self.max_queries:
+            raise Refused(Problem(
+                "too-many-queries", f"makes {plan.calls} DB calls (max-queries is {self.max_queries})"
+            ))
+        return plan
+
+    def family(self, family: list[str]) -> Decision:
+        """The decision for ``family`` (taken once, for its first member)."""
+        key = family[0]
+        if key not in self._decisions:
+            self._decisions[key] = self._decide_family(family)
+        return self._decisions[key]
+
+    def _decide_family(self, family: list[str]) -> Decision:
+        """Plans for every async handler of a family of view classes of this module (a class with
+        its local bases and subclasses): all of them, or (no plans, culprit, why)."""
+        plans: dict[cst.FunctionDef, Plan] = {}
+        for member in family:
+            try:
+                self._plan_class(member, plans)
+            except Refused as refusal:
+                return {}, member, refusal.problem
+        for member in family:
+            why = self._subclassed_elsewhere(member, family)
+            if why is not None:
+                return {}, member, why
+        return plans, "", None
+
+    def _plan_class(self, member: str, plans: dict[cst.FunctionDef, Plan]) -> None:
+        """Add the plans of ``member``'s async handlers to ``plans``; raises ``Refused`` when the
+        class, or one of its handlers, must stay async."""
+        cls = self.classes[member]
+        awaited = self.ctx.project.awaited_names
+        if has_skip_comment(cls):
+            raise Refused(Problem("skip-comment", "is marked `# dj-asyncify: skip`"))
+        for arg in cls.bases:
+            if not (
+                is_view_base(self.imports.qualify(arg.value) or "")
+                or (isinstance(arg.value, cst.Name) and arg.value.value in self.classes)
+                or (isinstance(arg.value, cst.Name) and arg.value.value == "object")
+            ):
+                raise Refused(Problem(
+                    "unknown-base",
+                    f"inherits from `{short(arg.value)}`, which cannot be checked (its handlers must be "
+                    "all sync or all async)",
+                ))
+        if cls.keywords:
+            raise Refused(Problem("class-keywords", "has class keywords (a metaclass?) that cannot be checked"))
+        for dec in cls.decorators:
+            why = decorator_ok(dec.decorator, self.imports, self.ctx)
+            if why is not None:
+                raise Refused(why)
+        methods = [s for s in cls.body.body if isinstance(s, cst.FunctionDef)] if isinstance(
+            cls.body, cst.IndentedBlock) else []
+        others = [m.name.value for m in methods if m.asynchronous is not None and m.name.value not in HANDLERS]
+        if others:
+            raise Refused(Problem(
+                "coroutine-method", f"has the coroutine method {others[0]!r}, which may await its handlers"
+            ))
+        if member in awaited or "as_view" in awaited:
+            raise Refused(Problem(
+                "awaited-elsewhere",
+                "is (or an `as_view()` view is) awaited or scheduled elsewhere in the processed paths",
+            ))
+        for handler in handlers(cls):
+            if handler.asynchronous is None:
+                continue
+            if has_skip_comment(handler):
+                raise Refused(Problem(
+                    "skip-comment", f"handler {handler.name.value!r} is marked `# dj-asyncify: skip`"
+                ))
+            if handler.name.value in awaited:
+                raise Refused(Problem(
+                    "awaited-elsewhere",
+                    f"something in the processed paths awaits a `.{handler.name.value}(...)` call, which may "
+                    "be this handler (e.g. `await super().get(...)` in a subclass; calls on a test or HTTP "
+                    "client such as `self.async_client` or `httpx.AsyncClient()` do not count)",
+                ))
+            try:
+                plans[handler] = self.plan(handler, is_method=True)
+            except Refused as refusal:
+                raise Refused(prefixed(f"handler {handler.name.value!r} ", refusal.problem)) from None
+
+    def _subclassed_elsewhere(self, name: str, family: list[str]) -> Problem | None:
+        """Why ``name`` must keep its async handlers because of a subclass outside its family
+        (in another file, or in this one through a class of another file), or None."""
+        here = os.path.abspath(self.ctx.path)
+        found = [
+            (path, sub) for path, sub in self.ctx.project.async_subclasses.get(name, ())
+            if not (path == here and sub in family)
+        ]
+        if not found:
+            return None
+        path, sub = found[0]
+        where = "another file"
+        if path:
+            try:
+                where = os.path.relpath(path)
+            except ValueError:
+                where = path
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        return Problem(
+            "subclassed-elsewhere",
+            f"is subclassed, directly or through other classes, by {sub!r} in {where}{more}, which has async "
+            "request methods; converting this module alone would leave that view with both sync and async "
+            "handlers, which Django rejects (ImproperlyConfigured); convert them together by hand",
+        )

@@ -1,0 +1,196 @@
+"""What names and expressions in a view are: the request, a queryset, a model instance, a session, a cache."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods.analysis import ImportTable, local_bindings
+from codemods.rules.async_views_to_sync.tables import (
+    INSTANCE_RESULTS,
+    LAZY_METHODS,
+    MANAGER_ATTRS,
+    PAIR_RESULTS,
+)
+
+
+class _Assignments(cst.CSTVisitor):
+    """Name -> the values bound to it in one function body (not nested scopes); for/comp targets
+    are recorded as ``("iter", iterable)``, tuple unpacking of a pair as ``("pair0", value)``."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[tuple[str, cst.BaseExpression]]] = {}
+        self.other: set[str] = set()  # bound in ways we do not follow (with-as, except, walrus ...)
+
+    def _bind(self, target: cst.BaseExpression, how: str, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.values.setdefault(target.value, []).append((how, value))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for i, el in enumerate(target.elements):
+                if i == 0 and how == "value":
+                    self._bind(el.value, "pair0", value)
+                else:
+                    self._mark(el.value)
+
+    def _mark(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.other.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                self._mark(el.value)
+        elif isinstance(target, cst.StarredElement):
+            self._mark(target.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            self._bind(t.target, "value", node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind(node.target, "value", node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._mark(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind(node.target, "iter", node.iter)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bind(node.target, "iter", node.iter)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._mark(node.asname.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._mark(node.target)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._mark(node.name.name)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.other.add(node.name.value)
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.other.add(node.name.value)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+class Kinds:
+    """What an expression in a view is: "request", "queryset" (manager or QuerySet), "instance"
+    (model instance), "session", "cache", or None (unknown)."""
+
+    def __init__(
+        self, func: cst.FunctionDef, imports: ImportTable, is_method: bool, module_names: frozenset[str] = frozenset()
+    ) -> None:
+        self.imports = imports
+        self.module_names = module_names  # bound at module level other than by imports
+        self.shadowed = local_bindings(func)
+        params = [*func.params.posonly_params, *func.params.params]
+        self.self_name = params[0].name.value if is_method and params else None
+        request_index = 1 if is_method else 0
+        self.request_name = params[request_index].name.value if len(params) > request_index else None
+        scan = _Assignments()
+        func.body.visit(scan)
+        self.values = scan.values
+        self.other = scan.other
+        self._busy: set[str] = set()
+
+    def _qualify(self, node: cst.BaseExpression) -> str:
+        return self.imports.qualify(node, self.shadowed) or ""
+
+    def _is_model_class(self, node: cst.BaseExpression) -> bool:
+        qualified = self._qualify(node)
+        parts = qualified.split(".")
+        return len(parts) > 2 and "models" in parts[:-1] and not qualified.startswith("django.db.")
+
+    def of_name(self, name: str) -> str | None:
+        if name == self.request_name and name not in self.values and name not in self.other:
+            return "request"
+        if name in self.other or name not in self.values:
+            return None
+        if name in self._busy:
+            return "cycle"  # `qs = qs.filter(...)`: decided by the name's other bindings
+        self._busy.add(name)
+        try:
+            kinds = {self._bound(how, value) for how, value in self.values[name]} - {"cycle"}
+        finally:
+            self._busy.discard(name)
+        return kinds.pop() if len(kinds) == 1 else None
+
+    def _bound(self, how: str, value: cst.BaseExpression) -> str | None:
+        if how == "iter":
+            return "instance" if self.of(value) == "queryset" or self.is_aiterator(value) else None
+        if isinstance(value, cst.Await) and isinstance(value.expression, cst.Call):
+            call = value.expression
+            func = call.func
+            if isinstance(func, cst.Attribute):
+                method = func.attr.value
+                receiver = self.of(func.value)
+                if method == "auser" and receiver == "request":
+                    return "instance" if how == "value" else None
+                if receiver == "queryset":
+                    if method in INSTANCE_RESULTS and how == "value":
+                        return "instance"
+                    if method in PAIR_RESULTS and how == "pair0":
+                        return "instance"
+                return None
+            if self._qualify(func) == "django.shortcuts.aget_object_or_404" and how == "value":
+                return "instance"
+            return None
+        if how != "value":
+            return None
+        if isinstance(value, cst.Call) and self._is_model_class(value.func):
+            return "instance"
+        return self.of(value)
+
+    def is_aiterator(self, node: cst.BaseExpression) -> bool:
+        return (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "aiterator"
+            and self.of(node.func.value) == "queryset"
+        )
+
+    def of(self, node: cst.BaseExpression) -> str | None:
+        if isinstance(node, cst.Name):
+            if self._qualify(node) == "django.core.cache.cache":
+                return "cache"
+            return self.of_name(node.value)
+        if isinstance(node, cst.Attribute):
+            attr = node.attr.value
+            if self.self_name and isinstance(node.value, cst.Name) and node.value.value == self.self_name:
+                if attr == "request":
+                    return "request"
+                if attr == "object":
+                    return None
+            if attr in MANAGER_ATTRS:
+                return "queryset"
+            base = self.of(node.value)
+            if base == "request":
+                return {"session": "session", "user": "instance"}.get(attr)
+            if base == "instance":
+                return "queryset"  # a related manager
+            if self._is_model_class(node.value):
+                return "queryset"  # a custom manager on a model class
+            return None
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            attr = node.func.attr.value
+            if attr in LAZY_METHODS:
+                base = self.of(node.func.value)
+                return base if base in ("queryset", "cycle") else None
+            if (
+                attr == "get_queryset"
+                and self.self_name
+                and isinstance(node.func.value, cst.Name)
+                and node.func.value.value == self.self_name
+            ):
+                return "queryset"
+            return None
+        if isinstance(node, cst.Subscript) and self._qualify(node.value) == "django.core.cache.caches":
+            return "cache"
+        return None
