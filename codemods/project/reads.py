@@ -1,0 +1,103 @@
+"""The recorded disk reads: the one way codemods read other files, each read recorded for the cache."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+# A codemod may read project files besides the one it rewrites (async-test-client reads models,
+# settings, urlconfs, conftest.py, manage.py, the pytest configuration). Such reads go through the
+# functions below, the one place where codemods touch the disk: each records what it saw (a
+# content hash, whether a path exists, a folder's matching names) in the recordings open at the
+# time. The runner opens one around each file's transform and stores the record with the cached
+# result; the result is reused only while ``reads_current`` finds every recorded fact unchanged.
+# The set of files depends on the file being rewritten (its folder, its imports), so it is
+# recorded per file rather than guessed for the whole project.
+_RECORDINGS: list[dict[str, str]] = []
+_MISSING = "-"
+
+
+@contextlib.contextmanager
+def recording_reads() -> Iterator[dict[str, str]]:
+    """Collect, in the dict yielded, every fact the read functions below observe meanwhile."""
+    reads: dict[str, str] = {}
+    _RECORDINGS.append(reads)
+    try:
+        yield reads
+    finally:
+        _RECORDINGS.pop()
+
+
+def _note(key: str, value: str) -> None:
+    for reads in _RECORDINGS:
+        reads.setdefault(key, value)
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def read_text(path: Path, errors: str = "strict") -> str:
+    """``path.read_text(encoding="utf-8", errors=errors)``, recorded. Raises as it does
+    (``OSError``; ``UnicodeDecodeError`` with ``errors="strict"``)."""
+    key = "f:" + os.path.abspath(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        _note(key, _MISSING)
+        raise
+    _note(key, _hash(data))
+    text = data.decode("utf-8", errors)
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as read_text
+
+
+def path_exists(path: Path) -> bool:
+    """``path.exists()``, recorded."""
+    found = Path(path).exists()
+    _note("e:" + os.path.abspath(path), "1" if found else "0")
+    return found
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, recorded."""
+    found = Path(path).is_file()
+    _note("i:" + os.path.abspath(path), "1" if found else "0")
+    return found
+
+
+def glob(folder: Path, pattern: str) -> list[Path]:
+    """``sorted(folder.glob(pattern))`` (one folder level), recorded as the names found."""
+    found = sorted(Path(folder).glob(pattern))
+    _note(f"g:{pattern}:" + os.path.abspath(folder), _hash("\0".join(p.name for p in found).encode()))
+    return found
+
+
+def _current(key: str) -> str:
+    kind, _, rest = key.partition(":")
+    if kind == "f":
+        try:
+            return _hash(Path(rest).read_bytes())
+        except OSError:
+            return _MISSING
+    if kind == "e":
+        return "1" if Path(rest).exists() else "0"
+    if kind == "i":
+        return "1" if Path(rest).is_file() else "0"
+    if kind == "g":
+        pattern, _, folder = rest.partition(":")
+        return _hash("\0".join(p.name for p in sorted(Path(folder).glob(pattern))).encode())
+    return ""  # unknown kind (a record from other code): never current
+
+
+def reads_current(reads: dict[str, str], memo: dict[str, str]) -> bool:
+    """Whether every fact in ``reads`` (from ``recording_reads``) still holds on disk.
+    ``memo``: facts already checked in this run (many files read the same models module)."""
+    for key, value in reads.items():
+        if key not in memo:
+            memo[key] = _current(key)
+        if memo[key] != value:
+            return False
+    return True

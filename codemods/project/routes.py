@@ -1,0 +1,125 @@
+"""Urlconf routes: the modules a urlconf routes views to (``_routes``) as dotted names (``_resolve_route``)."""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+from codemods.project.awaited import _last_name
+
+OWN_MODULE = "<own module>"
+_ROUTE_CALLS = frozenset({"path", "re_path", "url"})
+_ERROR_HANDLERS = frozenset({"handler400", "handler403", "handler404", "handler500"})
+
+
+def _prefixes(base: str, dotted: str) -> list[str]:
+    """``base`` and every longer dotted prefix of ``dotted`` (which starts with ``base``)."""
+    out = [base]
+    rest = dotted[len(base):].lstrip(".")
+    sep = "" if base.endswith(".") else "."
+    parts = rest.split(".") if rest else []
+    out.extend(base + sep + ".".join(parts[: i + 1]) for i in range(len(parts)))
+    return out
+
+
+def _routes(tree: ast.Module, statements: list[ast.stmt]) -> list[str]:
+    """Modules a urlconf routes to (``FileFacts.routes``), from the view argument of every
+    ``path``/``re_path``/``url`` call and the ``handler404``-style assignments.
+
+    A name there imported from elsewhere gives the module it came from and every longer prefix of
+    the dotted expression, since an imported name may itself be a module: ``from shop import
+    views`` + ``views.product`` gives ``shop``, ``shop.views`` and ``shop.views.product``;
+    relative imports keep their dots (``.views``). A name the file binds itself gives
+    ``OWN_MODULE`` and, when assigned, the names of its values. ``include(...)`` names urlconfs,
+    not views, and is skipped. More modules than needed is harmless: a module listed here is only
+    where function views are looked for, every other rule still applies."""
+    from codemods.candidates import walk
+
+    imported: dict[str, tuple[str, str]] = {}  # local name -> (module it came from, its dotted name)
+    values: dict[str, list[ast.expr]] = {}
+    used: list[ast.expr] = []
+    for st in statements:
+        t = type(st)
+        if t is ast.Import:
+            for a in st.names:
+                if a.asname:
+                    imported[a.asname] = (a.name, a.name)
+                else:
+                    top = a.name.partition(".")[0]
+                    imported[top] = (top, top)
+        elif t is ast.ImportFrom:
+            base = "." * st.level + (st.module or "")
+            for a in st.names:
+                if a.name != "*":
+                    imported[a.asname or a.name] = (base, base + ("" if base.endswith(".") else ".") + a.name)
+        elif t is ast.Assign or t is ast.AnnAssign:
+            targets = st.targets if t is ast.Assign else [st.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and st.value is not None:
+                    values.setdefault(target.id, []).append(st.value)
+                    if target.id in _ERROR_HANDLERS:
+                        used.append(st.value)
+    for node in walk(tree):
+        if type(node) is ast.Call and _last_name(node.func) in _ROUTE_CALLS:
+            used.extend(node.args[1:2])
+            used.extend(kw.value for kw in node.keywords if kw.arg == "view")
+    out: set[str] = set()
+    seen: set[str] = set()
+    stack = list(used)
+    while stack:
+        e = stack.pop()
+        if isinstance(e, ast.Call) and _last_name(e.func) == "include":
+            continue
+        if isinstance(e, ast.Constant) and isinstance(e.value, str):  # handler404 = "shop.views.not_found"
+            if e.value.replace(".", "").replace("_", "").isalnum() and not e.value.startswith("."):
+                out.update(_prefixes(e.value.partition(".")[0], e.value))
+            continue
+        if isinstance(e, (ast.Name, ast.Attribute)):
+            attrs: list[str] = []
+            root: ast.expr = e
+            while isinstance(root, ast.Attribute):
+                attrs.append(root.attr)
+                root = root.value
+            if isinstance(root, ast.Name):
+                name = root.id
+                if name in imported:
+                    base, full = imported[name]
+                    out.update(_prefixes(base, ".".join([full, *reversed(attrs)])))
+                else:
+                    out.add(OWN_MODULE)
+                    if name not in seen:
+                        seen.add(name)
+                        stack.extend(values.get(name, ()))
+                continue
+            stack.append(root)
+            continue
+        stack.extend(child for child in ast.iter_child_nodes(e) if isinstance(child, ast.expr))
+    return sorted(out)
+
+
+def _module_parts(path: str) -> list[str]:
+    """The dotted-name components of the module at ``path``, from the top of its absolute path."""
+    parts = list(Path(os.path.abspath(path)).parts[1:])
+    if parts and parts[-1].endswith(".py"):
+        parts[-1] = parts[-1][:-3]
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return parts
+
+
+def _resolve_route(spec: str, path: str | None) -> str | None:
+    """A ``FileFacts.routes`` entry of the urlconf at ``path`` as an absolute dotted name (None
+    when it needs the path and there is none)."""
+    if spec == OWN_MODULE:
+        return ".".join(_module_parts(path)) if path is not None else None
+    if not spec.startswith("."):
+        return spec
+    if path is None:
+        return None
+    rest = spec.lstrip(".")
+    level = len(spec) - len(rest)
+    package = list(Path(os.path.abspath(path)).parent.parts[1:])
+    if level > 1:
+        package = package[: len(package) - (level - 1)]
+    return ".".join([*package, *rest.split(".")] if rest else package) or None
