@@ -2067,3 +2067,36 @@ def test_the_r6_repro_end_to_end(tmp_path, monkeypatch):
         "view 'which_thread' left async: reads the current thread or thread-local state "
         "(`threading.current_thread`)"
     )
+
+
+def test_test_module_rule_is_layouts_without_test_py():
+    """The rule is codemods.knowledge.layout's, ``test.py`` not counted, and any file judged by its
+    name less ``.py`` (as this codemod did before the rule moved there)."""
+    from codemods.rules.async_views_to_sync.finding import is_test_module
+
+    expected = {
+        "shop/tests.py": True, "shop/test_views.py": True, "shop/views_test.py": True,
+        "shop/views_tests.py": True, "shop/conftest.py": True, "shop/tests/views.py": True,
+        "test/views.py": True, "shop/test.py": False, "shop/views.py": False, "shop/testing.py": False,
+        "shop/contest.py": False, "shop/attests.py": False,
+        # names not ending in .py (a file named on the command line)
+        "tests": True, "conftest": True, "shop/test_script": True, "shop/test_views.pyi": True,
+        "shop/test": False, "shop/views_test.pyi": False, "shop/views": False,
+        "": False, ".": False,
+    }
+    assert {p: is_test_module(p) for p in expected} == expected
+
+
+def test_view_facts_come_from_the_shared_tables():
+    from codemods.knowledge import http, orm
+    from codemods.knowledge.views import HANDLERS
+    from codemods.rules.async_views_to_sync.kinds import INSTANCE_RESULTS, PAIR_RESULTS
+    from codemods.rules.async_views_to_sync.plan import METHODS
+
+    assert set(HANDLERS) == set(http.METHODS)
+    # a "queryset" receiver takes every manager's methods; an "instance" a user's
+    assert set(METHODS["queryset"]) == orm.names(orm.QUERYSET, orm.RELATED, orm.USER_MANAGER)
+    assert set(METHODS["instance"]) == orm.names(orm.INSTANCE, orm.USER)
+    assert INSTANCE_RESULTS == {"aget", "acreate", "afirst", "alast", "alatest", "aearliest", "acreate_user",
+                                "acreate_superuser"}
+    assert PAIR_RESULTS == {"aget_or_create", "aupdate_or_create"}

@@ -5,6 +5,8 @@ Data only (and one rule over qualified names): no libcst, no I/O.
 
 from __future__ import annotations
 
+from codemods.knowledge import http
+
 
 def _names(text: str) -> list[str]:
     return text.split()
@@ -12,7 +14,7 @@ def _names(text: str) -> list[str]:
 
 # The HTTP handlers of a class-based view: the methods Django's ``View.dispatch`` looks up by the
 # request's method (``View.http_method_names``).
-HANDLERS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace"})
+HANDLERS = frozenset(http.METHODS)
 
 # Decorators that accept a sync view and an async one alike, with the version that taught them
 # async (checked in Django's source: each branches on iscoroutinefunction(view)).

@@ -7,6 +7,7 @@ import os
 import libcst as cst
 
 from codemods.analysis import ImportTable, has_skip_comment
+from codemods.knowledge.runtime import SYNC_TO_ASYNC
 from codemods.knowledge.views import HANDLERS, is_view_base
 from codemods.problems import Problem, Refused
 from codemods.registry import Context
@@ -20,7 +21,6 @@ from codemods.rules.async_views_to_sync.kinds import Kinds
 from codemods.rules.async_views_to_sync.plan import Plan, StatementOf, plan_await
 from codemods.rules.async_views_to_sync.reasons import BodyScan, context_holders, decorator_ok
 from codemods.rules.async_views_to_sync.show import prefixed, short
-from codemods.rules.async_views_to_sync.tables import SYNC_TO_ASYNC
 
 # A family's decision: the plans of all its async handlers, or no plans, the member that keeps the
 # family async and why.

@@ -7,14 +7,15 @@ import os
 import libcst as cst
 
 from codemods.analysis import ImportTable
+from codemods.knowledge import layout
 from codemods.knowledge.views import HANDLERS, is_view_base
 
 
 def is_test_module(path: str) -> bool:
-    """A test module: ``test_*.py``, ``*_test.py``, ``*_tests.py``, ``tests.py``, ``conftest.py``, or
-    any file below a ``tests``/``test`` folder. The folders counted are those of the path relative
-    to the working folder when the file is below it, else of the path as given (so a checkout that
-    itself lives in a folder named ``test`` is not taken for tests when run from inside it)."""
+    """A test module (``codemods.knowledge.layout``), ``test.py`` not counted. The folders counted
+    are those of the path relative to the working folder when the file is below it, else of the
+    path as given (so a checkout that itself lives in a folder named ``test`` is not taken for
+    tests when run from inside it)."""
     try:
         rel = os.path.relpath(path)
     except ValueError:  # another drive
@@ -24,15 +25,10 @@ def is_test_module(path: str) -> bool:
     parts = [p for p in rel.replace("\\", "/").split("/") if p not in ("", ".")]
     if not parts:
         return False
-    name = parts[-1]
-    stem = name.removesuffix(".py")
-    if (
-        stem in ("tests", "conftest")
-        or stem.startswith("test_")
-        or stem.endswith(("_test", "_tests"))
-    ):
-        return True
-    return any(p in ("tests", "test") for p in parts[:-1])
+    # This codemod has always judged a file by its name less ``.py``, whatever it ends in (a file
+    # named on the command line need not end in ``.py``); layout's rule reads ``.py`` names.
+    name = parts[-1] if parts[-1].endswith(".py") else f"{parts[-1]}.py"
+    return layout.is_test_module((*parts[:-1], name), test_py=False)
 
 
 def handlers(cls: cst.ClassDef) -> list[cst.FunctionDef]:

@@ -7,8 +7,9 @@ import bisect
 import libcst as cst
 
 from codemods.analysis import name_uses
+from codemods.knowledge.orm import FUNCTIONS
+from codemods.knowledge.runtime import SYNC_TO_ASYNC
 from codemods.rules.async_views_to_sync.show import code
-from codemods.rules.async_views_to_sync.tables import FUNCTIONS, SYNC_TO_ASYNC
 
 # The async names a converted view may have been the last user of.
 DROPPABLE = set(FUNCTIONS) | {SYNC_TO_ASYNC}
@@ -100,7 +101,7 @@ def fix_imports(module: cst.Module, needed: set[tuple[str, str]], used_before: s
                     and f'"{local}"' not in text
                     and f"'{local}'" not in text
                 ):
-                    twin = FUNCTIONS.get(full, ("", "", None))[1]
+                    twin = FUNCTIONS[full][1] if full in FUNCTIONS else ""
                     if twin in wanted:
                         replace[local] = twin
                         wanted.remove(twin)

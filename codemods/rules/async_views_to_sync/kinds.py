@@ -5,12 +5,13 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.analysis import ImportTable, local_bindings
-from codemods.rules.async_views_to_sync.tables import (
-    INSTANCE_RESULTS,
-    LAZY_METHODS,
-    MANAGER_ATTRS,
-    PAIR_RESULTS,
-)
+from codemods.knowledge import orm
+from codemods.knowledge.orm import LAZY_METHODS, MANAGER_ATTRS
+
+# Methods whose awaited result is a model instance (for ``obj = await ...; await obj.asave()``),
+# or a pair whose first item is one.
+INSTANCE_RESULTS = orm.names(orm.QUERYSET, orm.USER_MANAGER, returns=orm.OBJECT)
+PAIR_RESULTS = orm.names(orm.QUERYSET, returns=orm.PAIR)
 
 
 class _Assignments(cst.CSTVisitor):

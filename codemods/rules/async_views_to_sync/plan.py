@@ -5,18 +5,23 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.analysis import ImportTable
+from codemods.knowledge import orm
+from codemods.knowledge.orm import FUNCTIONS
+from codemods.knowledge.runtime import SYNC_TO_ASYNC
 from codemods.problems import Problem, Refused
 from codemods.registry import Context
 from codemods.rules.async_views_to_sync.kinds import Kinds
 from codemods.rules.async_views_to_sync.show import short, version
-from codemods.rules.async_views_to_sync.tables import (
-    CACHE_METHODS,
-    FUNCTIONS,
-    INSTANCE_METHODS,
-    QUERYSET_METHODS,
-    SESSION_METHODS,
-    SYNC_TO_ASYNC,
-)
+
+# What ``Kinds`` calls a receiver -> its async methods with the first Django version of each. A
+# "queryset" is any manager or QuerySet, so it takes the related and user managers' methods too;
+# an "instance" may be a user.
+METHODS = {
+    "queryset": orm.since_by_name(orm.QUERYSET, orm.RELATED, orm.USER_MANAGER),
+    "instance": orm.since_by_name(orm.INSTANCE, orm.USER),
+    "session": orm.since_by_name(orm.SESSION),
+    "cache": orm.since_by_name(orm.CACHE),
+}
 
 
 class Plan:
@@ -72,7 +77,7 @@ def plan_await(aw: cst.Await, kinds: Kinds, imports: ImportTable, ctx: Context, 
         return
     qualified = imports.qualify(func, kinds.shadowed) or ""
     if qualified in FUNCTIONS:
-        module, sync_name, since = FUNCTIONS[qualified]
+        module, sync_name, since, _effect = FUNCTIONS[qualified]
         since_ok(ctx, since, shown)
         if isinstance(func, cst.Attribute):  # auth.alogin(...) through `from django.contrib import auth`
             plan.awaits[aw] = call.with_changes(func=func.with_changes(attr=cst.Name(sync_name)))
@@ -90,12 +95,7 @@ def plan_await(aw: cst.Await, kinds: Kinds, imports: ImportTable, ctx: Context, 
     if isinstance(func, cst.Attribute):
         method = func.attr.value
         receiver = kinds.of(func.value)
-        table = {
-            "queryset": QUERYSET_METHODS,
-            "instance": INSTANCE_METHODS,
-            "session": SESSION_METHODS,
-            "cache": CACHE_METHODS,
-        }.get(receiver or "", {})
+        table = METHODS.get(receiver or "", {})
         if receiver == "request" and method == "auser" and not call.args:
             since_ok(ctx, (5, 0), shown)
             plan.awaits[aw] = cst.Attribute(value=func.value, attr=cst.Name("user"))

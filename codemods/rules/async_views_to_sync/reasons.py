@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.analysis import ImportTable, dotted_name
+from codemods.knowledge.runtime import ASYNC_LIBRARIES, SYNC_TO_ASYNC
 from codemods.knowledge.views import (
     HOLDER_FACTORIES,
     IDENTITY,
@@ -18,7 +19,6 @@ from codemods.problems import Problem
 from codemods.registry import Context
 from codemods.rules.async_views_to_sync.kinds import Kinds
 from codemods.rules.async_views_to_sync.show import code, short, version
-from codemods.rules.async_views_to_sync.tables import ASYNC_LIBS, SYNC_TO_ASYNC
 
 
 def identity(qualified: str) -> str | None:
@@ -120,7 +120,7 @@ class BodyScan(cst.CSTVisitor):
             )
 
     def _async_import(self, module: str) -> None:
-        if module.split(".")[0] in ASYNC_LIBS:
+        if module.split(".")[0] in ASYNC_LIBRARIES:
             self._block("imports-async-library", f"imports {module}, which needs the event loop")
 
     def visit_Await(self, node: cst.Await) -> None:
@@ -157,7 +157,7 @@ class BodyScan(cst.CSTVisitor):
         if node.value in self.module_async and node.value not in self.kinds.shadowed and node not in self.awaited_funcs:
             self._block("unawaited-coroutine", f"uses the coroutine function {node.value!r} without awaiting it")
         qualified = self.imports.qualify(node, self.kinds.shadowed) or ""
-        if qualified.split(".")[0] in ASYNC_LIBS:
+        if qualified.split(".")[0] in ASYNC_LIBRARIES:
             self.async_lib_refs.append(node)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
