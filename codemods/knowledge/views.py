@@ -1,6 +1,7 @@
 """Django view facts: handler names, view-safe decorators, streaming responses, where-it-runs reads.
 
-Data only (and one rule over qualified names): no libcst, no I/O.
+Data only, and two rules over names (which classes are Django views, which modules hold views by
+convention): no libcst, no I/O.
 """
 
 from __future__ import annotations
