@@ -1,0 +1,86 @@
+"""The plan: what the rewrite does to each node of a test body, as the scan decided it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import libcst as cst
+
+
+@dataclasses.dataclass(frozen=True)
+class Twin:
+    """An ORM or session call -> ``await <receiver>.<name>(...)``."""
+
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class AsyncFor:
+    """A ``for`` over a queryset (statement or comprehension) -> ``async for``."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ListComp:
+    """``list(qs)`` -> ``[row async for row in qs]``."""
+
+
+@dataclasses.dataclass(frozen=True)
+class NewAsyncClient:
+    """``Client(...)`` built in the test -> ``AsyncClient(...)``."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ClientAttr:
+    """``<client>.cookies`` (an attribute both clients share) -> the async client's."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionRead:
+    """``<client>.session`` -> ``await <async client>.asession()``."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionSet:
+    """The statement ``s[key] = value`` -> ``await s.aset(key, value)``."""
+
+    session: cst.Name
+    key: cst.BaseExpression
+    value: cst.BaseExpression
+
+
+@dataclasses.dataclass(frozen=True)
+class Redirect:
+    """The statement ``assertRedirects(...)`` -> itself with ``fetch_redirect_response=False``,
+    then an awaited GET of ``path`` (code; ``data``: its query as a dict's code) checked against
+    ``status`` (code)."""
+
+    path: str
+    data: str | None
+    status: str
+
+
+Step = Twin | AsyncFor | ListComp | NewAsyncClient | ClientAttr | SessionRead | SessionSet | Redirect
+
+
+@dataclasses.dataclass
+class Plan:
+    """Per node of the original test body (calls, ``for``/comprehension loops, attributes,
+    statement lines), the one step the rewrite takes there. The scan fills it while it judges the
+    test; the rewrite (``rewrite.Rewrite``) only reads it. Nodes are keys by identity (libcst
+    nodes hash so), and no node gets two steps."""
+
+    steps: dict[cst.CSTNode, Step] = dataclasses.field(default_factory=dict)
+
+    def add(self, node: cst.CSTNode, step: Step) -> None:
+        self.steps[node] = step
+
+    def step(self, node: cst.CSTNode) -> Step | None:
+        return self.steps.get(node)
+
+    def new_clients(self) -> list[cst.Call]:
+        """The ``Client(...)`` calls that become ``AsyncClient(...)``."""
+        return [n for n, s in self.steps.items() if isinstance(s, NewAsyncClient) and isinstance(n, cst.Call)]
+
+    def lists(self) -> bool:
+        """Whether some ``list(qs)`` becomes a comprehension (which needs a fresh name)."""
+        return any(isinstance(s, ListComp) for s in self.steps.values())
