@@ -424,3 +424,22 @@ def test_class_bases_from_the_text_hold_every_base_ast_finds():
                 expected = {n for n in map(_last_name, exprs) if n}
                 assert expected <= scanned.get(node.name, set()), (path, node.name)
     assert classes > 1000
+
+
+def test_tables_from_the_shared_knowledge_stay_what_the_project_facts_used():
+    """The project facts take these sets from ``codemods.knowledge``: a change there that would
+    change which names count as awaited, stored or request methods fails here."""
+    from codemods.project import awaited, index
+
+    assert awaited._SCHEDULERS == {
+        "gather", "create_task", "ensure_future", "run", "async_to_sync", "wait_for", "shield",
+        "run_until_complete", "wait", "as_completed", "run_coroutine_threadsafe", "start_soon", "start",
+        "Task", "iscoroutinefunction", "iscoroutine",
+    }
+    assert awaited._STORING == {"append", "extend", "add", "insert", "appendleft", "put", "put_nowait", "setdefault"}
+    assert index._REQUEST_METHODS == {
+        "get", "post", "put", "patch", "delete", "head", "options", "trace", "dispatch", "http_method_not_allowed"
+    }
+    assert index.ProjectIndex().test_base_classes == {
+        "SimpleTestCase", "TestCase", "TransactionTestCase", "LiveServerTestCase", "StaticLiveServerTestCase"
+    }

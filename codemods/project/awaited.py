@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import ast
 
+from codemods.knowledge import effects, runtime
+
 # Calls that run, schedule or inspect a coroutine (function) given as an argument, by the last
-# name of the callee: asyncio, asgiref, anyio and trio spellings.
-_SCHEDULERS = frozenset(
+# name of the callee: asyncio, asgiref, anyio and trio spellings. The wrappers of the shared table
+# (``wait_for``, ``shield``, ``ensure_future``, ``create_task``) and the calls that run, schedule
+# or inspect one without wrapping it (tests/test_project.py pins the whole set).
+_SCHEDULERS = runtime.COROUTINE_WRAPPERS | frozenset(
     {
-        "gather", "create_task", "ensure_future", "run", "async_to_sync", "wait_for", "shield",
-        "run_until_complete", "wait", "as_completed", "run_coroutine_threadsafe", "start_soon", "start",
-        "Task", "iscoroutinefunction", "iscoroutine",
+        "gather", "run", "async_to_sync", "run_until_complete", "wait", "as_completed",
+        "run_coroutine_threadsafe", "start_soon", "start", "Task", "iscoroutinefunction", "iscoroutine",
     }
 )
 # Text that any file holding an await or a scheduling call contains; the words after "await" are
@@ -21,7 +24,7 @@ _SCHEDULING_WORDS = (
 )
 _ASYNC_WORDS = ("await", *_SCHEDULING_WORDS)
 # Methods that put their arguments into the receiver (``tasks.append(view(r))``).
-_STORING = frozenset({"append", "extend", "add", "insert", "appendleft", "put", "put_nowait", "setdefault"})
+_STORING = effects.STORING
 
 
 def _last_name(node: ast.expr) -> str | None:

@@ -9,6 +9,7 @@ import json
 import warnings
 from collections.abc import Iterable, Mapping
 
+from codemods.knowledge import http
 from codemods.knowledge.testing import DJANGO_TEST_CASES
 from codemods.project.awaited import _ASYNC_WORDS, _SCHEDULING_WORDS, _Awaited, _last_name
 from codemods.project.class_bases import _class_bases
@@ -109,9 +110,7 @@ def file_facts(
 # (``View.view_is_async`` checks all but ``options``; an async ``options`` works only in an async
 # view all the same), and ``dispatch``/``http_method_not_allowed``, which it calls on the way. In a
 # view whose handlers are sync, a coroutine from any of them is returned unawaited.
-_REQUEST_METHODS = frozenset(
-    {"get", "post", "put", "patch", "delete", "head", "options", "trace", "dispatch", "http_method_not_allowed"}
-)
+_REQUEST_METHODS = http.VIEW_RESPONSE_METHODS
 
 
 @dataclasses.dataclass(frozen=True)
