@@ -2089,3 +2089,32 @@ def test_builtin_handlers_only_matter_around_rewritten_calls():
         """,
         "catches ValueError",
     )
+
+
+def test_tables_derived_from_shared_knowledge_stay_what_they_were():
+    # The facts this codemod takes from codemods.knowledge, and the subsets it derives from shared
+    # tables, are what the codemod held before the merge: a change here changes its behaviour.
+    from codemods.knowledge import http, requests_api, runtime
+    from codemods.registry import get
+    from codemods.rules.requests_to_httpx import exceptions, imports, unwrap
+
+    assert requests_api.METHODS == ("get", "post", "put", "patch", "delete", "head", "options", "request")
+    assert exceptions._BUILTINS_SAFE == {
+        "len", "str", "int", "float", "bool", "dict", "list", "tuple", "set", "isinstance", "print", "min", "max",
+        "sorted", "sum", "any", "all", "range", "enumerate", "zip", "repr", "round", "abs",
+    }  # fmt: skip
+    assert exceptions._SAFE_MODULES == {
+        "json", "logging", "asyncio", "datetime", "time", "math", "re", "uuid", "decimal",
+    }  # fmt: skip
+    assert exceptions._LOGGERS == {"logger", "log", "LOGGER", "LOG", "_logger", "_log", "logging"}
+    assert runtime.SYNC_TO_ASYNC_THREAD_OPTIONS == {"thread_sensitive", "executor"}
+    assert imports._WRAPPER_MODULES == ("asyncio", "functools", "asgiref.sync")
+    assert (unwrap.SYNC_TO_ASYNC_FORM, runtime.SYNC_TO_ASYNC) == ("sync_to_async", "asgiref.sync.sync_to_async")
+    assert (runtime.TO_THREAD, runtime.RUN_IN_EXECUTOR, runtime.PARTIAL) == (
+        "asyncio.to_thread",
+        "run_in_executor",
+        "functools.partial",
+    )
+    assert get(CM).choices["http-client"] == ("httpx", "httpx2", "auto")
+    # the client this codemod writes, ``<library>.AsyncClient``, is an async client to the other codemods
+    assert {f"{lib}.AsyncClient" for lib in http.CLIENT_LIBRARIES} <= http.ASYNC_CLIENT_CLASSES

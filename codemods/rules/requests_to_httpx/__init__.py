@@ -1,0 +1,207 @@
+"""Replace blocking ``requests`` calls inside ``async def`` with awaited ``httpx.AsyncClient`` calls.
+
+What it does:
+    Inside an ``async def``, ``requests.get/post/put/patch/delete/head/options/request(...)`` (found
+    through the module's imports: ``import requests``, ``import requests as rq``,
+    ``from requests import get``) becomes ``await client.get(...)`` on one ``httpx.AsyncClient``
+    opened around the smallest span of statements covering the calls (inside an ``if``/``with``/
+    ``try`` block when all of them are there), under a name that clashes with nothing in the function.
+    Calls may sit in loops, ``return``, ``if``/``while`` tests and list/set/dict comprehensions
+    (which become async comprehensions). requests' defaults are kept explicitly:
+    ``follow_redirects=True`` (except for ``head``; ``allow_redirects=`` is renamed),
+    ``timeout=None`` unless a timeout is given (a ``(connect, read)`` literal becomes
+    ``httpx.Timeout(read, connect=connect)``; a name must be a module constant number), a raw
+    ``data=`` body becomes ``content=``, and a second positional argument becomes the
+    keyword requests gives it (``params=`` for get, ``data=`` for post/put/patch). ``import httpx``
+    (or ``httpx2``, option ``http-client``) is added; the requests import is dropped once unused.
+
+    Thread-wrapped calls are rewritten the same way when awaited where they are made:
+    ``await sync_to_async(requests.get)(url)``, ``await asyncio.to_thread(requests.get, url)``,
+    ``await loop.run_in_executor(None, requests.get, url)``, each also with
+    ``functools.partial(requests.post, url, json=...)`` as the function. ``sync_to_async``'s
+    ``thread_sensitive=``/``executor=`` are dropped: they only choose the thread the call runs in,
+    and no thread is used any more. Wrapped calls passed to an awaited ``asyncio.gather(...)``
+    (directly, or as ``*[... for ...]`` / ``*(... for ...)``) become the coroutines
+    ``client.get(...)``, which gather runs concurrently (``sync_to_async``'s default
+    ``thread_sensitive=True`` ran them one at a time, an order gather never promised). The
+    ``sync_to_async``/``functools``/``asyncio`` imports are dropped when the rewrite left them unused.
+
+    ``except`` clauses catching requests exceptions (``requests.RequestException``,
+    ``requests.exceptions.Timeout``, ``from requests.exceptions import HTTPError``...) whose ``try``
+    body makes rewritten calls get the httpx exceptions raised in the same situations:
+    ``RequestException`` -> ``HTTPError, InvalidURL`` (+ ``json.JSONDecodeError`` when the body calls
+    ``.json()``), ``ConnectionError`` -> ``NetworkError, ConnectTimeout, RemoteProtocolError,
+    ProxyError``, ``Timeout`` -> ``TimeoutException``, ``ConnectTimeout``/``ReadTimeout``/
+    ``TooManyRedirects`` -> same names, ``HTTPError`` -> ``HTTPStatusError``, ``JSONDecodeError`` ->
+    ``json.JSONDecodeError``. Handlers whose ``try`` body makes no rewritten call are left as they are.
+
+    Client settings: ``verify=``, ``cert=``, ``cookies=`` and ``proxies={"http": P, "https": P}`` (->
+    ``proxy=P``), which httpx takes only when the client is created, move to
+    ``httpx.AsyncClient(...)`` when every call of the function passes the same ones, as constants
+    or names the function does not assign.
+
+    Sessions: ``with requests.Session() as s:`` and the line ``s = requests.Session()`` (then around
+    the rest of its block) become ``async with httpx.AsyncClient() as s:``; ``s.get(...)`` & co
+    (also ``sync_to_async(s.get)(...)``) are awaited with the same rules, ``s.headers`` setup and
+    ``s.auth = (user, password)`` keep working, ``s.close()`` becomes ``await s.aclose()``.
+    ``s.verify``, ``s.cert``, ``s.trust_env``, ``s.max_redirects = value`` and
+    ``s.proxies = {"http": P, "https": P}`` on lines of their own right after the Session is made
+    (before any other use of it; headers/auth setup and statements not naming it may come between)
+    become arguments of ``httpx.AsyncClient(...)`` (``proxy=P``) and their lines go; the values must
+    be constants or names the function does not assign, as for client settings. Both libraries
+    count redirects the same way against ``max_redirects``, and ``trust_env = False`` means the same
+    to both: no proxies from the environment, the library's default CA certificates (neither
+    ``REQUESTS_CA_BUNDLE`` nor ``SSL_CERT_FILE``), no ``.netrc`` credentials (httpx never reads them).
+
+    On responses of rewritten calls (a name bound only to such calls, or the call itself):
+    ``r.ok`` -> ``not r.is_error`` (both mean "not 4xx/5xx"), ``r.reason`` -> ``r.reason_phrase``,
+    ``r.is_redirect`` -> ``r.has_redirect_location``, a local ``r: requests.Response`` annotation
+    -> ``httpx.Response`` (never evaluated), and the statement ``r.raise_for_status()`` ->
+    ``if r.is_error: r.raise_for_status()`` (httpx also raises for 1xx/3xx, e.g. an unfollowed
+    redirect or a 304; requests only for 4xx/5xx).
+
+    TLS setup (option ``ssl-context``, default ``shared``): httpx builds a new SSL context for
+    every client, loading the CA certificates each time (tens of ms of CPU during which the event
+    loop serves nothing). Clients without ``verify``/``cert`` settings (nor a ``trust_env`` other
+    than ``True``: the shared context reads ``SSL_CERT_FILE``) get
+    ``verify=_HTTPX_SSL_CONTEXT``, one module-level ``httpx.create_ssl_context()`` (made as httpx
+    makes its default one) bound after the imports; an existing ``NAME = httpx.create_ssl_context()``
+    at module level is reused. ``per-client`` leaves ``httpx.AsyncClient()`` bare.
+
+    Streaming: the line ``r = requests.get(url, stream=True)`` becomes
+    ``async with client.stream("GET", url, ...) as r:`` around the rest of its block, and
+    ``for chunk in r.iter_content(n)`` becomes ``async for chunk in r.aiter_bytes(n)`` (``n`` is 1
+    when not given, requests' default). ``stream=False`` is dropped.
+
+    Bodies: a visibly raw body (str/bytes literal, ``x.encode()``, ``json.dumps(...)``, or a local
+    name only assigned such values) becomes ``content=``; anything else stays ``data=`` (httpx form-encodes a mapping and sends other
+    values as raw content, with a deprecation warning for raw bytes).
+
+    Not kept, by design (rare; review if they matter to you): calls of one function share a client,
+    so cookies a response sets are sent by the later calls (each ``requests.get`` started with an
+    empty jar); httpx stops after 20 redirects (requests 30); the User-Agent says httpx; with
+    explicit ``proxies`` requests still honours ``NO_PROXY``, httpx does not; requests reads its CA
+    bundle from ``REQUESTS_CA_BUNDLE``, httpx from ``SSL_CERT_FILE``/``SSL_CERT_DIR`` (with the
+    shared SSL context, read once when the module is imported, not per client); a Session's
+    ``verify``/``proxies`` give way in requests to ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` and
+    ``HTTP(S)_PROXY`` from the environment (unless its ``trust_env`` is False), the AsyncClient
+    keeps them; requests sends credentials from ``~/.netrc`` (or ``$NETRC``) when a request has no
+    auth, httpx does not; requests and httpx trust the certifi CA bundle, httpx2 the system's CA
+    store; a ``params``/``data`` dict the codemod cannot see with ``None``/``True`` values is
+    encoded differently; exceptions that escape the function are httpx's, so a caller elsewhere
+    catching requests' exceptions no longer does. ``verify="path"`` and ``cert=`` are kept as
+    given: current httpx and httpx2 still honour them, with a deprecation warning.
+
+Why:
+    A requests call blocks the event loop for the whole round trip: every other request served by
+    the same worker waits.
+
+Example:
+    Before::
+
+        import requests
+
+
+        async def view(request):
+            return requests.get(URL).json()
+
+    After::
+
+        import httpx
+
+        # TLS setup shared by the AsyncClients of this module: made once, as loading the CA
+        # certificates for every new client is slow.
+        _HTTPX_SSL_CONTEXT = httpx.create_ssl_context()
+
+
+        async def view(request):
+            async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
+                return (await client.get(URL, follow_redirects=True, timeout=None)).json()
+
+Refuses when:
+    - the call is in a nested sync function, lambda, class body or generator expression (cannot
+      await there, or would turn it into an async generator);
+    - the calls of one function disagree on ``verify``/``cert``/``proxies``/``cookies``, pass them
+      computed in the function, on a Session call, or pass ``proxies`` of another shape;
+    - the call passes ``hooks``, ``files``, ``trust_env`` or any argument not known to behave the
+      same, ``*args``/``**kwargs``, a ``timeout=`` whose value is not visible (a number, a
+      ``(connect, read)`` literal or a module constant number), or more positional arguments than
+      can be mapped;
+    - ``params=`` is passed with a URL that may already hold a query string (requests appends the
+      params, httpx replaces the query): the URL must be built from literal parts without ``?``
+      (``BASE + "/items"``, ``f"{base}/items/{pk}"``, or a name assigned such a value);
+    - the body is visibly a list/tuple (requests form-encodes pairs, httpx does not) or a non-ASCII
+      str literal (Latin-1 vs UTF-8); a literal ``params``/``data`` dict holds ``True``/``False``/
+      ``None`` (encoded differently);
+    - a thread wrapper is not awaited where it is made, wraps a lambda, passes options other than
+      ``thread_sensitive``/``executor``, or uses a loop/executor expression that may have effects;
+    - on what may be a response of a rewritten call: ``.ok``, ``.reason``, ``.is_redirect`` other
+      than on a name bound only to such calls (or the call itself), ``.raise_for_status`` other than
+      as such a statement, ``.iter_content`` outside streaming, or ``.iter_lines``, ``.raw``,
+      ``.apparent_encoding``, ``.url``, ``.text``, ``.encoding`` (different meaning, type or
+      decoding in httpx; ``iter_lines`` yields bytes split by other rules than httpx's str lines);
+    - a response of a rewritten call leaves the function (returned, yielded, passed to a call
+      other than ``asyncio.gather``/``len``/a logger, stored in an attribute or item, formatted,
+      captured by a nested function): code elsewhere may expect a requests Response. Responses are
+      followed through names, containers, loops, comprehensions and ``except ... as e``
+      (``e.response``); attributes of other objects (``self.client.url``) are not concerned;
+    - a response is used as a truth value (``if r:``; requests' is falsy for 4xx/5xx);
+    - a response of a rewritten call is used through another attribute than ``status_code``,
+      ``json``, ``content``, ``history``, ``elapsed``, ``links``, the rewritten ones above, or
+      ``headers``/``cookies`` other than for a lookup (``r.headers[k]``, ``.get(k)``, ``k in``):
+      httpx lowercases header names when iterating and its cookie jar has other methods;
+    - a streamed response is used after its block, in a nested scope, or other than through
+      ``for ... in r.iter_content(n)`` and attributes that read no body (``status_code``,
+      ``headers``, ``ok``...); ``stream=True`` on a call that is not ``name = <call>`` on its own line;
+    - a Session is created at module or class level (``SESSION = requests.Session()``,
+      ``self.session = requests.Session()``) and called from async code: reported, not rewritten;
+    - a local Session is used outside its block, in a nested scope, returned or passed on, or set up
+      other than through ``headers``, ``auth`` and the settings above (``s.headers = {...}``,
+      ``s.mount(...)``, ``s.stream``; ``s.params``: requests adds them to the URL's query string,
+      httpx merges them over it); a setting is assigned after the Session was first used, in a
+      nested block or on a line with other statements, twice, to a value computed in the function,
+      to ``None`` (``verify``/``trust_env``/``max_redirects``), or ``proxies`` of another shape;
+    - ``auth=`` is not a ``(user, password)`` tuple (requests' auth objects do not work in httpx);
+    - the function uses ``requests`` other than as a call (exceptions, ``Session``, a stored
+      ``sync_to_async(requests.get)``...);
+    - an ``except`` clause catches a requests exception with no exact httpx match (``SSLError``,
+      ``InvalidURL``...), its ``try`` body also calls something that may raise requests exceptions
+      itself (anything but the rewritten calls, response/data methods, builtins, logging, json...),
+      also decodes with ``json.loads`` where ``json.JSONDecodeError`` would be added, or the handler
+      uses the exception other than ``e.response`` (of ``HTTPError``), logging or ``raise ... from e``
+      (type and message differ);
+    - a ``try`` around rewritten calls catches ``OSError``/``IOError``/``ConnectionError``/
+      ``TimeoutError``/``ValueError`` (requests' exceptions derive from them, httpx's do not) with
+      no handler at or before it catching ``requests.RequestException``/``Exception``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from codemods.knowledge import http
+from codemods.registry import Codemod, Context, register
+
+if TYPE_CHECKING:  # libcst is imported by transform only: a cached run never needs it
+    import libcst as cst
+
+
+@register
+class RequestsToHttpx(Codemod):
+    name = "requests-to-httpx"
+    summary = "await httpx.AsyncClient calls instead of blocking requests calls in async functions"
+    min_django = (3, 1)
+    order = 10
+    options: ClassVar[dict[str, Any]] = {"http-client": "auto", "ssl-context": "shared"}
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {
+        "http-client": (*http.CLIENT_LIBRARIES, "auto"),
+        "ssl-context": ("shared", "per-client"),
+    }
+
+    def precheck(self, source: str) -> bool:
+        return "requests" in source and "async def" in source
+
+    def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
+        from codemods.rules.requests_to_httpx.rewrite import transform
+
+        return transform(module, ctx)

@@ -1,0 +1,88 @@
+"""Syntax helpers the rooms share: new keyword arguments, names in targets and lines, name counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import libcst as cst
+
+_TIGHT_EQUAL = cst.AssignEqual(
+    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+)
+
+
+def _kwarg(
+    key: str, value: cst.BaseExpression, comma: cst.Comma | cst.MaybeSentinel = cst.MaybeSentinel.DEFAULT
+) -> cst.Arg:
+    """``key=value`` as this codemod writes new keyword arguments (no spaces around ``=``)."""
+    return cst.Arg(keyword=cst.Name(key), value=value, equal=_TIGHT_EQUAL, comma=comma)
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def _strip_await(expr: cst.BaseExpression) -> cst.BaseExpression:
+    return expr.expression if isinstance(expr, cst.Await) else expr
+
+
+def _target_names(target: cst.BaseExpression | None) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for el in target.elements for n in _target_names(el.value)]
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return []
+
+
+def _assigned_name(stmt: cst.BaseStatement) -> str | None:
+    """``r`` when ``stmt`` is the line ``r = <value>`` (the value checked by the caller)."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    assign = stmt.body[0]
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+        return None
+    target = assign.targets[0].target
+    return target.value if isinstance(target, cst.Name) else None
+
+
+class _NameCount(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        self.name, self.count = name, 0
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.count += 1
+
+
+def _count(nodes: Sequence[cst.CSTNode], name: str) -> int:
+    """How often the Name ``name`` occurs in ``nodes`` (nested scopes and attribute names included)."""
+    counter = _NameCount(name)
+    for n in nodes:
+        n.visit(counter)
+    return counter.count
+
+
+class _ModuleNames(cst.CSTVisitor):
+    """Every Name used outside import statements (with ``counts=True``, how often)."""
+
+    def __init__(self, counts: bool = False) -> None:
+        self.names: set[str] = set()
+        self.counts: Counter[str] | None = Counter() if counts else None
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # ``client.get``: the attribute name is not a use of ``get``
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+        if self.counts is not None:
+            self.counts[node.value] += 1

@@ -1,0 +1,237 @@
+"""What the names of one async function hold: the values assigned to them, which are responses of
+rewritten calls (or may hold one), plain data, local Sessions and streamed responses (``_Locals``),
+and what module constants tell about a name (``_Known``)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods.analysis import ImportTable, SameScope
+from codemods.knowledge.requests_api import ELEMENT_ATTRS
+from codemods.problems import Problem
+from codemods.rules.requests_to_httpx.calls import _match, _Req, _streams
+from codemods.rules.requests_to_httpx.exceptions import _RequestsHandlers
+from codemods.rules.requests_to_httpx.sessions import _SessionFinder
+from codemods.rules.requests_to_httpx.syntax import _strip_await, _target_names
+
+
+class _Locals:
+    """What the names of one function hold, as far as visible: responses of requests calls, or
+    plain data (``r.json()``, literals, items of those). Anything else is unknown."""
+
+    def __init__(self, body: cst.BaseSuite, imports: ImportTable, shadowed: set[str]) -> None:
+        self.imports, self.shadowed = imports, shadowed
+        collector = _AssignCollector()
+        body.visit(collector)
+        values = collector.values
+        finder = _SessionFinder(imports, shadowed)
+        body.visit(finder)
+        # names bound once, to requests.Session() (checked further by _SessionCheck)
+        self.sessions = {n for n in finder.names if len(values.get(n, [])) == 1}
+        self.session_nodes = finder.nodes
+        # set from _SessionCheck: AsyncClient arguments per Session, ids of the lines they came from
+        self.session_settings: dict[str, list[cst.Arg]] = {}
+        self.setup_lines: set[int] = set()
+        self.assigned = set(values)  # names the function assigns (not parameters it leaves alone)
+        self.values = values
+        self.params: set[str] = set()  # set by the caller
+        self.responses = {
+            n
+            for n, vs in values.items()
+            if vs and all(isinstance(v, cst.Call) and self.match(v) is not None for v in vs)
+        }
+        # names bound once to a call with stream=True (checked further by _StreamCheck)
+        self.streams = {
+            n
+            for n in self.responses
+            if len(values[n]) == 1 and _streams(self.match(values[n][0]))  # type: ignore[arg-type]
+        }
+        self.data: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for n, vs in values.items():
+                if n not in self.data and n not in self.responses and vs and all(self.is_data(v) for v in vs):
+                    self.data.add(n)
+                    changed = True
+        # names that may hold a response of a rewritten call, or a container of some (flow-insensitive)
+        self.tainted: set[str] = set()
+        handlers = _RequestsHandlers(imports, shadowed)
+        body.visit(handlers)
+        self.tainted |= handlers.names  # ``except requests.HTTPError as e``: e.response
+        changed = True
+        while changed:
+            changed = False
+            for n, srcs in collector.sources.items():
+                if n not in self.tainted and any(self.response_valued(v) for v in srcs):
+                    self.tainted.add(n)
+                    changed = True
+
+    def match(self, call: cst.Call) -> _Req | Problem | None:
+        return _match(call, self.imports, self.shadowed, self.sessions)
+
+    def response_valued(self, expr: cst.BaseExpression) -> bool:
+        """True if the value of ``expr`` may be a response of a rewritten call, or hold one."""
+        local = self
+        if isinstance(expr, cst.Name):
+            return expr.value in local.tainted
+        if isinstance(expr, cst.Await):
+            return self.response_valued(expr.expression)
+        if isinstance(expr, cst.Subscript):  # an item of a container of responses
+            return not local.is_response(expr.value) and self.response_valued(expr.value)
+        if isinstance(expr, cst.Attribute):
+            return expr.attr.value in ELEMENT_ATTRS and self.response_valued(expr.value)
+        if isinstance(expr, cst.Call):
+            if local.match(expr) is not None:
+                return True
+            func = expr.func
+            if (
+                isinstance(func, cst.Attribute)
+                and func.attr.value in ("pop", "copy", "get")
+                and isinstance(func.value, cst.Name)
+            ):
+                return func.value.value in local.tainted and func.value.value not in local.responses
+            gather = local.imports.qualify(func, local.shadowed) == "asyncio.gather"
+            return gather and any(self.response_valued(a.value) for a in expr.args)
+        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+            return any(self.response_valued(el.value) for el in expr.elements)
+        if isinstance(expr, cst.Dict):
+            return any(
+                isinstance(el, cst.DictElement) and self.response_valued(el.value) for el in expr.elements
+            )
+        if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            return self.response_valued(expr.elt)
+        if isinstance(expr, cst.DictComp):
+            return self.response_valued(expr.value)
+        if isinstance(expr, cst.IfExp):
+            return self.response_valued(expr.body) or self.response_valued(expr.orelse)
+        if isinstance(expr, cst.BooleanOperation):
+            return self.response_valued(expr.left) or self.response_valued(expr.right)
+        if isinstance(expr, cst.StarredElement):
+            return self.response_valued(expr.value)
+        if isinstance(expr, cst.NamedExpr):
+            return self.response_valued(expr.value)
+        return False
+
+    def is_response(self, expr: cst.BaseExpression) -> bool:
+        """True if ``expr`` is a response of a rewritten call: the call itself, or a name bound only
+        to such calls."""
+        expr = _strip_await(expr)
+        if isinstance(expr, cst.Name):
+            return expr.value in self.responses
+        return isinstance(expr, cst.Call) and self.match(expr) is not None
+
+    def is_data(self, expr: cst.BaseExpression) -> bool:
+        """True if ``expr`` is plain data: a literal, ``r.json()`` of a response, an item of data."""
+        if isinstance(expr, (cst.Dict, cst.List, cst.SimpleString, cst.Integer, cst.Float)):
+            return True
+        if isinstance(expr, cst.Name):
+            return expr.value in self.data
+        if isinstance(expr, cst.Subscript):
+            return self.is_data(expr.value)
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+            if expr.func.attr.value == "json":
+                return self.is_response(expr.func.value)
+            if expr.func.attr.value == "get":
+                return self.is_data(expr.func.value)
+        return False
+
+
+class _Known:
+    """What the function and module show about a name's value: module constants (``TIMEOUT = 10``)
+    and the values a function assigns to its locals."""
+
+    def __init__(self, constants: dict[str, cst.BaseExpression], local: _Locals) -> None:
+        self.constants = constants
+        self.local = local
+
+    def values(self, expr: cst.BaseExpression) -> list[cst.BaseExpression | None] | None:
+        if not isinstance(expr, cst.Name):
+            return None
+        if expr.value in self.local.params:
+            return None  # its value comes from the caller
+        if expr.value in self.local.values:
+            return self.local.values[expr.value]
+        if expr.value in self.local.shadowed:
+            return None  # a parameter: unknown
+        if expr.value in self.constants:
+            return [self.constants[expr.value]]
+        return None
+
+
+def _gathered_targets(
+    target: cst.BaseExpression, value: cst.BaseExpression
+) -> list[tuple[str, cst.BaseExpression]] | None:
+    """``a, b = await asyncio.gather(x, y)``: [("a", x), ("b", y)] (the name ``gather`` suffices:
+    the values are only used to recognise requests calls, which are checked on their own)."""
+    if not (
+        isinstance(target, (cst.Tuple, cst.List))
+        and isinstance(value, cst.Call)
+        and isinstance(value.func, (cst.Name, cst.Attribute))
+        and (value.func.value if isinstance(value.func, cst.Name) else value.func.attr.value) == "gather"
+        and all(not a.star and a.keyword is None for a in value.args)
+        and len(target.elements) == len(value.args)
+        and all(isinstance(el.value, cst.Name) for el in target.elements)
+    ):
+        return None
+    return [(el.value.value, a.value) for el, a in zip(target.elements, value.args)]  # type: ignore[attr-defined]
+
+
+class _AssignCollector(SameScope, cst.CSTVisitor):
+    """name -> every value assigned to it by ``name = value``; other bindings give None."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[cst.BaseExpression | None]] = {}
+        # name -> every expression its value comes from (any binding), for the taint analysis
+        self.sources: dict[str, list[cst.BaseExpression]] = {}
+
+    def _source(self, target: cst.BaseExpression | None, value: cst.BaseExpression | None) -> None:
+        if value is not None:
+            for n in _target_names(target):
+                self.sources.setdefault(n, []).append(value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        value = _strip_await(node.value)
+        for t in node.targets:
+            self._source(t.target, node.value)
+            gathered = _gathered_targets(t.target, value)
+            if gathered is not None:
+                for name, item in gathered:
+                    self.values.setdefault(name, []).append(item)
+            elif isinstance(t.target, cst.Name):
+                self.values.setdefault(t.target.value, []).append(_strip_await(node.value))
+            else:
+                for n in _target_names(t.target):
+                    self.values.setdefault(n, []).append(None)
+
+    def _other(self, target: cst.BaseExpression | None) -> None:
+        for n in _target_names(target):
+            self.values.setdefault(n, []).append(None)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._other(node.target)
+        self._source(node.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.target, cst.Name) and node.value is not None:
+            self.values.setdefault(node.target.value, []).append(_strip_await(node.value))
+        else:
+            self._other(node.target)
+        self._source(node.target, node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._other(node.target)
+        self._source(node.target, node.iter)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._other(node.asname.name)
+            self._source(node.asname.name, node.item)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._other(node.target)
+        self._source(node.target, node.value)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._other(node.target)
+        self._source(node.target, node.iter)
