@@ -23,10 +23,11 @@ from codemods.rules.requests_to_httpx.values import _Locals
 
 # Problems reported even when the function has no call to rewrite: requests work that stays
 # blocking in async code (a call in a nested sync scope, a requests function or the Session class
-# used as a value, a Session shared at module/class level, a Session set up too late). Any other
-# problem is reported only where it stops a rewrite.
+# used as a value, a Session shared at module/class level). Any other problem is reported only
+# where it stops a rewrite. (The problems of a local Session are not among them: making one
+# counts as a call.)
 _REPORTED_WITHOUT_CALLS = frozenset(
-    {"nested-sync-scope", "function-value", "shared-session", "session-value", "session-setting-late"}
+    {"nested-sync-scope", "function-value", "shared-session", "session-value"}
 )
 
 
