@@ -1,0 +1,191 @@
+"""Turn Django tests that use the test client into async tests that use the async client.
+
+What it does:
+    Test methods (``test_*``) of Django test case classes (``SimpleTestCase``, ``TestCase``,
+    ``TransactionTestCase``, ``LiveServerTestCase`` or a project subclass) that call
+    ``self.client.<verb>(...)`` become ``async def``; each request becomes
+    ``await self.async_client.<verb>(...)``, parenthesised where it is the value of an attribute,
+    subscript or call. Also:
+
+    - ``HTTP_X_FOO=v`` keywords -> ``headers={"x-foo": v}``; ``force_login``/``login``/``logout``
+      -> awaited ``aforce_login``/``alogin``/``alogout`` (5.0+); ``login`` only when the settings
+      (found as below) leave ``AUTHENTICATION_BACKENDS`` unset or list only Django's own backends.
+    - Sync ORM in the test body -> awaited twins: ``Model.objects[.filter(...)...]`` ``.get``,
+      ``create``, ``get_or_create``, ``update_or_create``, ``bulk_create``, ``count``, ``exists``,
+      ``first``, ``last``, ``latest``, ``earliest``, ``aggregate``, ``update``, ``delete``,
+      ``in_bulk``, ... -> ``await ....a<name>(...)`` (4.1+); ``obj.save()``/``delete()``/
+      ``refresh_from_db()`` -> ``await obj.asave()`` ... (4.2+); contrib ``User.objects.create_user``
+      -> ``acreate_user`` (5.2+); ``for x in qs`` and comprehensions -> ``async for``; ``list(qs)``
+      -> ``[row async for row in qs]``. A model is a class imported from a ``models`` module; its
+      concrete fields are read from that module's source (next to the test file or in a parent
+      directory). An instance is a name bound from a model call or ORM result in the same test, or
+      ``self.x`` bound so in ``setUp``/``setUpTestData`` (of the class or a base in the same file).
+    - ``self.client.cookies``/``raise_request_exception`` -> the same attribute of the async client
+      (both clients keep and send the cookie jar alike).
+    - ``c = Client()`` built in the test -> ``AsyncClient()`` (imported next to ``Client``) with
+      awaited requests; the ``Client`` import goes when nothing uses it any more.
+    - ``s = self.client.session`` -> ``s = await self.async_client.asession()``, ``s[k] = v`` ->
+      ``await s.aset(k, v)``, ``s.save()``/``get()``/``pop()``/``update()``/... -> awaited twins
+      (5.1+).
+    - ``assertRedirects(r, url)`` (``self.`` or pytest-django's) on a response that was not
+      followed: ``fetch_redirect_response=False`` plus, after it, an awaited GET of the path Django
+      would fetch (its query string passed as data, encoded as Django encodes it), checked against
+      ``target_status_code`` (default 200). On a followed response it is left alone (no fetch).
+      Django resolves a relative ``Location`` with the WSGI ``PATH_INFO`` that AsyncClient
+      responses lack, so a test of a relative redirect fails after the rewrite.
+    - ``override_settings``/``modify_settings``/``tag``/``unittest.skip*`` decorators stay.
+
+    pytest-django: a module-level ``test_*`` function (or a method of a plain ``Test*`` class, no
+    bases) taking the ``client`` fixture, or building ``Client()``, gets the same rewrites, takes
+    ``async_client``, gets the marker of option ``async-marker`` (default ``pytest.mark.asyncio``;
+    ``none`` adds nothing; ``import pytest`` is added if needed) and, where it may touch the
+    database (a ``django_db`` mark on it, its class or module; the ``db``/``django_user_model``
+    fixtures; any fixture not known to be database-free, ``parametrize`` arguments excepted),
+    ``django_db(transaction=True)``: on its
+    own mark, or as a function mark copying the class/module mark's arguments. Under plain
+    ``django_db`` an async test's ORM calls and views run on another thread's connection and their
+    writes leak into later tests; ``transaction=True`` flushes after the test (which also empties
+    rows that data migrations created). A same-module fixture returning a model instance is known
+    as one; ``django_user_model`` is contrib ``User`` when the settings (named by ``manage.py`` or
+    the pytest configuration) do not set ``AUTH_USER_MODEL``.
+
+    Option ``only-async-views`` (default false): rewrite only tests whose every request visibly
+    reaches an async view (literal path, f-string with placeholders taken as ``1``, or
+    ``reverse("ns:name")``, resolved through ``ROOT_URLCONF``'s ``path``/``re_path``/``include``
+    read from disk, to an ``async def`` view or a ``View`` whose handlers are all async); other
+    tests are left sync with a note. It only selects: the rewrite is the same either way.
+
+Why:
+    The async client exercises the ASGI request path, and async views run on the test's event loop.
+    ``alogin`` calls each backend's ``aauthenticate``: a backend not derived from ``BaseBackend``
+    lacks it, and ``ModelBackend.aauthenticate`` does not call an overridden ``authenticate``
+    (``aforce_login`` authenticates nothing). AsyncClient sends ``host`` and ``cookie`` (and
+    ``content-type``/``-length`` with a body) itself and appends the test's own, which ASGIRequest
+    joins with ",": under Client the test's value replaced Django's.
+    AsyncClient's ``**extra`` takes header names without ``HTTP_`` (else it sends a header literally
+    named ``http-x-foo``), so the portable ``headers=`` form (Django 4.2+) is emitted. Sync ORM
+    calls inside an async test raise ``SynchronousOnlyOperation``.
+
+Example:
+    Before::
+
+        class T(TestCase):
+            def test_home(self):
+                p = Product.objects.create(name="saw")
+                r = self.client.get("/", HTTP_ACCEPT="application/json")
+                self.assertEqual(self.client.get("/x").json(), {})
+                self.assertEqual(Product.objects.count(), 1)
+
+    After::
+
+        class T(TestCase):
+            async def test_home(self):
+                p = await Product.objects.acreate(name="saw")
+                r = await self.async_client.get("/", headers={"accept": "application/json"})
+                self.assertEqual((await self.async_client.get("/x")).json(), {})
+                self.assertEqual(await Product.objects.acount(), 1)
+
+Refuses when:
+    The test is left exactly as it was, with a diagnostic, when:
+
+    - a decorator is not one of those above (``skipIfDBFeature`` wraps the test in a sync function
+      that never awaits it; a mock decorator may not support coroutines);
+    - it calls anything but builtins, ``self.assert*``, side-effect-free modules (``django.urls``,
+      ``json``, ``datetime``, ``unittest.mock``, ...) and the rewritten ORM calls: project helpers
+      and factories may touch the database;
+    - it reads an instance attribute that is not a concrete field (a relation or property may
+      lazy-load), ``self.x.y`` where ``self.x`` is not known to be an instance, or calls a method
+      without an async twin on an instance;
+    - a queryset is used other than by a rewritten method, ``for``, a list/set/dict comprehension or
+      ``list()`` (``qs[0]``, ``len(qs)``, ``if qs``, ``x in qs``, a generator expression); an
+      instance goes somewhere that may format it (``str(obj)``); a name is bound both to ORM results
+      and other values;
+    - a twin is called on ``Model.objects`` itself while that manager defines the sync method
+      (``acreate`` runs ``QuerySet.create``, not the override) or cannot be seen (imported, or the
+      model has an abstract parent; going through ``.all()``/``.filter()`` first is fine);
+    - ``assertNumQueries``/``assertQuerySetEqual``; ``assertRedirects`` on a response not visibly
+      from one client call, to a URL that is not a literal local path (with at most one query
+      parameter: Django fetches them in the redirect's order), a simple f-string or ``reverse()``
+      with plain arguments, or with computed ``target_status_code``/``fetch_redirect_response``;
+    - the client is used other than through a supported call (passed to a helper, ``session`` not
+      bound to a name, nested functions, generator expressions), a session is read by key (``s["k"]`` raises
+      where ``aget`` returns None) or used otherwise;
+    - it reads ``response.client``, ``wsgi_request``, ``request`` (an ASGI scope under
+      AsyncClient), ``streaming_content``/``getvalue()`` (an async iterator for an async view),
+      ``context``/``context_data`` other than ``["key"]`` (``user``/``request``/``perms`` are lazy),
+      or uses a context value other than comparing it in ``assertEqual``-like assertions,
+      ``assertFormError`` or reading a form's ``errors`` (it may be a lazy queryset or instance);
+    - ``client.login()`` while the settings cannot be found or read statically, or
+      ``AUTHENTICATION_BACKENDS`` (there or overridden in the module) lists another backend;
+    - ``HTTP_HOST``/``HTTP_COOKIE`` (or ``host``/``cookie``/``content-type``/``content-length`` in
+      ``headers=``), ``headers=`` that is not a dict literal with string keys;
+    - a method is called on an object the response carries other than its data (``r.view``, or a
+      name bound from it; ``r.json()``, ``r.content``, ``r.headers``... are data);
+    - ``**kwargs``, non-header WSGI extras, ``HTTP_*`` together with ``headers=``; ``Client()``
+      with ``headers=``/``query_params=``/WSGI defaults (Django 5.2's AsyncClient ignores them);
+    - the target Django lacks the API (``follow=``/login helpers 5.0, ``asession`` with the session
+      twins 5.1, instance twins 4.2, queryset twins 4.1, ``acreate_user`` 5.2); the test is a
+      generator;
+    - the class or any base (mixins included: read from this file or, through its import, from a
+      project file, re-exports followed) touches the client outside test methods (``setUp`` or a
+      helper logging in, ``client_class``), a non-test method passes ``self`` to a callable or
+      calls ``self.x()`` that none of those classes (nor unittest/Django) defines, or a base
+      cannot be read (an installed package's mixin): ``self.async_client`` would not share that
+      login/cookie state. ``setUp``/``setUpTestData`` are never touched;
+    - pytest: a ``client``/``async_client`` fixture is defined in the module or a ``conftest.py`` up
+      to the project root; the ``client`` parameter is annotated; ``admin_client`` (no async twin); ``django_assert_num_queries``/
+      ``django_assert_max_num_queries``/``django_capture_on_commit_callbacks`` (they watch the
+      test's own thread); decorators that are not pytest marks; attribute reads (other than
+      ``pk``/``id``) or method calls on a fixture not known to be an instance or database-free; a
+      class/module ``django_db`` mark (or an opaque ``pytestmark``) whose arguments cannot be
+      copied with ``transaction=True``.
+
+    A ``client`` fixture is taken for pytest-django's only when the module is plainly a Django
+    test (it imports Django, pytest-django or a model, has a ``django_db`` mark or takes another
+    pytest-django fixture) and a dependency, pytest configuration, ``manage.py`` or ``conftest.py``
+    file from its folder up to the project root names pytest-django, ``DJANGO_SETTINGS_MODULE`` or
+    ``--ds``; otherwise the test is left alone silently (another plugin's client).
+
+    Model fields, managers, settings, base classes and urlconfs are read from disk at rewrite time (through
+    ``codemods.project``, which records them: a cached result is reused only while they are unchanged).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from codemods.registry import Codemod, Context, register
+
+if TYPE_CHECKING:  # libcst is imported by transform only
+    import libcst as cst
+
+
+@register
+class AsyncTestClient(Codemod):
+    name = "async-test-client"
+    summary = "Django tests using the test client -> async tests using the async client"
+    min_django = (3, 1)
+    order = 40
+    options: ClassVar[dict[str, Any]] = {"async-marker": "pytest.mark.asyncio", "only-async-views": False}
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    def precheck(self, source: str) -> bool:
+        return "def test" in source and ("client." in source or "Client" in source)
+
+    def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
+        from codemods.rules.async_test_client.classes import Classes
+        from codemods.rules.async_test_client.imports import (
+            add_async_client_import,
+            add_pytest_import,
+            drop_unused_client_import,
+        )
+
+        visitor = Classes(ctx, module)
+        new = module.visit(visitor)
+        if visitor.needs_pytest_import and "pytest" not in visitor.imports.names:
+            new = add_pytest_import(new)
+        if visitor.needs_async_import:
+            new = add_async_client_import(new)
+        if visitor.replaced_client:
+            new = drop_unused_client_import(new)
+        return new

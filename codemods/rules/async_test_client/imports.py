@@ -1,0 +1,177 @@
+"""The module's imports after the rewrite: ``AsyncClient`` added, an unused ``Client`` dropped, ``import pytest`` placed."""
+
+from __future__ import annotations
+
+import sys
+
+import libcst as cst
+
+from codemods.analysis import dotted_name, name_uses
+
+
+class _AddAsyncClient(cst.CSTTransformer):
+    """Adds ``AsyncClient`` to the module-level ``from django.test import ... Client ...``."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
+        if (
+            self.done
+            or updated_node.relative
+            or updated_node.module is None
+            or dotted_name(updated_node.module) not in ("django.test", "django.test.client")
+            or isinstance(updated_node.names, cst.ImportStar)
+            or not any(dotted_name(a.name) == "Client" for a in updated_node.names)
+        ):
+            return updated_node
+        self.done = True
+        names = list(updated_node.names)
+        new = cst.ImportAlias(name=cst.Name("AsyncClient"), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        if isinstance(names[0].comma, cst.Comma) and not isinstance(names[0].comma.whitespace_after, cst.SimpleWhitespace):
+            new = new.with_changes(comma=names[0].comma)  # parenthesised, one name a line
+        return updated_node.with_changes(names=[new, *names])
+
+
+def add_async_client_import(module: cst.Module) -> cst.Module:
+    adder = _AddAsyncClient()
+    new = module.visit(adder)
+    if adder.done:
+        return new
+    return _add_import(module, cst.parse_statement("from django.test import AsyncClient\n"))
+
+
+class _DropClient(cst.CSTTransformer):
+    """Drops ``Client`` (or its alias) from module-level ``from django.test[.client] import``
+    when nothing reads that name any more."""
+
+    def __init__(self, used: set[str]) -> None:
+        self.used = used
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def leave_ImportFrom(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
+        if (
+            updated_node.relative
+            or updated_node.module is None
+            or dotted_name(updated_node.module) not in ("django.test", "django.test.client")
+            or isinstance(updated_node.names, cst.ImportStar)
+        ):
+            return updated_node
+        names = list(updated_node.names)
+        keep = [
+            a for a in names
+            if not (
+                dotted_name(a.name) == "Client"
+                and (a.asname.name.value if a.asname and isinstance(a.asname.name, cst.Name) else "Client")
+                not in self.used
+            )
+        ]
+        if len(keep) == len(names):
+            return updated_node
+        if not keep:
+            return cst.RemoveFromParent()
+        if names[-1] is not keep[-1]:
+            keep[-1] = keep[-1].with_changes(comma=names[-1].comma)
+        return updated_node.with_changes(names=keep)
+
+
+def drop_unused_client_import(module: cst.Module) -> cst.Module:
+    return module.visit(_DropClient(name_uses(module)))
+
+
+def _import_tops(st: cst.CSTNode) -> list[str] | None:
+    """Top-level module names a module-level import line imports ('.' for relative ones)."""
+    if not isinstance(st, cst.SimpleStatementLine) or not st.body:
+        return None
+    small = st.body[0]
+    if isinstance(small, cst.Import):
+        return [(dotted_name(a.name) or "").split(".")[0] for a in small.names]
+    if isinstance(small, cst.ImportFrom):
+        return ["."] if small.relative else [(dotted_name(small.module) or "").split(".")[0] if small.module else "."]
+    return None
+
+
+def add_pytest_import(module: cst.Module) -> cst.Module:
+    """``import pytest`` where isort would put it: in the leading imports' third-party group
+    (one importing django or pytest-something), after its plain imports that sort before it and
+    before its from-imports; else as a group of its own after the standard-library group."""
+    line = cst.parse_statement("import pytest\n")
+    body = list(module.body)
+    groups: list[list[int]] = []
+    for i, st in enumerate(body):
+        tops = _import_tops(st)
+        if tops is None:
+            if isinstance(st, cst.SimpleStatementLine) and i == 0 and isinstance(st.body[0], cst.Expr):
+                continue  # the docstring
+            break
+        if tops == ["__future__"]:
+            continue
+        if not groups or any(isinstance(ln, cst.EmptyLine) and not ln.comment for ln in st.leading_lines):
+            groups.append([])
+        groups[-1].append(i)
+    if not groups:
+        return _add_import(module, line)
+    third = next(
+        (g for g in groups if any(t == "django" or t.startswith("pytest") for i in g for t in _import_tops(body[i]) or ())),
+        None,
+    )
+    if third is not None:
+        at = third[0]
+        for i in third:
+            small = body[i].body[0]  # type: ignore[attr-defined]
+            if isinstance(small, cst.Import) and (dotted_name(small.names[0].name) or "") < "pytest":
+                at = i + 1
+        if at == third[0]:
+            first = body[at]
+            body.insert(at, line.with_changes(leading_lines=first.leading_lines))
+            body[at + 1] = first.with_changes(leading_lines=[])
+        else:
+            body.insert(at, line)
+        return module.with_changes(body=body)
+    std = [g for g in groups if all(t in sys.stdlib_module_names for i in g for t in _import_tops(body[i]) or ())]
+    if not std:  # first-party imports only: third-party goes above them
+        first = body[groups[0][0]]
+        body.insert(groups[0][0], line.with_changes(leading_lines=first.leading_lines))
+        body[groups[0][0] + 1] = first.with_changes(leading_lines=[cst.EmptyLine()])
+        return module.with_changes(body=body)
+    body.insert(std[-1][-1] + 1, line.with_changes(leading_lines=[cst.EmptyLine()]))
+    return module.with_changes(body=body)
+
+
+def _add_import(module: cst.Module, line: cst.BaseStatement) -> cst.Module:
+    body = list(module.body)
+    i = 0
+    while i < len(body):
+        st = body[i]
+        if isinstance(st, cst.SimpleStatementLine) and (
+            (isinstance(st.body[0], cst.Expr) and isinstance(st.body[0].value, cst.SimpleString) and i == 0)
+            or (isinstance(st.body[0], cst.ImportFrom) and dotted_name(st.body[0].module or cst.Name("x")) == "__future__")
+        ):
+            i += 1
+            continue
+        break
+    if i < len(body):
+        first = body[i]
+        is_import = isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], (cst.Import, cst.ImportFrom))
+        if is_import:
+            body.insert(i, line.with_changes(leading_lines=first.leading_lines))
+            body[i + 1] = first.with_changes(leading_lines=[])
+        else:
+            body.insert(i, line.with_changes(leading_lines=first.leading_lines))
+            body[i + 1] = first.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+    else:
+        body.append(line)
+    return module.with_changes(body=body)

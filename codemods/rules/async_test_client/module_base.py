@@ -1,0 +1,121 @@
+"""What the rewrite of one test module shares: its imports, models, marks and fixtures, and the project facts read once."""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+from codemods.analysis import ImportTable
+from codemods.knowledge.testing import ASYNC_CLIENT_CLASSES, ASYNC_SAFE_DECORATORS, CLIENT_CLASSES
+from codemods.problems import Problem
+from codemods.project import test_setup
+from codemods.registry import Context
+from codemods.rules.async_test_client.common import fresh_name
+from codemods.rules.async_test_client.env import Env
+from codemods.rules.async_test_client.login import login_problem
+from codemods.rules.async_test_client.models import Models
+from codemods.rules.async_test_client.pytest_module import module_fixtures, pytestmark
+from codemods.rules.async_test_client.rewrite import Rewrite
+from codemods.rules.async_test_client.scan import Scan
+from codemods.rules.async_test_client.views import not_only_async, wanted
+
+_UNSET = Problem("", "")  # a cached answer not computed yet
+
+
+class ModuleBase(cst.CSTTransformer):
+    """The state of one module's rewrite (``classes.Classes`` is the transformer): the module's
+    imports (module level only), models, classes, pytest marks and instance fixtures; the name
+    ``AsyncClient`` is (or will be) imported as; what the module needs added or dropped
+    afterwards (``needs_pytest_import``, ``needs_async_import``, ``replaced_client``); and the
+    facts read from the project's files (login backends, AUTH_USER_MODEL, the urlconf,
+    pytest-django, a conftest client fixture), each read once, when a test first needs it."""
+
+    def __init__(self, ctx: Context, module: cst.Module) -> None:
+        self.ctx = ctx
+        self.bases = ctx.project.test_base_classes
+        # Module-level imports only (a function's own imports shadow names through its bindings):
+        # an ImportTable of just those lines skips walking every function body.
+        self.imports = ImportTable(
+            cst.Module(
+                body=[
+                    st for st in module.body
+                    if isinstance(st, cst.SimpleStatementLine)
+                    and any(isinstance(x, (cst.Import, cst.ImportFrom)) for x in st.body)
+                ]
+            )
+        )
+        self.models = Models(self.imports, ctx.path)
+        self.module_classes = {
+            st.name.value: st for st in module.body if isinstance(st, cst.ClassDef)
+        }
+        self.needs_pytest_import = False
+        async_names = [n for n, q in self.imports.names.items() if q in ASYNC_CLIENT_CLASSES]
+        self.async_class: str | None = async_names[0] if async_names else (
+            None if "AsyncClient" in self.imports.names else "AsyncClient"
+        )
+        self.async_import_needed = not async_names
+        self.needs_async_import = False
+        self.urls: test_setup.UrlConf | None = None
+        self._overridden: str | None = None
+        self._user_model_default: bool | None = None
+        self.module = module
+        self.module_marks = pytestmark(module.body, self.imports)
+        self.fixtures = module_fixtures(module, self.imports, self.models)
+        self._module_ast: ast.Module | None = None
+        self._login: Problem | None = _UNSET
+        self._pytest_django: bool | None = None
+        self.replaced_client = False  # some Client() became AsyncClient()
+        self.reader = test_setup.ClassReader()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # test methods are analysed from their class; module-level ones in leave_Module
+
+    def _login_problem(self) -> Problem | None:
+        """Why ``client.login()`` -> ``alogin()`` may not be equivalent (see ``login``)."""
+        if self._login is _UNSET:
+            self._login = login_problem(self.ctx.path, self.module.code)
+        return self._login
+
+    def _default_user_model(self) -> bool:
+        """The project's settings (found as for only-async-views) do not set AUTH_USER_MODEL."""
+        if self._user_model_default is None:
+            self._user_model_default = test_setup.default_user_model(self.ctx.path)
+        return self._user_model_default
+
+    def _only_async_views(self, scan: Scan) -> Problem | None:
+        """With option only-async-views: why this test does not (visibly) request only async views."""
+        if not wanted(self.ctx.option("only-async-views")):
+            return None
+        if self.urls is None:
+            self.urls = test_setup.UrlConf(self.ctx.path)
+        return not_only_async(scan.requests, self.imports, scan.env.shadowed, self.urls)
+
+    def _async_safe_decorator(self, d: cst.Decorator) -> bool:
+        expr = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
+        return self.imports.qualify(expr) in ASYNC_SAFE_DECORATORS
+
+    def _async_class_check(self, scan: Scan) -> None:
+        new_clients = scan.plan.new_clients()
+        if new_clients and self.async_class is None:
+            scan.problems.append(
+                Problem("name-taken", "the name AsyncClient is bound to something else in this module")
+            )
+        for call in new_clients:
+            func = call.func
+            if not isinstance(func, cst.Name) or self.imports.names.get(func.value) not in CLIENT_CLASSES:
+                scan.problems.append(Problem("client-import", "Client is not imported by name from django.test"))
+                break
+
+    def _rewritten(self, fn: cst.FunctionDef, env: Env, scan: Scan) -> cst.BaseSuite | None:
+        """The test's body rewritten as ``scan`` planned; None (reported) when option
+        only-async-views leaves it sync."""
+        only = self._only_async_views(scan)
+        if only:
+            self.ctx.refuse(fn, Problem(only.kind, "left sync: " + only.message))
+            return None
+        if scan.plan.new_clients():
+            self.needs_async_import = self.async_import_needed
+            self.replaced_client = True
+        fresh = fresh_name(fn) if scan.plan.lists() else "row"
+        return fn.body.visit(Rewrite(env, scan.plan, fresh, self.async_class or ""))

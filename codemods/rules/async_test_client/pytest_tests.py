@@ -1,0 +1,228 @@
+"""pytest-django tests: module-level ``test_*`` functions and plain ``Test*`` classes taking the client fixture."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods.analysis import dotted_name, has_skip_comment
+from codemods.knowledge.testing import (
+    CLIENT_CLASSES,
+    NO_ASYNC_FIXTURES,
+    PLAIN_FIXTURES,
+    PYTEST_DJANGO_FIXTURES,
+)
+from codemods.problems import Problem
+from codemods.project import test_setup
+from codemods.rules.async_test_client.client_setup import ClientSetup
+from codemods.rules.async_test_client.common import all_names, code, left_alone
+from codemods.rules.async_test_client.env import Env
+from codemods.rules.async_test_client.models import Kind, Model, is_model_qual
+from codemods.rules.async_test_client.pytest_module import (
+    Mark,
+    async_marks,
+    decorator_marks,
+    parametrized,
+    pytestmark,
+)
+from codemods.rules.async_test_client.scan import Scan
+
+
+class PytestTests(ClientSetup):
+    """The pytest-django side of a module (``leave_Module``): a module-level ``test_*`` function,
+    or a method of a plain ``Test*`` class (no bases), that takes pytest-django's ``client``
+    fixture or builds ``Client()`` becomes an async test taking ``async_client``, with the async
+    marker and ``django_db(transaction=True)`` where it may touch the database. Which fixtures
+    are model instances, and whether ``client`` is pytest-django's at all, is decided here."""
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        body = []
+        changed = False
+        for orig, new in zip(original_node.body, updated_node.body):
+            repl = new
+            if isinstance(orig, cst.FunctionDef) and orig.name.value.startswith("test"):
+                repl = self._pytest_fn(orig, None, [])
+            elif (
+                isinstance(orig, cst.ClassDef)
+                and orig.name.value.startswith("Test")
+                # plain classes only: a unittest.TestCase (or unknown) base would never await the test
+                and all(dotted_name(b.value) == "object" and not b.keyword for b in orig.bases)
+                and isinstance(orig.body, cst.IndentedBlock)
+                and not has_skip_comment(orig)
+            ):
+                repl = self._pytest_class(orig)
+            changed = changed or repl is not orig and repl is not new
+            body.append(repl)
+        if not changed:
+            return updated_node
+        return updated_node.with_changes(body=body)
+
+    def _pytest_class(self, cls: cst.ClassDef) -> cst.ClassDef:
+        assert isinstance(cls.body, cst.IndentedBlock)
+        marks = [*decorator_marks(cls.decorators, self.imports), *pytestmark(cls.body.body, self.imports)]
+        self_attrs = self._self_attrs(cls)
+        body = []
+        changed = False
+        for st in cls.body.body:
+            if isinstance(st, cst.FunctionDef) and st.name.value.startswith("test"):
+                repl = self._pytest_fn(st, self_attrs, marks)
+                changed = changed or repl is not st
+                body.append(repl)
+            else:
+                body.append(st)
+        return cls.with_changes(body=cls.body.with_changes(body=body)) if changed else cls
+
+    def _pytest_fn(
+        self, fn: cst.FunctionDef, self_attrs: dict[str, Kind] | None, outer_marks: list[Mark]
+    ) -> cst.FunctionDef:
+        in_class = self_attrs is not None
+        params = list(fn.params.params)
+        if fn.asynchronous is not None or has_skip_comment(fn) or (in_class and not params):
+            return fn
+        names = [p.name.value for p in params]
+        fixtures = names[1:] if in_class else names
+        body_code = cst.Module(body=[]).code_for_node(fn.body)
+        uses_client = ("client" in fixtures and "client." in body_code) or any(
+            n + "(" in body_code for n, q in self.imports.names.items() if q in CLIENT_CLASSES
+        )
+        if not uses_client:
+            if "admin_client" in fixtures:
+                self.ctx.refuse(
+                    fn, Problem("admin-client", "not made async: the admin_client fixture has no async twin")
+                )
+            return fn
+        fn_marks = decorator_marks(fn.decorators, self.imports)
+        if "client" in fixtures and not self._is_pytest_django_client(fixtures, [*fn_marks, *outer_marks]):
+            return fn  # not (visibly) pytest-django's client: another plugin's, not a Django test
+        problems: list[Problem] = []
+        client_param = next((p for p in params[1 if in_class else 0:] if p.name.value == "client"), None)
+        if client_param is not None and client_param.annotation is not None:
+            ann = client_param.annotation.annotation
+            if self.imports.qualify(ann) not in CLIENT_CLASSES:
+                problems.append(
+                    Problem("client-annotation", f"the client fixture is annotated {code(ann)}, not django.test.Client")
+                )
+            else:
+                problems.append(
+                    Problem(
+                        "client-annotation",
+                        f"the client fixture is annotated {code(ann)}, which async_client is not",
+                    )
+                )
+        if fn.params.star_arg is not cst.MaybeSentinel.DEFAULT or fn.params.star_kwarg or fn.params.kwonly_params:
+            problems.append(Problem("parameters", "the test takes */** or keyword-only parameters"))
+        if "client" in fixtures:
+            overridden = self._client_fixture_overridden()
+            if overridden:
+                problems.append(
+                    Problem("client-fixture", f"{overridden} defines its own client/async_client fixture")
+                )
+        for bad in ("admin_client", "async_client", *NO_ASYNC_FIXTURES):
+            if bad in fixtures:
+                problems.append(
+                    Problem("fixture", f"the {bad} fixture cannot be used from an async test as it is")
+                )
+        if "async_client" in all_names(fn.body):
+            problems.append(Problem("name-taken", "the name async_client is already used in the test"))
+        pytest_local = self.imports.locals_for("pytest")
+        if "pytest" in self.imports.names and "pytest" not in pytest_local:
+            problems.append(Problem("name-taken", "the name pytest is bound to something else in this module"))
+        for d in fn.decorators:
+            if not any(m.decorator is d for m in fn_marks) and not self._async_safe_decorator(d):
+                problems.append(
+                    Problem(
+                        "decorator",
+                        f"decorator @{code(d.decorator)} is not a pytest mark (it may not support async tests)",
+                    )
+                )
+        known: dict[str, Kind] = {}
+        opaque = set()
+        plain = parametrized([*fn_marks, *outer_marks, *self.module_marks])
+        for f in fixtures:
+            if f in plain:
+                continue
+            if f in self.fixtures:
+                known[f] = self.fixtures[f]
+            elif f == "django_user_model":
+                if self._default_user_model():
+                    known[f] = ("model", self.models.contrib_user())
+                else:
+                    known[f] = ("model", Model("django_user_model.Model", frozenset({"pk", "id"}), None))
+            elif f == "admin_user" and self._default_user_model():
+                known[f] = ("inst", self.models.contrib_user())
+            elif f not in PLAIN_FIXTURES:
+                opaque.add(f)
+        self_name = names[0] if in_class else None
+        env = Env(
+            self.models, self_name, self_attrs or {}, set(),
+            client_name="client" if "client" in fixtures else "",
+            opaque=frozenset(opaque),
+        )
+        env.bind(fn.body, names, known)
+        env.find_clients()
+        env.find_sessions()
+        scan = Scan(env, self.ctx.target_django)
+        fn.body.visit(scan)
+        if scan.client_calls == 0:
+            return fn
+        if scan.bare:
+            scan.problems.append(Problem("client-bare", "the client is used other than through a supported call"))
+        self._async_class_check(scan)
+        marker = str(self.ctx.option("async-marker") or "").strip()
+        decorators, why, pending_import = async_marks(
+            fn, marker, fn_marks, outer_marks, self.module_marks, [f for f in fixtures if f not in plain]
+        )
+        if why:
+            problems.append(why)
+        problems += scan.problems
+        if scan.logins:
+            login = self._login_problem()
+            if login:
+                problems.append(login)
+        if problems:
+            self.ctx.refuse(fn, left_alone("not made async", problems))
+            return fn
+        new_body = self._rewritten(fn, env, scan)
+        if new_body is None:
+            return fn
+        new_params = [
+            p.with_changes(name=cst.Name("async_client")) if p.name.value == "client" and (i or not in_class) else p
+            for i, p in enumerate(params)
+        ]
+        self.needs_pytest_import = self.needs_pytest_import or pending_import
+        self.ctx.fixed(fn, "test now uses the async_client fixture")
+        return fn.with_changes(
+            body=new_body,
+            asynchronous=cst.Asynchronous(),
+            params=fn.params.with_changes(params=new_params),
+            decorators=decorators,
+        )
+
+    def _is_pytest_django_client(self, fixtures: list[str], marks: list[Mark]) -> bool:
+        """A ``client`` fixture is taken for pytest-django's only when the module is plainly a
+        Django test (it imports Django, pytest-django or a model; the test or its class/module
+        has a ``django_db`` mark; or it takes another pytest-django fixture) and the project
+        uses pytest-django (its dependency or pytest configuration files, or a conftest.py, from
+        the test's folder up to the project root, name pytest-django, DJANGO_SETTINGS_MODULE or
+        ``--ds``). Another plugin's ``client`` (pytest-chalice, pytest-flask) is left alone."""
+        djangoish = (
+            any(q.startswith(("django.", "pytest_django")) or is_model_qual(q) for q in self.imports.names.values())
+            or any(m.name == "pytest.mark.django_db" for m in [*marks, *self.module_marks])
+            or any(f in PYTEST_DJANGO_FIXTURES for f in fixtures)
+        )
+        return djangoish and self._project_uses_pytest_django()
+
+    def _project_uses_pytest_django(self) -> bool:
+        if self._pytest_django is None:
+            self._pytest_django = test_setup.uses_pytest_django(self.ctx.path)
+        return self._pytest_django
+
+    def _client_fixture_overridden(self) -> str | None:
+        """Where a ``client``/``async_client`` fixture other than pytest-django's is defined: this
+        module or a conftest.py from the test's directory up to the project root."""
+        if self._overridden is None:
+            self._overridden = ""
+            if test_setup.CLIENT_FIXTURE_DEF.search(self.module.code):
+                self._overridden = "this module"
+            else:
+                self._overridden = test_setup.client_fixture_conftest(self.ctx.path) or ""
+        return self._overridden or None
