@@ -1,3 +1,5 @@
+"""``python -m codemods``: the dj-asyncify command."""
+
 from codemods.cli import main
 
 main()
