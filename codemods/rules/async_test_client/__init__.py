@@ -69,21 +69,32 @@ Why:
 Example:
     Before::
 
+        from django.contrib.auth.models import User
+        from django.test import TestCase
+
+
         class T(TestCase):
             def test_home(self):
-                p = Product.objects.create(name="saw")
+                u = User.objects.create(username="ann")
                 r = self.client.get("/", HTTP_ACCEPT="application/json")
                 self.assertEqual(self.client.get("/x").json(), {})
-                self.assertEqual(Product.objects.count(), 1)
+                self.assertEqual(User.objects.count(), 1)
 
     After::
 
+        from django.contrib.auth.models import User
+        from django.test import TestCase
+
+
         class T(TestCase):
             async def test_home(self):
-                p = await Product.objects.acreate(name="saw")
+                u = await User.objects.acreate(username="ann")
                 r = await self.async_client.get("/", headers={"accept": "application/json"})
                 self.assertEqual((await self.async_client.get("/x")).json(), {})
-                self.assertEqual(await Product.objects.acount(), 1)
+                self.assertEqual(await User.objects.acount(), 1)
+
+    (``User`` is Django's, so its fields and manager are known; a project model's are read from
+    its ``models`` module, as above.)
 
 Refuses when:
     The test is left exactly as it was, with a diagnostic, when:
