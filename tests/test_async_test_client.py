@@ -1659,3 +1659,69 @@ def test_diagnostics_name_the_real_blocker():
         "    async def test_a(self):\n        r = await self.async_client.get('/')\n"
         "        self.assertContains(r, MESSAGE.format(x=1))\n",
     )
+
+
+def test_shared_knowledge_derivations_keep_this_codemods_tables():
+    """The ORM, HTTP, effects and layout facts async-test-client uses are derived from the shared
+    knowledge; these are the tables it always used (a drift in either changes what it rewrites)."""
+    from codemods.knowledge import effects, layout, testing
+    from codemods.rules.async_test_client.scan_calls import STR_METHODS
+
+    assert testing.MANAGER_ATTRS == {"objects", "_default_manager"}
+    assert testing.LAZY_QS == {
+        "all", "filter", "exclude", "order_by", "select_related", "prefetch_related", "distinct",
+        "annotate", "alias", "using", "reverse", "none", "complex_filter",
+    }
+    assert testing.VALUES_QS == {"values", "values_list"}
+    assert testing.QS_TWINS_INST == {"get", "create", "first", "last", "latest", "earliest"}
+    assert testing.QS_TWINS_PAIR == {"get_or_create", "update_or_create"}
+    assert testing.QS_TWINS_OTHER == {
+        "count", "exists", "contains", "aggregate", "update", "delete", "in_bulk", "bulk_update", "explain",
+    }
+    assert testing.USER_TWINS == {"create_user", "create_superuser"}
+    assert testing.INSTANCE_TWINS == {"save", "delete", "refresh_from_db"}
+    assert testing.ORM_ATTRS == {
+        "save", "delete", "refresh_from_db", "create", "get_or_create", "update_or_create",
+        "bulk_create", "bulk_update", "create_user", "create_superuser", "count", "exists",
+        "first", "last", "aggregate", "update", "in_bulk", "latest", "earliest", "add", "remove",
+        "clear", "set",
+    }
+    assert testing.SESSION_TWINS == {
+        "save", "get", "pop", "setdefault", "update", "has_key", "keys", "values", "items", "flush",
+        "cycle_key", "set_expiry", "get_expiry_age", "get_expiry_date", "get_expire_at_browser_close",
+        "set_test_cookie", "test_cookie_worked", "delete_test_cookie", "delete", "exists", "create",
+    }
+    assert testing.CONTRIB_USER == "django.contrib.auth.models.User"
+    assert testing.USER_FIELDS == {
+        "username", "first_name", "last_name", "email", "password", "is_staff", "is_active",
+        "is_superuser", "date_joined", "last_login",
+    }
+    assert testing.RELATION_FIELDS == {
+        "ForeignKey", "OneToOneField", "ManyToManyField", "ForeignObject", "GenericForeignKey",
+        "GenericRelation", "ParentalKey", "ParentalManyToManyField", "TreeForeignKey",
+    }
+    assert testing.MANAGER_BASES == {"Manager", "BaseManager", "BaseUserManager", "UserManager"}
+    assert testing.SAFE_BUILTINS == {
+        "len", "str", "int", "float", "bool", "list", "dict", "set", "tuple", "frozenset",
+        "sorted", "reversed", "range", "enumerate", "zip", "isinstance", "min", "max", "sum", "any",
+        "all", "abs", "round", "repr", "print", "type", "bytes", "iter", "next", "divmod", "chr",
+        "ord", "format", "hex",
+    }
+    assert sorted(testing.SAFE_MODULES) == sorted((
+        "json.", "datetime.", "decimal.", "uuid.", "re.", "urllib.parse.", "math.", "http.",
+        "base64.", "string.", "textwrap.", "collections.", "itertools.", "operator.",
+        "django.urls.", "django.utils.timezone.", "django.utils.http.", "django.utils.encoding.",
+        "django.utils.html.", "django.utils.text.", "django.utils.dateparse.",
+        "django.utils.datastructures.", "django.db.models.", "django.core.files.uploadedfile.",
+        "django.core.files.base.", "django.http.", "io.", "os.path.", "pathlib.",
+        "unittest.mock.", "mock.",
+    ))
+    assert STR_METHODS is effects.STR_METHODS and STR_METHODS == {
+        "format", "join", "replace", "split", "rsplit", "strip", "lstrip", "rstrip", "lower", "upper",
+        "startswith", "endswith", "encode", "splitlines", "partition", "removeprefix", "removesuffix",
+    }
+    assert testing.VERBS == {"get", "post", "put", "patch", "delete", "head", "options", "trace"}
+    assert testing.HTTP_HANDLERS == ("get", "post", "put", "patch", "delete", "head", "trace")
+    assert set(testing.ROOT_MARKERS) == {"pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "manage.py", "setup.py"}
+    assert testing.ROOT_MARKERS is layout.ROOT_MARKERS
+    assert set(testing.CONFTEST_ROOT_MARKERS) == {"pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "manage.py"}

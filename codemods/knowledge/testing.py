@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 
+from codemods.knowledge import effects, http, layout, orm
+
 # Django's own test case classes (django.test), by class name.
 DJANGO_TEST_CASES = frozenset(
     {"SimpleTestCase", "TestCase", "TransactionTestCase", "LiveServerTestCase", "StaticLiveServerTestCase"}
 )
 
 # --------------------------------------------------------------------------- the test clients
-# Request methods of Client and AsyncClient.
-VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace"})
+# Request methods of Client and AsyncClient: every HTTP method Django knows.
+VERBS = frozenset(http.METHODS)
 # Login helpers of Client -> their awaited AsyncClient twins (Django 5.0+).
 LOGIN = {"force_login": "aforce_login", "login": "alogin", "logout": "alogout"}
 # Keyword arguments of a request that mean the same to both clients (anything else is a WSGI extra).
@@ -30,14 +32,6 @@ CLIENT_INIT_KW = frozenset({"enforce_csrf_checks", "raise_request_exception"})
 ASGI_OWN_HEADERS = frozenset({"host", "cookie", "content-type", "content-length"})
 # WSGI keys that look like headers but are the request's content type/length, not HTTP_ headers.
 NOT_HEADER_KEYS = ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH")
-# SessionBase methods with an awaited ``a``-twin (Django 5.1+).
-SESSION_TWINS = frozenset(
-    {
-        "save", "get", "pop", "setdefault", "update", "has_key", "keys", "values", "items", "flush",
-        "cycle_key", "set_expiry", "get_expiry_age", "get_expiry_date", "get_expire_at_browser_close",
-        "set_test_cookie", "test_cookie_worked", "delete_test_cookie", "delete", "exists", "create",
-    }
-)
 
 # --------------------------------------------------------------------------- test responses
 # A response's template context, under both names it goes by.
@@ -136,77 +130,69 @@ NO_ASYNC_FIXTURES = (
 # Text in a dependency, pytest configuration, manage.py or conftest.py file that shows the project
 # runs its tests with pytest-django.
 PYTEST_DJANGO_WORDS = re.compile(r"pytest[-_]django|DJANGO_SETTINGS_MODULE|--ds\b")
-# Files where the search for that evidence (going up from a test's folder) stops.
-ROOT_MARKERS = ("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "manage.py", "setup.py")
-# Files where the search for a conftest.py defining its own client fixture stops.
-CONFTEST_ROOT_MARKERS = ("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "manage.py")
+# Files where the search for that evidence (going up from a test's folder) stops: a project root.
+ROOT_MARKERS = layout.ROOT_MARKERS
+# Files where the search for a conftest.py defining its own client fixture stops: the same but
+# setup.py, above which that search always went on (a conftest.py further up still counts).
+CONFTEST_ROOT_MARKERS = tuple(m for m in layout.ROOT_MARKERS if m != "setup.py")
 # Files that may name DJANGO_SETTINGS_MODULE, in the order they are looked at in a folder.
 SETTINGS_NAMING_FILES = ("manage.py", "pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini")
 
 # --------------------------------------------------------------------------- ORM in test bodies
-# Methods that, called on something not known to be a model/queryset, may still be the ORM.
-ORM_ATTRS = frozenset(
-    {
-        "save", "delete", "refresh_from_db", "create", "get_or_create", "update_or_create",
-        "bulk_create", "bulk_update", "create_user", "create_superuser", "count", "exists",
-        "first", "last", "aggregate", "update", "in_bulk", "latest", "earliest", "add", "remove",
-        "clear", "set",
-    }
-)
-# What a queryset method returns, and which methods have awaited twins (Django 4.1+).
-MANAGER_ATTRS = frozenset({"objects", "_default_manager"})
-LAZY_QS = frozenset(
-    {
-        "all", "filter", "exclude", "order_by", "select_related", "prefetch_related", "distinct",
-        "annotate", "alias", "using", "reverse", "none", "complex_filter",
-    }
-)
-VALUES_QS = frozenset({"values", "values_list"})
-QS_TWINS_INST = frozenset({"get", "create", "first", "last", "latest", "earliest"})
-QS_TWINS_PAIR = frozenset({"get_or_create", "update_or_create"})
-QS_TWINS_OTHER = frozenset(
-    {"count", "exists", "contains", "aggregate", "update", "delete", "in_bulk", "bulk_update", "explain"}
-)
-USER_TWINS = frozenset({"create_user", "create_superuser"})  # UserManager, Django 5.2+
-INSTANCE_TWINS = frozenset({"save", "delete", "refresh_from_db"})  # Django 4.2+
-CONTRIB_USER = "django.contrib.auth.models.User"
-USER_FIELDS = frozenset(
-    {
-        "username", "first_name", "last_name", "email", "password", "is_staff", "is_active",
-        "is_superuser", "date_joined", "last_login",
-    }
-)
-RELATION_FIELDS = frozenset(
-    {
-        "ForeignKey", "OneToOneField", "ManyToManyField", "ForeignObject", "GenericForeignKey",
-        "GenericRelation", "ParentalKey", "ParentalManyToManyField", "TreeForeignKey",
-    }
-)
-MANAGER_BASES = frozenset({"Manager", "BaseManager", "BaseUserManager", "UserManager"})
+# What async-test-client rewrites of the ORM (``codemods.knowledge.orm``), by sync name. Each
+# subset below is derived from the shared tables; where it is smaller, the names left out are
+# named with the reason (tests/test_async_test_client.py pins the results).
+def _sync(*receivers: str, returns: str | None = None) -> frozenset[str]:
+    return orm.sync_names(orm.names(*receivers, returns=returns))
+
+
+# Managers a test reaches a model's rows through. ``_base_manager`` is left out: a call through it
+# stays refused like any ORM call on something not known to be a queryset.
+MANAGER_ATTRS = orm.MANAGER_ATTRS - {"_base_manager"}
+# QuerySet methods that give a queryset of the same model's instances, followed by the kinds of a
+# test body. Left out (a call of one refuses as a method without a twin this codemod uses):
+# values/values_list (``VALUES_QS``, a queryset of rows that are no instances); only/defer
+# (reading a deferred field of an instance queries); dates/datetimes (dates, not instances); raw
+# (a RawQuerySet); union/intersection/difference (what may follow a combined queryset is
+# restricted); select_for_update (needs the transaction of the thread running it); extra.
+LAZY_QS = orm.LAZY_METHODS - orm.VALUES_METHODS - {
+    "only", "defer", "dates", "datetimes", "raw", "union", "intersection", "difference",
+    "select_for_update", "extra",
+}
+VALUES_QS = orm.VALUES_METHODS
+QS_TWINS_INST = _sync(orm.QUERYSET, returns=orm.OBJECT)  # twins giving an instance
+QS_TWINS_PAIR = _sync(orm.QUERYSET, returns=orm.PAIR)  # twins giving (instance, created)
+# Other queryset twins; bulk_create (a list of instances) is left out: the scan knows it by name.
+QS_TWINS_OTHER = _sync(orm.QUERYSET, returns=orm.OTHER) - {"bulk_create"}
+USER_TWINS = _sync(orm.USER_MANAGER)  # UserManager, Django 5.2+
+INSTANCE_TWINS = _sync(orm.INSTANCE)  # Django 4.2+
+# Methods that, called on something not known to be a model/queryset, may still be the ORM: the
+# sync names of queryset, related-manager, UserManager and instance twins. Left out: ``get``
+# (every mapping has one: dict.get, response.get), ``contains`` and ``explain``; a call of
+# them is judged like any other call.
+ORM_ATTRS = _sync(orm.QUERYSET, orm.RELATED, orm.USER_MANAGER, orm.INSTANCE) - {"get", "contains", "explain"}
+# SessionBase methods with an awaited ``a``-twin (Django 5.1+). Left out: ``set`` (``aset`` is the
+# twin of ``s[key] = value``, which the codemod rewrites as a statement; there is no sync ``set``)
+# and ``load`` (the session backends' own loader).
+SESSION_TWINS = _sync(orm.SESSION) - {"set", "load"}
+CONTRIB_USER = orm.CONTRIB_USER
+USER_FIELDS = orm.USER_FIELDS
+RELATION_FIELDS = orm.RELATION_FIELDS
+MANAGER_BASES = orm.MANAGER_BASES
 # Calls that never touch the database; anything else the test body calls may (a helper building
 # fixtures, a factory), and then the test is left sync.
-SAFE_BUILTINS = frozenset(
-    {
-        "len", "str", "int", "float", "bool", "list", "dict", "set", "tuple", "frozenset",
-        "sorted", "reversed", "range", "enumerate", "zip", "isinstance", "min", "max", "sum", "any",
-        "all", "abs", "round", "repr", "print", "type", "bytes", "iter", "next", "divmod", "chr",
-        "ord", "format", "hex",
-    }
-)
+SAFE_BUILTINS = effects.SAFE_BUILTINS
+# Modules (as prefixes of qualified names) whose functions touch no database, and the mock
+# modules: mocks patch module attributes for every thread; a mock *decorator* on the test still
+# refuses.
 SAFE_MODULES = (
-    "json.", "datetime.", "decimal.", "uuid.", "re.", "urllib.parse.", "math.", "http.",
-    "base64.", "string.", "textwrap.", "collections.", "itertools.", "operator.",
-    "django.urls.", "django.utils.timezone.", "django.utils.http.", "django.utils.encoding.",
-    "django.utils.html.", "django.utils.text.", "django.utils.dateparse.",
-    "django.utils.datastructures.", "django.db.models.", "django.core.files.uploadedfile.",
-    "django.core.files.base.", "django.http.", "io.", "os.path.", "pathlib.",
-    # mocks patch module attributes for every thread; a mock *decorator* on the test still refuses
+    *(m + "." for m in (*effects.PURE_STDLIB_MODULES, *effects.PURE_DJANGO_MODULES)),
     "unittest.mock.", "mock.",
 )
 
 # --------------------------------------------------------------------------- URL resolution
 # The handlers of a class-based view that must all be async for it to count as an async view.
-HTTP_HANDLERS = ("get", "post", "put", "patch", "delete", "head", "trace")
+HTTP_HANDLERS = http.VIEW_IS_ASYNC_METHODS
 # Django's path converters -> the regex each one matches.
 PATH_CONVERTERS = {
     "int": "[0-9]+",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.analysis import dotted_name
+from codemods.knowledge.effects import STR_METHODS  # called on an UPPER_CASE module constant: formatting
 from codemods.knowledge.testing import (
     CLIENT_CLASSES,
     CLIENT_INIT_KW,
@@ -32,14 +33,6 @@ from codemods.rules.async_test_client.common import code, root_name
 from codemods.rules.async_test_client.models import Model
 from codemods.rules.async_test_client.plan import ListComp, NewAsyncClient, Twin
 from codemods.rules.async_test_client.scan_base import ScanBase
-
-# str methods: called on an UPPER_CASE module constant they are taken for string formatting.
-STR_METHODS = frozenset(
-    {
-        "format", "join", "replace", "split", "rsplit", "strip", "lstrip", "rstrip", "lower", "upper",
-        "startswith", "endswith", "encode", "splitlines", "partition", "removeprefix", "removesuffix",
-    }
-)
 
 
 class CallsScan(ScanBase):
