@@ -1999,7 +1999,7 @@ def test_cached_taskgroup_result_follows_requires_python(tmp_path):
     ],
 )
 def test_requires_python_specifiers(spec, before):
-    from codemods.gather_awaits import _admits_before
+    from codemods.project.python_version import admits_before as _admits_before
 
     assert _admits_before(spec, (3, 11)) is before
 
@@ -2313,3 +2313,72 @@ def test_runs_in_tests_are_not_gathered_and_reported_once():
     out = rewrite(CM, TEST_RUNS, path="app/checks.py")
     assert out.source.count("asyncio.gather(") == 2
     assert [d.line for d in out.diagnostics if d.kind == "refused" and "in a test" in d.message] == [19, 23]
+
+
+# --------------------------------------------------------------------------- shared knowledge
+# gather-awaits reads its facts from codemods.knowledge; these pin the sets it derives (each as it
+# held them before the move), so a change to a shared table that would change what it gathers
+# fails here.
+def _w(text):
+    return frozenset(text.split())
+
+
+def test_knowledge_derivations_hold():
+    from codemods.knowledge import effects, http, layout, runtime
+    from codemods.knowledge import effects_gather as g
+    from codemods.rules.gather_awaits import calls, project_callees
+
+    assert g.ORM_WRITES == _w(
+        "asave acreate aupdate adelete abulk_create abulk_update aget_or_create aupdate_or_create aadd aremove "
+        "aset aclear arefresh_from_db acreate_user acreate_superuser aauthenticate alogin alogout "
+        "aupdate_session_auth_hash acycle_key aflush apop aset_many adelete_many aincr adecr atouch "
+        "aget_or_set aset_expiry aclear_expired aforce_login"
+    )
+    assert g.ORM_READS == _w(
+        "aget afirst alast acount aexists aaggregate alatest aearliest acontains ain_bulk aexplain auser "
+        "aget_object_or_404 aget_list_or_404"
+    )
+    assert g.ORM_READ_FUNCTIONS == {"django.shortcuts.aget_object_or_404", "django.shortcuts.aget_list_or_404"}
+    assert g.SYNC_WRITES == _w("save create bulk_create bulk_update get_or_create update_or_create")
+    assert g.WRITE_METHODS == _w("post put patch delete stream send")
+    assert g.READ_HTTP == _w("GET HEAD OPTIONS")
+    assert http.READ_METHODS == _w("get head options")
+    assert http.ASYNC_CLIENT_CLASSES == {"httpx.AsyncClient", "httpx2.AsyncClient", "aiohttp.ClientSession"}
+    assert calls.GENERIC_METHODS == g.POST_METHODS | g.ORM_READS | {"head", "options", "request"}
+    assert effects.MUTATORS == _w("append extend update pop insert remove clear add discard setdefault popitem sort reverse")
+    assert effects.IMMUTABLE_TYPES == _w(
+        "int str float bool bytes complex uuid.UUID UUID decimal.Decimal Decimal datetime.date datetime.datetime "
+        "date datetime"
+    )
+    assert runtime.COROUTINE_WRAPPERS == _w("wait_for shield ensure_future create_task")
+    assert runtime.SYNC_TO_ASYNC_NAMES == {"sync_to_async", "database_sync_to_async"}
+    # every builtin, a superset of the shared side-effect-free ones
+    assert effects.SAFE_BUILTINS <= g.BUILTIN_NAMES == frozenset(dir(__import__("builtins")))
+    # the project root: the packaging files and manage.py, in this order (not pytest.ini/tox.ini)
+    assert project_callees.ROOT_MARKERS == ("pyproject.toml", "setup.py", "setup.cfg", "manage.py")
+    assert set(project_callees.ROOT_MARKERS) < set(layout.ROOT_MARKERS)
+
+
+@pytest.mark.parametrize(
+    "path, test",
+    [
+        ("shop/conftest.py", False), ("conftest.py", False), ("tests/conftest.py", True),
+        ("shop/tests.py", True), ("shop/test.py", True), ("shop/test_views.py", True),
+        ("shop/views_test.py", True), ("shop/tests/helpers.py", True), ("shop/views.py", False), ("", False),
+    ],
+)
+def test_test_module_rule_is_the_shared_one_without_conftest(path, test):
+    import re
+    from pathlib import Path
+
+    from codemods.knowledge import layout
+    from codemods.rules.gather_awaits.scopes import is_test_path
+
+    # the rule as gather-awaits held it: a test file name, or a file under a tests/test folder
+    parts = Path(path).parts
+    own = bool(parts) and (
+        re.match(r"^(test_.*|.*_tests?|tests?)\.py$", parts[-1]) is not None
+        or any(p in ("tests", "test") for p in parts[:-1])
+    )
+    assert is_test_path(path) is own is test
+    assert layout.is_test_module(parts, conftest=False) is test

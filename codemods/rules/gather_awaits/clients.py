@@ -1,0 +1,137 @@
+"""Known HTTP clients: which names are, in every binding of their scope, an httpx/aiohttp async client.
+
+A GET/HEAD/OPTIONS on one is a read with no effect on the other calls of a run (apart from cookies,
+see the docstring): ``async with httpx.AsyncClient() as c``, ``c = httpx.AsyncClient()``, a
+parameter or variable annotated with the class -- in the function, an enclosing one or at module
+level.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from codemods.knowledge.effects_gather import READ_HTTP
+from codemods.knowledge.http import ASYNC_CLIENT_CLASSES, READ_METHODS
+from codemods.rules.gather_awaits.calls import request_method
+from codemods.rules.gather_awaits.scopes import Frame, Site
+from codemods.rules.gather_awaits.syntax import annotation_expr
+
+
+class ClientBindings(cst.CSTVisitor):
+    """For every name a function (or the module) binds in its own scope: whether each binding
+    is an HTTP client (``async with httpx.AsyncClient() as c``, ``c = httpx.AsyncClient()``,
+    ``c: httpx.AsyncClient = ...``); nested functions and classes are not entered."""
+
+    def __init__(self, is_client: Any) -> None:
+        self.is_client = is_client
+        self.found: dict[str, list[bool]] = {}
+
+    def _all(self, node: cst.BaseExpression, value: bool) -> None:
+        if isinstance(node, cst.Name):
+            self.found.setdefault(node.value, []).append(value)
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            for el in node.elements:
+                self._all(el.value, False)
+        elif isinstance(node, cst.StarredElement):
+            self._all(node.value, False)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            self._all(t.target, self.is_client(node.value))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        client = (node.value is not None and self.is_client(node.value)) or self.is_client(
+            annotation_expr(node.annotation), call=False
+        )
+        self._all(node.target, client)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._all(node.target, False)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._all(node.target, False)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._all(node.asname.name, self.is_client(node.item))
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._all(node.name.name, False)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._all(node.target, False)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self._all(node.name, False)
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self._all(node.name, False)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+class KnownClients:
+    """Answers "is this call an HTTP read on a known client?" for the frames of the walk; the
+    bindings of each scope are collected once, when first asked for."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self._scope_bindings: dict[int, dict[str, list[bool]]] = {}
+
+    def _bindings(self, node: cst.CSTNode) -> dict[str, list[bool]]:
+        """Names bound in the scope of a function (its parameters too) or of the module, each with
+        whether every binding makes it an HTTP client."""
+        key = id(node)
+        if key not in self._scope_bindings:
+            v = ClientBindings(self._is_client)
+            if isinstance(node, cst.FunctionDef):
+                params = node.params
+                for p in (*params.posonly_params, *params.params, *params.kwonly_params):
+                    v.found.setdefault(p.name.value, []).append(
+                        self._is_client(annotation_expr(p.annotation), call=False)
+                    )
+                for p in (params.star_arg, params.star_kwarg):
+                    if isinstance(p, cst.Param):
+                        v.found.setdefault(p.name.value, []).append(False)
+                node.body.visit(v)
+            else:
+                for stmt in self.site.module.body:
+                    stmt.visit(v)
+            self._scope_bindings[key] = v.found
+        return self._scope_bindings[key]
+
+    def _is_client(self, expr: cst.BaseExpression | None, call: bool = True) -> bool:
+        if call:
+            if not isinstance(expr, cst.Call):
+                return False
+            expr = expr.func
+        return expr is not None and self.site.imports.qualify(expr) in ASYNC_CLIENT_CLASSES
+
+    def known_client(self, name: str) -> bool:
+        """``name`` is, in every binding of the scope it comes from, an HTTP client."""
+        for outer in reversed(self.site.frames):
+            if outer.func is None:
+                continue
+            fn = self.site.fn(outer)
+            if name in fn.params or name in fn.locals:
+                found = self._bindings(outer.func).get(name)
+                return bool(found) and all(found)
+        found = self._bindings(self.site.module).get(name)
+        return bool(found) and all(found)
+
+    def http_read(self, call: cst.Call, frame: Frame) -> bool:
+        """``client.get(u)`` (head, options, request("GET", u)) on a known HTTP client."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+            return False
+        method = func.attr.value
+        read = (method in READ_METHODS and bool(call.args)) or (
+            method == "request" and request_method(call) in READ_HTTP
+        )
+        return read and self.known_client(func.value.value)

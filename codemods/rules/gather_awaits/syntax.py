@@ -1,0 +1,115 @@
+"""Small readers of LibCST nodes the rooms share: names in a subtree, a target's base, awaits, comments."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+
+class Names(cst.CSTVisitor):
+    """Every Name in a subtree (over-collecting is conservative: it only causes refusals)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.calls: list[cst.Call] = []
+        self.unsafe = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self.unsafe = True
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.unsafe = True
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.unsafe = True
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.unsafe = True
+
+
+def names_in(node: cst.CSTNode) -> Names:
+    v = Names()
+    node.visit(v)
+    return v
+
+
+def base_of(expr: cst.BaseExpression) -> str | None:
+    """The name an attribute/subscript chain starts from (``a`` of ``a.b[k]``), or None."""
+    while isinstance(expr, (cst.Attribute, cst.Subscript)):
+        expr = expr.value
+    return expr.value if isinstance(expr, cst.Name) else None
+
+
+def annotation_expr(annotation: cst.Annotation | None) -> cst.BaseExpression | None:
+    """The annotation's expression (a string annotation parsed), or None."""
+    if annotation is None:
+        return None
+    expr = annotation.annotation
+    if isinstance(expr, cst.SimpleString):
+        text = expr.evaluated_value
+        if not isinstance(text, str):
+            return None
+        try:
+            expr = cst.parse_expression(text)
+        except Exception:  # noqa: BLE001 - LibCST raises more than its own errors on odd input
+            return None
+    return expr
+
+
+class _AwaitFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self.found = True
+
+
+def has_await(node: cst.CSTNode) -> bool:
+    finder = _AwaitFinder()
+    node.visit(finder)
+    return finder.found
+
+
+class _Comments(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.comments: list[cst.Comment] = []
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        self.comments.append(node)
+
+
+def comments_in(node: cst.CSTNode) -> list[cst.Comment]:
+    v = _Comments()
+    node.visit(v)
+    return v.comments
+
+
+def suites(node: cst.CSTNode) -> list[cst.BaseSuite]:
+    """The blocks of a compound statement (``elif``/``else``/handlers/``finally``/cases too)."""
+    out: list[cst.BaseSuite] = []
+    if isinstance(node, cst.If):
+        out.append(node.body)
+        if node.orelse is not None:
+            out += suites(node.orelse)
+    elif isinstance(node, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler,
+                           cst.With, cst.MatchCase)):
+        out.append(node.body)
+    elif isinstance(node, (cst.For, cst.While)):
+        out.append(node.body)
+        if node.orelse is not None:
+            out.append(node.orelse.body)
+    elif isinstance(node, (cst.Try, cst.TryStar)):
+        out.append(node.body)
+        for handler in node.handlers:
+            out.append(handler.body)
+        for extra in (node.orelse, node.finalbody):
+            if extra is not None:
+                out.append(extra.body)
+    elif isinstance(node, cst.Match):
+        out += [case.body for case in node.cases]
+    return out
