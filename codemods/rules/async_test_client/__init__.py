@@ -173,6 +173,8 @@ if TYPE_CHECKING:  # libcst is imported by transform only
 
 @register
 class AsyncTestClient(Codemod):
+    """The codemod as the registry knows it (the module docstring says what it does)."""
+
     name = "async-test-client"
     summary = "Django tests using the test client -> async tests using the async client"
     min_django = (3, 1)

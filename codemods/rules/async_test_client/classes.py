@@ -1,4 +1,4 @@
-"""The walk of a test module: Django TestCase classes' test methods (and, through its bases, pytest-django tests)."""
+"""The walk of a test module: test methods of Django TestCase classes (pytest tests through its bases)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The client set-up a test class may share with its tests (setUp, mixins, bases), and the ``self.x`` instances setUp binds."""
+"""Client set-up a test class may share with its tests (setUp, mixins, bases); ``self.x`` setUp binds."""
 
 from __future__ import annotations
 

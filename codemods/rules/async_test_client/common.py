@@ -47,6 +47,8 @@ def is_true(node: cst.BaseExpression) -> bool:
 
 
 class _Names(cst.CSTVisitor):
+    """Collects every ``Name`` it visits."""
+
     def __init__(self) -> None:
         self.names: set[str] = set()
 

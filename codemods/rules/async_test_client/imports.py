@@ -1,4 +1,4 @@
-"""The module's imports after the rewrite: ``AsyncClient`` added, an unused ``Client`` dropped, ``import pytest`` placed."""
+"""The imports after the rewrite: ``AsyncClient`` added, an unused ``Client`` dropped, ``import pytest``."""
 
 from __future__ import annotations
 

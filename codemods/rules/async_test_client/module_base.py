@@ -1,4 +1,4 @@
-"""What the rewrite of one test module shares: its imports, models, marks and fixtures, and the project facts read once."""
+"""What the rewrite of one test module shares: imports, models, marks, fixtures, project facts."""
 
 from __future__ import annotations
 

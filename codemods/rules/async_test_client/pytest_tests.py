@@ -1,4 +1,4 @@
-"""pytest-django tests: module-level ``test_*`` functions and plain ``Test*`` classes taking the client fixture."""
+"""pytest-django tests: ``test_*`` functions and plain ``Test*`` classes taking the client fixture."""
 
 from __future__ import annotations
 

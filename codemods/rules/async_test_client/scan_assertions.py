@@ -1,4 +1,4 @@
-"""assertRedirects and response objects: the scan's judgement, and the statements a redirect check becomes."""
+"""assertRedirects and response objects: the scan's judgement, and what a redirect check becomes."""
 
 from __future__ import annotations
 

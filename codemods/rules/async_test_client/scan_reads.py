@@ -1,4 +1,4 @@
-"""The scan's judgement of reads in a test body: names, subscripts and attributes of ORM values, clients, responses."""
+"""The scan's judgement of reads: names, subscripts and attributes of ORM values, clients, responses."""
 
 from __future__ import annotations
 
