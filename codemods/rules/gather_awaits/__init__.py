@@ -68,6 +68,9 @@ Example
 
     With ``style = "taskgroup"``::
 
+        import asyncio
+
+
         async def view(request):
             try:
                 async with asyncio.TaskGroup() as tg:
