@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import importlib.util
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,14 +22,6 @@ if TYPE_CHECKING:  # libcst is imported lazily: a cached run never needs it
 
     from codemods.problems import Problem
     from codemods.project import ProjectIndex
-
-# Codemods not yet moved into ``codemods.rules`` (each is imported when it still exists).
-_LEGACY_MODULES = (
-    "codemods.requests_to_httpx",
-    "codemods.gather_awaits",
-    "codemods.async_views_to_sync",
-    "codemods.async_test_client",
-)
 
 _REGISTRY: dict[str, Codemod] = {}
 
@@ -125,18 +116,14 @@ def register(cls: type[Codemod]) -> type[Codemod]:
 
 
 def _discover() -> None:
+    """Import every subpackage of ``codemods.rules``: each registers its codemod."""
     import pkgutil
 
     import codemods.rules
 
-    moved = set()
     for info in pkgutil.iter_modules(codemods.rules.__path__):
         if info.ispkg:
             importlib.import_module(f"codemods.rules.{info.name}")
-            moved.add(info.name)
-    for mod in _LEGACY_MODULES:
-        if mod.rpartition(".")[2] not in moved and importlib.util.find_spec(mod) is not None:
-            importlib.import_module(mod)
 
 
 def all_codemods() -> list[Codemod]:
