@@ -4,7 +4,9 @@ Two cheap steps before the costly LibCST parse (see ``shared/reference/performan
 
 1. each codemod's ``precheck(text)``: a substring test over the raw text;
 2. for the codemods whose pre-check said "maybe", one ``ast.parse`` of the file (about a tenth of
-   a LibCST parse) and the structural test below, kept in ONE place, ``TESTS``.
+   a LibCST parse) and each codemod's structural test, ``Codemod.candidate(facts)``, over the
+   ``Facts`` of that tree (defined here, shared by all the tests; each test sits in its codemod's
+   ``__init__``, next to its ``precheck``).
 
 The tests must be *sound*: True for every file on which the codemod would rewrite anything or
 report anything (a refusal or a rewrite). They may say True far more often than needed; a False
@@ -12,7 +14,7 @@ only ever saves work. They are deliberately looser than the codemods themselves,
 codemods grow (see issues 3-6 and 9), so each test names the widest shape its codemod looks at.
 ``tests/test_candidates.py`` runs every codemod over the sample sources of the test-suite and
 checks that the test said True wherever the codemod produced a change or a diagnostic. A codemod
-without an entry in ``TESTS`` is always a candidate once its pre-check passed.
+that defines no ``candidate`` is always a candidate once its pre-check passed.
 
 Nothing here imports libcst.
 """
@@ -20,8 +22,7 @@ Nothing here imports libcst.
 from __future__ import annotations
 
 import ast
-import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 # Compound statements: gather-awaits only ever gathers simple statements (their bodies are
 # blocks of their own, looked at separately).
@@ -29,8 +30,6 @@ _COMPOUND = (
     ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor, ast.While,
     ast.With, ast.AsyncWith, ast.Try, ast.Match,
 ) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
-# View.http_method_names, plus dispatch: the methods a class-based view may define as handlers.
-_HANDLERS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace", "dispatch"})
 
 
 def walk(root: ast.AST) -> list[ast.AST]:
@@ -146,7 +145,7 @@ class Facts:
         return False
 
 
-def _involves_await(stmt: ast.stmt, memo: dict[int, bool]) -> bool:
+def involves_await(stmt: ast.stmt, memo: dict[int, bool]) -> bool:
     """A simple statement whose expressions hold an ``await`` or an async comprehension."""
     if isinstance(stmt, _COMPOUND):
         return False
@@ -160,7 +159,7 @@ def _involves_await(stmt: ast.stmt, memo: dict[int, bool]) -> bool:
     return hit
 
 
-def _statement_lists(node: ast.AST) -> Iterable[list[ast.stmt]]:
+def statement_lists(node: ast.AST) -> Iterable[list[ast.stmt]]:
     """Every block of statements at or below ``node`` (bodies, else/finally, handlers, cases)."""
     for sub in walk(node):
         if isinstance(sub, (ast.stmt, ast.excepthandler, ast.match_case)):
@@ -170,79 +169,9 @@ def _statement_lists(node: ast.AST) -> Iterable[list[ast.stmt]]:
                     yield value
 
 
-# --------------------------------------------------------------------------- one test per codemod
-def _requests_to_httpx(f: Facts) -> bool:
-    # Rewrites (or refuses) requests calls, sessions and wrapped calls (sync_to_async, to_thread,
-    # run_in_executor, functools.partial) inside async defs; every form reaches requests through an
-    # import (the codemod resolves names through its ImportTable and stops when requests is not
-    # imported). So: some async def, and requests imported anywhere in the module.
-    return bool(f.async_defs) and f.imports_module("requests")
-
-
-def _gather_awaits(f: Facts) -> bool:
-    # Looks at runs of >= 2 consecutive simple statements holding awaits, in blocks inside async
-    # defs (``x = await f()``, ``await f()``, ``a = (await c.get(u)).json()``, ``return await``
-    # ...). So: some block at any depth below an async def (blocks of nested defs and of
-    # if/for/with/try included) has two neighbouring simple statements (anything but def, class,
-    # if, for, while, with, try, match) each holding an await or an async comprehension anywhere
-    # in their expressions. Two statements on one line (``a = await f(); b = await g()``) count.
-    memo: dict[int, bool] = {}
-    for func in f.async_defs:
-        for block in _statement_lists(func):
-            for a, b in itertools.pairwise(block):
-                if _involves_await(a, memo) and _involves_await(b, memo):
-                    return True
-    return False
-
-
-def _async_views_to_sync(f: Facts) -> bool:
-    # Function views: an async def whose first parameter is ``request``, not inside a function or
-    # class (module level, possibly under if/try/with), in a views module or one urls route to
-    # (the path is not checked here). Class-based views: async handlers (get, post, ... of
-    # View.http_method_names, and dispatch) directly in a class body. So: some async def outside
-    # any def, lambda and class whose first positional parameter is ``request``, or some async def
-    # directly in a class body (classes at any depth) named like a handler.
-    for func in f.outer_async_defs():
-        args = [*func.args.posonlyargs, *func.args.args]
-        if args and args[0].arg == "request":
-            return True
-    for node in f.statements:
-        if isinstance(node, ast.ClassDef):
-            for stmt in node.body:
-                if isinstance(stmt, ast.AsyncFunctionDef) and stmt.name in _HANDLERS:
-                    return True
-    return False
-
-
-def _async_test_client(f: Facts) -> bool:
-    # Looks at test methods of test classes (``self.client``, ``Client()`` objects, login helpers,
-    # state the class sets up on the client) and at pytest test functions taking ``client`` /
-    # ``admin_client`` fixtures (also inside ``Test*`` classes). So: some def or async def named
-    # ``test*`` such that the code around it mentions a client: for a method, anywhere in its
-    # class (setUp, class attributes, other methods included); for any other def, anywhere in the
-    # def itself. "Mentions a client": a name, attribute, parameter, keyword or imported name
-    # containing "client" (any case), or a local name bound to an import of such a name
-    # (``from django.test import Client as C``).
-    aliases = f.client_aliases()
-    in_class: set[int] = set()
-    for node in f.statements:
-        if isinstance(node, ast.ClassDef):
-            tests = [
-                s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name.startswith("test")
-            ]
-            in_class.update(id(s) for s in tests)
-            if tests and _mentions_client(node, aliases):
-                return True
-    return any(
-        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-        and n.name.startswith("test")
-        and id(n) not in in_class
-        and _mentions_client(n, aliases)
-        for n in f.statements
-    )
-
-
-def _mentions_client(node: ast.AST, aliases: set[str]) -> bool:
+def mentions_client(node: ast.AST, aliases: set[str]) -> bool:
+    """A name, attribute, parameter, keyword or imported name containing "client", or one of
+    ``aliases``, at or below ``node``."""
     for sub in walk(node):
         if isinstance(sub, ast.Name):
             ident = sub.id
@@ -261,15 +190,11 @@ def _mentions_client(node: ast.AST, aliases: set[str]) -> bool:
     return False
 
 
-TESTS: dict[str, Callable[[Facts], bool]] = {
-    "requests-to-httpx": _requests_to_httpx,
-    "gather-awaits": _gather_awaits,
-    "async-views-to-sync": _async_views_to_sync,
-    "async-test-client": _async_test_client,
-}
-
-
 def structural(names: Iterable[str], tree: ast.Module | Facts) -> list[str]:
-    """The subset of ``names`` (codemods whose pre-check passed) that the structural tests keep."""
+    """The subset of ``names`` (codemods whose pre-check passed) whose structural test
+    (``Codemod.candidate``) keeps the file."""
+    from codemods.registry import all_codemods
+
     facts = tree if isinstance(tree, Facts) else Facts(tree)
-    return [n for n in names if n not in TESTS or TESTS[n](facts)]
+    by_name = {cm.name: cm for cm in all_codemods()}
+    return [n for n in names if n not in by_name or by_name[n].candidate(facts)]

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:  # libcst is imported lazily: a cached run never needs it
     import libcst as cst
 
+    from codemods.candidates import Facts
     from codemods.problems import Problem
     from codemods.project import ProjectIndex
 
@@ -103,6 +104,11 @@ class Codemod:
     def precheck(self, source: str) -> bool:
         """Cheap text test: False means the file cannot hold anything this codemod rewrites."""
         raise NotImplementedError
+
+    def candidate(self, facts: Facts) -> bool:
+        """Structural test over the file's ``ast`` (see ``codemods.candidates``): False means the
+        codemod has nothing to rewrite or report there. Sound, never precise; default True."""
+        return True
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         raise NotImplementedError

@@ -163,8 +163,10 @@ Refuses when:
 
 from __future__ import annotations
 
+import ast
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from codemods.candidates import Facts, mentions_client
 from codemods.registry import Codemod, Context, register
 
 if TYPE_CHECKING:  # libcst is imported by transform only
@@ -184,6 +186,35 @@ class AsyncTestClient(Codemod):
 
     def precheck(self, source: str) -> bool:
         return "def test" in source and ("client." in source or "Client" in source)
+
+
+    def candidate(self, facts: Facts) -> bool:
+        # Looks at test methods of test classes (``self.client``, ``Client()`` objects, login
+        # helpers, state the class sets up on the client) and at pytest test functions taking
+        # ``client`` / ``admin_client`` fixtures (also inside ``Test*`` classes). So: some def or
+        # async def named ``test*`` such that the code around it mentions a client: for a method,
+        # anywhere in its class (setUp, class attributes, other methods included); for any other
+        # def, anywhere in the def itself. "Mentions a client": a name, attribute, parameter,
+        # keyword or imported name containing "client" (any case), or a local name bound to an
+        # import of such a name (``from django.test import Client as C``).
+        aliases = facts.client_aliases()
+        in_class: set[int] = set()
+        for node in facts.statements:
+            if isinstance(node, ast.ClassDef):
+                tests = [
+                    s for s in node.body
+                    if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name.startswith("test")
+                ]
+                in_class.update(id(s) for s in tests)
+                if tests and mentions_client(node, aliases):
+                    return True
+        return any(
+            isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and n.name.startswith("test")
+            and id(n) not in in_class
+            and mentions_client(n, aliases)
+            for n in facts.statements
+        )
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         from codemods.rules.async_test_client.classes import Classes

@@ -124,13 +124,19 @@ Refuses when
 
 from __future__ import annotations
 
+import ast
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from codemods.candidates import Facts
+from codemods.knowledge import http
 from codemods.registry import Codemod, Context, register
 
 if TYPE_CHECKING:  # libcst is imported by transform only: a cached run never needs it
     import libcst as cst
 
+
+# Handler names a class-based view may define: View.http_method_names, plus dispatch.
+_CANDIDATE_HANDLERS = frozenset({*http.METHODS, "dispatch"})
 
 @register
 class AsyncViewsToSync(Codemod):
@@ -142,6 +148,25 @@ class AsyncViewsToSync(Codemod):
 
     def precheck(self, source: str) -> bool:
         return "async def" in source
+
+
+    def candidate(self, facts: Facts) -> bool:
+        # Function views: an async def whose first parameter is ``request``, not inside a function
+        # or class (module level, possibly under if/try/with), in a views module or one urls route
+        # to (the path is not checked here). Class-based views: async handlers (get, post, ... of
+        # View.http_method_names, and dispatch) directly in a class body. So: some async def
+        # outside any def, lambda and class whose first positional parameter is ``request``, or
+        # some async def directly in a class body (classes at any depth) named like a handler.
+        for func in facts.outer_async_defs():
+            args = [*func.args.posonlyargs, *func.args.args]
+            if args and args[0].arg == "request":
+                return True
+        for node in facts.statements:
+            if isinstance(node, ast.ClassDef):
+                for stmt in node.body:
+                    if isinstance(stmt, ast.AsyncFunctionDef) and stmt.name in _CANDIDATE_HANDLERS:
+                        return True
+        return False
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         from codemods.rules.async_views_to_sync.rewrite import transform

@@ -174,8 +174,10 @@ Refuses when (each with a diagnostic)
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from codemods.candidates import Facts, involves_await, statement_lists
 from codemods.registry import Codemod, Context, register
 
 if TYPE_CHECKING:  # libcst is imported lazily (in transform): a cached run never needs it
@@ -196,6 +198,22 @@ class GatherAwaits(Codemod):
     def precheck(self, source: str) -> bool:
         # The runner pre-checks the original text: requests-to-httpx (run first) makes awaits.
         return "async def" in source and (source.count("await") >= 2 or "requests" in source)
+
+
+    def candidate(self, facts: Facts) -> bool:
+        # Looks at runs of >= 2 consecutive simple statements holding awaits, in blocks inside
+        # async defs (``x = await f()``, ``await f()``, ``a = (await c.get(u)).json()``, ``return
+        # await`` ...). So: some block at any depth below an async def (blocks of nested defs and
+        # of if/for/with/try included) has two neighbouring simple statements (anything but def,
+        # class, if, for, while, with, try, match) each holding an await or an async comprehension
+        # anywhere in their expressions. Two statements on one line count.
+        memo: dict[int, bool] = {}
+        for func in facts.async_defs:
+            for block in statement_lists(func):
+                for a, b in itertools.pairwise(block):
+                    if involves_await(a, memo) and involves_await(b, memo):
+                        return True
+        return False
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         style = ctx.options.get("style", "gather")

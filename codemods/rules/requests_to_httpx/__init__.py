@@ -179,6 +179,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from codemods.candidates import Facts
 from codemods.knowledge import http
 from codemods.registry import Codemod, Context, register
 
@@ -200,6 +201,14 @@ class RequestsToHttpx(Codemod):
 
     def precheck(self, source: str) -> bool:
         return "requests" in source and "async def" in source
+
+
+    def candidate(self, facts: Facts) -> bool:
+        # Rewrites (or refuses) requests calls, sessions and wrapped calls (sync_to_async,
+        # to_thread, run_in_executor, functools.partial) inside async defs; every form reaches
+        # requests through an import (the codemod resolves names through its ImportTable and stops
+        # when requests is not imported). So: some async def, and requests imported anywhere.
+        return bool(facts.async_defs) and facts.imports_module("requests")
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         from codemods.rules.requests_to_httpx.rewrite import transform
