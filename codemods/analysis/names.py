@@ -1,0 +1,130 @@
+"""Names room: what a name or dotted name refers to through the module's imports.
+
+Names are resolved through the module's imports (``import requests as rq``, ``from requests import
+get``), not matched as text, with a table built in one pass over the tree. That answers "is this
+``requests.get``?" as QualifiedNameProvider would, at a fraction of its cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import libcst as cst
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
+def last_name(node: cst.BaseExpression) -> str | None:
+    """``c`` for ``a.b.c`` or ``c``; None for anything else."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
+def module_name(node: cst.BaseExpression) -> str:
+    """The dotted name of an import's module or alias (always a Name/Attribute chain)."""
+    name = dotted_name(node)
+    assert name is not None
+    return name
+
+
+class ImportTable:
+    """Local name -> fully qualified name, from every import statement in a module.
+
+    ``import requests`` binds ``requests``; ``import requests.exceptions`` binds ``requests``;
+    ``import requests as rq`` binds ``rq``; ``from requests import get as g`` binds ``g`` to
+    ``requests.get``. Imports inside functions are included (a codemod that cares about the exact
+    scope checks ``local_bindings``). Relative imports resolve to ``.name``.
+    """
+
+    def __init__(self, module: cst.Module) -> None:
+        self.names: dict[str, str] = {}
+        self.import_nodes: list[cst.Import | cst.ImportFrom] = []
+        self._collect(module)
+
+    def _collect(self, module: cst.Module) -> None:
+        visitor = _ImportCollector()
+        module.visit(visitor)
+        self.import_nodes = visitor.nodes
+        for node in visitor.nodes:
+            if isinstance(node, cst.Import):
+                for alias in node.names:
+                    full = module_name(alias.name)
+                    if alias.asname is not None:
+                        self.names[module_name(alias.asname.name)] = full
+                    else:
+                        head = full.split(".")[0]
+                        self.names.setdefault(head, head)
+            elif not isinstance(node.names, cst.ImportStar):
+                base = "." * len(node.relative) + (
+                    module_name(node.module) if node.module is not None else ""
+                )
+                for alias in node.names:
+                    imported = module_name(alias.name)
+                    local = module_name(alias.asname.name) if alias.asname else imported
+                    self.names[local] = f"{base}.{imported}" if base else imported
+
+    def qualify(self, node: cst.BaseExpression, shadowed: Iterable[str] = ()) -> str | None:
+        """Fully qualified name of ``node`` if its head is imported, else None."""
+        name = dotted_name(node)
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        if head in shadowed or head not in self.names:
+            return None
+        full = self.names[head]
+        return f"{full}.{rest}" if rest else full
+
+    def locals_for(self, qualified: str) -> list[str]:
+        """Local names bound to ``qualified`` (``requests`` -> ``["requests", "rq"]``)."""
+        return [local for local, full in self.names.items() if full == qualified]
+
+
+class _ImportCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.nodes: list[cst.Import | cst.ImportFrom] = []
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        # Imports are always statements of their own line; expressions never hold one.
+        self.nodes.extend(s for s in node.body if isinstance(s, (cst.Import, cst.ImportFrom)))
+        return False
+
+
+class _NameUses(cst.CSTVisitor):
+    """Names used as expressions (not in import statements, not as attribute names)."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # ``x.name``: the attribute is not a use of ``name``
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.used.add(node.value)
+
+
+def name_uses(node: cst.CSTNode) -> set[str]:
+    """Names ``node`` reads or binds outside import statements, attribute names aside: what
+    decides whether an import is still used."""
+    uses = _NameUses()
+    node.visit(uses)
+    return uses.used
