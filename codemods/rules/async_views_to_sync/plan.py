@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.analysis import ImportTable
+from codemods.analysis.unwrap import thread_wrapped, wrapper_form
 from codemods.knowledge import orm
 from codemods.knowledge.orm import FUNCTIONS
 from codemods.knowledge.runtime import SYNC_TO_ASYNC
@@ -56,11 +57,13 @@ def plan_await(aw: cst.Await, kinds: Kinds, imports: ImportTable, ctx: Context, 
     if not isinstance(call, cst.Call):
         raise not_db
     func = call.func
-    # await sync_to_async(f)(...)
-    if isinstance(func, cst.Call) and (imports.qualify(func.func, kinds.shadowed) == SYNC_TO_ASYNC):
-        if not func.args or func.args[0].keyword is not None or func.args[0].star:
+    # await sync_to_async(f)(...); the other thread wrappers are not looked through here
+    if wrapper_form(call, imports, kinds.shadowed, forms=(SYNC_TO_ASYNC,)):
+        wrapped = thread_wrapped(call, imports, kinds.shadowed, forms=(SYNC_TO_ASYNC,))
+        if wrapped is None:
             raise not_db
-        for extra in func.args[1:]:
+        # Only the option that changes nothing (thread_sensitive=True is the default) may go.
+        for extra in wrapped.options:
             if not (
                 extra.keyword is not None
                 and extra.keyword.value == "thread_sensitive"
@@ -70,7 +73,7 @@ def plan_await(aw: cst.Await, kinds: Kinds, imports: ImportTable, ctx: Context, 
                 raise Refused(Problem(
                     "sync-to-async-options", f"awaits `{shown}`, whose sync_to_async options change where it runs"
                 ))
-        target = func.args[0].value
+        target = wrapped.target
         if not isinstance(target, (cst.Name, cst.Attribute)):
             raise not_db
         plan.awaits[aw] = call.with_changes(func=target)

@@ -12,6 +12,7 @@ import re
 import libcst as cst
 
 from codemods.analysis import last_name
+from codemods.analysis.unwrap import named_sync_to_async
 from codemods.knowledge.effects_gather import (
     ORM_READS,
     ORM_WRITES,
@@ -24,7 +25,6 @@ from codemods.knowledge.effects_gather import (
     WRITE_VERBS,
 )
 from codemods.knowledge.http import READ_METHODS
-from codemods.knowledge.runtime import SYNC_TO_ASYNC_NAMES
 
 
 def request_method(call: cst.Call) -> str | None:
@@ -65,8 +65,8 @@ def write_effect(call: cst.Call, sync_too: bool = False) -> str | None:
     """Why ``call`` is an order-sensitive write, judged by its own name; None if it is not one."""
     f = call.func
     if isinstance(f, cst.Call):
-        inner = last_name(f.func)
-        if inner in SYNC_TO_ASYNC_NAMES:
+        inner = named_sync_to_async(f.func)
+        if inner is not None:
             return f"{inner}(...)(...) may run any code"
         return None
     last = last_name(f)

@@ -6,10 +6,10 @@ from typing import Any
 
 import libcst as cst
 
-from codemods.analysis import last_name, local_bindings
+from codemods.analysis import local_bindings
+from codemods.analysis.unwrap import named_sync_to_async
 from codemods.knowledge.effects import MUTATORS
 from codemods.knowledge.effects_gather import BUILTIN_NAMES
-from codemods.knowledge.runtime import SYNC_TO_ASYNC_NAMES
 from codemods.rules.gather_awaits.calls import callee_key, ordering_effect, verb_write, write_effect
 from codemods.rules.gather_awaits.syntax import base_of, names_in
 
@@ -102,7 +102,7 @@ class ModuleFacts(cst.CSTVisitor):
         self.by_node[id(node)] = fn
         for dec in node.decorators:
             d = dec.decorator
-            if last_name(d.func if isinstance(d, cst.Call) else d) in SYNC_TO_ASYNC_NAMES:
+            if named_sync_to_async(d.func if isinstance(d, cst.Call) else d) is not None:
                 fn.writes = "it runs in sync_to_async and may run any code"
         (self.methods if method else self.funcs).setdefault(fn.name, []).append(fn)
         self._stack.append(fn)

@@ -10,17 +10,11 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from codemods.analysis import ImportTable
+from codemods.analysis.unwrap import merge_args, partial_target, thread_wrapped, unwrapped_args
 from codemods.knowledge.requests_api import METHODS
 from codemods.problems import Problem
 from codemods.rules.requests_to_httpx.arguments import _httpx_call, _is_raw_body
-from codemods.rules.requests_to_httpx.unwrap import (
-    _map_gathered,
-    _merge,
-    _partial,
-    _thread_wrapped,
-    _unwrapped_args,
-    _wrapper_problem,
-)
+from codemods.rules.requests_to_httpx.unwrap import _map_gathered, _wrapper_problem
 
 if TYPE_CHECKING:
     from codemods.rules.requests_to_httpx.values import _Locals
@@ -74,7 +68,7 @@ def _resolve_callable(
         method = q[len("requests.") :]
         method = method.removeprefix("api.")
         return (method, [], expr, None) if method in METHODS else None
-    partial = _partial(expr, imports, shadowed)
+    partial = partial_target(expr, imports, shadowed)
     if partial is not None:
         inner = _resolve_callable(partial[0], imports, shadowed, sessions)
         if isinstance(inner, tuple):
@@ -99,7 +93,7 @@ def _match(
     sm = _session_method(call.func, sessions)
     if sm is not None:
         return _Req(sm[1], list(call.args), "call", [call.func], sm[0])
-    wrapped = _thread_wrapped(call, imports, shadowed)
+    wrapped = thread_wrapped(call, imports, shadowed)
     if wrapped is None:
         return None
     form = wrapped.form
@@ -112,7 +106,7 @@ def _match(
     problem = _wrapper_problem(call, wrapped, f"requests.{method}", imports, shadowed)
     if problem is not None:
         return problem
-    args = _merge(bound, wrapped.given)
+    args = merge_args(bound, wrapped.given)
     if isinstance(args, Problem):
         return Problem(args.kind, f"{form}(requests.{method}) {args.message}")
     return _Req(method, args, form, [ref], session)
@@ -177,7 +171,7 @@ class _CallRewrites:
 
     def _wrapped_call(self, req: _Req) -> cst.Call:
         """``client.get(...)`` (not awaited) for a thread-wrapped call."""
-        return self._client_call(req.method, _unwrapped_args(req.args), cst.SimpleWhitespace(""), req.session)
+        return self._client_call(req.method, unwrapped_args(req.args), cst.SimpleWhitespace(""), req.session)
 
     def _unwrap(self, expr: cst.BaseExpression) -> cst.BaseExpression:
         if isinstance(expr, cst.Call):

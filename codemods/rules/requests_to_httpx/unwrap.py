@@ -1,93 +1,35 @@
 """Thread-wrapped calls: a sync function run in a thread and awaited where the wrapper is made.
 
-Recognises ``sync_to_async(f, **options)(*args)``, ``asyncio.to_thread(f, *args)`` and
-``loop.run_in_executor(executor, f, *args)`` (``_thread_wrapped``), ``functools.partial(f, *bound)``
-in the place of ``f`` (``_partial``; ``_merge`` puts the bound and the given arguments together),
-says when a wrapper cannot simply be dropped (``_wrapper_problem``: options that do more than pick
-the thread, executor or loop expressions that may have effects), and finds the calls handed to
+The wrappers are recognised by the shared ``codemods.analysis.unwrap`` (every thread form, and
+``functools.partial(f, *bound)`` in the place of ``f``). This room holds requests-to-httpx's own
+policy on top: when a wrapper cannot simply be dropped (``_wrapper_problem``: options that do more
+than pick the thread, executor or loop expressions that may have effects), and the calls handed to
 ``asyncio.gather(...)`` (``_gather_calls``, ``_map_gathered``). Once the function is async itself,
 the wrapper goes and ``f``'s async twin is called with the arguments ``f`` received
-(``_unwrapped_args``).
+(``unwrapped_args``).
 
 Nothing here knows what ``f`` is: requests-to-httpx decides that (``calls._match``).
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import libcst as cst
 
 from codemods.analysis import ImportTable
+from codemods.analysis.unwrap import SYNC_TO_ASYNC_FORM, Wrapped
 from codemods.knowledge import runtime
 from codemods.problems import Problem
 
-# How messages name each wrapper.
-SYNC_TO_ASYNC_FORM = runtime.SYNC_TO_ASYNC.rpartition(".")[2]  # "sync_to_async"
+__all__ = ["SYNC_TO_ASYNC_FORM", "_gather_calls", "_map_gathered", "_wrapper_problem"]
 # ``asyncio`` functions that return the running loop without side effects (receivers of
 # ``run_in_executor`` that may be evaluated once more or not at all).
 _LOOP_GETTERS = ("asyncio.get_event_loop", "asyncio.get_running_loop")
 
 
-@dataclasses.dataclass(frozen=True)
-class _Wrapped:
-    """A call that runs ``target`` in a thread: ``form`` names the wrapper as messages say it
-    (``sync_to_async``, ``asyncio.to_thread``, ``run_in_executor``), ``given`` are the arguments
-    ``target`` receives, ``options`` the wrapper's own (``sync_to_async(f, thread_sensitive=...)``)."""
-
-    form: str
-    target: cst.BaseExpression
-    given: Sequence[cst.Arg]
-    options: Sequence[cst.Arg]
-
-
-def _thread_wrapped(call: cst.Call, imports: ImportTable, shadowed: set[str]) -> _Wrapped | None:
-    """``call`` as a thread wrapper's call, or None (not one, or one whose function is not a plain
-    first positional argument)."""
-    func = call.func
-    if isinstance(func, cst.Call) and imports.qualify(func.func, shadowed) == runtime.SYNC_TO_ASYNC:
-        if not func.args or func.args[0].keyword is not None or func.args[0].star:
-            return None
-        return _Wrapped(SYNC_TO_ASYNC_FORM, func.args[0].value, call.args, func.args[1:])
-    if imports.qualify(func, shadowed) == runtime.TO_THREAD:
-        if not call.args or call.args[0].keyword is not None or call.args[0].star:
-            return None
-        return _Wrapped(runtime.TO_THREAD, call.args[0].value, call.args[1:], ())
-    if isinstance(func, cst.Attribute) and func.attr.value == runtime.RUN_IN_EXECUTOR:
-        if len(call.args) < 2 or any(a.keyword is not None or a.star for a in call.args[:2]):
-            return None
-        return _Wrapped(runtime.RUN_IN_EXECUTOR, call.args[1].value, call.args[2:], ())
-    return None
-
-
-def _partial(
-    expr: cst.BaseExpression, imports: ImportTable, shadowed: set[str]
-) -> tuple[cst.BaseExpression, Sequence[cst.Arg]] | None:
-    """``(f, bound)`` for ``functools.partial(f, *bound)``, else None."""
-    if isinstance(expr, cst.Call) and imports.qualify(expr.func, shadowed) == runtime.PARTIAL:
-        if not expr.args or expr.args[0].keyword is not None or expr.args[0].star:
-            return None
-        return expr.args[0].value, expr.args[1:]
-    return None
-
-
-def _merge(bound: list[cst.Arg], given: Sequence[cst.Arg]) -> list[cst.Arg] | Problem:
-    """Arguments of ``partial(f, *bound)(*given)``, positional first."""
-    everything = [*bound, *given]
-    positional = [a for a in everything if a.keyword is None]
-    keywords = [a for a in everything if a.keyword is not None]
-    seen: set[str] = set()
-    for a in keywords:
-        assert a.keyword is not None
-        if a.keyword.value in seen:
-            return Problem("keyword-twice", f"gives {a.keyword.value}= twice (partial and call)")
-        seen.add(a.keyword.value)
-    return [*positional, *keywords]
-
-
 def _wrapper_problem(
-    call: cst.Call, wrapped: _Wrapped, what: str, imports: ImportTable, shadowed: set[str]
+    call: cst.Call, wrapped: Wrapped, what: str, imports: ImportTable, shadowed: set[str]
 ) -> Problem | None:
     """Why dropping the wrapper of ``call`` (which runs ``what``) would change behaviour, or None:
     ``sync_to_async`` options other than those choosing the thread, an executor or loop expression
@@ -115,32 +57,6 @@ def _wrapper_problem(
                 "loop-expression", "run_in_executor() on a loop expression that may have side effects"
             )
     return None
-
-
-def _unwrapped_args(given: Sequence[cst.Arg]) -> list[cst.Arg]:
-    """The arguments the wrapped function received, written as those of one call: ``, `` between
-    them (``to_thread(f, a,b)`` or a partial's and the call's put together), no trailing comma left
-    over from a partial."""
-    args = [
-        a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        if i < len(given) - 1
-        and (
-            not isinstance(a.comma, cst.Comma)
-            or (
-                isinstance(a.comma.whitespace_after, cst.SimpleWhitespace)
-                and not a.comma.whitespace_after.value
-            )
-        )
-        else a
-        for i, a in enumerate(given)
-    ]
-    if (
-        args
-        and isinstance(args[-1].comma, cst.Comma)
-        and isinstance(args[-1].comma.whitespace_after, cst.SimpleWhitespace)
-    ):
-        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)  # a partial's trailing comma
-    return args
 
 
 def _gather_calls(gather: cst.Call) -> list[tuple[cst.Call, int]]:

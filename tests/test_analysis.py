@@ -1,0 +1,40 @@
+"""The shared analysis (``codemods.analysis``): where two codemods' copies behaved differently, the
+one implementation keeps both behaviours under a named parameter; these tests show each."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods.analysis import ImportTable
+from codemods.analysis.unwrap import named_sync_to_async, thread_wrapped, wrapper_form
+from codemods.knowledge import runtime
+
+
+def _call(source: str, expr: str) -> tuple[cst.Call, ImportTable]:
+    module = cst.parse_module(source)
+    call = cst.parse_expression(expr)
+    assert isinstance(call, cst.Call)
+    return call, ImportTable(module)
+
+
+def test_thread_wrappers_resolved_through_imports_or_by_name():
+    imported = "from asgiref.sync import sync_to_async as s2a\nfrom channels.db import database_sync_to_async\n"
+    call, imports = _call(imported, "s2a(f)(1)")
+    assert wrapper_form(call, imports, set()) == runtime.SYNC_TO_ASYNC
+    assert named_sync_to_async(call.func.func) is None  # by name, ``s2a`` is not one
+    call, imports = _call("def sync_to_async(f): ...\n", "sync_to_async(f)(1)")
+    assert wrapper_form(call, imports, set()) is None  # not asgiref's
+    assert named_sync_to_async(call.func.func) == "sync_to_async"  # by name it is
+    call, imports = _call(imported, "database_sync_to_async(f)(1)")
+    assert wrapper_form(call, imports, set()) is None
+    assert named_sync_to_async(call.func.func) == "database_sync_to_async"
+
+
+def test_thread_wrapper_forms_chosen_by_the_caller():
+    call, imports = _call("import asyncio\n", "asyncio.to_thread(f, 1)")
+    wrapped = thread_wrapped(call, imports, set())
+    assert wrapped is not None and wrapped.form == runtime.TO_THREAD
+    assert thread_wrapped(call, imports, set(), forms=(runtime.SYNC_TO_ASYNC,)) is None
+    call, imports = _call("from asgiref.sync import sync_to_async\n", "sync_to_async(*fs)(1)")
+    assert wrapper_form(call, imports, set()) == runtime.SYNC_TO_ASYNC
+    assert thread_wrapped(call, imports, set()) is None  # a wrapper, but its function is not plain
