@@ -8,6 +8,7 @@ Example::
     target-django = "5.2"
     exclude = ["legacy/*"]
     jobs = 4
+    max-file-size = 2097152  # bytes; larger files are skipped (0: no limit)
 
     [tool.dj-asyncify.gather-awaits]
     style = "taskgroup"
@@ -48,7 +49,10 @@ DEFAULT_EXCLUDES = (
     ".pytest_cache",
     ".ruff_cache",
 )
-_TOP_KEYS = {"select", "skip", "target-django", "exclude", "jobs", "cache"}
+# A Python file larger than this is skipped and reported (LibCST needs about 300 times a file's
+# size in memory: a 20 MB generated module took 5.8 GB).
+DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+_TOP_KEYS = {"select", "skip", "target-django", "exclude", "jobs", "cache", "max-file-size"}
 
 
 class ConfigError(Exception):
@@ -66,9 +70,11 @@ class Settings:
     cache_dir: Path | None = None  # None: no cache
     root: Path = Path(".")
     respect_gitignore: bool = True
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; 0: no limit
 
     def digest(self) -> str:
-        """What makes results differ: codemod choice, target and options (not jobs or paths)."""
+        """What makes results differ: codemod choice, target and options (not jobs, paths or the
+        size limit, which decides which files are processed, not their results)."""
         blob = json.dumps(
             [self.select, self.skip, self.target_django, self.options], sort_keys=True, default=str
         ).encode()
@@ -149,6 +155,9 @@ def check_table(table: dict[str, Any], origin: str) -> None:
         raise ConfigError(f'{origin}: target-django must look like "5.2", not {target!r}')
     if "cache" in table and not isinstance(table["cache"], bool):
         raise ConfigError(f"{origin}: cache must be true or false, not {table['cache']!r}")
+    size = table.get("max-file-size", 0)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise ConfigError(f"{origin}: max-file-size must be a whole number of bytes, 0 or more (0: no limit), not {size!r}")
 
 
 def merge_options(

@@ -175,6 +175,21 @@ def _cache_project(tmp_path: Path) -> Path:
     return proj
 
 
+def _cache_data(cache_file: Path) -> dict[str, Any]:
+    """The JSON a cache file holds (after the line with its seal)."""
+    return json.loads(cache_file.read_bytes().partition(b"\n")[2])
+
+
+def _store_cache(cache_file: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` as the cache file, sealed with the user's key as the tool seals it: the
+    tests that edit a cache stand for one the tool made that is damaged or stale, not forged."""
+    from codemods.runner import store
+
+    key = store.user_key()
+    assert key is not None
+    cache_file.write_bytes(store.seal(key, cache_file.name, json.dumps(data).encode()))
+
+
 def test_cache_trusts_an_old_stat_and_sees_any_content_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     proj = _cache_project(tmp_path)
     settings = Settings(cache_dir=tmp_path / "cache", jobs=1, select=("async-views-to-sync",))
@@ -184,7 +199,7 @@ def test_cache_trusts_an_old_stat_and_sees_any_content_change(tmp_path: Path, mo
 
     reads: list[Path] = []
     real_read = runner._read
-    monkeypatch.setattr(runner.batch, "_read", lambda p: reads.append(p) or real_read(p))
+    monkeypatch.setattr(runner.batch, "_read", lambda p, *a: reads.append(p) or real_read(p, *a))
     monkeypatch.setattr(runner._Cache, "MARGIN_NS", 0)  # these files are younger than the usual margin
     second = runner.run([proj], settings, "check")
     assert reads == [] and second.parsed == 0 and second.cached == 1
@@ -262,7 +277,7 @@ def test_cache_forgets_files_that_are_gone(tmp_path: Path):
     (proj / "views.py").write_text(REFUSED_VIEW + "\n")  # a change, so that the cache is written again
     runner.run([proj / "views.py"], settings, "check")
     [cache_file] = (tmp_path / "cache").glob("*.json")
-    assert sorted(Path(k).name for k in json.loads(cache_file.read_text())["entries"]) == ["views.py"]
+    assert sorted(Path(k).name for k in _cache_data(cache_file)["entries"]) == ["views.py"]
 
 
 # --------------------------------------------------------------------------- cached pending rewrites
@@ -304,7 +319,7 @@ def test_check_rerun_with_a_pending_rewrite_parses_nothing(tmp_path: Path, monke
     calls = _count_transforms(monkeypatch)
     reads: list[Path] = []
     real_read = runner._read
-    monkeypatch.setattr(runner.batch, "_read", lambda p: reads.append(p) or real_read(p))
+    monkeypatch.setattr(runner.batch, "_read", lambda p, *a: reads.append(p) or real_read(p, *a))
     monkeypatch.setattr(runner._Cache, "MARGIN_NS", 0)  # these files are younger than the usual margin
     second = runner.run([proj], settings, "check")
     assert calls == [] and reads == [] and second.parsed == 0 and second.cached == 1
@@ -352,7 +367,7 @@ def test_apply_after_check_writes_the_cached_bytes(tmp_path: Path, monkeypatch: 
     assert (proj / "views.py").read_bytes() == (reference / "views.py").read_bytes() != PENDING_VIEWS.encode()
     # the result was made for the old bytes: not kept; the next run works on the new content
     [cache_file] = (tmp_path / "cache").glob("*.json")
-    assert "result" not in json.loads(cache_file.read_text())["entries"][str(proj / "views.py")]
+    assert "result" not in _cache_data(cache_file)["entries"][str(proj / "views.py")]
     again = runner.run([proj], settings, "check")
     assert calls == ["views.py"] and not again.changed
 
@@ -414,21 +429,21 @@ def test_damaged_or_stale_cached_bytes_are_redone(tmp_path: Path, monkeypatch: p
     calls = _count_transforms(monkeypatch)
     monkeypatch.setattr(runner._Cache, "MARGIN_NS", 0)
 
-    data = json.loads(cache_file.read_text())
+    data = _cache_data(cache_file)
     data["entries"][key]["result"]["new"] = "not base64!"
-    cache_file.write_text(json.dumps(data))
+    _store_cache(cache_file, data)
     damaged = runner.run([proj], settings, "diff")
     assert calls == ["views.py"] and damaged.cached == 0 and _outcome(damaged) == _outcome(first)
 
     # bytes that are not those the result was made for (a change the trusted stat did not show):
     # the diff is made afresh, and the result is not kept for a hash it was not made from
-    data = json.loads(cache_file.read_text())
+    data = _cache_data(cache_file)
     assert "new" in data["entries"][key]["result"]
     data["entries"][key]["hash"] = "0" * 32
-    cache_file.write_text(json.dumps(data))
+    _store_cache(cache_file, data)
     stale = runner.run([proj], settings, "diff")
     assert calls == ["views.py"] * 2 and stale.cached == 0 and _outcome(stale) == _outcome(first)
-    assert "result" not in json.loads(cache_file.read_text())["entries"][key]
+    assert "result" not in _cache_data(cache_file)["entries"][key]
 
 
 # --------------------------------------------------------------------------- positions after earlier rewrites

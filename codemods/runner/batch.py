@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat as stat_mode
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,13 +21,23 @@ from codemods.project import (
     wants_parse,
 )
 from codemods.registry import Codemod, Diagnostic
-from codemods.runner import per_file
-from codemods.runner.cache import _Cache, _pack, _unpack
-from codemods.runner.discovery import discover
-from codemods.runner.files import SourceError, _read, atomic_write, decode, diff_text, unified_diff
+from codemods.runner import limits, per_file, signals
+from codemods.runner.cache import _Cache, _pack, _unpack, reads_safe
+from codemods.runner.discovery import discover, real_roots
+from codemods.runner.files import (
+    ChangedMeanwhile,
+    Skip,
+    SourceError,
+    WriteRefused,
+    _read,
+    atomic_write,
+    decode,
+    diff_text,
+    unified_diff,
+)
 from codemods.runner.per_file import Scan, _nothing_to_scan
 from codemods.runner.pool import _Pool, _rewrite_failed, _rewrite_job, _scan_failed, _scan_job
-from codemods.runner.results import FileResult, RunResult
+from codemods.runner.results import FileResult, RunResult, display_path
 
 # progress(done, total, stage) with stage "scan" or "rewrite"
 Progress = Callable[[int, int, str], None]
@@ -42,24 +54,44 @@ def _timing(label: str) -> None:
         _T0[0] = now
 
 
-def _display(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
-
-
 def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _write(path: Path, new_data: bytes, res: FileResult) -> None:
-    """Write the file's new bytes; on failure the result says so and the file counts as unchanged."""
+def _write(path: Path, new_data: bytes, res: FileResult, old_data: bytes, inside: list[str]) -> None:
+    """Write the file's new bytes (made from ``old_data``) if the file still holds ``old_data``
+    and may be written (see ``atomic_write``); on failure the result says so, the file counts as
+    unchanged and the rewrites it reported are not counted (they were not made)."""
     try:
-        atomic_write(path, new_data)
+        atomic_write(path, new_data, expected=old_data, inside=inside)
+        return
+    except ChangedMeanwhile:
+        res.error = "changed while processing; file left unchanged"
+    except WriteRefused as exc:
+        res.error = f"cannot write: {exc}; file left unchanged"
     except OSError as exc:
         res.error = f"cannot write: {exc.strerror or exc}; file left unchanged"
-        res.changed = False
+    res.changed = False
+    res.diagnostics = [d for d in res.diagnostics if d.kind != "fixed"]
+
+
+def _compiles(new_data: bytes, display: str) -> bool:
+    """Whether cached new bytes decode and compile, as fresh ones must before they are written."""
+    try:
+        text = decode(new_data).text
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with limits.bounded():
+                compile(text, display, "exec", dont_inherit=True)
+    except (SourceError, SyntaxError, ValueError, RecursionError, limits.TimeLimitExceeded):
+        return False
+    return True
+
+
+def _reads_roots(paths: Sequence[Path], settings: Settings) -> list[str]:
+    """Where the files a cached result depended on may be: the project root and the given paths."""
+    roots = [settings.root, *paths]
+    return sorted({os.path.abspath(r) for r in roots} | set(real_roots(roots)))
 
 
 def run(
@@ -70,19 +102,21 @@ def run(
 ) -> RunResult:
     """Process every Python file under ``paths``. ``mode``: "apply", "diff" or "check"."""
     assert mode in ("apply", "diff", "check")
-    _timing("start")
-    files, results = discover(paths, settings)
-    _timing("discover")
-    cache = _Cache(settings.cache_dir, settings)
-    jobs = settings.jobs or os.cpu_count() or 1
-    pool = _Pool(jobs, settings, mode)
-    try:
-        return _run(files, results, settings, mode, progress, cache, pool)
-    except BaseException:
-        pool.close(abort=True)
-        raise
-    finally:
-        pool.close()
+    with signals.handled():  # SIGTERM/SIGHUP raise here, and end the run as Ctrl-C does
+        _timing("start")
+        files, results = discover(paths, settings)
+        _timing("discover")
+        cache = _Cache(settings.cache_dir, settings)
+        jobs = settings.jobs or os.cpu_count() or 1
+        pool = _Pool(jobs, settings, mode)
+        where = (real_roots(paths), _reads_roots(paths, settings))
+        try:
+            return _run(files, results, settings, mode, progress, cache, pool, where)
+        except BaseException:
+            pool.close(abort=True)
+            raise
+        finally:
+            pool.close()
 
 
 def _run(
@@ -93,23 +127,35 @@ def _run(
     progress: Progress | None,
     cache: _Cache,
     pool: _Pool,
+    where: tuple[list[str], list[str]],
 ) -> RunResult:
+    inside, reads_roots = where  # what may be written; where the files a result read may be
+    limit = settings.max_file_size
     codemods: list[Codemod] | None = None  # loaded only if a file needs a scan
     # 1. Stat every file; read those the cache cannot vouch for; scan what changed.
     known: dict[str, tuple[Path, str, bytes | None]] = {}  # key -> (path, display, bytes if read)
     to_scan: list[tuple[str, str]] = []
     for path in files:
-        display = _display(path)
+        display = display_path(path)
         key = os.path.abspath(path)
         entry = cache.entries.get(key)
         try:
             st = os.stat(path)
         except OSError:
             st = None
-        if st is not None and cache.fresh_stat(entry, st) and "scan" in entry:
+        if (
+            st is not None
+            and stat_mode.S_ISREG(st.st_mode)
+            and not (limit and st.st_size > limit)
+            and cache.fresh_stat(entry, st)
+            and "scan" in entry
+        ):
             known[key] = (path, display, None)
             continue
-        data = _read(path)
+        data = _read(path, limit)
+        if isinstance(data, Skip):
+            results.append(FileResult(display, skipped=data.reason))
+            continue
         if isinstance(data, str):
             results.append(FileResult(display, error=data))
             continue
@@ -139,7 +185,7 @@ def _run(
         to_scan.sort(key=lambda item: -len(item[1]))
         for done, (key, scanned) in enumerate(pool.map(_scan_job, to_scan, _scan_failed), 1):
             cache.entries[key]["scan"] = scanned
-            if scanned["error"] and scanned["error"][0].startswith("internal error"):
+            if scanned["error"] and scanned["error"][0].startswith(limits.RETRY_PREFIXES):
                 cache.entries[key]["hash"] = None  # not a fact about the file: try again next time
             if progress:
                 progress(done, len(to_scan), "scan")
@@ -166,6 +212,7 @@ def _run(
         if (
             stored is not None
             and stored.get("project") == project_digest
+            and reads_safe(stored.get("reads", {}), reads_roots, limit)
             and reads_current(stored.get("reads", {}), read_memo)
         ):
             diags = [Diagnostic(display, *d) for d in stored["diagnostics"]]
@@ -176,25 +223,36 @@ def _run(
             # The file would change: its new bytes are in the cache. A diff or a write needs the
             # old bytes too; they must still be the ones the result was made from.
             new_data = _unpack(stored["new"])
-            if new_data is not None and mode != "check" and data is None:
-                data = _read(path)
-                if isinstance(data, str):
-                    results.append(FileResult(display, error=data))
-                    continue
+            if new_data is not None and mode != "check":
+                # Bytes about to be shown or written get the checks fresh ones got.
+                if not _compiles(new_data, display):
+                    new_data = None
+                elif data is None:
+                    data = _read(path, limit)
+                    if isinstance(data, Skip):
+                        results.append(FileResult(display, skipped=data.reason))
+                        continue
+                    if isinstance(data, str):
+                        results.append(FileResult(display, error=data))
+                        continue
             if new_data is not None and (data is None or _digest(data) == cache.entries[key]["hash"]):
                 res = FileResult(display, changed=True, diagnostics=diags)
                 if mode == "diff":
                     assert data is not None
                     res.diff = diff_text(unified_diff(display, data, new_data))
                 elif mode == "apply":
-                    _write(path, new_data, res)
+                    assert data is not None
+                    _write(path, new_data, res, data, inside)
                     del cache.entries[key]["result"]  # made for the old bytes
                     cache.dirty = True
                 results.append(res)
                 cached += 1
                 continue
         if data is None:
-            data = _read(path)
+            data = _read(path, limit)
+            if isinstance(data, Skip):
+                results.append(FileResult(display, skipped=data.reason))
+                continue
             if isinstance(data, str):
                 results.append(FileResult(display, error=data))
                 continue
@@ -207,7 +265,7 @@ def _run(
     for done, (key, res, new_data, did_parse) in enumerate(pool.map(_rewrite_job, work, _rewrite_failed), 1):
         parsed += did_parse
         if new_data is not None and mode == "apply":
-            _write(Path(known[key][0]), new_data, res)
+            _write(Path(known[key][0]), new_data, res, sources[key], inside)
         results.append(res)
         # A result is kept for the bytes it was made from (the entry's hash; bytes read late, after
         # a trusted stat, are checked). One that changes the file keeps its new bytes, except

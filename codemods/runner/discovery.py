@@ -1,4 +1,4 @@
-"""Discovery: the Python files under the given paths, minus excludes, virtualenvs and git-ignored files."""
+"""Discovery: the Python files under the given paths, minus excludes, virtualenvs, git-ignored files and links out."""
 
 from __future__ import annotations
 
@@ -10,16 +10,31 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from codemods.config import DEFAULT_EXCLUDES, Settings
-from codemods.runner.results import FileResult
+from codemods.runner.files import _within
+from codemods.runner.results import FileResult, display_path
+
+# git runs from the scanned repository, whose .git/config is not the user's: nothing configured
+# there may run a program (check-ignore would run core.fsmonitor; no hook is wanted either).
+_GIT_SAFE = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null")
+
+
+def real_roots(paths: Iterable[Path]) -> list[str]:
+    """The real paths of the given paths: the files a run may write are in (or are) these."""
+    return [os.path.realpath(p) for p in paths]
 
 
 def discover(paths: Iterable[Path], settings: Settings) -> tuple[list[Path], list[FileResult]]:
     """Python files under ``paths`` minus default and configured excludes and git-ignored files.
 
     A file named explicitly is processed even if excluded; a missing path is an error result.
-    Folders holding ``pyvenv.cfg`` (virtualenvs) are skipped; symlinked folders are not followed."""
+    Folders holding ``pyvenv.cfg`` (virtualenvs) are skipped; symlinked folders are not followed.
+    A symbolic link found in a folder is followed only to a file inside the given paths: one that
+    leads out is skipped (reported), one to a file also found under its own name is left out
+    (the file is processed once)."""
+    paths = list(paths)
     files: list[Path] = []
     errors: list[FileResult] = []
+    roots = real_roots(paths)
     patterns = DEFAULT_EXCLUDES + tuple(settings.exclude)
     by_name = re.compile("|".join(fnmatch.translate(p) for p in patterns))
     path_patterns = [p.rstrip("/") for p in patterns if "/" in p.strip("/")] + [f"*/{p}" for p in patterns]
@@ -40,10 +55,32 @@ def discover(paths: Iterable[Path], settings: Settings) -> tuple[list[Path], lis
                 ignored = _git_ignored(str(root), walked)
                 if str(root) not in ignored:
                     walked = [p for p in walked if p not in ignored]
-            files.extend(map(Path, walked))
+            files.extend(_links_kept(walked, roots, errors))
         else:
             errors.append(FileResult(str(root), error="no such file or directory"))
     return files, errors
+
+
+def _links_kept(walked: list[str], roots: list[str], skipped: list[FileResult]) -> list[Path]:
+    """``walked`` without the symbolic links that lead out of ``roots`` (reported in ``skipped``)
+    and those to a file that is itself in ``walked``."""
+    links = [p for p in walked if os.path.islink(p)]
+    if not links:
+        return list(map(Path, walked))
+    link_set = set(links)
+    plain = {os.path.realpath(p) for p in walked if p not in link_set}
+    out = []
+    for p in walked:
+        if p in link_set:
+            real = os.path.realpath(p)
+            if not _within(real, roots):
+                skipped.append(FileResult(display_path(Path(p)), skipped="symbolic link to a file outside the given paths"))
+                continue
+            if real in plain:
+                continue
+            plain.add(real)
+        out.append(Path(p))
+    return out
 
 
 def _walk(root: str, excluded: Callable[[str, str], bool]) -> Iterator[str]:
@@ -80,7 +117,7 @@ def _git_ignored(root: str, files: list[str]) -> set[str]:
     absolute = [os.path.abspath(n) for n in names]
     try:
         proc = subprocess.run(
-            ["git", "check-ignore", "--stdin", "-z"],
+            ["git", *_GIT_SAFE, "check-ignore", "--stdin", "-z"],
             input=b"\0".join(os.fsencode(a) for a in absolute) + b"\0",
             capture_output=True,
             cwd=top,

@@ -19,7 +19,8 @@ from codemods.project import (
     wants_parse,
 )
 from codemods.registry import Codemod, Context, Diagnostic, all_codemods
-from codemods.runner.files import SourceError, decode, diff_text, encode, unified_diff
+from codemods.runner import limits
+from codemods.runner.files import SourceError, decode, diff_text, encode, keep_line_endings, unified_diff
 from codemods.runner.positions import _positions
 from codemods.runner.results import FileResult
 
@@ -102,9 +103,14 @@ def scan_text(source: str, codemods: Sequence[Codemod]) -> Scan:
         tree = _ast_parse(source)
     except (SyntaxError, ValueError) as exc:
         return Scan(FileFacts(), [], _syntax_error(exc, source))
+    except RecursionError:
+        return Scan(FileFacts(), [], SourceError(limits.RECURSION))
     structure = candidates.Facts(tree)
     facts = file_facts(source, tree, structure.statements)
-    return Scan(facts, candidates.structural(hits, structure) if hits else [])
+    found = candidates.structural(hits, structure) if hits else []
+    if found and limits.too_deep(tree):  # LibCST would take too long, or crash (see limits)
+        return Scan(facts, [], SourceError(limits.TOO_DEEP))
+    return Scan(facts, found)
 
 
 def _candidates_after_change(source: str, later: Sequence[Codemod]) -> set[str]:
@@ -148,7 +154,10 @@ def transform_source(
     changed the code, the later ones are re-checked on the new text. ``codemods`` given: exactly
     those, in that order (the test harness)."""
     with recording_reads() as reads:
-        outcome = _transform_source(source, path, settings, project, codemods, start)
+        try:
+            outcome = _transform_source(source, path, settings, project, codemods, start)
+        except RecursionError:
+            outcome = Outcome(source, [], limits.RECURSION, parsed=True)
     outcome.reads = reads
     return outcome
 
@@ -190,6 +199,8 @@ def _transform_source(
                 module = cst.parse_module(source)
             except cst.ParserSyntaxError as exc:
                 return Outcome(source, [], f"cannot parse: {_libcst_message(exc)}", True, exc.raw_line, exc.raw_column + 1)
+            except RecursionError:
+                raise  # a fact about the file's depth, not about its syntax (see transform_source)
             except Exception as exc:  # LibCST can raise other errors on odd input  # noqa: BLE001
                 return Outcome(source, [], f"cannot parse: {exc}", parsed=True)
             chain.append(module)
@@ -198,6 +209,8 @@ def _transform_source(
         ctx.module = module
         try:
             new_module = cm.transform(module, ctx)
+        except RecursionError:
+            raise  # the file is too deep for the limit, the codemod is not broken
         except Exception as exc:  # noqa: BLE001 - a codemod bug must not lose the file
             return Outcome(
                 source,
@@ -225,6 +238,7 @@ def _transform_source(
         return Outcome(source, diagnostics)
     if text is None:
         text = module.code
+    text = keep_line_endings(source, text)
     if text != source:
         try:
             with warnings.catch_warnings():

@@ -1,15 +1,15 @@
-"""The worker pool: worker processes for the scan and rewrite jobs, and what a dead worker costs."""
+"""The worker pool: worker processes for the scan and rewrite jobs, what a dead worker costs, the per-file limits."""
 
 from __future__ import annotations
 
-import signal
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from codemods.config import Settings
 from codemods.project import FileFacts, ProjectIndex
-from codemods.runner import per_file
+from codemods.runner import limits, per_file, signals
 from codemods.runner.files import SourceError
 from codemods.runner.per_file import Scan, process_bytes, scan_text
 from codemods.runner.results import FileResult
@@ -17,9 +17,9 @@ from codemods.runner.results import FileResult
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(settings: Settings, mode: str) -> None:
-    # Ctrl-C is the main process's business: it stops the pool; a worker never writes files.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _init_worker(settings: Settings, mode: str, parent: int) -> None:
+    # Interrupts are the main process's business: it stops the pool; a worker never writes files.
+    signals.reset_in_worker(parent)
     _WORKER.clear()
     _WORKER.update(settings=settings, mode=mode)
 
@@ -32,12 +32,16 @@ def _scan_job(item: tuple[str, str]) -> tuple[str, dict[str, Any]]:
     return key, scan_text(text, _WORKER["codemods"]).to_json()
 
 
-def _scan_failed(item: tuple[str, str], reason: str) -> tuple[str, dict[str, Any]]:
-    return item[0], Scan(FileFacts(), [], SourceError(f"internal error: {reason}; file left unchanged")).to_json()
+def _internal(reason: str) -> str:
+    return f"internal error: {reason}; file left unchanged"
 
 
-def _rewrite_failed(item: tuple[str, str, str, bytes, list[str], ProjectIndex], reason: str) -> tuple[Any, ...]:
-    return item[0], FileResult(item[2], error=f"internal error: {reason}; file left unchanged"), None, False
+def _scan_failed(item: tuple[str, str], error: str) -> tuple[str, dict[str, Any]]:
+    return item[0], Scan(FileFacts(), [], SourceError(error)).to_json()
+
+
+def _rewrite_failed(item: tuple[str, str, str, bytes, list[str], ProjectIndex], error: str) -> tuple[Any, ...]:
+    return item[0], FileResult(item[2], error=error), None, False
 
 
 def _rewrite_job(item: tuple[str, str, str, bytes, list[str], ProjectIndex]) -> tuple[str, FileResult, bytes | None, bool]:
@@ -64,19 +68,22 @@ class _Pool:
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self.executor = concurrent.futures.ProcessPoolExecutor(
-            self.jobs, mp_context=ctx, initializer=_init_worker, initargs=(self.settings, self.mode)
+            self.jobs, mp_context=ctx, initializer=_init_worker, initargs=(self.settings, self.mode, os.getpid())
         )
 
     def map(
         self, func: Callable[[Any], Any], items: list[Any], failed: Callable[[Any, str], Any]
     ) -> Iterator[Any]:
+        """``func(item)`` per item, within the per-file limits (``limits.guarded``); ``failed(item,
+        error)`` for an item over a limit or whose worker died."""
         if not items:
             return
         if self.jobs <= 1 or len(items) < 2:
             if _WORKER.get("settings") is not self.settings or _WORKER.get("mode") != self.mode:
                 _WORKER.clear()
                 _WORKER.update(settings=self.settings, mode=self.mode)
-            yield from map(func, items)
+            for item in items:
+                yield limits.guarded(func, failed, item)
             return
         from concurrent.futures import as_completed
         from concurrent.futures.process import BrokenProcessPool
@@ -91,7 +98,7 @@ class _Pool:
             broken = False
             for n, item in enumerate(batch):
                 try:
-                    futures[self.executor.submit(func, item)] = n
+                    futures[self.executor.submit(limits.guarded, func, failed, item)] = n
                 except BrokenProcessPool:  # a worker died while the batch was being handed out
                     broken = True
                     break
@@ -104,24 +111,31 @@ class _Pool:
                     broken = True
                     continue
                 except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be pickled
-                    result = failed(batch[n], f"{type(exc).__name__}: {exc}")
+                    result = failed(batch[n], _internal(f"{type(exc).__name__}: {exc}"))
                 finished.add(n)
                 yield result
             pending = [item for n, item in enumerate(batch) if n not in finished] + pending[len(batch) :]
             if broken:
                 self.close(abort=True)
                 if isolate:
-                    yield failed(pending.pop(0), "a worker process died while processing this file")
+                    yield failed(pending.pop(0), _internal("a worker process died while processing this file"))
                 isolate = True
 
     def close(self, *, abort: bool = False) -> None:
         if self.executor is None:
             return
         if abort:
-            # Workers never write files: stopping them cannot leave anything half done.
-            for proc in list(getattr(self.executor, "_processes", {}).values()):
+            # Workers never write files: stopping them cannot leave anything half done. Each is
+            # waited for (killed if it lingers), so that none outlives the run, not even as a zombie.
+            processes = list(getattr(self.executor, "_processes", {}).values())
+            for proc in processes:
                 proc.terminate()
             self.executor.shutdown(wait=False, cancel_futures=True)
+            for proc in processes:
+                proc.join(5)
+                if proc.is_alive():
+                    proc.kill()
+                    proc.join(5)
         else:
             self.executor.shutdown(wait=True)
         self.executor = None

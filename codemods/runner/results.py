@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+from pathlib import Path
 from typing import Any
 
 from codemods.registry import Diagnostic
+
+
+def display_path(path: Path) -> str:
+    """How a file is named in the report: relative to the working folder where it can be."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
 
 
 @dataclasses.dataclass
@@ -20,13 +30,19 @@ class FileResult:
     col: int | None = None
     # Facts about other files the codemods read (``codemods.project.recording_reads``).
     reads: dict[str, str] | None = None
+    # Why the file was not processed at all (not a regular file, too large, a symbolic link
+    # leading out of the given paths): reported, but not an error.
+    skipped: str | None = None
 
     def format_error(self) -> str:
         where = f"{self.path}:{self.line}:{self.col}" if self.line is not None else self.path
         return f"{where}: error: {self.error}"
 
+    def format_skipped(self) -> str:
+        return f"{self.path}: skipped: {self.skipped}"
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "path": self.path,
             "changed": self.changed,
             "error": self.error,
@@ -34,6 +50,9 @@ class FileResult:
             "col": self.col,
             "diagnostics": [d.to_json() for d in self.diagnostics],
         }
+        if self.skipped is not None:  # only then: the report of a run without skips is as it was
+            data["skipped"] = self.skipped
+        return data
 
 
 @dataclasses.dataclass
@@ -50,6 +69,10 @@ class RunResult:
     def failed(self) -> list[FileResult]:
         return [f for f in self.files if f.error]
 
+    @property
+    def skipped(self) -> list[FileResult]:
+        return [f for f in self.files if f.skipped is not None]
+
     def counts_by_codemod(self, kind: str) -> dict[str, int]:
         counts: dict[str, int] = {}
         for f in self.files:
@@ -59,14 +82,15 @@ class RunResult:
         return dict(sorted(counts.items()))
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "summary": {
-                "scanned": len(self.files),
-                "changed": len(self.changed),
-                "unchanged": len(self.files) - len(self.changed) - len(self.failed),
-                "failed": len(self.failed),
-                "refused_by_codemod": self.counts_by_codemod("refused"),
-                "fixed_by_codemod": self.counts_by_codemod("fixed"),
-            },
-            "files": [f.to_json() for f in self.files],
+        skipped = len(self.skipped)
+        summary: dict[str, Any] = {
+            "scanned": len(self.files),
+            "changed": len(self.changed),
+            "unchanged": len(self.files) - len(self.changed) - len(self.failed) - skipped,
+            "failed": len(self.failed),
         }
+        if skipped:  # only then: the report of a run without skips is as it was
+            summary["skipped"] = skipped
+        summary["refused_by_codemod"] = self.counts_by_codemod("refused")
+        summary["fixed_by_codemod"] = self.counts_by_codemod("fixed")
+        return {"summary": summary, "files": [f.to_json() for f in self.files]}
