@@ -38,3 +38,12 @@ def test_thread_wrapper_forms_chosen_by_the_caller():
     call, imports = _call("from asgiref.sync import sync_to_async\n", "sync_to_async(*fs)(1)")
     assert wrapper_form(call, imports, set()) == runtime.SYNC_TO_ASYNC
     assert thread_wrapped(call, imports, set()) is None  # a wrapper, but its function is not plain
+
+
+def test_fresh_names_numbered_after_an_underscore_or_glued():
+    from codemods.analysis.fresh import fresh_name
+
+    assert fresh_name("client", {"x"}) == "client"
+    assert fresh_name("client", {"client", "client_1"}) == "client_2"
+    assert fresh_name("tg", {"tg"}, {"tg1"}, glued=True) == "tg2"  # gather-awaits' style
+    assert fresh_name("x1", {"x1"}, glued=True) == "x1_1"  # a base ending in a digit keeps the _

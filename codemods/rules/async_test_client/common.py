@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.analysis import dotted_name
+from codemods.analysis.fresh import fresh_name as analysis_fresh_name
 from codemods.problems import Problem
 
 
@@ -65,11 +66,7 @@ def all_names(node: cst.CSTNode) -> set[str]:
 
 def fresh_name(node: cst.CSTNode, base: str = "row") -> str:
     """``base`` (or ``base_1``, ...) not written anywhere in ``node``."""
-    names = all_names(node)
-    name, i = base, 1
-    while name in names:
-        name, i = f"{base}_{i}", i + 1
-    return name
+    return analysis_fresh_name(base, all_names(node))
 
 
 def paren(node: cst.Await) -> cst.Await:

@@ -11,6 +11,7 @@ from typing import Any
 
 import libcst as cst
 
+from codemods.analysis.fresh import fresh_name
 from codemods.rules.gather_awaits.scopes import Frame
 from codemods.rules.gather_awaits.statements import Stmt
 
@@ -45,10 +46,7 @@ class Emitter:
 
     def fresh(self, frame: Frame, base: str) -> str:
         """A name used nowhere in the module (nor handed out before in this function)."""
-        name, k = base, 0
-        while name in self.module_names or name in frame.allocated:
-            k += 1
-            name = f"{base}{k}" if not base[-1].isdigit() else f"{base}_{k}"
+        name = fresh_name(base, self.module_names, frame.allocated, glued=True)
         frame.allocated.add(name)
         return name
 

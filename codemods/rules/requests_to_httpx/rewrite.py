@@ -7,6 +7,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.analysis import ImportTable, SameScope, has_skip_comment, local_bindings
+from codemods.analysis.fresh import fresh_name
 from codemods.registry import Context
 from codemods.rules.requests_to_httpx.analysis import _Analyzer, _NameUseChecker
 from codemods.rules.requests_to_httpx.arguments import _is_number
@@ -142,9 +143,7 @@ class _Transformer(cst.CSTTransformer):
         all_names = _ModuleNames()
         original_node.visit(all_names)
         used = shadowed | all_names.names
-        client, i = "client", 1
-        while client in used:
-            client, i = f"client_{i}", i + 1
+        client = fresh_name("client", used)
         body = updated_node.body
         assert isinstance(body, cst.IndentedBlock)
         settings = analyzer.client_settings[1] if analyzer.client_settings else []

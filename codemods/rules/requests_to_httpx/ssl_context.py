@@ -9,6 +9,7 @@ from collections.abc import Collection
 import libcst as cst
 
 from codemods.analysis import dotted_name
+from codemods.analysis.fresh import fresh_name
 
 
 @dataclasses.dataclass
@@ -37,10 +38,7 @@ class _SharedSSL:
             ):
                 return cls(small.targets[0].target.value, existing=True)
         base = f"_{module_name.upper()}_SSL_CONTEXT"
-        name, i = base, 1
-        while name in taken:
-            name, i = f"{base}_{i}", i + 1
-        return cls(name, existing=False)
+        return cls(fresh_name(base, taken), existing=False)
 
     def statement(self, module_name: str) -> cst.SimpleStatementLine:
         return cst.SimpleStatementLine(
