@@ -47,3 +47,17 @@ def test_fresh_names_numbered_after_an_underscore_or_glued():
     assert fresh_name("client", {"client", "client_1"}) == "client_2"
     assert fresh_name("tg", {"tg"}, {"tg1"}, glued=True) == "tg2"  # gather-awaits' style
     assert fresh_name("x1", {"x1"}, glued=True) == "x1_1"  # a base ending in a digit keeps the _
+
+
+def test_parsed_files_kept_by_path_and_content():
+    from codemods.project.parsed import FileCache, parse_ast
+
+    computed: list[str] = []
+    cache: FileCache[int] = FileCache(2)
+    count = lambda text: computed.append(text) or len(text)
+    assert cache.get("a.py", "x = 1", count) == 5 and cache.get("a.py", "x = 1", count) == 5
+    assert cache.get("a.py", "x = 12", count) == 6  # edited: computed afresh
+    assert cache.get("b.py", "x = 1", count) == 5  # another file, the oldest entry dropped
+    assert cache.get("a.py", "x = 1", count) == 5
+    assert computed == ["x = 1", "x = 12", "x = 1", "x = 1"]
+    assert parse_ast("x = 1") is parse_ast("x = 1")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import functools
 import re
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from codemods.knowledge.testing import (
     SETTINGS_NAMING_FILES,
 )
 from codemods.project import glob, is_file, path_exists, read_text
+from codemods.project.parsed import parse_ast
 
 
 def folder_of(test_path: str) -> Path:
@@ -38,11 +38,10 @@ def folder_of(test_path: str) -> Path:
     return Path(test_path).resolve().parent if test_path else Path.cwd()
 
 
-@functools.lru_cache(maxsize=512)
 def parse(text: str) -> ast.Module:
-    """ast of a project file read from disk (models, bases), shared by the files of one run; the
-    trees are never changed."""
-    return ast.parse(text)
+    """ast of a project file read from disk (models, bases), shared by the files of one run
+    (``parsed.parse_ast``, by its text); the trees are never changed."""
+    return parse_ast(text)
 
 
 # --------------------------------------------------------------------------- models

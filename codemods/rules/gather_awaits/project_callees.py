@@ -8,7 +8,6 @@ its facts computed like this module's (``facts.ModuleFacts``).
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import libcst as cst
 from codemods import project as _disk
 from codemods.analysis import dotted_name
 from codemods.knowledge.layout import PACKAGE_ROOT_MARKERS
+from codemods.project.parsed import FileCache
 from codemods.rules.gather_awaits.facts import Func, ModuleFacts
 
 # Files whose presence marks the project root: a module imported without dots is looked for in
@@ -27,8 +27,7 @@ from codemods.rules.gather_awaits.facts import Func, ModuleFacts
 ROOT_MARKERS = PACKAGE_ROOT_MARKERS
 # Facts of the project modules parsed lately, by (file, dotted name, content hash): the runner
 # rewrites many files of one app that import the same services module.
-_LOADED: dict[tuple[str, str, str], ModuleFacts | None] = {}
-_LOADED_MAX = 64
+_LOADED: FileCache[ModuleFacts | None] = FileCache(64)
 
 
 def import_bindings(module: cst.Module) -> dict[str, tuple[int, tuple[str, ...]]]:
@@ -133,20 +132,18 @@ class ProjectModules:
 
 def module_facts(path: str, dotted: str, text: str) -> ModuleFacts | None:
     """The facts of another module of the project (None if it does not parse)."""
-    key = (path, dotted, hashlib.blake2b(text.encode(), digest_size=16).hexdigest())
-    if key not in _LOADED:
-        try:
-            module = cst.parse_module(text)
-        except Exception:  # noqa: BLE001 - LibCST raises more than its own errors on odd input
-            facts = None
-        else:
-            facts = ModuleFacts()
-            module.visit(facts)
-            facts.finish()
-            for group in (*facts.funcs.values(), *facts.methods.values()):
-                for fn in group:
-                    fn.origin = dotted
-        if len(_LOADED) >= _LOADED_MAX:
-            _LOADED.pop(next(iter(_LOADED)))
-        _LOADED[key] = facts
-    return _LOADED[key]
+    return _LOADED.get(path, text, lambda text: _module_facts(text, dotted), dotted)
+
+
+def _module_facts(text: str, dotted: str) -> ModuleFacts | None:
+    try:
+        module = cst.parse_module(text)
+    except Exception:  # noqa: BLE001 - LibCST raises more than its own errors on odd input
+        return None
+    facts = ModuleFacts()
+    module.visit(facts)
+    facts.finish()
+    for group in (*facts.funcs.values(), *facts.methods.values()):
+        for fn in group:
+            fn.origin = dotted
+    return facts
