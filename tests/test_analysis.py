@@ -61,3 +61,22 @@ def test_parsed_files_kept_by_path_and_content():
     assert cache.get("a.py", "x = 1", count) == 5
     assert computed == ["x = 1", "x = 12", "x = 1", "x = 1"]
     assert parse_ast("x = 1") is parse_ast("x = 1")
+
+
+def test_one_import_reader_for_libcst_and_ast_trees():
+    import ast
+
+    from codemods.analysis.names import ast_top_level_bindings, module_alias, top_level_bindings
+
+    source = (
+        "import asyncio.subprocess\nimport asyncio as aio\nimport a.b\nimport a.b as s\n"
+        "from .m import f as g\nfrom . import h\nfrom x import *\n"
+        "def inner():\n    import os\n"
+    )
+    lib, tree = top_level_bindings(cst.parse_module(source)), ast_top_level_bindings(ast.parse(source))
+    assert lib == tree
+    assert [b.qualified() for b in lib] == ["asyncio", "asyncio", "a", "a.b", ".m.f", ".h"]
+    # ImportTable's spelling of a bare relative import (dotted_relative) differs; nothing compares it.
+    assert ImportTable(cst.parse_module(source)).names["h"] == "..h" == lib[-1].qualified(dotted_relative=True)
+    # ``import asyncio.subprocess`` binds ``asyncio`` but is not an import of asyncio itself.
+    assert module_alias(lib, "asyncio") == "aio"

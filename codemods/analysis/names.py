@@ -7,6 +7,8 @@ get``), not matched as text, with a table built in one pass over the tree. That 
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 from collections.abc import Iterable
 
 import libcst as cst
@@ -40,6 +42,103 @@ def module_name(node: cst.BaseExpression) -> str:
     return name
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class ImportBinding:
+    """One name an import statement binds: ``local`` is bound to ``module`` (``import a.b`` binds
+    ``a`` with module ``a.b``; ``import a.b as s`` binds ``s``, ``alias`` set), or to ``name`` of
+    ``module`` for a from-import (``from ..a import f as g``: local ``g``, module ``a``, level 2,
+    name ``f``; ``from . import f``: module ``""``). Star imports bind nothing that can be named."""
+
+    local: str
+    module: str
+    level: int = 0
+    name: str | None = None
+    alias: bool = False
+
+    def qualified(self, dotted_relative: bool = False) -> str:
+        """The dotted name ``local`` stands for: ``a`` (``import a.b``), ``a.b`` (``import a.b as
+        s``), ``a.f`` (``from a import f``), relative ones keeping their dots (``.a.f``, ``.f`` for
+        ``from . import f``). ``dotted_relative``: the name joined to the module with a dot even
+        after the dots alone, ``from . import f`` -> ``..f`` (how ``ImportTable`` has always
+        written it; no codemod compares those with anything else)."""
+        if self.name is None:
+            return self.module if self.alias else self.local
+        base = "." * self.level + self.module
+        if not base:
+            return self.name
+        if base.endswith(".") and not dotted_relative:
+            return base + self.name
+        return f"{base}.{self.name}"
+
+
+def statement_bindings(node: cst.Import | cst.ImportFrom) -> list[ImportBinding]:
+    """The names one import statement binds, in order."""
+    if isinstance(node, cst.Import):
+        out = []
+        for alias in node.names:
+            full = module_name(alias.name)
+            if alias.asname is not None:
+                out.append(ImportBinding(module_name(alias.asname.name), full, alias=True))
+            else:
+                out.append(ImportBinding(full.partition(".")[0], full))
+        return out
+    if isinstance(node.names, cst.ImportStar):
+        return []
+    base = module_name(node.module) if node.module is not None else ""
+    level = len(node.relative)
+    out = []
+    for alias in node.names:
+        imported = module_name(alias.name)
+        if alias.asname is not None:
+            out.append(ImportBinding(module_name(alias.asname.name), base, level, imported, alias=True))
+        else:
+            out.append(ImportBinding(imported, base, level, imported))
+    return out
+
+
+def top_level_bindings(module: cst.Module) -> list[ImportBinding]:
+    """The names the module-level import statements bind (not those inside ``if``/``try`` blocks
+    or functions), in order."""
+    out: list[ImportBinding] = []
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, (cst.Import, cst.ImportFrom)):
+                    out.extend(statement_bindings(small))
+    return out
+
+
+def ast_top_level_bindings(tree: ast.Module) -> list[ImportBinding]:
+    """``top_level_bindings`` of a module parsed with ``ast`` (the project files other than the
+    one being rewritten are read with ``ast``)."""
+    out: list[ImportBinding] = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    out.append(ImportBinding(a.asname, a.name, alias=True))
+                else:
+                    out.append(ImportBinding(a.name.split(".")[0], a.name))
+        elif isinstance(node, ast.ImportFrom):
+            for a in node.names:
+                if a.name != "*":
+                    out.append(
+                        ImportBinding(
+                            a.asname or a.name, node.module or "", node.level, a.name, bool(a.asname)
+                        )
+                    )
+    return out
+
+
+def module_alias(bindings: Iterable[ImportBinding], module: str) -> str | None:
+    """The local name of the first ``import <module> [as x]`` among ``bindings``: that module
+    itself, so ``import asyncio.subprocess`` is not ``asyncio``'s."""
+    for b in bindings:
+        if b.name is None and b.module == module:
+            return b.local
+    return None
+
+
 class ImportTable:
     """Local name -> fully qualified name, from every import statement in a module.
 
@@ -59,22 +158,13 @@ class ImportTable:
         module.visit(visitor)
         self.import_nodes = visitor.nodes
         for node in visitor.nodes:
-            if isinstance(node, cst.Import):
-                for alias in node.names:
-                    full = module_name(alias.name)
-                    if alias.asname is not None:
-                        self.names[module_name(alias.asname.name)] = full
-                    else:
-                        head = full.split(".")[0]
-                        self.names.setdefault(head, head)
-            elif not isinstance(node.names, cst.ImportStar):
-                base = "." * len(node.relative) + (
-                    module_name(node.module) if node.module is not None else ""
-                )
-                for alias in node.names:
-                    imported = module_name(alias.name)
-                    local = module_name(alias.asname.name) if alias.asname else imported
-                    self.names[local] = f"{base}.{imported}" if base else imported
+            for b in statement_bindings(node):
+                if b.name is not None:
+                    self.names[b.local] = b.qualified(dotted_relative=True)
+                elif b.alias:
+                    self.names[b.local] = b.module
+                else:
+                    self.names.setdefault(b.local, b.local)  # the first import of the head wins
 
     def qualify(self, node: cst.BaseExpression, shadowed: Iterable[str] = ()) -> str | None:
         """Fully qualified name of ``node`` if its head is imported, else None."""

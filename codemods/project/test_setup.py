@@ -9,7 +9,9 @@ the codemod's business. Every read goes through the recorded-read functions of
 ``codemods.project`` (``read_text``, ``path_exists``, ``is_file``, ``glob``), so a cached result
 is reused only while the files are unchanged.
 
-A test's files are found from its folder: ``folder_of(path)``. Nothing here imports libcst.
+A test's files are found from its folder: ``folder_of(path)``. The files are read with ``ast``;
+their imports through the shared resolver ``codemods.analysis.names`` (which loads libcst: only
+the codemod's rewriting rooms import this module).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import dataclasses
 import re
 from pathlib import Path
 
+from codemods.analysis.names import ast_top_level_bindings
 from codemods.knowledge.testing import (
     CONFTEST_ROOT_MARKERS,
     HTTP_HANDLERS,
@@ -132,17 +135,7 @@ def _class_fields(text: str, cls: str) -> tuple[frozenset[str], frozenset[str] |
 # --------------------------------------------------------------------------- classes of other modules
 def ast_import_map(tree: ast.Module) -> dict[str, str]:
     """Local name -> imported dotted name (relative imports keep their leading dots)."""
-    out: dict[str, str] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                out[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
-        elif isinstance(node, ast.ImportFrom):
-            base = "." * node.level + (node.module or "")
-            for a in node.names:
-                if a.name != "*":
-                    out[a.asname or a.name] = f"{base}.{a.name}" if not base.endswith(".") else base + a.name
-    return out
+    return {b.local: b.qualified() for b in ast_top_level_bindings(tree)}
 
 
 def class_in(tree: ast.Module, name: str) -> ast.ClassDef | None:

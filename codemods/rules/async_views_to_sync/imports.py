@@ -7,6 +7,7 @@ import bisect
 import libcst as cst
 
 from codemods.analysis import name_uses
+from codemods.analysis.names import top_level_bindings
 from codemods.knowledge.orm import FUNCTIONS
 from codemods.knowledge.runtime import SYNC_TO_ASYNC
 from codemods.rules.async_views_to_sync.show import code
@@ -17,17 +18,11 @@ DROPPABLE = set(FUNCTIONS) | {SYNC_TO_ASYNC}
 
 def _top_level_from_imports(module: cst.Module) -> dict[str, str]:
     """Local name -> qualified name, for ``from M import n`` statements at the top of the module."""
-    bound: dict[str, str] = {}
-    for stmt in module.body:
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for small in stmt.body:
-            if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative \
-                    and not isinstance(small.names, cst.ImportStar):
-                for alias in small.names:
-                    local = code(alias.asname.name) if alias.asname else alias.name.value
-                    bound[local] = f"{code(small.module)}.{alias.name.value}"
-    return bound
+    return {
+        b.local: f"{b.module}.{b.name}"
+        for b in top_level_bindings(module)
+        if b.name is not None and b.module and not b.level
+    }
 
 
 def _rebuild_aliases(

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import libcst as cst
 
+from codemods.analysis.names import module_alias, top_level_bindings
+
 
 def top_level_asyncio(module: cst.Module) -> str | None:
     """Local name of a module-level ``import asyncio [as x]`` (imports in functions do not count)."""
-    for stmt in module.body:
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for small in stmt.body:
-            if isinstance(small, cst.Import):
-                for alias in small.names:
-                    if isinstance(alias.name, cst.Name) and alias.name.value == "asyncio":
-                        if alias.asname is None:
-                            return "asyncio"
-                        if isinstance(alias.asname.name, cst.Name):
-                            return alias.asname.name.value
-    return None
+    return module_alias(top_level_bindings(module), "asyncio")
 
 
 def add_import(module: cst.Module) -> cst.Module:

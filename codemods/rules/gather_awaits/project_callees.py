@@ -15,6 +15,7 @@ import libcst as cst
 
 from codemods import project as _disk
 from codemods.analysis import dotted_name
+from codemods.analysis.names import top_level_bindings
 from codemods.knowledge.layout import PACKAGE_ROOT_MARKERS
 from codemods.project.parsed import FileCache
 from codemods.rules.gather_awaits.facts import Func, ModuleFacts
@@ -36,24 +37,11 @@ def import_bindings(module: cst.Module) -> dict[str, tuple[int, tuple[str, ...]]
     ``from .a import f`` binds ``f`` to ``(1, ("a", "f"))``. Imports inside ``if``/``try``
     blocks or functions are not resolved (the callee stays unknown)."""
     out: dict[str, tuple[int, tuple[str, ...]]] = {}
-    for stmt in module.body:
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for small in stmt.body:
-            if isinstance(small, cst.Import):
-                for alias in small.names:
-                    parts = tuple((dotted_name(alias.name) or "").split("."))
-                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                        out[alias.asname.name.value] = (0, parts)
-                    elif alias.asname is None:
-                        out[parts[0]] = (0, parts[:1])
-            elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                base = tuple(dotted_name(small.module).split(".")) if small.module is not None else ()
-                for alias in small.names:
-                    name = dotted_name(alias.name) or ""
-                    local = alias.asname.name if alias.asname is not None else alias.name
-                    if isinstance(local, cst.Name):
-                        out[local.value] = (len(small.relative), (*base, name))
+    for b in top_level_bindings(module):
+        if b.name is not None:
+            out[b.local] = (b.level, (*(b.module.split(".") if b.module else ()), b.name))
+        else:
+            out[b.local] = (0, tuple(b.module.split(".")) if b.alias else (b.local,))
     return out
 
 
