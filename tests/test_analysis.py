@@ -80,3 +80,27 @@ def test_one_import_reader_for_libcst_and_ast_trees():
     assert ImportTable(cst.parse_module(source)).names["h"] == "..h" == lib[-1].qualified(dotted_relative=True)
     # ``import asyncio.subprocess`` binds ``asyncio`` but is not an import of asyncio itself.
     assert module_alias(lib, "asyncio") == "aio"
+
+
+def test_one_binding_collector_each_codemod_filters_the_kinds():
+    from codemods.analysis import bindings as b
+    from codemods.analysis.bindings import collect_bindings, local_bindings
+    from codemods.rules.async_test_client.env import Bindings
+
+    func = cst.parse_module(
+        "def f(p, *a):\n    x, (y, z) = v\n    [c for c in cs]\n    global p\n    import os.path\n"
+        "    def g(): h = 1\n"
+    ).body[0]
+    assert isinstance(func, cst.FunctionDef)
+    found = [(x.name, x.kind, x.path) for x in collect_bindings(func.body)]
+    assert found == [
+        ("x", b.ASSIGN, ((0, 2),)), ("y", b.ASSIGN, ((1, 2), (0, 2))), ("z", b.ASSIGN, ((1, 2), (1, 2))),
+        ("c", b.COMPREHENSION, ()), ("p", b.GLOBAL, ()), ("os", b.IMPORT, ()), ("g", b.DEF, ()),
+    ]  # fmt: skip
+    # local_bindings: no comprehension target, ``global`` takes a parameter back out.
+    assert local_bindings(func) == {"a", "x", "y", "z", "os", "g"}
+    # async-test-client's value sources count the comprehension target and ignore ``global``.
+    sources = Bindings()
+    sources.add(func.body)
+    assert set(sources.sources) == {"x", "y", "z", "c", "os", "g"}
+    assert sources.sources["x"][0][0] == "pair0" and sources.sources["c"][0][0] == "iter"

@@ -1,72 +1,149 @@
-"""Bindings room: the names a function binds locally.
+"""Bindings room: every name one scope binds, each tagged with how it is bound.
 
-A name that a function rebinds locally (parameter, assignment, ``for`` target, nested
-``def``/``import``) is not resolved through the module's imports inside that function.
+``BindingCollector`` walks one function body (or any statements) without entering nested
+functions, classes or lambdas and records each binding in order as a ``Binding``: the name, its
+kind (``ASSIGN``, ``ANNOTATED``, ``AUGMENTED``, ``FOR``, ``COMPREHENSION``, ``WITH``, ``EXCEPT``,
+``WALRUS``, ``IMPORT``, ``DEF``, ``CLASS``, ``GLOBAL``, ``NONLOCAL``), the value it is bound to
+when the statement names one, and where in an unpacking target it sits. Each codemod filters the
+kinds it cares about: ``local_bindings`` (a function's parameters and the names its body binds, so
+that a rebound name is not resolved through the module's imports), gather-awaits' HTTP-client
+bindings, async-test-client's value sources. ``function_parameters`` gives the parameters, tagged
+``PARAMETER`` or ``STAR_PARAMETER`` (``*args``/``**kwargs``).
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from codemods.analysis.names import module_name
+ASSIGN = "assign"  # x = value (each target of x = y = value)
+ANNOTATED = "annotated"  # x: T = value / x: T
+AUGMENTED = "augmented"  # x += value
+FOR = "for"  # for x in iterable
+COMPREHENSION = "comprehension"  # [... for x in iterable]
+WITH = "with"  # with item as x
+EXCEPT = "except"  # except E as x
+WALRUS = "walrus"  # (x := value)
+IMPORT = "import"  # import x / from m import x
+DEF = "def"  # def x(): ...
+CLASS = "class"  # class x: ...
+GLOBAL = "global"  # global x (the name is the module's, not a local)
+NONLOCAL = "nonlocal"  # nonlocal x
+PARAMETER = "parameter"
+STAR_PARAMETER = "star-parameter"  # *args, **kwargs
 
 
-class _BindingCollector(cst.CSTVisitor):
-    """Names bound directly in one function body (not in nested functions or classes)."""
+class Binding:
+    """One binding of ``target.value``: ``kind``; ``value``, what the statement binds (the
+    assigned value, the ``for``/comprehension iterable, the ``with`` item; None when it names
+    none); ``path``, the (index, length) of each unpacking level the name sits in (``()`` when the
+    target is the name itself: ``a, (b, c) = v`` puts ``c`` at ``((1, 2), (1, 2))``); ``node``,
+    the statement or expression that binds (the ``Assign``, ``Param``, ``Global``...)."""
+
+    __slots__ = ("kind", "node", "path", "target", "value")
+
+    def __init__(
+        self,
+        target: cst.Name,
+        kind: str,
+        value: cst.BaseExpression | None,
+        node: cst.CSTNode,
+        path: tuple[tuple[int, int], ...] = (),
+    ) -> None:
+        self.target, self.kind, self.value, self.node, self.path = target, kind, value, node, path
+
+    @property
+    def name(self) -> str:
+        return self.target.value
+
+    @property
+    def whole(self) -> bool:
+        """The target is the name itself, not a part of an unpacking."""
+        return not self.path
+
+
+def target_names(target: cst.BaseExpression | None) -> list[str]:
+    """The names an assignment target binds (``a, *b`` -> ``["a", "b"]``; none for ``x.y``)."""
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for el in target.elements for n in target_names(el.value)]
+    if isinstance(target, cst.StarredElement):
+        return target_names(target.value)
+    return []
+
+
+class BindingCollector(cst.CSTVisitor):
+    """Every binding of one scope, in the order of the code (``bindings``); nested functions,
+    classes and lambdas are not entered (their names are bound, as ``DEF``/``CLASS``)."""
 
     def __init__(self) -> None:
-        self.names: set[str] = set()
+        self.bindings: list[Binding] = []
 
-    def _target(self, node: cst.BaseExpression) -> None:
+    def _target(
+        self,
+        node: cst.BaseExpression,
+        kind: str,
+        value: cst.BaseExpression | None,
+        owner: cst.CSTNode,
+        path: tuple[tuple[int, int], ...] = (),
+    ) -> None:
         if isinstance(node, cst.Name):
-            self.names.add(node.value)
+            self.bindings.append(Binding(node, kind, value, owner, path))
         elif isinstance(node, (cst.Tuple, cst.List)):
-            for el in node.elements:
-                self._target(el.value)
+            n = len(node.elements)
+            for i, el in enumerate(node.elements):
+                self._target(el.value, kind, value, owner, (*path, (i, n)))
         elif isinstance(node, cst.StarredElement):
-            self._target(node.value)
+            self._target(node.value, kind, value, owner, path)
 
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._target(node.target)
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            self._target(t.target, ASSIGN, node.value, node)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._target(node.target)
+        self._target(node.target, ANNOTATED, node.value, node)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._target(node.target)
+        self._target(node.target, AUGMENTED, node.value, node)
 
     def visit_For(self, node: cst.For) -> None:
-        self._target(node.target)
+        self._target(node.target, FOR, node.iter, node)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._target(node.target, COMPREHENSION, node.iter, node)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
-            self._target(node.asname.name)
+            self._target(node.asname.name, WITH, node.item, node)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.name is not None:
-            self._target(node.name.name)
+            self._target(node.name.name, EXCEPT, None, node)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._target(node.target)
+        self._target(node.target, WALRUS, node.value, node)
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
             if alias.asname is not None:
-                self._target(alias.asname.name)
-            else:
-                self.names.add(module_name(alias.name).split(".")[0])
+                self._target(alias.asname.name, IMPORT, None, node)
+            else:  # ``import a.b`` binds ``a``
+                head: cst.BaseExpression = alias.name
+                while isinstance(head, cst.Attribute):
+                    head = head.value
+                self._target(head, IMPORT, None, node)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if not isinstance(node.names, cst.ImportStar):
             for alias in node.names:
-                self._target(alias.asname.name if alias.asname else alias.name)
+                self._target(alias.asname.name if alias.asname else alias.name, IMPORT, None, node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self.names.add(node.name.value)
+        self.bindings.append(Binding(node.name, DEF, None, node))
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self.names.add(node.name.value)
+        self.bindings.append(Binding(node.name, CLASS, None, node))
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
@@ -74,17 +151,48 @@ class _BindingCollector(cst.CSTVisitor):
 
     def visit_Global(self, node: cst.Global) -> None:
         for item in node.names:
-            self.names.discard(item.name.value)
+            self.bindings.append(Binding(item.name, GLOBAL, None, node))
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        for item in node.names:
+            self.bindings.append(Binding(item.name, NONLOCAL, None, node))
+
+
+def collect_bindings(node: cst.CSTNode) -> list[Binding]:
+    """The bindings of the scope ``node`` is the body (or a statement) of."""
+    collector = BindingCollector()
+    node.visit(collector)
+    return collector.bindings
+
+
+def function_parameters(func: cst.FunctionDef) -> list[Binding]:
+    """The parameters of ``func`` (positional-only, plain, keyword-only, then ``*args`` and
+    ``**kwargs`` as ``STAR_PARAMETER``)."""
+    params = func.params
+    out = [
+        Binding(p.name, PARAMETER, None, p)
+        for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+    ]
+    out.extend(
+        Binding(p.name, STAR_PARAMETER, None, p)
+        for p in (params.star_arg, params.star_kwarg)
+        if isinstance(p, cst.Param)
+    )
+    return out
+
+
+# The kinds ``local_bindings`` counts: comprehension targets live in the comprehension's scope and
+# ``nonlocal`` names in the enclosing function's; ``global`` takes a name back out (see below).
+_LOCAL_KINDS = frozenset({ASSIGN, ANNOTATED, AUGMENTED, FOR, WITH, EXCEPT, WALRUS, IMPORT, DEF, CLASS})
 
 
 def local_bindings(func: cst.FunctionDef) -> set[str]:
-    """Names a function binds locally: its parameters and everything assigned in its body."""
-    collector = _BindingCollector()
-    params = func.params
-    for p in [*params.posonly_params, *params.params, *params.kwonly_params]:
-        collector.names.add(p.name.value)
-    for p in (params.star_arg, params.star_kwarg):
-        if isinstance(p, cst.Param):
-            collector.names.add(p.name.value)
-    func.body.visit(collector)
-    return collector.names
+    """Names a function binds locally: its parameters and everything assigned in its body. A
+    ``global x`` drops ``x`` as far as it has been bound before it (a later binding counts)."""
+    names = {b.name for b in function_parameters(func)}
+    for b in collect_bindings(func.body):
+        if b.kind in _LOCAL_KINDS:
+            names.add(b.name)
+        elif b.kind == GLOBAL:
+            names.discard(b.name)
+    return names

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from codemods.analysis import bindings as b
 from codemods.knowledge.testing import (
     CLIENT_CLASSES,
     CONTEXT_ATTRS,
@@ -127,7 +128,7 @@ class Env:
 
     def bind(self, body: cst.CSTNode, params: list[str], known: dict[str, Kind] | None = None) -> None:
         collector = Bindings()
-        body.visit(collector)
+        collector.add(body)
         self.sources = collector.sources
         self.assigns = collector.assigns
         self.shadowed = self.shadowed | set(collector.sources) | set(params)
@@ -167,82 +168,39 @@ class Env:
         return None
 
 
-class Bindings(cst.CSTVisitor):
-    """name -> where its values come from, in one function body (comprehensions included)."""
+class Bindings:
+    """name -> where its values come from, in one function body (comprehensions included): the
+    shared collector's bindings (``analysis.bindings``; ``global``/``nonlocal`` do not bind here),
+    each as ``(how, expr)``: ``("expr", value)`` for a name assigned a value (``=``, ``:=``,
+    annotated with a value), ``("pair0", value)`` for the first of two names unpacked from it,
+    ``("iter", iterable)`` for a ``for``/comprehension target, ``("other", None)`` otherwise."""
 
     def __init__(self) -> None:
         self.sources: dict[str, list[tuple[str, cst.BaseExpression | None]]] = {}
         self.assigns: list[tuple[cst.Name, cst.BaseExpression]] = []  # ``name = value`` statements
 
-    def _add(self, name: str, how: str, expr: cst.BaseExpression | None) -> None:
-        self.sources.setdefault(name, []).append((how, expr))
+    def add(self, body: cst.CSTNode) -> None:
+        for binding in b.collect_bindings(body):
+            if binding.kind in (b.GLOBAL, b.NONLOCAL):
+                continue
+            how, expr = self._source(binding)
+            self.sources.setdefault(binding.name, []).append((how, expr))
+            node = binding.node
+            if binding.kind == b.ASSIGN and binding.whole:
+                assert isinstance(node, cst.Assign)
+                if len(node.targets) == 1:
+                    self.assigns.append((binding.target, node.value))
 
-    def _target(self, node: cst.BaseExpression, how: str, expr: cst.BaseExpression | None) -> None:
-        if isinstance(node, cst.Name):
-            self._add(node.value, how, expr)
-        elif isinstance(node, (cst.Tuple, cst.List)):
-            for i, el in enumerate(node.elements):
-                if how == "expr" and i == 0 and len(node.elements) == 2:
-                    self._target(el.value, "pair0", expr)
-                else:
-                    self._target(el.value, "other", None)
-        elif isinstance(node, cst.StarredElement):
-            self._target(node.value, "other", None)
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for t in node.targets:
-            self._target(t.target, "expr", node.value)
-        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
-            self.assigns.append((node.targets[0].target, node.value))
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._target(node.target, "expr" if node.value else "other", node.value)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._target(node.target, "other", None)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._target(node.target, "expr", node.value)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._target(node.target, "iter", node.iter)
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._target(node.target, "iter", node.iter)
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self._target(node.asname.name, "other", None)
-
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        if node.name is not None:
-            self._target(node.name.name, "other", None)
-
-    def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            name = alias.asname.name if alias.asname else alias.name
-            while isinstance(name, cst.Attribute):
-                name = name.value
-            if isinstance(name, cst.Name):
-                self._add(name.value, "other", None)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if not isinstance(node.names, cst.ImportStar):
-            for alias in node.names:
-                name = alias.asname.name if alias.asname else alias.name
-                if isinstance(name, cst.Name):
-                    self._add(name.value, "other", None)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self._add(node.name.value, "other", None)
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self._add(node.name.value, "other", None)
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
+    @staticmethod
+    def _source(binding: b.Binding) -> tuple[str, cst.BaseExpression | None]:
+        if binding.kind in (b.ASSIGN, b.WALRUS, b.ANNOTATED) and binding.value is not None:
+            if binding.whole:
+                return "expr", binding.value
+            if binding.path == ((0, 2),):
+                return "pair0", binding.value
+        elif binding.kind in (b.FOR, b.COMPREHENSION) and binding.whole:
+            return "iter", binding.value
+        return "other", None
 
 
 def is_self_client(node: cst.BaseExpression, self_name: str | None) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 
 import libcst as cst
 
+from codemods.analysis import bindings as b
 from codemods.knowledge.effects_gather import READ_HTTP
 from codemods.knowledge.http import ASYNC_CLIENT_CLASSES, READ_METHODS
 from codemods.rules.gather_awaits.calls import request_method
@@ -19,60 +20,35 @@ from codemods.rules.gather_awaits.scopes import Frame, Site
 from codemods.rules.gather_awaits.syntax import annotation_expr
 
 
-class ClientBindings(cst.CSTVisitor):
+class ClientBindings:
     """For every name a function (or the module) binds in its own scope: whether each binding
     is an HTTP client (``async with httpx.AsyncClient() as c``, ``c = httpx.AsyncClient()``,
-    ``c: httpx.AsyncClient = ...``); nested functions and classes are not entered."""
+    ``c: httpx.AsyncClient = ...``); nested functions and classes are not entered. The bindings
+    are the shared collector's (``analysis.bindings``) but imports, ``global``/``nonlocal`` and
+    comprehension targets, none of which binds a client here."""
+
+    KINDS = frozenset({b.ASSIGN, b.ANNOTATED, b.AUGMENTED, b.FOR, b.WITH, b.EXCEPT, b.WALRUS, b.DEF, b.CLASS})
 
     def __init__(self, is_client: Any) -> None:
         self.is_client = is_client
         self.found: dict[str, list[bool]] = {}
 
-    def _all(self, node: cst.BaseExpression, value: bool) -> None:
-        if isinstance(node, cst.Name):
-            self.found.setdefault(node.value, []).append(value)
-        elif isinstance(node, (cst.Tuple, cst.List)):
-            for el in node.elements:
-                self._all(el.value, False)
-        elif isinstance(node, cst.StarredElement):
-            self._all(node.value, False)
+    def add(self, node: cst.CSTNode) -> None:
+        """Record the bindings of ``node`` (a function body or a module statement)."""
+        for binding in b.collect_bindings(node):
+            if binding.kind in self.KINDS:
+                self.found.setdefault(binding.name, []).append(binding.whole and self._client(binding))
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for t in node.targets:
-            self._all(t.target, self.is_client(node.value))
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        client = (node.value is not None and self.is_client(node.value)) or self.is_client(
-            annotation_expr(node.annotation), call=False
-        )
-        self._all(node.target, client)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._all(node.target, False)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._all(node.target, False)
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self._all(node.asname.name, self.is_client(node.item))
-
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        if node.name is not None:
-            self._all(node.name.name, False)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._all(node.target, False)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self._all(node.name, False)
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self._all(node.name, False)
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
+    def _client(self, binding: b.Binding) -> bool:
+        if binding.kind in (b.ASSIGN, b.WITH):
+            assert binding.value is not None
+            return self.is_client(binding.value)
+        if binding.kind == b.ANNOTATED:
+            node = binding.node
+            assert isinstance(node, cst.AnnAssign)
+            return (node.value is not None and self.is_client(node.value)) or self.is_client(
+                annotation_expr(node.annotation), call=False
+            )
         return False
 
 
@@ -99,10 +75,10 @@ class KnownClients:
                 for p in (params.star_arg, params.star_kwarg):
                     if isinstance(p, cst.Param):
                         v.found.setdefault(p.name.value, []).append(False)
-                node.body.visit(v)
+                v.add(node.body)
             else:
                 for stmt in self.site.module.body:
-                    stmt.visit(v)
+                    v.add(stmt)
             self._scope_bindings[key] = v.found
         return self._scope_bindings[key]
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from codemods.analysis import ImportTable, SameScope
+from codemods.analysis.bindings import target_names
 from codemods.knowledge.requests_api import (
     BAD_ATTRS,
     MAPPINGS,
@@ -20,7 +21,6 @@ from codemods.knowledge.requests_api import (
 )
 from codemods.problems import Problem
 from codemods.rules.requests_to_httpx.exceptions import _LOGGERS
-from codemods.rules.requests_to_httpx.syntax import _target_names
 
 if TYPE_CHECKING:
     from codemods.rules.requests_to_httpx.values import _Locals
@@ -93,7 +93,7 @@ class _EscapeCheck(SameScope, cst.CSTVisitor):
     def visit_Assign(self, node: cst.Assign) -> None:
         if any(not isinstance(t.target, (cst.Name, cst.Tuple, cst.List)) for t in node.targets):
             self._sink(node, node.value, "stored in an attribute or item")
-        elif any(n in self._outer for t in node.targets for n in _target_names(t.target)):
+        elif any(n in self._outer for t in node.targets for n in target_names(t.target)):
             self._sink(node, node.value, "stored in a global or nonlocal name")
 
     def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:

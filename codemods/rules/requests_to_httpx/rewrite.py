@@ -7,6 +7,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.analysis import ImportTable, SameScope, has_skip_comment, local_bindings
+from codemods.analysis.bindings import target_names
 from codemods.analysis.fresh import fresh_name
 from codemods.registry import Context
 from codemods.rules.requests_to_httpx.analysis import _Analyzer, _NameUseChecker
@@ -19,7 +20,7 @@ from codemods.rules.requests_to_httpx.responses import _EscapeCheck, _ResponseRe
 from codemods.rules.requests_to_httpx.sessions import _SessionCheck, _SharedSessions
 from codemods.rules.requests_to_httpx.ssl_context import _SharedSSL
 from codemods.rules.requests_to_httpx.streams import _StreamCheck, _StreamRewrites
-from codemods.rules.requests_to_httpx.syntax import _ModuleNames, _target_names
+from codemods.rules.requests_to_httpx.syntax import _ModuleNames
 from codemods.rules.requests_to_httpx.values import _Locals
 
 # Problems reported even when the function has no call to rewrite: requests work that stays
@@ -209,7 +210,7 @@ def _module_constants(module: cst.Module) -> dict[str, cst.BaseExpression]:
     seen: dict[str, list[cst.BaseExpression]] = {}
     for stmt in module.body:
         if not isinstance(stmt, cst.SimpleStatementLine):
-            for n in _target_names(getattr(stmt, "target", None)):
+            for n in target_names(getattr(stmt, "target", None)):
                 seen.setdefault(n, []).append(cst.Name("object"))
             if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
                 seen.setdefault(stmt.name.value, []).append(cst.Name("object"))
@@ -217,12 +218,12 @@ def _module_constants(module: cst.Module) -> dict[str, cst.BaseExpression]:
         for small in stmt.body:
             if isinstance(small, cst.Assign):
                 for t in small.targets:
-                    for n in _target_names(t.target):
+                    for n in target_names(t.target):
                         seen.setdefault(n, []).append(
                             small.value if isinstance(t.target, cst.Name) else cst.Name("x")
                         )
             elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
-                for n in _target_names(small.target):
+                for n in target_names(small.target):
                     seen.setdefault(n, []).append(cst.Name("x"))
     return {
         n: vs[0]

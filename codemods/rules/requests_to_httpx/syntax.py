@@ -27,16 +27,6 @@ def _strip_await(expr: cst.BaseExpression) -> cst.BaseExpression:
     return expr.expression if isinstance(expr, cst.Await) else expr
 
 
-def _target_names(target: cst.BaseExpression | None) -> list[str]:
-    if isinstance(target, cst.Name):
-        return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [n for el in target.elements for n in _target_names(el.value)]
-    if isinstance(target, cst.StarredElement):
-        return _target_names(target.value)
-    return []
-
-
 def _assigned_name(stmt: cst.BaseStatement) -> str | None:
     """``r`` when ``stmt`` is the line ``r = <value>`` (the value checked by the caller)."""
     if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.analysis import ImportTable, SameScope
+from codemods.analysis.bindings import target_names
 from codemods.knowledge.requests_api import ELEMENT_ATTRS
 from codemods.problems import Problem
 from codemods.rules.requests_to_httpx.calls import _match, _Req, _streams
 from codemods.rules.requests_to_httpx.exceptions import _RequestsHandlers
 from codemods.rules.requests_to_httpx.sessions import _SessionFinder
-from codemods.rules.requests_to_httpx.syntax import _strip_await, _target_names
+from codemods.rules.requests_to_httpx.syntax import _strip_await
 
 
 class _Locals:
@@ -187,7 +188,7 @@ class _AssignCollector(SameScope, cst.CSTVisitor):
 
     def _source(self, target: cst.BaseExpression | None, value: cst.BaseExpression | None) -> None:
         if value is not None:
-            for n in _target_names(target):
+            for n in target_names(target):
                 self.sources.setdefault(n, []).append(value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -201,11 +202,11 @@ class _AssignCollector(SameScope, cst.CSTVisitor):
             elif isinstance(t.target, cst.Name):
                 self.values.setdefault(t.target.value, []).append(_strip_await(node.value))
             else:
-                for n in _target_names(t.target):
+                for n in target_names(t.target):
                     self.values.setdefault(n, []).append(None)
 
     def _other(self, target: cst.BaseExpression | None) -> None:
-        for n in _target_names(target):
+        for n in target_names(target):
             self.values.setdefault(n, []).append(None)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
