@@ -4,17 +4,20 @@ It knows nothing of click; ``codemods.cli`` is a thin layer over ``run``.
 
 Per file, in two phases (every file's project facts must be known before any file is rewritten):
 
-1. *Scan* (every file): read bytes -> decode with the file's own encoding (BOM, PEP 263 cookie)
+1. *Scan* (every file): read bytes (regular files only, up to ``max-file-size``) -> decode with the file's own encoding (BOM, PEP 263 cookie)
    -> each selected codemod's text ``precheck`` -> only if a pre-check hit, or the project facts
    need it, one ``ast.parse`` -> project facts (``codemods.project``) and the structural candidate
    tests (``codemods.candidates``), which name the codemods that could touch the file.
 2. *Rewrite* (candidates only): one LibCST parse, the candidate codemods in order over that tree
    (after a codemod changed the code, the later ones are re-checked on the new text), code
-   generation -> the new text must compile -> encode as the original was -> atomic write by the
-   main process (temporary file in the same folder, then rename, signals held off meanwhile),
-   keeping the mode.
+   generation (line endings as the file has them) -> the new text must compile -> encode as the
+   original was -> atomic write by the main process (temporary file in the same folder, then
+   rename, signals held off meanwhile), keeping owner, group and mode, only if the file still
+   holds the bytes that were read, may be written by the user and lies inside the given paths.
 
-A file that cannot be read, decoded, parsed or safely rewritten is reported and left as it was.
+A file that cannot be read, decoded, parsed or safely rewritten is reported and left as it was;
+so is one nested too deeply, or that takes too long (``limits``). FIFOs, devices, files over the
+size limit and symbolic links leading out of the given paths are skipped and reported.
 Files are parsed only when a pre-check hit or project facts are needed: a syntax error in a file
 no codemod could touch is reported only if the file was parsed for its facts.
 
@@ -35,11 +38,16 @@ bytes after the same check. The new bytes rather than the diff: they do not depe
 folder, and one entry serves all three modes. Results of files a run wrote are not kept: the next
 run sees their new content.
 
-Rooms: ``discovery`` (walk, excludes, git-ignore), ``files`` (decode/encode, read, atomic write,
-unified diff), ``per_file`` (the cheap scan, the transform of one file's text or bytes),
-``positions`` (diagnostic positions mapped back to the file as read), ``pool`` (worker processes),
-``cache``, ``results`` (``FileResult``, ``RunResult``) and ``batch`` (``run``: the two phases over
-every file). This module re-exports what the command line, the tests and the benchmarks use.
+The cache file is sealed with the user's own key and kept private (``store``): a cache that came
+with the repository is not trusted.
+
+Rooms: ``discovery`` (walk, excludes, git-ignore, links), ``files`` (decode/encode, line endings,
+safe reads, safe atomic writes, unified diff), ``per_file`` (the cheap scan, the transform of one
+file's text or bytes), ``positions`` (diagnostic positions mapped back to the file as read),
+``limits`` (per-file depth, recursion and time limits), ``pool`` (worker processes), ``signals``
+(interrupts), ``cache`` and ``store`` (its sealed, private storage), ``results`` (``FileResult``,
+``RunResult``) and ``batch`` (``run``: the two phases over every file). This module re-exports
+what the command line, the tests and the benchmarks use.
 """
 
 from __future__ import annotations
@@ -68,11 +76,13 @@ from codemods.runner.per_file import (
 )
 from codemods.runner.positions import node_positions
 from codemods.runner.results import FileResult, RunResult
+from codemods.runner.signals import Interrupted
 
 # The private names are those the tests use.
 __all__ = [
     "Decoded",
     "FileResult",
+    "Interrupted",
     "Outcome",
     "Progress",
     "RunResult",
