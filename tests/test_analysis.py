@@ -104,3 +104,19 @@ def test_one_binding_collector_each_codemod_filters_the_kinds():
     sources.add(func.body)
     assert set(sources.sources) == {"x", "y", "z", "c", "os", "g"}
     assert sources.sources["x"][0][0] == "pair0" and sources.sources["c"][0][0] == "iter"
+
+
+def test_import_primitives_keep_each_codemods_spelling():
+    from codemods.analysis.imports import is_docstring, without_aliases
+
+    joined = cst.parse_statement('"a" "b"\n')
+    assert is_docstring(joined) and not is_docstring(joined, concatenated=False)
+    two = cst.parse_statement('"doc"; x = 1\n')
+    assert not is_docstring(two) and is_docstring(two, alone=False)
+    stmt = cst.parse_statement("from m import (\n    a,\n    b,\n)\n").body[0]
+    assert isinstance(stmt, cst.ImportFrom) and not isinstance(stmt.names, cst.ImportStar)
+    kept = [stmt.names[0]]
+    code = lambda node: cst.Module([]).code_for_node(node)
+    # async-test-client keeps the user's layout; requests-to-httpx writes one name without parentheses.
+    assert code(without_aliases(stmt, kept, keep_layout=True)) == "from m import (\n    a,\n)"
+    assert code(without_aliases(stmt, kept, keep_layout=False)) == "from m import a"

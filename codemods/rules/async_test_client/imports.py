@@ -7,6 +7,13 @@ import sys
 import libcst as cst
 
 from codemods.analysis import dotted_name, name_uses
+from codemods.analysis.imports import (
+    alias_local,
+    is_docstring,
+    is_future_import,
+    is_import_line,
+    without_aliases,
+)
 
 
 class _AddAsyncClient(cst.CSTTransformer):
@@ -75,17 +82,14 @@ class _DropClient(cst.CSTTransformer):
             a for a in names
             if not (
                 dotted_name(a.name) == "Client"
-                and (a.asname.name.value if a.asname and isinstance(a.asname.name, cst.Name) else "Client")
-                not in self.used
+                and alias_local(a) not in self.used
             )
         ]
         if len(keep) == len(names):
             return updated_node
         if not keep:
             return cst.RemoveFromParent()
-        if names[-1] is not keep[-1]:
-            keep[-1] = keep[-1].with_changes(comma=names[-1].comma)
-        return updated_node.with_changes(names=keep)
+        return without_aliases(updated_node, keep, keep_layout=True)
 
 
 def drop_unused_client_import(module: cst.Module) -> cst.Module:
@@ -157,16 +161,15 @@ def _add_import(module: cst.Module, line: cst.BaseStatement) -> cst.Module:
     while i < len(body):
         st = body[i]
         if isinstance(st, cst.SimpleStatementLine) and (
-            (isinstance(st.body[0], cst.Expr) and isinstance(st.body[0].value, cst.SimpleString) and i == 0)
-            or (isinstance(st.body[0], cst.ImportFrom) and dotted_name(st.body[0].module or cst.Name("x")) == "__future__")
+            (i == 0 and is_docstring(st, concatenated=False, alone=False))
+            or is_future_import(st.body[0])
         ):
             i += 1
             continue
         break
     if i < len(body):
         first = body[i]
-        is_import = isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], (cst.Import, cst.ImportFrom))
-        if is_import:
+        if is_import_line(first, first_only=True):
             body.insert(i, line.with_changes(leading_lines=first.leading_lines))
             body[i + 1] = first.with_changes(leading_lines=[])
         else:

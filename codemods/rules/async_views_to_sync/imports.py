@@ -7,6 +7,7 @@ import bisect
 import libcst as cst
 
 from codemods.analysis import name_uses
+from codemods.analysis.imports import alias_local, is_docstring, is_import_line
 from codemods.analysis.names import top_level_bindings
 from codemods.knowledge.orm import FUNCTIONS
 from codemods.knowledge.runtime import SYNC_TO_ASYNC
@@ -36,7 +37,7 @@ def _rebuild_aliases(
     trailing = old[-1].comma
     out: list[cst.ImportAlias] = []
     for alias in old:
-        local = code(alias.asname.name) if alias.asname else alias.name.value
+        local = alias_local(alias)
         if local in drop:
             continue
         if local in replace:
@@ -87,7 +88,7 @@ def fix_imports(module: cst.Module, needed: set[tuple[str, str]], used_before: s
             drop: set[str] = set()
             replace: dict[str, str] = {}
             for alias in small.names:
-                local = code(alias.asname.name) if alias.asname else alias.name.value
+                local = alias_local(alias)
                 full = f"{source}.{alias.name.value}"
                 if (
                     full in DROPPABLE
@@ -120,8 +121,7 @@ def fix_imports(module: cst.Module, needed: set[tuple[str, str]], used_before: s
         at = 0
         for k, s in enumerate(body):
             if isinstance(s, cst.SimpleStatementLine) and (
-                all(isinstance(x, (cst.Import, cst.ImportFrom)) for x in s.body)
-                or (k == 0 and isinstance(s.body[0], cst.Expr) and isinstance(s.body[0].value, cst.SimpleString))
+                is_import_line(s) or (k == 0 and is_docstring(s, concatenated=False, alone=False))
             ):
                 at = k + 1
         for offset, (m, n) in enumerate(missing):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from codemods.analysis.imports import is_docstring, is_import_line
 from codemods.analysis.names import module_alias, top_level_bindings
 
 
@@ -21,12 +22,10 @@ def add_import(module: cst.Module) -> cst.Module:
     for n, stmt in enumerate(body):
         if not isinstance(stmt, cst.SimpleStatementLine):
             break
-        if n == 0 and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr) and isinstance(
-            stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)
-        ):
+        if n == 0 and is_docstring(stmt):
             idx = 1
             continue
-        if not all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
+        if not is_import_line(stmt):
             break
         idx, imports = n + 1, True
     line = cst.parse_statement("import asyncio\n")

@@ -9,26 +9,10 @@ from collections.abc import Sequence
 import libcst as cst
 
 from codemods.analysis import dotted_name
+from codemods.analysis.imports import alias_local, bound_name, is_docstring, is_import_line, without_aliases
 from codemods.knowledge import runtime
 from codemods.rules.requests_to_httpx.ssl_context import _SharedSSL
 from codemods.rules.requests_to_httpx.syntax import _ModuleNames
-
-
-def _is_docstring(stmt: cst.BaseStatement) -> bool:
-    return (
-        isinstance(stmt, cst.SimpleStatementLine)
-        and len(stmt.body) == 1
-        and isinstance(stmt.body[0], cst.Expr)
-        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
-
-
-def _keep_names(stmt: cst.ImportFrom, kept: list[cst.ImportAlias]) -> cst.ImportFrom:
-    kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-    return stmt.with_changes(
-        names=kept, lpar=stmt.lpar if len(kept) > 1 else None, rpar=stmt.rpar if len(kept) > 1 else None
-    )
-
 
 # Modules whose imports the rewrite may leave unused (the thread wrappers); dropped only then.
 _WRAPPER_MODULES = runtime.WRAPPER_MODULES
@@ -61,9 +45,7 @@ def _fix_imports(
     requests_lines: Sequence[cst.EmptyLine] = ()
     pending: Sequence[cst.EmptyLine] = ()
     for stmt in module.body:
-        if isinstance(stmt, cst.SimpleStatementLine) and all(
-            isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body
-        ):
+        if is_import_line(stmt):
             new_small: list[cst.BaseSmallStatement] = []
             for s in stmt.body:
                 if isinstance(s, cst.Import):
@@ -75,11 +57,11 @@ def _fix_imports(
                         if full == "json" and a.asname is None:
                             has_json = True
                         if full == "requests" or (full or "").startswith("requests."):
-                            local = a.asname.name.value if a.asname else "requests"  # type: ignore[union-attr]
+                            local = bound_name(a)  # ``requests``
                             if local not in used:
                                 continue
                         if full in _WRAPPER_MODULES:
-                            local = a.asname.name.value if a.asname else full  # type: ignore[union-attr]
+                            local = alias_local(a)
                             if local in made_unused:
                                 continue
                         names.append(a)
@@ -95,10 +77,10 @@ def _fix_imports(
                     kept = [
                         a
                         for a in s.names
-                        if (a.asname.name.value if a.asname else a.name.value) in used  # type: ignore[union-attr]
+                        if alias_local(a) in used
                     ]
                     if kept:
-                        new_small.append(_keep_names(s, kept))
+                        new_small.append(without_aliases(s, kept, keep_layout=False))
                 elif (
                     s.module is not None
                     and dotted_name(s.module) in _WRAPPER_MODULES
@@ -108,10 +90,10 @@ def _fix_imports(
                     kept = [
                         a
                         for a in s.names
-                        if (a.asname.name.value if a.asname else a.name.value) not in made_unused  # type: ignore[union-attr]
+                        if alias_local(a) not in made_unused
                     ]
                     if kept:
-                        new_small.append(_keep_names(s, kept) if len(kept) < len(s.names) else s)
+                        new_small.append(without_aliases(s, kept, keep_layout=False) if len(kept) < len(s.names) else s)
                 else:
                     new_small.append(s)
             if not new_small:
@@ -162,7 +144,7 @@ def _fix_imports(
             last_import += 1
             body.insert(last_import, imp)
         else:
-            pos = 1 if body and _is_docstring(body[0]) else 0
+            pos = 1 if body and is_docstring(body[0]) else 0
             body.insert(pos, imp)
             last_import = pos
     if ssl is not None and ssl.used and not ssl.existing:
