@@ -120,3 +120,17 @@ def test_import_primitives_keep_each_codemods_spelling():
     # async-test-client keeps the user's layout; requests-to-httpx writes one name without parentheses.
     assert code(without_aliases(stmt, kept, keep_layout=True)) == "from m import (\n    a,\n)"
     assert code(without_aliases(stmt, kept, keep_layout=False)) == "from m import a"
+
+
+def test_urlconf_readers_share_route_calls_and_differ_on_view_keywords():
+    import ast
+
+    from codemods.project.routes import is_include, route_kind, route_views
+
+    calls = [n for n in ast.walk(ast.parse(
+        "urlpatterns = [path('a/', v), urls.re_path('b', view=w), url('c', x), reverse('d'), path('e/', include('m'))]"
+    )) if isinstance(n, ast.Call)]  # fmt: skip
+    assert [route_kind(c) for c in calls] == ["path", "re_path", "url", None, "path", None]
+    # The project index takes a view= keyword too; async-test-client's urlconf the positional one only.
+    assert [ast.unparse(v) for v in route_views(calls[1])] == ["w"] and route_views(calls[1], by_keyword=False) == []
+    assert is_include(route_views(calls[4])[0]) and not is_include(route_views(calls[0])[0])

@@ -1,16 +1,29 @@
-"""Analysis shared by the codemods: what a name refers to, bindings, scopes, suppression comments.
+"""Analysis shared by the codemods: names, bindings, scopes, thread wrappers, imports, fresh names.
 
-Rooms: ``names`` (the import table, dotted names, name uses), ``bindings`` (what a function binds
-locally), ``scope`` (what nested scopes hide), ``comments`` (``# dj-asyncify: skip``). The names
-most codemods use are re-exported here.
+Rooms: ``names`` (the import table, dotted names, name uses; the import records of
+``import_records``, which needs no libcst), ``bindings`` (every binding of a scope, by kind),
+``scope`` (what nested scopes hide), ``unwrap`` (thread-wrapped calls), ``imports`` (import-editing
+primitives), ``fresh`` (new names), ``comments`` (``# dj-asyncify: skip``). The names most codemods
+use are re-exported here, loaded when first asked for: ``codemods.project`` reads import records
+without loading libcst.
 """
 
 from __future__ import annotations
 
-from codemods.analysis.bindings import local_bindings
-from codemods.analysis.comments import SKIP_COMMENT, has_skip_comment
-from codemods.analysis.names import ImportTable, dotted_name, last_name, name_uses
-from codemods.analysis.scope import SameScope, is_async
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "SKIP_COMMENT": "comments",
+    "has_skip_comment": "comments",
+    "ImportTable": "names",
+    "dotted_name": "names",
+    "last_name": "names",
+    "name_uses": "names",
+    "local_bindings": "bindings",
+    "SameScope": "scope",
+    "is_async": "scope",
+}
 
 __all__ = [
     "SKIP_COMMENT",
@@ -23,3 +36,12 @@ __all__ = [
     "local_bindings",
     "name_uses",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    room = _EXPORTS.get(name)
+    if room is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{room}"), name)
+    globals()[name] = value
+    return value

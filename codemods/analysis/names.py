@@ -7,11 +7,24 @@ get``), not matched as text, with a table built in one pass over the tree. That 
 
 from __future__ import annotations
 
-import ast
-import dataclasses
 from collections.abc import Iterable
 
 import libcst as cst
+
+from codemods.analysis.import_records import ImportBinding, ast_top_level_bindings, module_alias
+
+__all__ = [
+    "ImportBinding",
+    "ImportTable",
+    "ast_top_level_bindings",
+    "dotted_name",
+    "last_name",
+    "module_alias",
+    "module_name",
+    "name_uses",
+    "statement_bindings",
+    "top_level_bindings",
+]
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:
@@ -40,35 +53,6 @@ def module_name(node: cst.BaseExpression) -> str:
     name = dotted_name(node)
     assert name is not None
     return name
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ImportBinding:
-    """One name an import statement binds: ``local`` is bound to ``module`` (``import a.b`` binds
-    ``a`` with module ``a.b``; ``import a.b as s`` binds ``s``, ``alias`` set), or to ``name`` of
-    ``module`` for a from-import (``from ..a import f as g``: local ``g``, module ``a``, level 2,
-    name ``f``; ``from . import f``: module ``""``). Star imports bind nothing that can be named."""
-
-    local: str
-    module: str
-    level: int = 0
-    name: str | None = None
-    alias: bool = False
-
-    def qualified(self, dotted_relative: bool = False) -> str:
-        """The dotted name ``local`` stands for: ``a`` (``import a.b``), ``a.b`` (``import a.b as
-        s``), ``a.f`` (``from a import f``), relative ones keeping their dots (``.a.f``, ``.f`` for
-        ``from . import f``). ``dotted_relative``: the name joined to the module with a dot even
-        after the dots alone, ``from . import f`` -> ``..f`` (how ``ImportTable`` has always
-        written it; no codemod compares those with anything else)."""
-        if self.name is None:
-            return self.module if self.alias else self.local
-        base = "." * self.level + self.module
-        if not base:
-            return self.name
-        if base.endswith(".") and not dotted_relative:
-            return base + self.name
-        return f"{base}.{self.name}"
 
 
 def statement_bindings(node: cst.Import | cst.ImportFrom) -> list[ImportBinding]:
@@ -106,37 +90,6 @@ def top_level_bindings(module: cst.Module) -> list[ImportBinding]:
                 if isinstance(small, (cst.Import, cst.ImportFrom)):
                     out.extend(statement_bindings(small))
     return out
-
-
-def ast_top_level_bindings(tree: ast.Module) -> list[ImportBinding]:
-    """``top_level_bindings`` of a module parsed with ``ast`` (the project files other than the
-    one being rewritten are read with ``ast``)."""
-    out: list[ImportBinding] = []
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                if a.asname:
-                    out.append(ImportBinding(a.asname, a.name, alias=True))
-                else:
-                    out.append(ImportBinding(a.name.split(".")[0], a.name))
-        elif isinstance(node, ast.ImportFrom):
-            for a in node.names:
-                if a.name != "*":
-                    out.append(
-                        ImportBinding(
-                            a.asname or a.name, node.module or "", node.level, a.name, bool(a.asname)
-                        )
-                    )
-    return out
-
-
-def module_alias(bindings: Iterable[ImportBinding], module: str) -> str | None:
-    """The local name of the first ``import <module> [as x]`` among ``bindings``: that module
-    itself, so ``import asyncio.subprocess`` is not ``asyncio``'s."""
-    for b in bindings:
-        if b.name is None and b.module == module:
-            return b.local
-    return None
 
 
 class ImportTable:

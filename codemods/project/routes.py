@@ -1,4 +1,10 @@
-"""Urlconf routes: the modules a urlconf routes views to (``_routes``) as dotted names (``_resolve_route``)."""
+"""Urlconf routes: the modules a urlconf routes views to (``_routes``) as dotted names (``_resolve_route``).
+
+What every urlconf reader shares is here too: which calls are routes (``route_kind``: ``path``,
+``re_path``, ``url``, by their last name), their view arguments (``route_views``) and
+``include(...)`` (``is_include``). async-test-client's urlconf reader (``test_setup.UrlConf``)
+uses them and keeps what it does beyond (patterns, names, namespaces, whether a view is async).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,36 @@ import ast
 import os
 from pathlib import Path
 
+from codemods.analysis.import_records import ast_statement_bindings
 from codemods.project.awaited import _last_name
 
 OWN_MODULE = "<own module>"
 _ROUTE_CALLS = frozenset({"path", "re_path", "url"})
 _ERROR_HANDLERS = frozenset({"handler400", "handler403", "handler404", "handler500"})
+
+
+def route_kind(node: ast.AST) -> str | None:
+    """``path``/``re_path``/``url`` when ``node`` calls one of them (``path(...)``,
+    ``urls.path(...)``), else None."""
+    if type(node) is ast.Call:
+        kind = _last_name(node.func)
+        if kind in _ROUTE_CALLS:
+            return kind
+    return None
+
+
+def route_views(call: ast.Call, by_keyword: bool = True) -> list[ast.expr]:
+    """The view arguments of a route call: the second positional one, and with ``by_keyword`` a
+    ``view=`` keyword (async-test-client reads the positional one only)."""
+    views = list(call.args[1:2])
+    if by_keyword:
+        views.extend(kw.value for kw in call.keywords if kw.arg == "view")
+    return views
+
+
+def is_include(expr: ast.expr) -> bool:
+    """``include(...)`` (``urls.include(...)``): a nested urlconf, not a view."""
+    return isinstance(expr, ast.Call) and _last_name(expr.func) == "include"
 
 
 def _prefixes(base: str, dotted: str) -> list[str]:
@@ -41,18 +72,13 @@ def _routes(tree: ast.Module, statements: list[ast.stmt]) -> list[str]:
     used: list[ast.expr] = []
     for st in statements:
         t = type(st)
-        if t is ast.Import:
-            for a in st.names:
-                if a.asname:
-                    imported[a.asname] = (a.name, a.name)
+        if t is ast.Import or t is ast.ImportFrom:
+            for b in ast_statement_bindings(st):
+                # (the module the name came from, the dotted name it stands for)
+                if b.name is not None:
+                    imported[b.local] = ("." * b.level + b.module, b.qualified())
                 else:
-                    top = a.name.partition(".")[0]
-                    imported[top] = (top, top)
-        elif t is ast.ImportFrom:
-            base = "." * st.level + (st.module or "")
-            for a in st.names:
-                if a.name != "*":
-                    imported[a.asname or a.name] = (base, base + ("" if base.endswith(".") else ".") + a.name)
+                    imported[b.local] = (b.qualified(), b.qualified())
         elif t is ast.Assign or t is ast.AnnAssign:
             targets = st.targets if t is ast.Assign else [st.target]
             for target in targets:
@@ -61,15 +87,14 @@ def _routes(tree: ast.Module, statements: list[ast.stmt]) -> list[str]:
                     if target.id in _ERROR_HANDLERS:
                         used.append(st.value)
     for node in walk(tree):
-        if type(node) is ast.Call and _last_name(node.func) in _ROUTE_CALLS:
-            used.extend(node.args[1:2])
-            used.extend(kw.value for kw in node.keywords if kw.arg == "view")
+        if route_kind(node) is not None:
+            used.extend(route_views(node))
     out: set[str] = set()
     seen: set[str] = set()
     stack = list(used)
     while stack:
         e = stack.pop()
-        if isinstance(e, ast.Call) and _last_name(e.func) == "include":
+        if is_include(e):
             continue
         if isinstance(e, ast.Constant) and isinstance(e.value, str):  # handler404 = "shop.views.not_found"
             if e.value.replace(".", "").replace("_", "").isalnum() and not e.value.startswith("."):

@@ -9,9 +9,8 @@ the codemod's business. Every read goes through the recorded-read functions of
 ``codemods.project`` (``read_text``, ``path_exists``, ``is_file``, ``glob``), so a cached result
 is reused only while the files are unchanged.
 
-A test's files are found from its folder: ``folder_of(path)``. The files are read with ``ast``;
-their imports through the shared resolver ``codemods.analysis.names`` (which loads libcst: only
-the codemod's rewriting rooms import this module).
+A test's files are found from its folder: ``folder_of(path)``. Nothing here imports libcst (the
+imports of the files read are the shared ``codemods.analysis.import_records``).
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from codemods.analysis.names import ast_top_level_bindings
+from codemods.analysis.import_records import ast_top_level_bindings
 from codemods.knowledge.testing import (
     CONFTEST_ROOT_MARKERS,
     HTTP_HANDLERS,
@@ -34,6 +33,7 @@ from codemods.knowledge.testing import (
 )
 from codemods.project import glob, is_file, path_exists, read_text
 from codemods.project.parsed import parse_ast
+from codemods.project.routes import is_include, route_kind, route_views
 
 
 def folder_of(test_path: str) -> Path:
@@ -472,7 +472,7 @@ class UrlConf:
         for p in patterns:
             if not (isinstance(p, ast.Call) and len(p.args) >= 2 and isinstance(p.args[0], ast.Constant)):
                 continue
-            kind = p.func.attr if isinstance(p.func, ast.Attribute) else getattr(p.func, "id", "")
+            kind = route_kind(p)
             route = str(p.args[0].value)
             if kind == "path":
                 regex, anchored = route_regex(route), True
@@ -482,12 +482,12 @@ class UrlConf:
                 regex = regex[:-1] if anchored else regex
             else:
                 continue
-            view = p.args[1]
+            view = route_views(p, by_keyword=False)[0]
             name = next(
                 (str(k.value.value) for k in p.keywords if k.arg == "name" and isinstance(k.value, ast.Constant)),
                 None,
             )
-            if isinstance(view, ast.Call) and getattr(view.func, "id", getattr(view.func, "attr", "")) == "include":
+            if isinstance(view, ast.Call) and is_include(view):
                 target = view.args[0] if view.args else None
                 sub = None
                 if isinstance(target, ast.Constant) and isinstance(target.value, str):
