@@ -101,6 +101,8 @@ def build_settings(paths: tuple[Path, ...], **flags: Any) -> config.Settings:
         jobs=max(0, jobs),
         cache_dir=cache_dir,
         root=root,
+        max_file_size=flags["max_file_size"] if flags["max_file_size"] is not None
+        else table.get("max-file-size", config.DEFAULT_MAX_FILE_SIZE),
     )
 
 
@@ -123,6 +125,10 @@ def main() -> None:
 @click.option("--http-client", type=click.Choice(["httpx", "httpx2", "auto"]), help="Client requests-to-httpx emits.")
 @click.option("--report", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option(
+    "--max-file-size", type=click.IntRange(min=0), metavar="BYTES",
+    help="Skip (and report) files larger than this (default 2 MiB; 0: no limit).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also list every rewrite made.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only diagnostics and errors, no summary.")
 def apply(paths: tuple[Path, ...], diff: bool, check: bool, report: str, verbose: bool, quiet: bool, **flags: Any) -> None:
@@ -148,10 +154,10 @@ def apply(paths: tuple[Path, ...], diff: bool, check: bool, report: str, verbose
 
     try:
         result = runner.run(list(paths), settings, mode, progress if show_progress else None)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, runner.Interrupted) as exc:
         # Writes are atomic: every file is either rewritten completely or untouched.
         err.write("\ninterrupted: files already rewritten are complete; the others are unchanged\n")
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(exc.code if isinstance(exc, runner.Interrupted) else EXIT_INTERRUPTED)
 
     if report == "json":
         data = result.to_json()
@@ -190,6 +196,8 @@ def _print_text(result: runner.RunResult, *, diff: bool, check: bool, verbose: b
     for res in result.files:
         if res.error:
             click.echo(res.format_error(), err=True)
+        if res.skipped is not None:
+            click.echo(res.format_skipped(), err=True)
         for d in res.diagnostics:
             if d.kind == "refused" or verbose:
                 click.echo(d.format() if d.kind == "refused" else f"{d.format()} [fixed]", err=True)
@@ -197,9 +205,12 @@ def _print_text(result: runner.RunResult, *, diff: bool, check: bool, verbose: b
             click.echo(f"would rewrite {res.path}", err=True)
     if quiet:
         return
-    changed, failed = len(result.changed), len(result.failed)
+    changed, failed, skipped = len(result.changed), len(result.failed), len(result.skipped)
     verb = "would change" if (check or diff) else "changed"
-    parts = [f"{len(result.files)} files scanned", f"{changed} {verb}", f"{len(result.files) - changed - failed} unchanged", f"{failed} failed"]
+    unchanged = len(result.files) - changed - failed - skipped
+    parts = [f"{len(result.files)} files scanned", f"{changed} {verb}", f"{unchanged} unchanged", f"{failed} failed"]
+    if skipped:
+        parts.append(f"{skipped} skipped")
     err.write(", ".join(parts) + (f" ({result.cached} from cache)" if result.cached else "") + "\n")
     fixed, refused = result.counts_by_codemod("fixed"), result.counts_by_codemod("refused")
     for name in sorted(set(fixed) | set(refused)):

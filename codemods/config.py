@@ -24,6 +24,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from codemods.project.reads import read_regular
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
@@ -115,7 +117,7 @@ def find_pyproject(start: Path) -> Path | None:
         if candidate.is_file():
             first = first or candidate
             try:
-                if _has_table(candidate.read_bytes().decode("utf-8", errors="replace")):
+                if _has_table(read_regular(candidate).decode("utf-8", errors="replace")):
                     return candidate
             except OSError:
                 continue
@@ -124,7 +126,7 @@ def find_pyproject(start: Path) -> Path | None:
 
 def load_table(pyproject: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(pyproject.read_bytes().decode("utf-8"))
+        data = tomllib.loads(read_regular(pyproject).decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{pyproject}: cannot read config: not UTF-8 (byte {exc.start})") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:

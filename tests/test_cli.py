@@ -384,3 +384,17 @@ def test_config_is_the_nearest_table_not_a_dependency_mention(tmp_path: Path):
     out = subprocess.run([EXE, "apply", "--check", "."], cwd=child, capture_output=True, text=True, env=env, timeout=120, check=False)
     assert out.returncode == 0, out.stderr
     assert not (child / ".dj-asyncify-cache").exists()
+
+
+def test_files_over_the_size_limit_are_reported_as_skipped(tmp_path: Path):
+    big = tmp_path / "big.py"
+    big.write_text("async def view(request):\n    return 1\n" + "# padding\n" * 200)
+    (tmp_path / "small.py").write_text("x = 1\n")
+    out = run("apply", "--check", "--max-file-size", "100", ".", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "big.py: skipped:" in out.stderr and "1 skipped" in out.stderr and "1 unchanged" in out.stderr, out.stderr
+    (tmp_path / "pyproject.toml").write_text("[tool.dj-asyncify]\nmax-file-size = 100\n")
+    out = run("apply", "--check", ".", cwd=tmp_path)
+    assert "big.py: skipped:" in out.stderr, out.stderr
+    out = run("apply", "--check", "--max-file-size", "0", ".", cwd=tmp_path)
+    assert "skipped" not in out.stderr, out.stderr

@@ -370,10 +370,6 @@ def test_fifos_and_devices_are_skipped_and_never_read(tmp_path: Path):
     assert json.loads(named.stdout)["files"][0]["skipped"] == "not a regular file (a character device)"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="codemods/project/dependencies.py (dependency_text) opens requirements*.txt without a regular-file check",
-)
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 def test_a_fifo_among_the_dependency_files_does_not_hang_the_run(tmp_path: Path):
     proj = _project(tmp_path)
@@ -383,6 +379,11 @@ def test_a_fifo_among_the_dependency_files_does_not_hang_the_run(tmp_path: Path)
     except subprocess.TimeoutExpired:
         pytest.fail("the run hung on the FIFO")
     assert out.returncode == 0, out.stderr
+    # the same for the settings module a codemod reads, and for pyproject.toml itself
+    from codemods.project import read_text
+
+    with pytest.raises(OSError, match="not a regular file"):
+        read_text(proj / "requirements.txt")
 
 
 def test_files_over_the_size_limit_are_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

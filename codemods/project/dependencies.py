@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from codemods.project.reads import read_regular
+
 _DEPENDENCY_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
 _HTTPX2_REQUIREMENT = re.compile(r"(?im)^[\s\"'\[,-]*httpx2\b")
 
@@ -30,7 +32,7 @@ def dependency_text(root: Path) -> str:
         pass
     for name in names:
         try:
-            chunks.append((root / name).read_text(encoding="utf-8", errors="replace"))
+            chunks.append(read_regular(root / name).decode("utf-8", errors="replace"))
         except OSError:
             continue
     return "\n".join(chunks)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +33,38 @@ def recording_reads() -> Iterator[dict[str, str]]:
         _RECORDINGS.pop()
 
 
+# Project files read besides the ones rewritten (settings, models, dependency files) are small;
+# anything larger is not read (a 20 MB settings module is not worth the memory).
+PROJECT_FILE_LIMIT = 4 * 1024 * 1024
+
+
+def read_regular(path: Path | str, limit: int = PROJECT_FILE_LIMIT) -> bytes:
+    """The bytes of ``path`` if it is a regular file (a link counts as what it points to) of at
+    most ``limit`` bytes; else ``OSError``. A FIFO, device or socket is never opened for reading
+    the way ``open()`` would (a FIFO would wait for a writer forever, a device never ends)."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    if st.st_size > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced since the stat
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _note(key: str, value: str) -> None:
     for reads in _RECORDINGS:
         reads.setdefault(key, value)
@@ -45,7 +79,7 @@ def read_text(path: Path, errors: str = "strict") -> str:
     (``OSError``; ``UnicodeDecodeError`` with ``errors="strict"``)."""
     key = "f:" + os.path.abspath(path)
     try:
-        data = Path(path).read_bytes()
+        data = read_regular(path)
     except OSError:
         _note(key, _MISSING)
         raise
@@ -79,7 +113,7 @@ def _current(key: str) -> str:
     kind, _, rest = key.partition(":")
     if kind == "f":
         try:
-            return _hash(Path(rest).read_bytes())
+            return _hash(read_regular(rest))
         except OSError:
             return _MISSING
     if kind == "e":
