@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.analysis import ImportTable, local_bindings
+from codemods.analysis import bindings as b
 from codemods.knowledge import orm
 from codemods.knowledge.orm import LAZY_METHODS, MANAGER_ATTRS
 
@@ -14,71 +15,39 @@ INSTANCE_RESULTS = orm.names(orm.QUERYSET, orm.USER_MANAGER, returns=orm.OBJECT)
 PAIR_RESULTS = orm.names(orm.QUERYSET, returns=orm.PAIR)
 
 
-class _Assignments(cst.CSTVisitor):
+class _Assignments:
     """Name -> the values bound to it in one function body (not nested scopes); for/comp targets
-    are recorded as ``("iter", iterable)``, tuple unpacking of a pair as ``("pair0", value)``."""
+    are recorded as ``("iter", iterable)``, tuple unpacking of a value as ``("pair0", value)`` for
+    its first name. Read from the shared collector (``analysis.bindings``): imports, ``global``
+    and ``nonlocal`` are not followed here, nor an annotation without a value."""
+
+    FOLLOWED = frozenset({b.ASSIGN, b.ANNOTATED, b.FOR, b.COMPREHENSION})
+    SKIPPED = frozenset({b.IMPORT, b.GLOBAL, b.NONLOCAL})
 
     def __init__(self) -> None:
         self.values: dict[str, list[tuple[str, cst.BaseExpression]]] = {}
         self.other: set[str] = set()  # bound in ways we do not follow (with-as, except, walrus ...)
 
-    def _bind(self, target: cst.BaseExpression, how: str, value: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Name):
-            self.values.setdefault(target.value, []).append((how, value))
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for i, el in enumerate(target.elements):
-                if i == 0 and how == "value":
-                    self._bind(el.value, "pair0", value)
-                else:
-                    self._mark(el.value)
+    def add(self, body: cst.CSTNode) -> None:
+        for binding in b.collect_bindings(body):
+            if binding.kind in self.SKIPPED or (binding.kind == b.ANNOTATED and binding.value is None):
+                continue
+            how = self._how(binding)
+            if how is None:
+                self.other.add(binding.name)
+            else:
+                assert binding.value is not None
+                self.values.setdefault(binding.name, []).append((how, binding.value))
 
-    def _mark(self, target: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Name):
-            self.other.add(target.value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for el in target.elements:
-                self._mark(el.value)
-        elif isinstance(target, cst.StarredElement):
-            self._mark(target.value)
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for t in node.targets:
-            self._bind(t.target, "value", node.value)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
-            self._bind(node.target, "value", node.value)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._mark(node.target)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._bind(node.target, "iter", node.iter)
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._bind(node.target, "iter", node.iter)
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self._mark(node.asname.name)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._mark(node.target)
-
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        if node.name is not None:
-            self._mark(node.name.name)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self.other.add(node.name.value)
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self.other.add(node.name.value)
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
+    def _how(self, binding: b.Binding) -> str | None:
+        if binding.kind not in self.FOLLOWED:
+            return None
+        iterated = binding.kind in (b.FOR, b.COMPREHENSION)
+        if binding.whole:
+            return "iter" if iterated else "value"
+        if not iterated and len(binding.path) == 1 and binding.path[0][0] == 0:
+            return "pair0"
+        return None
 
 
 class Kinds:
@@ -96,7 +65,7 @@ class Kinds:
         request_index = 1 if is_method else 0
         self.request_name = params[request_index].name.value if len(params) > request_index else None
         scan = _Assignments()
-        func.body.visit(scan)
+        scan.add(func.body)
         self.values = scan.values
         self.other = scan.other
         self._busy: set[str] = set()

@@ -128,7 +128,9 @@ class _EscapeCheck(SameScope, cst.CSTVisitor):
         self._truth(node, node.left)
         self._truth(node, node.right)
 
-    def _nested(self, node: cst.CSTNode) -> bool:
+    def nested_scope(self, node: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> bool:
+        if isinstance(node, cst.FunctionDef) and node.asynchronous is not None:
+            return False  # a nested async def is rewritten on its own
         finder = _Mentions(self.local)
         node.visit(finder)
         if finder.found:
@@ -137,15 +139,6 @@ class _EscapeCheck(SameScope, cst.CSTVisitor):
                 (node, Problem("response-nested-scope", f"a response is used in a nested scope {why}"))
             )
         return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return self._nested(node) if node.asynchronous is None else False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return self._nested(node)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return self._nested(node)
 
 
 def _is_response_annotation(expr: cst.BaseExpression, imports: ImportTable, shadowed: set[str]) -> bool:

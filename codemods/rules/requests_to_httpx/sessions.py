@@ -256,7 +256,7 @@ class _SessionCheck(SameScope, cst.CSTVisitor):
                 (node, Problem("session-used", f"uses the requests Session {node.value} {why}"))
             )
 
-    def _nested(self, node: cst.CSTNode) -> bool:
+    def nested_scope(self, node: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> bool:
         for name in self.local.sessions:
             if _count([node], name):
                 self.problems.append(
@@ -268,15 +268,6 @@ class _SessionCheck(SameScope, cst.CSTVisitor):
                     )
                 )
         return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return self._nested(node)
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return self._nested(node)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return self._nested(node)
 
 
 def _shared_session(

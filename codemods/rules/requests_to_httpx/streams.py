@@ -104,7 +104,7 @@ class _StreamCheck(SameScope, cst.CSTVisitor):
                 (node, Problem("stream-used", f"uses the streamed response {node.value} {why}"))
             )
 
-    def _nested(self, node: cst.CSTNode) -> bool:
+    def nested_scope(self, node: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> bool:
         for name in self.local.streams:
             if _count([node], name):
                 self.problems.append(
@@ -116,15 +116,6 @@ class _StreamCheck(SameScope, cst.CSTVisitor):
                     )
                 )
         return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return self._nested(node)
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return self._nested(node)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return self._nested(node)
 
 
 class _StreamRewrites:
