@@ -7,6 +7,7 @@ get``), not matched as text, with a table built in one pass over the tree. That 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 import libcst as cst
@@ -16,6 +17,7 @@ from codemods.analysis.import_records import ImportBinding, ast_top_level_bindin
 __all__ = [
     "ImportBinding",
     "ImportTable",
+    "NameUses",
     "ast_top_level_bindings",
     "dotted_name",
     "last_name",
@@ -145,11 +147,18 @@ class _ImportCollector(cst.CSTVisitor):
         return False
 
 
-class _NameUses(cst.CSTVisitor):
-    """Names used as expressions (not in import statements, not as attribute names)."""
+class NameUses(cst.CSTVisitor):
+    """Names used as expressions (not in import statements, not as attribute names): ``used``,
+    and with ``counts=True`` how often each occurs (``counts``; requests-to-httpx keeps them
+    current through its rewrite to tell which imports are still used)."""
 
-    def __init__(self) -> None:
+    def __init__(self, counts: bool = False) -> None:
         self.used: set[str] = set()
+        self.counts: Counter[str] | None = Counter() if counts else None
+
+    @property
+    def names(self) -> set[str]:
+        return self.used
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False
@@ -163,11 +172,13 @@ class _NameUses(cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         self.used.add(node.value)
+        if self.counts is not None:
+            self.counts[node.value] += 1
 
 
 def name_uses(node: cst.CSTNode) -> set[str]:
     """Names ``node`` reads or binds outside import statements, attribute names aside: what
     decides whether an import is still used."""
-    uses = _NameUses()
+    uses = NameUses()
     node.visit(uses)
     return uses.used

@@ -10,18 +10,12 @@ import libcst as cst
 
 from codemods.analysis import dotted_name
 from codemods.analysis.imports import alias_local, bound_name, is_docstring, is_import_line, without_aliases
+from codemods.analysis.names import name_uses
 from codemods.knowledge import runtime
 from codemods.rules.requests_to_httpx.ssl_context import _SharedSSL
-from codemods.rules.requests_to_httpx.syntax import _ModuleNames
 
 # Modules whose imports the rewrite may leave unused (the thread wrappers); dropped only then.
 _WRAPPER_MODULES = runtime.WRAPPER_MODULES
-
-
-def _used_names(module: cst.Module) -> set[str]:
-    collector = _ModuleNames()
-    module.visit(collector)
-    return collector.names
 
 
 def _fix_imports(
@@ -33,7 +27,7 @@ def _fix_imports(
     ssl: _SharedSSL | None = None,
 ) -> cst.Module:
     if used is None:
-        used = _used_names(module)
+        used = name_uses(module)
     made_unused = used_before - used
     body: list[cst.BaseStatement] = []
     has_httpx = False

@@ -9,6 +9,7 @@ import libcst as cst
 from codemods.analysis import ImportTable, SameScope, has_skip_comment, local_bindings
 from codemods.analysis.bindings import target_names
 from codemods.analysis.fresh import fresh_name
+from codemods.analysis.names import NameUses
 from codemods.registry import Context
 from codemods.rules.requests_to_httpx.analysis import _Analyzer, _NameUseChecker
 from codemods.rules.requests_to_httpx.arguments import _is_number
@@ -20,7 +21,6 @@ from codemods.rules.requests_to_httpx.responses import _EscapeCheck, _ResponseRe
 from codemods.rules.requests_to_httpx.sessions import _SessionCheck, _SharedSessions
 from codemods.rules.requests_to_httpx.ssl_context import _SharedSSL
 from codemods.rules.requests_to_httpx.streams import _StreamCheck, _StreamRewrites
-from codemods.rules.requests_to_httpx.syntax import _ModuleNames
 from codemods.rules.requests_to_httpx.values import _Locals
 
 # Problems reported even when the function has no call to rewrite: requests work that stays
@@ -141,7 +141,7 @@ class _Transformer(cst.CSTTransformer):
         if analyzer.calls == 0:
             return updated_node
         # names read or bound anywhere in the function (nested scopes too; not ``x.client``)
-        all_names = _ModuleNames()
+        all_names = NameUses()
         original_node.visit(all_names)
         used = shadowed | all_names.names
         client = fresh_name("client", used)
@@ -161,7 +161,7 @@ class _Transformer(cst.CSTTransformer):
         self.changed = True
         self.used_before |= all_names.names
         # keep the module's name counts current without another walk of the whole module
-        received, result = _ModuleNames(counts=True), _ModuleNames(counts=True)
+        received, result = NameUses(counts=True), NameUses(counts=True)
         updated_node.visit(received)
         new_node = updated_node.with_changes(body=_wrap_block(new_body, client, item))
         new_node.visit(result)
@@ -173,7 +173,7 @@ class _Transformer(cst.CSTTransformer):
         return new_node
 
 
-class _Prepass(_ModuleNames):
+class _Prepass(NameUses):
     """One walk of the module: how often each name is used (to know, after the rewrite, which
     imports are still used) and which async functions mention requests or a shared Session (the
     only ones worth analysing)."""

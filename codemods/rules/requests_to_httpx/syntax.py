@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 import libcst as cst
@@ -54,25 +53,3 @@ def _count(nodes: Sequence[cst.CSTNode], name: str) -> int:
         n.visit(counter)
     return counter.count
 
-
-class _ModuleNames(cst.CSTVisitor):
-    """Every Name used outside import statements (with ``counts=True``, how often)."""
-
-    def __init__(self, counts: bool = False) -> None:
-        self.names: set[str] = set()
-        self.counts: Counter[str] | None = Counter() if counts else None
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)  # ``client.get``: the attribute name is not a use of ``get``
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-        if self.counts is not None:
-            self.counts[node.value] += 1
