@@ -72,6 +72,18 @@ def target_names(target: cst.BaseExpression | None) -> list[str]:
     return []
 
 
+def written_targets(target: cst.BaseExpression | None) -> list[cst.Attribute | cst.Subscript]:
+    """The attribute and subscript targets in an assignment target (``a.b, c[0] = v``): objects
+    written into, where ``target_names`` gives the names bound."""
+    if isinstance(target, (cst.Attribute, cst.Subscript)):
+        return [target]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [t for el in target.elements for t in written_targets(el.value)]
+    if isinstance(target, cst.StarredElement):
+        return written_targets(target.value)
+    return []
+
+
 class BindingCollector(cst.CSTVisitor):
     """Every binding of one scope, in the order of the code (``bindings``); nested functions,
     classes and lambdas are not entered (their names are bound, as ``DEF``/``CLASS``)."""

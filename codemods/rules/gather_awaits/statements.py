@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods.analysis import last_name
+from codemods.analysis import bindings, last_name
 from codemods.knowledge.effects_gather import POST_METHODS
 from codemods.knowledge.runtime import COROUTINE_WRAPPERS
 from codemods.problems import Problem
@@ -53,15 +53,8 @@ class Stmt:
 
 def target_names(node: cst.BaseExpression, bound: set[str], written: set[str]) -> None:
     """Add to ``bound`` the names an assignment target binds, to ``written`` the objects it writes into."""
-    if isinstance(node, cst.Name):
-        bound.add(node.value)
-    elif isinstance(node, (cst.Tuple, cst.List)):
-        for el in node.elements:
-            target_names(el.value, bound, written)
-    elif isinstance(node, cst.StarredElement):
-        target_names(node.value, bound, written)
-    elif isinstance(node, (cst.Attribute, cst.Subscript)):
-        written.add(base_of(node) or "")
+    bound.update(bindings.target_names(node))
+    written.update(base_of(t) or "" for t in bindings.written_targets(node))
 
 
 def target_problem(node: cst.BaseExpression) -> Problem | None:
