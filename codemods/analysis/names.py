@@ -18,6 +18,7 @@ __all__ = [
     "ImportBinding",
     "ImportTable",
     "NameUses",
+    "all_names",
     "ast_top_level_bindings",
     "dotted_name",
     "last_name",
@@ -174,6 +175,22 @@ class NameUses(cst.CSTVisitor):
         self.used.add(node.value)
         if self.counts is not None:
             self.counts[node.value] += 1
+
+
+class _AllNames(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+def all_names(node: cst.CSTNode) -> set[str]:
+    """Every name written anywhere in ``node`` (attribute names and imports too): what a fresh
+    name must avoid."""
+    v = _AllNames()
+    node.visit(v)
+    return v.names
 
 
 def name_uses(node: cst.CSTNode) -> set[str]:

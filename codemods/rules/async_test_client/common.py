@@ -6,6 +6,7 @@ import libcst as cst
 
 from codemods.analysis import dotted_name
 from codemods.analysis.fresh import fresh_name as analysis_fresh_name
+from codemods.analysis.names import all_names
 from codemods.problems import Problem
 
 
@@ -45,23 +46,6 @@ def root_name(node: cst.BaseExpression) -> str | None:
 
 def is_true(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "True"
-
-
-class _Names(cst.CSTVisitor):
-    """Collects every ``Name`` it visits."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-
-def all_names(node: cst.CSTNode) -> set[str]:
-    """Every name written anywhere in ``node``."""
-    v = _Names()
-    node.visit(v)
-    return v.names
 
 
 def fresh_name(node: cst.CSTNode, base: str = "row") -> str:

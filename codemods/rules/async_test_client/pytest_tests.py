@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.analysis import dotted_name, has_skip_comment
+from codemods.analysis.names import all_names
 from codemods.knowledge.testing import (
     CLIENT_CLASSES,
     NO_ASYNC_FIXTURES,
@@ -14,7 +15,7 @@ from codemods.knowledge.testing import (
 from codemods.problems import Problem
 from codemods.project import test_setup
 from codemods.rules.async_test_client.client_setup import ClientSetup
-from codemods.rules.async_test_client.common import all_names, code, left_alone
+from codemods.rules.async_test_client.common import code, left_alone
 from codemods.rules.async_test_client.env import Env
 from codemods.rules.async_test_client.models import Kind, Model, is_model_qual
 from codemods.rules.async_test_client.pytest_module import (
