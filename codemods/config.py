@@ -24,8 +24,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from codemods.project.reads import read_regular
-
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
@@ -89,6 +87,14 @@ def parse_version(text: str, origin: str) -> tuple[int, int]:
         return int(major), int(minor)
     except ValueError:
         raise ConfigError(f"{origin}: target-django must look like 5.2, not {text!r}") from None
+
+
+def read_regular(path: Path) -> bytes:
+    """A pyproject.toml's bytes, read as every project file is (regular files of sane size only);
+    imported here, not at the top: ``codemods.project`` reads the config's defaults."""
+    from codemods.project.reads import read_regular as read
+
+    return read(path)
 
 
 def _has_table(text: str) -> bool:
