@@ -616,6 +616,7 @@ class TestGroup:
 
 
 def _run_pytest(root) -> subprocess.CompletedProcess:
+    (root / "requirements-test.txt").write_text("pytest-django>=4.8\npytest-asyncio>=0.23\n")
     (root / "pytest.ini").write_text(
         "[pytest]\nDJANGO_SETTINGS_MODULE = proj.settings\npythonpath = .\n"
         "asyncio_mode = strict\nasyncio_default_fixture_loop_scope = function\n"
@@ -635,7 +636,7 @@ def test_real_pytest_django_before_and_after(tmp_path):
             p.write_text(textwrap.dedent(text))
     test_py = tmp_path / "proj/test_pytest.py"
     test_py.write_text(PYTEST_FILE)
-    before = _run_pytest(tmp_path)
+    before = _run_pytest(tmp_path)  # writes the pytest.ini and requirements-test.txt read below
     assert before.returncode == 0, before.stdout + before.stderr
     assert "10 passed" in before.stdout
     out = transform_source(PYTEST_FILE, str(test_py), Settings(select=(CM,)), ProjectIndex())
@@ -1089,6 +1090,7 @@ def test_manager_overrides_are_not_bypassed(tmp_path):
 
 
 def test_client_fixture_overridden_in_conftest(tmp_path):
+    (tmp_path / "requirements-test.txt").write_text("pytest-asyncio\n")  # the plugin that runs async tests
     (tmp_path / "pytest.ini").write_text("[pytest]\nDJANGO_SETTINGS_MODULE = app.settings\n")
     (tmp_path / "app").mkdir()
     path = str(tmp_path / "app/test_x.py")
@@ -1132,6 +1134,7 @@ def test_mock_patch_context_manager_is_kept():
 
 
 def test_django_user_model_is_contrib_user_only_without_auth_user_model(tmp_path):
+    (tmp_path / "requirements-test.txt").write_text("pytest-asyncio\n")  # the plugin that runs async tests
     (tmp_path / "manage.py").write_text('os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conf.settings")\n')
     (tmp_path / "conf").mkdir()
     (tmp_path / "conf/settings.py").write_text("DEBUG = True\n")
@@ -1184,6 +1187,7 @@ def test_parametrized_arguments_are_plain_values():
 
 
 def test_mocker_and_admin_user_fixtures(tmp_path):
+    (tmp_path / "requirements-test.txt").write_text("pytest-asyncio\n")  # the plugin that runs async tests
     (tmp_path / "manage.py").write_text('os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conf.settings")\n')
     (tmp_path / "conf").mkdir()
     (tmp_path / "conf/settings.py").write_text("DEBUG = True\n")
@@ -1531,6 +1535,7 @@ def test_client_fixture_of_another_plugin_is_left_alone(tmp_path):
         "annotated Client, which async_client is not",
     )
     # the project side: nothing names pytest-django or the settings -> not pytest-django's
+    (tmp_path / "requirements-test.txt").write_text("pytest-asyncio\n")  # the plugin that runs async tests
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\ndependencies = ['django']\n")
     path = str(tmp_path / "pkg/test_x.py")
     src = DJ + "def test_a(client):\n    client.get('/')\n"

@@ -181,7 +181,7 @@ class AsyncTestClient(Codemod):
     summary = "Django tests using the test client -> async tests using the async client"
     min_django = (3, 1)
     order = 40
-    options: ClassVar[dict[str, Any]] = {"async-marker": "pytest.mark.asyncio", "only-async-views": False}
+    options: ClassVar[dict[str, Any]] = {"async-marker": "auto", "only-async-views": False}
     choices: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def precheck(self, source: str) -> bool:

@@ -9,7 +9,7 @@ import libcst as cst
 from codemods.analysis import ImportTable
 from codemods.knowledge.testing import ASYNC_CLIENT_CLASSES, ASYNC_SAFE_DECORATORS, CLIENT_CLASSES
 from codemods.problems import Problem
-from codemods.project import test_setup
+from codemods.project import test_dependencies, test_setup
 from codemods.registry import Context
 from codemods.rules.async_test_client.common import fresh_name
 from codemods.rules.async_test_client.env import Env
@@ -65,6 +65,8 @@ class ModuleBase(cst.CSTTransformer):
         self._module_ast: ast.Module | None = None
         self._login: Problem | None = _UNSET
         self._pytest_django: bool | None = None
+        self._plugins: test_dependencies.AsyncPlugins | None = None
+        self._migrations: list[str] | None = None
         self.replaced_client = False  # some Client() became AsyncClient()
         self.reader = test_setup.ClassReader()
 

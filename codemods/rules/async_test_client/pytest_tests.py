@@ -6,13 +6,14 @@ import libcst as cst
 
 from codemods.analysis import dotted_name, has_skip_comment
 from codemods.knowledge.testing import (
+    ASYNC_TEST_PLUGINS,
     CLIENT_CLASSES,
     NO_ASYNC_FIXTURES,
     PLAIN_FIXTURES,
     PYTEST_DJANGO_FIXTURES,
 )
 from codemods.problems import Problem
-from codemods.project import test_setup
+from codemods.project import test_dependencies, test_setup
 from codemods.rules.async_test_client.client_setup import ClientSetup
 from codemods.rules.async_test_client.common import all_names, code, left_alone
 from codemods.rules.async_test_client.env import Env
@@ -168,8 +169,13 @@ class PytestTests(ClientSetup):
             scan.problems.append(Problem("client-bare", "the client is used other than through a supported call"))
         self._async_class_check(scan)
         marker = str(self.ctx.option("async-marker") or "").strip()
+        if marker.lower() == "auto":
+            marker, plugin_problem = self._async_marker()
+            if plugin_problem is not None:
+                problems.append(plugin_problem)
         decorators, why, pending_import = async_marks(
-            fn, marker, fn_marks, outer_marks, self.module_marks, [f for f in fixtures if f not in plain]
+            fn, marker, fn_marks, outer_marks, self.module_marks, [f for f in fixtures if f not in plain],
+            serialized=bool(self._data_migrations()),
         )
         if why:
             problems.append(why)
@@ -196,6 +202,32 @@ class PytestTests(ClientSetup):
             params=fn.params.with_changes(params=new_params),
             decorators=decorators,
         )
+
+    def _async_marker(self) -> tuple[str, Problem | None]:
+        """The mark option ``async-marker = "auto"`` stands for: ``pytest.mark.asyncio`` when the
+        project's dependency files declare pytest-asyncio (none under ``asyncio_mode = auto``),
+        else ``pytest.mark.anyio`` when they declare anyio; otherwise why not (pytest cannot run
+        the async test)."""
+        if self._plugins is None:
+            self._plugins = test_dependencies.async_test_plugins(test_setup.folder_of(self.ctx.path))
+        plugins = self._plugins
+        if "pytest-asyncio" in plugins.declared:
+            return ("none" if plugins.auto_mode else ASYNC_TEST_PLUGINS["pytest-asyncio"]), None
+        if "anyio" in plugins.declared:
+            return ASYNC_TEST_PLUGINS["anyio"], None
+        looked = ", ".join(plugins.looked_in) or "none found"
+        return "", Problem(
+            "async-plugin",
+            f"pytest runs async def tests only through a plugin, and the project's dependency files ({looked}) "
+            "list neither pytest-asyncio nor anyio: add pytest-asyncio to your test dependencies "
+            "(or set async-test-client.async-marker)",
+        )
+
+    def _data_migrations(self) -> list[str]:
+        """The project's migrations that may create rows (``RunPython``/``RunSQL``), read once."""
+        if self._migrations is None:
+            self._migrations = test_dependencies.data_migrations(test_setup.folder_of(self.ctx.path))
+        return self._migrations
 
     def _is_pytest_django_client(self, fixtures: list[str], marks: list[Mark]) -> bool:
         """A ``client`` fixture is taken for pytest-django's only when the module is plainly a
