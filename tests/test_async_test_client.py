@@ -381,7 +381,7 @@ def test_real_django_before_and_after(tmp_path):
     assert "async def test_orm_in_the_test_body(self):" in out.source
     assert "await Product.objects.acreate(" in out.source
     assert "async for q in Product.objects.filter(stock=0):" in out.source
-    assert 'self.assertRedirects(r, "/names/?from=go", fetch_redirect_response=False)' in out.source
+    assert 'self.assertURLEqual(urljoin(r.request["path"], r.url), "/names/?from=go")' in out.source
     assert 'self.assertEqual((await self.async_client.get("/names/", {"from": "go"})).status_code, 200)' in out.source
     assert "    def test_refused_lazy_relation(self):" in out.source
     assert [d.message for d in out.diagnostics if d.kind == "refused"] == [
@@ -809,24 +809,43 @@ def test_assert_redirects_fetches_the_target_with_the_async_client():
                 self.assertRedirects(f, "/b/")
         """,
         """\
+        from urllib.parse import urljoin
         from django.urls import reverse
 
 
         class T(TestCase):
             async def test_a(self):
                 r = await self.async_client.get("/a/")
-                self.assertRedirects(r, "/b/", fetch_redirect_response=False)
+                self.assertEqual(r.status_code, 302)
+                self.assertURLEqual(urljoin(r.request["path"], r.url), "/b/")
                 self.assertEqual((await self.async_client.get("/b/")).status_code, 200)
-                self.assertRedirects(await self.async_client.post("/a/"), "/login/?next=/a/%3Fx", 301, 404, fetch_redirect_response=False)
+                redirect_response = await self.async_client.post("/a/")
+                self.assertEqual(redirect_response.status_code, 301)
+                self.assertURLEqual(urljoin(redirect_response.request["path"], redirect_response.url), "/login/?next=/a/%3Fx")
                 self.assertEqual((await self.async_client.get("/login/", {"next": "/a/?x"})).status_code, 404)
-                self.assertRedirects(r, reverse("b", args=[self.pk]), fetch_redirect_response=False)
+                self.assertEqual(r.status_code, 302)
+                self.assertURLEqual(urljoin(r.request["path"], r.url), reverse("b", args=[self.pk]))
                 self.assertEqual((await self.async_client.get(reverse("b", args=[self.pk]))).status_code, 200)
-                self.assertRedirects(r, f"/p/{self.obj.pk}/#top", target_status_code=302, fetch_redirect_response=False)
+                self.assertEqual(r.status_code, 302)
+                self.assertURLEqual(urljoin(r.request["path"], r.url), f"/p/{self.obj.pk}/#top")
                 self.assertEqual((await self.async_client.get(f"/p/{self.obj.pk}/#top")).status_code, 302)
-                self.assertRedirects(r, "/c/", fetch_redirect_response=False)
+                self.assertEqual(r.status_code, 302)
+                self.assertURLEqual(urljoin(r.request["path"], r.url), "/c/")
                 f = await self.async_client.get("/a/", follow=True)
                 self.assertRedirects(f, "/b/")
         """,
+    )
+    # the response's own client fetches the target; pytest-django's assertURLEqual is imported
+    check_transformed(
+        CM,
+        "from pytest_django.asserts import assertRedirects\nfrom django.test import Client\n\n\n"
+        "def test_b(db):\n    c = Client()\n    assertRedirects(c.get('/a/'), '/b/')\n",
+        "from urllib.parse import urljoin\nimport pytest\nfrom pytest_django.asserts import assertRedirects, "
+        "assertURLEqual\nfrom django.test import AsyncClient\n\n\n@pytest.mark.asyncio\n"
+        "@pytest.mark.django_db(transaction=True)\nasync def test_b(db):\n    c = AsyncClient()\n"
+        "    redirect_response = await c.get('/a/')\n    assert redirect_response.status_code == 302\n"
+        "    assertURLEqual(urljoin(redirect_response.request[\"path\"], redirect_response.url), '/b/')\n"
+        '    assert (await c.get("/b/")).status_code == 200\n',
     )
 
 

@@ -220,6 +220,7 @@ class AsyncTestClient(Codemod):
         from codemods.rules.async_test_client.classes import Classes
         from codemods.rules.async_test_client.imports import (
             add_async_client_import,
+            add_from_import,
             add_pytest_import,
             drop_unused_client_import,
         )
@@ -232,4 +233,7 @@ class AsyncTestClient(Codemod):
             new = add_async_client_import(new)
         if visitor.replaced_client:
             new = drop_unused_client_import(new)
+        for source, name in sorted(visitor.needed_imports):
+            if visitor.imports.names.get(name) != f"{source}.{name}":
+                new = add_from_import(new, source, name)
         return new

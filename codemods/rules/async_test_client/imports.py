@@ -175,3 +175,43 @@ def _add_import(module: cst.Module, line: cst.BaseStatement) -> cst.Module:
     else:
         body.append(line)
     return module.with_changes(body=body)
+
+
+class _AddName(cst.CSTTransformer):
+    """Adds ``name`` to the first module-level ``from <module> import ...`` (not starred)."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module
+        self.name = name
+        self.done = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
+        if (
+            self.done
+            or updated_node.relative
+            or updated_node.module is None
+            or dotted_name(updated_node.module) != self.module
+            or isinstance(updated_node.names, cst.ImportStar)
+        ):
+            return updated_node
+        self.done = True
+        names = list(updated_node.names)
+        last = names[-1]
+        names[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        return updated_node.with_changes(names=[*names, cst.ImportAlias(name=cst.Name(self.name), comma=last.comma)])
+
+
+def add_from_import(module: cst.Module, source: str, name: str) -> cst.Module:
+    """``from <source> import <name>``: added to an existing import from ``source``, else as a line
+    of its own at the top of the imports."""
+    adder = _AddName(source, name)
+    new = module.visit(adder)
+    if adder.done:
+        return new
+    return _add_import(module, cst.parse_statement(f"from {source} import {name}\n"))

@@ -1,0 +1,253 @@
+"""async-test-client behaviour tests (issue 14 item 3): converted tests still run, keep their data, and
+their assertions keep their meaning, in real Django projects run by pytest-django in temp folders."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from codemods.config import Settings
+from codemods.project import ProjectIndex
+from codemods.runner import transform_source
+from tests.harness import check_noop, check_transformed
+
+CM = "async-test-client"
+
+SHOP = {
+    "shop/__init__.py": "",
+    "shop/settings.py": """\
+        SECRET_KEY = "x"
+        ALLOWED_HOSTS = ["*"]
+        ROOT_URLCONF = "shop.urls"
+        INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "shop"]
+        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+        USE_TZ = True
+        """,
+    "shop/models.py": """\
+        from django.db import models
+
+
+        class Country(models.Model):
+            code = models.CharField(max_length=2)
+        """,
+    "shop/migrations/__init__.py": "",
+    "shop/migrations/0001_initial.py": """\
+        from django.db import migrations, models
+
+
+        def countries(apps, schema_editor):
+            apps.get_model("shop", "Country").objects.bulk_create(
+                [apps.get_model("shop", "Country")(code=c) for c in ("fr", "de")]
+            )
+
+
+        class Migration(migrations.Migration):
+            initial = True
+            dependencies = []
+            operations = [
+                migrations.CreateModel(
+                    name="Country",
+                    fields=[("id", models.AutoField(primary_key=True)), ("code", models.CharField(max_length=2))],
+                ),
+                migrations.RunPython(countries),
+            ]
+        """,
+    "shop/urls.py": """\
+        from django.http import HttpResponseRedirect, JsonResponse
+        from django.urls import path
+
+        from shop.models import Country
+
+
+        def item(request):
+            return HttpResponseRedirect("../next/")
+
+
+        async def codes(request):
+            return JsonResponse({"codes": [c.code async for c in Country.objects.order_by("code")]})
+
+
+        urlpatterns = [
+            path("shop/item/", item),
+            path("shop/next/", codes),
+            path("codes/", codes),
+        ]
+        """,
+    "shop/test_shop.py": """\
+        import pytest
+        from django.test import TestCase
+
+        from shop.models import Country
+
+
+        @pytest.mark.django_db
+        def test_relative_redirect(client):
+            response = client.get("/shop/item/")
+            assert response["Location"] == "../next/"
+            assertRedirects(response, "/shop/next/")
+
+
+        @pytest.mark.django_db
+        def test_codes(client):
+            assert client.get("/codes/").json() == {"codes": ["de", "fr"]}
+
+
+        @pytest.mark.django_db
+        def test_migrated_rows_later(client):
+            assert Country.objects.count() == 2
+            assert client.get("/codes/").status_code == 200
+
+
+        class CaseTests(TestCase):
+            def test_relative_redirect(self):
+                response = self.client.get("/shop/item/")
+                self.assertRedirects(response, "/shop/next/")
+
+            def test_migrated_rows(self):
+                self.assertEqual(Country.objects.count(), 2)
+                self.assertEqual(self.client.get("/codes/").json(), {"codes": ["de", "fr"]})
+        """,
+    "pytest.ini": """\
+        [pytest]
+        DJANGO_SETTINGS_MODULE = shop.settings
+        pythonpath = .
+        asyncio_default_fixture_loop_scope = function
+        """,
+}
+# assertRedirects comes from pytest-django's asserts (the module's first import line)
+SHOP["shop/test_shop.py"] = "        from pytest_django.asserts import assertRedirects\n" + SHOP["shop/test_shop.py"]
+
+
+def _project(root, plugin: str | None) -> str:
+    for rel, text in SHOP.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text))
+    deps = "pytest-django>=4.8\n" + (f"{plugin}\n" if plugin else "")
+    (root / "requirements-test.txt").write_text(deps)
+    return str(root / "shop/test_shop.py")
+
+
+def _pytest(root, *plugins_off: str) -> subprocess.CompletedProcess:
+    off = [a for p in plugins_off for a in ("-p", f"no:{p}")]
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *off, "-q", "-rA", "shop/test_shop.py"],
+        cwd=root, capture_output=True, text=True, timeout=120, check=False,
+        env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+    )
+
+
+def _convert(path: str, **options) -> tuple[str, list[str]]:
+    with open(path) as f:
+        src = f.read()
+    out = transform_source(src, path, Settings(select=(CM,), options={CM: options} if options else {}), ProjectIndex())
+    assert out.error is None, out.error
+    return out.source, [d.message for d in out.diagnostics if d.kind == "refused"]
+
+
+def test_no_async_plugin_refuses_and_the_suite_still_passes(tmp_path):
+    """Without pytest-asyncio (or anyio) among the test dependencies, pytest tests stay sync, with
+    the reason and what to add; TestCase tests (Django runs them) are still converted."""
+    path = _project(tmp_path, None)
+    source, refused = _convert(path)
+    assert source.count("async def test_") == 2  # the two TestCase methods
+    assert len(refused) == 3 and all("add pytest-asyncio to your test dependencies" in m for m in refused)
+    with open(path, "w") as f:
+        f.write(source)
+    run = _pytest(tmp_path, "asyncio", "anyio")  # the project really runs without either plugin
+    assert run.returncode == 0, run.stdout + run.stderr + source
+    assert "5 passed" in run.stdout
+    # what the old default (the marker put on regardless) did to such a project
+    forced, refused = _convert(path, **{"async-marker": "pytest.mark.asyncio"})
+    assert not refused
+    with open(path, "w") as f:
+        f.write(forced)
+    run = _pytest(tmp_path, "asyncio", "anyio")
+    assert run.returncode != 0 and "async def functions are not natively supported" in run.stdout + run.stderr
+
+
+def test_data_migration_rows_and_relative_redirects_survive_the_conversion(tmp_path):
+    """With pytest-asyncio declared: every test converted; the transactional tests restore the
+    rows the data migration made (serialized_rollback), so the later test still sees them; a
+    relative Location is resolved as Django resolves it, and a wrong target still fails."""
+    path = _project(tmp_path, "pytest-asyncio>=0.23")
+    before = _pytest(tmp_path)
+    assert before.returncode == 0 and "5 passed" in before.stdout, before.stdout + before.stderr
+    source, refused = _convert(path)
+    assert not refused, refused
+    assert source.count("async def test_") == 5
+    assert source.count("@pytest.mark.django_db(transaction=True, serialized_rollback=True)") == 3
+    assert 'assertURLEqual(urljoin(response.request["path"], response.url), "/shop/next/")' in source
+    with open(path, "w") as f:
+        f.write(source)
+    after = _pytest(tmp_path)
+    assert after.returncode == 0 and "5 passed" in after.stdout, after.stdout + after.stderr + source
+    # the rows are really at stake: without serialized_rollback the later test loses them
+    with open(path, "w") as f:
+        f.write(source.replace(", serialized_rollback=True", ""))
+    lost = _pytest(tmp_path)
+    assert lost.returncode != 0 and "test_migrated_rows_later" in lost.stdout
+    # the assertion keeps its meaning: a wrong expected target fails, in both kinds of test
+    with open(path, "w") as f:
+        f.write(source.replace('"/shop/next/"', '"/shop/other/"'))
+    wrong = _pytest(tmp_path)
+    assert "2 failed" in wrong.stdout, wrong.stdout
+
+
+def test_async_plugin_choice_from_the_dependencies(tmp_path):
+    """pytest-asyncio -> pytest.mark.asyncio (nothing under asyncio_mode = auto); anyio ->
+    pytest.mark.anyio; neither -> refused unless async-marker names the mark."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\nDJANGO_SETTINGS_MODULE = shop.settings\n")
+    path = str(tmp_path / "test_a.py")
+    src = "from django.urls import reverse\n\n\ndef test_a(client):\n    client.get('/')\n"
+    after = "import pytest\nfrom django.urls import reverse\n\n\n@pytest.mark.{}\nasync def test_a(async_client):\n    await async_client.get('/')\n"
+    check_noop(CM, src, "list neither pytest-asyncio nor anyio: add pytest-asyncio", path=path)
+    check_transformed(CM, src, after.format("anyio"), path=path, options={"async-marker": "pytest.mark.anyio"})
+    (tmp_path / "pyproject.toml").write_text('[dependency-groups]\ntest = ["anyio>=4"]\n')
+    check_transformed(CM, src, after.format("anyio"), path=path)
+    (tmp_path / "pyproject.toml").write_text('[project.optional-dependencies]\ntest = ["pytest_asyncio"]\n')
+    check_transformed(CM, src, after.format("asyncio"), path=path)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nDJANGO_SETTINGS_MODULE = shop.settings\nasyncio_mode = auto\n")
+    check_transformed(
+        CM, src, "from django.urls import reverse\n\n\nasync def test_a(async_client):\n    await async_client.get('/')\n",
+        path=path,
+    )
+    (tmp_path / "pyproject.toml").unlink()
+    (tmp_path / "tox.ini").write_text("[testenv]\ndeps =\n    pytest-django\n    pytest-asyncio\n")
+    check_transformed(
+        CM, src, "from django.urls import reverse\n\n\nasync def test_a(async_client):\n    await async_client.get('/')\n",
+        path=path,
+    )
+
+
+def test_serialized_rollback_joins_transaction_only_where_data_migrations_exist(tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\nDJANGO_SETTINGS_MODULE = shop.settings\n")
+    (tmp_path / "requirements-dev.txt").write_text("pytest-asyncio\n")
+    (tmp_path / "shop/migrations").mkdir(parents=True)
+    (tmp_path / "shop/migrations/0001_initial.py").write_text("operations = []\n")
+    path = str(tmp_path / "shop/test_a.py")
+    src = (
+        "import pytest\nfrom django.urls import reverse\n\n\n@pytest.mark.django_db(databases=['default'])\n"
+        "def test_a(client):\n    client.get('/')\n\n\n@pytest.mark.django_db(transaction=True)\n"
+        "def test_b(client):\n    client.get('/')\n"
+    )
+    mark = "@pytest.mark.django_db(databases=['default'], transaction=True{})\nasync def test_a"
+    out = check_transformed(
+        CM, src,
+        src.replace("@pytest.mark.django_db(databases=['default'])\ndef test_a", "@pytest.mark.asyncio\n" + mark.format(""))
+        .replace("@pytest.mark.django_db(transaction=True)\ndef test_b", "@pytest.mark.asyncio\n@pytest.mark.django_db(transaction=True)\nasync def test_b")
+        .replace("    client.get", "    await async_client.get").replace("(client)", "(async_client)"),
+        path=path,
+    )
+    assert out.source
+    (tmp_path / "shop/migrations/0002_rows.py").write_text("operations = [migrations.RunPython(f)]\n")
+    out = check_transformed(
+        CM, src,
+        src.replace("@pytest.mark.django_db(databases=['default'])\ndef test_a", "@pytest.mark.asyncio\n" + mark.format(", serialized_rollback=True"))
+        # test_b flushed before the conversion already: its mark is kept as it was
+        .replace("@pytest.mark.django_db(transaction=True)\ndef test_b", "@pytest.mark.asyncio\n@pytest.mark.django_db(transaction=True)\nasync def test_b")
+        .replace("    client.get", "    await async_client.get").replace("(client)", "(async_client)"),
+        path=path,
+    )
