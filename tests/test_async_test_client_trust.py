@@ -251,3 +251,40 @@ def test_serialized_rollback_joins_transaction_only_where_data_migrations_exist(
         .replace("    client.get", "    await async_client.get").replace("(client)", "(async_client)"),
         path=path,
     )
+
+
+def test_more_of_the_same_kind_refused_with_the_reason():
+    """Programs whose meaning a conversion would change, each left as it was with why: a mock
+    decorator (it may not await the coroutine), query counting and on-commit capture (they watch the
+    test's own thread and connection), a yield fixture's object (not known to be an instance),
+    assertRedirects with msg_prefix (its messages would be lost)."""
+    tc = "from unittest import mock\nfrom django.test import TestCase\n\n\nclass T(TestCase):\n"
+    check_noop(
+        CM, tc + "    @mock.patch('shop.views.fetch')\n    def test_a(self, fetch):\n        self.client.get('/')\n",
+        "decorator @mock.patch('shop.views.fetch') is not known to support async tests",
+    )
+    check_noop(
+        CM, tc + "    def test_a(self):\n        with self.assertNumQueries(1):\n            self.client.get('/')\n",
+        "assertNumQueries needs the sync client",
+    )
+    check_noop(
+        CM, tc + "    def test_a(self):\n        with self.captureOnCommitCallbacks(execute=True):\n"
+        "            self.client.post('/')\n",
+        "captureOnCommitCallbacks() may touch the database synchronously",
+    )
+    check_noop(
+        CM, tc + "    def test_a(self):\n        r = self.client.get('/')\n        self.assertRedirects(r, '/b/', msg_prefix='m')\n",
+        "msg_prefix",
+    )
+    check_noop(
+        CM,
+        "import pytest\nfrom shop.models import P\n\n\n@pytest.fixture\ndef p(db):\n    obj = P.objects.create()\n"
+        "    yield obj\n\n\ndef test_a(client, p):\n    client.get('/')\n    assert p.name == 'x'\n",
+        "fixture p is not known to be a model instance",
+    )
+    check_noop(
+        CM,
+        "from django.test import TestCase\n\n\nclass T(TestCase):\n    def test_a(self):\n"
+        "        urljoin = 1\n        r = self.client.get('/')\n        self.assertRedirects(r, '/b/')\n",
+        "the name urljoin (which the rewritten assertRedirects uses) is taken",
+    )
