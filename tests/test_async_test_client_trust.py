@@ -69,7 +69,12 @@ SHOP = {
             return JsonResponse({"codes": [c.code async for c in Country.objects.order_by("code")]})
 
 
+        def lang(request):
+            return JsonResponse({"lang": request.COOKIES.get("lang")})
+
+
         urlpatterns = [
+            path("lang/", lang),
             path("shop/item/", item),
             path("shop/next/", codes),
             path("codes/", codes),
@@ -130,10 +135,10 @@ def _project(root, plugin: str | None) -> str:
     return str(root / "shop/test_shop.py")
 
 
-def _pytest(root, *plugins_off: str) -> subprocess.CompletedProcess:
+def _pytest(root, *plugins_off: str, test: str = "shop/test_shop.py") -> subprocess.CompletedProcess:
     off = [a for p in plugins_off for a in ("-p", f"no:{p}")]
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *off, "-q", "-rA", "shop/test_shop.py"],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *off, "-q", "-rA", test],
         cwd=root, capture_output=True, text=True, timeout=120, check=False,
         env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
     )
@@ -288,3 +293,34 @@ def test_more_of_the_same_kind_refused_with_the_reason():
         "        urljoin = 1\n        r = self.client.get('/')\n        self.assertRedirects(r, '/b/')\n",
         "the name urljoin (which the rewritten assertRedirects uses) is taken",
     )
+
+
+def test_a_fixture_preparing_the_client_keeps_the_test_sync(tmp_path):
+    """A fixture (conftest.py, the module, autouse, or through another fixture) that takes
+    ``client`` prepares the sync client; the converted test would use ``async_client``, another
+    object, and lose what it set (here a cookie): refused, and the suite still passes. The old
+    conversion, written out, shows the meaning that was at stake."""
+    _project(tmp_path, "pytest-asyncio")
+    (tmp_path / "shop/conftest.py").write_text(
+        "import pytest\n\n\n@pytest.fixture\ndef french(client):\n    client.cookies['lang'] = 'fr'\n"
+    )
+    test = tmp_path / "shop/test_lang.py"
+    src = (
+        "import pytest\n\n\n@pytest.fixture\ndef prefs(french):\n    return 1\n\n\n"
+        "@pytest.mark.django_db\ndef test_lang(client, prefs):\n    assert client.get('/lang/').json() == {'lang': 'fr'}\n"
+    )
+    test.write_text(src)
+    out, refused = _convert(str(test))
+    assert out == src
+    assert refused == [
+        "not made async: fixture french (" + str(tmp_path / "shop/conftest.py") + ") uses the client fixture: "
+        "what it does to the client (a login, cookies) would not reach async_client"
+    ]
+    assert _pytest(tmp_path, test="shop/test_lang.py").returncode == 0
+    test.write_text(
+        src.replace("@pytest.mark.django_db\ndef test_lang(client", "@pytest.mark.asyncio\n"
+                    "@pytest.mark.django_db(transaction=True, serialized_rollback=True)\nasync def test_lang(async_client")
+        .replace("client.get('/lang/')", "(await async_client.get('/lang/'))")
+    )
+    old = _pytest(tmp_path, test="shop/test_lang.py")
+    assert old.returncode != 0 and "{'lang': None}" in old.stdout, old.stdout

@@ -167,6 +167,9 @@ Refuses when:
       async-test-client.async-marker)"); the test would fail with "async def functions are not
       natively supported";
     - ``assertRedirects`` with ``msg_prefix=`` (the spelled-out checks do not keep its messages);
+    - pytest: a fixture the test runs (by name, through another fixture, or autouse; defined in the
+      module or a ``conftest.py`` up to the project root) takes ``client``: the login or cookies it
+      gives the sync client would not reach ``async_client`` (a plugin's fixtures are not seen);
     - pytest: a ``client``/``async_client`` fixture is defined in the module or a ``conftest.py`` up
       to the project root; the ``client`` parameter is annotated; ``admin_client`` (no async twin); ``django_assert_num_queries``/
       ``django_assert_max_num_queries``/``django_capture_on_commit_callbacks`` (they watch the

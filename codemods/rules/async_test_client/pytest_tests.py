@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
 from codemods.analysis import dotted_name, has_skip_comment
@@ -117,6 +119,16 @@ class PytestTests(ClientSetup):
                 problems.append(
                     Problem("client-fixture", f"{overridden} defines its own client/async_client fixture")
                 )
+        if "client" in fixtures:
+            sharing = self._client_sharing_fixture(fixtures)
+            if sharing:
+                problems.append(
+                    Problem(
+                        "client-fixture",
+                        f"fixture {sharing} uses the client fixture: what it does to the client "
+                        "(a login, cookies) would not reach async_client",
+                    )
+                )
         for bad in ("admin_client", "async_client", *NO_ASYNC_FIXTURES):
             if bad in fixtures:
                 problems.append(
@@ -222,6 +234,32 @@ class PytestTests(ClientSetup):
             "list neither pytest-asyncio nor anyio: add pytest-asyncio to your test dependencies "
             "(or set async-test-client.async-marker)",
         )
+
+    def _client_sharing_fixture(self, requested: list[str]) -> str | None:
+        """The first fixture (with where it is defined) that the test runs, asked for by name or
+        through another fixture or autouse, and that takes ``client`` itself: the sync client it
+        prepares is not the ``async_client`` the converted test uses. Fixtures of this module and
+        of the conftest.py files up to the project root are read; a plugin's are not seen."""
+        if self._fixture_defs is None:
+            defs = test_setup.conftest_fixtures(self.ctx.path)
+            try:
+                defs.update(test_setup.fixture_defs(ast.parse(self.module.code), "this module"))
+            except SyntaxError:
+                pass
+            self._fixture_defs = defs
+        defs = self._fixture_defs
+        todo = [*requested, *(n for n, fx in defs.items() if fx.autouse)]
+        seen: set[str] = set()
+        while todo:
+            name = todo.pop(0)
+            if name in seen or name not in defs:
+                continue
+            seen.add(name)
+            fx = defs[name]
+            if "client" in fx.params:
+                return f"{name} ({fx.where})"
+            todo += sorted(fx.params)
+        return None
 
     def _data_migrations(self) -> list[str]:
         """The project's migrations that may create rows (``RunPython``/``RunSQL``), read once."""
