@@ -810,6 +810,7 @@ def test_assert_redirects_fetches_the_target_with_the_async_client():
         """,
         """\
         from urllib.parse import urljoin
+
         from django.urls import reverse
 
 
@@ -840,8 +841,8 @@ def test_assert_redirects_fetches_the_target_with_the_async_client():
         CM,
         "from pytest_django.asserts import assertRedirects\nfrom django.test import Client\n\n\n"
         "def test_b(db):\n    c = Client()\n    assertRedirects(c.get('/a/'), '/b/')\n",
-        "from urllib.parse import urljoin\nimport pytest\nfrom pytest_django.asserts import assertRedirects, "
-        "assertURLEqual\nfrom django.test import AsyncClient\n\n\n@pytest.mark.asyncio\n"
+        "from urllib.parse import urljoin\n\nimport pytest\nfrom pytest_django.asserts import assertURLEqual\n"
+        "from django.test import AsyncClient\n\n\n@pytest.mark.asyncio\n"
         "@pytest.mark.django_db(transaction=True)\nasync def test_b(db):\n    c = AsyncClient()\n"
         "    redirect_response = await c.get('/a/')\n    assert redirect_response.status_code == 302\n"
         "    assertURLEqual(urljoin(redirect_response.request[\"path\"], redirect_response.url), '/b/')\n"

@@ -34,8 +34,9 @@ What it does:
       ``PATH_INFO``, which AsyncClient responses lack) against ``url``; then, unless
       ``fetch_redirect_response=False``, an awaited GET of that path with the same client (its
       query string passed as data, encoded as Django encodes it) checked against
-      ``target_status_code`` (default 200). ``urljoin`` (and pytest-django's ``assertURLEqual``) are
-      imported; a request passed inline is bound to ``redirect_response`` first. On a followed
+      ``target_status_code`` (default 200). ``urljoin`` (and pytest-django's ``assertURLEqual``, its
+      ``assertRedirects`` import going when unused) are imported; a request passed inline is
+      bound to ``redirect_response`` first. On a followed
       response it is left alone (Django checks the redirect chain).
     - ``override_settings``/``modify_settings``/``tag``/``unittest.skip*`` decorators stay.
 
@@ -259,6 +260,7 @@ class AsyncTestClient(Codemod):
             add_from_import,
             add_pytest_import,
             drop_unused_client_import,
+            drop_unused_name,
         )
 
         visitor = Classes(ctx, module)
@@ -272,4 +274,6 @@ class AsyncTestClient(Codemod):
         for source, name in sorted(visitor.needed_imports):
             if visitor.imports.names.get(name) != f"{source}.{name}":
                 new = add_from_import(new, source, name)
+        if ("pytest_django.asserts", "assertURLEqual") in visitor.needed_imports:
+            new = drop_unused_name(new, "pytest_django.asserts", "assertRedirects")
         return new
