@@ -58,6 +58,7 @@ SHOP = {
         from django.http import HttpResponseRedirect, JsonResponse
         from django.urls import path
 
+        from shop.hooks import hook
         from shop.models import Country
 
 
@@ -75,10 +76,22 @@ SHOP = {
 
         urlpatterns = [
             path("lang/", lang),
+            path("hook/", hook),
             path("shop/item/", item),
             path("shop/next/", codes),
             path("codes/", codes),
         ]
+        """,
+    "shop/hooks.py": """\
+        from django.db import transaction
+        from django.http import JsonResponse
+
+        HITS = []
+
+
+        def hook(request):
+            transaction.on_commit(lambda: HITS.append(1))
+            return JsonResponse({})
         """,
     "shop/test_shop.py": """\
         import pytest
@@ -324,3 +337,46 @@ def test_a_fixture_preparing_the_client_keeps_the_test_sync(tmp_path):
     )
     old = _pytest(tmp_path, test="shop/test_lang.py")
     assert old.returncode != 0 and "{'lang': None}" in old.stdout, old.stdout
+
+
+def test_anyio_marked_tests_run_under_anyio_alone(tmp_path):
+    """With anyio (and not pytest-asyncio) among the test dependencies, the converted tests carry
+    ``pytest.mark.anyio`` and pass with only anyio's plugin loaded."""
+    path = _project(tmp_path, "anyio>=4")
+    source, refused = _convert(path)
+    assert not refused and source.count("@pytest.mark.anyio\n") == 3 and "mark.asyncio" not in source
+    with open(path, "w") as f:
+        f.write(source)
+    run = _pytest(tmp_path, "asyncio")
+    assert run.returncode == 0 and "5 passed" in run.stdout, run.stdout + run.stderr + source
+
+
+def test_a_view_with_commit_hooks_keeps_a_plain_django_db_test_sync(tmp_path):
+    """Under plain ``django_db`` a view's ``transaction.on_commit`` callbacks never run; the converted
+    test's views commit on another thread's connection, so they would: refused (the request reaches
+    a view whose module calls on_commit), unless the test was transactional already."""
+    _project(tmp_path, "pytest-asyncio")
+    test = tmp_path / "shop/test_hook.py"
+    src = (
+        "import pytest\n\nfrom shop import hooks\n\n\n@pytest.mark.django_db\ndef test_hook(client):\n"
+        "    client.get('/hook/')\n    assert hooks.HITS == []\n"
+    )
+    test.write_text(src)
+    out, refused = _convert(str(test))
+    assert out == src and len(refused) == 1
+    assert "it requests shop.hooks.hook (hooks.py), whose module calls transaction.on_commit" in refused[0]
+    assert _pytest(tmp_path, test="shop/test_hook.py").returncode == 0
+    test.write_text(
+        src.replace("@pytest.mark.django_db\ndef test_hook(client)", "@pytest.mark.asyncio\n"
+                    "@pytest.mark.django_db(transaction=True)\nasync def test_hook(async_client)")
+        .replace("client.get('/hook/')", "await async_client.get('/hook/')")
+    )
+    old = _pytest(tmp_path, test="shop/test_hook.py")
+    assert old.returncode != 0 and "assert [1] == []" in old.stdout, old.stdout
+    # already transactional: the callbacks ran before too, so the conversion changes nothing there
+    transactional = src.replace("django_db\n", "django_db(transaction=True)\n").replace("== []", "== [1]")
+    test.write_text(transactional)
+    out, refused = _convert(str(test))
+    assert not refused and "async def test_hook(async_client)" in out
+    test.write_text(out)
+    assert _pytest(tmp_path, test="shop/test_hook.py").returncode == 0

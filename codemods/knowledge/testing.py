@@ -213,3 +213,7 @@ ASYNCIO_AUTO_MODE = re.compile(r"(?m)^\s*asyncio_mode\s*=\s*[\"']?auto\b|--async
 # Migration operations that may write rows (data migrations): a transactional test's flush
 # empties those rows, and later tests that expect them fail unless serialized_rollback restores them.
 DATA_MIGRATION_OPERATIONS = ("RunPython", "RunSQL")
+# Calls that defer work until the transaction commits: under pytest-django's plain ``django_db`` a
+# sync test's views never commit, so the callbacks never run; a converted test's views run on
+# another thread's connection, which commits, so they do.
+COMMIT_HOOKS = ("on_commit",)

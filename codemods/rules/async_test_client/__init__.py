@@ -137,7 +137,8 @@ Refuses when:
     - ``assertNumQueries``/``assertQuerySetEqual``; ``assertRedirects`` on a response not visibly
       from one client call, to a URL that is not a literal local path (with at most one query
       parameter: Django fetches them in the redirect's order), a simple f-string or ``reverse()``
-      with plain arguments, or with computed ``target_status_code``/``fetch_redirect_response``;
+      with plain arguments, or with computed ``status_code``/``target_status_code``/
+      ``fetch_redirect_response``;
     - the client is used other than through a supported call (passed to a helper, ``session`` not
       bound to a name, nested functions, generator expressions), a session is read by key (``s["k"]`` raises
       where ``aget`` returns None) or used otherwise;
@@ -168,6 +169,9 @@ Refuses when:
       async-test-client.async-marker)"); the test would fail with "async def functions are not
       natively supported";
     - ``assertRedirects`` with ``msg_prefix=`` (the spelled-out checks do not keep its messages);
+    - pytest, a test not transactional before: a request reaches (through the urlconf) a view whose
+      module calls ``transaction.on_commit``: under plain ``django_db`` those callbacks never ran,
+      the converted test's views commit on another thread's connection, so they would;
     - pytest: a fixture the test runs (by name, through another fixture, or autouse; defined in the
       module or a ``conftest.py`` up to the project root) takes ``client``: the login or cookies it
       gives the sync client would not reach ``async_client`` (a plugin's fixtures are not seen);
@@ -191,7 +195,10 @@ Refuses when:
     files, that no other transactional test of the project relies on data-migration rows without
     ``serialized_rollback`` (a converted test's flush runs before it too), that code the test
     calls behaves the same on the event loop's thread as on the test's (signal receivers, mocks
-    patched by ``mock.patch`` context managers, thread-locals), and that a view answers an
+    patched by ``mock.patch`` context managers, thread-locals), that the views a pytest test reaches
+    without the urlconf showing them (or through helpers in other modules) do not call
+    ``transaction.on_commit`` (under pytest the views now commit, so those callbacks run), that
+    a plugin's fixtures do not prepare the ``client`` fixture, and that a view answers an
     AsyncClient request as it answers a Client one.
 
     Model fields, managers, settings, base classes and urlconfs are read from disk at rewrite time (through

@@ -17,7 +17,7 @@ from codemods.knowledge.testing import (
 from codemods.problems import Problem
 from codemods.project import test_dependencies, test_setup
 from codemods.rules.async_test_client.client_setup import ClientSetup
-from codemods.rules.async_test_client.common import all_names, code, left_alone
+from codemods.rules.async_test_client.common import all_names, code, is_true, left_alone
 from codemods.rules.async_test_client.env import Env
 from codemods.rules.async_test_client.models import Kind, Model, is_model_qual
 from codemods.rules.async_test_client.pytest_module import (
@@ -28,6 +28,7 @@ from codemods.rules.async_test_client.pytest_module import (
     pytestmark,
 )
 from codemods.rules.async_test_client.scan import Scan
+from codemods.rules.async_test_client.views import commit_hook_view
 
 
 class PytestTests(ClientSetup):
@@ -196,6 +197,19 @@ class PytestTests(ClientSetup):
             login = self._login_problem()
             if login:
                 problems.append(login)
+        if not problems and not self._was_transactional([*fn_marks, *outer_marks, *self.module_marks], fixtures):
+            if self.urls is None:
+                self.urls = test_setup.UrlConf(self.ctx.path)
+            hook = commit_hook_view(scan.requests, self.imports, env.shadowed, self.urls)
+            if hook:
+                problems.append(
+                    Problem(
+                        "commit-hook",
+                        f"it requests {hook}, whose module calls transaction.on_commit: the converted test's views "
+                        "commit on another thread's connection, so those callbacks would run (under "
+                        "django_db they never did)",
+                    )
+                )
         if problems:
             self.ctx.refuse(fn, left_alone("not made async", problems))
             return fn
@@ -260,6 +274,18 @@ class PytestTests(ClientSetup):
                 return f"{name} ({fx.where})"
             todo += sorted(fx.params)
         return None
+
+    @staticmethod
+    def _was_transactional(marks: list[Mark], fixtures: list[str]) -> bool:
+        """Whether the test already ran transactionally (its views' commits were real before)."""
+        if "transactional_db" in fixtures or "live_server" in fixtures:
+            return True
+        return any(
+            m.name == "pytest.mark.django_db"
+            and isinstance(m.expr, cst.Call)
+            and any(a.keyword is not None and a.keyword.value == "transaction" and is_true(a.value) for a in m.expr.args)
+            for m in marks
+        )
 
     def _data_migrations(self) -> list[str]:
         """The project's migrations that may create rows (``RunPython``/``RunSQL``), read once."""
