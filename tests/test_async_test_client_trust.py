@@ -196,7 +196,8 @@ def test_data_migration_rows_and_relative_redirects_survive_the_conversion(tmp_p
     source, refused = _convert(path)
     assert not refused, refused
     assert source.count("async def test_") == 5
-    assert source.count("@pytest.mark.django_db(transaction=True, serialized_rollback=True)") == 3
+    marks = "@pytest.mark.django_db(transaction=True, serialized_rollback=True, reset_sequences=True)"
+    assert source.count(marks) == 3
     assert 'assertURLEqual(urljoin(response.request["path"], response.url), "/shop/next/")' in source
     with open(path, "w") as f:
         f.write(source)
@@ -332,7 +333,8 @@ def test_a_fixture_preparing_the_client_keeps_the_test_sync(tmp_path):
     assert _pytest(tmp_path, test="shop/test_lang.py").returncode == 0
     test.write_text(
         src.replace("@pytest.mark.django_db\ndef test_lang(client", "@pytest.mark.asyncio\n"
-                    "@pytest.mark.django_db(transaction=True, serialized_rollback=True)\nasync def test_lang(async_client")
+                    "@pytest.mark.django_db(transaction=True, serialized_rollback=True, reset_sequences=True)\n"
+                    "async def test_lang(async_client")
         .replace("client.get('/lang/')", "(await async_client.get('/lang/'))")
     )
     old = _pytest(tmp_path, test="shop/test_lang.py")
@@ -380,3 +382,31 @@ def test_a_view_with_commit_hooks_keeps_a_plain_django_db_test_sync(tmp_path):
     assert not refused and "async def test_hook(async_client)" in out
     test.write_text(out)
     assert _pytest(tmp_path, test="shop/test_hook.py").returncode == 0
+
+
+def test_primary_keys_stay_as_the_sqlite_rollback_left_them(tmp_path):
+    """On SQLite a rolled-back test leaves the primary key sequence where the migrations left it; a
+    flush does not reset it: ``reset_sequences=True`` joins ``transaction=True`` (the settings name
+    only SQLite), so a test expecting the next pk still passes, and fails without it."""
+    _project(tmp_path, "pytest-asyncio")
+    test = tmp_path / "shop/test_pk.py"
+    body = "    assert Country.objects.create(code='xx').pk == 3\n    assert client.get('/codes/').status_code == 200\n"
+    src = (
+        "import pytest\n\nfrom shop.models import Country\n\n\n"
+        f"@pytest.mark.django_db\ndef test_one(client):\n{body}\n\n@pytest.mark.django_db\ndef test_two(client):\n{body}"
+    )
+    test.write_text(src)
+    assert _pytest(tmp_path, test="shop/test_pk.py").returncode == 0
+    out, refused = _convert(str(test))
+    assert not refused and out.count("reset_sequences=True)") == 2
+    test.write_text(out)
+    run = _pytest(tmp_path, test="shop/test_pk.py")
+    assert run.returncode == 0, run.stdout + out
+    test.write_text(out.replace(", reset_sequences=True", ""))
+    assert "assert 4 == 3" in _pytest(tmp_path, test="shop/test_pk.py").stdout
+    # another engine never reset its sequences on rollback: nothing to add
+    settings = tmp_path / "shop/settings.py"
+    settings.write_text(settings.read_text().replace("django.db.backends.sqlite3", "django.db.backends.postgresql"))
+    test.write_text(src)
+    check = _convert(str(test))[0]
+    assert check.count("@pytest.mark.django_db(transaction=True, serialized_rollback=True)\n") == 2

@@ -264,6 +264,16 @@ def default_user_model(test_path: str) -> bool:
     return bool(files) and not any("AUTH_USER_MODEL" in read_text(f, "replace") for f in files)
 
 
+_ENGINE = re.compile(r"""["']ENGINE["']\s*:\s*["']([\w.]+)["']""")
+
+
+def sqlite_only(test_path: str) -> bool:
+    """The settings (found as by ``find_settings``) name database engines, all of them SQLite's
+    (False: another engine, or none named literally, e.g. ``dj_database_url``)."""
+    engines = [m.group(1) for f in settings_files(test_path) for m in _ENGINE.finditer(read_text(f, "replace"))]
+    return bool(engines) and all(e == "django.db.backends.sqlite3" for e in engines)
+
+
 @dataclasses.dataclass(frozen=True)
 class BackendsUnknown:
     """Why the settings' ``AUTHENTICATION_BACKENDS`` is not known to list only allowed backends.

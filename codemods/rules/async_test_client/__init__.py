@@ -51,7 +51,9 @@ What it does:
     ``transaction=True`` flushes the tables after the test, which empties the rows data migrations
     created: where the project has migrations that run ``RunPython``/``RunSQL`` (``*/migrations/``
     and ``*/*/migrations/`` under the project root), ``serialized_rollback=True`` is added too, so
-    pytest-django restores those rows before each such test. A same-module fixture returning a
+    pytest-django restores those rows before each such test; where the settings name only SQLite
+    databases, ``reset_sequences=True`` too (SQLite's rollback reset the primary keys the test's
+    rows get, a flush does not; other engines never reset them, so nothing changes there). A same-module fixture returning a
     model instance is known as one; ``django_user_model`` is contrib ``User`` when the settings
     (named by ``manage.py`` or the pytest configuration) do not set ``AUTH_USER_MODEL``.
 

@@ -69,6 +69,7 @@ class ModuleBase(cst.CSTTransformer):
         self._pytest_django: bool | None = None
         self._plugins: test_dependencies.AsyncPlugins | None = None
         self._migrations: list[str] | None = None
+        self._sqlite: bool | None = None
         self._fixture_defs: dict[str, test_setup.FixtureDef] | None = None
         self.replaced_client = False  # some Client() became AsyncClient()
         self.reader = test_setup.ClassReader()

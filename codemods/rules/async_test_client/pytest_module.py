@@ -114,14 +114,15 @@ def _true_arg(name: str) -> cst.Arg:
     )
 
 
-def with_transaction(expr: cst.BaseExpression, serialized: bool = False) -> cst.BaseExpression | None:
-    """``mark`` / ``mark(...)`` with ``transaction=True`` (and ``serialized_rollback=True`` when
-    ``serialized``: the project's data migrations create rows the flush would remove); the same
+def with_transaction(expr: cst.BaseExpression, extra: tuple[str, ...] = ()) -> cst.BaseExpression | None:
+    """``mark`` / ``mark(...)`` with ``transaction=True`` and each keyword of ``extra`` set to True
+    (``serialized_rollback``: the project's data migrations create rows the flush would remove;
+    ``reset_sequences``: on SQLite the rollback reset the primary keys, a flush does not); the same
     node if it already has ``transaction=True`` (the test flushed before: nothing changes); None
     if the arguments are not plain keywords."""
     if isinstance(expr, cst.Name):
         return None  # an opaque pytestmark
-    wanted = ["transaction", *(["serialized_rollback"] if serialized else [])]
+    wanted = ["transaction", *extra]
     if not isinstance(expr, cst.Call):
         return cst.Call(func=expr, args=[_true_arg(k) for k in wanted])
     args = list(expr.args)
@@ -162,7 +163,7 @@ def async_marks(
     outer: list[Mark],
     module_marks: list[Mark],
     fixtures: list[str],
-    serialized: bool = False,
+    extra: tuple[str, ...] = (),
 ) -> tuple[list[cst.Decorator], Problem | None, bool]:
     """The test's decorators with the async marker (``marker``: option async-marker) and
     ``django_db(transaction=True)``: the two together, right after the test's existing pytest
@@ -199,7 +200,7 @@ def async_marks(
     if not touches_db:
         return place(after_marks), None, pending_import
     if own is not None:
-        new = with_transaction(own.expr, serialized)
+        new = with_transaction(own.expr, extra)
         if new is None:
             return decorators, Problem("django-db-mark", f"cannot add transaction=True to @{code(own.expr)}"), False
         i = decorators.index(own.decorator)
@@ -207,7 +208,7 @@ def async_marks(
             decorators[i] = own.decorator.with_changes(decorator=new)
         return place(i), None, pending_import
     if outer_db is not None:
-        new = with_transaction(outer_db.expr, serialized)
+        new = with_transaction(outer_db.expr, extra)
         if new is None or (new is not outer_db.expr and not portable(outer_db.expr)):
             return decorators, Problem(
                 "django-db-mark",
@@ -217,6 +218,6 @@ def async_marks(
         if new is not outer_db.expr:
             added.append(cst.Decorator(decorator=new))
         return place(after_marks), None, pending_import
-    extra = ", serialized_rollback=True" if serialized else ""
-    added.append(cst.Decorator(decorator=cst.parse_expression(f"pytest.mark.django_db(transaction=True{extra})")))
+    keywords = "".join(f", {k}=True" for k in extra)
+    added.append(cst.Decorator(decorator=cst.parse_expression(f"pytest.mark.django_db(transaction=True{keywords})")))
     return place(after_marks), None, True

@@ -188,7 +188,7 @@ class PytestTests(ClientSetup):
                 problems.append(plugin_problem)
         decorators, why, pending_import = async_marks(
             fn, marker, fn_marks, outer_marks, self.module_marks, [f for f in fixtures if f not in plain],
-            serialized=bool(self._data_migrations()),
+            extra=self._flush_keywords(),
         )
         if why:
             problems.append(why)
@@ -286,6 +286,16 @@ class PytestTests(ClientSetup):
             and any(a.keyword is not None and a.keyword.value == "transaction" and is_true(a.value) for a in m.expr.args)
             for m in marks
         )
+
+    def _flush_keywords(self) -> tuple[str, ...]:
+        """What ``transaction=True`` needs besides, for the test to see the database it saw:
+        ``serialized_rollback`` where data migrations exist (the flush empties their rows),
+        ``reset_sequences`` where every database is SQLite (its rollback reset the primary keys
+        the test's rows get; a flush does not; other databases never reset them)."""
+        out = ("serialized_rollback",) if self._data_migrations() else ()
+        if self._sqlite is None:
+            self._sqlite = test_setup.sqlite_only(self.ctx.path)
+        return (*out, "reset_sequences") if self._sqlite else out
 
     def _data_migrations(self) -> list[str]:
         """The project's migrations that may create rows (``RunPython``/``RunSQL``), read once."""
