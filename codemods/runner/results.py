@@ -67,6 +67,7 @@ class RunResult:
                 "failed": len(self.failed),
                 "refused_by_codemod": self.counts_by_codemod("refused"),
                 "fixed_by_codemod": self.counts_by_codemod("fixed"),
+                "noted_by_codemod": self.counts_by_codemod("note"),
             },
             "files": [f.to_json() for f in self.files],
         }

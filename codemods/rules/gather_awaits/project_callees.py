@@ -141,6 +141,7 @@ def module_facts(path: str, dotted: str, text: str) -> ModuleFacts | None:
             facts = None
         else:
             facts = ModuleFacts()
+            facts.module, facts.path = module, path
             module.visit(facts)
             facts.finish()
             for group in (*facts.funcs.values(), *facts.methods.values()):
