@@ -2457,3 +2457,233 @@ def test_test_module_rule_is_the_shared_one_without_conftest(path, test):
     )
     assert is_test_path(path) is own is test
     assert layout.is_test_module(parts, conftest=False) is test
+
+
+# --------------------------------------------------------------------------- the effect-free policy
+# Nothing declared here (the ``*_as_is`` functions): only what the analysis proves is gathered.
+def _note(shown, why=""):
+    because = f" ({why})" if why else ""
+    return f"order kept: effects of {shown} are unknown{because}; declare it in gather-awaits.effect-free if it has none"
+
+
+CHARGE = """\
+import billing
+import mailer
+
+
+async def checkout(token, email):
+    charge = await billing.charge_card(token)
+    receipt = await mailer.send_receipt(email)
+    return charge, receipt
+"""
+
+
+def test_effect_free_charge_then_receipt_keeps_its_order():
+    # Gathered before the policy: a failed charge then still sent the receipt.
+    out = check_noop_as_is(CM, CHARGE, None)
+    assert _notes(out) == [_note("billing.charge_card()"), _note("mailer.send_receipt()")]
+    assert not [d for d in out.diagnostics if d.kind == "refused"]  # said with -v only
+
+
+@pytest.mark.parametrize(
+    "setup, run, shown",
+    [
+        # an unknown third-party client: neither its class nor its methods are known
+        ("from ratesdk import RatesClient\n", "a = await rates.fetch_rates(u)\n    b = await rates.fetch_fees(u)\n",
+         "example.rates.fetch_rates()"),
+        # a method on self.x: the object's type is unknown
+        ("", "a = await self.api.get_rates()\n    b = await self.api.get_stock()\n", "self.api.get_rates()"),
+        # a function of an installed package (not a project module): not read
+        ("from django.contrib.auth import aget_user\n", "a = await aget_user(request)\n    b = await load(request)\n",
+         "django.contrib.auth.aget_user()"),
+        # an object built from an unknown class, reads by their names
+        ("from ratesdk import RatesClient\n", "c = RatesClient()\n    a = await c.get_rates(u)\n    b = await c.get_stock(u)\n",
+         "c.get_rates()"),
+    ],
+)
+def test_effect_free_unknown_objects_keep_their_order(setup, run, shown):
+    src = f"{setup}rates = None\n\n\nasync def f(self, request, u):\n    {run}"
+    out = check_noop_as_is(CM, src, None)
+    assert _notes(out)[0] == _note(shown)
+
+
+def test_effect_free_known_reads_still_gather():
+    check_transformed_as_is(
+        CM,
+        """\
+        import asyncio
+        import httpx
+        from shop.models import Product
+
+
+        async def dashboard(request, u, v):
+            async with httpx.AsyncClient() as client:
+                stock = await client.get(u)
+                first = await Product.objects.filter(on_sale=True).afirst()
+                rates = (await client.get(v, params={"q": str(len(u))})).json()
+        """,
+        """\
+        import asyncio
+        import httpx
+        from shop.models import Product
+
+
+        async def dashboard(request, u, v):
+            async with httpx.AsyncClient() as client:
+                stock, first, _rates = await asyncio.gather(
+                    client.get(u),
+                    Product.objects.filter(on_sale=True).afirst(),
+                    client.get(v, params={"q": str(len(u))}),
+                )
+                rates = _rates.json()
+        """,
+    )
+
+
+SERVICES_HTTP = """\
+import logging
+
+import httpx
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+def _url(path: str) -> str:
+    return f"{settings.UPSTREAM}/{path.strip('/')}"
+
+
+async def fetch_json(client: httpx.AsyncClient, path: str):
+    logger.debug("GET %s", path)
+    response = await client.get(_url(path))
+    response.raise_for_status()
+    return response.json()
+
+
+async def stock(client: httpx.AsyncClient):
+    return await fetch_json(client, "stock")
+
+
+async def rates(client: httpx.AsyncClient):
+    data = await fetch_json(client, "rates")
+    return {k: float(v) for k, v in data.items()}
+"""
+
+VIEW_CALLING_SERVICES = """\
+import httpx
+
+from shop import services
+
+
+async def dashboard(request):
+    async with httpx.AsyncClient() as client:
+        stock = await services.stock(client)
+        rates = await services.rates(client)
+    return stock, rates
+"""
+
+
+def test_effect_free_project_functions_doing_http_gets_are_gathered(tmp_path):
+    path = _shop(tmp_path, SERVICES_HTTP)
+    after = VIEW_CALLING_SERVICES.replace(
+        "        stock = await services.stock(client)\n        rates = await services.rates(client)\n",
+        "        stock, rates = await asyncio.gather(services.stock(client), services.rates(client))\n",
+    ).replace("from shop import services\n", "from shop import services\nimport asyncio\n", 1)
+    check_transformed_as_is(CM, VIEW_CALLING_SERVICES, after, path=path)
+
+
+@pytest.mark.parametrize(
+    "old, new, why",
+    [
+        # one call in a helper it calls is unknown: the whole chain is
+        ('    logger.debug("GET %s", path)\n', "    audit.record(path)\n", "it calls audit.record()"),
+        # a POST is a proven write: a refusal of its own, not a note
+        ("await client.get(_url(path))", "await client.post(_url(path))", None),
+        # the client is a parameter of unknown type: its get() is not known to be HTTP
+        ("async def fetch_json(client: httpx.AsyncClient, path: str):", "async def fetch_json(client, path: str):",
+         "it calls client.get()"),
+    ],
+)
+def test_effect_free_project_functions_doing_more_keep_their_order(tmp_path, old, new, why):
+    services = SERVICES_HTTP.replace(old, new)
+    if "audit" in new:
+        services = "import audit\n" + services
+    path = _shop(tmp_path, services)
+    if why is None:
+        check_noop_as_is(CM, VIEW_CALLING_SERVICES, "order-sensitive write: stock() is defined in shop.services", path=path)
+        return
+    out = check_noop_as_is(CM, VIEW_CALLING_SERVICES, None, path=path)
+    assert _notes(out)[0] == _note("shop.services.stock()", why)
+
+
+CHARGE_GATHERED = CHARGE.replace(
+    "    charge = await billing.charge_card(token)\n    receipt = await mailer.send_receipt(email)\n",
+    "    charge, receipt = await asyncio.gather(billing.charge_card(token), mailer.send_receipt(email))\n",
+).replace("import mailer\n", "import mailer\nimport asyncio\n")
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [["billing.charge_card", "mailer.send_receipt"], ["billing.*", "mailer.send_*"], "billing.charge_card,mailer.*"],
+)
+def test_effect_free_option_makes_declared_calls_gather(declared):
+    # (not what anyone should declare for these two: the option is the user's word)
+    check_transformed_as_is(CM, CHARGE, CHARGE_GATHERED, options={"effect-free": declared})
+    out = check_noop_as_is(CM, CHARGE, None, options={"effect-free": ["billing.charge_card"]})
+    assert _notes(out) == [_note("mailer.send_receipt()")]
+
+
+def test_effect_free_option_names_methods_by_the_annotated_class():
+    src = (
+        "from billing.client import Client\n\n\nasync def f(api: Client, u: str):\n"
+        "    a = await api.get_rates(u)\n    b = await api.get_fees(u)\n"
+    )
+    out = check_noop_as_is(CM, src, None, options={"effect-free": ["billing.client.Client.get_rates"]})
+    assert _notes(out) == [_note("billing.client.Client.get_fees()")]
+    # two calls on one object still keep their order (it may keep state between them)
+    check_noop_as_is(CM, src, "same receiver 'api'", options={"effect-free": ["billing.client.Client.get_*"]})
+    two = src.replace("api: Client, u: str", "api: Client, fees: Client, u: str").replace("await api.get_fees", "await fees.get_fees")
+    check_transformed_as_is(
+        CM, two,
+        two.replace("    a = await api.get_rates(u)\n    b = await fees.get_fees(u)\n",
+                    "    a, b = await asyncio.gather(api.get_rates(u), fees.get_fees(u))\n")
+           .replace("import Client\n", "import Client\nimport asyncio\n"),
+        options={"effect-free": ["billing.client.Client.get_*"]},
+    )
+
+
+def test_effect_free_declaration_does_not_cover_a_write_found(tmp_path):
+    path = _shop(tmp_path, SERVICES_HTTP.replace("await client.get(_url(path))", "await client.post(_url(path))"))
+    check_noop_as_is(CM, VIEW_CALLING_SERVICES, "order-sensitive write: stock() is defined in shop.services",
+                     path=path, options={"effect-free": ["shop.services.*"]})
+
+
+def test_effect_free_declaration_covers_what_a_project_function_calls(tmp_path):
+    services = "import audit\n" + SERVICES_HTTP.replace('    logger.debug("GET %s", path)\n', "    audit.record(path)\n")
+    path = _shop(tmp_path, services)
+    for declared in (["audit.record"], ["shop.services.stock", "shop.services.rates"]):
+        out = rewrite_as_is(CM, VIEW_CALLING_SERVICES, path=path, options={"effect-free": declared})
+        assert "await asyncio.gather(services.stock(client), services.rates(client))" in out.source, declared
+
+
+def test_effect_free_option_from_config_and_cli_and_notes_with_verbose(tmp_path):
+    import json
+
+    from tests.test_cli import run
+
+    (tmp_path / "views.py").write_text(CHARGE)
+    quiet = run("apply", "--diff", "views.py", cwd=tmp_path)
+    assert quiet.returncode == 0 and quiet.stdout == "" and "order kept" not in quiet.stderr
+    loud = run("apply", "--diff", "-v", "views.py", cwd=tmp_path)
+    assert "views.py:6:5: gather-awaits: " + _note("billing.charge_card()") + " [note]" in loud.stderr
+    report = json.loads(run("apply", "--diff", "--report", "json", "views.py", cwd=tmp_path).stdout)
+    assert [d["kind"] for d in report["files"][0]["diagnostics"]] == ["note", "note"]
+    assert report["summary"]["noted_by_codemod"] == {"gather-awaits": 2} and report["summary"]["refused_by_codemod"] == {}
+    cli = run("apply", "--diff", "-o", "gather-awaits.effect-free=billing.*,mailer.send_receipt", "views.py", cwd=tmp_path)
+    assert cli.returncode == 0 and "+    charge, receipt = await asyncio.gather(" in cli.stdout
+    (tmp_path / "pyproject.toml").write_text('[tool.dj-asyncify.gather-awaits]\neffect-free = ["billing.*", "mailer.*"]\n')
+    config = run("apply", "--diff", "views.py", cwd=tmp_path)
+    assert config.returncode == 0 and "+    charge, receipt = await asyncio.gather(" in config.stdout
+    (tmp_path / "pyproject.toml").write_text('[tool.dj-asyncify.gather-awaits]\neffect-free = "billing.*"\n')
+    bad = run("apply", "--diff", "views.py", cwd=tmp_path)
+    assert bad.returncode == 2 and "gather-awaits.effect-free must be a list of strings" in bad.stderr
