@@ -2687,3 +2687,54 @@ def test_effect_free_option_from_config_and_cli_and_notes_with_verbose(tmp_path)
     (tmp_path / "pyproject.toml").write_text('[tool.dj-asyncify.gather-awaits]\neffect-free = "billing.*"\n')
     bad = run("apply", "--diff", "views.py", cwd=tmp_path)
     assert bad.returncode == 2 and "gather-awaits.effect-free must be a list of strings" in bad.stderr
+
+
+# --------------------------------------------------------------------------- more of the same kind
+# Each: a program the codemod would have changed silently, found by reading its rules.
+def test_effect_free_a_method_found_by_name_does_not_prove_a_call_on_another_object():
+    # A class of this module has an effect-free fetch_all(); api is some other object whose
+    # fetch_all() may do anything: found by name only, it proves nothing (gathered before).
+    src = (
+        "class Local:\n    async def fetch_all(self):\n        return []\n\n\n"
+        "async def view(api, other):\n    a = await api.fetch_all()\n    b = await other.fetch_all()\n"
+    )
+    out = check_noop_as_is(CM, src, None)
+    assert _notes(out)[0] == _note("api.fetch_all()")
+    # on self, the method of this module is the callee: proven
+    own = (
+        "import asyncio\nclass V:\n    async def fetch_all(self):\n        return []\n\n"
+        "    async def fetch_some(self):\n        return [1]\n\n"
+        "    async def get(self):\n        a = await self.fetch_all()\n        b = await self.fetch_some()\n"
+    )
+    check_transformed_as_is(
+        CM, own, own.replace("        a = await self.fetch_all()\n        b = await self.fetch_some()\n",
+                             "        a, b = await asyncio.gather(self.fetch_all(), self.fetch_some())\n"),
+    )
+
+
+def test_effect_free_a_parameter_named_like_a_module_function_is_not_that_function():
+    # ``load`` is the caller's parameter, not the module's effect-free load() (gathered before).
+    src = (
+        "async def load():\n    return 1\n\n\n"
+        "async def view(load, other):\n    a = await load()\n    b = await other()\n"
+    )
+    out = check_noop_as_is(CM, src, None)
+    assert _notes(out)[0] == _note("load()")
+
+
+def test_effect_free_module_attribute_call_is_not_a_same_named_method_here(tmp_path):
+    # ``services.fetch_rates`` is the project function (read: an HTTP GET), not the method of a
+    # class here that happens to share its name.
+    path = _shop(tmp_path, SERVICES_HTTP.replace("async def stock(", "async def fetch_rates("))
+    src = (
+        "import asyncio\nimport httpx\n\nfrom shop import services\n\n\nclass Cache:\n"
+        "    async def fetch_rates(self, client):\n        return await self.source.pull(client)\n\n\n"
+        "async def view(request):\n    async with httpx.AsyncClient() as client:\n"
+        "        a = await services.fetch_rates(client)\n        b = await services.rates(client)\n"
+    )
+    check_transformed_as_is(
+        CM, src,
+        src.replace("        a = await services.fetch_rates(client)\n        b = await services.rates(client)\n",
+                    "        a, b = await asyncio.gather(services.fetch_rates(client), services.rates(client))\n"),
+        path=path,
+    )

@@ -143,6 +143,7 @@ class Judge:
         shown = f"{qualified or dotted_name(func) or last_name(func) or 'the call'}()"
         # an object of unknown type is matched by the call's text (``self.api.get_rates``)
         declared = self.is_declared(qualified or (dotted_name(func) if not isinstance(func, cst.Call) else None))
+        callees = proving(call, callees, shadowed)
         if callees:
             # a declaration covers what the analysis cannot see, not a write it found
             for fn in callees:
@@ -204,6 +205,24 @@ class Judge:
             why = "it could not be read"
         self._memo[key] = why
         return why
+
+
+def proving(call: cst.Call, callees: list[Func], shadowed: set[str]) -> list[Func]:
+    """The callees that may prove ``call`` free: found by name, a method of this module is the
+    callee of ``self.m()``/``cls.m()``/``super().m()`` only (``api.m()`` on an object of unknown
+    type may be anything's ``m``), and a top-level function is not the callee of a name bound
+    locally (a parameter ``load`` is not the module's ``load``). Writes are still looked for in
+    all of them."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        receiver = func.value
+        own = (isinstance(receiver, cst.Name) and receiver.value in ("self", "cls")) or (
+            isinstance(receiver, cst.Call) and last_name(receiver.func) == "super"
+        )
+        return callees if own else [fn for fn in callees if not fn.method]
+    if isinstance(func, cst.Name) and func.value in shadowed:
+        return [fn for fn in callees if not fn.top_level]
+    return callees
 
 
 def annotated_types(mctx: ModuleContext, node: cst.FunctionDef) -> dict[str, str]:
