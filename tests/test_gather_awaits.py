@@ -1564,11 +1564,11 @@ DJANGO_REFUSALS = {
     ],
     "contrib/sessions/backends/db.py": [
         (143, "note", "order kept: effects of self._aget_session() are unknown;"),
-        (144, "note", "effects of self.acreate_model_instance() are unknown (it calls self._aget_or_create_session_key())"),
+        (144, "note", "effects of self.acreate_model_instance() are unknown (it is decorated with @cached_property"),
         (186, "refused", "order-sensitive write: adelete()"),
     ],
     "core/handlers/asgi.py": [
-        (184, "note", "effects of self.send_response() are unknown (it calls c.output())"),
+        (184, "note", "effects of self.send_response() are unknown (it uses async for content)"),
         (185, "refused", "order-sensitive write: sync_to_async(...)(...) may run any code"),
     ],
     "test/client.py": [(901, "refused", "order-sensitive write: alogin()"), (903, "refused", "order-sensitive write: asave()")],
@@ -2738,3 +2738,38 @@ def test_effect_free_module_attribute_call_is_not_a_same_named_method_here(tmp_p
                     "        a, b = await asyncio.gather(services.fetch_rates(client), services.rates(client))\n"),
         path=path,
     )
+
+
+@pytest.mark.parametrize(
+    "helper, why",
+    [
+        # the decorator's wrapper runs at each call (it may record, retry, lock...)
+        ("@audited\nasync def load(c):\n    return await c.get(U)\n", "it is decorated with @audited, whose wrapper is not read"),
+        # awaits a future another task sets: waiting for it orders what follows
+        ("async def load(c):\n    await READY\n    return await c.get(U)\n", "it awaits READY, which is not a call"),
+        # a lock held around the read
+        ("async def load(c):\n    async with LOCK:\n        return await c.get(U)\n", "it uses async with LOCK"),
+        # the next items of a stream
+        ("async def load(c):\n    return [x async for x in STREAM]\n", "it uses async for STREAM"),
+    ],
+)
+def test_effect_free_what_a_helper_does_besides_calls_counts(helper, why):
+    # Each helper was proven free before (only calls were judged): gathered.
+    src = (
+        f"import httpx\n\n\n{helper}\n\nasync def view(u):\n    async with httpx.AsyncClient() as c:\n"
+        "        a = await load(c)\n        b = await c.get(u)\n"
+    ).replace("(c):", "(c: httpx.AsyncClient):", 1)
+    out = check_noop_as_is(CM, src, None)
+    assert _notes(out)[0] == _note("example.load()", why)
+
+
+def test_effect_free_async_for_over_a_queryset_and_a_declared_decorator_are_known():
+    src = (
+        "import asyncio\nimport httpx\nfrom shop.models import Product\nfrom shop.deco import traced\n\n\n"
+        "@traced\nasync def skus():\n    return [p.sku async for p in Product.objects.filter(on_sale=True).order_by(\"sku\")]\n\n\n"
+        "async def view(u):\n    async with httpx.AsyncClient() as c:\n        a = await skus()\n        b = await c.get(u)\n"
+    )
+    after = src.replace("        a = await skus()\n        b = await c.get(u)\n", "        a, b = await asyncio.gather(skus(), c.get(u))\n")
+    check_transformed_as_is(CM, src, after, options={"effect-free": ["shop.deco.traced"]})
+    out = check_noop_as_is(CM, src, None)
+    assert "it is decorated with @traced" in _notes(out)[0]

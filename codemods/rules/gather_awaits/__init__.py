@@ -92,7 +92,11 @@ Effects
       ``re``, ``django.urls``... see ``knowledge.effects``), a str/dict method or
       ``.json()``/``.raise_for_status()`` (not awaited), a lazy QuerySet method, making a client
       -- and write nothing (no global assigned, no object mutated that it was not given and did
-      not create).
+      not create), with no decorator (its wrapper is not read), no ``await`` of anything but a
+      call (a future, an event), no ``async with`` but a client or an HTTP read, no
+      ``async for`` but over a QuerySet. Found by name, a method of this module is the callee
+      of ``self.m()``/``cls.m()``/``super().m()`` only, and a module function is not the callee
+      of a name the caller binds (a parameter ``load``).
     Assumed:
     - what the user declares: option ``effect-free``, a list of qualified names or fnmatch
       patterns (``[tool.dj-asyncify.gather-awaits] effect-free = ["myapp.services.fetch_*",
@@ -104,7 +108,10 @@ Effects
       type by its text (``self.api.get_rates``). A declaration covers what the analysis cannot
       see, not a write it found (a declared function that POSTs is still refused), and leaves
       the other checks (data dependencies, shared objects) as they are;
-    - calls on a logger (``logger.info(...)``): a log record, whose order may change.
+    - calls on a logger (``logger.info(...)``): a log record, whose order may change;
+    - a parameter annotated as a client (``client: httpx.AsyncClient``) is one (annotations are
+      not checked at run time), and ``aget``/``afirst``/``acount``... are ORM reads on whatever
+      object they are called (the names are Django's).
     Everything else keeps its order: an awaited call on a third-party or unknown object, a
     function not found or that calls one of those, a method on ``self.x``, whatever its name.
 

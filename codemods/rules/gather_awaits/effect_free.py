@@ -189,6 +189,8 @@ class Judge:
             mctx = self.context(fn.facts)
             shadowed = fn.locals | set(fn.params)
             types = annotated_types(mctx, fn.node)
+            why = self.around(mctx, fn, shadowed, types)
+        if why is None and fn.facts is not None and fn.facts.module is not None and fn.node is not None:
             for call, awaited in fn.body_calls:
                 key2 = callee_key(call)
                 found = fn.facts.callees(*key2) if key2 else []
@@ -201,10 +203,41 @@ class Judge:
                     shown, inner = verdict
                     why = inner or f"it calls {shown}"
                     break
-        elif why is None:
+        elif why is None and (fn.facts is None or fn.facts.module is None or fn.node is None):
             why = "it could not be read"
         self._memo[key] = why
         return why
+
+    def around(self, mctx: ModuleContext, fn: Func, shadowed: set[str], types: dict[str, str]) -> str | None:
+        """Why what wraps or suspends ``fn`` besides its calls is not known free: a decorator
+        (its wrapper runs at each call), ``await`` of something other than a call (a future, an
+        event: set by other tasks), ``async with`` other than a client or a known HTTP read
+        (a lock...), ``async for`` other than over a QuerySet (a stream, a cursor...)."""
+        assert fn.node is not None
+        for dec in fn.node.decorators:
+            expr = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
+            name = dotted_name(expr)
+            if name in ("staticmethod", "classmethod"):
+                continue
+            if not self.is_declared(mctx.qualified(expr, shadowed, types) or name):
+                return f"it is decorated with @{name or 'an expression'}, whose wrapper is not read"
+        for what, expr in fn.awaited_other:
+            text = dotted_name(expr.func if isinstance(expr, cst.Call) else expr) or "an expression"
+            if what == "async for" and _queryset(expr):
+                continue
+            if what == "async with" and isinstance(expr, cst.Call):
+                continue  # judged with the calls (a client made, a GET on a known client)
+            return f"it uses {what} {text}" if what != "await" else f"it awaits {text}, which is not a call"
+        return None
+
+
+def _queryset(expr: cst.BaseExpression) -> bool:
+    """``Model.objects``, ``Model.objects.filter(...)...``: lazy QuerySet methods on a manager."""
+    while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and (
+        expr.func.attr.value in LAZY_ORM_METHODS
+    ):
+        expr = expr.func.value
+    return isinstance(expr, cst.Attribute) and expr.attr.value == "objects"
 
 
 def proving(call: cst.Call, callees: list[Func], shadowed: set[str]) -> list[Func]:

@@ -37,6 +37,8 @@ class Func:
         # every call made in its body, with whether it is awaited (judged by ``effect_free``)
         self.body_calls: list[tuple[cst.Call, bool]] = []
         self.facts: ModuleFacts | None = None  # the facts of the module defining it
+        # what it awaits besides calls: ``await fut``, ``async with x``, ``async for y in x``
+        self.awaited_other: list[tuple[str, cst.BaseExpression]] = []
         # calls made in the body: (callee key, call) for the fixpoint
         self.calls: list[tuple[str, bool, cst.Call]] = []
         # functions of other project modules it calls (filled in only when needed)
@@ -92,6 +94,22 @@ class ModuleFacts(cst.CSTVisitor):
 
     def visit_Await(self, node: cst.Await) -> None:
         self._awaited.add(id(node.expression))
+        if self._stack and not isinstance(node.expression, cst.Call):
+            self._stack[-1].awaited_other.append(("await", node.expression))
+
+    def visit_With(self, node: cst.With) -> None:
+        if self._stack and node.asynchronous is not None:
+            for item in node.items:
+                self._awaited.add(id(item.item))  # entered: judged as an awaited call
+                self._stack[-1].awaited_other.append(("async with", item.item))
+
+    def visit_For(self, node: cst.For) -> None:
+        if self._stack and node.asynchronous is not None:
+            self._stack[-1].awaited_other.append(("async for", node.iter))
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        if self._stack and node.asynchronous is not None:
+            self._stack[-1].awaited_other.append(("async for", node.iter))
 
     def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
         if self._stack:
