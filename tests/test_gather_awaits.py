@@ -2773,3 +2773,15 @@ def test_effect_free_async_for_over_a_queryset_and_a_declared_decorator_are_know
     check_transformed_as_is(CM, src, after, options={"effect-free": ["shop.deco.traced"]})
     out = check_noop_as_is(CM, src, None)
     assert "it is decorated with @traced" in _notes(out)[0]
+
+
+@pytest.mark.parametrize(
+    "made",
+    ["httpx.AsyncClient(event_hooks={'request': [record]})", "httpx.AsyncClient(auth=TokenAuth())",
+     "httpx.AsyncClient(transport=Recording())", "httpx.AsyncClient(**options)"],
+)
+def test_effect_free_a_client_running_code_of_its_own_is_not_known(made):
+    # Its hooks, auth flow or transport run around every request (gathered before).
+    src = f"import httpx\n\n\nasync def view(u, v):\n    async with {made} as client:\n        a = await client.get(u)\n        b = await client.get(v)\n"
+    out = check_noop_as_is(CM, src, None)
+    assert _notes(out) == [_note("client.get()"), _note("client.get()")]

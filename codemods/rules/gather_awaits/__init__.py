@@ -82,7 +82,9 @@ Effects
     Proven (read in the code):
     - HTTP GET/HEAD/OPTIONS (``request("GET", ...)``) on a known client: ``httpx``/``httpx2``
       ``AsyncClient``, ``aiohttp.ClientSession`` (see "same receiver" below for how a name is
-      known to be one);
+      known to be one), made without ``event_hooks``/``auth``/``transport``/``mounts`` (or
+      aiohttp's ``trace_configs``/``middlewares``/``connector``, or ``**kwargs``): code of the
+      project's own would run around each request;
     - Django async ORM reads (``aget``, ``afirst``, ``acount``... by method name, the async
       shortcuts, ``request.auser()``);
     - functions of this module, and top-level functions of project modules it imports (see

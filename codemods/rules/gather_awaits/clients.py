@@ -13,7 +13,7 @@ from typing import Any
 import libcst as cst
 
 from codemods.knowledge.effects_gather import READ_HTTP
-from codemods.knowledge.http import ASYNC_CLIENT_CLASSES, READ_METHODS
+from codemods.knowledge.http import ASYNC_CLIENT_CLASSES, CLIENT_CODE_KEYWORDS, READ_METHODS
 from codemods.rules.gather_awaits.calls import request_method
 from codemods.rules.gather_awaits.scopes import Frame, Site
 from codemods.rules.gather_awaits.syntax import annotation_expr
@@ -124,6 +124,9 @@ class ScopeBindings:
         if call:
             if not isinstance(expr, cst.Call):
                 return False
+            if any(arg.star or (arg.keyword is not None and arg.keyword.value in CLIENT_CODE_KEYWORDS)
+                   for arg in expr.args):
+                return False  # runs code of its own around each request (hooks, auth...)
             expr = expr.func
         return expr is not None and self.imports.qualify(expr) in ASYNC_CLIENT_CLASSES
 
