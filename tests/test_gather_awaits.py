@@ -2785,3 +2785,15 @@ def test_effect_free_a_client_running_code_of_its_own_is_not_known(made):
     src = f"import httpx\n\n\nasync def view(u, v):\n    async with {made} as client:\n        a = await client.get(u)\n        b = await client.get(v)\n"
     out = check_noop_as_is(CM, src, None)
     assert _notes(out) == [_note("client.get()"), _note("client.get()")]
+
+
+def test_effect_free_an_absolute_import_is_read_from_the_project_root(tmp_path):
+    # ``from helpers import load`` in shop/views.py imports the root's helpers.py (the root is
+    # on sys.path), not shop/helpers.py: the function read must be the one called (the one next
+    # to the file was read before, and proved free a function that is not the callee).
+    path = _shop(tmp_path, SERVICES_HTTP)
+    (tmp_path / "shop" / "helpers.py").write_text("async def load(c):\n    return 1\n")
+    (tmp_path / "helpers.py").write_text("import audit\n\n\nasync def load(c):\n    return await audit.pull(c)\n")
+    src = "from helpers import load\n\n\nasync def view(c, d):\n    a = await load(c)\n    b = await load(d)\n"
+    out = check_noop_as_is(CM, src, None, path=path)
+    assert _notes(out)[0] == _note("helpers.load()", "it calls audit.pull()")

@@ -94,11 +94,15 @@ class ProjectModules:
         return [fn for fn in facts.funcs.get(func, []) if fn.top_level]
 
     def _search_dirs(self) -> list[Path]:
+        """Where an absolute import is looked for: the project root (and its ``src``), as Python
+        finds it with the root on ``sys.path`` -- not a same-named module next to this file, which
+        is not the one imported. Without a root found: this file's folder and each one above."""
         if self._dirs is None:
             self._dirs = []
             for folder in (self.dir, *self.dir.parents):
                 self._dirs.append(folder)
                 if any(_disk.path_exists(folder / marker) for marker in ROOT_MARKERS):
+                    self._dirs = [folder, folder / "src"]
                     break
         return self._dirs
 
