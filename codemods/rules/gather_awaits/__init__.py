@@ -121,9 +121,10 @@ Functions of other project modules
     A call of a run to a function imported from a module of the project -- ``from
     shop.services import add_item``, ``from . import services; services.add_item(...)``,
     ``import shop.services as s`` (module-level imports) -- is judged like a function of this
-    module: the module's file is looked for next to this file, then in each folder above it up
-    to the project root (the first folder holding pyproject.toml, setup.py, setup.cfg or
-    manage.py; ``from .x`` imports from this file's package), parsed, and its top-level ``def``
+    module: the module's file is looked for at the project root (the first folder above this
+    file holding pyproject.toml, setup.py, setup.cfg or manage.py) and in its ``src``, where
+    Python finds it (without a root: next to this file, then in each folder above it; ``from .x``
+    imports from this file's package), parsed, and its top-level ``def``
     of that name analysed, with the functions of its module it calls and the project functions
     those import in turn. The files are read only for the calls of a run, through
     ``codemods.project`` (a cached result is dropped when one of them changes). Methods,
