@@ -2787,6 +2787,14 @@ def test_effect_free_a_client_running_code_of_its_own_is_not_known(made):
     assert _notes(out) == [_note("client.get()"), _note("client.get()")]
 
 
+def test_effect_free_a_client_with_basic_auth_is_known():
+    # what requests-to-httpx emits for a Session's auth tuple
+    src = "import httpx\n\n\nasync def view(u, v, user, pw):\n    async with httpx.AsyncClient(auth=(user, pw)) as client:\n        a = await client.get(u)\n        b = await client.get(v)\n"
+    after = src.replace("        a = await client.get(u)\n        b = await client.get(v)\n",
+                        "        a, b = await asyncio.gather(client.get(u), client.get(v))\n").replace("import httpx\n", "import httpx\nimport asyncio\n")
+    check_transformed_as_is(CM, src, after)
+
+
 def test_effect_free_an_absolute_import_is_read_from_the_project_root(tmp_path):
     # ``from helpers import load`` in shop/views.py imports the root's helpers.py (the root is
     # on sys.path), not shop/helpers.py: the function read must be the one called (the one next

@@ -83,7 +83,8 @@ Effects
     - HTTP GET/HEAD/OPTIONS (``request("GET", ...)``) on a known client: ``httpx``/``httpx2``
       ``AsyncClient``, ``aiohttp.ClientSession`` (see "same receiver" below for how a name is
       known to be one), made without ``event_hooks``/``auth``/``transport``/``mounts`` (or
-      aiohttp's ``trace_configs``/``middlewares``/``connector``, or ``**kwargs``): code of the
+      aiohttp's ``trace_configs``/``middlewares``/``connector``, or ``**kwargs``; ``auth=`` a
+      ``(user, password)`` tuple is fine): code of the
       project's own would run around each request;
     - Django async ORM reads (``aget``, ``afirst``, ``acount``... by method name, the async
       shortcuts, ``request.auser()``);

@@ -89,6 +89,16 @@ def http_read_receiver(call: cst.Call) -> str | None:
     return func.value.value if read else None
 
 
+def runs_code(arg: cst.Arg) -> bool:
+    """A client argument that makes it run code of its own around each request (``auth=`` a
+    ``(user, password)`` tuple excepted: basic auth, as requests-to-httpx emits it)."""
+    if arg.star:
+        return True
+    if arg.keyword is None or arg.keyword.value not in CLIENT_CODE_KEYWORDS:
+        return False
+    return not (arg.keyword.value == "auth" and isinstance(arg.value, cst.Tuple) and len(arg.value.elements) == 2)
+
+
 class ScopeBindings:
     """The bindings of the scopes of one module (a function's, the module's), each with whether
     it makes the name an HTTP client; collected once per scope, when first asked for."""
@@ -124,8 +134,7 @@ class ScopeBindings:
         if call:
             if not isinstance(expr, cst.Call):
                 return False
-            if any(arg.star or (arg.keyword is not None and arg.keyword.value in CLIENT_CODE_KEYWORDS)
-                   for arg in expr.args):
+            if any(runs_code(arg) for arg in expr.args):
                 return False  # runs code of its own around each request (hooks, auth...)
             expr = expr.func
         return expr is not None and self.imports.qualify(expr) in ASYNC_CLIENT_CLASSES
