@@ -2805,3 +2805,22 @@ def test_effect_free_an_absolute_import_is_read_from_the_project_root(tmp_path):
     src = "from helpers import load\n\n\nasync def view(c, d):\n    a = await load(c)\n    b = await load(d)\n"
     out = check_noop_as_is(CM, src, None, path=path)
     assert _notes(out)[0] == _note("helpers.load()", "it calls audit.pull()")
+
+
+def test_effect_free_a_module_client_rebound_through_global_is_not_known():
+    # Some function rebinds the module's client to anything (gathered before: only the module's
+    # own statements were read).
+    src = (
+        "import httpx\n\nclient = httpx.AsyncClient()\n\n\ndef record_requests(transport):\n"
+        "    global client\n    client = transport\n\n\n"
+        "async def view(u, v):\n    a = await client.get(u)\n    b = await client.get(v)\n"
+    )
+    out = check_noop_as_is(CM, src, None)
+    assert _notes(out)[0] == _note("example.client.get()")
+    kept = src.replace("    global client\n    client = transport\n", "    return transport\n")
+    check_transformed_as_is(
+        CM, kept,
+        kept.replace("    a = await client.get(u)\n    b = await client.get(v)\n",
+                     "    a, b = await asyncio.gather(client.get(u), client.get(v))\n")
+            .replace("import httpx\n", "import httpx\nimport asyncio\n"),
+    )

@@ -103,9 +103,14 @@ class ScopeBindings:
     """The bindings of the scopes of one module (a function's, the module's), each with whether
     it makes the name an HTTP client; collected once per scope, when first asked for."""
 
-    def __init__(self, module: cst.Module, imports: Any) -> None:
+    def __init__(self, module: cst.Module, imports: Any, facts: Any = None) -> None:
         self.module = module
         self.imports = imports
+        # names some function declares global/nonlocal: it may bind them to anything
+        self.rebound: set[str] = (
+            {n for group in (*facts.funcs.values(), *facts.methods.values()) for f in group for n in f.declared}
+            if facts is not None else set()
+        )
         self._scope_bindings: dict[int, dict[str, list[bool]]] = {}
 
     def of(self, node: cst.CSTNode) -> dict[str, list[bool]]:
@@ -142,6 +147,8 @@ class ScopeBindings:
     def client_in(self, name: str, func: cst.FunctionDef | None, bound_there: bool) -> bool:
         """``name`` is a client in every binding: of ``func`` when it binds the name there
         (``bound_there``), else of the module."""
+        if name in self.rebound:
+            return False
         found = self.of(func if func is not None and bound_there else self.module).get(name)
         return bool(found) and all(found)
 
@@ -151,7 +158,7 @@ class KnownClients:
 
     def __init__(self, site: Site) -> None:
         self.site = site
-        self.scopes = ScopeBindings(site.module, site.imports)
+        self.scopes = ScopeBindings(site.module, site.imports, site.facts)
 
     def known_client(self, name: str) -> bool:
         """``name`` is, in every binding of the scope it comes from, an HTTP client."""

@@ -75,7 +75,7 @@ class ModuleContext:
         self.bindings = import_bindings(facts.module)
         self.dotted = module_dotted(facts.path)
         self.package = facts.path.endswith("__init__.py")
-        self.scopes = ScopeBindings(facts.module, self.imports)
+        self.scopes = ScopeBindings(facts.module, self.imports, facts)
         self.project = project or ProjectModules(facts.module, facts.path)
 
     def absolute(self, level: int, parts: tuple[str, ...]) -> str:
