@@ -2824,3 +2824,15 @@ def test_effect_free_a_module_client_rebound_through_global_is_not_known():
                      "    a, b = await asyncio.gather(client.get(u), client.get(v))\n")
             .replace("import httpx\n", "import httpx\nimport asyncio\n"),
     )
+
+
+def test_effect_free_self_method_from_a_base_elsewhere_is_not_another_class_method():
+    # View.load() comes from a base class of another module; Other.load() here is free, but is
+    # not what self.load() runs (gathered before).
+    src = (
+        "from billing.views import BillingView\n\n\nclass Other:\n    async def load(self):\n        return 1\n\n\n"
+        "class View(BillingView):\n    async def get(self, request):\n        a = await self.load()\n"
+        "        b = await self.load_more()\n\n    async def load_more(self):\n        return 2\n"
+    )
+    out = check_noop_as_is(CM, src, None)
+    assert _notes(out)[0] == _note("self.load()")

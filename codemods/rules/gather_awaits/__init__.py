@@ -97,9 +97,10 @@ Effects
       -- and write nothing (no global assigned, no object mutated that it was not given and did
       not create), with no decorator (its wrapper is not read), no ``await`` of anything but a
       call (a future, an event), no ``async with`` but a client or an HTTP read, no
-      ``async for`` but over a QuerySet. Found by name, a method of this module is the callee
-      of ``self.m()``/``cls.m()``/``super().m()`` only, and a module function is not the callee
-      of a name the caller binds (a parameter ``load``).
+      ``async for`` but over a QuerySet. Found by name, a method of this module proves
+      ``self.m()``/``cls.m()`` only when the caller's own class defines ``m`` (not
+      ``api.m()``, ``super().m()``, nor an ``m`` inherited from elsewhere), and a module
+      function is not the callee of a name the caller binds (a parameter ``load``).
     Assumed:
     - what the user declares: option ``effect-free``, a list of qualified names or fnmatch
       patterns (``[tool.dj-asyncify.gather-awaits] effect-free = ["myapp.services.fetch_*",

@@ -135,6 +135,7 @@ class Judge:
         types: dict[str, str],
         is_client: Callable[[str], bool],
         callees: list[Func],
+        owner: int | None = None,
     ) -> tuple[str, str | None] | None:
         """None if ``call`` is known free of ordering effects; else (the call as the user would
         declare it, ``"billing.charge_card()"``; why, when the reason lies inside a function read)."""
@@ -143,7 +144,7 @@ class Judge:
         shown = f"{qualified or dotted_name(func) or last_name(func) or 'the call'}()"
         # an object of unknown type is matched by the call's text (``self.api.get_rates``)
         declared = self.is_declared(qualified or (dotted_name(func) if not isinstance(func, cst.Call) else None))
-        callees = proving(call, callees, shadowed)
+        callees = proving(call, callees, shadowed, owner)
         if callees:
             # a declaration covers what the analysis cannot see, not a write it found
             for fn in callees:
@@ -197,7 +198,7 @@ class Judge:
                 found = found + mctx.project.callees(call, shadowed)
                 verdict = self.call(
                     mctx, call, awaited, shadowed, types,
-                    lambda n: mctx.scopes.client_in(n, fn.node, n in shadowed), found,
+                    lambda n: mctx.scopes.client_in(n, fn.node, n in shadowed), found, fn.owner,
                 )
                 if verdict is not None:
                     shown, inner = verdict
@@ -240,17 +241,18 @@ def _queryset(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.Attribute) and expr.attr.value == "objects"
 
 
-def proving(call: cst.Call, callees: list[Func], shadowed: set[str]) -> list[Func]:
+def proving(call: cst.Call, callees: list[Func], shadowed: set[str], owner: int | None) -> list[Func]:
     """The callees that may prove ``call`` free: found by name, a method of this module is the
-    callee of ``self.m()``/``cls.m()``/``super().m()`` only (``api.m()`` on an object of unknown
-    type may be anything's ``m``), and a top-level function is not the callee of a name bound
-    locally (a parameter ``load`` is not the module's ``load``). Writes are still looked for in
-    all of them."""
+    callee of ``self.m()``/``cls.m()`` only, when the caller's own class (``owner``) defines
+    ``m`` (else it comes from a base class elsewhere; ``api.m()`` on an object of unknown type,
+    ``super().m()``, may be anything's ``m``), and a top-level function is not the callee of a
+    name bound locally (a parameter ``load`` is not the module's ``load``). Writes are still
+    looked for in all of them."""
     func = call.func
     if isinstance(func, cst.Attribute):
         receiver = func.value
-        own = (isinstance(receiver, cst.Name) and receiver.value in ("self", "cls")) or (
-            isinstance(receiver, cst.Call) and last_name(receiver.func) == "super"
+        own = isinstance(receiver, cst.Name) and receiver.value in ("self", "cls") and owner is not None and any(
+            fn.method and fn.owner == owner for fn in callees
         )
         return callees if own else [fn for fn in callees if not fn.method]
     if isinstance(func, cst.Name) and func.value in shadowed:

@@ -25,6 +25,7 @@ class Func:
         self.params = [*self.positional, *(x.name.value for x in params.kwonly_params)]
         self.params += [x for x in (self.star, self.kwstar) if x]
         self.method = method
+        self.owner: int | None = None  # id of the class a method is defined in
         self.top_level = False  # a def directly in the module (not in a class or function)
         self.origin: str | None = None  # the dotted module it comes from; None: this module
         self.mutated: set[str] = set()
@@ -120,6 +121,8 @@ class ModuleFacts(cst.CSTVisitor):
         fn = Func(node.name.value, node.params, method)
         fn.node = node
         fn.facts = self
+        if method and self._scopes and self._scopes[-1][0] == "class":
+            fn.owner = id(self._scopes[-1][1])
         fn.top_level = not self._scopes
         self.by_node[id(node)] = fn
         for dec in node.decorators:

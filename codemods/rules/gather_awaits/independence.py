@@ -115,9 +115,11 @@ class Independence:
 
     def _verdict(self, call: cst.Call, awaited: bool) -> tuple[str, str | None] | None:
         shadowed, types = self._scope()
+        # the class of the method the run is in (``self.m()`` is proven by its own class's m)
+        owner = next((self.site.fn(f).owner for f in reversed(self.frames) if f.func is not None), None)
         return self.judge.call(
             self.judge.context(self.facts, self.project), call, awaited, shadowed, types,
-            self.clients.known_client, self.callees(call),
+            self.clients.known_client, self.callees(call), owner,
         )
 
     def unknown_effects(self, s: Stmt, frame: Frame) -> Problem | None:
