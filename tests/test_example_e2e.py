@@ -200,6 +200,12 @@ def test_independent_upstream_calls_are_gathered_and_dependent_ones_are_not(migr
         assert [_source(a.args[0]) for a in gather.args] == [
             f"settings.UPSTREAM_URL + '/{path}'" for path in ("rates", "stock", "reviews")
         ], name
+    # Three functions of shop/services.py, each one GET on the client it is given: read from disk
+    # and found free of ordering effects (gather-awaits' effect-free policy), so gathered.
+    (gather,) = _gathers(shop["overview"])
+    assert [_source(a) for a in gather.args] == [
+        f"services.{name}(client)" for name in ("fetch_rates", "fetch_stock", "fetch_rating")
+    ]
     # The order is POSTed, then read back: the GET must see the POST, so no gather; ORM awaits
     # (auser, aget_object_or_404) would gain nothing from one either.
     place = orders["place_order"]
