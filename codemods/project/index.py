@@ -127,9 +127,11 @@ class ProjectIndex:
     them with ``routes_to``.
     ``async_subclasses``: class name -> ``(file, class)`` of every class with async request
     methods (``FileFacts.async_views``) deriving from a class of that name, directly or through
-    classes of the processed paths. Classes are matched by last name, every definition of a name
+    classes of the project. Classes are matched by last name, every definition of a name
     merged (more subclasses, never fewer); files are the paths the facts were given under ("" when
-    given without paths)."""
+    given without paths).
+    ``awaited_in``: for each of ``awaited_names``, the files that await or schedule it (paths as
+    given, "" when given without paths), for the diagnostic to name them."""
 
     awaited_names: frozenset[str] = frozenset()
     test_base_classes: frozenset[str] = DJANGO_TEST_CASES
@@ -138,6 +140,7 @@ class ProjectIndex:
     async_subclasses: Mapping[str, tuple[tuple[str, str], ...]] = dataclasses.field(
         default_factory=dict, hash=False
     )
+    awaited_in: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict, hash=False)
 
     @classmethod
     def build(
@@ -145,7 +148,7 @@ class ProjectIndex:
     ) -> ProjectIndex:
         """``facts``: per file, best as a mapping path -> facts; without paths the routes written
         as relative imports (or to the urlconf's own views) cannot be resolved and are left out."""
-        awaited: set[str] = set()
+        awaited: dict[str, set[str]] = {}
         bases: dict[str, set[str]] = {}
         routed: set[str] = set()
         base_names: dict[str, set[str]] = {}
@@ -155,7 +158,8 @@ class ProjectIndex:
             facts.items() if isinstance(facts, Mapping) else ((None, f) for f in facts)
         )
         for path, f in located:
-            awaited.update(f.awaited)
+            for name in f.awaited:
+                awaited.setdefault(name, set()).add(path or "")
             for name, parents in f.classes:
                 bases.setdefault(name, set()).update(parents)
             httpx2 = httpx2 or f.imports_httpx2
@@ -190,6 +194,7 @@ class ProjectIndex:
             httpx2,
             frozenset(routed),
             {name: tuple(sorted(found)) for name, found in sorted(subclasses.items())},
+            {name: tuple(sorted(where)) for name, where in sorted(awaited.items())},
         )
 
     def routes_to(self, path: str) -> bool:
@@ -209,6 +214,7 @@ class ProjectIndex:
                 self.uses_httpx2,
                 sorted(self.routed_modules),
                 sorted(self.async_subclasses.items()),
+                sorted(self.awaited_in.items()),
             ]
         ).encode()
         return hashlib.blake2b(blob, digest_size=12).hexdigest()
