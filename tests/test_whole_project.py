@@ -231,3 +231,86 @@ def test_a_real_git_commit_with_the_pre_commit_hook_keeps_an_awaited_view_async(
     assert "\ndef alone(request):" in after, output
     assert "\nasync def product_count(request):" in after, output
     assert CALLER_REFUSAL in output, output
+
+
+# --------------------------------------------------------------------------- more of the same kind
+# Each program below awaits (or may await) a view through a path the project index did not see;
+# the view converted to sync would break it. Only shop/views.py is given each time.
+def _one_file(root: Path) -> tuple[str, list[str]]:
+    from codemods.config import Settings
+    from codemods.runner import run
+
+    result = run([root / "shop" / "views.py"], Settings(select=("async-views-to-sync",), root=root, jobs=1), "apply")
+    assert not result.failed
+    return (root / "shop" / "views.py").read_text(), [d.message for f in result.files for d in f.diagnostics]
+
+
+TIMED = '''def timed(view):
+    async def inner(request, *args, **kwargs):
+        return await view(request, *args, **kwargs)
+    return inner
+'''
+
+
+@pytest.mark.parametrize(
+    ("files", "refusal"),
+    [
+        # a string names the view: getattr, or a key of a module's namespace
+        ({"api.py": "from shop import views\n\n\nasync def go(request):\n"
+                    "    return await getattr(views, 'product_count')(request)\n"},
+         "is awaited or scheduled in "),
+        ({"api.py": "from shop import views\n\n\nasync def go(request):\n"
+                    "    return await vars(views)['product_count'](request)\n"},
+         "is awaited or scheduled in "),
+        # a registry in one file, awaited in another
+        ({"registry.py": "from shop.views import product_count\n\nHANDLERS = {\n    'count': product_count,\n}\n",
+          "api.py": "from shop.registry import HANDLERS\n\n\nasync def go(request, key):\n"
+                    "    return await HANDLERS[key](request)\n"},
+         "is awaited or scheduled in "),
+        # a test outside the given paths awaits the view directly
+        ({"tests.py": "from django.test import RequestFactory, TestCase\n\nfrom shop.views import product_count\n\n\n"
+                      "class T(TestCase):\n    async def test_count(self):\n"
+                      "        response = await product_count(RequestFactory().get('/'))\n"
+                      "        self.assertEqual(response.status_code, 200)\n"},
+         "is awaited or scheduled in "),
+        # a urlconf wraps the view in a project decorator that awaits it
+        ({"timing.py": TIMED,
+          "urls.py": "from django.urls import path\n\nfrom shop import views\nfrom shop.timing import timed\n\n"
+                     "urlpatterns = [path('count/', timed(views.product_count))]\n"},
+         "is given to `timed(...)` in "),
+        # a module-level registry call (an API router, a plugin table) takes the view
+        ({"apps.py": "from shop import views\nfrom shop.router import router\n\n"
+                     "router.add('count', views.product_count)\n"},
+         "is given to `add(...)` in "),
+    ],
+    ids=["getattr", "vars", "registry", "test-awaits", "urlconf-wrapper", "module-registry"],
+)
+def test_views_reached_other_ways_stay_async(tmp_path: Path, files: dict[str, str], refusal: str):
+    root = _shop(tmp_path / "proj", {"views.py": VIEWS, **files})
+    after, messages = _one_file(root)
+    assert "\nasync def product_count(request):" in after, messages
+    assert "\ndef alone(request):" in after
+    assert any(m.startswith(f"view 'product_count' left async: {refusal}") for m in messages), messages
+
+
+def test_wrappers_that_accept_sync_views_do_not_block(tmp_path: Path):
+    urls = (
+        "from functools import partial\n\nfrom django.contrib.auth.decorators import login_required\n"
+        "from django.urls import path\nfrom django.views.decorators.cache import cache_page\n\nfrom shop import views\n\n"
+        "urlpatterns = [\n    path('a/', login_required(views.product_count)),\n"
+        "    path('b/', cache_page(60)(views.alone)),\n    path('c/', partial(views.alone)),\n]\n"
+    )
+    root = _shop(tmp_path / "proj", {"views.py": VIEWS, "urls.py": urls})
+    after, messages = _one_file(root)
+    assert "\ndef product_count(request):" in after and "\ndef alone(request):" in after, messages
+
+
+def test_a_class_view_given_to_a_wrapper_stays_async(tmp_path: Path):
+    urls = (
+        "from django.urls import path\n\nfrom shop.timing import timed\nfrom shop.views import ProductView\n\n"
+        "urlpatterns = [path('p/', timed(ProductView.as_view()))]\n"
+    )
+    root = _shop(tmp_path / "proj", {"views.py": BASE_VIEW, "timing.py": TIMED, "urls.py": urls})
+    after, messages = _one_file(root)
+    assert after == BASE_VIEW
+    assert any("is given to `timed(...)` in " in m and "urls.py" in m for m in messages), messages

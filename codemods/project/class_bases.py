@@ -1,7 +1,8 @@
-"""Class bases from the text: every ``class Name(...)`` statement and the names in its bases list."""
+"""From the text, no parse: each ``class Name(...)`` with its base names; module-level containers and calls with their names."""
 
 from __future__ import annotations
 
+import keyword
 import re
 
 # A class statement, at the start of a line (``class`` is a compound statement: nothing precedes
@@ -17,6 +18,64 @@ _BASES_TOKEN = re.compile(
 _BASES_LIMIT = 4000  # characters of a bases list looked at (a real one is far shorter)
 
 
+# A module-level assignment of a container display, at the start of a line (``HANDLERS = {``);
+# group 1 the name bound; the match ends after the opening bracket.
+_CONTAINER_HEAD = re.compile(r"^(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*[\[{(]", re.MULTILINE)
+
+
+def _held_names(source: str) -> list[tuple[str, list[str]]]:
+    """``FileFacts.held``: for every module-level ``NAME = [...]``/``{...}``/``(...)`` of the text,
+    the last names inside it (``{"count": views.product_count}`` gives ``product_count``): a
+    registry of views another file may await (``await HANDLERS[key](request)``). From the text,
+    like ``_class_bases``: extra names only ever keep more views async."""
+    out: list[tuple[str, list[str]]] = []
+    for head in _CONTAINER_HEAD.finditer(source):
+        names = _names_until_close(source, head.end())
+        if names:
+            out.append((head.group(1), sorted(names)))
+    return out
+
+
+def _names_until_close(source: str, start: int) -> set[str]:
+    """The last names (no qualifiers, no keyword names) from ``start``, just inside an opening
+    bracket, to its closing one (or ``_BASES_LIMIT`` characters)."""
+    names: set[str] = set()
+    depth = 1
+    for token in _BASES_TOKEN.finditer(source, start, min(len(source), start + _BASES_LIMIT)):
+        text = token.group()
+        if text in "([{":
+            depth += 1
+        elif text in ")]}":
+            depth -= 1
+            if depth == 0:
+                break
+        elif token.group(1) and not token.group(2):
+            names.add(token.group(1))
+    return names
+
+
+# A module-level call, at the start of a line: an expression statement (``router.add(``) or the
+# value of an assignment (``wrapped = timed(``); group 1 or 2 the callee; ends after the "(".
+_MODULE_CALL = re.compile(
+    r"^(?:([A-Za-z_][\w.]*)|\w+[ \t]*(?::[^=\r\n]*)?=[ \t]*([A-Za-z_][\w.]*))[ \t]*\(", re.MULTILINE
+)
+
+
+def _module_calls(source: str) -> list[tuple[str, list[str]]]:
+    """Every module-level call of the text, as ``(callee's last name, last names in its
+    parentheses)``: ``router.add("count", views.product_count)`` gives ``add: product_count``
+    (where registries of views are filled). From the text, like ``_class_bases``."""
+    out: list[tuple[str, list[str]]] = []
+    for head in _MODULE_CALL.finditer(source):
+        callee = (head.group(1) or head.group(2)).rpartition(".")[2]
+        if keyword.iskeyword(callee):  # ``if (``, ``assert (``
+            continue
+        names = _names_until_close(source, head.end())
+        if names:
+            out.append((callee, sorted(names)))
+    return out
+
+
 def _class_bases(source: str) -> list[tuple[str, list[str]]]:
     """``FileFacts.class_bases``: for every class statement of the text, the names in its bases
     list that may be a base's last name: ``class A(views.Base, Mixin[T], metaclass=M)`` gives
@@ -25,19 +84,7 @@ def _class_bases(source: str) -> list[tuple[str, list[str]]]:
     views kept async); every real base's last name is there."""
     out: list[tuple[str, list[str]]] = []
     for head in _CLASS_HEAD.finditer(source):
-        names: set[str] = set()
-        depth = 1
-        end = min(len(source), head.end() + _BASES_LIMIT)
-        for token in _BASES_TOKEN.finditer(source, head.end(), end):
-            text = token.group()
-            if text in "([{":
-                depth += 1
-            elif text in ")]}":
-                depth -= 1
-                if depth == 0:
-                    break
-            elif token.group(1) and not token.group(2):
-                names.add(token.group(1))
+        names = _names_until_close(source, head.end())
         if names:
             out.append((head.group(1), sorted(names)))
     return out

@@ -79,11 +79,18 @@ Refuses when
       or not, also in a list, a starred comprehension or a keyword) to ``asyncio.run``/``gather``/
       ``wait``/``wait_for``/``as_completed``/``create_task``/``ensure_future``/
       ``run_until_complete``/``run_coroutine_threadsafe``/``async_to_sync``, anyio/trio
-      ``start_soon``/``start`` ...; import aliases count under the imported name. For a class: its
-      name (``await ProductView.as_view()(request)``), ``as_view`` on something unnamed, or a
-      handler's name called on anything but a test or HTTP client (``await super().get(...)``,
+      ``start_soon``/``start`` ...; import aliases count under the imported name, a string
+      naming it in ``getattr(views, "view")`` or a subscript (``vars(views)["view"]``), and a
+      module-level container of another file holding it (``HANDLERS = {"count": view}``, then
+      ``await HANDLERS[key](request)`` elsewhere). For a class: its name (``await
+      ProductView.as_view()(request)``), ``as_view`` on something unnamed, or a handler's name called on anything but a test or HTTP client (``await super().get(...)``,
       ``await self.view.get(...)``; not ``await self.async_client.get(...)``, the
       ``async_client`` fixture or a name bound to ``httpx.AsyncClient()``);
+    - the view (``views.view``, or ``ViewClass.as_view()``) is given to a call, in a urlconf or
+      at module level in any file of the project, that may wrap or register it and is not known
+      to take a sync view as well as an async one (``path("", timed(views.view))``,
+      ``router.add("x", views.view)``): such a wrapper may await it. The route calls,
+      ``include``, ``functools.partial`` and the decorators listed below do not block;
     - a decorator is not one of Django's that accept a sync view as well as an async one
       (``login_required``, ``permission_required``, ``user_passes_test``, ``require_*``,
       ``csrf_*``, ``cache_page``, ``cache_control``, ``never_cache``, ``vary_on_*``,

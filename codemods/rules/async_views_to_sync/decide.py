@@ -55,6 +55,9 @@ class Decider:
                 "awaited-elsewhere",
                 f"is awaited or scheduled {self._callers(func.name.value)}; it must stay a coroutine",
             ))
+        why = self._wrapped(func.name.value)
+        if why is not None:
+            raise Refused(why)
         return self.plan(func, is_method=False)
 
     def plan(self, func: cst.FunctionDef, is_method: bool) -> Plan:
@@ -159,6 +162,9 @@ class Decider:
                 "is (or an `as_view()` view is) awaited or scheduled "
                 + self._callers(member if member in awaited else "as_view"),
             ))
+        why = self._wrapped(member)
+        if why is not None:
+            raise Refused(why)
         for handler in handlers(cls):
             if handler.asynchronous is None:
                 continue
@@ -186,6 +192,21 @@ class Decider:
             return "elsewhere in the project"
         more = f" (and {len(files) - 1} more file{'s' if len(files) > 2 else ''})" if len(files) > 1 else ""
         return f"in {_shown(files[0])}{more}"
+
+    def _wrapped(self, name: str) -> Problem | None:
+        """Why ``name`` must stay async because a call of the project that may wrap or register
+        it (``path("", timed(views.product))``) is not known to accept a sync view, or None."""
+        found = self.ctx.project.wrapped_in.get(name, ())
+        if not found:
+            return None
+        path, callee = found[0]
+        where = f" in {_shown(path)}" if path else ""
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        return Problem(
+            "wrapped-elsewhere",
+            f"is given to `{callee}(...)`{where}{more}, which is not known to accept a sync view in place "
+            "of an async one (it may await it)",
+        )
 
     def _subclassed_elsewhere(self, name: str, family: list[str]) -> Problem | None:
         """Why ``name`` must keep its async handlers because of a subclass outside its family
