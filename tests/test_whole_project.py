@@ -314,3 +314,26 @@ def test_a_class_view_given_to_a_wrapper_stays_async(tmp_path: Path):
     after, messages = _one_file(root)
     assert after == BASE_VIEW
     assert any("is given to `timed(...)` in " in m and "urls.py" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        # re-exported under another name, awaited under that name in a third file
+        {"api.py": "from shop.views import product_count as count\n",
+         "jobs.py": "from shop.api import count\n\n\nasync def go(request):\n    return await count(request)\n"},
+        # a dotted path in the settings, imported and awaited
+        {"settings.py": "COUNT_VIEW = 'shop.views.product_count'\n",
+         "jobs.py": "from django.conf import settings\nfrom django.utils.module_loading import import_string\n\n\n"
+                    "async def go(request):\n    return await import_string(settings.COUNT_VIEW)(request)\n"},
+        {"jobs.py": "from django.utils.module_loading import import_string\n\n\n"
+                    "async def go(request):\n    return await import_string('shop.views.product_count')(request)\n"},
+    ],
+    ids=["re-export-alias", "settings-dotted-path", "import-string"],
+)
+def test_views_awaited_under_other_names_stay_async(tmp_path: Path, files: dict[str, str]):
+    root = _shop(tmp_path / "proj", {"views.py": VIEWS, **files})
+    after, messages = _one_file(root)
+    assert "\nasync def product_count(request):" in after, messages
+    assert any(m.startswith("view 'product_count' left async: is awaited or scheduled in ") and "jobs.py" in m
+               for m in messages), messages

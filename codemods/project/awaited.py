@@ -45,7 +45,8 @@ class _Awaited:
     ``await SomeView.as_view()(r)`` (``SomeView``), ``asyncio.run(view(r))``,
     ``gather(*[view(r) for r in rs])``, ``wait_for(fut=view(r))``, ``start_soon(view, r)``,
     ``c = view(r); await c``, ``await getattr(views, "view")(r)``, ``await HANDLERS["view"](r)``
-    (a string as a getattr name or a key counts as a name); an import alias counts under its
+    (a string as a getattr name or a key counts as a name), ``await import_string(path)(r)`` (the
+    string's last component, or the names of the expression); an import alias counts under its
     imported name too.
 
     Not counted: methods called on a receiver that is a client, not a view: a name or ``self``
@@ -175,6 +176,13 @@ class _Awaited:
                     named = e.args[1]  # getattr(views, "product"): the view is named by a string
                     if isinstance(named, ast.Constant) and isinstance(named.value, str):
                         out.add(named.value)
+                elif _last_name(func) == "import_string" and e.args:
+                    # import_string("shop.views.product") / import_string(settings.HOOK)
+                    named = e.args[0]
+                    if isinstance(named, ast.Constant) and isinstance(named.value, str):
+                        out.add(named.value.rpartition(".")[2])
+                    else:
+                        stack.append(named)
             elif t in _CONTAINERS:
                 stack.extend(e.elts)
             elif t is ast.Starred or t is ast.NamedExpr or t is ast.Await:

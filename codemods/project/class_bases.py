@@ -23,16 +23,28 @@ _BASES_LIMIT = 4000  # characters of a bases list looked at (a real one is far s
 _CONTAINER_HEAD = re.compile(r"^(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*[\[{(]", re.MULTILINE)
 
 
+# ``name as alias`` (imports; ``with``/``except`` targets match too, harmlessly), and a
+# module-level name bound to a dotted string (``HOOK = "shop.views.product_count"``).
+_ALIAS = re.compile(r"\b([^\W\d]\w*)[ \t]+as[ \t]+([^\W\d]\w*)")
+_DOTTED = re.compile(r"^(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*[rRuU]?[\"']([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)[\"']", re.MULTILINE)
+
+
 def _held_names(source: str) -> list[tuple[str, list[str]]]:
     """``FileFacts.held``: for every module-level ``NAME = [...]``/``{...}``/``(...)`` of the text,
     the last names inside it (``{"count": views.product_count}`` gives ``product_count``): a
-    registry of views another file may await (``await HANDLERS[key](request)``). From the text,
-    like ``_class_bases``: extra names only ever keep more views async."""
+    registry of views another file may await (``await HANDLERS[key](request)``); also every
+    ``name as alias`` (the alias holds the name: another file may await the alias) and every
+    module-level ``NAME = "dotted.path.view"`` (holds ``view``). From the text, like
+    ``_class_bases``: extra names only ever keep more views async."""
     out: list[tuple[str, list[str]]] = []
     for head in _CONTAINER_HEAD.finditer(source):
         names = _names_until_close(source, head.end())
         if names:
             out.append((head.group(1), sorted(names)))
+    if " as " in source:  # an alias holds what it renames: ``from shop.views import count as c``
+        out.extend((alias, [name]) for name, alias in _ALIAS.findall(source) if name != alias)
+    for name, dotted in _DOTTED.findall(source):  # ``await import_string(HOOK)(request)``
+        out.append((name, [dotted.rpartition(".")[2]]))
     return out
 
 

@@ -73,8 +73,7 @@ def file_facts(
     facts.imports_httpx2 = imports_httpx2(source)
     if "class" in source:
         facts.class_bases = _class_bases(source)
-    if "=" in source:
-        facts.held = _held_names(source)
+    facts.held = _held_names(source)
     if "(" in source:
         facts.wrapped = _wrapped_at_module_level(_module_calls(source))
     if not (wants_awaits or wants_classes or wants_routes or wants_views):

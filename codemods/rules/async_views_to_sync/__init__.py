@@ -80,10 +80,13 @@ Refuses when
       ``wait``/``wait_for``/``as_completed``/``create_task``/``ensure_future``/
       ``run_until_complete``/``run_coroutine_threadsafe``/``async_to_sync``, anyio/trio
       ``start_soon``/``start`` ...; import aliases count under the imported name, a string
-      naming it in ``getattr(views, "view")`` or a subscript (``vars(views)["view"]``), and a
+      naming it in ``getattr(views, "view")`` or a subscript (``vars(views)["view"]``), a
+      name it is re-exported as (``from shop.views import view as other``), a
       module-level container of another file holding it (``HANDLERS = {"count": view}``, then
-      ``await HANDLERS[key](request)`` elsewhere). For a class: its name (``await
-      ProductView.as_view()(request)``), ``as_view`` on something unnamed, or a handler's name called on anything but a test or HTTP client (``await super().get(...)``,
+      ``await HANDLERS[key](request)`` elsewhere), and an ``import_string`` of its dotted path
+      (written there, or in a module-level string such as a setting). For a class: its name
+      (``await ProductView.as_view()(request)``), ``as_view`` on something unnamed, or a
+      handler's name called on anything but a test or HTTP client (``await super().get(...)``,
       ``await self.view.get(...)``; not ``await self.async_client.get(...)``, the
       ``async_client`` fixture or a name bound to ``httpx.AsyncClient()``);
     - the view (``views.view``, or ``ViewClass.as_view()``) is given to a call, in a urlconf or
