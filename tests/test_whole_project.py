@@ -337,3 +337,30 @@ def test_views_awaited_under_other_names_stay_async(tmp_path: Path, files: dict[
     assert "\nasync def product_count(request):" in after, messages
     assert any(m.startswith("view 'product_count' left async: is awaited or scheduled in ") and "jobs.py" in m
                for m in messages), messages
+
+
+def test_an_async_subclass_of_an_aliased_base_keeps_the_base_async(tmp_path: Path):
+    sub = SUBCLASS.replace("import ProductView", "import ProductView as Base").replace("(ProductView)", "(Base)")
+    root = _shop(tmp_path / "proj", {"views.py": BASE_VIEW, "api_views.py": sub})
+    after, messages = _one_file(root)
+    assert after == BASE_VIEW
+    assert any("by 'ProductApi' in " in m for m in messages), messages
+
+
+def test_text_facts_of_containers_aliases_and_module_calls():
+    from codemods.project.class_bases import _held_names, _module_calls
+
+    src = (
+        "from shop.views import (\n    product_count as count,\n    alone,\n)\nimport shop.api as shop_api\n"
+        "HANDLERS = {\n    'count': views.product_count,  # a comment (names)\n    'alone': alone,\n}\n"
+        "PAIR: tuple = (a, b)\nHOOK = 'shop.views.product_count'\nNOT_DOTTED = 'plain'\n"
+        "def f():\n    LOCAL = [inner]\n"
+        "router.add('x', views.product_count)\nwrapped = timed(login_required(alone))\nif (x):\n    pass\n"
+    )
+    held = dict(_held_names(src))
+    assert held["count"] == ["product_count"] and held["shop_api"] == ["api"]
+    assert held["HANDLERS"] == ["alone", "product_count"] and held["PAIR"] == ["a", "b"]
+    assert held["HOOK"] == ["product_count"] and "NOT_DOTTED" not in held and "LOCAL" not in held
+    calls = dict(_module_calls(src))
+    assert calls["add"] == ["product_count"] and calls["timed"] == ["alone", "login_required"]
+    assert "if" not in calls

@@ -23,9 +23,11 @@ _BASES_LIMIT = 4000  # characters of a bases list looked at (a real one is far s
 _CONTAINER_HEAD = re.compile(r"^(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*[\[{(]", re.MULTILINE)
 
 
-# ``name as alias`` (imports; ``with``/``except`` targets match too, harmlessly), and a
+# An import statement and its names (up to the closing parenthesis of a parenthesised list);
+# ``name as alias`` in it; and a
 # module-level name bound to a dotted string (``HOOK = "shop.views.product_count"``).
-_ALIAS = re.compile(r"\b([^\W\d]\w*)[ \t]+as[ \t]+([^\W\d]\w*)")
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t]+(\([^)]*\)|[^\r\n]*)", re.MULTILINE)
+_ALIAS = re.compile(r"([^\W\d]\w*)\s+as\s+([^\W\d]\w*)")
 _DOTTED = re.compile(r"^(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*[rRuU]?[\"']([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)[\"']", re.MULTILINE)
 
 
@@ -41,8 +43,10 @@ def _held_names(source: str) -> list[tuple[str, list[str]]]:
         names = _names_until_close(source, head.end())
         if names:
             out.append((head.group(1), sorted(names)))
-    if " as " in source:  # an alias holds what it renames: ``from shop.views import count as c``
-        out.extend((alias, [name]) for name, alias in _ALIAS.findall(source) if name != alias)
+    if "as" in source:  # an alias holds what it renames: ``from shop.views import count as c``
+        for statement in _IMPORT.finditer(source):
+            if "as" in statement.group(1):
+                out.extend((alias, [name]) for name, alias in _ALIAS.findall(statement.group(1)) if name != alias)
     for name, dotted in _DOTTED.findall(source):  # ``await import_string(HOOK)(request)``
         out.append((name, [dotted.rpartition(".")[2]]))
     return out

@@ -214,6 +214,9 @@ class ProjectIndex:
                     seen.add(ancestor)
                     subclasses.setdefault(ancestor, set()).add(where)
                     stack.extend(base_names.get(ancestor, ()))
+                    # ``from shop.views import ProductView as Base``: a base named by an alias
+                    # derives from what it renames (``held``: extra names only add subclasses)
+                    stack.extend(held.get(ancestor, ()))
         return cls(
             frozenset(awaited),
             frozenset(tests),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import dataclasses
 import fnmatch
 import hashlib
 import os
@@ -158,7 +157,7 @@ def other_facts(files: Iterable[str], cache: _CacheLike) -> dict[str, FileFacts]
         stat = cache.stat_key(st)
         stored = _entry_facts(entry) if entry is not None and entry.get("hash") == digest else None
         if stored is None:
-            stored = dataclasses.asdict(file_facts(_text(data)) if b"\0" not in data else FileFacts())
+            stored = dict(vars(file_facts(_text(data)) if b"\0" not in data else FileFacts()))
             cache.entries[key] = {"hash": digest, "stat": stat, "facts": stored}
         else:
             entry["stat"] = stat
