@@ -364,3 +364,19 @@ def test_text_facts_of_containers_aliases_and_module_calls():
     calls = dict(_module_calls(src))
     assert calls["add"] == ["product_count"] and calls["timed"] == ["alone", "login_required"]
     assert "if" not in calls
+
+
+def test_views_bound_to_other_names_at_module_level_stay_async(tmp_path: Path):
+    files = {
+        "entry.py": "from shop import views\nfrom shop.views import ProductView\n\n"
+                    "count = views.product_count\nproduct = ProductView.as_view()\n",
+        "jobs.py": "from shop.entry import count, product\n\n\nasync def go(request):\n"
+                   "    return await count(request), await product(request)\n",
+    }
+    root = _shop(tmp_path / "proj", {"views.py": VIEWS + "\n\n" + BASE_VIEW.split("\n\n\n", 1)[1], **files})
+    (root / "shop" / "views.py").write_text(
+        "from django.views import View\n" + (root / "shop" / "views.py").read_text()
+    )
+    after, messages = _one_file(root)
+    assert "\nasync def product_count(request):" in after and "    async def get(self, request):" in after, messages
+    assert any(m.startswith("view class 'ProductView' left async") and "jobs.py" in m for m in messages), messages

@@ -28,6 +28,11 @@ _CONTAINER_HEAD = re.compile(r"^(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*[\[{(]", re.MUL
 # module-level name bound to a dotted string (``HOOK = "shop.views.product_count"``).
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t]+(\([^)]*\)|[^\r\n]*)", re.MULTILINE)
 _ALIAS = re.compile(r"([^\W\d]\w*)\s+as\s+([^\W\d]\w*)")
+# A module-level name bound to another name (``count = views.product_count``) or to a class's
+# ``as_view()`` (``product = ProductView.as_view()``); group 2 the dotted name.
+_BOUND = re.compile(
+    r"^(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*([A-Za-z_][\w.]*?)(?:\.as_view\(|[ \t]*(?:#[^\r\n]*)?$)", re.MULTILINE
+)
 _DOTTED = re.compile(r"^(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*[rRuU]?[\"']([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)[\"']", re.MULTILINE)
 
 
@@ -36,7 +41,8 @@ def _held_names(source: str) -> list[tuple[str, list[str]]]:
     the last names inside it (``{"count": views.product_count}`` gives ``product_count``): a
     registry of views another file may await (``await HANDLERS[key](request)``); also every
     ``name as alias`` (the alias holds the name: another file may await the alias) and every
-    module-level ``NAME = "dotted.path.view"`` (holds ``view``). From the text, like
+    module-level ``NAME = "dotted.path.view"`` (holds ``view``), ``NAME = views.view`` and
+    ``NAME = ViewClass.as_view(...)`` (hold ``view``, ``ViewClass``). From the text, like
     ``_class_bases``: extra names only ever keep more views async."""
     out: list[tuple[str, list[str]]] = []
     for head in _CONTAINER_HEAD.finditer(source):
@@ -49,6 +55,10 @@ def _held_names(source: str) -> list[tuple[str, list[str]]]:
                 out.extend((alias, [name]) for name, alias in _ALIAS.findall(statement.group(1)) if name != alias)
     for name, dotted in _DOTTED.findall(source):  # ``await import_string(HOOK)(request)``
         out.append((name, [dotted.rpartition(".")[2]]))
+    for name, bound in _BOUND.findall(source):  # ``product = ProductView.as_view()``
+        last = bound.rpartition(".")[2]
+        if last != name and not keyword.iskeyword(last):
+            out.append((name, [last]))
     return out
 
 

@@ -81,7 +81,8 @@ Refuses when
       ``run_until_complete``/``run_coroutine_threadsafe``/``async_to_sync``, anyio/trio
       ``start_soon``/``start`` ...; import aliases count under the imported name, a string
       naming it in ``getattr(views, "view")`` or a subscript (``vars(views)["view"]``), a
-      name it is re-exported as (``from shop.views import view as other``), a
+      name it is re-exported as (``from shop.views import view as other``) or bound to at module
+      level (``other = views.view``, ``product = ProductView.as_view()``), a
       module-level container of another file holding it (``HANDLERS = {"count": view}``, then
       ``await HANDLERS[key](request)`` elsewhere), and an ``import_string`` of its dotted path
       (written there, or in a module-level string such as a setting). For a class: its name
