@@ -380,3 +380,23 @@ def test_views_bound_to_other_names_at_module_level_stay_async(tmp_path: Path):
     after, messages = _one_file(root)
     assert "\nasync def product_count(request):" in after and "    async def get(self, request):" in after, messages
     assert any(m.startswith("view class 'ProductView' left async") and "jobs.py" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    "helper",
+    [
+        "from shop import views\n\n\ndef pick(kind):\n    return views.product_count\n",
+        (
+            "from shop.views import product_count\n\nVIEWS = {'count': product_count}\n\n\n"
+            "def pick(kind):\n    if kind not in VIEWS:\n        raise KeyError(kind)\n    return VIEWS[kind]\n"
+        ),
+    ],
+    ids=["returns-the-view", "returns-from-a-registry"],
+)
+def test_a_view_returned_by_a_helper_that_is_awaited_stays_async(tmp_path: Path, helper: str):
+    jobs = "from shop.helpers import pick\n\n\nasync def go(request):\n    return await pick('count')(request)\n"
+    root = _shop(tmp_path / "proj", {"views.py": VIEWS, "helpers.py": helper, "jobs.py": jobs})
+    after, messages = _one_file(root)
+    assert "\nasync def product_count(request):" in after, messages
+    assert any(m.startswith("view 'product_count' left async: is awaited or scheduled in ") and "jobs.py" in m
+               for m in messages), messages

@@ -33,6 +33,11 @@ _ALIAS = re.compile(r"([^\W\d]\w*)\s+as\s+([^\W\d]\w*)")
 _BOUND = re.compile(
     r"^(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*([A-Za-z_][\w.]*?)(?:\.as_view\(|[ \t]*(?:#[^\r\n]*)?$)", re.MULTILINE
 )
+# A ``def`` line (group 1 its indentation, 2 its name) or a ``return`` of a dotted name or of
+# its call (group 3 the indentation, 4 the name): ``def pick(kind):`` ... ``return VIEWS[kind]``.
+_DEF_OR_RETURN = re.compile(
+    r"^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)|^([ \t]*)return[ \t]+([A-Za-z_][\w.]*)", re.MULTILINE
+)
 _DOTTED = re.compile(r"^(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*[rRuU]?[\"']([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)[\"']", re.MULTILINE)
 
 
@@ -42,7 +47,8 @@ def _held_names(source: str) -> list[tuple[str, list[str]]]:
     registry of views another file may await (``await HANDLERS[key](request)``); also every
     ``name as alias`` (the alias holds the name: another file may await the alias) and every
     module-level ``NAME = "dotted.path.view"`` (holds ``view``), ``NAME = views.view`` and
-    ``NAME = ViewClass.as_view(...)`` (hold ``view``, ``ViewClass``). From the text, like
+    ``NAME = ViewClass.as_view(...)`` (hold ``view``, ``ViewClass``), and every function that
+    returns a name or its call (``def pick(k): return VIEWS[k]`` holds ``VIEWS``). From the text, like
     ``_class_bases``: extra names only ever keep more views async."""
     out: list[tuple[str, list[str]]] = []
     for head in _CONTAINER_HEAD.finditer(source):
@@ -55,10 +61,31 @@ def _held_names(source: str) -> list[tuple[str, list[str]]]:
                 out.extend((alias, [name]) for name, alias in _ALIAS.findall(statement.group(1)) if name != alias)
     for name, dotted in _DOTTED.findall(source):  # ``await import_string(HOOK)(request)``
         out.append((name, [dotted.rpartition(".")[2]]))
+    if "return" in source:  # ``await pick(kind)(request)``: pick returns what it holds
+        out.extend(_returned(source))
     for name, bound in _BOUND.findall(source):  # ``product = ProductView.as_view()``
         last = bound.rpartition(".")[2]
         if last != name and not keyword.iskeyword(last):
             out.append((name, [last]))
+    return out
+
+
+def _returned(source: str) -> list[tuple[str, list[str]]]:
+    """``(function, [name])`` for every ``return name...`` in a function (by indentation): the
+    last name of what it returns or calls (``return views.product_count(request)`` gives
+    ``product_count``; ``return VIEWS[kind]`` gives ``VIEWS``)."""
+    out: list[tuple[str, list[str]]] = []
+    defs: list[tuple[int, str]] = []
+    for m in _DEF_OR_RETURN.finditer(source):
+        indent = len(m.group(1) if m.group(2) else m.group(3))
+        while defs and defs[-1][0] >= indent:
+            defs.pop()
+        if m.group(2):
+            defs.append((indent, m.group(2)))
+        elif defs:
+            returned = m.group(4).rpartition(".")[2]
+            if not keyword.iskeyword(returned):
+                out.append((defs[-1][1], [returned]))
     return out
 
 

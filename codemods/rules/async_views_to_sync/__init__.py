@@ -84,7 +84,8 @@ Refuses when
       name it is re-exported as (``from shop.views import view as other``) or bound to at module
       level (``other = views.view``, ``product = ProductView.as_view()``), a
       module-level container of another file holding it (``HANDLERS = {"count": view}``, then
-      ``await HANDLERS[key](request)`` elsewhere), and an ``import_string`` of its dotted path
+      ``await HANDLERS[key](request)`` elsewhere), a function returning it or its call that is
+      awaited (``await pick(kind)(request)``), and an ``import_string`` of its dotted path
       (written there, or in a module-level string such as a setting). For a class: its name
       (``await ProductView.as_view()(request)``), ``as_view`` on something unnamed, or a
       handler's name called on anything but a test or HTTP client (``await super().get(...)``,
