@@ -131,8 +131,11 @@ Refuses when
     tracks or would add, else every file but virtualenvs and the default excludes), whatever paths
     are given (pre-commit gives only the staged files); the refusal names the file of the caller.
     Only the given paths are rewritten. Not seen: code outside the project root (an installed
-    package that awaits a view of yours), and the scheduling forms the project index does not
-    record (see ``codemods.project``). A view that does sync DB work inside ``async def`` (which
+    package that awaits a view of yours), names computed at run time (``getattr(views, name)``
+    with a variable ``name``), and the scheduling forms the project index does not record (see
+    ``codemods.project``). ``await sync_to_async(view)(request)`` is no reason to stay async:
+    asgiref refuses a coroutine function there (TypeError), so that caller works only once the
+    view is sync. A view that does sync DB work inside ``async def`` (which
     raises ``SynchronousOnlyOperation`` today) starts working.
     ``request.user`` is Django's lazy wrapper around the same user ``auser()`` returns: equal in
     every use but ``type(user) is User``.
