@@ -400,3 +400,24 @@ def test_a_view_returned_by_a_helper_that_is_awaited_stays_async(tmp_path: Path,
     assert "\nasync def product_count(request):" in after, messages
     assert any(m.startswith("view 'product_count' left async: is awaited or scheduled in ") and "jobs.py" in m
                for m in messages), messages
+
+
+def test_a_sync_to_async_caller_does_not_block_it_is_broken_until_the_view_is_sync(tmp_path: Path):
+    import asyncio
+
+    from asgiref.sync import sync_to_async
+
+    async def async_view(request):
+        return "response"
+
+    def sync_view(request):
+        return "response"
+
+    with pytest.raises(TypeError, match="only be applied to sync functions"):
+        sync_to_async(async_view)  # the caller below fails today, whatever it is given
+    assert asyncio.run(sync_to_async(sync_view)(None)) == "response"  # and works once the view is sync
+    api = "from asgiref.sync import sync_to_async\n\nfrom shop.views import product_count\n\n\n" \
+          "async def summary(request):\n    return await sync_to_async(product_count)(request)\n"
+    root = _shop(tmp_path / "proj", {"views.py": VIEWS, "api.py": api})
+    after, messages = _one_file(root)
+    assert "\ndef product_count(request):" in after, messages
