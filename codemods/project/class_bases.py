@@ -8,6 +8,7 @@ import re
 # A class statement, at the start of a line (``class`` is a compound statement: nothing precedes
 # it on its line but indentation); group 1 its name; the match ends after the opening parenthesis.
 _CLASS_HEAD = re.compile(r"(?:^|(?<=\r))[ \t\f]*class\s+(\w+)\s*\(", re.MULTILINE)
+_CLASS_HEAD_LF = re.compile(r"^[ \t\f]*class\s+(\w+)\s*\(", re.MULTILINE)  # the same without a "\r"
 # The pieces of a bases list: comments and strings (skipped), brackets, numbers (skipped), names
 # with a lookahead telling a qualifier (``views.``) or a keyword name (``metaclass=``).
 _BASES_TOKEN = re.compile(
@@ -18,55 +19,88 @@ _BASES_TOKEN = re.compile(
 _BASES_LIMIT = 4000  # characters of a bases list looked at (a real one is far shorter)
 
 
-# A module-level assignment of a container display, at the start of a line (``HANDLERS = {``);
-# group 1 the name bound; the match ends after the opening bracket.
-_CONTAINER_HEAD = re.compile(r"^(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*[\[{(]", re.MULTILINE)
-
-
-# An import statement and its names (up to the closing parenthesis of a parenthesised list);
-# ``name as alias`` in it; and a
-# module-level name bound to a dotted string (``HOOK = "shop.views.product_count"``).
-_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t]+(\([^)]*\)|[^\r\n]*)", re.MULTILINE)
+# A module-level statement: a line starting with a letter or "_" (group 0 up to its end); the
+# patterns below are matched at such a line's start only.
+_MODULE_LINE = re.compile(r"^[A-Za-z_][^\r\n]*", re.MULTILINE)
+# An assignment of a container display (``HANDLERS = {``): group 1 the name; ends after the bracket.
+_CONTAINER_HEAD = re.compile(r"(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*[\[{(]")
+# A name bound to a dotted string (``HOOK = "shop.views.product_count"``).
+_DOTTED = re.compile(r"(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*[rRuU]?[\"']([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)[\"']")
+# A name bound to another name (``count = views.product_count``) or to a class's ``as_view()``
+# (``product = ProductView.as_view()``); group 2 the dotted name.
+_BOUND = re.compile(r"(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*([A-Za-z_][\w.]*?)(?:\.as_view\(|[ \t]*(?:#[^\r\n]*)?$)", re.MULTILINE)
+# An import statement and its names (up to the closing parenthesis of a parenthesised list), and
+# ``name as alias`` in it.
+_IMPORT = re.compile(r"(?:from[ \t]+\S+[ \t]+)?import[ \t]+(\([^)]*\)|[^\r\n]*)")
 _ALIAS = re.compile(r"([^\W\d]\w*)\s+as\s+([^\W\d]\w*)")
-# A module-level name bound to another name (``count = views.product_count``) or to a class's
-# ``as_view()`` (``product = ProductView.as_view()``); group 2 the dotted name.
-_BOUND = re.compile(
-    r"^(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*([A-Za-z_][\w.]*?)(?:\.as_view\(|[ \t]*(?:#[^\r\n]*)?$)", re.MULTILINE
-)
-# A ``def`` line (group 1 its indentation, 2 its name) or a ``return`` of a dotted name or of
-# its call (group 3 the indentation, 4 the name): ``def pick(kind):`` ... ``return VIEWS[kind]``.
+# A call, as an expression statement (``router.add(``) or an assignment's value (``w = timed(``);
+# group 1 or 2 the callee; ends after the "(".
+_MODULE_CALL = re.compile(r"(?:([A-Za-z_][\w.]*)|\w+[ \t]*(?::[^=\r\n]*)?=[ \t]*([A-Za-z_][\w.]*))[ \t]*\(")
+# A ``def`` line or a ``return`` of a dotted name or of its call: group 1 the indentation, 2 the
+# function's name or 3 the name returned (``def pick(kind):`` ... ``return VIEWS[kind]``).
 _DEF_OR_RETURN = re.compile(
-    r"^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)|^([ \t]*)return[ \t]+([A-Za-z_][\w.]*)", re.MULTILINE
+    r"^([ \t]*)(?:(?:async[ \t]+)?def[ \t]+(\w+)|return[ \t]+([A-Za-z_][\w.]*))", re.MULTILINE
 )
-_DOTTED = re.compile(r"^(\w+)[ \t]*(?::[^=\r\n]*)?=[ \t]*[rRuU]?[\"']([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+)[\"']", re.MULTILINE)
 
 
 def _held_names(source: str) -> list[tuple[str, list[str]]]:
     """``FileFacts.held``: for every module-level ``NAME = [...]``/``{...}``/``(...)`` of the text,
     the last names inside it (``{"count": views.product_count}`` gives ``product_count``): a
     registry of views another file may await (``await HANDLERS[key](request)``); also every
-    ``name as alias`` (the alias holds the name: another file may await the alias) and every
-    module-level ``NAME = "dotted.path.view"`` (holds ``view``), ``NAME = views.view`` and
+    module-level ``name as alias`` of an import (the alias holds the name: another file may
+    await the alias), ``NAME = "dotted.path.view"`` (holds ``view``), ``NAME = views.view`` and
     ``NAME = ViewClass.as_view(...)`` (hold ``view``, ``ViewClass``), and every function that
-    returns a name or its call (``def pick(k): return VIEWS[k]`` holds ``VIEWS``). From the text, like
-    ``_class_bases``: extra names only ever keep more views async."""
+    returns a name or its call (``def pick(k): return VIEWS[k]`` holds ``VIEWS``). From the
+    text, like ``_class_bases``: extra names only ever keep more views async."""
     out: list[tuple[str, list[str]]] = []
-    for head in _CONTAINER_HEAD.finditer(source):
-        names = _names_until_close(source, head.end())
-        if names:
-            out.append((head.group(1), sorted(names)))
-    if "as" in source:  # an alias holds what it renames: ``from shop.views import count as c``
-        for statement in _IMPORT.finditer(source):
-            if "as" in statement.group(1):
-                out.extend((alias, [name]) for name, alias in _ALIAS.findall(statement.group(1)) if name != alias)
-    for name, dotted in _DOTTED.findall(source):  # ``await import_string(HOOK)(request)``
-        out.append((name, [dotted.rpartition(".")[2]]))
+    for line in _MODULE_LINE.finditer(source):
+        pos = line.start()
+        text = line.group()
+        if text.startswith(("from ", "import ")):
+            if " as" in text or "(" in text:  # ``from shop.views import count as c``
+                statement = _IMPORT.match(source, pos)
+                if statement:
+                    out.extend((alias, [name]) for name, alias in _ALIAS.findall(statement.group(1)) if name != alias)
+            continue
+        if "=" not in text:
+            continue
+        head = _CONTAINER_HEAD.match(source, pos)
+        if head:
+            names = _names_until_close(source, head.end())
+            if names:
+                out.append((head.group(1), sorted(names)))
+            continue
+        dotted = _DOTTED.match(source, pos)
+        if dotted:  # ``await import_string(HOOK)(request)``
+            out.append((dotted.group(1), [dotted.group(2).rpartition(".")[2]]))
+            continue
+        bound = _BOUND.match(source, pos)
+        if bound:  # ``product = ProductView.as_view()``
+            last = bound.group(2).rpartition(".")[2]
+            if last != bound.group(1) and not keyword.iskeyword(last):
+                out.append((bound.group(1), [last]))
     if "return" in source:  # ``await pick(kind)(request)``: pick returns what it holds
         out.extend(_returned(source))
-    for name, bound in _BOUND.findall(source):  # ``product = ProductView.as_view()``
-        last = bound.rpartition(".")[2]
-        if last != name and not keyword.iskeyword(last):
-            out.append((name, [last]))
+    return out
+
+
+def _module_calls(source: str) -> list[tuple[str, list[str]]]:
+    """Every module-level call of the text, as ``(callee's last name, last names in its
+    parentheses)``: ``router.add("count", views.product_count)`` gives ``add: product_count``
+    (where registries of views are filled). From the text, like ``_class_bases``."""
+    out: list[tuple[str, list[str]]] = []
+    for line in _MODULE_LINE.finditer(source):
+        if "(" not in line.group():
+            continue
+        head = _MODULE_CALL.match(source, line.start())
+        if head is None:
+            continue
+        callee = (head.group(1) or head.group(2)).rpartition(".")[2]
+        if keyword.iskeyword(callee):  # ``if (``, ``assert (``
+            continue
+        names = _names_until_close(source, head.end())
+        if names:
+            out.append((callee, sorted(names)))
     return out
 
 
@@ -77,13 +111,13 @@ def _returned(source: str) -> list[tuple[str, list[str]]]:
     out: list[tuple[str, list[str]]] = []
     defs: list[tuple[int, str]] = []
     for m in _DEF_OR_RETURN.finditer(source):
-        indent = len(m.group(1) if m.group(2) else m.group(3))
+        indent = len(m.group(1))
         while defs and defs[-1][0] >= indent:
             defs.pop()
         if m.group(2):
             defs.append((indent, m.group(2)))
         elif defs:
-            returned = m.group(4).rpartition(".")[2]
+            returned = m.group(3).rpartition(".")[2]
             if not keyword.iskeyword(returned):
                 out.append((defs[-1][1], [returned]))
     return out
@@ -107,28 +141,6 @@ def _names_until_close(source: str, start: int) -> set[str]:
     return names
 
 
-# A module-level call, at the start of a line: an expression statement (``router.add(``) or the
-# value of an assignment (``wrapped = timed(``); group 1 or 2 the callee; ends after the "(".
-_MODULE_CALL = re.compile(
-    r"^(?:([A-Za-z_][\w.]*)|\w+[ \t]*(?::[^=\r\n]*)?=[ \t]*([A-Za-z_][\w.]*))[ \t]*\(", re.MULTILINE
-)
-
-
-def _module_calls(source: str) -> list[tuple[str, list[str]]]:
-    """Every module-level call of the text, as ``(callee's last name, last names in its
-    parentheses)``: ``router.add("count", views.product_count)`` gives ``add: product_count``
-    (where registries of views are filled). From the text, like ``_class_bases``."""
-    out: list[tuple[str, list[str]]] = []
-    for head in _MODULE_CALL.finditer(source):
-        callee = (head.group(1) or head.group(2)).rpartition(".")[2]
-        if keyword.iskeyword(callee):  # ``if (``, ``assert (``
-            continue
-        names = _names_until_close(source, head.end())
-        if names:
-            out.append((callee, sorted(names)))
-    return out
-
-
 def _class_bases(source: str) -> list[tuple[str, list[str]]]:
     """``FileFacts.class_bases``: for every class statement of the text, the names in its bases
     list that may be a base's last name: ``class A(views.Base, Mixin[T], metaclass=M)`` gives
@@ -136,7 +148,7 @@ def _class_bases(source: str) -> list[tuple[str, list[str]]]:
     count too, and a name may be one that is no base. Extra names only ever add subclasses (more
     views kept async); every real base's last name is there."""
     out: list[tuple[str, list[str]]] = []
-    for head in _CLASS_HEAD.finditer(source):
+    for head in (_CLASS_HEAD if "\r" in source else _CLASS_HEAD_LF).finditer(source):
         names = _names_until_close(source, head.end())
         if names:
             out.append((head.group(1), sorted(names)))
