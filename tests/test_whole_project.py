@@ -421,3 +421,23 @@ def test_a_sync_to_async_caller_does_not_block_it_is_broken_until_the_view_is_sy
     root = _shop(tmp_path / "proj", {"views.py": VIEWS, "api.py": api})
     after, messages = _one_file(root)
     assert "\ndef product_count(request):" in after, messages
+
+
+def test_as_view_cannot_replace_a_handler_so_its_keywords_do_not_block(tmp_path: Path):
+    """The premise, with real Django: ``as_view(get=...)`` is refused, so keywords of ``as_view``
+    in a urlconf cannot give a converted class an async handler back."""
+    script = (
+        "from django.conf import settings\nsettings.configure()\nfrom django.views import View\n\n"
+        "class V(View):\n    def get(self, request):\n        return None\n\n"
+        "async def other(self, request):\n    return None\n\n"
+        "try:\n    V.as_view(get=other)\nexcept TypeError as exc:\n    print(exc)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert "The method name get is not accepted as a keyword argument" in proc.stdout, proc.stderr
+    urls = (
+        "from django.urls import path\n\nfrom shop.views import ProductView\n\n"
+        "urlpatterns = [path('p/', ProductView.as_view(http_method_names=['get']))]\n"
+    )
+    root = _shop(tmp_path / "proj", {"views.py": BASE_VIEW, "urls.py": urls})
+    after, messages = _one_file(root)
+    assert "    def get(self, request):" in after, messages
