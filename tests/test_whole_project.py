@@ -441,3 +441,13 @@ def test_as_view_cannot_replace_a_handler_so_its_keywords_do_not_block(tmp_path:
     root = _shop(tmp_path / "proj", {"views.py": BASE_VIEW, "urls.py": urls})
     after, messages = _one_file(root)
     assert "    def get(self, request):" in after, messages
+
+
+def test_without_git_only_a_marked_root_is_walked(tmp_path: Path):
+    from codemods.project import project_files
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "m.py").write_text("")
+    assert project_files(tmp_path) == []  # a working folder that is no project: not walked
+    (tmp_path / "manage.py").write_text("")
+    assert {os.path.relpath(p, tmp_path) for p in project_files(tmp_path)} == {"manage.py", "a/m.py"}

@@ -22,7 +22,8 @@ from codemods.project.index import FileFacts, file_facts
 # the project, whatever paths were given: pre-commit passes only the staged files, and a caller in
 # a file that was not staged breaks all the same. The project is the root the configuration was
 # found at. Its files: in a git checkout, the tracked ones plus the untracked ones git does not
-# ignore (a new caller not yet added still calls); else a walk. Both leave out what discovery
+# ignore (a new caller not yet added still calls); else a walk of the root, when it is marked as
+# a project's (``_ROOT_MARKERS``). Both leave out what discovery
 # leaves out by default (virtualenvs, ``node_modules``, ``build`` ...), but not the user's
 # ``exclude`` patterns: a file excluded from rewriting may still await a view.
 _EXCLUDED = re.compile("|".join(fnmatch.translate(p) for p in DEFAULT_EXCLUDES))
@@ -98,11 +99,22 @@ def _walked_files(root: str) -> list[str]:
     return sorted(out)
 
 
+# Files that mark a folder as a project's root: without git, only such a folder is walked (the
+# root falls back to the working folder when no pyproject.toml is found: that may be a home
+# folder, or "/").
+_ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "manage.py")
+
+
 def project_files(root: Path) -> list[str]:
-    """Absolute paths of the project's Python files (see the comment at the top)."""
+    """Absolute paths of the project's Python files (see the comment at the top); none without
+    git when ``root`` holds no project marker (``_ROOT_MARKERS``)."""
     top = os.path.abspath(root)
     found = _git_files(top)
-    return found if found is not None else _walked_files(top)
+    if found is not None:
+        return found
+    if not any(os.path.isfile(os.path.join(top, marker)) for marker in _ROOT_MARKERS):
+        return []
+    return _walked_files(top)
 
 
 class _CacheLike(Protocol):
