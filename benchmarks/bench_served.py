@@ -9,6 +9,8 @@ generator. Prints:
    ``/api/storefront/``: ``requests.get(...).json()`` inline) - before ~ the sum of the three
    upstream delays, after ~ the slowest one; the ratio to the slowest single upstream call
    (target <= 1.15);
+   ``/api/overview/``: three functions of ``shop/services.py`` doing one httpx GET each, which
+   gather-awaits reads and finds free of ordering effects - gathered as well;
 2. latency of ``/api/extras/``, which gathers three ``sync_to_async(requests.get)`` calls - before
    ~ the sum (thread-sensitive calls run one at a time), after ~ the slowest one once the codemod
    rewrites that form;
@@ -259,7 +261,7 @@ def main() -> None:
             slowest_single = max(latency(f"{up}/{e}", runs) for e in ("rates", "stock", "reviews"))
             for name in ("before", "after"):
                 with served(projects[name], workdir / f"{name}.sqlite3", up) as server:
-                    for view in ("rates", "dashboard", "storefront", "extras"):
+                    for view in ("rates", "dashboard", "storefront", "overview", "extras"):
                         results[name][view] = latency(f"{server.base}/api/{view}/", runs)
         # 3: throughput with the single upstream call behind /api/rates/ taking --rps-delay seconds.
         with upstream(projects["before"], {"rates": args.rps_delay}) as up:
@@ -282,6 +284,7 @@ def main() -> None:
         ("/api/rates/     (1 requests call)", "rates"),
         ("/api/dashboard/ (3 calls, responses bound)", "dashboard"),
         ("/api/storefront/ (3 calls, .json() inline)", "storefront"),
+        ("/api/overview/  (3 project service functions)", "overview"),
         ("/api/extras/    (gather of 3 sync_to_async)", "extras"),
     ]
     for label, key in rows:
@@ -305,7 +308,7 @@ def main() -> None:
         f"context, loading the CA certificates): {per_client:.1f} req/s ({per_client / before['rps']:.1f}x)"
         + (f", {cpu:.1f} ms server CPU per request" if cpu is not None else "")
     )
-    for key in ("dashboard", "storefront"):
+    for key in ("dashboard", "storefront", "overview"):
         verdict = "met" if after[key] / slowest_single <= 1.15 else "NOT met"
         print(
             f"{key}: after / slowest single call = {after[key] / slowest_single:.2f} (target <= 1.15: {verdict})"

@@ -58,7 +58,10 @@ def build_settings(paths: tuple[Path, ...], **flags: Any) -> config.Settings:
             raise click.BadParameter(f"{item!r}: expected CODEMOD.OPTION=VALUE", param_hint="--option")
         if codemod not in known or opt not in known[codemod]:
             raise click.BadParameter(f"{item!r}: no such codemod option", param_hint="--option")
-        options.setdefault(codemod, {})[opt] = _parse_value(value)
+        parsed = _parse_value(value)
+        if isinstance(known[codemod][opt], list) and isinstance(parsed, str):
+            parsed = [v.strip() for v in parsed.split(",") if v.strip()]  # a list option: a,b
+        options.setdefault(codemod, {})[opt] = parsed
         sources[codemod, opt] = "--option"
     if flags["http_client"]:
         options.setdefault("requests-to-httpx", {})["http-client"] = flags["http_client"]
@@ -72,6 +75,13 @@ def build_settings(paths: tuple[Path, ...], **flags: Any) -> config.Settings:
                 raise click.BadParameter(
                     f"{codemod}.{opt} must be one of {', '.join(choices)}, not {value!r}", param_hint=where
                 )
+            if isinstance(default, list):
+                if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                    raise click.BadParameter(
+                        f"{codemod}.{opt} must be a list of strings (or a comma-separated string "
+                        f"with -o), not {value!r}", param_hint=where,
+                    )
+                continue
             if isinstance(default, bool) != isinstance(value, bool) or isinstance(default, int) != isinstance(value, int):
                 raise click.BadParameter(f"{codemod}.{opt} must be like {default!r}, not {value!r}", param_hint=where)
 
@@ -200,7 +210,7 @@ def _print_text(result: runner.RunResult, *, diff: bool, check: bool, verbose: b
             click.echo(res.format_skipped(), err=True)
         for d in res.diagnostics:
             if d.kind == "refused" or verbose:
-                click.echo(d.format() if d.kind == "refused" else f"{d.format()} [fixed]", err=True)
+                click.echo(d.format() if d.kind == "refused" else f"{d.format()} [{d.kind}]", err=True)
         if check and res.changed and not diff:
             click.echo(f"would rewrite {res.path}", err=True)
     if quiet:

@@ -29,7 +29,8 @@ _REGISTRY: dict[str, Codemod] = {}
 
 @dataclasses.dataclass(frozen=True)
 class Diagnostic:
-    """One place a codemod looked at: refused (``kind="refused"``) or rewrote (``kind="fixed"``)."""
+    """One place a codemod looked at: refused (``kind="refused"``), rewrote (``kind="fixed"``), or
+    left as it is for a reason too common to print without ``-v`` (``kind="note"``)."""
 
     path: str
     line: int
@@ -76,6 +77,11 @@ class Context:
     def refuse(self, node: cst.CSTNode, problem: Problem) -> None:
         """Report a ``Problem`` (see ``codemods.problems``) at ``node``."""
         self.report(node, problem.message)
+
+    def note(self, node: cst.CSTNode, problem: Problem) -> None:
+        """A place left as it is for a usual reason (shown with --verbose and in --report json):
+        not a refusal, nothing the user needs to act on."""
+        self.records.append((self.module, node, self.codemod, problem.message, "note"))
 
     def fixed(self, node: cst.CSTNode, message: str) -> None:
         """A rewrite worth telling the user about (shown with --verbose and in --report json)."""

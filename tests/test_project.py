@@ -65,6 +65,8 @@ def test_cached_result_follows_settings_and_conftest(tmp_path):
     (root / "conf").mkdir()
     (root / "manage.py").write_text('os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conf.settings")\n')
     (root / "conf/settings.py").write_text("DEBUG = True\n")
+    # pytest tests are converted only where the project declares an async test plugin
+    (root / "requirements-test.txt").write_text("pytest-django\npytest-asyncio\n")
     src = "def test_a(client, django_user_model):\n    u = django_user_model.objects.create_user('u')\n    client.force_login(u)\n"
     (root / "shop/tests.py").write_text(src)
     assert _run(root, cache).changed

@@ -2118,3 +2118,61 @@ def test_tables_derived_from_shared_knowledge_stay_what_they_were():
     assert get(CM).choices["http-client"] == ("httpx", "httpx2", "auto")
     # the client this codemod writes, ``<library>.AsyncClient``, is an async client to the other codemods
     assert {f"{lib}.AsyncClient" for lib in http.CLIENT_LIBRARIES} <= http.ASYNC_CLIENT_CLASSES
+
+
+# A name that holds a response on the requests path and something else elsewhere (seen in a real
+# Channels consumer: tests/fixtures/real/requests/gsricco-durak__bare_get_close.py) is checked like
+# a response: converting the call would make ``resp.close()`` raise on an httpx async response.
+MIXED_CLOSE = """\
+import aiohttp
+import requests
+
+
+async def fetch(url):
+    async with aiohttp.ClientSession() as session:
+        resp = await session.get(url + "/a")
+        first = await resp.json()
+        resp.close()
+    resp = requests.get(url + "/b")
+    second = resp.json()
+    resp.close()
+    return first, second
+"""
+
+
+def test_a_name_that_may_hold_a_response_is_checked_like_one():
+    check_noop(CM, MIXED_CLOSE, "uses .close of a value that may be a response")
+    check_noop(
+        CM,
+        """\
+        import requests
+
+
+        async def fetch(url):
+            resp = requests.get(url)
+            data = resp.json()
+            resp.close()
+            return data
+        """,
+        "uses .close of a response",
+    )
+
+
+def test_premise_close_of_an_async_httpx_response_raises(upstream):
+    """Why .close() refuses: on a response of httpx's AsyncClient it raises, where requests' closes."""
+    import httpx
+
+    async def main() -> str:
+        async with httpx.AsyncClient() as client:
+            resp = await client.get(upstream.url("/json"))
+            try:
+                resp.close()
+            except RuntimeError as exc:
+                return type(exc).__name__
+            return "closed"
+
+    assert asyncio.run(main()) == "RuntimeError"
+    import requests
+
+    resp = requests.get(upstream.url("/json"), timeout=10)
+    resp.close()  # fine with requests

@@ -399,7 +399,8 @@ def test_cached_pending_rewrite_follows_the_file_options_and_project(tmp_path: P
     (proj / "caller.py").write_text("from views import index\n\n\nasync def go(request):\n    return await index(request)\n")
     result = _check_redone(proj, settings, calls)
     assert not result.changed
-    assert any("awaited or scheduled elsewhere" in d.message for f in result.files for d in f.diagnostics)
+    assert any("awaited or scheduled in " in d.message and "caller.py" in d.message
+               for f in result.files for d in f.diagnostics)
 
 
 def test_cached_pending_rewrite_follows_a_file_the_codemod_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

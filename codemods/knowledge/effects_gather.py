@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 
-from codemods.knowledge import http, orm
+from codemods.knowledge import effects, http, orm
 
 # Attribute calls that write: the unsafe HTTP methods, and httpx's ``stream`` (a request of any
 # method, read as it arrives) and ``send`` (sends a prepared request of any method).
@@ -83,21 +83,25 @@ BUILTIN_NAMES = frozenset(dir(builtins))
 # value, not the object.
 CONFIG_OBJECTS = frozenset({"django.conf.settings"})
 
-# A callee this module does not define, named with one of these verbs first (``send_email``,
-# ``createOrder``, ``asave_report``), is taken for a write: its order is kept.
-WRITE_VERBS = frozenset({
-    "save", "create", "update", "upsert", "delete", "remove", "insert", "add", "set", "put",
-    "post", "patch", "send", "emit", "notify", "publish", "broadcast", "dispatch", "enqueue",
-    "queue", "push", "write", "upload", "store", "persist", "record", "log", "login", "logout",
-    "register", "mark", "increment", "decrement", "incr", "decr", "reset", "clear", "flush",
-    "commit", "rollback", "charge", "pay", "refund", "cancel", "submit", "sync", "release",
-    "lock", "unlock", "invalidate", "purge", "bump", "touch", "destroy", "drop", "kill", "stop",
-    "start", "move", "rename", "subscribe", "unsubscribe", "approve", "reject", "archive",
-    "restore", "schedule", "trigger", "execute", "migrate", "assign", "grant", "revoke", "ban",
-    "block", "follow", "unfollow", "like", "transfer", "deposit", "withdraw", "reserve", "book",
-    "track", "apply", "attach", "detach", "link", "unlink", "enable", "disable", "activate",
-    "deactivate", "confirm", "refresh", "import", "export", "sign", "invite", "accept", "decline",
-})
-# ... or with one of these anywhere in its name (``get_or_create_user``, ``fetch_and_update``).
-STRONG_WRITE_WORDS = frozenset({"create", "save", "update", "delete", "insert", "upsert", "send", "write",
-                                "remove", "publish", "notify"})
+# What gather-awaits proves free of ordering effects inside a function it analyses, besides HTTP
+# reads on known clients, async ORM reads and functions it analysed (see ``effect_free``):
+# - calls (not awaited) of these methods: str and container reads, a decoded response body,
+#   ``raise_for_status()``; a mutator is judged by the object it changes (``Func.mutated``);
+DATA_METHODS = (
+    POST_METHODS | effects.STR_METHODS | effects.MUTATORS
+    | {"raise_for_status", "copy", "count", "index", "isoformat", "strftime", "timestamp",
+       "total_seconds", "quantize"}
+)
+# - QuerySet builders (lazy: they run no query);
+LAZY_ORM_METHODS = orm.LAZY_METHODS
+# - builtins that compute a value, and the builtin exception classes (``raise ValueError(...)``);
+PURE_BUILTINS = effects.SAFE_BUILTINS | {
+    "getattr", "hasattr", "callable", "id", "hash", "issubclass", "map", "filter", "slice",
+} | {n for n in BUILTIN_NAMES if isinstance(getattr(builtins, n), type) and issubclass(getattr(builtins, n), BaseException)}
+# - functions and classes of modules that compute values (``effects.PURE_*_MODULES``);
+PURE_MODULES = effects.PURE_STDLIB_MODULES + effects.PURE_DJANGO_MODULES
+# - the client classes and their settings: making a client sends nothing;
+CLIENT_SETUP = http.ASYNC_CLIENT_CLASSES | {"httpx.Timeout", "httpx.Limits", "httpx2.Timeout",
+                                            "httpx2.Limits", "aiohttp.ClientTimeout"}
+# - calls on a logger (taken for no effect: a log record, whose order may change).
+LOGGERS = effects.LOGGER_NAMES

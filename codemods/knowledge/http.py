@@ -18,5 +18,11 @@ READ_METHODS = frozenset({"get", "head", "options"})
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
 # Classes whose instances are async HTTP clients.
 ASYNC_CLIENT_CLASSES = frozenset({"httpx.AsyncClient", "httpx2.AsyncClient", "aiohttp.ClientSession"})
+# Keywords of a client's constructor that make it run code of its own around each request
+# (hooks, auth flows that may refresh a token, custom transports, aiohttp's tracing and
+# middlewares): such a client's GETs are not known to be plain reads.
+CLIENT_CODE_KEYWORDS = frozenset(
+    {"event_hooks", "auth", "transport", "mounts", "trace_configs", "middlewares", "connector"}
+)
 # The client libraries this tool emits, by option value.
 CLIENT_LIBRARIES = ("httpx", "httpx2")

@@ -201,3 +201,19 @@ PATH_CONVERTERS = {
     "uuid": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
     "path": ".+",
 }
+
+# --------------------------------------------------------------------------- running async tests
+# pytest runs an ``async def`` test only through a plugin ("async def functions are not natively
+# supported" otherwise). The plugins async-test-client knows, by their distribution name as a
+# project lists it among its dependencies (``_``/``-``/case aside), with the mark each needs.
+# anyio's plugin ships with anyio itself; its default ``anyio_backend`` fixture is asyncio.
+ASYNC_TEST_PLUGINS = {"pytest-asyncio": "pytest.mark.asyncio", "anyio": "pytest.mark.anyio"}
+# pytest-asyncio's configuration that runs every async test without a mark.
+ASYNCIO_AUTO_MODE = re.compile(r"(?m)^\s*asyncio_mode\s*=\s*[\"']?auto\b|--asyncio-mode[= ]auto\b")
+# Migration operations that may write rows (data migrations): a transactional test's flush
+# empties those rows, and later tests that expect them fail unless serialized_rollback restores them.
+DATA_MIGRATION_OPERATIONS = ("RunPython", "RunSQL")
+# Calls that defer work until the transaction commits: under pytest-django's plain ``django_db`` a
+# sync test's views never commit, so the callbacks never run; a converted test's views run on
+# another thread's connection, which commits, so they do.
+COMMIT_HOOKS = ("on_commit",)

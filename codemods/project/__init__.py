@@ -1,11 +1,12 @@
-"""Facts about the whole set of files being processed, gathered before any file is rewritten.
+"""Facts about the whole project, gathered before any file is rewritten.
 
-Some decisions depend on other files: a view that another module awaits must stay async, a test
-class may derive from a project base class defined elsewhere, a module is a views module when a
-urlconf routes to it, a view class must keep async handlers while a subclass elsewhere has async
-ones. The runner reads every file once
-anyway; files whose text could hold such a fact are parsed with ``ast`` (cheap) and their facts
-merged into one ``ProjectIndex`` that every codemod sees through ``ctx.project``.
+Some decisions depend on other files of the project, processed or not: a view that another
+module awaits must stay async, a test class may derive from a project base class defined
+elsewhere, a module is a views module when a urlconf routes to it, a view class must keep async
+handlers while a subclass elsewhere has async ones. The runner reads every file of the project
+(its root's, see ``whole``), not only the given paths; files whose text could hold such a fact
+are parsed with ``ast`` (cheap, cached by content) and their facts merged into one
+``ProjectIndex`` that every codemod sees through ``ctx.project``.
 
 Codemods that read other files (settings, models, conftest, urlconfs) do it only through the
 recorded reads here (``read_text``, ``path_exists``, ``is_file``, ``glob``), so that a cached
@@ -13,7 +14,8 @@ result is dropped when one of those files changes.
 
 Rooms: ``index`` (``FileFacts``, ``file_facts``, ``ProjectIndex``), ``awaited`` (awaited and
 scheduled names), ``class_bases`` (class bases from the text), ``routes`` (urlconf routes),
-``dependencies`` (dependency files, httpx2), ``reads`` (the recorded disk reads); ``test_setup``
+``dependencies`` (dependency files, httpx2), ``whole`` (the project's files and the facts of
+those not being processed, cached), ``reads`` (the recorded disk reads); ``test_setup``
 and ``python_version`` hold project facts that one codemod reads.
 """
 
@@ -26,6 +28,7 @@ from codemods.project.dependencies import dependency_text
 from codemods.project.index import FileFacts, ProjectIndex, _wants, file_facts, wants_parse
 from codemods.project.reads import glob, is_file, path_exists, read_text, reads_current, recording_reads
 from codemods.project.routes import OWN_MODULE
+from codemods.project.whole import project_facts, project_files
 
 # The private names are those the tests use; DJANGO_TEST_CASES is ``ProjectIndex``'s default.
 __all__ = [
@@ -41,6 +44,8 @@ __all__ = [
     "glob",
     "is_file",
     "path_exists",
+    "project_facts",
+    "project_files",
     "read_text",
     "reads_current",
     "recording_reads",

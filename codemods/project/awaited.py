@@ -44,7 +44,10 @@ class _Awaited:
     file allows: ``await view(r)``, ``await views.view(r)``, ``await super().get(r)``,
     ``await SomeView.as_view()(r)`` (``SomeView``), ``asyncio.run(view(r))``,
     ``gather(*[view(r) for r in rs])``, ``wait_for(fut=view(r))``, ``start_soon(view, r)``,
-    ``c = view(r); await c``; an import alias counts under its imported name too.
+    ``c = view(r); await c``, ``await getattr(views, "view")(r)``, ``await HANDLERS["view"](r)``
+    (a string as a getattr name or a key counts as a name), ``await import_string(path)(r)`` (the
+    string's last component, or the names of the expression); an import alias counts under its
+    imported name too.
 
     Not counted: methods called on a receiver that is a client, not a view: a name or ``self``
     attribute containing "client" (``self.async_client``, the ``async_client`` fixture), or one
@@ -168,6 +171,18 @@ class _Awaited:
                         stack.extend(self.stored[key])
             elif t is ast.Call:
                 stack.append(e.func)
+                func = e.func
+                if isinstance(func, ast.Name) and func.id == "getattr" and len(e.args) >= 2:
+                    named = e.args[1]  # getattr(views, "product"): the view is named by a string
+                    if isinstance(named, ast.Constant) and isinstance(named.value, str):
+                        out.add(named.value)
+                elif _last_name(func) == "import_string" and e.args:
+                    # import_string("shop.views.product") / import_string(settings.HOOK)
+                    named = e.args[0]
+                    if isinstance(named, ast.Constant) and isinstance(named.value, str):
+                        out.add(named.value.rpartition(".")[2])
+                    else:
+                        stack.append(named)
             elif t in _CONTAINERS:
                 stack.extend(e.elts)
             elif t is ast.Starred or t is ast.NamedExpr or t is ast.Await:
@@ -184,5 +199,8 @@ class _Awaited:
                 stack.extend(e.values)
             elif t is ast.Subscript:
                 stack.append(e.value)
+                key = e.slice  # vars(views)["product"], HANDLERS["product"]: a name as a key
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    out.add(key.value)
             elif t is ast.Lambda:
                 stack.append(e.body)

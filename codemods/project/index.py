@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping
 from codemods.knowledge import http
 from codemods.knowledge.testing import DJANGO_TEST_CASES
 from codemods.project.awaited import _ASYNC_WORDS, _SCHEDULING_WORDS, _Awaited, _last_name
-from codemods.project.class_bases import _class_bases
+from codemods.project.class_bases import _class_bases, _held_names, _module_calls
 from codemods.project.dependencies import imports_httpx2, lists_httpx2
-from codemods.project.routes import _module_parts, _resolve_route, _routes
+from codemods.project.routes import _module_parts, _resolve_route, _routes, _wrapped, _wrapped_at_module_level
 
 
 @dataclasses.dataclass
@@ -33,6 +33,11 @@ class FileFacts:
     # Classes whose own body has an ``async def`` that Django calls to answer a request (an HTTP
     # handler, ``dispatch``, ``http_method_not_allowed``; see ``_REQUEST_METHODS``).
     async_views: list[str] = dataclasses.field(default_factory=list)
+    # ``(name, callee)``: a name given to a call that may wrap or register a view and is not known
+    # to accept a sync view in place of an async one (see ``_wrapped``).
+    wrapped: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    # Module-level containers and the names they hold, from the text (see ``_held_names``).
+    held: list[tuple[str, list[str]]] = dataclasses.field(default_factory=list)
 
 
 def _wants(source: str) -> tuple[bool, bool, bool, bool]:
@@ -68,6 +73,9 @@ def file_facts(
     facts.imports_httpx2 = imports_httpx2(source)
     if "class" in source:
         facts.class_bases = _class_bases(source)
+    facts.held = _held_names(source)
+    if "(" in source:
+        facts.wrapped = _wrapped_at_module_level(_module_calls(source))
     if not (wants_awaits or wants_classes or wants_routes or wants_views):
         return facts
     if tree is None:
@@ -95,6 +103,7 @@ def file_facts(
         )
     if wants_routes:
         facts.routes = _routes(tree, statements)
+        facts.wrapped = sorted({*map(tuple, facts.wrapped), *_wrapped(tree)})
     if not wants_awaits:
         return facts
     if nodes is None:
@@ -127,9 +136,13 @@ class ProjectIndex:
     them with ``routes_to``.
     ``async_subclasses``: class name -> ``(file, class)`` of every class with async request
     methods (``FileFacts.async_views``) deriving from a class of that name, directly or through
-    classes of the processed paths. Classes are matched by last name, every definition of a name
+    classes of the project. Classes are matched by last name, every definition of a name
     merged (more subclasses, never fewer); files are the paths the facts were given under ("" when
-    given without paths)."""
+    given without paths).
+    ``awaited_in``: for each of ``awaited_names``, the files that await or schedule it (paths as
+    given, "" when given without paths), for the diagnostic to name them.
+    ``wrapped_in``: name -> ``(file, callee)`` of every call that may wrap or register a view of
+    that name and is not known to accept a sync one (``FileFacts.wrapped``)."""
 
     awaited_names: frozenset[str] = frozenset()
     test_base_classes: frozenset[str] = DJANGO_TEST_CASES
@@ -138,6 +151,8 @@ class ProjectIndex:
     async_subclasses: Mapping[str, tuple[tuple[str, str], ...]] = dataclasses.field(
         default_factory=dict, hash=False
     )
+    awaited_in: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict, hash=False)
+    wrapped_in: Mapping[str, tuple[tuple[str, str], ...]] = dataclasses.field(default_factory=dict, hash=False)
 
     @classmethod
     def build(
@@ -145,17 +160,20 @@ class ProjectIndex:
     ) -> ProjectIndex:
         """``facts``: per file, best as a mapping path -> facts; without paths the routes written
         as relative imports (or to the urlconf's own views) cannot be resolved and are left out."""
-        awaited: set[str] = set()
+        awaited: dict[str, set[str]] = {}
         bases: dict[str, set[str]] = {}
         routed: set[str] = set()
         base_names: dict[str, set[str]] = {}
         async_views: list[tuple[str, str]] = []
+        wrapped: dict[str, set[tuple[str, str]]] = {}
+        held: dict[str, set[str]] = {}
         httpx2 = lists_httpx2(dependency_text)
         located: Iterable[tuple[str | None, FileFacts]] = (
             facts.items() if isinstance(facts, Mapping) else ((None, f) for f in facts)
         )
         for path, f in located:
-            awaited.update(f.awaited)
+            for name in f.awaited:
+                awaited.setdefault(name, set()).add(path or "")
             for name, parents in f.classes:
                 bases.setdefault(name, set()).update(parents)
             httpx2 = httpx2 or f.imports_httpx2
@@ -166,6 +184,18 @@ class ProjectIndex:
             for name, names in f.class_bases:
                 base_names.setdefault(name, set()).update(names)
             async_views.extend((path or "", name) for name in f.async_views)
+            for name, names in f.held:
+                held.setdefault(name, set()).update(names)
+            for name, callee in f.wrapped:
+                wrapped.setdefault(name, set()).add((path or "", callee))
+        # A container another file awaits from (``await HANDLERS[key](r)``) awaits what it holds.
+        stack = [name for name in awaited if name in held]
+        while stack:
+            name = stack.pop()
+            for inner in held.get(name, ()):
+                if inner not in awaited and inner in held:
+                    stack.append(inner)
+                awaited.setdefault(inner, set()).update(awaited[name])
         tests = set(DJANGO_TEST_CASES)
         changed = True
         while changed:
@@ -184,12 +214,17 @@ class ProjectIndex:
                     seen.add(ancestor)
                     subclasses.setdefault(ancestor, set()).add(where)
                     stack.extend(base_names.get(ancestor, ()))
+                    # ``from shop.views import ProductView as Base``: a base named by an alias
+                    # derives from what it renames (``held``: extra names only add subclasses)
+                    stack.extend(held.get(ancestor, ()))
         return cls(
             frozenset(awaited),
             frozenset(tests),
             httpx2,
             frozenset(routed),
             {name: tuple(sorted(found)) for name, found in sorted(subclasses.items())},
+            {name: tuple(sorted(where)) for name, where in sorted(awaited.items())},
+            {name: tuple(sorted(where)) for name, where in sorted(wrapped.items())},
         )
 
     def routes_to(self, path: str) -> bool:
@@ -209,6 +244,8 @@ class ProjectIndex:
                 self.uses_httpx2,
                 sorted(self.routed_modules),
                 sorted(self.async_subclasses.items()),
+                sorted(self.awaited_in.items()),
+                sorted(self.wrapped_in.items()),
             ]
         ).encode()
         return hashlib.blake2b(blob, digest_size=12).hexdigest()

@@ -1,4 +1,5 @@
-"""Urlconf routes: the modules a urlconf routes views to (``_routes``) as dotted names (``_resolve_route``).
+"""Urlconf routes: the modules a urlconf routes views to (``_routes``) as dotted names (``_resolve_route``),
+and views given to wrappers (``_wrapped``).
 
 What every urlconf reader shares is here too: which calls are routes (``route_kind``: ``path``,
 ``re_path``, ``url``, by their last name), their view arguments (``route_views``) and
@@ -13,6 +14,7 @@ import os
 from pathlib import Path
 
 from codemods.analysis.import_records import ast_statement_bindings
+from codemods.knowledge.views import SAFE_DECORATORS
 from codemods.project.awaited import _last_name
 
 OWN_MODULE = "<own module>"
@@ -148,3 +150,46 @@ def _resolve_route(spec: str, path: str | None) -> str | None:
     if level > 1:
         package = package[: len(package) - (level - 1)]
     return ".".join([*package, *rest.split(".")] if rest else package) or None
+
+
+# Callables that take a view and give one that works whether the view is sync or async: the
+# route calls themselves, ``include``, ``as_view``, ``functools.partial`` (Django unwraps it to
+# tell a coroutine function) and Django's decorators that accept both (by last name).
+_BOTH_KINDS = _ROUTE_CALLS | {"include", "as_view", "partial"} | {
+    name.rpartition(".")[2] for name in SAFE_DECORATORS
+}
+
+
+def _wrapped(tree: ast.Module) -> list[tuple[str, str]]:
+    """``FileFacts.wrapped`` of a urlconf: ``(name, callee)`` for every name given to a call that
+    may wrap a view and is not known to accept a sync one as well as an async one
+    (``path("", timed(views.product))``); last names (``views.product`` gives ``product``,
+    ``ProductView.as_view()`` gives ``ProductView``). Other files: ``_wrapped_at_module_level``."""
+    from codemods.candidates import walk
+
+    out: set[tuple[str, str]] = set()
+    for node in walk(tree):
+        if type(node) is not ast.Call:
+            continue
+        callee = node.func
+        while isinstance(callee, ast.Call):  # cache_page(60)(view): the decorator's name
+            callee = callee.func
+        name = _last_name(callee)
+        if name is None or name in _BOTH_KINDS:
+            continue
+        for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+            if isinstance(arg, ast.Starred):
+                arg = arg.value
+            if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "as_view":
+                arg = arg.func.value
+            given = _last_name(arg)
+            if given is not None:
+                out.add((given, name))
+    return sorted(out)
+
+
+def _wrapped_at_module_level(calls: list[tuple[str, list[str]]]) -> list[tuple[str, str]]:
+    """``FileFacts.wrapped`` from the module-level calls of any file (``_module_calls``: where
+    registries are filled, ``router.add("count", views.product_count)``): every name in the
+    parentheses of a callee not in ``_BOTH_KINDS``."""
+    return sorted({(name, callee) for callee, names in calls if callee not in _BOTH_KINDS for name in names})

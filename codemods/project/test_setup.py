@@ -256,6 +256,16 @@ def default_user_model(test_path: str) -> bool:
     return bool(files) and not any("AUTH_USER_MODEL" in read_text(f, "replace") for f in files)
 
 
+_ENGINE = re.compile(r"""["']ENGINE["']\s*:\s*["']([\w.]+)["']""")
+
+
+def sqlite_only(test_path: str) -> bool:
+    """The settings (found as by ``find_settings``) name database engines, all of them SQLite's
+    (False: another engine, or none named literally, e.g. ``dj_database_url``)."""
+    engines = [m.group(1) for f in settings_files(test_path) for m in _ENGINE.finditer(read_text(f, "replace"))]
+    return bool(engines) and all(e == "django.db.backends.sqlite3" for e in engines)
+
+
 @dataclasses.dataclass(frozen=True)
 class BackendsUnknown:
     """Why the settings' ``AUTHENTICATION_BACKENDS`` is not known to list only allowed backends.
@@ -372,6 +382,68 @@ def client_fixture_conftest(test_path: str) -> str | None:
         if any(path_exists(d / m) for m in CONFTEST_ROOT_MARKERS):
             break
     return None
+
+
+@dataclasses.dataclass(frozen=True)
+class FixtureDef:
+    """A pytest fixture defined in a module: the fixtures it takes, whether it is autouse, where."""
+
+    params: frozenset[str]
+    autouse: bool
+    where: str
+
+
+def _is_fixture(d: ast.expr) -> tuple[bool, bool]:
+    """(whether decorator ``d`` is ``pytest.fixture``/``fixture``, whether it says autouse=True)."""
+    call = d if isinstance(d, ast.Call) else None
+    target = call.func if call else d
+    name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+    if name != "fixture":
+        return False, False
+    auto = any(
+        k.arg == "autouse" and isinstance(k.value, ast.Constant) and k.value.value is True
+        for k in (call.keywords if call else ())
+    )
+    return True, auto
+
+
+def fixture_defs(tree: ast.Module, where: str) -> dict[str, FixtureDef]:
+    """The fixtures a module defines at its top level (``@pytest.fixture`` functions; a
+    ``name=`` argument renames one)."""
+    out: dict[str, FixtureDef] = {}
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for d in node.decorator_list:
+            is_fixture, auto = _is_fixture(d)
+            if not is_fixture:
+                continue
+            name = node.name
+            if isinstance(d, ast.Call):
+                for k in d.keywords:
+                    if k.arg == "name" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str):
+                        name = k.value.value
+            params = frozenset(a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs])
+            out[name] = FixtureDef(params, auto, where)
+    return out
+
+
+def conftest_fixtures(test_path: str) -> dict[str, FixtureDef]:
+    """The fixtures of the ``conftest.py`` files from the test's folder up to the project root
+    (a nearer one wins, as in pytest)."""
+    out: dict[str, FixtureDef] = {}
+    start = folder_of(test_path)
+    for d in (start, *start.parents):
+        try:
+            tree = parse(read_text(d / "conftest.py", "replace"))
+        except (OSError, SyntaxError, ValueError):
+            tree = None
+        if tree is not None:
+            for name, fx in fixture_defs(tree, str(d / "conftest.py")).items():
+                out.setdefault(name, fx)
+        if any(path_exists(d / m) for m in CONFTEST_ROOT_MARKERS):
+            break
+    return out
 
 
 # --------------------------------------------------------------------------- urlconfs

@@ -17,6 +17,7 @@ from codemods.project import (
     FileFacts,
     ProjectIndex,
     dependency_text,
+    project_facts,
     reads_current,
     wants_parse,
 )
@@ -191,9 +192,13 @@ def _run(
                 progress(done, len(to_scan), "scan")
 
     scans = {key: Scan.from_json(cache.entries[key]["scan"]) for key in known}
-    project = ProjectIndex.build({key: s.facts for key, s in scans.items()}, dependency_text(settings.root))
-    project_digest = project.digest()
     _timing(f"scan ({len(to_scan)} files)")
+    # The facts of the rest of the project too (see codemods.project.whole), cached the same way.
+    facts = {key: s.facts for key, s in scans.items()}
+    facts.update(project_facts(settings.root, facts, cache))
+    project = ProjectIndex.build(facts, dependency_text(settings.root))
+    project_digest = project.digest()
+    _timing("project facts")
 
     # 2. Decide per file: nothing to do, an error, a cached result, or a rewrite.
     work: list[tuple[str, str, str, bytes, list[str], ProjectIndex]] = []

@@ -93,4 +93,5 @@ class RunResult:
             summary["skipped"] = skipped
         summary["refused_by_codemod"] = self.counts_by_codemod("refused")
         summary["fixed_by_codemod"] = self.counts_by_codemod("fixed")
+        summary["noted_by_codemod"] = self.counts_by_codemod("note")
         return {"summary": summary, "files": [f.to_json() for f in self.files]}

@@ -28,26 +28,48 @@ What it does:
       ``await s.aset(k, v)``, ``s.save()``/``get()``/``pop()``/``update()``/... -> awaited twins
       (5.1+).
     - ``assertRedirects(r, url)`` (``self.`` or pytest-django's) on a response that was not
-      followed: ``fetch_redirect_response=False`` plus, after it, an awaited GET of the path Django
-      would fetch (its query string passed as data, encoded as Django encodes it), checked against
-      ``target_status_code`` (default 200). On a followed response it is left alone (no fetch).
-      Django resolves a relative ``Location`` with the WSGI ``PATH_INFO`` that AsyncClient
-      responses lack, so a test of a relative redirect fails after the rewrite.
+      followed: its checks spelled out, as Django makes them: ``r.status_code`` against
+      ``status_code`` (default 302); ``assertURLEqual`` of the ``Location`` resolved against the
+      request's path (``urljoin(r.request["path"], r.url)``: Django resolves a relative one with
+      ``PATH_INFO``, which AsyncClient responses lack) against ``url``; then, unless
+      ``fetch_redirect_response=False``, an awaited GET of that path with the same client (its
+      query string passed as data, encoded as Django encodes it) checked against
+      ``target_status_code`` (default 200). ``urljoin`` (and pytest-django's ``assertURLEqual``, its
+      ``assertRedirects`` import going when unused) are imported; a request passed inline is
+      bound to ``redirect_response`` first. On a followed
+      response it is left alone (Django checks the redirect chain).
     - ``override_settings``/``modify_settings``/``tag``/``unittest.skip*`` decorators stay.
 
     pytest-django: a module-level ``test_*`` function (or a method of a plain ``Test*`` class, no
     bases) taking the ``client`` fixture, or building ``Client()``, gets the same rewrites, takes
-    ``async_client``, gets the marker of option ``async-marker`` (default ``pytest.mark.asyncio``;
-    ``none`` adds nothing; ``import pytest`` is added if needed) and, where it may touch the
-    database (a ``django_db`` mark on it, its class or module; the ``db``/``django_user_model``
-    fixtures; any fixture not known to be database-free, ``parametrize`` arguments excepted),
-    ``django_db(transaction=True)``: on its
-    own mark, or as a function mark copying the class/module mark's arguments. Under plain
-    ``django_db`` an async test's ORM calls and views run on another thread's connection and their
-    writes leak into later tests; ``transaction=True`` flushes after the test (which also empties
-    rows that data migrations created). A same-module fixture returning a model instance is known
-    as one; ``django_user_model`` is contrib ``User`` when the settings (named by ``manage.py`` or
-    the pytest configuration) do not set ``AUTH_USER_MODEL``.
+    ``async_client``, gets an async marker and, where it may touch the database (a ``django_db``
+    mark on it, its class or module; the ``db``/``django_user_model`` fixtures; any fixture not
+    known to be database-free, ``parametrize`` arguments excepted), ``django_db(transaction=True)``:
+    on its own mark, or as a function mark copying the class/module mark's arguments (a mark that
+    already has ``transaction=True`` stays as it is). Under plain ``django_db`` an async test's ORM
+    calls and views run on another thread's connection and their writes leak into later tests.
+    ``transaction=True`` flushes the tables after the test, which empties the rows data migrations
+    created: where the project has migrations that run ``RunPython``/``RunSQL`` (``*/migrations/``
+    and ``*/*/migrations/`` under the project root), ``serialized_rollback=True`` is added too, so
+    pytest-django restores those rows before each such test; where the settings name only SQLite
+    databases, ``reset_sequences=True`` too (SQLite's rollback reset the primary keys the test's
+    rows get, a flush does not; other engines never reset them, so nothing changes there). A same-module fixture returning a
+    model instance is known as one; ``django_user_model`` is contrib ``User`` when the settings
+    (named by ``manage.py`` or the pytest configuration) do not set ``AUTH_USER_MODEL``.
+
+    The async marker (option ``async-marker``, default ``auto``): pytest runs an ``async def`` test
+    only through a plugin, so ``auto`` reads the project's dependency files (pyproject.toml's
+    dependencies, optional-dependencies, dependency-groups and Poetry/PDM tables, Pipfile,
+    requirements*.txt, requirements/*.txt, setup.cfg, setup.py, tox.ini, from the test's folder up
+    to the project root): pytest-asyncio -> ``pytest.mark.asyncio`` (no marker when the pytest
+    configuration sets ``asyncio_mode = auto``), else anyio -> ``pytest.mark.anyio`` (anyio's
+    default ``anyio_backend`` is asyncio), else the test is refused (see below). Any other value is
+    the marker to add (``none``: add nothing), trusted as the user's word; ``import pytest`` is
+    added if needed.
+
+    Django's own ``TestCase`` needs none of this: Django runs an async test method through
+    ``async_to_sync`` on the test's thread, so its ORM calls share the test's transaction and the
+    migrated rows stay (a real run shows it, in ``tests/test_async_test_client_trust.py``).
 
     Option ``only-async-views`` (default false): rewrite only tests whose every request visibly
     reaches an async view (literal path, f-string with placeholders taken as ``1``, or
@@ -117,7 +139,8 @@ Refuses when:
     - ``assertNumQueries``/``assertQuerySetEqual``; ``assertRedirects`` on a response not visibly
       from one client call, to a URL that is not a literal local path (with at most one query
       parameter: Django fetches them in the redirect's order), a simple f-string or ``reverse()``
-      with plain arguments, or with computed ``target_status_code``/``fetch_redirect_response``;
+      with plain arguments, or with computed ``status_code``/``target_status_code``/
+      ``fetch_redirect_response``;
     - the client is used other than through a supported call (passed to a helper, ``session`` not
       bound to a name, nested functions, generator expressions), a session is read by key (``s["k"]`` raises
       where ``aget`` returns None) or used otherwise;
@@ -143,6 +166,17 @@ Refuses when:
       calls ``self.x()`` that none of those classes (nor unittest/Django) defines, or a base
       cannot be read (an installed package's mixin): ``self.async_client`` would not share that
       login/cookie state. ``setUp``/``setUpTestData`` are never touched;
+    - pytest, ``async-marker = "auto"``: the project's dependency files list neither pytest-asyncio
+      nor anyio ("add pytest-asyncio to your test dependencies (or set
+      async-test-client.async-marker)"); the test would fail with "async def functions are not
+      natively supported";
+    - ``assertRedirects`` with ``msg_prefix=`` (the spelled-out checks do not keep its messages);
+    - pytest, a test not transactional before: a request reaches (through the urlconf) a view whose
+      module calls ``transaction.on_commit``: under plain ``django_db`` those callbacks never ran,
+      the converted test's views commit on another thread's connection, so they would;
+    - pytest: a fixture the test runs (by name, through another fixture, or autouse; defined in the
+      module or a ``conftest.py`` up to the project root) takes ``client``: the login or cookies it
+      gives the sync client would not reach ``async_client`` (a plugin's fixtures are not seen);
     - pytest: a ``client``/``async_client`` fixture is defined in the module or a ``conftest.py`` up
       to the project root; the ``client`` parameter is annotated; ``admin_client`` (no async twin); ``django_assert_num_queries``/
       ``django_assert_max_num_queries``/``django_capture_on_commit_callbacks`` (they watch the
@@ -156,6 +190,18 @@ Refuses when:
     pytest-django fixture) and a dependency, pytest configuration, ``manage.py`` or ``conftest.py``
     file from its folder up to the project root names pytest-django, ``DJANGO_SETTINGS_MODULE`` or
     ``--ds``; otherwise the test is left alone silently (another plugin's client).
+
+    What it proves and what it assumes: the marker's plugin, the data migrations, the models,
+    settings, bases and urlconfs are read from the project's files (proved from them, never
+    imported). It assumes that the project's installed test environment matches its dependency
+    files, that no other transactional test of the project relies on data-migration rows without
+    ``serialized_rollback`` (a converted test's flush runs before it too), that code the test
+    calls behaves the same on the event loop's thread as on the test's (signal receivers, mocks
+    patched by ``mock.patch`` context managers, thread-locals), that the views a pytest test reaches
+    without the urlconf showing them (or through helpers in other modules) do not call
+    ``transaction.on_commit`` (under pytest the views now commit, so those callbacks run), that
+    a plugin's fixtures do not prepare the ``client`` fixture, and that a view answers an
+    AsyncClient request as it answers a Client one.
 
     Model fields, managers, settings, base classes and urlconfs are read from disk at rewrite time (through
     ``codemods.project``, which records them: a cached result is reused only while they are unchanged).
@@ -181,7 +227,7 @@ class AsyncTestClient(Codemod):
     summary = "Django tests using the test client -> async tests using the async client"
     min_django = (3, 1)
     order = 40
-    options: ClassVar[dict[str, Any]] = {"async-marker": "pytest.mark.asyncio", "only-async-views": False}
+    options: ClassVar[dict[str, Any]] = {"async-marker": "auto", "only-async-views": False}
     choices: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def precheck(self, source: str) -> bool:
@@ -220,8 +266,10 @@ class AsyncTestClient(Codemod):
         from codemods.rules.async_test_client.classes import Classes
         from codemods.rules.async_test_client.imports import (
             add_async_client_import,
+            add_from_import,
             add_pytest_import,
             drop_unused_client_import,
+            drop_unused_name,
         )
 
         visitor = Classes(ctx, module)
@@ -232,4 +280,9 @@ class AsyncTestClient(Codemod):
             new = add_async_client_import(new)
         if visitor.replaced_client:
             new = drop_unused_client_import(new)
+        for source, name in sorted(visitor.needed_imports):
+            if visitor.imports.names.get(name) != f"{source}.{name}":
+                new = add_from_import(new, source, name)
+        if ("pytest_django.asserts", "assertURLEqual") in visitor.needed_imports:
+            new = drop_unused_name(new, "pytest_django.asserts", "assertRedirects")
         return new

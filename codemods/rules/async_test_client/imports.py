@@ -178,3 +178,113 @@ def _add_import(module: cst.Module, line: cst.BaseStatement) -> cst.Module:
     else:
         body.append(line)
     return module.with_changes(body=body)
+
+
+class _AddName(cst.CSTTransformer):
+    """Adds ``name`` to the first module-level ``from <module> import ...`` (not starred)."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module
+        self.name = name
+        self.done = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
+        if (
+            self.done
+            or updated_node.relative
+            or updated_node.module is None
+            or dotted_name(updated_node.module) != self.module
+            or isinstance(updated_node.names, cst.ImportStar)
+        ):
+            return updated_node
+        self.done = True
+        names = list(updated_node.names)
+        last = names[-1]
+        names[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        return updated_node.with_changes(names=[*names, cst.ImportAlias(name=cst.Name(self.name), comma=last.comma)])
+
+
+def add_from_import(module: cst.Module, source: str, name: str) -> cst.Module:
+    """``from <source> import <name>``: added to an existing import from ``source``; else, for a
+    standard-library ``source``, as the last line of the leading standard-library group (a group
+    of its own above the other imports without one); else at the top of the imports."""
+    adder = _AddName(source, name)
+    new = module.visit(adder)
+    if adder.done:
+        return new
+    line = cst.parse_statement(f"from {source} import {name}\n")
+    if source.split(".")[0] not in sys.stdlib_module_names:
+        return _add_import(module, line)
+    body = list(module.body)
+    last_std = None
+    for i, st in enumerate(body):
+        tops = _import_tops(st)
+        if tops is None:
+            if isinstance(st, cst.SimpleStatementLine) and i == 0 and isinstance(st.body[0], cst.Expr):
+                continue  # the docstring
+            break
+        if tops == ["__future__"]:
+            continue
+        new_group = any(isinstance(ln, cst.EmptyLine) and not ln.comment for ln in st.leading_lines)
+        if last_std is not None and new_group:
+            break
+        if not all(t in sys.stdlib_module_names for t in tops):
+            break
+        last_std = i
+    if last_std is not None:
+        body.insert(last_std + 1, line)
+        return module.with_changes(body=body)
+    first = next((i for i, st in enumerate(body) if _import_tops(st) not in (None, ["__future__"])), None)
+    if first is None:
+        return _add_import(module, line)
+    head = body[first]
+    body[first] = head.with_changes(leading_lines=[cst.EmptyLine()])
+    body.insert(first, line.with_changes(leading_lines=head.leading_lines))
+    return module.with_changes(body=body)
+
+
+class _DropName(cst.CSTTransformer):
+    """Drops ``name`` from module-level ``from <source> import`` lines (the line goes when empty)."""
+
+    def __init__(self, source: str, name: str) -> None:
+        self.source = source
+        self.name = name
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def leave_ImportFrom(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
+        if (
+            updated_node.relative
+            or updated_node.module is None
+            or dotted_name(updated_node.module) != self.source
+            or isinstance(updated_node.names, cst.ImportStar)
+        ):
+            return updated_node
+        names = list(updated_node.names)
+        keep = [a for a in names if not (dotted_name(a.name) == self.name and a.asname is None)]
+        if len(keep) == len(names):
+            return updated_node
+        if not keep:
+            return cst.RemoveFromParent()
+        if names[-1] is not keep[-1]:
+            keep[-1] = keep[-1].with_changes(comma=names[-1].comma)
+        return updated_node.with_changes(names=keep)
+
+
+def drop_unused_name(module: cst.Module, source: str, name: str) -> cst.Module:
+    """``module`` without the import of ``name`` from ``source`` when nothing uses that name."""
+    if name in name_uses(module):
+        return module
+    return module.visit(_DropName(source, name))

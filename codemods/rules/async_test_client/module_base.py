@@ -9,12 +9,13 @@ import libcst as cst
 from codemods.analysis import ImportTable
 from codemods.knowledge.testing import ASYNC_CLIENT_CLASSES, ASYNC_SAFE_DECORATORS, CLIENT_CLASSES
 from codemods.problems import Problem
-from codemods.project import test_setup
+from codemods.project import test_dependencies, test_setup
 from codemods.registry import Context
 from codemods.rules.async_test_client.common import fresh_name
 from codemods.rules.async_test_client.env import Env
 from codemods.rules.async_test_client.login import login_problem
 from codemods.rules.async_test_client.models import Models
+from codemods.rules.async_test_client.plan import Redirect
 from codemods.rules.async_test_client.pytest_module import module_fixtures, pytestmark
 from codemods.rules.async_test_client.rewrite import Rewrite
 from codemods.rules.async_test_client.scan import Scan
@@ -56,6 +57,7 @@ class ModuleBase(cst.CSTTransformer):
         )
         self.async_import_needed = not async_names
         self.needs_async_import = False
+        self.needed_imports: set[tuple[str, str]] = set()  # (module, name) the rewrite uses
         self.urls: test_setup.UrlConf | None = None
         self._overridden: str | None = None
         self._user_model_default: bool | None = None
@@ -65,6 +67,10 @@ class ModuleBase(cst.CSTTransformer):
         self._module_ast: ast.Module | None = None
         self._login: Problem | None = _UNSET
         self._pytest_django: bool | None = None
+        self._plugins: test_dependencies.AsyncPlugins | None = None
+        self._migrations: list[str] | None = None
+        self._sqlite: bool | None = None
+        self._fixture_defs: dict[str, test_setup.FixtureDef] | None = None
         self.replaced_client = False  # some Client() became AsyncClient()
         self.reader = test_setup.ClassReader()
 
@@ -117,5 +123,9 @@ class ModuleBase(cst.CSTTransformer):
         if scan.plan.new_clients():
             self.needs_async_import = self.async_import_needed
             self.replaced_client = True
+        if any(isinstance(s, Redirect) for s in scan.plan.steps.values()):
+            self.needed_imports.add(("urllib.parse", "urljoin"))
+            if env.client_name is not None:
+                self.needed_imports.add(("pytest_django.asserts", "assertURLEqual"))
         fresh = fresh_name(fn) if scan.plan.lists() else "row"
         return fn.body.visit(Rewrite(env, scan.plan, fresh, self.async_class or ""))

@@ -50,13 +50,20 @@ class SessionSet:
 
 @dataclasses.dataclass(frozen=True)
 class Redirect:
-    """The statement ``assertRedirects(...)`` -> itself with ``fetch_redirect_response=False``,
-    then an awaited GET of ``path`` (code; ``data``: its query as a dict's code) checked against
-    ``status`` (code)."""
+    """The statement ``assertRedirects(r, expected, ...)`` on a response that was not followed ->
+    what it checks, spelled out: ``r``'s status is ``status_code``, its ``Location`` resolved
+    against the request's path (as Django resolves a relative one, with the ``path`` of the ASGI
+    scope AsyncClient responses carry instead of ``PATH_INFO``) equals ``expected`` (under
+    ``assertURLEqual``), then, when ``path`` is set, an awaited GET of ``path`` (``data``: its query
+    as a dict's code) with ``client`` (code) answers ``target``. All fields are code."""
 
-    path: str
+    response: str
+    status_code: str
+    expected: str
+    client: str
+    path: str | None
     data: str | None
-    status: str
+    target: str
 
 
 Step = Twin | AsyncFor | ListComp | NewAsyncClient | ClientAttr | SessionRead | SessionSet | Redirect

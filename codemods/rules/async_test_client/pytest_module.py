@@ -105,34 +105,43 @@ def module_fixtures(module: cst.Module, imports: ImportTable, models: Models) ->
     return out
 
 
-def _transaction_arg() -> cst.Arg:
+def _true_arg(name: str) -> cst.Arg:
     no_space = cst.SimpleWhitespace("")
     return cst.Arg(
-        keyword=cst.Name("transaction"),
+        keyword=cst.Name(name),
         value=cst.Name("True"),
         equal=cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space),
     )
 
 
-def with_transaction(expr: cst.BaseExpression) -> cst.BaseExpression | None:
-    """``mark`` / ``mark(...)`` with ``transaction=True``; the same node if it already has it; None
+def with_transaction(expr: cst.BaseExpression, extra: tuple[str, ...] = ()) -> cst.BaseExpression | None:
+    """``mark`` / ``mark(...)`` with ``transaction=True`` and each keyword of ``extra`` set to True
+    (``serialized_rollback``: the project's data migrations create rows the flush would remove;
+    ``reset_sequences``: on SQLite the rollback reset the primary keys, a flush does not); the same
+    node if it already has ``transaction=True`` (the test flushed before: nothing changes); None
     if the arguments are not plain keywords."""
     if isinstance(expr, cst.Name):
         return None  # an opaque pytestmark
+    wanted = ["transaction", *extra]
     if not isinstance(expr, cst.Call):
-        return cst.Call(func=expr, args=[_transaction_arg()])
+        return cst.Call(func=expr, args=[_true_arg(k) for k in wanted])
     args = list(expr.args)
-    for i, a in enumerate(args):
+    for a in args:
         if a.star or a.keyword is None:
             return None
-        if a.keyword.value == "transaction":
-            if is_true(a.value):
-                return expr
+        if a.keyword.value == "transaction" and is_true(a.value):
+            return expr
+    for i, a in enumerate(args):
+        assert a.keyword is not None
+        if a.keyword.value in wanted:
             args[i] = a.with_changes(value=cst.Name("True"))
-            return expr.with_changes(args=args)
-    if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
+            wanted.remove(a.keyword.value)
+    if wanted and args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
         args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-    args.append(_transaction_arg())
+    for k in wanted:
+        args.append(_true_arg(k).with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))))
+    if wanted:
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return expr.with_changes(args=args)
 
 
@@ -154,6 +163,7 @@ def async_marks(
     outer: list[Mark],
     module_marks: list[Mark],
     fixtures: list[str],
+    extra: tuple[str, ...] = (),
 ) -> tuple[list[cst.Decorator], Problem | None, bool]:
     """The test's decorators with the async marker (``marker``: option async-marker) and
     ``django_db(transaction=True)``: the two together, right after the test's existing pytest
@@ -190,7 +200,7 @@ def async_marks(
     if not touches_db:
         return place(after_marks), None, pending_import
     if own is not None:
-        new = with_transaction(own.expr)
+        new = with_transaction(own.expr, extra)
         if new is None:
             return decorators, Problem("django-db-mark", f"cannot add transaction=True to @{code(own.expr)}"), False
         i = decorators.index(own.decorator)
@@ -198,7 +208,7 @@ def async_marks(
             decorators[i] = own.decorator.with_changes(decorator=new)
         return place(i), None, pending_import
     if outer_db is not None:
-        new = with_transaction(outer_db.expr)
+        new = with_transaction(outer_db.expr, extra)
         if new is None or (new is not outer_db.expr and not portable(outer_db.expr)):
             return decorators, Problem(
                 "django-db-mark",
@@ -208,5 +218,6 @@ def async_marks(
         if new is not outer_db.expr:
             added.append(cst.Decorator(decorator=new))
         return place(after_marks), None, pending_import
-    added.append(cst.Decorator(decorator=cst.parse_expression("pytest.mark.django_db(transaction=True)")))
+    keywords = "".join(f", {k}=True" for k in extra)
+    added.append(cst.Decorator(decorator=cst.parse_expression(f"pytest.mark.django_db(transaction=True{keywords})")))
     return place(after_marks), None, True

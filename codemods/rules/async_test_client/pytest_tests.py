@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 
 from codemods.analysis import dotted_name, has_skip_comment
 from codemods.analysis.names import all_names
 from codemods.knowledge.testing import (
+    ASYNC_TEST_PLUGINS,
     CLIENT_CLASSES,
     NO_ASYNC_FIXTURES,
     PLAIN_FIXTURES,
     PYTEST_DJANGO_FIXTURES,
 )
 from codemods.problems import Problem
-from codemods.project import test_setup
+from codemods.project import test_dependencies, test_setup
 from codemods.rules.async_test_client.client_setup import ClientSetup
-from codemods.rules.async_test_client.common import code, left_alone
+from codemods.rules.async_test_client.common import code, is_true, left_alone
 from codemods.rules.async_test_client.env import Env
 from codemods.rules.async_test_client.models import Kind, Model, is_model_qual
 from codemods.rules.async_test_client.pytest_module import (
@@ -26,6 +29,7 @@ from codemods.rules.async_test_client.pytest_module import (
     pytestmark,
 )
 from codemods.rules.async_test_client.scan import Scan
+from codemods.rules.async_test_client.views import commit_hook_view
 
 
 class PytestTests(ClientSetup):
@@ -117,6 +121,16 @@ class PytestTests(ClientSetup):
                 problems.append(
                     Problem("client-fixture", f"{overridden} defines its own client/async_client fixture")
                 )
+        if "client" in fixtures:
+            sharing = self._client_sharing_fixture(fixtures)
+            if sharing:
+                problems.append(
+                    Problem(
+                        "client-fixture",
+                        f"fixture {sharing} uses the client fixture: what it does to the client "
+                        "(a login, cookies) would not reach async_client",
+                    )
+                )
         for bad in ("admin_client", "async_client", *NO_ASYNC_FIXTURES):
             if bad in fixtures:
                 problems.append(
@@ -169,8 +183,13 @@ class PytestTests(ClientSetup):
             scan.problems.append(Problem("client-bare", "the client is used other than through a supported call"))
         self._async_class_check(scan)
         marker = str(self.ctx.option("async-marker") or "").strip()
+        if marker.lower() == "auto":
+            marker, plugin_problem = self._async_marker()
+            if plugin_problem is not None:
+                problems.append(plugin_problem)
         decorators, why, pending_import = async_marks(
-            fn, marker, fn_marks, outer_marks, self.module_marks, [f for f in fixtures if f not in plain]
+            fn, marker, fn_marks, outer_marks, self.module_marks, [f for f in fixtures if f not in plain],
+            extra=self._flush_keywords(),
         )
         if why:
             problems.append(why)
@@ -179,6 +198,19 @@ class PytestTests(ClientSetup):
             login = self._login_problem()
             if login:
                 problems.append(login)
+        if not problems and not self._was_transactional([*fn_marks, *outer_marks, *self.module_marks], fixtures):
+            if self.urls is None:
+                self.urls = test_setup.UrlConf(self.ctx.path)
+            hook = commit_hook_view(scan.requests, self.imports, env.shadowed, self.urls)
+            if hook:
+                problems.append(
+                    Problem(
+                        "commit-hook",
+                        f"it requests {hook}, whose module calls transaction.on_commit: the converted test's views "
+                        "commit on another thread's connection, so those callbacks would run (under "
+                        "django_db they never did)",
+                    )
+                )
         if problems:
             self.ctx.refuse(fn, left_alone("not made async", problems))
             return fn
@@ -197,6 +229,80 @@ class PytestTests(ClientSetup):
             params=fn.params.with_changes(params=new_params),
             decorators=decorators,
         )
+
+    def _async_marker(self) -> tuple[str, Problem | None]:
+        """The mark option ``async-marker = "auto"`` stands for: ``pytest.mark.asyncio`` when the
+        project's dependency files declare pytest-asyncio (none under ``asyncio_mode = auto``),
+        else ``pytest.mark.anyio`` when they declare anyio; otherwise why not (pytest cannot run
+        the async test)."""
+        if self._plugins is None:
+            self._plugins = test_dependencies.async_test_plugins(test_setup.folder_of(self.ctx.path))
+        plugins = self._plugins
+        if "pytest-asyncio" in plugins.declared:
+            return ("none" if plugins.auto_mode else ASYNC_TEST_PLUGINS["pytest-asyncio"]), None
+        if "anyio" in plugins.declared:
+            return ASYNC_TEST_PLUGINS["anyio"], None
+        looked = ", ".join(plugins.looked_in) or "none found"
+        return "", Problem(
+            "async-plugin",
+            f"pytest runs async def tests only through a plugin, and the project's dependency files ({looked}) "
+            "list neither pytest-asyncio nor anyio: add pytest-asyncio to your test dependencies "
+            "(or set async-test-client.async-marker)",
+        )
+
+    def _client_sharing_fixture(self, requested: list[str]) -> str | None:
+        """The first fixture (with where it is defined) that the test runs, asked for by name or
+        through another fixture or autouse, and that takes ``client`` itself: the sync client it
+        prepares is not the ``async_client`` the converted test uses. Fixtures of this module and
+        of the conftest.py files up to the project root are read; a plugin's are not seen."""
+        if self._fixture_defs is None:
+            defs = test_setup.conftest_fixtures(self.ctx.path)
+            try:
+                defs.update(test_setup.fixture_defs(ast.parse(self.module.code), "this module"))
+            except SyntaxError:
+                pass
+            self._fixture_defs = defs
+        defs = self._fixture_defs
+        todo = [*requested, *(n for n, fx in defs.items() if fx.autouse)]
+        seen: set[str] = set()
+        while todo:
+            name = todo.pop(0)
+            if name in seen or name not in defs:
+                continue
+            seen.add(name)
+            fx = defs[name]
+            if "client" in fx.params:
+                return f"{name} ({fx.where})"
+            todo += sorted(fx.params)
+        return None
+
+    @staticmethod
+    def _was_transactional(marks: list[Mark], fixtures: list[str]) -> bool:
+        """Whether the test already ran transactionally (its views' commits were real before)."""
+        if "transactional_db" in fixtures or "live_server" in fixtures:
+            return True
+        return any(
+            m.name == "pytest.mark.django_db"
+            and isinstance(m.expr, cst.Call)
+            and any(a.keyword is not None and a.keyword.value == "transaction" and is_true(a.value) for a in m.expr.args)
+            for m in marks
+        )
+
+    def _flush_keywords(self) -> tuple[str, ...]:
+        """What ``transaction=True`` needs besides, for the test to see the database it saw:
+        ``serialized_rollback`` where data migrations exist (the flush empties their rows),
+        ``reset_sequences`` where every database is SQLite (its rollback reset the primary keys
+        the test's rows get; a flush does not; other databases never reset them)."""
+        out = ("serialized_rollback",) if self._data_migrations() else ()
+        if self._sqlite is None:
+            self._sqlite = test_setup.sqlite_only(self.ctx.path)
+        return (*out, "reset_sequences") if self._sqlite else out
+
+    def _data_migrations(self) -> list[str]:
+        """The project's migrations that may create rows (``RunPython``/``RunSQL``), read once."""
+        if self._migrations is None:
+            self._migrations = test_dependencies.data_migrations(test_setup.folder_of(self.ctx.path))
+        return self._migrations
 
     def _is_pytest_django_client(self, fixtures: list[str], marks: list[Mark]) -> bool:
         """A ``client`` fixture is taken for pytest-django's only when the module is plainly a

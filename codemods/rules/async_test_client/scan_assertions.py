@@ -13,6 +13,9 @@ from codemods.rules.async_test_client.env import Env
 from codemods.rules.async_test_client.plan import Redirect
 from codemods.rules.async_test_client.scan_base import ScanBase
 
+# The name the rewrite binds a response to when assertRedirects is given the request itself.
+INLINE_RESPONSE = "redirect_response"
+
 
 class AssertionsScan(ScanBase):
     """``assertRedirects`` (``self.`` or pytest-django's): on a response that was not followed it
@@ -21,9 +24,10 @@ class AssertionsScan(ScanBase):
     are a client's responses, and which objects a response carries besides its data."""
 
     def _redirect(self, node: cst.Call) -> None:
-        """assertRedirects fetches the target with ``response.client`` (an un-awaited coroutine on an
-        AsyncClient) unless the response was followed: pass ``fetch_redirect_response=False`` and
-        fetch the same path (with the same query) with the async client afterwards."""
+        """assertRedirects on a response that was not followed fetches the target with
+        ``response.client`` (an un-awaited coroutine on an AsyncClient) and resolves a relative
+        ``Location`` with ``response.request["PATH_INFO"]``, which an ASGI scope lacks (KeyError):
+        its checks are planned spelled out (``Redirect``), the fetch done by the test itself."""
         names = ("response", "expected_url", "status_code", "target_status_code", "msg_prefix",
                  "fetch_redirect_response")
         args: dict[str, cst.BaseExpression] = {}
@@ -34,7 +38,8 @@ class AssertionsScan(ScanBase):
             key = a.keyword.value if a.keyword is not None else names[i] if i < len(names) else "?"
             args[key] = a.value
         resp = args.get("response")
-        followed = self._followed(resp) if resp is not None else None
+        call = self._response_call(resp) if resp is not None else None
+        followed = self._followed(call) if call is not None else None
         if followed is None:
             self._refuse(
                 "redirect",
@@ -43,21 +48,32 @@ class AssertionsScan(ScanBase):
             )
             return
         self.ok.add(resp)
+        if followed:
+            return  # the redirect chain is checked: no fetch, no PATH_INFO; it works as it is
+        if not isinstance(resp, cst.Name) and INLINE_RESPONSE in self.env.shadowed:
+            self._refuse("name-taken", f"the name {INLINE_RESPONSE} (for the response assertRedirects reads) is taken")
+            return
+        if "msg_prefix" in args or "?" in args:
+            self._refuse("redirect", "assertRedirects with msg_prefix= (its messages are not kept)")
+            return
         fetch = args.get("fetch_redirect_response")
-        if followed or (fetch is not None and isinstance(fetch, cst.Name) and fetch.value == "False"):
-            return  # Django does not fetch the target: the assertion works as it is
-        if fetch is not None and not is_true(fetch):
+        fetching = not (isinstance(fetch, cst.Name) and fetch.value == "False")
+        if fetching and fetch is not None and not is_true(fetch):
             self._refuse("redirect", "assertRedirects with a computed fetch_redirect_response=")
             return
-        target = args.get("target_status_code")
-        if target is None:
-            status = "200"
-        elif isinstance(target, cst.Integer):
-            status = target.value
-        else:
-            self._refuse("redirect", "assertRedirects with a computed target_status_code=")
+        literal: dict[str, str] = {}
+        for key, default in (("status_code", "302"), ("target_status_code", "200")):
+            value = args.get(key)
+            if value is None or isinstance(value, cst.Integer):
+                literal[key] = default if value is None else value.value
+            else:
+                self._refuse("redirect", f"assertRedirects with a computed {key}=")
+                return
+        expected = args.get("expected_url")
+        if expected is None:
+            self._refuse("redirect", "assertRedirects without expected_url")
             return
-        url = self._redirect_url(args.get("expected_url"))
+        url = self._redirect_url(expected) if fetching else (None, None)
         if url is None:
             return
         line = self.line
@@ -70,7 +86,27 @@ class AssertionsScan(ScanBase):
         ):
             self._refuse("redirect", "assertRedirects is not a statement of its own in the test body")
             return
-        self.plan.add(line, Redirect(url[0], url[1], status))
+        for name, qual in (("urljoin", "urllib.parse.urljoin"), ("assertURLEqual", "pytest_django.asserts.assertURLEqual")):
+            if name in self.env.shadowed or self.env.models.imports.names.get(name, qual) != qual:
+                self._refuse("name-taken", f"the name {name} (which the rewritten assertRedirects uses) is taken")
+                return
+        self.plan.add(
+            line,
+            Redirect(
+                resp.value if isinstance(resp, cst.Name) else "", literal["status_code"], code_full(expected), self._client_code(call),
+                url[0], url[1], literal["target_status_code"],
+            ),
+        )
+
+    def _client_code(self, call: cst.Call) -> str:
+        """The code of the async client that ``call`` (a request) is made with after the rewrite."""
+        assert isinstance(call.func, cst.Attribute)
+        recv = call.func.value
+        if self.env.client_name and isinstance(recv, cst.Name) and recv.value == self.env.client_name:
+            return "async_client"
+        if isinstance(recv, cst.Attribute):
+            return f"{self.env.self_name}.async_client"
+        return code(recv)
 
     def _is_response(self, node: cst.BaseExpression) -> bool:
         """A client request's result: the call itself or a name bound only from one."""
@@ -107,8 +143,8 @@ class AssertionsScan(ScanBase):
                         return found
         return None
 
-    def _followed(self, resp: cst.BaseExpression) -> bool | None:
-        """Whether the response came from a client call with follow=True (None: cannot tell)."""
+    def _response_call(self, resp: cst.BaseExpression) -> cst.Call | None:
+        """The one client request ``resp`` is (or the name ``resp`` is bound from), if visible."""
         call = resp
         if isinstance(resp, cst.Name):
             sources = self.env.sources.get(resp.value, [])
@@ -122,6 +158,11 @@ class AssertionsScan(ScanBase):
             and call.func.attr.value in VERBS
         ):
             return None
+        return call
+
+    @staticmethod
+    def _followed(call: cst.Call) -> bool | None:
+        """Whether the request ``call`` has follow=True (None: cannot tell)."""
         for a in call.args:
             if a.keyword is not None and a.keyword.value == "follow":
                 if isinstance(a.value, cst.Name) and a.value.value in ("True", "False"):
@@ -186,34 +227,31 @@ class AssertionsScan(ScanBase):
 def redirect_statements(
     updated: cst.SimpleStatementLine, step: Redirect, env: Env
 ) -> cst.FlattenSentinel[cst.BaseStatement]:
-    """The planned ``assertRedirects(...)`` line as two: the assertion with
-    ``fetch_redirect_response=False``, then the awaited GET of the target checked against the
-    expected status (``assert`` under pytest, ``self.assertEqual`` in a TestCase)."""
-    expr = updated.body[0]
-    assert isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)
-    call = expr.value
-    args = list(call.args)
-    false = cst.Name("False")
-    for i, a in enumerate(args):
-        if a.keyword is not None and a.keyword.value == "fetch_redirect_response":
-            args[i] = a.with_changes(value=false)
-            break
-    else:
-        no_space = cst.SimpleWhitespace("")
-        if args[-1].comma is cst.MaybeSentinel.DEFAULT:
-            args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        args.append(
-            cst.Arg(
-                keyword=cst.Name("fetch_redirect_response"),
-                value=false,
-                equal=cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space),
-            )
-        )
-    first = updated.with_changes(body=[expr.with_changes(value=call.with_changes(args=args))])
-    target = step.path + (", " + step.data if step.data else "")
+    """The planned ``assertRedirects(...)`` line as what it checks (``Redirect``): the status, the
+    resolved ``Location`` against the expected URL, then the awaited GET of the target (``assert``
+    under pytest, ``self.assert*`` in a TestCase). The original line's comments stay on the first."""
+    r = step.response
+    bind: list[cst.BaseStatement] = []
+    if not r:  # assertRedirects(<request>, ...): the (rewritten) request is bound to a name first
+        expr = updated.body[0]
+        assert isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)
+        r = INLINE_RESPONSE
+        request = cst.Module(body=[]).code_for_node(expr.value.args[0].value)
+        bind = [cst.parse_statement(f"{r} = {request}\n")]
+    located = f'urljoin({r}.request["path"], {r}.url)'
     if env.client_name is not None:
-        check = f"assert (await async_client.get({target})).status_code == {step.status}"
+        lines = [f"assert {r}.status_code == {step.status_code}", f"assertURLEqual({located}, {step.expected})"]
     else:
         me = env.self_name
-        check = f"{me}.assertEqual((await {me}.async_client.get({target})).status_code, {step.status})"
-    return cst.FlattenSentinel([first, cst.parse_statement(check + "\n")])
+        lines = [f"{me}.assertEqual({r}.status_code, {step.status_code})",
+                 f"{me}.assertURLEqual({located}, {step.expected})"]
+    if step.path is not None:
+        got = f"(await {step.client}.get({step.path}{', ' + step.data if step.data else ''})).status_code"
+        lines.append(
+            f"assert {got} == {step.target}" if env.client_name is not None
+            else f"{env.self_name}.assertEqual({got}, {step.target})"
+        )
+    rest = [*bind, *(cst.parse_statement(x + "\n") for x in lines)]
+    first = rest[0]
+    assert isinstance(first, cst.SimpleStatementLine)
+    return cst.FlattenSentinel([updated.with_changes(body=first.body), *rest[1:]])

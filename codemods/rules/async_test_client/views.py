@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import libcst as cst
 
 from codemods.analysis import ImportTable
+from codemods.knowledge.testing import COMMIT_HOOKS
 from codemods.problems import Problem
-from codemods.project.test_setup import Route, UrlConf
+from codemods.project import read_text
+from codemods.project.test_setup import Route, UrlConf, module_file
 from codemods.rules.async_test_client.common import code
 
 
@@ -58,4 +61,24 @@ def not_only_async(
             return _only(f"{shown} does not resolve to a view in the urlconf")
         if route.is_async is not True:
             return _only(f"{shown} reaches {route.label}, not an async view")
+    return None
+
+
+def commit_hook_view(requests: list[cst.Call], imports: ImportTable, shadowed: set[str], urls: UrlConf) -> str | None:
+    """The first view these requests visibly reach (through ``urls``) whose module calls a commit
+    hook (``COMMIT_HOOKS``, e.g. ``transaction.on_commit``), as ``view (file)``; None if none is seen."""
+    if urls.root_urlconf is None:
+        return None
+    for call in requests:
+        _, route = request_url(call, imports, shadowed, urls)
+        if route is None or "." not in route.label:
+            continue
+        module = route.label.rpartition(".")[0]
+        f = module_file(urls.root, module)
+        try:
+            text = read_text(f, "replace") if f is not None else ""
+        except OSError:
+            continue
+        if any(re.search(rf"\b{hook}\s*\(", text) for hook in COMMIT_HOOKS):
+            return f"{route.label} ({f.name if f else module})"
     return None

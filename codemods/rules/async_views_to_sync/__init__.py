@@ -24,7 +24,7 @@ What it does
       the one query.
 
     Function views are top-level ``async def`` functions whose first parameter is ``request``, in
-    ``views.py``, a ``views/`` package, or a module that a urlconf in the processed paths routes
+    ``views.py``, a ``views/`` package, or a module that a urlconf of the project routes
     to (``from shop import api`` + ``path("", api.product)``, ``from .handlers import product``
     ..., see ``codemods.project``; ``async def`` functions elsewhere are left alone without a
     word, they need not be views); class-based views are the HTTP handlers (``get``,
@@ -74,16 +74,28 @@ Refuses when
       ``traceback``'s stack functions, ``sniffio.current_async_library``; names resolved through
       the module's and the view's imports (aliases count), and module-level names bound to a
       ``threading.local()`` (or a subclass), ``ContextVar(...)`` or ``Local()``;
-    - code in the processed paths awaits, schedules or runs the view as a coroutine: ``await
+    - code of the project awaits, schedules or runs the view as a coroutine: ``await
       view(...)``, ``await views.view(...)``, ``c = view(...); await c``, the view given (called
       or not, also in a list, a starred comprehension or a keyword) to ``asyncio.run``/``gather``/
       ``wait``/``wait_for``/``as_completed``/``create_task``/``ensure_future``/
       ``run_until_complete``/``run_coroutine_threadsafe``/``async_to_sync``, anyio/trio
-      ``start_soon``/``start`` ...; import aliases count under the imported name. For a class: its
-      name (``await ProductView.as_view()(request)``), ``as_view`` on something unnamed, or a
+      ``start_soon``/``start`` ...; import aliases count under the imported name, a string
+      naming it in ``getattr(views, "view")`` or a subscript (``vars(views)["view"]``), a
+      name it is re-exported as (``from shop.views import view as other``) or bound to at module
+      level (``other = views.view``, ``product = ProductView.as_view()``), a
+      module-level container of another file holding it (``HANDLERS = {"count": view}``, then
+      ``await HANDLERS[key](request)`` elsewhere), a function returning it or its call that is
+      awaited (``await pick(kind)(request)``), and an ``import_string`` of its dotted path
+      (written there, or in a module-level string such as a setting). For a class: its name
+      (``await ProductView.as_view()(request)``), ``as_view`` on something unnamed, or a
       handler's name called on anything but a test or HTTP client (``await super().get(...)``,
       ``await self.view.get(...)``; not ``await self.async_client.get(...)``, the
       ``async_client`` fixture or a name bound to ``httpx.AsyncClient()``);
+    - the view (``views.view``, or ``ViewClass.as_view()``) is given to a call, in a urlconf or
+      at module level in any file of the project, that may wrap or register it and is not known
+      to take a sync view as well as an async one (``path("", timed(views.view))``,
+      ``router.add("x", views.view)``): such a wrapper may await it. The route calls,
+      ``include``, ``functools.partial`` and the decorators listed below do not block;
     - a decorator is not one of Django's that accept a sync view as well as an async one
       (``login_required``, ``permission_required``, ``user_passes_test``, ``require_*``,
       ``csrf_*``, ``cache_page``, ``cache_control``, ``never_cache``, ``vary_on_*``,
@@ -98,7 +110,7 @@ Refuses when
       above. Django requires a view's handlers, inherited ones included, to be all sync or all
       async: a class and the classes of its module it derives from or that derive from it form
       one hierarchy whose async handlers are all converted, or none;
-    - a class of that hierarchy has a subclass outside it, in another file of the processed paths
+    - a class of that hierarchy has a subclass outside it, in another file of the project
       (directly or through classes of other files), that defines async request methods of its own
       (an HTTP handler, ``dispatch`` or ``http_method_not_allowed``): converting this module
       alone would leave that view with sync and async handlers (Django raises
@@ -114,9 +126,16 @@ Refuses when
     when that one is no longer used, else appended); async names the rewrite left unused are
     dropped, unless a string such as ``__all__`` names them.
 
-    Not seen: subclasses defined outside the processed paths, callers that await
-    ``SomeView.as_view()(request)`` directly, and the scheduling forms the project index does not
-    record (see ``codemods.project``). A view that does sync DB work inside ``async def`` (which
+    The project: callers, urlconfs and subclasses are looked for in every Python file of the
+    project (the folder of the configuration's ``pyproject.toml``: in a git checkout the files git
+    tracks or would add, else every file but virtualenvs and the default excludes), whatever paths
+    are given (pre-commit gives only the staged files); the refusal names the file of the caller.
+    Only the given paths are rewritten. Not seen: code outside the project root (an installed
+    package that awaits a view of yours), names computed at run time (``getattr(views, name)``
+    with a variable ``name``), and the scheduling forms the project index does not record (see
+    ``codemods.project``). ``await sync_to_async(view)(request)`` is no reason to stay async:
+    asgiref refuses a coroutine function there (TypeError), so that caller works only once the
+    view is sync. A view that does sync DB work inside ``async def`` (which
     raises ``SynchronousOnlyOperation`` today) starts working.
     ``request.user`` is Django's lazy wrapper around the same user ``auser()`` returns: equal in
     every use but ``type(user) is User``.

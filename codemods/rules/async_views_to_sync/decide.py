@@ -53,8 +53,11 @@ class Decider:
         if func.name.value in self.ctx.project.awaited_names:
             raise Refused(Problem(
                 "awaited-elsewhere",
-                "is awaited or scheduled elsewhere in the processed paths; it must stay a coroutine",
+                f"is awaited or scheduled {self._callers(func.name.value)}; it must stay a coroutine",
             ))
+        why = self._wrapped(func.name.value)
+        if why is not None:
+            raise Refused(why)
         return self.plan(func, is_method=False)
 
     def plan(self, func: cst.FunctionDef, is_method: bool) -> Plan:
@@ -156,8 +159,12 @@ class Decider:
         if member in awaited or "as_view" in awaited:
             raise Refused(Problem(
                 "awaited-elsewhere",
-                "is (or an `as_view()` view is) awaited or scheduled elsewhere in the processed paths",
+                "is (or an `as_view()` view is) awaited or scheduled "
+                + self._callers(member if member in awaited else "as_view"),
             ))
+        why = self._wrapped(member)
+        if why is not None:
+            raise Refused(why)
         for handler in handlers(cls):
             if handler.asynchronous is None:
                 continue
@@ -168,7 +175,8 @@ class Decider:
             if handler.name.value in awaited:
                 raise Refused(Problem(
                     "awaited-elsewhere",
-                    f"something in the processed paths awaits a `.{handler.name.value}(...)` call, which may "
+                    f"something {self._callers(handler.name.value)} awaits a `.{handler.name.value}(...)` "
+                    "call, which may "
                     "be this handler (e.g. `await super().get(...)` in a subclass; calls on a test or HTTP "
                     "client such as `self.async_client` or `httpx.AsyncClient()` do not count)",
                 ))
@@ -176,6 +184,29 @@ class Decider:
                 plans[handler] = self.plan(handler, is_method=True)
             except Refused as refusal:
                 raise Refused(prefixed(f"handler {handler.name.value!r} ", refusal.problem)) from None
+
+    def _callers(self, name: str) -> str:
+        """Where ``name`` is awaited or scheduled, for a diagnostic: ``in shop/api.py``."""
+        files = [p for p in self.ctx.project.awaited_in.get(name, ()) if p]
+        if not files:
+            return "elsewhere in the project"
+        more = f" (and {len(files) - 1} more file{'s' if len(files) > 2 else ''})" if len(files) > 1 else ""
+        return f"in {_shown(files[0])}{more}"
+
+    def _wrapped(self, name: str) -> Problem | None:
+        """Why ``name`` must stay async because a call of the project that may wrap or register
+        it (``path("", timed(views.product))``) is not known to accept a sync view, or None."""
+        found = self.ctx.project.wrapped_in.get(name, ())
+        if not found:
+            return None
+        path, callee = found[0]
+        where = f" in {_shown(path)}" if path else ""
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        return Problem(
+            "wrapped-elsewhere",
+            f"is given to `{callee}(...)`{where}{more}, which is not known to accept a sync view in place "
+            "of an async one (it may await it)",
+        )
 
     def _subclassed_elsewhere(self, name: str, family: list[str]) -> Problem | None:
         """Why ``name`` must keep its async handlers because of a subclass outside its family
@@ -188,12 +219,7 @@ class Decider:
         if not found:
             return None
         path, sub = found[0]
-        where = "another file"
-        if path:
-            try:
-                where = os.path.relpath(path)
-            except ValueError:
-                where = path
+        where = _shown(path) if path else "another file"
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         return Problem(
             "subclassed-elsewhere",
@@ -201,3 +227,11 @@ class Decider:
             "request methods; converting this module alone would leave that view with both sync and async "
             "handlers, which Django rejects (ImproperlyConfigured); convert them together by hand",
         )
+
+
+def _shown(path: str) -> str:
+    """A file path as diagnostics show it: relative to the working folder when possible."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return path

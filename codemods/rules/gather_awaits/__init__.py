@@ -31,55 +31,111 @@ What it does
     ``import asyncio`` is added if missing: after the imports at the top of the module, or (with
     none) after the docstring and two blank lines before a ``def``/``class`` that follows.
 
+Example
+    Before::
+
+        import httpx
+
+
+        async def fetch_user(client: httpx.AsyncClient, uid):
+            return (await client.get(f"{USERS}/{uid}")).json()
+
+
+        async def view(request, uid):
+            async with httpx.AsyncClient() as client:
+                user = await fetch_user(client, uid)
+                feed = (await client.get(FEED_URL)).json()
+
+    After::
+
+        import httpx
+        import asyncio
+
+
+        async def fetch_user(client: httpx.AsyncClient, uid):
+            return (await client.get(f"{USERS}/{uid}")).json()
+
+
+        async def view(request, uid):
+            async with httpx.AsyncClient() as client:
+                user, _feed = await asyncio.gather(fetch_user(client, uid), client.get(FEED_URL))
+                feed = _feed.json()
+
+    With ``style = "taskgroup"``, the body of the ``async with``::
+
+        try:
+            async with asyncio.TaskGroup() as tg:
+                _user = tg.create_task(fetch_user(client, uid))
+                _feed = tg.create_task(client.get(FEED_URL))
+        except BaseExceptionGroup as exc:
+            raise exc.exceptions[0] from None
+        user = _user.result()
+        feed = _feed.result().json()
+
+Effects
+    Gathering runs calls that ran one after another at the same time, and runs the later ones
+    even when an earlier one fails. So only calls known to be free of ordering effects are
+    gathered; every other call keeps its place, and says so with ``-v`` only (a note naming the
+    call: ``order kept: effects of billing.charge_card() are unknown; declare it in
+    gather-awaits.effect-free if it has none``).
+
+    Proven (read in the code):
+    - HTTP GET/HEAD/OPTIONS (``request("GET", ...)``) on a known client: ``httpx``/``httpx2``
+      ``AsyncClient``, ``aiohttp.ClientSession`` (see "same receiver" below for how a name is
+      known to be one), made without ``event_hooks``/``auth``/``transport``/``mounts`` (or
+      aiohttp's ``trace_configs``/``middlewares``/``connector``, or ``**kwargs``; ``auth=`` a
+      ``(user, password)`` tuple is fine): code of the
+      project's own would run around each request;
+    - Django async ORM reads (``aget``, ``afirst``, ``acount``... by method name, the async
+      shortcuts, ``request.auser()``);
+    - functions of this module, and top-level functions of project modules it imports (see
+      below), read and found to call only such things: every call in them, awaited or not, must
+      itself be known free -- one of the above, another function read and found free, a builtin
+      that computes a value, a function of a module of computations (``json``, ``datetime``,
+      ``re``, ``django.urls``... see ``knowledge.effects``), a str/dict method or
+      ``.json()``/``.raise_for_status()`` (not awaited), a lazy QuerySet method, making a client
+      -- and write nothing (no global assigned, no object mutated that it was not given and did
+      not create), with no decorator (its wrapper is not read), no ``await`` of anything but a
+      call (a future, an event), no ``async with`` but a client or an HTTP read, no
+      ``async for`` but over a QuerySet. Found by name, a method of this module proves
+      ``self.m()``/``cls.m()`` only when the caller's own class defines ``m`` (not
+      ``api.m()``, ``super().m()``, nor an ``m`` inherited from elsewhere), and a module
+      function is not the callee of a name the caller binds (a parameter ``load``).
+    Assumed:
+    - what the user declares: option ``effect-free``, a list of qualified names or fnmatch
+      patterns (``[tool.dj-asyncify.gather-awaits] effect-free = ["myapp.services.fetch_*",
+      "billing.client.Client.get_*"]``, or ``-o gather-awaits.effect-free=a,b``). A call is
+      named by what it resolves to through the module's imports (``billing.charge_card`` for
+      ``from billing import charge_card``), a function of this module by the module's dotted
+      name (``shop.views.load``), a method by its parameter's annotated class
+      (``api: Client``: ``billing.client.Client.get_rates``), a method of an object of unknown
+      type by its text (``self.api.get_rates``). A declaration covers what the analysis cannot
+      see, not a write it found (a declared function that POSTs is still refused), and leaves
+      the other checks (data dependencies, shared objects) as they are;
+    - calls on a logger (``logger.info(...)``): a log record, whose order may change;
+    - a parameter annotated as a client (``client: httpx.AsyncClient``) is one (annotations are
+      not checked at run time), and ``aget``/``afirst``/``acount``... are ORM reads on whatever
+      object they are called (the names are Django's).
+    Everything else keeps its order: an awaited call on a third-party or unknown object, a
+    function not found or that calls one of those, a method on ``self.x``, whatever its name.
+
 Functions of other project modules
     A call of a run to a function imported from a module of the project -- ``from
     shop.services import add_item``, ``from . import services; services.add_item(...)``,
     ``import shop.services as s`` (module-level imports) -- is judged like a function of this
-    module: the module's file is looked for next to this file, then in each folder above it up
-    to the project root (the first folder holding pyproject.toml, setup.py, setup.cfg or
-    manage.py; ``from .x`` imports from this file's package), parsed, and its top-level ``def``
-    of that name analysed (with the functions of its module it calls; its own name then no
-    longer decides, as for a function of this module). The same holds for the
-    functions of this module that a run calls and that call such functions. The files are read
-    only for the calls of a run, through ``codemods.project`` (a cached result is dropped when
-    one of them changes). Methods, re-exported names, standard-library modules and functions
-    these modules import from further modules are not followed: an unresolved callee keeps the
-    rules of an unknown call (see below).
+    module: the module's file is looked for at the project root (the first folder above this
+    file holding pyproject.toml, setup.py, setup.cfg or manage.py) and in its ``src``, where
+    Python finds it (without a root: next to this file, then in each folder above it; ``from .x``
+    imports from this file's package), parsed, and its top-level ``def``
+    of that name analysed, with the functions of its module it calls and the project functions
+    those import in turn. The files are read only for the calls of a run, through
+    ``codemods.project`` (a cached result is dropped when one of them changes). Methods,
+    re-exported names, standard-library and installed modules are not followed: such a callee's
+    effects are unknown (see Effects).
 
 Why
     Awaiting one I/O call after another waits for the sum of their latencies; running them
     concurrently waits for the longest one only.
-
-Example
-    Before::
-
-        async def view(request):
-            user = await fetch_user(uid)
-            feed = (await client.get(FEED_URL)).json()
-
-    After::
-
-        import asyncio
-
-
-        async def view(request):
-            user, _feed = await asyncio.gather(fetch_user(uid), client.get(FEED_URL))
-            feed = _feed.json()
-
-    With ``style = "taskgroup"``::
-
-        import asyncio
-
-
-        async def view(request):
-            try:
-                async with asyncio.TaskGroup() as tg:
-                    _user = tg.create_task(fetch_user(uid))
-                    _feed = tg.create_task(client.get(FEED_URL))
-            except BaseExceptionGroup as exc:
-                raise exc.exceptions[0] from None
-            user = _user.result()
-            feed = _feed.result().json()
 
 Failure behaviour
     Sequentially, a failing call stops the ones after it from starting. ``gather``: all calls
@@ -87,8 +143,8 @@ Failure behaviour
     the background until they finish. ``taskgroup``: the first failure cancels the other calls
     (nothing is left running, closer to the sequential behaviour) and is re-raised as itself
     (unwrapped from the ``ExceptionGroup``, so ``except Http404`` and Django's own handlers still
-    match). Either way, the calls of a run are reads (see below), so the calls that ran early
-    changed nothing; post-processing still runs in order, after all the calls. The arguments of
+    match). Either way, the calls of a run are known free of ordering effects (see Effects), so
+    the calls that ran early changed nothing; post-processing still runs in order, after all the calls. The arguments of
     all the calls are evaluated first, in the original order: when both a call and a later
     statement's argument (or two calls) would fail, which exception propagates may differ.
 
@@ -96,22 +152,14 @@ Refuses when (each with a diagnostic)
     Kept in place, splitting the run (the awaits before and after it are gathered separately);
     calls in the awaited call's arguments count, and ``wait_for``/``shield(f())`` is judged by
     ``f()``:
-    - a bare ``await f(...)`` statement (its value thrown away: the call is made for its effect,
-      e.g. ``await worker.run_job(job.job_id)`` before ``await job.result_info()``), unless the
-      callee is known to be a read: a function of this module or of a project module analysed and
-      found to write nothing, an HTTP GET/HEAD/OPTIONS on a known client (see below), an async ORM
-      read, ``sleep(0)``;
+    - a call whose effects are not known (see Effects): a note, shown with ``-v`` only, e.g.
+      ``await worker.run_job(job.job_id)`` before ``await job.result_info()``;
     - a write, ordered with respect to every other call: ``.post/.put/.patch/.delete``,
       ``.request(...)`` unless its method is a literal GET/HEAD/OPTIONS, ``.stream``/``.send``, an
       async ORM/auth/session/cache write (``asave``, ``acreate``, ``aset``, ``alogin``,
       ``arefresh_from_db``...), ``sync_to_async(...)(...)``, or a function of this module (or a
       method of a class of this module, or a function of a project module, see above) that does
       any of these, assigns a global or mutates an object it was not given and did not create;
-    - a call of a function neither this module nor a project module defines (see above), named
-      as a write by its first word
-      (``save_...``, ``create...``, ``send...``, ``notify...``, ``log...``, ``set...``; see
-      ``WRITE_VERBS``) or with ``create``/``update``/``delete``/``send``... anywhere in its
-      name, also inside a function of this module;
     - a call on Django's test client (``self.async_client``, the ``async_client`` fixture):
       each request runs the app and shares cookies, session and test database with the next;
     - a call that orders what follows it: ``sleep(...)`` (except ``sleep(0)``), ``.acquire()``/
@@ -163,10 +211,7 @@ Refuses when (each with a diagnostic)
     post-processing may have side effects, a target that calls something, several statements
     on one line, a comment that would be lost...) are reported with the reason. ``return await ...`` never joins a run.
     - style ``taskgroup`` while the project's ``requires-python`` admits Python < 3.11.
-    Not checked: what an awaited call of a module outside the project (or not resolved, see
-    above) does, when its result is used -- an unknown call is then taken for a read with no
-    effect on the others (HTTP GET/HEAD/OPTIONS, ORM reads, other async clients) unless its name
-    says it writes, or it shares an object with another statement (see above).
+    Not checked: what a call declared in ``effect-free`` does (see Effects).
     Two GETs on the same httpx client run concurrently: a cookie that the first response sets is
     not sent with the second, as it would be sequentially.
     ``# dj-asyncify: skip`` on the ``def`` line skips the function.
@@ -192,7 +237,7 @@ class GatherAwaits(Codemod):
     summary = "run consecutive independent awaits concurrently with asyncio.gather or a TaskGroup"
     min_django = (3, 1)
     order = 20
-    options: ClassVar[dict[str, Any]] = {"style": "gather"}
+    options: ClassVar[dict[str, Any]] = {"style": "gather", "effect-free": []}
     choices: ClassVar[dict[str, tuple[str, ...]]] = {"style": STYLES}
 
     def precheck(self, source: str) -> bool:

@@ -1,4 +1,4 @@
-"""What one call does, judged by its own name: a write, a synchronisation, a write-like name, its callee key.
+"""What one call does, judged by its own name: a write, a synchronisation, its callee key.
 
 The functions here return a description of the effect (``"post()"``, ``"sleep() delays what follows
 it"``), or None: a fragment the callers put into a ``Problem`` or into what a function of the
@@ -6,8 +6,6 @@ module is found to do (``Func.writes``), not a refusal by itself.
 """
 
 from __future__ import annotations
-
-import re
 
 import libcst as cst
 
@@ -18,11 +16,9 @@ from codemods.knowledge.effects_gather import (
     ORM_WRITES,
     POST_METHODS,
     READ_HTTP,
-    STRONG_WRITE_WORDS,
     SYNC_METHODS,
     SYNC_WRITES,
     WRITE_METHODS,
-    WRITE_VERBS,
 )
 from codemods.knowledge.http import READ_METHODS
 
@@ -79,24 +75,6 @@ def write_effect(call: cst.Call, sync_too: bool = False) -> str | None:
             return f"{last}()"
     if last in ORM_WRITES:
         return f"{last}()"
-    return None
-
-
-def verb_write(call: cst.Call) -> str | None:
-    """``save_order()``-like: a callee named as a write."""
-    name = last_name(call.func)
-    if name is None:
-        return None
-    words = [w.lower() for w in re.split(r"_+|(?<=[a-z0-9])(?=[A-Z])", name) if w]
-    if not words:
-        return None
-    first = words[0]
-    if (
-        first in WRITE_VERBS
-        or (first.startswith("a") and first[1:] in WRITE_VERBS)
-        or any(w in STRONG_WRITE_WORDS for w in words)
-    ):
-        return f"{name}() (named like a write; not defined in this module)"
     return None
 
 

@@ -9,8 +9,7 @@ import libcst as cst
 from codemods.analysis import local_bindings
 from codemods.analysis.unwrap import named_sync_to_async
 from codemods.knowledge.effects import MUTATORS
-from codemods.knowledge.effects_gather import BUILTIN_NAMES
-from codemods.rules.gather_awaits.calls import callee_key, ordering_effect, verb_write, write_effect
+from codemods.rules.gather_awaits.calls import callee_key, ordering_effect, write_effect
 from codemods.rules.gather_awaits.syntax import base_of, names_in
 
 
@@ -26,6 +25,7 @@ class Func:
         self.params = [*self.positional, *(x.name.value for x in params.kwonly_params)]
         self.params += [x for x in (self.star, self.kwstar) if x]
         self.method = method
+        self.owner: int | None = None  # id of the class a method is defined in
         self.top_level = False  # a def directly in the module (not in a class or function)
         self.origin: str | None = None  # the dotted module it comes from; None: this module
         self.mutated: set[str] = set()
@@ -35,7 +35,11 @@ class Func:
         self.nested_reads: set[str] = set()  # names read in functions/lambdas nested in it
         self.declared: set[str] = set()  # global/nonlocal names
         self.writes: str | None = None
-        self.verb_calls: list[tuple[tuple[str, bool] | None, cst.Call]] = []
+        # every call made in its body, with whether it is awaited (judged by ``effect_free``)
+        self.body_calls: list[tuple[cst.Call, bool]] = []
+        self.facts: ModuleFacts | None = None  # the facts of the module defining it
+        # what it awaits besides calls: ``await fut``, ``async with x``, ``async for y in x``
+        self.awaited_other: list[tuple[str, cst.BaseExpression]] = []
         # calls made in the body: (callee key, call) for the fixpoint
         self.calls: list[tuple[str, bool, cst.Call]] = []
         # functions of other project modules it calls (filled in only when needed)
@@ -63,6 +67,8 @@ class ModuleFacts(cst.CSTVisitor):
         self._in_class: list[bool] = [False]
         self._scopes: list[tuple[str, Any]] = []  # ("func", Func) / ("lambda", None) / ("class", node)
         self._awaited: set[int] = set()  # ids of calls directly awaited
+        self.module: cst.Module | None = None  # set by whoever parsed it (for ``effect_free``)
+        self.path = ""  # the file it was read from ("" : the module being rewritten)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._in_class.append(True)
@@ -89,6 +95,22 @@ class ModuleFacts(cst.CSTVisitor):
 
     def visit_Await(self, node: cst.Await) -> None:
         self._awaited.add(id(node.expression))
+        if self._stack and not isinstance(node.expression, cst.Call):
+            self._stack[-1].awaited_other.append(("await", node.expression))
+
+    def visit_With(self, node: cst.With) -> None:
+        if self._stack and node.asynchronous is not None:
+            for item in node.items:
+                self._awaited.add(id(item.item))  # entered: judged as an awaited call
+                self._stack[-1].awaited_other.append(("async with", item.item))
+
+    def visit_For(self, node: cst.For) -> None:
+        if self._stack and node.asynchronous is not None:
+            self._stack[-1].awaited_other.append(("async for", node.iter))
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        if self._stack and node.asynchronous is not None:
+            self._stack[-1].awaited_other.append(("async for", node.iter))
 
     def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
         if self._stack:
@@ -98,6 +120,9 @@ class ModuleFacts(cst.CSTVisitor):
         method = self._in_class[-1]
         fn = Func(node.name.value, node.params, method)
         fn.node = node
+        fn.facts = self
+        if method and self._scopes and self._scopes[-1][0] == "class":
+            fn.owner = id(self._scopes[-1][1])
         fn.top_level = not self._scopes
         self.by_node[id(node)] = fn
         for dec in node.decorators:
@@ -142,10 +167,7 @@ class ModuleFacts(cst.CSTVisitor):
         key = callee_key(node)
         if key is not None:
             fn.calls.append((*key, node))
-        mutator = isinstance(node.func, cst.Attribute) and node.func.attr.value in MUTATORS
-        builtin = isinstance(node.func, cst.Name) and node.func.value in BUILTIN_NAMES
-        if not mutator and not builtin and verb_write(node) is not None:
-            fn.verb_calls.append((key, node))
+        fn.body_calls.append((node, id(node) in self._awaited))
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         if isinstance(node.target, (cst.Attribute, cst.Subscript)):
@@ -185,9 +207,6 @@ class ModuleFacts(cst.CSTVisitor):
                 foreign = sorted(fn.mutated_other - fn.locals)
                 if foreign:
                     fn.writes = f"it mutates {foreign[0]!r}, which it does not own"
-            for key, call in fn.verb_calls:
-                if fn.writes is None and not (key and self.callees(*key)):
-                    fn.writes = f"it calls {verb_write(call)}"
         self.propagate(every)
 
     def propagate(self, every: list[Func]) -> None:

@@ -22,8 +22,9 @@ from codemods.knowledge.effects_gather import (
     SEQUENTIAL_RECEIVERS,
 )
 from codemods.problems import Problem
-from codemods.rules.gather_awaits.calls import callee_key, ordering_effect, verb_write, write_effect
+from codemods.rules.gather_awaits.calls import callee_key, ordering_effect, write_effect
 from codemods.rules.gather_awaits.clients import KnownClients
+from codemods.rules.gather_awaits.effect_free import Judge, annotated_types
 from codemods.rules.gather_awaits.facts import Func, mutated_objects, overlap, where_defined
 from codemods.rules.gather_awaits.project_callees import ProjectModules
 from codemods.rules.gather_awaits.scopes import Frame, Site
@@ -34,7 +35,7 @@ from codemods.rules.gather_awaits.syntax import annotation_expr, base_of
 class Independence:
     """What the statements of a run do and share, judged in the frames of the walk (``site``)."""
 
-    def __init__(self, site: Site, path: str) -> None:
+    def __init__(self, site: Site, path: str, declared: tuple[str, ...] = ()) -> None:
         self.site = site
         self.frames = site.frames
         self.facts = site.facts
@@ -42,6 +43,7 @@ class Independence:
         self.clients = KnownClients(site)
         self._followed: set[int] = set()  # ids of the module functions already followed
         self._module_imports: set[str] | None = None
+        self.judge = Judge(declared)
 
     # --- one statement --------------------------------------------------------------
     def barrier(self, s: Stmt, frame: Frame) -> Problem | None:
@@ -71,11 +73,10 @@ class Independence:
             reason = ordering_effect(call)
             if reason is not None:
                 return Problem("ordering", f"order-sensitive: {reason}")
-            builtin = isinstance(call.func, cst.Name) and call.func.value in BUILTIN_NAMES
-            if not self.callees(call) and not builtin:
-                reason = verb_write(call)
-                if reason is not None:
-                    return Problem("write-name", f"order-sensitive write: {reason}")
+        # every call must be known free of ordering effects (see ``effect_free``)
+        problem = self.unknown_effects(s, frame)
+        if problem is not None:
+            return problem
         fn = self.site.fn(frame)
         for w in sorted(s.written):
             if (w not in fn.params and w not in fn.locals) or w in fn.declared:
@@ -97,28 +98,44 @@ class Independence:
                     f"a finally block reads {t!r}: if a later call fails, it would not have been "
                     "assigned yet",
                 )
-        if s.target_node is None:
-            call = s.primary[-1]
-            if not self.known_read(call, frame):
-                name = dotted_name(call.func) or last_name(call.func) or "the call"
-                return Problem(
-                    "result-unused",
-                    f"order-sensitive: the result of {name}() is not used, so it is awaited for its "
-                    "effect (it is neither a function analysed here and found to write nothing nor "
-                    "an HTTP GET/HEAD/OPTIONS on a known client)",
-                )
         return None
 
-    def known_read(self, call: cst.Call, frame: Frame) -> bool:
-        """A call known to change nothing: a function of this module or of a project module
-        analysed and found to write nothing, an HTTP read on a known client, an async ORM read,
-        ``sleep(0)``."""
-        callees = self.callees(call)
-        if callees:
-            return all(fn.writes is None for fn in callees)
-        if self.clients.http_read(call, frame) or self.orm_read(call.func):
-            return True
-        return last_name(call.func) == "sleep" and ordering_effect(call) is None
+    def _scope(self) -> tuple[set[str], dict[str, str]]:
+        """The names local to the enclosing functions, and those of their parameters annotated
+        with a class (by its qualified name)."""
+        mctx = self.judge.context(self.facts, self.project)
+        shadowed: set[str] = set()
+        types: dict[str, str] = {}
+        for outer in self.frames:
+            if outer.func is not None:
+                fn = self.site.fn(outer)
+                shadowed |= fn.locals | set(fn.params)
+                types.update(annotated_types(mctx, outer.func))
+        return shadowed, types
+
+    def _verdict(self, call: cst.Call, awaited: bool) -> tuple[str, str | None] | None:
+        shadowed, types = self._scope()
+        # the class of the method the run is in (``self.m()`` is proven by its own class's m)
+        owner = next((self.site.fn(f).owner for f in reversed(self.frames) if f.func is not None), None)
+        return self.judge.call(
+            self.judge.context(self.facts, self.project), call, awaited, shadowed, types,
+            self.clients.known_client, self.callees(call), owner,
+        )
+
+    def unknown_effects(self, s: Stmt, frame: Frame) -> Problem | None:
+        """Why a call of the statement is not known free of ordering effects (a note, not a refusal)."""
+        primary = {id(c) for c in s.primary}
+        for call in s.calls:
+            verdict = self._verdict(call, id(call) in primary)
+            if verdict is not None:
+                shown, why = verdict
+                because = f" ({why})" if why else ""
+                return Problem(
+                    "unknown-effects",
+                    f"order kept: effects of {shown} are unknown{because}; declare it in "
+                    "gather-awaits.effect-free if it has none",
+                )
+        return None
 
     # --- what the calls of a run share ---------------------------------------------
     def module_import(self, name: str) -> bool:

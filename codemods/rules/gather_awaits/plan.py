@@ -48,7 +48,11 @@ class Planner:
         for s in run:
             problem = self.analysis.barrier(s, frame)
             if problem is not None:
-                refuse(s.node, problem)
+                if problem.kind == "unknown-effects":
+                    if not frame.test:
+                        self.ctx.note(s.node, problem)  # shown with -v only: the usual case
+                else:
+                    refuse(s.node, problem)
                 segments += [current, [s]] if current else [[s]]
                 current = []
                 continue

@@ -81,11 +81,15 @@ class ProjectModules:
         return [fn for fn in facts.funcs.get(func, []) if fn.top_level]
 
     def _search_dirs(self) -> list[Path]:
+        """Where an absolute import is looked for: the project root (and its ``src``), as Python
+        finds it with the root on ``sys.path`` -- not a same-named module next to this file, which
+        is not the one imported. Without a root found: this file's folder and each one above."""
         if self._dirs is None:
             self._dirs = []
             for folder in (self.dir, *self.dir.parents):
                 self._dirs.append(folder)
                 if any(_disk.path_exists(folder / marker) for marker in ROOT_MARKERS):
+                    self._dirs = [folder, folder / "src"]
                     break
         return self._dirs
 
@@ -120,15 +124,16 @@ class ProjectModules:
 
 def module_facts(path: str, dotted: str, text: str) -> ModuleFacts | None:
     """The facts of another module of the project (None if it does not parse)."""
-    return _LOADED.get(path, text, lambda text: _module_facts(text, dotted), dotted)
+    return _LOADED.get(path, text, lambda text: _module_facts(text, dotted, path), dotted)
 
 
-def _module_facts(text: str, dotted: str) -> ModuleFacts | None:
+def _module_facts(text: str, dotted: str, path: str) -> ModuleFacts | None:
     try:
         module = cst.parse_module(text)
     except Exception:  # noqa: BLE001 - LibCST raises more than its own errors on odd input
         return None
     facts = ModuleFacts()
+    facts.module, facts.path = module, path
     module.visit(facts)
     facts.finish()
     for group in (*facts.funcs.values(), *facts.methods.values()):

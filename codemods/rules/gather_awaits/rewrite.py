@@ -12,6 +12,7 @@ import libcst as cst
 
 from codemods.problems import Problem
 from codemods.registry import Context
+from codemods.rules.gather_awaits.effect_free import OPTION, parse_patterns
 from codemods.rules.gather_awaits.emit import Emitter
 from codemods.rules.gather_awaits.facts import ModuleFacts
 from codemods.rules.gather_awaits.imports import add_import, top_level_asyncio
@@ -34,7 +35,7 @@ class GatherTransformer(ScopeWalk):
         self.style = style
         self.aio = top_level_asyncio(module)
         self.need_import = False
-        self.analysis = Independence(site, ctx.path)
+        self.analysis = Independence(site, ctx.path, parse_patterns(ctx.options.get(OPTION, ())))
         self.planner = Planner(ctx, style, self.analysis, self.aio)
         self.emitter = Emitter(module, facts.all_names)
 
@@ -99,6 +100,7 @@ def transform(module: cst.Module, ctx: Context, style: str) -> cst.Module:
     if not hot:
         return module  # no two await statements follow each other in an async def
     facts = ModuleFacts()
+    facts.module, facts.path = module, ctx.path
     module.visit(facts)
     facts.finish()
     t = GatherTransformer(module, ctx, style, facts, hot)

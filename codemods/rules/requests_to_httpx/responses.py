@@ -204,12 +204,13 @@ class _ResponseChecks:
             else:
                 why = "differs between requests and httpx"
             self.problems.append((node, Problem("response-attribute", f"uses .{attr}, which {why}")))
-        elif maybe and attr not in BAD_ATTRS and self.local.is_response(node.value):
+        elif maybe and attr not in BAD_ATTRS and self.local.may_be_response(node.value):
+            # A name bound to a response in one place and to something else in another is checked
+            # like a response: the rewrite changes what it holds on the requests path.
             if attr not in RESPONSE_SAME:
                 why = "(no same-behaving httpx equivalent)"
-                self.problems.append(
-                    (node, Problem("response-attribute", f"uses .{attr} of a response {why}"))
-                )
+                what = "a response" if self.local.is_response(node.value) else "a value that may be a response"
+                self.problems.append((node, Problem("response-attribute", f"uses .{attr} of {what} {why}")))
             elif attr in MAPPINGS and id(node) not in self._lookups:
                 why = "httpx lowercases header names when iterating; its cookie jar has other methods"
                 message = f"uses a response's .{attr} other than to look one up ({why})"

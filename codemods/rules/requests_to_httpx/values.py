@@ -122,6 +122,19 @@ class _Locals:
             return expr.value in self.responses
         return isinstance(expr, cst.Call) and self.match(expr) is not None
 
+    def may_be_response(self, expr: cst.BaseExpression) -> bool:
+        """True if ``expr`` is a response of a rewritten call, or a name bound to one in at least
+        one of its assignments (to something else in others)."""
+        if self.is_response(expr):
+            return True
+        expr = _strip_await(expr)
+        if not isinstance(expr, cst.Name):
+            return False
+        return any(
+            isinstance(value := _strip_await(v), cst.Call) and self.match(value) is not None
+            for v in self.values.get(expr.value, ())
+        )
+
     def is_data(self, expr: cst.BaseExpression) -> bool:
         """True if ``expr`` is plain data: a literal, ``r.json()`` of a response, an item of data."""
         if isinstance(expr, (cst.Dict, cst.List, cst.SimpleString, cst.Integer, cst.Float)):

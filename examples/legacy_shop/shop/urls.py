@@ -16,4 +16,5 @@ urlpatterns = [
     path("api/dashboard/", views.dashboard, name="dashboard"),
     path("api/storefront/", views.storefront, name="storefront"),
     path("api/extras/", views.extras, name="extras"),
+    path("api/overview/", views.overview, name="overview"),
 ]

@@ -2,6 +2,7 @@
 
 import asyncio
 
+import httpx
 import requests
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.http import JsonResponse
 from django.shortcuts import aget_object_or_404, render
 from django.views import View
 
+from shop import services
 from shop.models import Product
 
 
@@ -53,6 +55,15 @@ async def extras(request):
             "shipping_days": shipping.json()["days"],
         }
     )
+
+
+async def overview(request):
+    """The dashboard's figures through the shared service functions (shop/services.py)."""
+    async with httpx.AsyncClient() as client:
+        rates = await services.fetch_rates(client)
+        levels = await services.fetch_stock(client)
+        rating = await services.fetch_rating(client)
+    return JsonResponse({"rates": rates, "levels": levels, "rating": rating})
 
 
 async def about(request):

@@ -64,6 +64,13 @@ class UpstreamApiTests(TestCase):
         response = self.client.get("/api/storefront/", {"currency": "GBP"})
         self.assertEqual(response.json(), {"currency": "GBP", "rate": 0.86, "levels": {"KB-01": 12, "MS-02": 0, "HD-03": 4}, "rating": 4.4})
 
+    def test_overview_through_the_services(self):
+        response = self.client.get("/api/overview/")
+        body = response.json()
+        self.assertEqual(body["rates"]["GBP"], 0.86)
+        self.assertEqual(body["levels"], {"KB-01": 12, "MS-02": 0, "HD-03": 4})
+        self.assertEqual(body["rating"], 4.4)
+
     def test_extras(self):
         response = self.client.get("/api/extras/")
         self.assertEqual(response.json(), {"recommended": ["MS-02", "HD-03"], "promotions": ["SPRING10"], "shipping_days": 2})
