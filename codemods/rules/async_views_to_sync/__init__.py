@@ -38,6 +38,15 @@ What it does
     ``client.aget(url)`` on an unknown ``client`` is not an ORM call, whatever the method is
     called, and neither is an API the target Django version lacks.
 
+Effects
+    Proven (read in the whole project, whatever paths are given): no code of the project awaits,
+    schedules, wraps or registers the view by a name it can see; the view's decorators are known
+    to accept sync views in the target Django version; its body makes only Django DB calls that
+    have sync twins and reads nothing that tells the thread, loop, task or context it runs in.
+    Assumed: no code outside the project root and no name computed at run time
+    (``getattr(views, name)``) reaches the view as a coroutine function; the DB calls behave the
+    same in Django's worker thread (where the async ORM ran them already).
+
 Why
     Django's async ORM runs the sync ORM in a thread: a view whose only work is one query pays an
     event-loop hop and a thread switch for nothing. ("Don't use async for single database queries.")

@@ -92,6 +92,15 @@ What it does:
     catching requests' exceptions no longer does. ``verify="path"`` and ``cert=`` are kept as
     given: current httpx and httpx2 still honour them, with a deprecation warning.
 
+Effects:
+    Proven (read in the code): that each call is requests' (through the module's imports, a
+    local Session or a thread wrapper), what its arguments are, which ``except`` clauses guard
+    it and what they catch once it is httpx's, and that every use of its response -- and of a
+    name that holds one on some path -- is one httpx answers alike or one rewritten to (else the
+    function is refused). Assumed: the differences under "Not kept" do not matter to the program;
+    above all that one client shared by the calls of a function (its cookie jar) and httpx's
+    defaults (redirect limit, User-Agent, proxy and CA environment) change nothing it relies on.
+
 Why:
     A requests call blocks the event loop for the whole round trip: every other request served by
     the same worker waits.
