@@ -125,6 +125,10 @@ def served(project: Path, db: Path, upstream_url: str) -> Iterator[Served]:
         "--log-level",
         "warning",
         "--no-access-log",
+        # A blocked event loop ("before") leaves answered connections waiting for their next
+        # request longer than uvicorn's 5 s keep-alive default: it would drop them under load.
+        "--timeout-keep-alive",
+        "300",
     ]
     proc = subprocess.Popen(args, cwd=project, env=project_env(db, upstream_url))
     base = f"http://127.0.0.1:{port}"

@@ -13,6 +13,10 @@ from django.views import View
 from shop import services
 from shop.models import Product
 
+# TLS setup shared by the AsyncClients of this module: made once, as loading the CA
+# certificates for every new client is slow.
+_HTTPX_SSL_CONTEXT = httpx.create_ssl_context()
+
 
 async def rates(request):
     """Exchange rates, straight from the pricing service."""
@@ -59,7 +63,7 @@ async def extras(request):
 
 async def overview(request):
     """The dashboard's figures through the shared service functions (shop/services.py)."""
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
         rates = await services.fetch_rates(client)
         levels = await services.fetch_stock(client)
         rating = await services.fetch_rating(client)
