@@ -776,3 +776,16 @@ def test_lines_written_into_a_mixed_file_take_its_most_common_ending(tmp_path: P
     assert b"    x = 1\n" in data  # a line the codemod did not write keeps its own ending
     assert _lines_and_endings(data).count(b"\n") == 1
     assert data.replace(b"\r\n", b"\n") == _rewritten(tmp_path, source.replace(b"\r\n", b"\n"))
+
+
+def test_a_file_missing_outside_the_project_keeps_a_result_cached(tmp_path: Path):
+    """The searches for a project root and for imported modules ask about files in the folders
+    above the project; a result that found them missing stays usable (else every run would redo
+    it), and a file appearing there since is read like any (a regular file, bounded) and differs."""
+    from codemods.runner.cache import reads_safe
+
+    roots = [str(tmp_path / "proj")]
+    outside = tmp_path / "pyproject.toml"
+    assert reads_safe({"e:" + str(outside): "0", "f:" + str(tmp_path / "apps.py"): "-"}, roots, 0)
+    assert not reads_safe({"f:" + str(tmp_path / "apps.py"): "0123abcd"}, roots, 0)
+    assert not reads_safe({"g:*.py:" + str(tmp_path): "0123abcd"}, roots, 0)

@@ -165,17 +165,23 @@ def _entry_ok(entry: Any) -> bool:
 
 
 def reads_safe(reads: dict[str, str], roots: Sequence[str], limit: int) -> bool:
-    """Whether the recorded reads of a cached result may be checked on disk: each names a path
-    inside ``roots`` (the project root, the given paths), and a file read for its bytes is a
+    """Whether the recorded reads of a cached result may be checked on disk: each file read for
+    its bytes or folder listed lies inside ``roots`` (the project root, the given paths; whether
+    a path exists, or a file that was missing, may be asked anywhere: a file that appeared since
+    is read as a regular file of bounded size, and then differs), and a file read for its bytes is a
     regular file of at most ``limit`` bytes (0: any size) or is missing. Else the result is
     not used (a miss): checking them could read anything, hang on a FIFO, or never end."""
-    for key in reads:
+    for key, value in reads.items():
         kind, _, rest = key.partition(":")
         if kind == "g":
             _, _, rest = rest.partition(":")
         if kind not in ("f", "e", "i", "g") or not os.path.isabs(rest):
             return False
-        if not _within(os.path.normpath(rest), roots):
+        # Outside the roots only what reads nothing: whether a path exists (e:, i:), or a file
+        # that was missing when the result was made (f: "-"; the searches for a project root and
+        # for imported modules look in the folders above). Contents and listings only inside.
+        outside_ok = kind in ("e", "i") or (kind == "f" and value == "-")
+        if not outside_ok and not _within(os.path.normpath(rest), roots):
             return False
         if kind == "f":
             try:
