@@ -126,7 +126,9 @@ def one_file_latency(exe: str, root: Path, env: dict[str, str], runs: int = 7) -
         "except SystemExit:\n    pass\n"
         "print('libcst imported' if 'libcst' in sys.modules else 'libcst not imported')"
     )
-    out = subprocess.run([sys.executable, "-c", probe, str(none_file)], env=quiet, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(none_file)], env=quiet, capture_output=True, text=True, check=False
+    )
     print(f"  the no-codemod run: {out.stdout.strip() or out.stderr.strip()[-200:]}")
 
 
