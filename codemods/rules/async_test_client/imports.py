@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import libcst as cst
 
@@ -54,12 +55,13 @@ def add_async_client_import(module: cst.Module) -> cst.Module:
     return _add_import(module, cst.parse_statement("from django.test import AsyncClient\n"))
 
 
-class _DropClient(cst.CSTTransformer):
-    """Drops ``Client`` (or its alias) from module-level ``from django.test[.client] import``
-    when nothing reads that name any more."""
+class _DropImported(cst.CSTTransformer):
+    """Drops the names ``drop`` picks from module-level ``from <one of sources> import`` lines
+    (the line goes when empty; the others keep their layout)."""
 
-    def __init__(self, used: set[str]) -> None:
-        self.used = used
+    def __init__(self, sources: tuple[str, ...], drop: Callable[[cst.ImportAlias], bool]) -> None:
+        self.sources = sources
+        self.drop = drop
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -73,18 +75,12 @@ class _DropClient(cst.CSTTransformer):
         if (
             updated_node.relative
             or updated_node.module is None
-            or dotted_name(updated_node.module) not in ("django.test", "django.test.client")
+            or dotted_name(updated_node.module) not in self.sources
             or isinstance(updated_node.names, cst.ImportStar)
         ):
             return updated_node
         names = list(updated_node.names)
-        keep = [
-            a for a in names
-            if not (
-                dotted_name(a.name) == "Client"
-                and alias_local(a) not in self.used
-            )
-        ]
+        keep = [a for a in names if not self.drop(a)]
         if len(keep) == len(names):
             return updated_node
         if not keep:
@@ -93,7 +89,14 @@ class _DropClient(cst.CSTTransformer):
 
 
 def drop_unused_client_import(module: cst.Module) -> cst.Module:
-    return module.visit(_DropClient(name_uses(module)))
+    """``module`` without its ``Client`` import from django.test when nothing reads it any more."""
+    used = name_uses(module)
+    return module.visit(
+        _DropImported(
+            ("django.test", "django.test.client"),
+            lambda a: dotted_name(a.name) == "Client" and alias_local(a) not in used,
+        )
+    )
 
 
 def _import_tops(st: cst.CSTNode) -> list[str] | None:
@@ -249,42 +252,8 @@ def add_from_import(module: cst.Module, source: str, name: str) -> cst.Module:
     return module.with_changes(body=body)
 
 
-class _DropName(cst.CSTTransformer):
-    """Drops ``name`` from module-level ``from <source> import`` lines (the line goes when empty)."""
-
-    def __init__(self, source: str, name: str) -> None:
-        self.source = source
-        self.name = name
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def leave_ImportFrom(
-        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
-    ) -> cst.ImportFrom | cst.RemovalSentinel:
-        if (
-            updated_node.relative
-            or updated_node.module is None
-            or dotted_name(updated_node.module) != self.source
-            or isinstance(updated_node.names, cst.ImportStar)
-        ):
-            return updated_node
-        names = list(updated_node.names)
-        keep = [a for a in names if not (dotted_name(a.name) == self.name and a.asname is None)]
-        if len(keep) == len(names):
-            return updated_node
-        if not keep:
-            return cst.RemoveFromParent()
-        if names[-1] is not keep[-1]:
-            keep[-1] = keep[-1].with_changes(comma=names[-1].comma)
-        return updated_node.with_changes(names=keep)
-
-
 def drop_unused_name(module: cst.Module, source: str, name: str) -> cst.Module:
     """``module`` without the import of ``name`` from ``source`` when nothing uses that name."""
     if name in name_uses(module):
         return module
-    return module.visit(_DropName(source, name))
+    return module.visit(_DropImported((source,), lambda a: dotted_name(a.name) == name and a.asname is None))
