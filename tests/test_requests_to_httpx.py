@@ -2176,3 +2176,48 @@ def test_premise_close_of_an_async_httpx_response_raises(upstream):
 
     resp = requests.get(upstream.url("/json"), timeout=10)
     resp.close()  # fine with requests
+
+
+# A real Channels consumer (tests/fixtures/real/requests/gsricco-durak__retry_excepts.py) wraps the
+# call in sync_to_async inside a try whose handlers name requests exceptions: the wrapper is part of
+# the call being rewritten, not another call of the try body that might raise requests' exceptions.
+WRAPPED_TRY = """\
+import requests
+from asgiref.sync import sync_to_async
+
+
+async def fetch(url):
+    try:
+        reply = await sync_to_async(requests.get)(url, timeout=2)
+    except requests.exceptions.ConnectionError:
+        return "down"
+    except requests.exceptions.Timeout:
+        return "slow"
+    return reply.status_code
+"""
+
+
+def test_a_wrapped_call_in_a_try_is_not_another_call_of_the_try_body():
+    out = rewrite(CM, WRAPPED_TRY, options={"http-client": "httpx"})
+    assert "sync_to_async" not in out.source and "await client.get(url, timeout=2" in out.source, out.source
+    assert not [d for d in out.diagnostics if d.kind == "refused"]
+    again = rewrite(CM, out.source, options={"http-client": "httpx"})
+    assert again.source == out.source
+    # another call in the same try body still refuses
+    check_noop(
+        CM,
+        WRAPPED_TRY.replace("        reply = await", "        audit(url)\n        reply = await"),
+        "its try body also calls audit()",
+        options={"http-client": "httpx"},
+    )
+
+
+def test_behaviour_wrapped_call_in_a_try_matches_requests(upstream):
+    out = rewrite(CM, WRAPPED_TRY, options={"http-client": "httpx"})
+    cases = [upstream.url("/json"), f"http://127.0.0.1:{_closed_port()}/json", upstream.url("/delay/3000")]
+    results = []
+    for src in (WRAPPED_TRY, out.source):
+        ns: dict = {}
+        exec(compile(src, "<case>", "exec"), ns)  # noqa: S102 - runs our own test source
+        results.append([asyncio.run(ns["fetch"](url)) for url in cases])
+    assert results[0] == results[1] == [200, "down", "slow"]

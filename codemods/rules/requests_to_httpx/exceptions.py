@@ -11,6 +11,7 @@ import libcst as cst
 from codemods.analysis import ImportTable, SameScope, dotted_name
 from codemods.knowledge import effects
 from codemods.knowledge.requests_api import EXCEPTIONS, JSON_ERROR, OS_ERRORS, RESPONSE_METHODS
+from codemods.knowledge.runtime import PARTIAL
 from codemods.problems import Problem
 
 if TYPE_CHECKING:
@@ -105,12 +106,35 @@ class _Guarded(SameScope, cst.CSTVisitor):
         self.json_calls = False  # r.json(): raises requests' JSONDecodeError, a RequestException
         self.json_loads = False  # json.loads/load: raises json.JSONDecodeError with both clients
         self.unknown: list[cst.Call] = []
+        # The wrapper calls of a requests call being rewritten (``sync_to_async(requests.get)``,
+        # ``functools.partial(requests.post, url)`` given to ``to_thread``): part of that call,
+        # not other calls of the try body. Their arguments are still looked at.
+        self._wrappers: set[int] = set()
+
+    def _mark_wrappers(self, node: cst.Call) -> None:
+        local = self.local
+        func: cst.BaseExpression = node.func
+        while isinstance(func, cst.Call):
+            self._wrappers.add(id(func))
+            func = func.func
+        for arg in node.args[:2]:  # to_thread(f, ...), run_in_executor(executor, f, ...)
+            value = arg.value
+            if isinstance(value, cst.Call) and local.imports.qualify(value.func, local.shadowed) == PARTIAL:
+                self._wrappers.add(id(value))
+        inner = node.func
+        if isinstance(inner, cst.Call) and inner.args:  # sync_to_async(functools.partial(...))
+            value = inner.args[0].value
+            if isinstance(value, cst.Call) and local.imports.qualify(value.func, local.shadowed) == PARTIAL:
+                self._wrappers.add(id(value))
 
     def visit_Call(self, node: cst.Call) -> None:
         local = self.local
+        if id(node) in self._wrappers:
+            return
         if local.match(node) is not None:
             self.requests_calls += 1
             self.network_calls += 1
+            self._mark_wrappers(node)
             return
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "json":
             self.json_calls = True
