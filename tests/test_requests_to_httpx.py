@@ -2221,3 +2221,37 @@ def test_behaviour_wrapped_call_in_a_try_matches_requests(upstream):
         exec(compile(src, "<case>", "exec"), ns)  # noqa: S102 - runs our own test source
         results.append([asyncio.run(ns["fetch"](url)) for url in cases])
     assert results[0] == results[1] == [200, "down", "slow"]
+
+
+def test_a_timeout_made_by_float_or_int_is_visible():
+    # a real management command: WRITE_TIMEOUT = float(getattr(settings, ..., 0.2)) at module level
+    src = """\
+    import os
+
+    import requests
+
+    WRITE_TIMEOUT = float(os.environ.get("WRITE_TIMEOUT", "0.2"))
+
+
+    async def push(url, line, retries):
+        requests.post(url, data=line, timeout=WRITE_TIMEOUT)
+        return requests.get(url, timeout=int(retries)).status_code
+    """
+    out = rewrite(CM, src, options={"http-client": "httpx", "ssl-context": "per-client"})
+    assert "timeout=WRITE_TIMEOUT" in out.source and "timeout=int(retries)" in out.source, out.source
+    assert "requests." not in out.source.replace("import requests", "")
+    assert not [d for d in out.diagnostics if d.kind == "refused"]
+    opts = {"http-client": "httpx", "ssl-context": "per-client"}
+    assert rewrite(CM, out.source, options=opts).source == out.source  # idempotent
+    check_noop(
+        CM,
+        """\
+        import requests
+        from django.conf import settings
+
+
+        async def push(url):
+            return requests.get(url, timeout=settings.WRITE_TIMEOUT).status_code
+        """,
+        "passes a timeout= whose value is not visible here",
+    )

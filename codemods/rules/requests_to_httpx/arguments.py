@@ -79,7 +79,18 @@ def _stable(expr: cst.BaseExpression, assigned: Collection[str]) -> bool:
 
 
 def _is_number(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, (cst.Integer, cst.Float)) or (isinstance(expr, cst.Name) and expr.value == "None")
+    """A number (or None) as written: a literal, or ``float(...)``/``int(...)`` of one argument
+    (``float(os.environ.get("T", "5"))``: a number whatever it reads, else it raises)."""
+    if isinstance(expr, (cst.Integer, cst.Float)) or (isinstance(expr, cst.Name) and expr.value == "None"):
+        return True
+    return (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Name)
+        and expr.func.value in ("float", "int")
+        and len(expr.args) == 1
+        and expr.args[0].keyword is None
+        and not expr.args[0].star
+    )
 
 
 def _timeout_tuple(expr: cst.BaseExpression) -> bool:
