@@ -133,9 +133,9 @@ Refuses when:
     - the calls of one function disagree on ``verify``/``cert``/``proxies``/``cookies``, pass them
       computed in the function, on a Session call, or pass ``proxies`` of another shape;
     - the call passes ``hooks``, ``files``, ``trust_env`` or any argument not known to behave the
-      same, ``*args``/``**kwargs``, a ``timeout=`` whose value is not visible (a number, a
-      ``(connect, read)`` literal or a module constant number), or more positional arguments than
-      can be mapped;
+      same, ``*args``/``**kwargs``, a ``timeout=`` whose value is not visible (a number,
+      ``float(...)``/``int(...)``, a ``(connect, read)`` literal or a module constant of those), or
+      more positional arguments than can be mapped;
     - ``params=`` is passed with a URL that may already hold a query string (requests appends the
       params, httpx replaces the query): the URL must be built from literal parts without ``?``
       (``BASE + "/items"``, ``f"{base}/items/{pk}"``, or a name assigned such a value);
