@@ -59,6 +59,18 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def _read_or_report(path: Path, display: str, limit: int, results: list[FileResult]) -> bytes | None:
+    """The file's bytes; else None, with its result (skipped, or the read error) in ``results``."""
+    data = _read(path, limit)
+    if isinstance(data, Skip):
+        results.append(FileResult(display, skipped=data.reason))
+        return None
+    if isinstance(data, str):
+        results.append(FileResult(display, error=data))
+        return None
+    return data
+
+
 def _write(path: Path, new_data: bytes, res: FileResult, old_data: bytes, inside: list[str]) -> None:
     """Write the file's new bytes (made from ``old_data``) if the file still holds ``old_data``
     and may be written (see ``atomic_write``); on failure the result says so, the file counts as
@@ -233,12 +245,8 @@ def _run(
                 if not _compiles(new_data, display):
                     new_data = None
                 elif data is None:
-                    data = _read(path, limit)
-                    if isinstance(data, Skip):
-                        results.append(FileResult(display, skipped=data.reason))
-                        continue
-                    if isinstance(data, str):
-                        results.append(FileResult(display, error=data))
+                    data = _read_or_report(path, display, limit, results)
+                    if data is None:
                         continue
             if new_data is not None and (data is None or _digest(data) == cache.entries[key]["hash"]):
                 res = FileResult(display, changed=True, diagnostics=diags)
@@ -254,12 +262,8 @@ def _run(
                 cached += 1
                 continue
         if data is None:
-            data = _read(path, limit)
-            if isinstance(data, Skip):
-                results.append(FileResult(display, skipped=data.reason))
-                continue
-            if isinstance(data, str):
-                results.append(FileResult(display, error=data))
+            data = _read_or_report(path, display, limit, results)
+            if data is None:
                 continue
         work.append((key, str(path), display, data, scan.candidates, project))
 
