@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from codemods.project.reads import read_regular
+from codemods.project.reads import glob, read_regular
 
 _DEPENDENCY_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
 _HTTPX2_REQUIREMENT = re.compile(r"(?im)^[\s\"'\[,-]*httpx2\b")
@@ -36,3 +36,11 @@ def dependency_text(root: Path) -> str:
         except OSError:
             continue
     return "\n".join(chunks)
+
+
+def requirement_files(folder: Path) -> list[str]:
+    """The requirements files of ``folder``, relative to it: ``requirements*.txt`` and
+    ``requirements/*.txt`` (recorded reads, for the codemods)."""
+    return [p.name for p in glob(folder, "requirements*.txt")] + [
+        f"requirements/{p.name}" for p in glob(folder / "requirements", "*.txt")
+    ]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from codemods.knowledge.layout import ROOT_MARKERS
 from codemods.knowledge.testing import ASYNC_TEST_PLUGINS, ASYNCIO_AUTO_MODE, DATA_MIGRATION_OPERATIONS
+from codemods.project.dependencies import requirement_files
 from codemods.project.reads import glob, path_exists, read_text
 
 if sys.version_info >= (3, 11):
@@ -106,8 +107,7 @@ def async_test_plugins(start: Path) -> AsyncPlugins:
     looked: list[str] = []
     for d in project_folders(start):
         names = list(_DEPENDENCY_FILES)
-        names += [p.name for p in glob(d, "requirements*.txt")]
-        names += [f"requirements/{p.name}" for p in glob(d / "requirements", "*.txt")]
+        names += requirement_files(d)
         for name in names:
             try:
                 text = read_text(d / name, "replace")

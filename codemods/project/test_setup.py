@@ -32,6 +32,7 @@ from codemods.knowledge.testing import (
     SETTINGS_NAMING_FILES,
 )
 from codemods.project import glob, is_file, path_exists, read_text
+from codemods.project.dependencies import requirement_files
 from codemods.project.parsed import parse_ast
 from codemods.project.routes import is_include, route_kind, route_views
 
@@ -350,8 +351,7 @@ def uses_pytest_django(test_path: str) -> bool:
     start = folder_of(test_path)
     for d in (start, *start.parents):
         names = ["conftest.py", "pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "setup.py", "manage.py"]
-        names += [p.name for p in glob(d, "requirements*.txt")]
-        names += [f"requirements/{p.name}" for p in glob(d / "requirements", "*.txt")]
+        names += requirement_files(d)
         for name in names:
             try:
                 text = read_text(d / name, "replace")
