@@ -17,51 +17,12 @@ from codemods.analysis.imports import (
 )
 
 
-class _AddAsyncClient(cst.CSTTransformer):
-    """Adds ``AsyncClient`` to the module-level ``from django.test import ... Client ...``."""
+class _FromImports(cst.CSTTransformer):
+    """The module-level ``from <one of sources> import ...`` lines (not relative, not starred),
+    each handed to ``edit``; defs and classes are not entered."""
 
-    def __init__(self) -> None:
-        self.done = False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
-        if (
-            self.done
-            or updated_node.relative
-            or updated_node.module is None
-            or dotted_name(updated_node.module) not in ("django.test", "django.test.client")
-            or isinstance(updated_node.names, cst.ImportStar)
-            or not any(dotted_name(a.name) == "Client" for a in updated_node.names)
-        ):
-            return updated_node
-        self.done = True
-        names = list(updated_node.names)
-        new = cst.ImportAlias(name=cst.Name("AsyncClient"), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        if isinstance(names[0].comma, cst.Comma) and not isinstance(names[0].comma.whitespace_after, cst.SimpleWhitespace):
-            new = new.with_changes(comma=names[0].comma)  # parenthesised, one name a line
-        return updated_node.with_changes(names=[new, *names])
-
-
-def add_async_client_import(module: cst.Module) -> cst.Module:
-    adder = _AddAsyncClient()
-    new = module.visit(adder)
-    if adder.done:
-        return new
-    return _add_import(module, cst.parse_statement("from django.test import AsyncClient\n"))
-
-
-class _DropImported(cst.CSTTransformer):
-    """Drops the names ``drop`` picks from module-level ``from <one of sources> import`` lines
-    (the line goes when empty; the others keep their layout)."""
-
-    def __init__(self, sources: tuple[str, ...], drop: Callable[[cst.ImportAlias], bool]) -> None:
+    def __init__(self, sources: tuple[str, ...]) -> None:
         self.sources = sources
-        self.drop = drop
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -79,13 +40,54 @@ class _DropImported(cst.CSTTransformer):
             or isinstance(updated_node.names, cst.ImportStar)
         ):
             return updated_node
-        names = list(updated_node.names)
+        return self.edit(updated_node)
+
+    def edit(self, node: cst.ImportFrom) -> cst.ImportFrom | cst.RemovalSentinel:
+        raise NotImplementedError
+
+
+class _AddAsyncClient(_FromImports):
+    """Adds ``AsyncClient`` to the module-level ``from django.test import ... Client ...``."""
+
+    def __init__(self) -> None:
+        super().__init__(("django.test", "django.test.client"))
+        self.done = False
+
+    def edit(self, node: cst.ImportFrom) -> cst.ImportFrom:
+        names = list(node.names)  # type: ignore[arg-type]
+        if self.done or not any(dotted_name(a.name) == "Client" for a in names):
+            return node
+        self.done = True
+        new = cst.ImportAlias(name=cst.Name("AsyncClient"), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        if isinstance(names[0].comma, cst.Comma) and not isinstance(names[0].comma.whitespace_after, cst.SimpleWhitespace):
+            new = new.with_changes(comma=names[0].comma)  # parenthesised, one name a line
+        return node.with_changes(names=[new, *names])
+
+
+def add_async_client_import(module: cst.Module) -> cst.Module:
+    adder = _AddAsyncClient()
+    new = module.visit(adder)
+    if adder.done:
+        return new
+    return _add_import(module, cst.parse_statement("from django.test import AsyncClient\n"))
+
+
+class _DropImported(_FromImports):
+    """Drops the names ``drop`` picks from module-level ``from <one of sources> import`` lines
+    (the line goes when empty; the others keep their layout)."""
+
+    def __init__(self, sources: tuple[str, ...], drop: Callable[[cst.ImportAlias], bool]) -> None:
+        super().__init__(sources)
+        self.drop = drop
+
+    def edit(self, node: cst.ImportFrom) -> cst.ImportFrom | cst.RemovalSentinel:
+        names = list(node.names)  # type: ignore[arg-type]
         keep = [a for a in names if not self.drop(a)]
         if len(keep) == len(names):
-            return updated_node
+            return node
         if not keep:
             return cst.RemoveFromParent()
-        return without_aliases(updated_node, keep, keep_layout=True)
+        return without_aliases(node, keep, keep_layout=True)
 
 
 def drop_unused_client_import(module: cst.Module) -> cst.Module:
@@ -183,34 +185,22 @@ def _add_import(module: cst.Module, line: cst.BaseStatement) -> cst.Module:
     return module.with_changes(body=body)
 
 
-class _AddName(cst.CSTTransformer):
+class _AddName(_FromImports):
     """Adds ``name`` to the first module-level ``from <module> import ...`` (not starred)."""
 
     def __init__(self, module: str, name: str) -> None:
-        self.module = module
+        super().__init__((module,))
         self.name = name
         self.done = False
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
-        if (
-            self.done
-            or updated_node.relative
-            or updated_node.module is None
-            or dotted_name(updated_node.module) != self.module
-            or isinstance(updated_node.names, cst.ImportStar)
-        ):
-            return updated_node
+    def edit(self, node: cst.ImportFrom) -> cst.ImportFrom:
+        if self.done:
+            return node
         self.done = True
-        names = list(updated_node.names)
+        names = list(node.names)
         last = names[-1]
         names[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        return updated_node.with_changes(names=[*names, cst.ImportAlias(name=cst.Name(self.name), comma=last.comma)])
+        return node.with_changes(names=[*names, cst.ImportAlias(name=cst.Name(self.name), comma=last.comma)])
 
 
 def add_from_import(module: cst.Module, source: str, name: str) -> cst.Module:
