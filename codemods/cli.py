@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,16 @@ def _check_names(names: list[str], what: str) -> None:
     for name in names:
         if name not in known:
             raise click.BadParameter(f"unknown codemod {name!r} (known: {', '.join(sorted(known))})", param_hint=what)
+
+
+def _check_codes(codes: list[str], what: str) -> None:
+    """Each of ``codes`` is a diagnostic code or a prefix of some (``DJA1`` silences requests-to-httpx)."""
+    known = [c.code for _cm, c in registry.all_codes()]
+    for code in codes:
+        if not any(k.startswith(code.upper()) for k in known) or len(code) < 4:
+            raise click.BadParameter(
+                f"unknown diagnostic code {code!r} (see `dj-asyncify explain --codes`)", param_hint=what
+            )
 
 
 def _parse_value(text: str) -> Any:
@@ -89,6 +100,9 @@ def build_settings(paths: tuple[Path, ...], **flags: Any) -> config.Settings:
     skip = _names(flags["skip"]) or table.get("skip", [])
     _check_names(list(select or []), "--select" if flags["select"] else origin)
     _check_names(list(skip), "--skip" if flags["skip"] else origin)
+    ignore = [*table.get("ignore", []), *_names(flags["ignore"])]
+    _check_codes(table.get("ignore", []), origin)
+    _check_codes(_names(flags["ignore"]), "--ignore")
     if select and set(select) <= set(skip):
         raise click.BadParameter(
             f"every selected codemod is also skipped ({', '.join(select)}): nothing would run",
@@ -111,6 +125,7 @@ def build_settings(paths: tuple[Path, ...], **flags: Any) -> config.Settings:
         jobs=max(0, jobs),
         cache_dir=cache_dir,
         root=root,
+        ignore=tuple(code.upper() for code in ignore),
         max_file_size=flags["max_file_size"] if flags["max_file_size"] is not None
         else table.get("max-file-size", config.DEFAULT_MAX_FILE_SIZE),
     )
@@ -133,7 +148,14 @@ def main() -> None:
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Also skip paths matching GLOB (repeatable).")
 @click.option("--option", "-o", multiple=True, metavar="CODEMOD.KEY=VALUE", help="Set a codemod option.")
 @click.option("--http-client", type=click.Choice(["httpx", "httpx2", "auto"]), help="Client requests-to-httpx emits.")
-@click.option("--report", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--output-format", "--report", "output_format", type=click.Choice(["text", "json", "github"]), default="text",
+    show_default=True, help="text: one line per diagnostic; json: everything; github: workflow annotations.",
+)
+@click.option(
+    "--ignore", multiple=True, metavar="CODES",
+    help="Do not print these diagnostic codes, or codes starting so (DJA2: all of gather-awaits).",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @click.option(
     "--max-file-size", type=click.IntRange(min=0), metavar="BYTES",
@@ -141,7 +163,9 @@ def main() -> None:
 )
 @click.option("-v", "--verbose", is_flag=True, help="Also list every rewrite made.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only diagnostics and errors, no summary.")
-def apply(paths: tuple[Path, ...], diff: bool, check: bool, report: str, verbose: bool, quiet: bool, **flags: Any) -> None:
+def apply(
+    paths: tuple[Path, ...], diff: bool, check: bool, output_format: str, verbose: bool, quiet: bool, **flags: Any
+) -> None:
     """Rewrite the Python files under PATHS in place (or preview with --diff / --check)."""
     try:
         settings = build_settings(paths, **flags)
@@ -149,7 +173,7 @@ def apply(paths: tuple[Path, ...], diff: bool, check: bool, report: str, verbose
         raise click.UsageError(str(exc)) from None
     mode = "diff" if diff else "check" if check else "apply"
     err = click.get_text_stream("stderr")
-    show_progress = report == "text" and not quiet and err.isatty()
+    show_progress = output_format == "text" and not quiet and err.isatty()
 
     def progress(done: int, total: int, stage: str) -> None:
         if total < PROGRESS_MIN_FILES:
@@ -169,12 +193,17 @@ def apply(paths: tuple[Path, ...], diff: bool, check: bool, report: str, verbose
         err.write("\ninterrupted: files already rewritten are complete; the others are unchanged\n")
         sys.exit(exc.code if isinstance(exc, runner.Interrupted) else EXIT_INTERRUPTED)
 
-    if report == "json":
+    if settings.ignore:  # only what is printed: what is rewritten (and cached) stays the same
+        for res in result.files:
+            res.diagnostics = [d for d in res.diagnostics if not d.code.startswith(settings.ignore)]
+    if output_format == "json":
         data = result.to_json()
         if diff:
             for entry, res in zip(data["files"], result.files):
                 entry["diff"] = res.diff
         click.echo(json.dumps(data, indent=2))
+    elif output_format == "github":
+        _print_github(result, check=check or diff, verbose=verbose)
     else:
         _print_text(result, diff=diff, check=check, verbose=verbose, quiet=quiet)
     if result.failed:
@@ -210,7 +239,7 @@ def _print_text(result: runner.RunResult, *, diff: bool, check: bool, verbose: b
             click.echo(res.format_skipped(), err=True)
         for d in res.diagnostics:
             if d.kind == "refused" or verbose:
-                click.echo(d.format() if d.kind == "refused" else f"{d.format()} [{d.kind}]", err=True)
+                click.echo(d.format(), err=True)
         if check and res.changed and not diff:
             click.echo(f"would rewrite {res.path}", err=True)
     if quiet:
@@ -223,8 +252,35 @@ def _print_text(result: runner.RunResult, *, diff: bool, check: bool, verbose: b
         parts.append(f"{skipped} skipped")
     err.write(", ".join(parts) + (f" ({result.cached} from cache)" if result.cached else "") + "\n")
     fixed, refused = result.counts_by_codemod("fixed"), result.counts_by_codemod("refused")
-    for name in sorted(set(fixed) | set(refused)):
-        err.write(f"  {name}: {fixed.get(name, 0)} rewritten, {refused.get(name, 0)} refused\n")
+    notes = result.counts_by_codemod("note")
+    for name in sorted(set(fixed) | set(refused) | set(notes)):
+        noted = f", {notes[name]} notes{'' if verbose else ' (-v shows them)'}" if notes.get(name) else ""
+        err.write(f"  {name}: {fixed.get(name, 0)} rewritten, {refused.get(name, 0)} refused{noted}\n")
+
+
+def _gh(text: str, prop: bool = False) -> str:
+    """Escaped for a workflow command: its message, or (``prop``) a property value."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def _print_github(result: runner.RunResult, *, check: bool, verbose: bool) -> None:
+    """GitHub Actions workflow annotations: a warning per diagnostic (notes as notices, with -v), an
+    error per failed file and, with --check/--diff, per file that would change."""
+    for res in result.files:
+        f = _gh(res.path, prop=True)
+        if res.error:
+            where = f",line={res.line},col={res.col}" if res.line is not None else ""
+            click.echo(f"::error file={f}{where},title=dj-asyncify::{_gh(res.error)}")
+        if res.skipped is not None:
+            click.echo(f"::warning file={f},title=dj-asyncify::skipped: {_gh(res.skipped)}")
+        for d in res.diagnostics:
+            level = {"refused": "warning", "note": "notice"}.get(d.kind)
+            if level and (level == "warning" or verbose):
+                title = _gh(f"{d.code} ({d.codemod})", prop=True)
+                click.echo(f"::{level} file={f},line={d.line},col={d.col},title={title}::{_gh(d.message)}")
+        if check and res.changed:
+            click.echo(f"::error file={f},title=dj-asyncify::would be rewritten (run dj-asyncify apply)")
 
 
 @main.command(name="list")
@@ -234,17 +290,45 @@ def list_codemods() -> None:
         click.echo(f"{cm.name:<22} {cm.summary} (Django {cm.min_django[0]}.{cm.min_django[1]}+)")
 
 
+def _plain(text: str) -> str:
+    """Docstring markup as plain text: ``code`` -> `code`, ``Example::`` -> ``Example:``."""
+    return re.sub(r"``(.+?)``", r"`\1`", text).replace("::\n", ":\n")
+
+
 @main.command()
-@click.argument("name")
-def explain(name: str) -> None:
-    """Print a codemod's full description."""
+@click.argument("name", required=False)
+@click.option("--full", is_flag=True, help="The codemod's full rules, not only its short page.")
+@click.option("--codes", "list_codes", is_flag=True, help="List every diagnostic code.")
+def explain(name: str | None, full: bool, list_codes: bool) -> None:
+    """Describe a codemod (NAME) or a diagnostic code (DJA101)."""
+    if list_codes:
+        for cm, c in registry.all_codes():
+            click.echo(f"{c.code}  {cm.name:<20} {c.level:<8} {c.title}")
+        return
+    if not name:
+        raise click.UsageError("give a codemod name (see `dj-asyncify list`), a code (DJA101) or --codes")
+    found = registry.find_code(name)
+    if found is not None:
+        cm, c = found
+        click.echo(f"{c.code} ({cm.name}, {c.level}): {c.title}\n")
+        if c.detail:
+            click.echo(c.detail + "\n")
+        shown = "always shown" if c.level == "warning" else "shown only with --verbose and in --report json"
+        click.echo(f"Level: {c.level} ({shown}).")
+        click.echo(f"Silence it: --ignore {c.code}, or ignore = [\"{c.code}\"] in [tool.dj-asyncify].")
+        click.echo(f"The rules behind it: dj-asyncify explain {cm.name} --full")
+        return
     for cm in all_codemods():
         if cm.name == name:
             click.echo(f"{cm.name}: {cm.summary}\n")
-            click.echo(cm.description)
-            if cm.options:
+            click.echo(_plain(cm.description if full or not cm.page else cm.page.strip()))
+            if full and cm.options:
                 click.echo("\nOptions ([tool.dj-asyncify." + cm.name + "] or -o " + cm.name + ".KEY=VALUE):")
                 for key, value in cm.options.items():
                     click.echo(f"  {key} = {value!r}")
+            if cm.codes:
+                click.echo(f"\nCodes: {cm.codes[0].code}-{cm.codes[-1].code} (dj-asyncify explain --codes)")
+            if not full:
+                click.echo(f"Full rules and options: dj-asyncify explain {cm.name} --full")
             return
-    raise click.BadParameter(f"unknown codemod {name!r}; see `dj-asyncify list`", param_hint="NAME")
+    raise click.BadParameter(f"unknown codemod or code {name!r}; see `dj-asyncify list`", param_hint="NAME")

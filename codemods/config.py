@@ -9,6 +9,7 @@ Example::
     exclude = ["legacy/*"]
     jobs = 4
     max-file-size = 2097152  # bytes; larger files are skipped (0: no limit)
+    ignore = ["DJA203", "DJA4"]  # diagnostic codes (or prefixes) not to print
 
     [tool.dj-asyncify.gather-awaits]
     style = "taskgroup"
@@ -52,7 +53,7 @@ DEFAULT_EXCLUDES = (
 # A Python file larger than this is skipped and reported (LibCST needs about 300 times a file's
 # size in memory: a 20 MB generated module took 5.8 GB).
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
-_TOP_KEYS = {"select", "skip", "target-django", "exclude", "jobs", "cache", "max-file-size"}
+_TOP_KEYS = {"select", "skip", "target-django", "exclude", "jobs", "cache", "max-file-size", "ignore"}
 
 
 class ConfigError(Exception):
@@ -71,6 +72,8 @@ class Settings:
     root: Path = Path(".")
     respect_gitignore: bool = True
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; 0: no limit
+    # Diagnostic codes (or prefixes of them: "DJA2") not printed; what is rewritten stays the same.
+    ignore: tuple[str, ...] = ()
 
     def digest(self) -> str:
         """What makes results differ: codemod choice, target and options (not jobs, paths or the
@@ -151,9 +154,9 @@ def _is_str_list(value: Any) -> bool:
 
 def check_table(table: dict[str, Any], origin: str) -> None:
     """Type-check the top-level settings of ``[tool.dj-asyncify]``; one-line errors naming the key."""
-    for key in ("select", "skip", "exclude"):
+    for key in ("select", "skip", "exclude", "ignore"):
         if key in table and not _is_str_list(table[key]):
-            what = "codemod names" if key != "exclude" else "glob patterns"
+            what = {"exclude": "glob patterns", "ignore": "diagnostic codes"}.get(key, "codemod names")
             raise ConfigError(f'{origin}: {key} must be a list of {what} (e.g. {key} = ["..."]), not {table[key]!r}')
     jobs = table.get("jobs", 0)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 0:

@@ -17,12 +17,15 @@ import importlib
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from codemods.problems import NOTE, WARNING, Code, one_line
+
 if TYPE_CHECKING:  # libcst is imported lazily: a cached run never needs it
     import libcst as cst
 
     from codemods.candidates import Facts
     from codemods.problems import Problem
     from codemods.project import ProjectIndex
+
 
 _REGISTRY: dict[str, Codemod] = {}
 
@@ -38,12 +41,19 @@ class Diagnostic:
     codemod: str
     message: str
     kind: str = "refused"
+    code: str = ""  # the reason's stable code (``codes.py`` of the codemod); "" for a rewrite
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.codemod}: {self.message}"
+        """``path:line:col: CODE message`` (a rewrite, shown with -v: ``fixed (codemod)``)."""
+        where = f"{self.path}:{self.line}:{self.col}:"
+        if self.kind == "fixed":
+            return f"{where} fixed ({self.codemod}) {self.message}"
+        return f"{where} {self.code} {self.message}" + (" [note]" if self.kind == "note" else "")
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["level"] = {"refused": "warning", "note": "note"}.get(self.kind, "fixed")
+        return data
 
 
 class Context:
@@ -67,25 +77,25 @@ class Context:
         self.project = project
         self.codemod = codemod
         self.module: cst.Module | None = None
-        # (module the node belongs to, node, codemod, message, kind)
-        self.records: list[tuple[Any, Any, str, str, str]] = []
-
-    def report(self, node: cst.CSTNode, message: str) -> None:
-        """A place the codemod refused to rewrite, and why."""
-        self.records.append((self.module, node, self.codemod, message, "refused"))
+        # (module the node belongs to, node, codemod, message, kind, code)
+        self.records: list[tuple[Any, Any, str, str, str, str]] = []
 
     def refuse(self, node: cst.CSTNode, problem: Problem) -> None:
-        """Report a ``Problem`` (see ``codemods.problems``) at ``node``."""
-        self.report(node, problem.message)
+        """Report a ``Problem`` (see ``codemods.problems``) at ``node``: a warning or a note, as its
+        code's level says."""
+        code = _code(self.codemod, problem.kind)
+        kind = "note" if code.level == NOTE else "refused"
+        self.records.append((self.module, node, self.codemod, one_line(problem.message), kind, code.code))
 
     def note(self, node: cst.CSTNode, problem: Problem) -> None:
         """A place left as it is for a usual reason (shown with --verbose and in --report json):
-        not a refusal, nothing the user needs to act on."""
-        self.records.append((self.module, node, self.codemod, problem.message, "note"))
+        not a refusal, nothing the user needs to act on, whatever its code's level."""
+        code = _code(self.codemod, problem.kind)
+        self.records.append((self.module, node, self.codemod, one_line(problem.message), "note", code.code))
 
     def fixed(self, node: cst.CSTNode, message: str) -> None:
         """A rewrite worth telling the user about (shown with --verbose and in --report json)."""
-        self.records.append((self.module, node, self.codemod, message, "fixed"))
+        self.records.append((self.module, node, self.codemod, one_line(message), "fixed", ""))
 
     def option(self, key: str) -> Any:
         return self.options[key]
@@ -102,6 +112,22 @@ class Codemod:
     options: ClassVar[dict[str, Any]] = {}
     # Allowed values of string options, where the set is closed.
     choices: ClassVar[dict[str, tuple[str, ...]]] = {}
+    # One stable code per Problem kind (the codemod's ``codes.py``); ``page`` is the short page
+    # ``explain NAME`` prints (What it does / Why / Example / Fix safety), the docstring the full rules.
+    codes: ClassVar[tuple[Code, ...]] = ()
+    page: ClassVar[str] = ""
+
+    def code_of(self, kind: str) -> Code:
+        """The code of a Problem kind; a kind without one (a bug: tests/test_codes.py checks that
+        none is left) gets the codemod's catch-all ``DJAn00``."""
+        by_kind = self.__dict__.get("_by_kind")
+        if by_kind is None:
+            by_kind = self.__dict__["_by_kind"] = {c.kind: c for c in self.codes}
+        found = by_kind.get(kind)
+        if found is not None:
+            return found
+        prefix = self.codes[0].code[:4] if self.codes else "DJA0"
+        return Code(f"{prefix}00", kind, WARNING, kind)
 
     @property
     def description(self) -> str:
@@ -118,6 +144,12 @@ class Codemod:
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         raise NotImplementedError
+
+
+def _code(codemod: str, kind: str) -> Code:
+    """The code of a Problem kind of a registered codemod (DJA000 for anything else)."""
+    cm = _REGISTRY.get(codemod)
+    return cm.code_of(kind) if cm is not None else Code("DJA000", kind, WARNING, kind)
 
 
 def register(cls: type[Codemod]) -> type[Codemod]:
@@ -148,6 +180,19 @@ def all_codemods() -> list[Codemod]:
 def names() -> list[str]:
     """The codemods' names, in the order they run."""
     return [cm.name for cm in all_codemods()]
+
+
+def all_codes() -> list[tuple[Codemod, Code]]:
+    """Every diagnostic code, by code."""
+    return sorted(((cm, c) for cm in all_codemods() for c in cm.codes), key=lambda pair: pair[1].code)
+
+
+def find_code(text: str) -> tuple[Codemod, Code] | None:
+    """The codemod and ``Code`` named ``text`` (case-insensitive), or None."""
+    for cm, c in all_codes():
+        if c.code == text.upper():
+            return cm, c
+    return None
 
 
 def get(name: str) -> Codemod:

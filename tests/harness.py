@@ -5,7 +5,7 @@ code generation, the compile check), then assert:
 - the output is what the test says, and it compiles;
 - a second run over the output changes nothing (idempotency);
 - for a rewrite, the pre-check accepted the input (else the runner would never have tried it);
-- the expected diagnostics (substrings of the refusal reasons) were reported.
+- the expected diagnostics (substrings of the refusal reasons) were reported, each with a code.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from codemods.config import Settings
+from codemods.problems import MAX_MESSAGE
 from codemods.project import ProjectIndex
 from codemods.registry import Diagnostic, get
 from codemods.runner import Outcome, transform_source
@@ -39,12 +40,23 @@ def rewrite(
     return transform_source(source, path, settings, project or ProjectIndex(), chosen)
 
 
+def _reported(outcome: Outcome) -> list[Diagnostic]:
+    """What the codemod reported about the code it left alone: warnings and notes. Each has its
+    own code (none the catch-all ``DJAn00`` a kind without a code gets) and is one short line."""
+    reported = [d for d in outcome.diagnostics if d.kind in ("refused", "note")]
+    for d in reported:
+        assert d.code and not d.code.endswith("00"), f"the reason {d.message!r} has no code of its own"
+        assert "\n" not in d.message and len(d.message) <= MAX_MESSAGE, d.message
+    return reported
+
+
 def _refusals(outcome: Outcome) -> list[Diagnostic]:
-    return [d for d in outcome.diagnostics if d.kind == "refused"]
+    """The warnings (always shown); notes are shown only with -v."""
+    return [d for d in _reported(outcome) if d.kind == "refused"]
 
 
 def _assert_reasons(outcome: Outcome, expect: Sequence[str]) -> None:
-    messages = [d.message for d in _refusals(outcome)]
+    messages = [d.message for d in _reported(outcome)]
     for reason in expect:
         assert any(reason in m for m in messages), f"expected a diagnostic containing {reason!r}, got {messages}"
 
@@ -73,7 +85,8 @@ def check_transformed(
 def check_noop(codemod: str, source: str, reason: str | Sequence[str] | None, **kwargs: Any) -> Outcome:
     """``source`` must come out unchanged; ``reason`` (substring) must be among the refusals.
 
-    ``reason=None`` asserts a silent no-op: nothing to do, so nothing reported."""
+    ``reason=None`` asserts a silent no-op: nothing to do, so no warning (notes, shown only with
+    -v, may be there)."""
     source = textwrap.dedent(source)
     outcome = rewrite(codemod, source, **kwargs)
     assert outcome.error is None, outcome.error

@@ -1304,11 +1304,11 @@ def test_effect_free_unknown_callee_keeps_its_order_whatever_its_name(call, show
     fetch = call.startswith("rates_api.fetch")  # fetch() is ordered by its name (a connection)
     out = check_noop_as_is(CM, src, "fetch() synchronises" if fetch else None)
     assert _notes(out)[0] == (
-        "order kept: effects of example.load() are unknown; declare it in gather-awaits.effect-free if it has none"
+        "order kept: example.load() has unknown effects; if none, list it in gather-awaits.effect-free"
     )
     if not fetch:
         assert _notes(out)[1] == (
-            f"order kept: effects of {shown} are unknown; declare it in gather-awaits.effect-free if it has none"
+            f"order kept: {shown} has unknown effects; if none, list it in gather-awaits.effect-free"
         )
 
 
@@ -1337,7 +1337,7 @@ def test_module_function_named_as_a_write_is_judged_by_its_body():
         CM, "async def load(o):\n    await send_email(o)\n\nasync def f(o):\n    a = await fetch(o)\n    b = await load(o)\n",
         None,
     )
-    assert "effects of example.load() are unknown (it calls example.send_email())" in _notes(out)[1]
+    assert "example.load() has unknown effects (it calls example.send_email())" in _notes(out)[1]
 
 
 def test_reads_with_settings_like_names_are_not_writes():
@@ -1469,7 +1469,7 @@ def test_ordinary_calls_in_arguments_are_not_taken_for_writes():
     out = check_noop_as_is(
         CM, "import asyncio\nasync def f(c):\n    a = await asyncio.wait_for(send_mail(c), 5)\n    b = await c.get(U)\n", None
     )
-    assert "effects of example.send_mail() are unknown" in _notes(out)[0]
+    assert "example.send_mail() has unknown effects" in _notes(out)[0]
 
 
 def test_helper_using_ordinary_calls_is_not_a_write():
@@ -1553,28 +1553,28 @@ def test_queue_get_keeps_its_order():
 # by their names or left to other checks).
 DJANGO_REFUSALS = {
     "contrib/auth/__init__.py": [
-        (234, "refused", "order-sensitive write: aset()"),
-        (235, "refused", "order-sensitive write: aset()"),
-        (236, "refused", "order-sensitive write: aset()"),
-        (270, "refused", "order-sensitive: asend() synchronises with other tasks"),
-        (271, "refused", "order-sensitive write: aflush()"),
-        (345, "note", "order kept: effects of module._aget_user_session_key() are unknown (it calls to_python())"),
-        (371, "refused", "order-sensitive write: acycle_key()"),
-        (372, "refused", "order-sensitive write: aset()"),
+        (234, "note", "order-sensitive write: aset()"),
+        (235, "note", "order-sensitive write: aset()"),
+        (236, "note", "order-sensitive write: aset()"),
+        (270, "note", "order-sensitive: asend() synchronises with other tasks"),
+        (271, "note", "order-sensitive write: aflush()"),
+        (345, "note", "order kept: module._aget_user_session_key() has unknown effects (it calls to_python())"),
+        (371, "note", "order-sensitive write: acycle_key()"),
+        (372, "note", "order-sensitive write: aset()"),
     ],
     "contrib/sessions/backends/db.py": [
-        (143, "note", "order kept: effects of self._aget_session() are unknown;"),
-        (144, "note", "effects of self.acreate_model_instance() are unknown (it is decorated with @cached_property"),
-        (186, "refused", "order-sensitive write: adelete()"),
+        (143, "note", "order kept: self._aget_session() has unknown effects;"),
+        (144, "note", "self.acreate_model_instance() has unknown effects (it is decorated with @cached_property"),
+        (186, "note", "order-sensitive write: adelete()"),
     ],
     "core/handlers/asgi.py": [
-        (184, "note", "effects of self.send_response() are unknown (it uses async for content)"),
-        (185, "refused", "order-sensitive write: sync_to_async(...)(...) may run any code"),
+        (184, "note", "self.send_response() has unknown effects (it uses async for content)"),
+        (185, "note", "order-sensitive write: sync_to_async(...)(...) may run any code"),
     ],
-    "test/client.py": [(901, "refused", "order-sensitive write: alogin()"), (903, "refused", "order-sensitive write: asave()")],
+    "test/client.py": [(901, "note", "order-sensitive write: alogin()"), (903, "note", "order-sensitive write: asave()")],
     "core/cache/backends/base.py": [
-        (371, "refused", "order-sensitive write: aset()"),
-        (372, "refused", "order-sensitive write: adelete()"),
+        (371, "note", "order-sensitive write: aset()"),
+        (372, "note", "order-sensitive write: adelete()"),
     ],
 }
 
@@ -1648,7 +1648,7 @@ def test_real_django_module_with_a_run_gathered_as_before():
     assert outcome.error is None and outcome.source == source
     got = [(d.line, d.message) for d in outcome.diagnostics]
     assert [line for line, _ in got] == [234, 235, 236, 270, 271, 345, 371, 372]
-    assert "effects of request.session.alookup() are unknown" in got[0][1]
+    assert "request.session.alookup() has unknown effects" in got[0][1]
     # The same lines reading into names, through a function declared free of ordering effects
     # (option effect-free, by its qualified name): gathered, the import after the module's own
     # imports, everything else reported as before.
@@ -1666,7 +1666,7 @@ def test_real_django_module_with_a_run_gathered_as_before():
     assert "".join(new_lines[:at] + new_lines[at + 1:]) == "".join(lines[:233]) + AUTH_GATHERED + "".join(lines[236:])
     got = [(d.line, d.kind, d.message) for d in outcome.diagnostics]
     assert [(line, kind) for line, kind, _ in got] == [
-        (234, "fixed"), (270, "refused"), (271, "refused"), (345, "note"), (371, "refused"), (372, "refused")
+        (234, "fixed"), (270, "note"), (271, "note"), (345, "note"), (371, "note"), (372, "note")
     ]
     assert got[0][2] == "gathered 3 independent awaits"
     again = _run_module(outcome.source, declared=AUTH_DECLARED)
@@ -1856,8 +1856,8 @@ def test_effect_free_project_callee_calling_an_unknown_function_keeps_its_order(
     src = "from shop.services import fill\n\n\nasync def view(o, p):\n    a = await fill(o)\n    b = await fetch(p)\n"
     out = check_noop_as_is(CM, src, None, path=path)
     assert _notes(out)[0] == (
-        "order kept: effects of shop.services.fill() are unknown (it calls shop.mail.send_receipt()); "
-        "declare it in gather-awaits.effect-free if it has none"
+        "order kept: shop.services.fill() has unknown effects (it calls shop.mail.send_receipt()); "
+        "if none, list it in gather-awaits.effect-free"
     )
 
 
@@ -1916,10 +1916,10 @@ def test_unresolved_project_callee_keeps_the_unknown_call_rules(tmp_path, import
     if imports.startswith("from json"):
         # json's functions compute values (knowledge.effects.PURE_STDLIB_MODULES): known free
         out = check_noop_as_is(CM, before, None, path=path)
-        assert len(_notes(out)) == 1 and "effects of shop.views.size_of() are unknown" in _notes(out)[0]
+        assert len(_notes(out)) == 1 and "shop.views.size_of() has unknown effects" in _notes(out)[0]
         return
     out = check_noop_as_is(CM, before, None, path=path)
-    assert f"{call}() are unknown" in _notes(out)[0]
+    assert f"{call}() has unknown effects" in _notes(out)[0]
 
 
 def test_project_callee_shadowed_by_a_local_is_not_looked_up(tmp_path):
@@ -2090,7 +2090,7 @@ def test_bare_await_of_an_unknown_call_is_made_for_its_effect(call):
     # effect-free policy, which makes any unknown call keep its order).
     src = f"async def f(worker, job_id, agent, prompt, server, u):\n    await {call}\n    r = await fetch(u)\n"
     out = check_noop_as_is(CM, src, None)
-    assert "are unknown" in _notes(out)[0]
+    assert "has unknown effects" in _notes(out)[0]
 
 
 def test_bare_awaits_of_known_reads_are_gathered():
@@ -2172,7 +2172,7 @@ def test_bare_await_run_before_a_read_would_change_if_gathered():
     # sentry-sdk's arq test: the job's result is read once run_job has run it.
     out = rewrite_as_is(CM, ARQ_LIKE, path="jobs.py")
     assert out.source == ARQ_LIKE
-    assert any("effects of worker.run_job() are unknown" in d.message for d in out.diagnostics)
+    assert any("worker.run_job() has unknown effects" in d.message for d in out.diagnostics)
     gathered = ARQ_LIKE.replace(
         "    await worker.run_job(job.job_id)\n    info = await job.result_info()\n",
         "    _, info = await asyncio.gather(worker.run_job(job.job_id), job.result_info())\n",
@@ -2379,7 +2379,7 @@ def test_runs_in_tests_are_not_gathered_and_reported_once():
     # only the helper outside tests is gathered
     assert out.source.count("asyncio.gather(") == 1
     assert "    x, y = await asyncio.gather(fetch(a), fetch(b))\n    return x, y\n" in out.source
-    refused = [(d.line, d.message) for d in out.diagnostics if d.kind == "refused"]
+    refused = [(d.line, d.message) for d in out.diagnostics if d.kind == "note"]
     # one line per run that would be gathered, nothing for the bare await (no noise in tests)
     assert [line for line, _ in refused] == [11, 19, 23]
     assert all(message.startswith("not gathered in a test: the order of its awaits") for _, message in refused)
@@ -2387,7 +2387,7 @@ def test_runs_in_tests_are_not_gathered_and_reported_once():
     # TestCase's methods still are
     out = rewrite(CM, TEST_RUNS, path="app/checks.py")
     assert out.source.count("asyncio.gather(") == 2
-    assert [d.line for d in out.diagnostics if d.kind == "refused" and "in a test" in d.message] == [19, 23]
+    assert [d.line for d in out.diagnostics if d.kind == "note" and "in a test" in d.message] == [19, 23]
 
 
 # --------------------------------------------------------------------------- shared knowledge
@@ -2463,7 +2463,7 @@ def test_test_module_rule_is_the_shared_one_without_conftest(path, test):
 # Nothing declared here (the ``*_as_is`` functions): only what the analysis proves is gathered.
 def _note(shown, why=""):
     because = f" ({why})" if why else ""
-    return f"order kept: effects of {shown} are unknown{because}; declare it in gather-awaits.effect-free if it has none"
+    return f"order kept: {shown} has unknown effects{because}; if none, list it in gather-awaits.effect-free"
 
 
 CHARGE = """\
@@ -2675,7 +2675,7 @@ def test_effect_free_option_from_config_and_cli_and_notes_with_verbose(tmp_path)
     quiet = run("apply", "--diff", "views.py", cwd=tmp_path)
     assert quiet.returncode == 0 and quiet.stdout == "" and "order kept" not in quiet.stderr
     loud = run("apply", "--diff", "-v", "views.py", cwd=tmp_path)
-    assert "views.py:6:5: gather-awaits: " + _note("billing.charge_card()") + " [note]" in loud.stderr
+    assert "views.py:6:5: DJA210 " + _note("billing.charge_card()") + " [note]" in loud.stderr
     report = json.loads(run("apply", "--diff", "--report", "json", "views.py", cwd=tmp_path).stdout)
     assert [d["kind"] for d in report["files"][0]["diagnostics"]] == ["note", "note"]
     assert report["summary"]["noted_by_codemod"] == {"gather-awaits": 2} and report["summary"]["refused_by_codemod"] == {}

@@ -15,6 +15,7 @@ import pytest
 
 from codemods import runner
 from codemods.config import Settings
+from codemods.problems import Problem
 from codemods.registry import Codemod, Context
 
 
@@ -31,7 +32,7 @@ class RenameFoo(Codemod):
         class T(cst.CSTTransformer):
             def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
                 if original.value == "foo":
-                    ctx.report(original, "renamed foo")
+                    ctx.refuse(original, Problem("renamed", "renamed foo"))
                     return updated.with_changes(value="bar")
                 return updated
 
@@ -58,7 +59,7 @@ S = Settings()
 def test_rewrite_reports_positions():
     out = runner.transform_source("x = 1\ny = foo\n", "f.py", S, codemods=[RenameFoo()])
     assert out.source == "x = 1\ny = bar\n"
-    assert [d.format() for d in out.diagnostics] == ["f.py:2:5: rename-foo: renamed foo"]
+    assert [d.format() for d in out.diagnostics] == ["f.py:2:5: DJA000 renamed foo"]
 
 
 def test_parse_error_is_reported_with_line():
@@ -314,7 +315,7 @@ def test_check_rerun_with_a_pending_rewrite_parses_nothing(tmp_path: Path, monke
     settings = Settings(cache_dir=tmp_path / "cache", **PENDING_SETTINGS)
     first = runner.run([proj], settings, "check")
     assert [f.path.endswith("views.py") for f in first.changed] == [True] and first.parsed == 1
-    assert [d.kind for f in first.files for d in f.diagnostics] == ["fixed", "refused"]
+    assert [d.kind for f in first.files for d in f.diagnostics] == ["fixed", "note"]
 
     calls = _count_transforms(monkeypatch)
     reads: list[Path] = []
@@ -350,7 +351,7 @@ def test_check_rerun_exits_the_same_through_the_cli(tmp_path: Path):
     assert [o.returncode for o in outs] == [1, 1]
     assert "(1 from cache)" not in outs[0].stderr and "(1 from cache)" in outs[1].stderr
     assert outs[1].stderr.replace(" (1 from cache)", "") == outs[0].stderr
-    assert "1 would change" in outs[1].stderr and "views.py:8:1: async-views-to-sync: view 'other' left" in outs[1].stderr
+    assert "1 would change" in outs[1].stderr and "1 notes (-v shows them)" in outs[1].stderr
 
 
 def test_apply_after_check_writes_the_cached_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -85,7 +85,7 @@ def test_a_caller_outside_the_given_paths_keeps_the_view_async(tmp_path: Path, g
     after = (root / "shop" / "views.py").read_text()
     assert "\nasync def product_count(request):" in after
     assert "\ndef alone(request):" in after  # the run did rewrite what it could
-    assert f"shop/views.py:6:1: async-views-to-sync: {CALLER_REFUSAL}" in out.stderr
+    assert f"shop/views.py:6:1: DJA303 {CALLER_REFUSAL}" in out.stderr
     assert (root / "shop" / "api.py").read_text() == API  # only the given paths are rewritten
 
 

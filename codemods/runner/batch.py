@@ -284,7 +284,7 @@ def _run(
             stored: dict[str, Any] = {
                 "project": project_digest,
                 "reads": res.reads or {},
-                "diagnostics": [[d.line, d.col, d.codemod, d.message, d.kind] for d in res.diagnostics],
+                "diagnostics": [[d.line, d.col, d.codemod, d.message, d.kind, d.code] for d in res.diagnostics],
             }
             if res.changed:
                 assert new_data is not None

@@ -126,7 +126,7 @@ def _str_map(value: Any) -> bool:
 def _diagnostic_ok(d: Any) -> bool:
     return (
         isinstance(d, list)
-        and len(d) == 5
+        and len(d) == 6
         and _is_int_list(d[:2], 2)
         and all(isinstance(v, str) for v in d[2:])
     )

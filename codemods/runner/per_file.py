@@ -188,7 +188,7 @@ def _transform_source(
     project = project or ProjectIndex()
     module: Any = None
     text: str | None = source  # None: the code of ``module`` is not generated yet
-    records: list[tuple[Any, Any, str, str, str]] = []
+    records: list[tuple[Any, Any, str, str, str, str]] = []
     ran: list[str] = []
     chain: list[Any] = []  # the parsed module, then each module a codemod returned changed
     for i, cm in enumerate(chosen):

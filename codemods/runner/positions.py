@@ -10,9 +10,9 @@ from codemods.registry import Diagnostic
 
 
 def _positions(
-    records: list[tuple[Any, Any, str, str, str]], path: str, source: str = "", chain: Sequence[Any] = ()
+    records: list[tuple[Any, Any, str, str, str, str]], path: str, source: str = "", chain: Sequence[Any] = ()
 ) -> list[Diagnostic]:
-    """Turn (module, node, codemod, message, kind) into diagnostics with line and column.
+    """Turn (module, node, codemod, message, kind, code) into diagnostics with line and column.
 
     Positions are those of LibCST's PositionProvider (the syntactic start), found by one plain
     code generation per module that has a record, watching only the reported nodes. A codemod
@@ -49,9 +49,9 @@ def _positions(
         for node_id, (line, col) in node_positions(module, nodes).items():
             found[node_id] = back(k, line, col)
     out = []
-    for _module, node, codemod, message, kind in records:
+    for _module, node, codemod, message, kind, code in records:
         line, col = found.get(id(node), (1, 0))
-        out.append(Diagnostic(path, line, col + 1, codemod, message, kind))
+        out.append(Diagnostic(path, line, col + 1, codemod, message, kind, code))
     out.sort(key=lambda d: (d.line, d.col, d.codemod))
     return out
 

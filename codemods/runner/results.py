@@ -9,6 +9,9 @@ from typing import Any
 
 from codemods.registry import Diagnostic
 
+# The shape of --report json. 2: diagnostics carry "code" and "level"; "format_version" itself.
+JSON_FORMAT_VERSION = 2
+
 
 def display_path(path: Path) -> str:
     """How a file is named in the report: relative to the working folder where it can be."""
@@ -94,4 +97,4 @@ class RunResult:
         summary["refused_by_codemod"] = self.counts_by_codemod("refused")
         summary["fixed_by_codemod"] = self.counts_by_codemod("fixed")
         summary["noted_by_codemod"] = self.counts_by_codemod("note")
-        return {"summary": summary, "files": [f.to_json() for f in self.files]}
+        return {"format_version": JSON_FORMAT_VERSION, "summary": summary, "files": [f.to_json() for f in self.files]}

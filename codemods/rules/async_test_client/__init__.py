@@ -214,6 +214,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from codemods.candidates import Facts, mentions_client
 from codemods.registry import Codemod, Context, register
+from codemods.rules.async_test_client.codes import CODES, PAGE
 
 if TYPE_CHECKING:  # libcst is imported by transform only
     import libcst as cst
@@ -224,6 +225,8 @@ class AsyncTestClient(Codemod):
     """The codemod as the registry knows it (the module docstring says what it does)."""
 
     name = "async-test-client"
+    codes = CODES
+    page = PAGE
     summary = "Django tests using the test client -> async tests using the async client"
     min_django = (3, 1)
     order = 40

@@ -67,7 +67,8 @@ class Classes(PytestTests):
             cst.Module(body=[]).code_for_node(fn.body),
         ):
             # requests through self.client: refused whatever else the test does (cheap path)
-            self.ctx.refuse(fn, left_alone("not made async", [_not_shared(shared)]))
+            for problem in left_alone("not made async", [_not_shared(shared)]):
+                self.ctx.refuse(fn, problem)
             return fn
         env = Env(self.models, self_name, self_attrs(), set())
         env.bind(fn.body, [p.name.value for p in fn.params.params])
@@ -92,7 +93,8 @@ class Classes(PytestTests):
                 scan.problems.append(login)
         self._async_class_check(scan)
         if scan.problems:
-            self.ctx.refuse(fn, left_alone("not made async", scan.problems))
+            for problem in left_alone("not made async", scan.problems):
+                self.ctx.refuse(fn, problem)
             return fn
         new_body = self._rewritten(fn, env, scan)
         if new_body is None:

@@ -57,7 +57,7 @@ def paren(node: cst.Await) -> cst.Await:
     return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
-def left_alone(lead: str, problems: list[Problem]) -> Problem:
-    """One diagnostic for a test left as it was: ``lead`` (``not made async``) and every reason,
-    in order; its kind is the first reason's."""
-    return Problem(problems[0].kind, f"{lead}: " + "; ".join(p.message for p in problems))
+def left_alone(lead: str, problems: list[Problem]) -> list[Problem]:
+    """The diagnostics of a test left as it was: one line per reason, in order, each led by
+    ``lead`` (``not made async``)."""
+    return [Problem(p.kind, f"{lead}: {p.message}") for p in problems]

@@ -6,7 +6,7 @@ from codemods.knowledge.testing import DJANGO_AUTH_BACKENDS
 from codemods.problems import Problem
 from codemods.project import test_setup
 
-_LOGIN = "client.login() as alogin() (it runs each backend's aauthenticate())"
+_LOGIN = "client.login() as alogin()"
 
 
 def _login(text: str) -> Problem:
@@ -26,7 +26,7 @@ def login_problem(test_path: str, test_source: str) -> Problem | None:
         return None
     where, what = unknown.where, unknown.what
     if unknown.kind == "no-settings":
-        return _login("no manage.py or pytest configuration names the settings, so AUTHENTICATION_BACKENDS is unknown")
+        return _login("AUTHENTICATION_BACKENDS is unknown (no manage.py or pytest configuration names the settings)")
     if unknown.kind == "no-module":
         return _login(f"settings module {where} not found")
     if unknown.kind == "unreadable":
@@ -40,4 +40,4 @@ def login_problem(test_path: str, test_source: str) -> Problem | None:
             f"AUTHENTICATION_BACKENDS lists {what} (only Django's own backends are known to "
             "authenticate alike in aauthenticate)"
         )
-    return _login(f"AUTHENTICATION_BACKENDS is changed in {where} in a way not read statically")
+    return _login(f"AUTHENTICATION_BACKENDS is set in {where} in a way not read statically")

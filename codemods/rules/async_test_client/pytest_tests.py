@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 
 import libcst as cst
 
@@ -127,8 +128,8 @@ class PytestTests(ClientSetup):
                 problems.append(
                     Problem(
                         "client-fixture",
-                        f"fixture {sharing} uses the client fixture: what it does to the client "
-                        "(a login, cookies) would not reach async_client",
+                        f"fixture {sharing} uses the client fixture: what it does to it (a login, cookies) "
+                        "would not reach async_client",
                     )
                 )
         for bad in ("admin_client", "async_client", *NO_ASYNC_FIXTURES):
@@ -212,7 +213,8 @@ class PytestTests(ClientSetup):
                     )
                 )
         if problems:
-            self.ctx.refuse(fn, left_alone("not made async", problems))
+            for problem in left_alone("not made async", problems):
+                self.ctx.refuse(fn, problem)
             return fn
         new_body = self._rewritten(fn, env, scan)
         if new_body is None:
@@ -242,12 +244,13 @@ class PytestTests(ClientSetup):
             return ("none" if plugins.auto_mode else ASYNC_TEST_PLUGINS["pytest-asyncio"]), None
         if "anyio" in plugins.declared:
             return ASYNC_TEST_PLUGINS["anyio"], None
-        looked = ", ".join(plugins.looked_in) or "none found"
+        looked = (
+            f"{', '.join(plugins.looked_in)} lists neither pytest-asyncio nor anyio"
+            if plugins.looked_in else "no dependency file lists pytest-asyncio or anyio"
+        )
         return "", Problem(
             "async-plugin",
-            f"pytest runs async def tests only through a plugin, and the project's dependency files ({looked}) "
-            "list neither pytest-asyncio nor anyio: add pytest-asyncio to your test dependencies "
-            "(or set async-test-client.async-marker)",
+            f"no pytest plugin for async tests: {looked} (add one, or set async-test-client.async-marker)",
         )
 
     def _client_sharing_fixture(self, requested: list[str]) -> str | None:
@@ -272,7 +275,10 @@ class PytestTests(ClientSetup):
             seen.add(name)
             fx = defs[name]
             if "client" in fx.params:
-                return f"{name} ({fx.where})"
+                where = fx.where
+                if os.path.isabs(where):  # a conftest.py: named from the test's folder
+                    where = os.path.relpath(where, os.path.dirname(os.path.abspath(self.ctx.path)))
+                return f"{name} ({where})"
             todo += sorted(fx.params)
         return None
 

@@ -158,6 +158,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from codemods.candidates import Facts
 from codemods.knowledge import http
 from codemods.registry import Codemod, Context, register
+from codemods.rules.async_views_to_sync.codes import CODES, PAGE
 
 if TYPE_CHECKING:  # libcst is imported by transform only: a cached run never needs it
     import libcst as cst
@@ -169,6 +170,8 @@ _CANDIDATE_HANDLERS = frozenset({*http.METHODS, "dispatch"})
 @register
 class AsyncViewsToSync(Codemod):
     name = "async-views-to-sync"
+    codes = CODES
+    page = PAGE
     summary = "Async views whose only await is one ORM query (or none) become plain sync views"
     min_django = (4, 1)
     order = 30

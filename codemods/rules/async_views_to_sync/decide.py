@@ -191,7 +191,7 @@ class Decider:
         if not files:
             return "elsewhere in the project"
         more = f" (and {len(files) - 1} more file{'s' if len(files) > 2 else ''})" if len(files) > 1 else ""
-        return f"in {_shown(files[0])}{more}"
+        return f"in {_shown(files[0], self.ctx.path)}{more}"
 
     def _wrapped(self, name: str) -> Problem | None:
         """Why ``name`` must stay async because a call of the project that may wrap or register
@@ -200,12 +200,11 @@ class Decider:
         if not found:
             return None
         path, callee = found[0]
-        where = f" in {_shown(path)}" if path else ""
+        where = f" in {_shown(path, self.ctx.path)}" if path else ""
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         return Problem(
             "wrapped-elsewhere",
-            f"is given to `{callee}(...)`{where}{more}, which is not known to accept a sync view in place "
-            "of an async one (it may await it)",
+            f"is given to `{callee}(...)`{where}{more}, which is not known to accept a sync view (it may await it)",
         )
 
     def _subclassed_elsewhere(self, name: str, family: list[str]) -> Problem | None:
@@ -219,19 +218,22 @@ class Decider:
         if not found:
             return None
         path, sub = found[0]
-        where = _shown(path) if path else "another file"
+        where = _shown(path, self.ctx.path) if path else "another file"
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         return Problem(
             "subclassed-elsewhere",
-            f"is subclassed, directly or through other classes, by {sub!r} in {where}{more}, which has async "
-            "request methods; converting this module alone would leave that view with both sync and async "
-            "handlers, which Django rejects (ImproperlyConfigured); convert them together by hand",
+            f"is subclassed by {sub!r} in {where}{more}, which has async request methods",
         )
 
 
-def _shown(path: str) -> str:
-    """A file path as diagnostics show it: relative to the working folder when possible."""
+def _shown(path: str, here: str) -> str:
+    """A file path as diagnostics show it: relative to the working folder when it is below it, else
+    from the folder above the one it shares with ``here`` (the file reported on): short either way."""
     try:
-        return os.path.relpath(path)
-    except ValueError:
+        rel = os.path.relpath(path)
+        if not rel.startswith(".."):
+            return rel
+        common = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in (path, here)])
+        return os.path.relpath(path, os.path.dirname(common))
+    except ValueError:  # another drive
         return path

@@ -120,7 +120,7 @@ class _Transformer(cst.CSTTransformer):
                 shown = ", ".join(short(arg.value) for arg in original.bases)
                 self.ctx.refuse(original, Problem(
                     "unknown-view-bases",
-                    f"{label} left async, all handlers: its bases ({shown}) are not known Django views, so its "
+                    f"{label} left async: its bases ({shown}) are not known Django views, so its "
                     "inherited handlers cannot be checked",
                 ))
             return updated
@@ -129,9 +129,9 @@ class _Transformer(cst.CSTTransformer):
         plans, culprit, problem = self.decider.family(family)
         if problem is not None:
             if culprit != name:
-                problem = prefixed(f"in the same class hierarchy, {culprit!r} ", problem)
+                problem = prefixed(f"{culprit!r} (same hierarchy) ", problem)
             if any(h.asynchronous is not None for h in handlers(original)) or culprit == name:
-                self.ctx.refuse(original, prefixed(f"{label} left async, all handlers: ", problem))
+                self.ctx.refuse(original, prefixed(f"{label} left async: ", problem))
             return updated
         new_body = [
             self._convert(s, plans[s], f"{label} handler {s.name.value!r}") if s in plans else s

@@ -224,6 +224,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from codemods.candidates import Facts, involves_await, statement_lists
 from codemods.registry import Codemod, Context, register
+from codemods.rules.gather_awaits.codes import CODES, PAGE
 
 if TYPE_CHECKING:  # libcst is imported lazily (in transform): a cached run never needs it
     import libcst as cst
@@ -234,6 +235,8 @@ STYLES = ("gather", "taskgroup")
 @register
 class GatherAwaits(Codemod):
     name = "gather-awaits"
+    codes = CODES
+    page = PAGE
     summary = "run consecutive independent awaits concurrently with asyncio.gather or a TaskGroup"
     min_django = (3, 1)
     order = 20

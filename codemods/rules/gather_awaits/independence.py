@@ -132,8 +132,7 @@ class Independence:
                 because = f" ({why})" if why else ""
                 return Problem(
                     "unknown-effects",
-                    f"order kept: effects of {shown} are unknown{because}; declare it in "
-                    "gather-awaits.effect-free if it has none",
+                    f"order kept: {shown} has unknown effects{because}; if none, list it in gather-awaits.effect-free",
                 )
         return None
 

@@ -191,6 +191,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from codemods.candidates import Facts
 from codemods.knowledge import http
 from codemods.registry import Codemod, Context, register
+from codemods.rules.requests_to_httpx.codes import CODES, PAGE
 
 if TYPE_CHECKING:  # libcst is imported by transform only: a cached run never needs it
     import libcst as cst
@@ -199,6 +200,8 @@ if TYPE_CHECKING:  # libcst is imported by transform only: a cached run never ne
 @register
 class RequestsToHttpx(Codemod):
     name = "requests-to-httpx"
+    codes = CODES
+    page = PAGE
     summary = "await httpx.AsyncClient calls instead of blocking requests calls in async functions"
     min_django = (3, 1)
     order = 10
