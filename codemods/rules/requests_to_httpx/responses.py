@@ -31,12 +31,9 @@ class _Mentions(cst.CSTVisitor):
         self.local = local
         self.found = False
 
+    # A requests call made in the nested scope itself is reported as such (nested-sync-scope).
     def visit_Name(self, node: cst.Name) -> None:
         if node.value in self.local.tainted:
-            self.found = True
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if not self.found and self.local.match(node) is not None:
             self.found = True
 
 

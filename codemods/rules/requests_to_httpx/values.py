@@ -8,6 +8,7 @@ import libcst as cst
 
 from codemods.analysis import ImportTable, SameScope
 from codemods.analysis.bindings import target_names
+from codemods.analysis.unwrap import thread_wrapped
 from codemods.knowledge.requests_api import ELEMENT_ATTRS
 from codemods.problems import Problem
 from codemods.rules.requests_to_httpx.calls import _match, _Req, _streams
@@ -39,7 +40,7 @@ class _Locals:
         self.responses = {
             n
             for n, vs in values.items()
-            if vs and all(isinstance(v, cst.Call) and self.match(v) is not None for v in vs)
+            if vs and all(isinstance(v, cst.Call) and self.makes_request(v) for v in vs)
         }
         # names bound once to a call with stream=True (checked further by _StreamCheck)
         self.streams = {
@@ -71,6 +72,26 @@ class _Locals:
     def match(self, call: cst.Call) -> _Req | Problem | None:
         return _match(call, self.imports, self.shadowed, self.sessions)
 
+    def makes_request(self, call: cst.Call) -> bool:
+        """True if the value of ``call`` is the response of a requests call: one the codemod
+        recognises (rewritable or not), or a thread-wrapped ``lambda: <that>`` called with no
+        arguments. ``await sync_to_async(lambda: device.type.name)()`` gives what the lambda returns:
+        not a response unless the lambda's body is one."""
+        found = self.match(call)
+        if found is None:
+            return False
+        if isinstance(found, _Req):
+            return True
+        wrapped = thread_wrapped(call, self.imports, self.shadowed)
+        if wrapped is not None and isinstance(wrapped.target, cst.Lambda):
+            body = _strip_await(wrapped.target.body)
+            return (
+                not wrapped.target.params.params
+                and isinstance(body, cst.Call)
+                and self.makes_request(body)
+            )
+        return True  # a requests call refused for its arguments or its wrapper: still a response
+
     def response_valued(self, expr: cst.BaseExpression) -> bool:
         """True if the value of ``expr`` may be a response of a rewritten call, or hold one."""
         local = self
@@ -83,7 +104,7 @@ class _Locals:
         if isinstance(expr, cst.Attribute):
             return expr.attr.value in ELEMENT_ATTRS and self.response_valued(expr.value)
         if isinstance(expr, cst.Call):
-            if local.match(expr) is not None:
+            if local.makes_request(expr):
                 return True
             func = expr.func
             if (
@@ -120,7 +141,7 @@ class _Locals:
         expr = _strip_await(expr)
         if isinstance(expr, cst.Name):
             return expr.value in self.responses
-        return isinstance(expr, cst.Call) and self.match(expr) is not None
+        return isinstance(expr, cst.Call) and self.makes_request(expr)
 
     def may_be_response(self, expr: cst.BaseExpression) -> bool:
         """True if ``expr`` is a response of a rewritten call, or a name bound to one in at least
@@ -131,7 +152,7 @@ class _Locals:
         if not isinstance(expr, cst.Name):
             return False
         return any(
-            isinstance(value := _strip_await(v), cst.Call) and self.match(value) is not None
+            isinstance(value := _strip_await(v), cst.Call) and self.makes_request(value)
             for v in self.values.get(expr.value, ())
         )
 
