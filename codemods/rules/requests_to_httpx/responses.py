@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from codemods.analysis import ImportTable, SameScope
+from codemods.analysis import ImportTable, SameScope, last_name
 from codemods.analysis.bindings import target_names
+from codemods.knowledge.effects import STR_METHODS
 from codemods.knowledge.requests_api import (
     BAD_ATTRS,
     MAPPINGS,
+    MESSAGE_ATTRS,
     RENAMED_ATTRS,
     RESPONSE_CLASSES,
     RESPONSE_SAME,
@@ -35,6 +37,102 @@ class _Mentions(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         if node.value in self.local.tainted:
             self.found = True
+
+
+# Logger methods that write a record (``logger.info(...)``); their arguments only become its text.
+_LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
+# Builtins that turn a value into text (inside a message, their argument only reaches that text).
+_TO_TEXT = ("str", "repr", "format")
+
+
+class _MessageParts(cst.CSTVisitor):
+    """Expressions whose value only becomes the text of a message: the arguments of a logger call,
+    ``print()``, ``warnings.warn()`` and of the exception raised (``raise E(...)``), and inside them
+    the parts of f-strings, ``+``/``%`` formatting, ``str()``, ``"...".format()``, slices and str
+    methods; also ``body = r.text`` when every read of ``body`` is such a part. There requests'
+    and httpx's ``.text``/``.url`` may differ (decoding, quoting) without the program acting on it."""
+
+    def __init__(self, imports: ImportTable, shadowed: set[str]) -> None:
+        self.imports, self.shadowed = imports, shadowed
+        self.parts: set[int] = set()
+        self._reads: dict[str, list[int]] = {}  # name -> ids of the Name nodes reading it
+        self._stores: set[int] = set()
+        self._assigned: list[tuple[str, cst.BaseExpression]] = []  # ``name = <value>``
+
+    def _sink(self, call: cst.Call) -> bool:
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _LOG_METHODS:
+            return last_name(func.value) in _LOGGERS
+        if isinstance(func, cst.Name) and func.value == "print":
+            return "print" not in self.shadowed
+        return self.imports.qualify(func, self.shadowed) == "warnings.warn"
+
+    def _mark(self, expr: cst.BaseExpression) -> None:
+        self.parts.add(id(expr))
+        if isinstance(expr, cst.FormattedString):
+            for part in expr.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    self._mark(part.expression)
+        elif isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Modulo)):
+            self._mark(expr.left)
+            self._mark(expr.right)
+        elif isinstance(expr, (cst.Tuple, cst.List)):
+            for el in expr.elements:
+                self._mark(el.value)
+        elif isinstance(expr, cst.IfExp):
+            self._mark(expr.body)
+            self._mark(expr.orelse)
+        elif isinstance(expr, cst.BooleanOperation):
+            self._mark(expr.left)
+            self._mark(expr.right)
+        elif isinstance(expr, cst.Subscript):
+            self._mark(expr.value)
+        elif isinstance(expr, cst.Call):
+            func = expr.func
+            if isinstance(func, cst.Name) and func.value in _TO_TEXT and func.value not in self.shadowed:
+                for a in expr.args[:1]:
+                    self._mark(a.value)
+            elif isinstance(func, cst.Attribute) and func.attr.value in STR_METHODS:
+                self._mark(func.value)
+                if func.attr.value == "format":
+                    for a in expr.args:
+                        self._mark(a.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self._sink(node):
+            for a in node.args:
+                self._mark(a.value)
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        if isinstance(node.exc, cst.Call):
+            for a in node.exc.args:
+                self._mark(a.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            if isinstance(t.target, cst.Name):
+                self._stores.add(id(t.target))
+                if len(node.targets) == 1:
+                    self._assigned.append((t.target.value, node.value))
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False  # ``x.text``: ``text`` reads no name
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False  # ``f(text=...)``: neither
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if id(node) not in self._stores:
+            self._reads.setdefault(node.value, []).append(id(node))
+
+    def finish(self) -> None:
+        """``body = r.text`` is a part when every read of ``body`` is (names read in nested scopes too)."""
+        for name, value in self._assigned:
+            reads = self._reads.get(name, [])
+            if reads and all(r in self.parts for r in reads):
+                self._mark(value)
 
 
 # Calls that may take responses as arguments without the response reaching code that expects a
@@ -183,6 +281,7 @@ class _ResponseChecks:
         if (
             maybe
             and attr in BAD_ATTRS
+            and not (attr in MESSAGE_ATTRS and id(node) in self.local.message_parts)
             and not (
                 attr in REWRITTEN_ATTRS
                 and self.local.is_response(node.value)
@@ -200,7 +299,10 @@ class _ResponseChecks:
                 why = "rewritten only on a response of a rewritten call"
             else:
                 why = "differs between requests and httpx"
-            self.problems.append((node, Problem("response-attribute", f"uses .{attr}, which {why}")))
+            message = f"uses .{attr}, which {why}"
+            if attr in MESSAGE_ATTRS:
+                message = f"uses .{attr} other than in a log/print/exception message: {MESSAGE_ATTRS[attr]}"
+            self.problems.append((node, Problem("response-attribute", message)))
         elif maybe and attr not in BAD_ATTRS and self.local.may_be_response(node.value):
             # A name bound to a response in one place and to something else in another is checked
             # like a response: the rewrite changes what it holds on the requests path.

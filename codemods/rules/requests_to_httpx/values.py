@@ -13,6 +13,7 @@ from codemods.knowledge.requests_api import ELEMENT_ATTRS
 from codemods.problems import Problem
 from codemods.rules.requests_to_httpx.calls import _match, _Req, _streams
 from codemods.rules.requests_to_httpx.exceptions import _RequestsHandlers
+from codemods.rules.requests_to_httpx.responses import _MessageParts
 from codemods.rules.requests_to_httpx.sessions import _SessionFinder
 from codemods.rules.requests_to_httpx.syntax import _strip_await
 
@@ -56,6 +57,10 @@ class _Locals:
                 if n not in self.data and n not in self.responses and vs and all(self.is_data(v) for v in vs):
                     self.data.add(n)
                     changed = True
+        parts = _MessageParts(imports, shadowed)
+        body.visit(parts)
+        parts.finish()
+        self.message_parts = parts.parts  # expressions whose value only reaches a message's text
         # names that may hold a response of a rewritten call, or a container of some (flow-insensitive)
         self.tainted: set[str] = set()
         handlers = _RequestsHandlers(imports, shadowed)
