@@ -370,6 +370,16 @@ class _ResponseRewrites:
         self._made.add(id(negated))
         return negated
 
+    def leave_UnaryOperation(
+        self, original_node: cst.UnaryOperation, updated_node: cst.UnaryOperation
+    ) -> cst.BaseExpression:
+        # ``not r.ok`` -> ``r.is_error`` (not ``not (not r.is_error)``)
+        inner = updated_node.expression
+        if isinstance(updated_node.operator, cst.Not) and id(inner) in self._made:
+            assert isinstance(inner, cst.UnaryOperation)
+            return inner.expression.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+        return updated_node
+
     def _unparen(self, expr: cst.BaseExpression) -> cst.BaseExpression:
         if id(expr) in self._made and len(expr.lpar) == 1:
             return expr.with_changes(lpar=[], rpar=[])
