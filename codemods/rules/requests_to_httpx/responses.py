@@ -22,7 +22,9 @@ from codemods.knowledge.requests_api import (
     REWRITTEN_ATTRS,
 )
 from codemods.problems import Problem
+from codemods.rules.requests_to_httpx.calls import _Req
 from codemods.rules.requests_to_httpx.exceptions import _LOGGERS
+from codemods.rules.requests_to_httpx.syntax import _strip_await
 
 if TYPE_CHECKING:
     from codemods.rules.requests_to_httpx.values import _Locals
@@ -248,7 +250,12 @@ def _raise_for_status_target(line: cst.SimpleStatementLine, local: _Locals) -> c
     if not isinstance(call, cst.Call) or call.args or not isinstance(call.func, cst.Attribute):
         return None
     func = call.func
-    if func.attr.value != "raise_for_status" or not isinstance(func.value, cst.Name):
+    if func.attr.value != "raise_for_status":
+        return None
+    value = _strip_await(func.value)
+    if isinstance(value, cst.Call) and isinstance(local.match(value), _Req):
+        return func  # ``requests.get(u).raise_for_status()``: the response gets a name
+    if not isinstance(func.value, cst.Name):
         return None
     return func if local.is_response(func.value) else None
 
@@ -338,6 +345,7 @@ class _ResponseRewrites:
     shadowed: set[str]
     local: _Locals
     module_name: str
+    response_name: str  # a name free in the function, for the response of a chained raise_for_status()
     _made: set[int]  # ids of the ``(not r.is_error)`` made here (their parentheses may go)
 
     def leave_AnnAssign(self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign) -> cst.AnnAssign:
@@ -401,17 +409,33 @@ class _ResponseRewrites:
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> cst.BaseStatement:
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
         target = _raise_for_status_target(original_node, self.local)
         if target is None:
             return updated_node
-        assert isinstance(target.value, cst.Name)
         # requests raises only for 4xx/5xx; httpx also for 1xx/3xx (an unfollowed redirect, a 304).
-        return cst.If(
-            test=cst.Attribute(value=cst.Name(target.value.value), attr=cst.Name("is_error")),
-            body=cst.IndentedBlock(body=[updated_node.with_changes(leading_lines=[])]),
+        if isinstance(target.value, cst.Name):
+            return cst.If(
+                test=cst.Attribute(value=cst.Name(target.value.value), attr=cst.Name("is_error")),
+                body=cst.IndentedBlock(body=[updated_node.with_changes(leading_lines=[])]),
+                leading_lines=updated_node.leading_lines,
+            )
+        # ``requests.get(u).raise_for_status()``: ``name = await client.get(u)`` first, then the same
+        expr = updated_node.body[0]
+        assert isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)
+        func = expr.value.func
+        assert isinstance(func, cst.Attribute)
+        name = cst.Name(self.response_name)
+        made = cst.SimpleStatementLine(
+            body=[cst.Assign(targets=[cst.AssignTarget(name)], value=func.value.with_changes(lpar=[], rpar=[]))],
             leading_lines=updated_node.leading_lines,
         )
+        check = cst.SimpleStatementLine(
+            body=[expr.with_changes(value=expr.value.with_changes(func=func.with_changes(value=name)))],
+            trailing_whitespace=updated_node.trailing_whitespace,
+        )
+        test = cst.Attribute(value=name, attr=cst.Name("is_error"))
+        return cst.FlattenSentinel([made, cst.If(test=test, body=cst.IndentedBlock(body=[check]))])
 
     def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.Subscript:
         return updated_node.with_changes(value=self._paren(updated_node.value))

@@ -67,6 +67,7 @@ class _Rewriter(
         self.local = local
         self.module_name = module_name
         self.ssl_name = ssl_name
+        self.response_name = "response"  # set by the caller to a name free in the function
         self._made: set[int] = set()
 
 
@@ -152,6 +153,7 @@ class _Transformer(cst.CSTTransformer):
         if self.ssl is not None and self.ssl.name not in shadowed:
             ssl_name = self.ssl.name
         rewriter = _Rewriter(self.imports, shadowed, client, local, self.module_name, ssl_name)
+        rewriter.response_name = fresh_name("response", used | {client})
         new_body = body.visit(rewriter)
         self.needs_json = self.needs_json or analyzer.needs_json
         assert isinstance(new_body, cst.IndentedBlock)
