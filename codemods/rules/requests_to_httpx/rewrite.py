@@ -70,6 +70,9 @@ class _Rewriter(
         self.response_name = "response"  # set by the caller to a name free in the function
         self._made: set[int] = set()
 
+    def _raw_body(self, expr: cst.BaseExpression) -> bool:
+        return self.local.raw_body(expr)  # (over _CallRewrites': also a view's ``request.body``)
+
 
 class _Transformer(cst.CSTTransformer):
     """The walk over the module: each async function that mentions requests (``_Prepass``) is

@@ -9,8 +9,10 @@ import libcst as cst
 from codemods.analysis import ImportTable, SameScope
 from codemods.analysis.bindings import target_names
 from codemods.analysis.unwrap import thread_wrapped
+from codemods.knowledge import http
 from codemods.knowledge.requests_api import ELEMENT_ATTRS
 from codemods.problems import Problem
+from codemods.rules.requests_to_httpx.arguments import _is_raw_body
 from codemods.rules.requests_to_httpx.calls import _match, _Req, _streams
 from codemods.rules.requests_to_httpx.exceptions import _RequestsHandlers
 from codemods.rules.requests_to_httpx.responses import _MessageParts
@@ -160,6 +162,26 @@ class _Locals:
             isinstance(value := _strip_await(v), cst.Call) and self.makes_request(value)
             for v in self.values.get(expr.value, ())
         )
+
+    def raw_body(self, expr: cst.BaseExpression) -> bool:
+        """Visibly str/bytes (a body httpx takes as ``content=``): see ``_is_raw_body``; also a view's
+        ``request.body`` (bytes), or a local name only ever assigned such values."""
+        if isinstance(expr, cst.Name) and expr.value not in self.params:
+            values = self.values.get(expr.value)
+            return bool(values) and all(v is not None and self._raw_value(v) for v in values)
+        return self._raw_value(expr)
+
+    def _raw_value(self, expr: cst.BaseExpression) -> bool:
+        if (
+            isinstance(expr, cst.Attribute)
+            and expr.attr.value in http.REQUEST_BYTES_ATTRS
+            and isinstance(expr.value, cst.Name)
+            and expr.value.value == http.REQUEST_PARAMETER
+            and expr.value.value in self.params
+            and expr.value.value not in self.assigned
+        ):
+            return True
+        return _is_raw_body(expr, self.imports, self.shadowed)
 
     def is_data(self, expr: cst.BaseExpression) -> bool:
         """True if ``expr`` is plain data: a literal, ``r.json()`` of a response, an item of data."""
