@@ -63,8 +63,8 @@ class _MessageParts(cst.CSTVisitor):
 
     def _sink(self, call: cst.Call) -> bool:
         func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _LOG_METHODS:
-            return last_name(func.value) in _LOGGERS
+        if isinstance(func, cst.Attribute) and func.attr.value in _LOG_METHODS and last_name(func.value) in _LOGGERS:
+            return True
         if isinstance(func, cst.Name) and func.value == "print":
             return "print" not in self.shadowed
         return self.imports.qualify(func, self.shadowed) == "warnings.warn"
