@@ -120,6 +120,53 @@ def test_name_response_on_one_path_is_still_checked():
     )
 
 
+def test_rebound_names_followed_by_data_flow():
+    # what a read may see: the binding before it in its block, and what comes round a loop
+    check_transformed(
+        """\
+        import requests
+
+
+        async def view(cache, url):
+            r = cache.lookup(url)
+            r.touch()
+            r = requests.get(url)
+            if not r.ok:
+                r = cache.lookup(url)
+                return r.stale()
+            data = r.json()
+            r = cache.store(url, data)
+            return r.key
+        """,
+        """\
+        import httpx
+
+
+        async def view(cache, url):
+            r = cache.lookup(url)
+            r.touch()
+            async with httpx.AsyncClient() as client:
+                r = await client.get(url, follow_redirects=True, timeout=None)
+            if r.is_error:
+                r = cache.lookup(url)
+                return r.stale()
+            data = r.json()
+            r = cache.store(url, data)
+            return r.key
+        """,
+    )
+    cases = {
+        # the next round reads the response of this one
+        "r = cache.lookup(URL)\n    for u in URLS:\n        r.touch()\n        r = requests.get(u)": "uses .touch",
+        # a branch may leave the parameter's own value
+        "if URL:\n        r = requests.get(URL)\n    return r.touch()": "uses .touch of a value that may be",
+        "try:\n        r = requests.get(URL)\n    except Exception:\n        pass\n    return r.ok": "uses .ok",
+    }
+    for body, reason in cases.items():
+        src = "import requests\n\nURL = 'http://x'\n\n\nasync def view(r, cache, URLS):\n    " + body + "\n"
+        check_noop(CM, src, reason)
+
+
 # ----------------------------------------------------------------------------- .text and .url
 def test_text_and_url_in_messages_are_kept():
     check_transformed(

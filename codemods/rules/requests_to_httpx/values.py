@@ -15,6 +15,7 @@ from codemods.problems import Problem
 from codemods.rules.requests_to_httpx.arguments import _is_raw_body
 from codemods.rules.requests_to_httpx.calls import _match, _Req, _streams
 from codemods.rules.requests_to_httpx.exceptions import _RequestsHandlers
+from codemods.rules.requests_to_httpx.flow import _Flow, _gathered_targets
 from codemods.rules.requests_to_httpx.responses import _MessageParts
 from codemods.rules.requests_to_httpx.sessions import _SessionFinder
 from codemods.rules.requests_to_httpx.syntax import _strip_await
@@ -24,8 +25,14 @@ class _Locals:
     """What the names of one function hold, as far as visible: responses of requests calls, or
     plain data (``r.json()``, literals, items of those). Anything else is unknown."""
 
-    def __init__(self, body: cst.BaseSuite, imports: ImportTable, shadowed: set[str]) -> None:
+    def __init__(
+        self, body: cst.BaseSuite, imports: ImportTable, shadowed: set[str], params: set[str] = frozenset()  # type: ignore[assignment]
+    ) -> None:
         self.imports, self.shadowed = imports, shadowed
+        self.params = set(params)  # the function's parameters
+        # which bindings of a name each read may see (a name that holds a response on one path only)
+        self.follow(body)
+        self._following: set[int] = set()  # reads being followed (a loop binds a name from itself)
         collector = _AssignCollector()
         body.visit(collector)
         values = collector.values
@@ -39,7 +46,6 @@ class _Locals:
         self.setup_lines: set[int] = set()
         self.assigned = set(values)  # names the function assigns (not parameters it leaves alone)
         self.values = values
-        self.params: set[str] = set()  # set by the caller
         self.responses = {
             n
             for n, vs in values.items()
@@ -67,7 +73,8 @@ class _Locals:
         self.tainted: set[str] = set()
         handlers = _RequestsHandlers(imports, shadowed)
         body.visit(handlers)
-        self.tainted |= handlers.names  # ``except requests.HTTPError as e``: e.response
+        self.handler_names = handlers.names  # ``except requests.HTTPError as e``: e.response
+        self.tainted |= handlers.names
         changed = True
         while changed:
             changed = False
@@ -75,6 +82,12 @@ class _Locals:
                 if n not in self.tainted and any(self.response_valued(v) for v in srcs):
                     self.tainted.add(n)
                     changed = True
+
+    def follow(self, body: cst.BaseSuite) -> None:
+        """Follow the reads of ``body``, a copy of the analysed one (the rewriter walks a copy of
+        the tree: same structure, other nodes), so that it sees the analysis' answers."""
+        self.flow = _Flow(self.params)
+        body.visit(self.flow)
 
     def match(self, call: cst.Call) -> _Req | Problem | None:
         return _match(call, self.imports, self.shadowed, self.sessions)
@@ -103,7 +116,16 @@ class _Locals:
         """True if the value of ``expr`` may be a response of a rewritten call, or hold one."""
         local = self
         if isinstance(expr, cst.Name):
-            return expr.value in local.tainted
+            reaching = self.flow.reaching(expr)
+            if reaching is None or expr.value in self.handler_names:
+                return expr.value in local.tainted
+            if id(expr) in self._following:
+                return False
+            self._following.add(id(expr))
+            try:
+                return any(b.source is not None and self.response_valued(b.source) for b in reaching)
+            finally:
+                self._following.discard(id(expr))
         if isinstance(expr, cst.Await):
             return self.response_valued(expr.expression)
         if isinstance(expr, cst.Subscript):  # an item of a container of responses
@@ -147,7 +169,12 @@ class _Locals:
         to such calls."""
         expr = _strip_await(expr)
         if isinstance(expr, cst.Name):
-            return expr.value in self.responses
+            reaching = self.flow.reaching(expr)
+            if reaching is None:
+                return expr.value in self.responses
+            return bool(reaching) and all(
+                isinstance(b.value, cst.Call) and self.makes_request(b.value) for b in reaching
+            )
         return isinstance(expr, cst.Call) and self.makes_request(expr)
 
     def may_be_response(self, expr: cst.BaseExpression) -> bool:
@@ -158,10 +185,9 @@ class _Locals:
         expr = _strip_await(expr)
         if not isinstance(expr, cst.Name):
             return False
-        return any(
-            isinstance(value := _strip_await(v), cst.Call) and self.makes_request(value)
-            for v in self.values.get(expr.value, ())
-        )
+        reaching = self.flow.reaching(expr)
+        values = self.values.get(expr.value, ()) if reaching is None else [b.value for b in reaching]
+        return any(isinstance(v, cst.Call) and self.makes_request(v) for v in values)
 
     def raw_body(self, expr: cst.BaseExpression) -> bool:
         """Visibly str/bytes (a body httpx takes as ``content=``): see ``_is_raw_body``; also a view's
@@ -219,24 +245,6 @@ class _Known:
         if expr.value in self.constants:
             return [self.constants[expr.value]]
         return None
-
-
-def _gathered_targets(
-    target: cst.BaseExpression, value: cst.BaseExpression
-) -> list[tuple[str, cst.BaseExpression]] | None:
-    """``a, b = await asyncio.gather(x, y)``: [("a", x), ("b", y)] (the name ``gather`` suffices:
-    the values are only used to recognise requests calls, which are checked on their own)."""
-    if not (
-        isinstance(target, (cst.Tuple, cst.List))
-        and isinstance(value, cst.Call)
-        and isinstance(value.func, (cst.Name, cst.Attribute))
-        and (value.func.value if isinstance(value.func, cst.Name) else value.func.attr.value) == "gather"
-        and all(not a.star and a.keyword is None for a in value.args)
-        and len(target.elements) == len(value.args)
-        and all(isinstance(el.value, cst.Name) for el in target.elements)
-    ):
-        return None
-    return [(el.value.value, a.value) for el, a in zip(target.elements, value.args)]  # type: ignore[attr-defined]
 
 
 class _AssignCollector(SameScope, cst.CSTVisitor):
