@@ -167,6 +167,79 @@ def test_rebound_names_followed_by_data_flow():
         check_noop(CM, src, reason)
 
 
+def test_close_of_a_response_becomes_aclose():
+    # gsricco-durak__bare_get_close: the same name held an aiohttp response before (closed by hand)
+    check_transformed(
+        """\
+        import aiohttp
+        import requests
+
+
+        async def fetch(url):
+            async with aiohttp.ClientSession() as session:
+                resp = await session.get(url)
+                first = await resp.json()
+                resp.close()
+            resp = requests.get(url)
+            second = resp.json()
+            resp.close()
+            return first, second
+        """,
+        """\
+        import aiohttp
+        import httpx
+
+
+        async def fetch(url):
+            async with aiohttp.ClientSession() as session:
+                resp = await session.get(url)
+                first = await resp.json()
+                resp.close()
+            async with httpx.AsyncClient() as client:
+                resp = await client.get(url, follow_redirects=True, timeout=None)
+            second = resp.json()
+            await resp.aclose()
+            return first, second
+        """,
+    )
+
+
+CLOSED = """\
+import requests
+
+
+async def fetch(url):
+    resp = requests.get(url)
+    data = resp.json()
+    resp.close()
+    return data, resp.status_code, resp.content == b"" or resp.json() == data
+"""
+
+
+@pytest.mark.parametrize("client", ["httpx", "httpx2"])
+def test_behaviour_close(upstream, client):
+    """``await resp.aclose()`` after the body was read does what ``resp.close()`` did (httpx's
+    ``close()`` would raise RuntimeError: see test_premise_close_of_an_async_httpx_response_raises)."""
+    pytest.importorskip(client)
+    outcome = rewrite(CM, CLOSED, options={"http-client": client})
+    assert "await resp.aclose()" in outcome.source, outcome.source
+    results = [_run(src, "fetch", upstream.url("/json")) for src in (CLOSED, outcome.source)]
+    assert results[0] == results[1] == ({"hello": "world", "query": {}}, 200, True)
+
+
+def test_elements_and_branches_of_responses_are_checked():
+    # an element of a container of responses, or one side of a conditional, may be a response
+    cases = [
+        "for r in [requests.get(URL)]:\n        r.close()",
+        "rs = [requests.get(URL)]\n    r = rs[0]\n    r.close()",
+        "r = requests.get(URL) if URL else cached\n    r.close()",
+        "r = cached or requests.get(URL)\n    r.touch()",
+    ]
+    for body in cases:
+        src = "import requests\n\nURL = 'http://x'\n\n\nasync def view(cached):\n    " + body + "\n"
+        check_noop(CM, src, "of a value that may be a response")
+
+
 # ----------------------------------------------------------------------------- .text and .url
 def test_text_and_url_in_messages_are_kept():
     check_transformed(

@@ -67,6 +67,9 @@ RENAMED_ATTRS = {"reason": "reason_phrase", "is_redirect": "has_redirect_locatio
 # Every attribute rewritten: the renamed ones, ``ok`` -> ``not is_error``, and the statement
 # ``r.raise_for_status()`` -> ``if r.is_error: r.raise_for_status()`` (httpx also raises for 1xx/3xx).
 REWRITTEN_ATTRS = {"ok", "raise_for_status", *RENAMED_ATTRS}
+# Response methods rewritten as statements (``r.close()`` -> ``await r.aclose()``): an AsyncClient's
+# response closes with ``aclose()``; its ``close()`` raises RuntimeError.
+RESPONSE_CLOSE = {"close": "aclose"}
 # Response attributes that behave the same in httpx (headers/cookies only for lookups).
 RESPONSE_SAME = {
     "status_code",

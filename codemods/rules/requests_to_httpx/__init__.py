@@ -55,13 +55,16 @@ What it does:
     ``REQUESTS_CA_BUNDLE`` nor ``SSL_CERT_FILE``), no ``.netrc`` credentials (httpx never reads them).
 
     Responses are the values requests calls return (also through ``sync_to_async(lambda:
-    requests.get(u))()``), followed through names: the value of another wrapped lambda
+    requests.get(u))()``), followed through names read by read (a name re-bound from a response
+    to something else is that something else after it; what one path binds counts wherever that
+    path may lead, loops included): the value of another wrapped lambda
     (``await sync_to_async(lambda: device.type.name)()``) is none. On responses of rewritten calls
     (a name bound only to such calls, or the call itself):
     ``r.ok`` -> ``not r.is_error`` (both mean "not 4xx/5xx"; ``not r.ok`` -> ``r.is_error``),
     ``r.reason`` -> ``r.reason_phrase``,
     ``r.is_redirect`` -> ``r.has_redirect_location``, a local ``r: requests.Response`` annotation
-    -> ``httpx.Response`` (never evaluated), and the statement ``r.raise_for_status()`` ->
+    -> ``httpx.Response`` (never evaluated), the statement ``r.close()`` -> ``await r.aclose()``
+    (an AsyncClient's response; its ``close()`` raises), and the statement ``r.raise_for_status()`` ->
     ``if r.is_error: r.raise_for_status()`` (httpx also raises for 1xx/3xx, e.g. an unfollowed
     redirect or a 304; requests only for 4xx/5xx); the statement
     ``requests.get(u).raise_for_status()`` first names the response (``response = await

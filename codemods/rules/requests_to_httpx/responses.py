@@ -18,6 +18,7 @@ from codemods.knowledge.requests_api import (
     MESSAGE_ATTRS,
     RENAMED_ATTRS,
     RESPONSE_CLASSES,
+    RESPONSE_CLOSE,
     RESPONSE_SAME,
     REWRITTEN_ATTRS,
 )
@@ -260,6 +261,19 @@ def _raise_for_status_target(line: cst.SimpleStatementLine, local: _Locals) -> c
     return func if local.is_response(func.value) else None
 
 
+def _close_target(line: cst.SimpleStatementLine, local: _Locals) -> cst.Attribute | None:
+    """``r.close`` when ``line`` is exactly ``r.close()`` on a response name."""
+    if len(line.body) != 1 or not isinstance(line.body[0], cst.Expr):
+        return None
+    call = line.body[0].value
+    if not isinstance(call, cst.Call) or call.args or not isinstance(call.func, cst.Attribute):
+        return None
+    func = call.func
+    if func.attr.value not in RESPONSE_CLOSE or not isinstance(func.value, cst.Name):
+        return None
+    return func if local.is_response(func.value) else None
+
+
 class _ResponseChecks:
     """``_Analyzer``'s part for responses: attributes of (what may be) a response of a rewritten call
     must be rewritable or behave the same in httpx; ``headers``/``cookies`` only for lookups."""
@@ -269,7 +283,7 @@ class _ResponseChecks:
     local: _Locals
     problems: list[tuple[cst.CSTNode, Problem]]
     _call_funcs: set[int]
-    _statement_rfs: set[int]  # ``r.raise_for_status`` of the statements ``r.raise_for_status()``
+    _statement_rfs: set[int]  # ``r.raise_for_status``/``r.close`` of such statements (rewritten)
     _lookups: set[int]  # r.headers / r.cookies used as r.headers[k], .get(k), k in
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
@@ -278,7 +292,7 @@ class _ResponseChecks:
             self._call_funcs.add(id(node.annotation.annotation))
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-        target = _raise_for_status_target(node, self.local)
+        target = _raise_for_status_target(node, self.local) or _close_target(node, self.local)
         if target is not None:
             self._statement_rfs.add(id(target))
 
@@ -313,7 +327,7 @@ class _ResponseChecks:
         elif maybe and attr not in BAD_ATTRS and self.local.may_be_response(node.value):
             # A name bound to a response in one place and to something else in another is checked
             # like a response: the rewrite changes what it holds on the requests path.
-            if attr not in RESPONSE_SAME:
+            if attr not in RESPONSE_SAME and not (attr in RESPONSE_CLOSE and id(node) in self._statement_rfs):
                 why = "(no same-behaving httpx equivalent)"
                 what = "a response" if self.local.is_response(node.value) else "a value that may be a response"
                 self.problems.append((node, Problem("response-attribute", f"uses .{attr} of {what} {why}")))
@@ -410,6 +424,12 @@ class _ResponseRewrites:
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
     ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        closed = _close_target(original_node, self.local)
+        if closed is not None:  # ``r.close()`` -> ``await r.aclose()``
+            expr = updated_node.body[0]
+            assert isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)
+            call = expr.value.with_changes(func=expr.value.func.with_changes(attr=cst.Name(RESPONSE_CLOSE["close"])))
+            return updated_node.with_changes(body=[expr.with_changes(value=cst.Await(expression=call))])
         target = _raise_for_status_target(original_node, self.local)
         if target is None:
             return updated_node

@@ -32,7 +32,7 @@ class _Locals:
         self.params = set(params)  # the function's parameters
         # which bindings of a name each read may see (a name that holds a response on one path only)
         self.follow(body)
-        self._following: set[int] = set()  # reads being followed (a loop binds a name from itself)
+        self._following: set[int | str] = set()  # reads (names) being followed: a loop binds a name from itself
         collector = _AssignCollector()
         body.visit(collector)
         values = collector.values
@@ -178,16 +178,45 @@ class _Locals:
         return isinstance(expr, cst.Call) and self.makes_request(expr)
 
     def may_be_response(self, expr: cst.BaseExpression) -> bool:
-        """True if ``expr`` is a response of a rewritten call, or a name bound to one in at least
-        one of its assignments (to something else in others)."""
+        """True if ``expr`` may itself be a response of a requests call (not only hold some): the
+        call, a name bound to one on some path (to something else on others), an element of a
+        container of responses (``rs[0]``, ``for r in rs``), either side of ``a if c else b``/``a or b``."""
         if self.is_response(expr):
             return True
         expr = _strip_await(expr)
+        if isinstance(expr, cst.Call):
+            return self.makes_request(expr) or self.response_valued(expr)  # also ``rs.pop()``
+        if isinstance(expr, (cst.Subscript, cst.Attribute)):
+            return self.response_valued(expr)
+        if isinstance(expr, cst.IfExp):
+            return self.may_be_response(expr.body) or self.may_be_response(expr.orelse)
+        if isinstance(expr, cst.BooleanOperation):
+            return self.may_be_response(expr.left) or self.may_be_response(expr.right)
+        if isinstance(expr, cst.NamedExpr):
+            return self.may_be_response(expr.value)
         if not isinstance(expr, cst.Name):
             return False
         reaching = self.flow.reaching(expr)
-        values = self.values.get(expr.value, ()) if reaching is None else [b.value for b in reaching]
-        return any(isinstance(v, cst.Call) and self.makes_request(v) for v in values)
+        key = id(expr) if reaching is not None else expr.value
+        if key in self._following:
+            return False  # (a loop, or ``a = b`` and ``b = a``)
+        self._following.add(key)
+        try:
+            if reaching is None:
+                # not followed: any binding of the name; one other than ``name = value`` (a loop's
+                # target, ``with ... as name``) may be an element of what it comes from
+                return any(
+                    self.may_be_response(v) if v is not None else expr.value in self.tainted
+                    for v in self.values.get(expr.value, ())
+                )
+            return any(
+                self.may_be_response(b.value)
+                if b.value is not None
+                else b.source is not None and self.response_valued(b.source)
+                for b in reaching
+            )
+        finally:
+            self._following.discard(key)
 
     def raw_body(self, expr: cst.BaseExpression) -> bool:
         """Visibly str/bytes (a body httpx takes as ``content=``): see ``_is_raw_body``; also a view's
