@@ -308,9 +308,12 @@ def test_text_and_url_beyond_messages_refuse():
         "r = requests.get(URL)\n    return r.url == URL": quotes,
         "r = requests.get(URL)\n    return f'{r.url}'": quotes,
         "r = requests.get(URL)\n    return r.encoding": "uses .encoding, which differs",
+        # DRF renders a ValidationError's detail as the response body: not only a message
+        "r = requests.get(URL)\n    raise ValidationError(r.text)": decodes,
     }
     for body, reason in cases.items():
-        check_noop(CM, "import requests\n\n\nasync def view(self):\n    " + body + "\n", reason)
+        src = "import requests\nfrom rest_framework.exceptions import ValidationError\n\n\nasync def view(self):\n    "
+        check_noop(CM, src + body + "\n", reason)
 
 
 def _typed(base: str, content_type: str, body: bytes) -> str:

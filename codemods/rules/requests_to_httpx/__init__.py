@@ -70,8 +70,9 @@ What it does:
     ``requests.get(u).raise_for_status()`` first names the response (``response = await
     client.get(u, ...)``, a name free in the function). ``r.text`` and ``r.url`` are kept where
     their value only reaches a message: arguments of a logger call, ``print()``,
-    ``warnings.warn()`` or the exception raised (``raise E(f"... {r.text}")``), through f-strings,
-    ``%``/``+``, ``str()``, slices and str methods, or a name read only there. Such a message may
+    ``warnings.warn()`` or a builtin exception raised (``raise RuntimeError(f"... {r.text}")``;
+    not a framework's, which may become a response), through f-strings, ``%``/``+``, ``str()``,
+    slices and str methods, or a name read only there. Such a message may
     read differently: without a charset requests decodes ``text/*`` as ISO-8859-1 and guesses for
     other types, httpx decodes as UTF-8; URLs are quoted differently (see "Refuses when").
 

@@ -5,6 +5,7 @@ rewritten to keep their meaning (``_ResponseRewrites``)."""
 
 from __future__ import annotations
 
+import builtins
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -50,7 +51,7 @@ _TO_TEXT = ("str", "repr", "format")
 
 class _MessageParts(cst.CSTVisitor):
     """Expressions whose value only becomes the text of a message: the arguments of a logger call,
-    ``print()``, ``warnings.warn()`` and of the exception raised (``raise E(...)``), and inside them
+    ``print()``, ``warnings.warn()`` and of a builtin exception raised (``raise E(...)``), and inside them
     the parts of f-strings, ``+``/``%`` formatting, ``str()``, ``"...".format()``, slices and str
     methods; also ``body = r.text`` when every read of ``body`` is such a part. There requests'
     and httpx's ``.text``/``.url`` may differ (decoding, quoting) without the program acting on it."""
@@ -107,9 +108,19 @@ class _MessageParts(cst.CSTVisitor):
                 self._mark(a.value)
 
     def visit_Raise(self, node: cst.Raise) -> None:
-        if isinstance(node.exc, cst.Call):
-            for a in node.exc.args:
-                self._mark(a.value)
+        # only Python's own exceptions: a framework's may become a response (DRF's ValidationError)
+        exc = node.exc
+        if isinstance(exc, cst.Call) and isinstance(exc.func, cst.Name):
+            name = exc.func.value
+            builtin = getattr(builtins, name, None)
+            if (
+                isinstance(builtin, type)
+                and issubclass(builtin, BaseException)
+                and name not in self.shadowed
+                and name not in self.imports.names
+            ):
+                for a in exc.args:
+                    self._mark(a.value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for t in node.targets:
