@@ -2141,7 +2141,24 @@ async def fetch(url):
 
 
 def test_a_name_that_may_hold_a_response_is_checked_like_one():
-    check_noop(CM, MIXED_CLOSE, "uses .close of a value that may be a response")
+    # followed by data flow: the first resp.close() is an aiohttp response's (kept), the second a
+    # requests one's (closed as httpx's AsyncClient responses are)
+    outcome = rewrite(CM, MIXED_CLOSE, options={"ssl-context": "per-client"})
+    assert "        resp.close()\n" in outcome.source and "    await resp.aclose()\n" in outcome.source
+    check_noop(
+        CM,
+        """\
+        import requests
+
+
+        async def fetch(url, cached):
+            resp = requests.get(url) if url else cached
+            data = resp.json()
+            resp.close()
+            return data
+        """,
+        "uses .close of a value that may be a response",
+    )
     check_noop(
         CM,
         """\
@@ -2150,9 +2167,7 @@ def test_a_name_that_may_hold_a_response_is_checked_like_one():
 
         async def fetch(url):
             resp = requests.get(url)
-            data = resp.json()
-            resp.close()
-            return data
+            return resp.close()
         """,
         "uses .close of a response",
     )

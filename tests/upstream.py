@@ -7,6 +7,7 @@ Endpoints (all answer JSON unless said otherwise):
 - ``/redirect/<n>``: a 302 chain of n hops ending at /json; ``/redirect-to?url=U&code=C``
 - ``/delay/<ms>``: waits, then answers
 - ``/lines/<n>``: n lines of text; ``/bytes/<n>``: n bytes
+- ``/typed?type=T&body=B``: answers the percent-encoded bytes B with Content-Type T (charset tests)
 - ``/set-cookie?name=value``: sets cookies and answers 200
 - ``/form``: a form-encoded body decoded, as JSON
 """
@@ -80,6 +81,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, raw="".join(f"line {i}\n" for i in range(int(parts[1]))).encode())
         elif head == "bytes":
             self._send(200, raw=bytes(i % 256 for i in range(int(parts[1]))))
+        elif head == "typed":  # ?type=<Content-Type>&body=<percent-encoded bytes>, answered as given
+            raw = dict(p.split("=", 1) for p in url.query.split("&") if "=" in p)
+            data = urllib.parse.unquote_to_bytes(raw.get("body", ""))
+            self.send_response(200)
+            self.send_header("Content-Type", urllib.parse.unquote_plus(raw.get("type", "")))
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
         elif head == "set-cookie":
             cookies = [f"{k}={v}; Path=/" for k, v in query.items()]
             self.send_response(200)

@@ -26,3 +26,7 @@ CLIENT_CODE_KEYWORDS = frozenset(
 )
 # The client libraries this tool emits, by option value.
 CLIENT_LIBRARIES = ("httpx", "httpx2")
+# A Django view receives its ``HttpRequest`` (DRF: ``Request``) as the parameter named ``request``, by
+# convention; these of its attributes are bytes (``HttpRequest.body``: the raw request body).
+REQUEST_PARAMETER = "request"
+REQUEST_BYTES_ATTRS = frozenset({"body"})

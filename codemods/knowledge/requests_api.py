@@ -54,11 +54,22 @@ BAD_ATTRS = {
     "text",
     "encoding",
 }
+# Attributes that differ only in the text they give: kept where that text only reaches a message (a
+# log record, print, an exception's message), refused elsewhere, for this reason.
+MESSAGE_ATTRS = {
+    # requests decodes a body without charset as ISO-8859-1 (text/*), UTF-8 (JSON) or by detection
+    "text": "requests decodes a body without charset as Latin-1 (text/*) or by guessing, httpx as UTF-8",
+    # requests adds "/" to an empty path, drops a lone "?", quotes |[]^ and a stray %: httpx does not
+    "url": "requests and httpx write it differently (quoting of |[]^ and a stray %, an empty path, a lone ?)",
+}
 # Response attributes rewritten (on a response of a rewritten call) to keep their meaning.
 RENAMED_ATTRS = {"reason": "reason_phrase", "is_redirect": "has_redirect_location"}
 # Every attribute rewritten: the renamed ones, ``ok`` -> ``not is_error``, and the statement
 # ``r.raise_for_status()`` -> ``if r.is_error: r.raise_for_status()`` (httpx also raises for 1xx/3xx).
 REWRITTEN_ATTRS = {"ok", "raise_for_status", *RENAMED_ATTRS}
+# Response methods rewritten as statements (``r.close()`` -> ``await r.aclose()``): an AsyncClient's
+# response closes with ``aclose()``; its ``close()`` raises RuntimeError.
+RESPONSE_CLOSE = {"close": "aclose"}
 # Response attributes that behave the same in httpx (headers/cookies only for lookups).
 RESPONSE_SAME = {
     "status_code",

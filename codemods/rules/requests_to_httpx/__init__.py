@@ -11,8 +11,9 @@ What it does:
     ``follow_redirects=True`` (except for ``head``; ``allow_redirects=`` is renamed),
     ``timeout=None`` unless a timeout is given (a ``(connect, read)`` literal becomes
     ``httpx.Timeout(read, connect=connect)``; a name must be a module constant number), a raw
-    ``data=`` body becomes ``content=``, and a second positional argument becomes the
-    keyword requests gives it (``params=`` for get, ``data=`` for post/put/patch). ``import httpx``
+    ``data=`` body becomes ``content=``, a second positional argument becomes the
+    keyword requests gives it (``params=`` for get, ``data=`` for post/put/patch), and ``url=``
+    (``request``'s ``method=``) passed by keyword stays so (httpx names them alike). ``import httpx``
     (or ``httpx2``, option ``http-client``) is added; the requests import is dropped once unused.
 
     Thread-wrapped calls are rewritten the same way when awaited where they are made:
@@ -53,12 +54,27 @@ What it does:
     to both: no proxies from the environment, the library's default CA certificates (neither
     ``REQUESTS_CA_BUNDLE`` nor ``SSL_CERT_FILE``), no ``.netrc`` credentials (httpx never reads them).
 
-    On responses of rewritten calls (a name bound only to such calls, or the call itself):
-    ``r.ok`` -> ``not r.is_error`` (both mean "not 4xx/5xx"), ``r.reason`` -> ``r.reason_phrase``,
+    Responses are the values requests calls return (also through ``sync_to_async(lambda:
+    requests.get(u))()``), followed through names read by read (a name re-bound from a response
+    to something else is that something else after it; what one path binds counts wherever that
+    path may lead, loops included): the value of another wrapped lambda
+    (``await sync_to_async(lambda: device.type.name)()``) is none. On responses of rewritten calls
+    (a name bound only to such calls, or the call itself):
+    ``r.ok`` -> ``not r.is_error`` (both mean "not 4xx/5xx"; ``not r.ok`` -> ``r.is_error``),
+    ``r.reason`` -> ``r.reason_phrase``,
     ``r.is_redirect`` -> ``r.has_redirect_location``, a local ``r: requests.Response`` annotation
-    -> ``httpx.Response`` (never evaluated), and the statement ``r.raise_for_status()`` ->
+    -> ``httpx.Response`` (never evaluated), the statement ``r.close()`` -> ``await r.aclose()``
+    (an AsyncClient's response; its ``close()`` raises), and the statement ``r.raise_for_status()`` ->
     ``if r.is_error: r.raise_for_status()`` (httpx also raises for 1xx/3xx, e.g. an unfollowed
-    redirect or a 304; requests only for 4xx/5xx).
+    redirect or a 304; requests only for 4xx/5xx); the statement
+    ``requests.get(u).raise_for_status()`` first names the response (``response = await
+    client.get(u, ...)``, a name free in the function). ``r.text`` and ``r.url`` are kept where
+    their value only reaches a message: arguments of a logger call, ``print()``,
+    ``warnings.warn()`` or a builtin exception raised (``raise RuntimeError(f"... {r.text}")``;
+    not a framework's, which may become a response), through f-strings, ``%``/``+``, ``str()``,
+    slices and str methods, or a name read only there. Such a message may
+    read differently: without a charset requests decodes ``text/*`` as ISO-8859-1 and guesses for
+    other types, httpx decodes as UTF-8; URLs are quoted differently (see "Refuses when").
 
     TLS setup (option ``ssl-context``, default ``shared``): httpx builds a new SSL context for
     every client, loading the CA certificates each time (tens of ms of CPU during which the event
@@ -73,8 +89,9 @@ What it does:
     ``for chunk in r.iter_content(n)`` becomes ``async for chunk in r.aiter_bytes(n)`` (``n`` is 1
     when not given, requests' default). ``stream=False`` is dropped.
 
-    Bodies: a visibly raw body (str/bytes literal, ``x.encode()``, ``json.dumps(...)``, or a local
-    name only assigned such values) becomes ``content=``; anything else stays ``data=`` (httpx form-encodes a mapping and sends other
+    Bodies: a visibly raw body (str/bytes literal, ``x.encode()``, ``json.dumps(...)``, a view's
+    ``request.body`` -- bytes: the parameter named ``request`` is Django's ``HttpRequest`` by
+    convention --, or a local name only assigned such values) becomes ``content=``; anything else stays ``data=`` (httpx form-encodes a mapping and sends other
     values as raw content, with a deprecation warning for raw bytes).
 
     Not kept, by design (rare; review if they matter to you): calls of one function share a client,
@@ -99,7 +116,9 @@ Effects:
     name that holds one on some path -- is one httpx answers alike or one rewritten to (else the
     function is refused). Assumed: the differences under "Not kept" do not matter to the program;
     above all that one client shared by the calls of a function (its cookie jar) and httpx's
-    defaults (redirect limit, User-Agent, proxy and CA environment) change nothing it relies on.
+    defaults (redirect limit, User-Agent, proxy and CA environment) change nothing it relies on;
+    that a parameter named ``request`` is a Django request (its ``body`` bytes); that a message
+    (log record, printed line, exception text) reading a little differently changes nothing.
 
 Why:
     A requests call blocks the event loop for the whole round trip: every other request served by
@@ -135,7 +154,7 @@ Refuses when:
     - the call passes ``hooks``, ``files``, ``trust_env`` or any argument not known to behave the
       same, ``*args``/``**kwargs``, a ``timeout=`` whose value is not visible (a number,
       ``float(...)``/``int(...)``, a ``(connect, read)`` literal or a module constant of those), or
-      more positional arguments than can be mapped;
+      more positional arguments than can be mapped, or ``url=``/``method=`` besides positional ones;
     - ``params=`` is passed with a URL that may already hold a query string (requests appends the
       params, httpx replaces the query): the URL must be built from literal parts without ``?``
       (``BASE + "/items"``, ``f"{base}/items/{pk}"``, or a name assigned such a value);
@@ -147,8 +166,11 @@ Refuses when:
     - on what may be a response of a rewritten call: ``.ok``, ``.reason``, ``.is_redirect`` other
       than on a name bound only to such calls (or the call itself), ``.raise_for_status`` other than
       as such a statement, ``.iter_content`` outside streaming, or ``.iter_lines``, ``.raw``,
-      ``.apparent_encoding``, ``.url``, ``.text``, ``.encoding`` (different meaning, type or
-      decoding in httpx; ``iter_lines`` yields bytes split by other rules than httpx's str lines);
+      ``.apparent_encoding``, ``.encoding`` (different meaning, type or decoding in httpx;
+      ``iter_lines`` yields bytes split by other rules than httpx's str lines); ``.text`` and
+      ``.url`` other than in a message (above): without a charset the text is decoded differently;
+      requests writes an empty path as ``/``, drops a lone ``?`` and quotes ``|[]^`` and a stray
+      ``%``, httpx does not (``str(r.url)`` differs too);
     - a response of a rewritten call leaves the function (returned, yielded, passed to a call
       other than ``asyncio.gather``/``len``/a logger, stored in an attribute or item, formatted,
       captured by a nested function): code elsewhere may expect a requests Response. Responses are

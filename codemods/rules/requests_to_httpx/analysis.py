@@ -102,7 +102,9 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
             )
             return
         req = self.local.match(node)
-        if req is None:
+        if req is None or (isinstance(req, Problem) and not self.local.makes_request(node)):
+            # not a requests call; ``sync_to_async(lambda: x.name)()`` neither (a requests call
+            # inside such a lambda is reported where it is, as in a nested sync scope)
             return
         self.calls += 1
         if isinstance(req, Problem):

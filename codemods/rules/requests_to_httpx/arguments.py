@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from codemods.rules.requests_to_httpx.calls import _Req
     from codemods.rules.requests_to_httpx.values import _Known
 
+# The leading parameters of requests' functions, which may be passed by keyword.
+_LEADING = ("method", "url")
 _LISTISH = (cst.List, cst.Tuple, cst.ListComp, cst.GeneratorExp, cst.Set, cst.SetComp)
 
 
@@ -161,6 +163,15 @@ def _call_problem(req: _Req, known: _Known | None = None) -> Problem | None:
     method = req.method
     n_pos = 2 if method == "request" else 1
     extra = _positional(method, req.session is not None)
+    # ``url=`` (and ``request``'s ``method=``) by keyword: httpx's client methods name them alike.
+    named = {a.keyword.value: a.value for a in req.args if a.keyword is not None and a.keyword.value in _LEADING}
+    if "method" in named and method != "request":
+        return Problem("unknown-kwarg", "passes method= (no per-request equivalent with the same behaviour in httpx)")
+    if named:
+        n_pos = 0 if "method" in named or method != "request" else 1
+        if "url" not in named or sum(a.keyword is None for a in req.args) != n_pos:
+            return Problem("url-keyword", "passes url=/method= with positional arguments they would clash with")
+        extra = ()
     positional = 0
     for arg in req.args:
         if arg.star:
@@ -178,6 +189,8 @@ def _call_problem(req: _Req, known: _Known | None = None) -> Problem | None:
             positional += 1
             continue
         key = arg.keyword.value
+        if key in named:
+            continue
         if key == "auth" and not (
             (isinstance(arg.value, cst.Tuple) and len(arg.value.elements) == 2)
             or (isinstance(arg.value, cst.Name) and arg.value.value == "None")
@@ -236,7 +249,7 @@ def _call_problem(req: _Req, known: _Known | None = None) -> Problem | None:
     has_params = any(a.keyword is not None and a.keyword.value == "params" for a in req.args) or (
         extra[:1] == ("params",) and len(positional_args) > n_pos
     )
-    url = positional_args[n_pos - 1].value
+    url = named["url"] if "url" in named else positional_args[n_pos - 1].value
     if has_params and not _query_free(url, known):
         return Problem(
             "params-with-query",

@@ -5,22 +5,28 @@ rewritten to keep their meaning (``_ResponseRewrites``)."""
 
 from __future__ import annotations
 
+import builtins
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from codemods.analysis import ImportTable, SameScope
+from codemods.analysis import ImportTable, SameScope, last_name
 from codemods.analysis.bindings import target_names
+from codemods.knowledge.effects import STR_METHODS
 from codemods.knowledge.requests_api import (
     BAD_ATTRS,
     MAPPINGS,
+    MESSAGE_ATTRS,
     RENAMED_ATTRS,
     RESPONSE_CLASSES,
+    RESPONSE_CLOSE,
     RESPONSE_SAME,
     REWRITTEN_ATTRS,
 )
 from codemods.problems import Problem
+from codemods.rules.requests_to_httpx.calls import _Req
 from codemods.rules.requests_to_httpx.exceptions import _LOGGERS
+from codemods.rules.requests_to_httpx.syntax import _strip_await
 
 if TYPE_CHECKING:
     from codemods.rules.requests_to_httpx.values import _Locals
@@ -31,13 +37,116 @@ class _Mentions(cst.CSTVisitor):
         self.local = local
         self.found = False
 
+    # A requests call made in the nested scope itself is reported as such (nested-sync-scope).
     def visit_Name(self, node: cst.Name) -> None:
         if node.value in self.local.tainted:
             self.found = True
 
+
+# Logger methods that write a record (``logger.info(...)``); their arguments only become its text.
+_LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"})
+# Builtins that turn a value into text (inside a message, their argument only reaches that text).
+_TO_TEXT = ("str", "repr", "format")
+
+
+class _MessageParts(cst.CSTVisitor):
+    """Expressions whose value only becomes the text of a message: the arguments of a logger call,
+    ``print()``, ``warnings.warn()`` and of a builtin exception raised (``raise E(...)``), and inside them
+    the parts of f-strings, ``+``/``%`` formatting, ``str()``, ``"...".format()``, slices and str
+    methods; also ``body = r.text`` when every read of ``body`` is such a part. There requests'
+    and httpx's ``.text``/``.url`` may differ (decoding, quoting) without the program acting on it."""
+
+    def __init__(self, imports: ImportTable, shadowed: set[str]) -> None:
+        self.imports, self.shadowed = imports, shadowed
+        self.parts: set[int] = set()
+        self._reads: dict[str, list[int]] = {}  # name -> ids of the Name nodes reading it
+        self._stores: set[int] = set()
+        self._assigned: list[tuple[str, cst.BaseExpression]] = []  # ``name = <value>``
+
+    def _sink(self, call: cst.Call) -> bool:
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _LOG_METHODS and last_name(func.value) in _LOGGERS:
+            return True
+        if isinstance(func, cst.Name) and func.value == "print":
+            return "print" not in self.shadowed
+        return self.imports.qualify(func, self.shadowed) == "warnings.warn"
+
+    def _mark(self, expr: cst.BaseExpression) -> None:
+        self.parts.add(id(expr))
+        if isinstance(expr, cst.FormattedString):
+            for part in expr.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    self._mark(part.expression)
+        elif isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Modulo)):
+            self._mark(expr.left)
+            self._mark(expr.right)
+        elif isinstance(expr, (cst.Tuple, cst.List)):
+            for el in expr.elements:
+                self._mark(el.value)
+        elif isinstance(expr, cst.IfExp):
+            self._mark(expr.body)
+            self._mark(expr.orelse)
+        elif isinstance(expr, cst.BooleanOperation):
+            self._mark(expr.left)
+            self._mark(expr.right)
+        elif isinstance(expr, cst.Subscript):
+            self._mark(expr.value)
+        elif isinstance(expr, cst.Call):
+            func = expr.func
+            if isinstance(func, cst.Name) and func.value in _TO_TEXT and func.value not in self.shadowed:
+                for a in expr.args[:1]:
+                    self._mark(a.value)
+            elif isinstance(func, cst.Attribute) and func.attr.value in STR_METHODS:
+                self._mark(func.value)
+                if func.attr.value == "format":
+                    for a in expr.args:
+                        self._mark(a.value)
+
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.found and self.local.match(node) is not None:
-            self.found = True
+        if self._sink(node):
+            for a in node.args:
+                self._mark(a.value)
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        # only Python's own exceptions: a framework's may become a response (DRF's ValidationError)
+        exc = node.exc
+        if isinstance(exc, cst.Call) and isinstance(exc.func, cst.Name):
+            name = exc.func.value
+            builtin = getattr(builtins, name, None)
+            if (
+                isinstance(builtin, type)
+                and issubclass(builtin, BaseException)
+                and name not in self.shadowed
+                and name not in self.imports.names
+            ):
+                for a in exc.args:
+                    self._mark(a.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            if isinstance(t.target, cst.Name):
+                self._stores.add(id(t.target))
+                if len(node.targets) == 1:
+                    self._assigned.append((t.target.value, node.value))
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False  # ``x.text``: ``text`` reads no name
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False  # ``f(text=...)``: neither
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if id(node) not in self._stores:
+            self._reads.setdefault(node.value, []).append(id(node))
+
+    def finish(self) -> None:
+        """``body = r.text`` is a part when every read of ``body`` is (names read in nested scopes too)."""
+        for name, value in self._assigned:
+            reads = self._reads.get(name, [])
+            if reads and all(r in self.parts for r in reads):
+                self._mark(value)
 
 
 # Calls that may take responses as arguments without the response reaching code that expects a
@@ -153,7 +262,25 @@ def _raise_for_status_target(line: cst.SimpleStatementLine, local: _Locals) -> c
     if not isinstance(call, cst.Call) or call.args or not isinstance(call.func, cst.Attribute):
         return None
     func = call.func
-    if func.attr.value != "raise_for_status" or not isinstance(func.value, cst.Name):
+    if func.attr.value != "raise_for_status":
+        return None
+    value = _strip_await(func.value)
+    if isinstance(value, cst.Call) and isinstance(local.match(value), _Req):
+        return func  # ``requests.get(u).raise_for_status()``: the response gets a name
+    if not isinstance(func.value, cst.Name):
+        return None
+    return func if local.is_response(func.value) else None
+
+
+def _close_target(line: cst.SimpleStatementLine, local: _Locals) -> cst.Attribute | None:
+    """``r.close`` when ``line`` is exactly ``r.close()`` on a response name."""
+    if len(line.body) != 1 or not isinstance(line.body[0], cst.Expr):
+        return None
+    call = line.body[0].value
+    if not isinstance(call, cst.Call) or call.args or not isinstance(call.func, cst.Attribute):
+        return None
+    func = call.func
+    if func.attr.value not in RESPONSE_CLOSE or not isinstance(func.value, cst.Name):
         return None
     return func if local.is_response(func.value) else None
 
@@ -167,7 +294,7 @@ class _ResponseChecks:
     local: _Locals
     problems: list[tuple[cst.CSTNode, Problem]]
     _call_funcs: set[int]
-    _statement_rfs: set[int]  # ``r.raise_for_status`` of the statements ``r.raise_for_status()``
+    _statement_rfs: set[int]  # ``r.raise_for_status``/``r.close`` of such statements (rewritten)
     _lookups: set[int]  # r.headers / r.cookies used as r.headers[k], .get(k), k in
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
@@ -176,7 +303,7 @@ class _ResponseChecks:
             self._call_funcs.add(id(node.annotation.annotation))
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-        target = _raise_for_status_target(node, self.local)
+        target = _raise_for_status_target(node, self.local) or _close_target(node, self.local)
         if target is not None:
             self._statement_rfs.add(id(target))
 
@@ -186,6 +313,7 @@ class _ResponseChecks:
         if (
             maybe
             and attr in BAD_ATTRS
+            and not (attr in MESSAGE_ATTRS and id(node) in self.local.message_parts)
             and not (
                 attr in REWRITTEN_ATTRS
                 and self.local.is_response(node.value)
@@ -203,11 +331,14 @@ class _ResponseChecks:
                 why = "rewritten only on a response of a rewritten call"
             else:
                 why = "differs between requests and httpx"
-            self.problems.append((node, Problem("response-attribute", f"uses .{attr}, which {why}")))
+            message = f"uses .{attr}, which {why}"
+            if attr in MESSAGE_ATTRS:
+                message = f"uses .{attr} other than in a log/print/exception message: {MESSAGE_ATTRS[attr]}"
+            self.problems.append((node, Problem("response-attribute", message)))
         elif maybe and attr not in BAD_ATTRS and self.local.may_be_response(node.value):
             # A name bound to a response in one place and to something else in another is checked
             # like a response: the rewrite changes what it holds on the requests path.
-            if attr not in RESPONSE_SAME:
+            if attr not in RESPONSE_SAME and not (attr in RESPONSE_CLOSE and id(node) in self._statement_rfs):
                 why = "(no same-behaving httpx equivalent)"
                 what = "a response" if self.local.is_response(node.value) else "a value that may be a response"
                 self.problems.append((node, Problem("response-attribute", f"uses .{attr} of {what} {why}")))
@@ -239,6 +370,7 @@ class _ResponseRewrites:
     shadowed: set[str]
     local: _Locals
     module_name: str
+    response_name: str  # a name free in the function, for the response of a chained raise_for_status()
     _made: set[int]  # ids of the ``(not r.is_error)`` made here (their parentheses may go)
 
     def leave_AnnAssign(self, original_node: cst.AnnAssign, updated_node: cst.AnnAssign) -> cst.AnnAssign:
@@ -271,6 +403,16 @@ class _ResponseRewrites:
         self._made.add(id(negated))
         return negated
 
+    def leave_UnaryOperation(
+        self, original_node: cst.UnaryOperation, updated_node: cst.UnaryOperation
+    ) -> cst.BaseExpression:
+        # ``not r.ok`` -> ``r.is_error`` (not ``not (not r.is_error)``)
+        inner = updated_node.expression
+        if isinstance(updated_node.operator, cst.Not) and id(inner) in self._made:
+            assert isinstance(inner, cst.UnaryOperation)
+            return inner.expression.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+        return updated_node
+
     def _unparen(self, expr: cst.BaseExpression) -> cst.BaseExpression:
         if id(expr) in self._made and len(expr.lpar) == 1:
             return expr.with_changes(lpar=[], rpar=[])
@@ -292,17 +434,39 @@ class _ResponseRewrites:
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> cst.BaseStatement:
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        closed = _close_target(original_node, self.local)
+        if closed is not None:  # ``r.close()`` -> ``await r.aclose()``
+            expr = updated_node.body[0]
+            assert isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)
+            call = expr.value.with_changes(func=expr.value.func.with_changes(attr=cst.Name(RESPONSE_CLOSE["close"])))
+            return updated_node.with_changes(body=[expr.with_changes(value=cst.Await(expression=call))])
         target = _raise_for_status_target(original_node, self.local)
         if target is None:
             return updated_node
-        assert isinstance(target.value, cst.Name)
         # requests raises only for 4xx/5xx; httpx also for 1xx/3xx (an unfollowed redirect, a 304).
-        return cst.If(
-            test=cst.Attribute(value=cst.Name(target.value.value), attr=cst.Name("is_error")),
-            body=cst.IndentedBlock(body=[updated_node.with_changes(leading_lines=[])]),
+        if isinstance(target.value, cst.Name):
+            return cst.If(
+                test=cst.Attribute(value=cst.Name(target.value.value), attr=cst.Name("is_error")),
+                body=cst.IndentedBlock(body=[updated_node.with_changes(leading_lines=[])]),
+                leading_lines=updated_node.leading_lines,
+            )
+        # ``requests.get(u).raise_for_status()``: ``name = await client.get(u)`` first, then the same
+        expr = updated_node.body[0]
+        assert isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)
+        func = expr.value.func
+        assert isinstance(func, cst.Attribute)
+        name = cst.Name(self.response_name)
+        made = cst.SimpleStatementLine(
+            body=[cst.Assign(targets=[cst.AssignTarget(name)], value=func.value.with_changes(lpar=[], rpar=[]))],
             leading_lines=updated_node.leading_lines,
         )
+        check = cst.SimpleStatementLine(
+            body=[expr.with_changes(value=expr.value.with_changes(func=func.with_changes(value=name)))],
+            trailing_whitespace=updated_node.trailing_whitespace,
+        )
+        test = cst.Attribute(value=name, attr=cst.Name("is_error"))
+        return cst.FlattenSentinel([made, cst.If(test=test, body=cst.IndentedBlock(body=[check]))])
 
     def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.Subscript:
         return updated_node.with_changes(value=self._paren(updated_node.value))

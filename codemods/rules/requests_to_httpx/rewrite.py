@@ -67,7 +67,11 @@ class _Rewriter(
         self.local = local
         self.module_name = module_name
         self.ssl_name = ssl_name
+        self.response_name = "response"  # set by the caller to a name free in the function
         self._made: set[int] = set()
+
+    def _raw_body(self, expr: cst.BaseExpression) -> bool:
+        return self.local.raw_body(expr)  # (over _CallRewrites': also a view's ``request.body``)
 
 
 class _Transformer(cst.CSTTransformer):
@@ -110,11 +114,11 @@ class _Transformer(cst.CSTTransformer):
         if id(original_node) not in self.prepass.relevant:
             return updated_node  # nothing here refers to requests: the common case, kept cheap
         shadowed = local_bindings(original_node)
-        local = _Locals(original_node.body, self.imports, shadowed)
         ps = original_node.params
-        local.params = {p.name.value for p in [*ps.posonly_params, *ps.params, *ps.kwonly_params]} | {
+        params = {p.name.value for p in [*ps.posonly_params, *ps.params, *ps.kwonly_params]} | {
             p.name.value for p in (ps.star_arg, ps.star_kwarg) if isinstance(p, cst.Param)
         }
+        local = _Locals(original_node.body, self.imports, shadowed, params)
         analyzer = _Analyzer(self.imports, shadowed, local, self.shared)
         analyzer.constants = self.constants
         original_node.body.visit(analyzer)
@@ -152,6 +156,8 @@ class _Transformer(cst.CSTTransformer):
         if self.ssl is not None and self.ssl.name not in shadowed:
             ssl_name = self.ssl.name
         rewriter = _Rewriter(self.imports, shadowed, client, local, self.module_name, ssl_name)
+        rewriter.response_name = fresh_name("response", used | {client})
+        local.follow(body)  # the reads of the tree the rewriter walks (ids differ from the analysed one's)
         new_body = body.visit(rewriter)
         self.needs_json = self.needs_json or analyzer.needs_json
         assert isinstance(new_body, cst.IndentedBlock)

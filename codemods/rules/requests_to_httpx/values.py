@@ -8,10 +8,15 @@ import libcst as cst
 
 from codemods.analysis import ImportTable, SameScope
 from codemods.analysis.bindings import target_names
+from codemods.analysis.unwrap import thread_wrapped
+from codemods.knowledge import http
 from codemods.knowledge.requests_api import ELEMENT_ATTRS
 from codemods.problems import Problem
+from codemods.rules.requests_to_httpx.arguments import _is_raw_body
 from codemods.rules.requests_to_httpx.calls import _match, _Req, _streams
 from codemods.rules.requests_to_httpx.exceptions import _RequestsHandlers
+from codemods.rules.requests_to_httpx.flow import _Flow, _gathered_targets
+from codemods.rules.requests_to_httpx.responses import _MessageParts
 from codemods.rules.requests_to_httpx.sessions import _SessionFinder
 from codemods.rules.requests_to_httpx.syntax import _strip_await
 
@@ -20,8 +25,14 @@ class _Locals:
     """What the names of one function hold, as far as visible: responses of requests calls, or
     plain data (``r.json()``, literals, items of those). Anything else is unknown."""
 
-    def __init__(self, body: cst.BaseSuite, imports: ImportTable, shadowed: set[str]) -> None:
+    def __init__(
+        self, body: cst.BaseSuite, imports: ImportTable, shadowed: set[str], params: set[str] = frozenset()  # type: ignore[assignment]
+    ) -> None:
         self.imports, self.shadowed = imports, shadowed
+        self.params = set(params)  # the function's parameters
+        # which bindings of a name each read may see (a name that holds a response on one path only)
+        self.follow(body)
+        self._following: set[int | str] = set()  # reads (names) being followed: a loop binds a name from itself
         collector = _AssignCollector()
         body.visit(collector)
         values = collector.values
@@ -35,11 +46,10 @@ class _Locals:
         self.setup_lines: set[int] = set()
         self.assigned = set(values)  # names the function assigns (not parameters it leaves alone)
         self.values = values
-        self.params: set[str] = set()  # set by the caller
         self.responses = {
             n
             for n, vs in values.items()
-            if vs and all(isinstance(v, cst.Call) and self.match(v) is not None for v in vs)
+            if vs and all(isinstance(v, cst.Call) and self.makes_request(v) for v in vs)
         }
         # names bound once to a call with stream=True (checked further by _StreamCheck)
         self.streams = {
@@ -55,11 +65,16 @@ class _Locals:
                 if n not in self.data and n not in self.responses and vs and all(self.is_data(v) for v in vs):
                     self.data.add(n)
                     changed = True
+        parts = _MessageParts(imports, shadowed)
+        body.visit(parts)
+        parts.finish()
+        self.message_parts = parts.parts  # expressions whose value only reaches a message's text
         # names that may hold a response of a rewritten call, or a container of some (flow-insensitive)
         self.tainted: set[str] = set()
         handlers = _RequestsHandlers(imports, shadowed)
         body.visit(handlers)
-        self.tainted |= handlers.names  # ``except requests.HTTPError as e``: e.response
+        self.handler_names = handlers.names  # ``except requests.HTTPError as e``: e.response
+        self.tainted |= handlers.names
         changed = True
         while changed:
             changed = False
@@ -68,14 +83,49 @@ class _Locals:
                     self.tainted.add(n)
                     changed = True
 
+    def follow(self, body: cst.BaseSuite) -> None:
+        """Follow the reads of ``body``, a copy of the analysed one (the rewriter walks a copy of
+        the tree: same structure, other nodes), so that it sees the analysis' answers."""
+        self.flow = _Flow(self.params)
+        body.visit(self.flow)
+
     def match(self, call: cst.Call) -> _Req | Problem | None:
         return _match(call, self.imports, self.shadowed, self.sessions)
+
+    def makes_request(self, call: cst.Call) -> bool:
+        """True if the value of ``call`` is the response of a requests call: one the codemod
+        recognises (rewritable or not), or a thread-wrapped ``lambda: <that>`` called with no
+        arguments. ``await sync_to_async(lambda: device.type.name)()`` gives what the lambda returns:
+        not a response unless the lambda's body is one."""
+        found = self.match(call)
+        if found is None:
+            return False
+        if isinstance(found, _Req):
+            return True
+        wrapped = thread_wrapped(call, self.imports, self.shadowed)
+        if wrapped is not None and isinstance(wrapped.target, cst.Lambda):
+            body = _strip_await(wrapped.target.body)
+            return (
+                not wrapped.target.params.params
+                and isinstance(body, cst.Call)
+                and self.makes_request(body)
+            )
+        return True  # a requests call refused for its arguments or its wrapper: still a response
 
     def response_valued(self, expr: cst.BaseExpression) -> bool:
         """True if the value of ``expr`` may be a response of a rewritten call, or hold one."""
         local = self
         if isinstance(expr, cst.Name):
-            return expr.value in local.tainted
+            reaching = self.flow.reaching(expr)
+            if reaching is None or expr.value in self.handler_names:
+                return expr.value in local.tainted
+            if id(expr) in self._following:
+                return False
+            self._following.add(id(expr))
+            try:
+                return any(b.source is not None and self.response_valued(b.source) for b in reaching)
+            finally:
+                self._following.discard(id(expr))
         if isinstance(expr, cst.Await):
             return self.response_valued(expr.expression)
         if isinstance(expr, cst.Subscript):  # an item of a container of responses
@@ -83,7 +133,7 @@ class _Locals:
         if isinstance(expr, cst.Attribute):
             return expr.attr.value in ELEMENT_ATTRS and self.response_valued(expr.value)
         if isinstance(expr, cst.Call):
-            if local.match(expr) is not None:
+            if local.makes_request(expr):
                 return True
             func = expr.func
             if (
@@ -119,21 +169,74 @@ class _Locals:
         to such calls."""
         expr = _strip_await(expr)
         if isinstance(expr, cst.Name):
-            return expr.value in self.responses
-        return isinstance(expr, cst.Call) and self.match(expr) is not None
+            reaching = self.flow.reaching(expr)
+            if reaching is None:
+                return expr.value in self.responses
+            return bool(reaching) and all(
+                isinstance(b.value, cst.Call) and self.makes_request(b.value) for b in reaching
+            )
+        return isinstance(expr, cst.Call) and self.makes_request(expr)
 
     def may_be_response(self, expr: cst.BaseExpression) -> bool:
-        """True if ``expr`` is a response of a rewritten call, or a name bound to one in at least
-        one of its assignments (to something else in others)."""
+        """True if ``expr`` may itself be a response of a requests call (not only hold some): the
+        call, a name bound to one on some path (to something else on others), an element of a
+        container of responses (``rs[0]``, ``for r in rs``), either side of ``a if c else b``/``a or b``."""
         if self.is_response(expr):
             return True
         expr = _strip_await(expr)
+        if isinstance(expr, cst.Call):
+            return self.makes_request(expr) or self.response_valued(expr)  # also ``rs.pop()``
+        if isinstance(expr, (cst.Subscript, cst.Attribute)):
+            return self.response_valued(expr)
+        if isinstance(expr, cst.IfExp):
+            return self.may_be_response(expr.body) or self.may_be_response(expr.orelse)
+        if isinstance(expr, cst.BooleanOperation):
+            return self.may_be_response(expr.left) or self.may_be_response(expr.right)
+        if isinstance(expr, cst.NamedExpr):
+            return self.may_be_response(expr.value)
         if not isinstance(expr, cst.Name):
             return False
-        return any(
-            isinstance(value := _strip_await(v), cst.Call) and self.match(value) is not None
-            for v in self.values.get(expr.value, ())
-        )
+        reaching = self.flow.reaching(expr)
+        key = id(expr) if reaching is not None else expr.value
+        if key in self._following:
+            return False  # (a loop, or ``a = b`` and ``b = a``)
+        self._following.add(key)
+        try:
+            if reaching is None:
+                # not followed: any binding of the name; one other than ``name = value`` (a loop's
+                # target, ``with ... as name``) may be an element of what it comes from
+                return any(
+                    self.may_be_response(v) if v is not None else expr.value in self.tainted
+                    for v in self.values.get(expr.value, ())
+                )
+            return any(
+                self.may_be_response(b.value)
+                if b.value is not None
+                else b.source is not None and self.response_valued(b.source)
+                for b in reaching
+            )
+        finally:
+            self._following.discard(key)
+
+    def raw_body(self, expr: cst.BaseExpression) -> bool:
+        """Visibly str/bytes (a body httpx takes as ``content=``): see ``_is_raw_body``; also a view's
+        ``request.body`` (bytes), or a local name only ever assigned such values."""
+        if isinstance(expr, cst.Name) and expr.value not in self.params:
+            values = self.values.get(expr.value)
+            return bool(values) and all(v is not None and self._raw_value(v) for v in values)
+        return self._raw_value(expr)
+
+    def _raw_value(self, expr: cst.BaseExpression) -> bool:
+        if (
+            isinstance(expr, cst.Attribute)
+            and expr.attr.value in http.REQUEST_BYTES_ATTRS
+            and isinstance(expr.value, cst.Name)
+            and expr.value.value == http.REQUEST_PARAMETER
+            and expr.value.value in self.params
+            and expr.value.value not in self.assigned
+        ):
+            return True
+        return _is_raw_body(expr, self.imports, self.shadowed)
 
     def is_data(self, expr: cst.BaseExpression) -> bool:
         """True if ``expr`` is plain data: a literal, ``r.json()`` of a response, an item of data."""
@@ -171,24 +274,6 @@ class _Known:
         if expr.value in self.constants:
             return [self.constants[expr.value]]
         return None
-
-
-def _gathered_targets(
-    target: cst.BaseExpression, value: cst.BaseExpression
-) -> list[tuple[str, cst.BaseExpression]] | None:
-    """``a, b = await asyncio.gather(x, y)``: [("a", x), ("b", y)] (the name ``gather`` suffices:
-    the values are only used to recognise requests calls, which are checked on their own)."""
-    if not (
-        isinstance(target, (cst.Tuple, cst.List))
-        and isinstance(value, cst.Call)
-        and isinstance(value.func, (cst.Name, cst.Attribute))
-        and (value.func.value if isinstance(value.func, cst.Name) else value.func.attr.value) == "gather"
-        and all(not a.star and a.keyword is None for a in value.args)
-        and len(target.elements) == len(value.args)
-        and all(isinstance(el.value, cst.Name) for el in target.elements)
-    ):
-        return None
-    return [(el.value.value, a.value) for el, a in zip(target.elements, value.args)]  # type: ignore[attr-defined]
 
 
 class _AssignCollector(SameScope, cst.CSTVisitor):
