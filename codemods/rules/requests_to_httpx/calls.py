@@ -75,11 +75,39 @@ def _resolve_callable(
             return inner[0], [*inner[1], *partial[1]], inner[2], inner[3]
         return inner
     if isinstance(expr, cst.Lambda):
+        if not _mentions_requests(expr, imports, shadowed, sessions):
+            return None  # e.g. an ORM query: none of this codemod's business
         return Problem(
             "wrapped-lambda",
             "a lambda (wrap the requests function itself, e.g. sync_to_async(requests.get)(url))",
         )
     return None
+
+
+class _RequestsMention(cst.CSTVisitor):
+    def __init__(self, imports: ImportTable, shadowed: set[str], sessions: Collection[str]) -> None:
+        self.imports, self.shadowed, self.sessions = imports, shadowed, sessions
+        self.found = False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        q = self.imports.qualify(node, self.shadowed)
+        if q is not None and q.split(".")[0] == "requests":
+            self.found = True
+        return not self.found
+
+    def visit_Name(self, node: cst.Name) -> None:
+        q = self.imports.qualify(node, self.shadowed)
+        if (q is not None and q.split(".")[0] == "requests") or node.value in self.sessions:
+            self.found = True
+
+
+def _mentions_requests(
+    node: cst.CSTNode, imports: ImportTable, shadowed: set[str], sessions: Collection[str] = ()
+) -> bool:
+    """True if ``node`` refers to requests (the module, a name imported from it, a local Session)."""
+    finder = _RequestsMention(imports, shadowed, sessions)
+    node.visit(finder)
+    return finder.found
 
 
 def _match(
