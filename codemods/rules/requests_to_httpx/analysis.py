@@ -7,12 +7,14 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.analysis import ImportTable, dotted_name
-from codemods.knowledge.requests_api import CLIENT_KWARGS, METHODS
+from codemods.analysis.unwrap import partial_target, thread_wrapped
+from codemods.knowledge.requests_api import CLIENT_KWARGS, METHODS, SESSION_CLASSES
 from codemods.problems import Problem
 from codemods.rules.requests_to_httpx.arguments import _call_problem, _stable
 from codemods.rules.requests_to_httpx.exceptions import _HandlerChecks
 from codemods.rules.requests_to_httpx.responses import _ResponseChecks
-from codemods.rules.requests_to_httpx.sessions import _shared_session
+from codemods.rules.requests_to_httpx.sessions import _holder, _shared_session
+from codemods.rules.requests_to_httpx.syntax import _strip_await
 from codemods.rules.requests_to_httpx.unwrap import _gather_calls
 from codemods.rules.requests_to_httpx.values import _Known, _Locals
 
@@ -43,6 +45,7 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
         self.streamed = False  # some call passes stream=
         self.calls = 0
         self.problems: list[tuple[cst.CSTNode, Problem]] = []
+        self.sites: list[tuple[cst.CSTNode, str]] = []  # each requests call, how messages name it
         self.names: set[str] = set()
         self._nested = 0  # depth inside sync scopes where await is impossible
         self._call_funcs: set[int] = set()
@@ -50,6 +53,7 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
         # wrapped calls that are arguments of an awaited asyncio.gather -> their expected nesting
         self._gather_args: dict[int, int] = {}
         self._statement_rfs: set[int] = set()
+        self._aliases: dict[str, str] | None = None  # local names given a shared Session
         self._lookups: set[int] = set()  # r.headers / r.cookies used as r.headers[k], .get(k), k in
 
     def _refuse(self, node: cst.CSTNode, kind: str, message: str) -> None:
@@ -78,6 +82,12 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         self.names.add(node.value)
 
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False  # ``import requests`` inside the function: a binding, not a use
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
     def visit_Await(self, node: cst.Await) -> None:
         if isinstance(node.expression, cst.Call):
             self._awaited.add(id(node.expression))
@@ -92,13 +102,12 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
             self._call_funcs.add(id(node.func))
             self.calls += 1
             return
-        shared = _shared_session(node.func, self.shared, self.shadowed)
+        shared = self._shared_session(node)
         if shared is not None:
-            why = "one AsyncClient per function would change its state; a shared one needs lifecycle code"
             self._refuse(
                 node,
                 "shared-session",
-                f"calls {shared}, a requests Session shared at module/class level: not rewritten ({why})",
+                f"{shared}: on a requests Session that outlives the function (needs a long-lived AsyncClient)",
             )
             return
         req = self.local.match(node)
@@ -108,6 +117,8 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
         if isinstance(req, Problem):
             self._refuse(node, req.kind, f"cannot map {req.message}")
             return
+        what = f"{req.session}.{req.method}()" if req.session else f"requests.{req.method}()"
+        self.sites.append((node, what if req.form == "call" else f"{req.form}({what[:-2]})"))
         self._call_funcs.update(id(r) for r in req.refs)
         self.streamed = self.streamed or any(
             a.keyword is not None and a.keyword.value == "stream" for a in req.args
@@ -155,6 +166,45 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
                     f"calls in this function disagree on {'/'.join(CLIENT_KWARGS)} ({why})",
                 )
 
+    def _shared_session(self, node: cst.Call) -> str | None:
+        """How messages name the Session kept at module/class level that ``node`` calls a method of
+        (bare or thread-wrapped, through a local name given it), else None."""
+        if self._aliases is None:
+            self._aliases = {}
+            for name, values in self.local.values.items():
+                for v in values:
+                    held = v is not None and _holder(_strip_await(v), self.shared, self.shadowed)
+                    if held:
+                        self._aliases[name] = held
+        func: cst.BaseExpression = node.func
+        wrapped = thread_wrapped(node, self.imports, self.shadowed)
+        if wrapped is not None:
+            func = wrapped.target
+            partial = partial_target(func, self.imports, self.shadowed)
+            if partial is not None:
+                func = partial[0]
+        return _shared_session(func, self.shared, self.shadowed, self._aliases)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        # ``self.sessions[k] = requests.Session()``: making the Session blocks nothing; its calls
+        # are reported where they are made (``_shared_session``)
+        if (
+            isinstance(node.value, cst.Call)
+            and not node.value.args
+            and self.imports.qualify(node.value.func, self.shadowed) in SESSION_CLASSES
+            and all(isinstance(t.target, (cst.Attribute, cst.Subscript)) for t in node.targets)
+        ):
+            self._call_funcs.add(id(node.value.func))
+
+    def left_blocking(self) -> list[tuple[cst.CSTNode, Problem]]:
+        """When the function is refused: a problem at each of its requests calls that has none of
+        its own, so every blocking call left behind is named at its line."""
+        if not self.problems:
+            return []
+        own = {id(n) for n, _ in self.problems}
+        why = "stays blocking: this function is not rewritten (see its other diagnostics)"
+        return [(n, Problem("function-refused", f"{what} {why}")) for n, what in self.sites if id(n) not in own]
+
     def _stable(self, expr: cst.BaseExpression) -> bool:
         return _stable(expr, self.local.assigned)
 
@@ -198,6 +248,12 @@ class _NameUseChecker(cst.CSTVisitor):
                 arg.visit(self)
             return False
         return True
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
 
     def visit_Name(self, node: cst.Name) -> None:
         self.a._check_requests_use(node)

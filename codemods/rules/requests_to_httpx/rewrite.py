@@ -16,7 +16,11 @@ from codemods.rules.requests_to_httpx.arguments import _is_number
 from codemods.rules.requests_to_httpx.calls import _CallRewrites
 from codemods.rules.requests_to_httpx.client import _ClientBlocks, _new_client, _wrap_block
 from codemods.rules.requests_to_httpx.exceptions import _HandlerRewrites
-from codemods.rules.requests_to_httpx.imports import _fix_imports
+from codemods.rules.requests_to_httpx.imports import (
+    _drop_local_requests_imports,
+    _fix_imports,
+    _local_requests_imports,
+)
 from codemods.rules.requests_to_httpx.responses import _EscapeCheck, _ResponseRewrites
 from codemods.rules.requests_to_httpx.sessions import _SessionCheck, _SharedSessions
 from codemods.rules.requests_to_httpx.ssl_context import _SharedSSL
@@ -109,7 +113,9 @@ class _Transformer(cst.CSTTransformer):
             return updated_node
         if id(original_node) not in self.prepass.relevant:
             return updated_node  # nothing here refers to requests: the common case, kept cheap
-        shadowed = local_bindings(original_node)
+        # ``import requests`` inside the function binds a local name that still means requests
+        own_imports = _local_requests_imports(original_node, self.imports)
+        shadowed = local_bindings(original_node) - own_imports
         local = _Locals(original_node.body, self.imports, shadowed)
         ps = original_node.params
         local.params = {p.name.value for p in [*ps.posonly_params, *ps.params, *ps.kwonly_params]} | {
@@ -135,7 +141,7 @@ class _Transformer(cst.CSTTransformer):
             # Nothing rewritable: only report blocking requests calls we could not make async.
             analyzer.problems = [(n, p) for n, p in analyzer.problems if p.kind in _REPORTED_WITHOUT_CALLS]
         if analyzer.problems:
-            for node, problem in analyzer.problems:
+            for node, problem in [*analyzer.problems, *analyzer.left_blocking()]:
                 self.ctx.refuse(node, problem)
             return updated_node
         if analyzer.calls == 0:
@@ -164,6 +170,8 @@ class _Transformer(cst.CSTTransformer):
         received, result = NameUses(counts=True), NameUses(counts=True)
         updated_node.visit(received)
         new_node = updated_node.with_changes(body=_wrap_block(new_body, client, item))
+        if own_imports:
+            new_node = _drop_local_requests_imports(new_node, own_imports)
         new_node.visit(result)
         if self.ssl is not None and ssl_name is not None and result.counts and result.counts[ssl_name]:
             self.ssl.used = True
