@@ -477,7 +477,8 @@ def test_thread_wrapper_imports_kept_when_still_used():
 
 def test_refuse_unmappable_wrapped_forms():
     cases = {
-        "await sync_to_async(lambda: requests.get(URL))()": "sync_to_async() of a lambda",
+        # an awaited lambda that only makes the call is unwrapped (tests/test_requests_to_httpx_wrappers.py)
+        "await sync_to_async(lambda: Model.objects.get(pk=1) and requests.get(URL))()": "also calls Model.objects.get()",
         "await asyncio.to_thread(requests.get, *args)": "*args/**kwargs",
         "await sync_to_async(requests.post)(URL, [('a', '1')])": "list/tuple body",
         "await sync_to_async(requests.get)(URL, {'a': None})": "None value",

@@ -53,6 +53,7 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
         # wrapped calls that are arguments of an awaited asyncio.gather -> their expected nesting
         self._gather_args: dict[int, int] = {}
         self._statement_rfs: set[int] = set()
+        self._refused_lambdas: set[int] = set()  # lambdas given to a wrapper refused as a whole
         self._aliases: dict[str, str] | None = None  # local names given a shared Session
         self._lookups: set[int] = set()  # r.headers / r.cookies used as r.headers[k], .get(k), k in
 
@@ -72,6 +73,8 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, _SCOPES):
             self._nested += 1
+        if id(node) in self._refused_lambdas:
+            return False  # its requests calls are named by the wrapper's refusal
         return super().on_visit(node)
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
@@ -116,6 +119,9 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
         self.calls += 1
         if isinstance(req, Problem):
             self._refuse(node, req.kind, f"cannot map {req.message}")
+            wrapped = thread_wrapped(node, self.imports, self.shadowed)
+            if req.kind == "wrapped-lambda" and wrapped is not None:
+                self._refused_lambdas.add(id(wrapped.target))
             return
         what = f"{req.session}.{req.method}()" if req.session else f"requests.{req.method}()"
         self.sites.append((node, what if req.form == "call" else f"{req.form}({what[:-2]})"))
@@ -196,14 +202,15 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
         ):
             self._call_funcs.add(id(node.value.func))
 
-    def left_blocking(self) -> list[tuple[cst.CSTNode, Problem]]:
-        """When the function is refused: a problem at each of its requests calls that has none of
-        its own, so every blocking call left behind is named at its line."""
-        if not self.problems:
-            return []
-        own = {id(n) for n, _ in self.problems}
+    def reported(self) -> list[tuple[cst.CSTNode, Problem]]:
+        """The problems to report when the function is refused: its own (less those about a lambda
+        whose wrapper is refused already: one line for it), and one at each of its requests calls
+        that has none, so every blocking call left behind is named at its line."""
+        problems = [(n, p) for n, p in self.problems if id(n) not in self._refused_lambdas]
+        own = {id(n) for n, _ in problems}
         why = "stays blocking: this function is not rewritten (see its other diagnostics)"
-        return [(n, Problem("function-refused", f"{what} {why}")) for n, what in self.sites if id(n) not in own]
+        blocked = [(n, Problem("function-refused", f"{what} {why}")) for n, what in self.sites if id(n) not in own]
+        return [*problems, *blocked]
 
     def _stable(self, expr: cst.BaseExpression) -> bool:
         return _stable(expr, self.local.assigned)

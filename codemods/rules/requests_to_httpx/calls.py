@@ -14,7 +14,7 @@ from codemods.analysis.unwrap import merge_args, partial_target, thread_wrapped,
 from codemods.knowledge.requests_api import METHODS
 from codemods.problems import Problem
 from codemods.rules.requests_to_httpx.arguments import _httpx_call, _is_raw_body
-from codemods.rules.requests_to_httpx.unwrap import _map_gathered, _wrapper_problem
+from codemods.rules.requests_to_httpx.unwrap import _lambda_problem, _map_gathered, _wrapper_problem
 
 if TYPE_CHECKING:
     from codemods.rules.requests_to_httpx.values import _Locals
@@ -128,6 +128,11 @@ def _match(
     resolved = _resolve_callable(wrapped.target, imports, shadowed, sessions)
     if resolved is None:
         return None
+    if isinstance(resolved, Problem) and resolved.kind == "wrapped-lambda":
+        # not unwrapped before the analysis (``unwrap._unwrap_lambdas``): say why
+        params = {"request"} & shadowed
+        why = _lambda_problem(call, imports, shadowed, params, set(), sessions) or "is not awaited where it is made"
+        return Problem(resolved.kind, f"{form}() of a lambda that {why}")
     if isinstance(resolved, Problem):
         return Problem(resolved.kind, f"{form}() of {resolved.message}")
     method, bound, ref, session = resolved

@@ -25,6 +25,7 @@ from codemods.rules.requests_to_httpx.responses import _EscapeCheck, _ResponseRe
 from codemods.rules.requests_to_httpx.sessions import _SessionCheck, _SharedSessions
 from codemods.rules.requests_to_httpx.ssl_context import _SharedSSL
 from codemods.rules.requests_to_httpx.streams import _StreamCheck, _StreamRewrites
+from codemods.rules.requests_to_httpx.unwrap import _unwrap_lambdas
 from codemods.rules.requests_to_httpx.values import _Locals
 
 # Problems reported even when the function has no call to rewrite: requests work that stays
@@ -116,33 +117,36 @@ class _Transformer(cst.CSTTransformer):
         # ``import requests`` inside the function binds a local name that still means requests
         own_imports = _local_requests_imports(original_node, self.imports)
         shadowed = local_bindings(original_node) - own_imports
-        local = _Locals(original_node.body, self.imports, shadowed)
+        # ``await sync_to_async(lambda: requests.post(...))()`` & co are analysed and rewritten as the
+        # lambda's body; ``origin`` maps the nodes that made new back to the file's, for diagnostics
+        analysed, origin = _unwrap_lambdas(original_node, self.imports, shadowed)
+        local = _Locals(analysed.body, self.imports, shadowed)
         ps = original_node.params
         local.params = {p.name.value for p in [*ps.posonly_params, *ps.params, *ps.kwonly_params]} | {
             p.name.value for p in (ps.star_arg, ps.star_kwarg) if isinstance(p, cst.Param)
         }
         analyzer = _Analyzer(self.imports, shadowed, local, self.shared)
         analyzer.constants = self.constants
-        original_node.body.visit(analyzer)
-        original_node.body.visit(_NameUseChecker(analyzer))
+        analysed.body.visit(analyzer)
+        analysed.body.visit(_NameUseChecker(analyzer))
         escape_check = _EscapeCheck(local)
-        original_node.body.visit(escape_check)
+        analysed.body.visit(escape_check)
         analyzer.problems.extend(escape_check.problems)
         if analyzer.streamed:
-            stream_check = _StreamCheck(local, original_node.body)
-            original_node.body.visit(stream_check)
+            stream_check = _StreamCheck(local, analysed.body)
+            analysed.body.visit(stream_check)
             analyzer.problems.extend(stream_check.problems)
         if local.sessions:
-            session_check = _SessionCheck(local, original_node.body)
-            original_node.body.visit(session_check)
+            session_check = _SessionCheck(local, analysed.body)
+            analysed.body.visit(session_check)
             analyzer.problems.extend(session_check.problems)
             local.session_settings, local.setup_lines = session_check.settings, session_check.setup_lines
         if analyzer.calls == 0:
             # Nothing rewritable: only report blocking requests calls we could not make async.
             analyzer.problems = [(n, p) for n, p in analyzer.problems if p.kind in _REPORTED_WITHOUT_CALLS]
         if analyzer.problems:
-            for node, problem in [*analyzer.problems, *analyzer.left_blocking()]:
-                self.ctx.refuse(node, problem)
+            for node, problem in analyzer.reported():
+                self.ctx.refuse(origin.get(id(node), node), problem)
             return updated_node
         if analyzer.calls == 0:
             return updated_node
@@ -151,7 +155,7 @@ class _Transformer(cst.CSTTransformer):
         original_node.visit(all_names)
         used = shadowed | all_names.names
         client = fresh_name("client", used)
-        body = updated_node.body
+        body = analysed.body if origin else updated_node.body
         assert isinstance(body, cst.IndentedBlock)
         settings = analyzer.client_settings[1] if analyzer.client_settings else []
         ssl_name = None
