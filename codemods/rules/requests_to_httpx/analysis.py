@@ -53,6 +53,7 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
         # wrapped calls that are arguments of an awaited asyncio.gather -> their expected nesting
         self._gather_args: dict[int, int] = {}
         self._statement_rfs: set[int] = set()
+        self.lambda_reasons: dict[int, str] = {}  # id of an awaited wrapper of a lambda kept -> why
         self._refused_lambdas: set[int] = set()  # lambdas given to a wrapper refused as a whole
         self._aliases: dict[str, str] | None = None  # local names given a shared Session
         self._lookups: set[int] = set()  # r.headers / r.cookies used as r.headers[k], .get(k), k in
@@ -118,7 +119,10 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
             return
         self.calls += 1
         if isinstance(req, Problem):
-            self._refuse(node, req.kind, f"cannot map {req.message}")
+            message = req.message
+            if req.kind == "wrapped-lambda" and id(node) in self.lambda_reasons:
+                message = f"{message.partition(' of a lambda')[0]} of a lambda that {self.lambda_reasons[id(node)]}"
+            self._refuse(node, req.kind, f"cannot map {message}")
             wrapped = thread_wrapped(node, self.imports, self.shadowed)
             if req.kind == "wrapped-lambda" and wrapped is not None:
                 self._refused_lambdas.add(id(wrapped.target))

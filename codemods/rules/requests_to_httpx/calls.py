@@ -14,7 +14,7 @@ from codemods.analysis.unwrap import merge_args, partial_target, thread_wrapped,
 from codemods.knowledge.requests_api import METHODS
 from codemods.problems import Problem
 from codemods.rules.requests_to_httpx.arguments import _httpx_call, _is_raw_body
-from codemods.rules.requests_to_httpx.unwrap import _lambda_problem, _map_gathered, _wrapper_problem
+from codemods.rules.requests_to_httpx.unwrap import _map_gathered, _wrapper_problem
 
 if TYPE_CHECKING:
     from codemods.rules.requests_to_httpx.values import _Locals
@@ -77,10 +77,7 @@ def _resolve_callable(
     if isinstance(expr, cst.Lambda):
         if not _mentions_requests(expr, imports, shadowed, sessions):
             return None  # e.g. an ORM query: none of this codemod's business
-        return Problem(
-            "wrapped-lambda",
-            "a lambda (wrap the requests function itself, e.g. sync_to_async(requests.get)(url))",
-        )
+        return Problem("wrapped-lambda", "a lambda")
     return None
 
 
@@ -129,10 +126,9 @@ def _match(
     if resolved is None:
         return None
     if isinstance(resolved, Problem) and resolved.kind == "wrapped-lambda":
-        # not unwrapped before the analysis (``unwrap._unwrap_lambdas``): say why
-        params = {"request"} & shadowed
-        why = _lambda_problem(call, imports, shadowed, params, set(), sessions) or "is not awaited where it is made"
-        return Problem(resolved.kind, f"{form}() of a lambda that {why}")
+        # not unwrapped before the analysis; an awaited one has its reason from
+        # ``unwrap._unwrap_lambdas`` (the analysis puts it in the message)
+        return Problem(resolved.kind, f"{form}() of a lambda that is not awaited where it is made")
     if isinstance(resolved, Problem):
         return Problem(resolved.kind, f"{form}() of {resolved.message}")
     method, bound, ref, session = resolved

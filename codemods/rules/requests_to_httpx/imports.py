@@ -149,6 +149,12 @@ def _fix_imports(
         if after is not None and not after.leading_lines:  # keep code apart from the new lines
             body[last_import + 1] = after.with_changes(leading_lines=[cst.EmptyLine()])
         body.insert(last_import + 1, stmt)
+    if body and module.body and body[0].leading_lines and not module.body[0].leading_lines:
+        # the first line went: the file does not start with the blank lines that followed it
+        lines = list(body[0].leading_lines)
+        while lines and lines[0].comment is None:
+            lines.pop(0)
+        body[0] = body[0].with_changes(leading_lines=lines)
     return module.with_changes(body=body)
 
 

@@ -119,7 +119,7 @@ class _Transformer(cst.CSTTransformer):
         shadowed = local_bindings(original_node) - own_imports
         # ``await sync_to_async(lambda: requests.post(...))()`` & co are analysed and rewritten as the
         # lambda's body; ``origin`` maps the nodes that made new back to the file's, for diagnostics
-        analysed, origin = _unwrap_lambdas(original_node, self.imports, shadowed)
+        analysed, origin, lambda_reasons = _unwrap_lambdas(original_node, self.imports, shadowed)
         local = _Locals(analysed.body, self.imports, shadowed)
         ps = original_node.params
         local.params = {p.name.value for p in [*ps.posonly_params, *ps.params, *ps.kwonly_params]} | {
@@ -127,6 +127,7 @@ class _Transformer(cst.CSTTransformer):
         }
         analyzer = _Analyzer(self.imports, shadowed, local, self.shared)
         analyzer.constants = self.constants
+        analyzer.lambda_reasons = lambda_reasons
         analysed.body.visit(analyzer)
         analysed.body.visit(_NameUseChecker(analyzer))
         escape_check = _EscapeCheck(local)

@@ -186,6 +186,8 @@ class _LambdaCheck(cst.CSTVisitor):
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         if self._request_read(node) or self._is_response(node.value):
             return False
+        if isinstance(node.value, cst.Name) and node.value.value == "request" and "request" in self.params:
+            return self._fail(f"reads request.{node.attr.value} (it may query the database)")
         if self.imports.qualify(node, self.shadowed) is not None:
             return False  # settings.X, a module's constant
         value = node.value
@@ -252,11 +254,16 @@ class _LambdaUnwrap(SameScope, cst.CSTTransformer):
         self.imports, self.shadowed, self.params = imports, shadowed, params
         self.responses, self.sessions = responses, sessions
         self.origin: dict[int, cst.CSTNode] = {}
+        self.reasons: dict[int, str] = {}  # id of a wrapper call left as it is -> why
+        self.blocked: str | None = None  # why no lambda of this function is unwrapped, if so
+        self.unwrapped = 0
+        self._made: list[cst.CSTNode] = []  # keeps the new nodes alive: their ids stay theirs
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
         result = super().on_leave(original_node, updated_node)
         if isinstance(result, cst.CSTNode) and result is not original_node:
             self.origin[id(result)] = self.origin.get(id(original_node), original_node)
+            self._made.append(result)
         return result  # type: ignore[return-value]
 
     def leave_Await(self, original_node: cst.Await, updated_node: cst.Await) -> cst.BaseExpression:
@@ -271,8 +278,15 @@ class _LambdaUnwrap(SameScope, cst.CSTTransformer):
             or _mentions_response(lam.body, self.responses)
         ):
             return updated_node
-        if _lambda_problem(call, self.imports, self.shadowed, self.params, self.responses, self.sessions):
+        problem = self.blocked or _lambda_problem(
+            call, self.imports, self.shadowed, self.params, self.responses, self.sessions
+        )
+        if problem:
+            # by the call as it is in the file, and as it is in the new tree (a visit remakes every node)
+            self.reasons[id(call)] = self.reasons[id(updated_node.expression)] = problem
+            self._made.append(updated_node.expression)
             return updated_node
+        self.unwrapped += 1
         body = lam.body
         code = cst.Module(body=[]).code_for_node(body)
         bare = isinstance(body, (cst.Call, cst.Name, cst.Attribute, cst.Subscript)) and (
@@ -305,24 +319,32 @@ def _response_names(func: cst.FunctionDef, imports: ImportTable, shadowed: set[s
 
 
 def _unwrap_lambdas(
-    func: cst.FunctionDef, imports: ImportTable, shadowed: set[str], sessions: Collection[str] = ()
-) -> tuple[cst.FunctionDef, dict[int, cst.CSTNode]]:
+    func: cst.FunctionDef, imports: ImportTable, shadowed: set[str]
+) -> tuple[cst.FunctionDef, dict[int, cst.CSTNode], dict[int, str]]:
     """``func`` with its awaited thread-wrapped lambdas that can be unwrapped replaced by their
-    body (see ``_LambdaUnwrap``), and the map from new nodes to those they replace; ``func``
-    itself and ``{}`` when there are none. Not done in a function holding a nested async def (its
-    rewrite, made first, would be lost)."""
+    body (see ``_LambdaUnwrap``), the map from new nodes to those they replace (``func`` itself
+    and ``{}`` when there are none), and why each other awaited wrapper of a requests lambda was
+    left (id of its call -> the end of a message "a lambda that ..."). Not done in a function
+    holding a nested async def (its rewrite, made first, would be lost)."""
+    from codemods.rules.requests_to_httpx.sessions import _SessionFinder
+
     finder = _HasLambdaOrAsync()
     func.body.visit(finder)
-    if not finder.lambdas or finder.nested_async:
-        return func, {}
+    if not finder.lambdas:
+        return func, {}, {}
+    sessions = _SessionFinder(imports, shadowed)
+    func.body.visit(sessions)
     ps = func.params
     params = {p.name.value for p in [*ps.posonly_params, *ps.params, *ps.kwonly_params]}
-    unwrap = _LambdaUnwrap(imports, shadowed, params, _response_names(func, imports, shadowed, sessions), sessions)
+    responses = _response_names(func, imports, shadowed, sessions.names)
+    unwrap = _LambdaUnwrap(imports, shadowed, params, responses, sessions.names)
+    if finder.nested_async:
+        unwrap.blocked = "sits in a function holding an async def (not unwrapped there)"
     body = func.body.visit(unwrap)
-    if not unwrap.origin:
-        return func, {}
+    if not unwrap.unwrapped:
+        return func, {}, unwrap.reasons
     assert isinstance(body, cst.BaseSuite)
-    return func.with_changes(body=body), unwrap.origin
+    return func.with_changes(body=body), unwrap.origin, unwrap.reasons
 
 
 class _HasLambdaOrAsync(cst.CSTVisitor):
