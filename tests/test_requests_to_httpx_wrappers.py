@@ -504,3 +504,31 @@ def test_behaviour_lambdas_match_requests(upstream, client):
         results.append(asyncio.run(ns["fetch"](base, "t0k")))
     assert results[0] == results[1]
     assert results[0][0] == (200, "POST", {"text": "hola", "n": 1}, "t0k") and results[0][2] == 404
+
+
+def test_a_session_getter_name_matches_only_its_calls():
+    # ``get`` hands out a Session: ``data.get(k).get(...)`` elsewhere is a dict lookup, not a call
+    # on that Session (the getter counts only when called on its own name).
+    check_noop(
+        CM,
+        """\
+        import requests
+
+        SESSION = requests.Session()
+
+
+        def session():
+            return SESSION
+
+
+        async def view(data, url):
+            return data.get("k").get("v"), session().get(url).status_code
+        """,
+        "session().get: on a requests Session that outlives the function",
+    )
+    outcome = rewrite(
+        CM,
+        "import requests\n\nSESSION = requests.Session()\n\n\ndef session():\n    return SESSION\n\n\n"
+        "async def view(data):\n    return data.get('k').get('v')\n",
+    )
+    assert not outcome.diagnostics

@@ -208,13 +208,13 @@ class _Prepass(NameUses):
         self.relevant.update(id(f) for f in self._stack)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        if node.attr.value in self.attrs:
+        if node.attr.value in self.attrs or f"{node.attr.value}()" in self.attrs:  # also a Session getter
             self._mark()
         return super().visit_Attribute(node)
 
     def visit_Name(self, node: cst.Name) -> None:
         super().visit_Name(node)
-        if node.value in self.watch:
+        if node.value in self.watch or f"{node.value}()" in self.watch:
             self._mark()
 
 

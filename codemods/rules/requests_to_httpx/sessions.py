@@ -282,9 +282,12 @@ def _holder(expr: cst.BaseExpression, shared: tuple[set[str], set[str]], shadowe
     if isinstance(expr, cst.Subscript):
         inner = _holder(expr.value, shared, shadowed)
         return f"{inner}[...]" if inner is not None else None
-    if isinstance(expr, cst.Call):
-        inner = _holder(expr.func, shared, shadowed)
-        return f"{inner}()" if inner is not None else None
+    if isinstance(expr, cst.Call):  # a function handing one out, kept as ``name()``
+        func = expr.func
+        if isinstance(func, cst.Name) and f"{func.value}()" in names and func.value not in shadowed:
+            return f"{func.value}()"
+        if isinstance(func, cst.Attribute) and f"{func.attr.value}()" in attrs:
+            return f"{dotted_name(func) or func.attr.value}()"
     return None
 
 
@@ -312,7 +315,7 @@ class _SharedSessions(cst.CSTVisitor):
     """Sessions that outlive one call: ``NAME = requests.Session()`` at module level, and
     ``NAME = requests.Session()`` in a class body or ``self.NAME = requests.Session()`` (any method),
     also kept in a dict (``self.sessions[k] = requests.Session()``); and the functions returning
-    one of those (``return self.sessions[k]``: their names count as holders too, called).
+    one of those (``return self.sessions[k]``: kept as ``name()``, a holder when called).
     Walks statements only (expressions hold no assignment statement); twice, for a function
     defined before the assignment it returns."""
 
@@ -356,7 +359,8 @@ class _SharedSessions(cst.CSTVisitor):
             return
         func = self._functions[-1]
         in_class = self._classes and len(self._functions) == 1
-        (self.attrs if in_class else self.sessions).add(func.name.value)
+        # as ``name()``: only a call of it gives a Session (no attribute or name is spelt so)
+        (self.attrs if in_class else self.sessions).add(f"{func.name.value}()")
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if not (isinstance(node.value, cst.Call) and _is_session_call(node.value, self.imports, set())):

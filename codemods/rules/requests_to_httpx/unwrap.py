@@ -170,7 +170,8 @@ class _LambdaCheck(cst.CSTVisitor):
             )
         )
         if not ok:
-            return self._fail(f"also calls {dotted_name(func) or 'a function'}() (it may block)")
+            name = dotted_name(func) or (f".{func.attr.value}" if isinstance(func, cst.Attribute) else "a function")
+            return self._fail(f"also calls {name}() (it may block)")
         if isinstance(func, cst.Attribute):
             self._attribute_value(func.value)
         for arg in node.args:
