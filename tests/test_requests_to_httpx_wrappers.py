@@ -443,6 +443,8 @@ def test_lambda_body_that_is_not_a_plain_expression_keeps_its_meaning():
          "of a lambda that reads obj.owner.name (a related object may be loaded)"),
         ("await sync_to_async(lambda: requests.post(URL, data={'u': request.user}))()",
          "of a lambda that reads request.user (it may query the database)"),
+        ("await sync_to_async(lambda: requests.get(build(URL)).status_code)()", "also calls build() (it may block)"),
+        ("await sync_to_async(lambda: requests.get(urllib.request.urlopen(URL).url))()", "also calls urllib.request.urlopen()"),
         ("await sync_to_async(lambda u: requests.get(u))(URL)", "of a lambda that takes parameters"),
         ("await asyncio.to_thread(lambda: requests.get(URL), 1)", "of a lambda that is given arguments"),
         ("await sync_to_async(lambda: (n := requests.get(URL)))()", "binds a name with :="),
@@ -456,7 +458,7 @@ def test_lambda_body_that_is_not_a_plain_expression_keeps_its_meaning():
 )
 def test_lambda_that_does_more_is_refused_once(line, reason):
     src = (
-        "import asyncio\nimport requests\nfrom asgiref.sync import sync_to_async\n\n\n"
+        "import asyncio\nimport urllib.request\nimport requests\nfrom asgiref.sync import sync_to_async\n\n\n"
         f"async def view(request, obj):\n    {line}\n"
     )
     outcome = check_noop(CM, src, reason)

@@ -27,10 +27,10 @@ from codemods.problems import Problem
 
 # How messages name each wrapper.
 SYNC_TO_ASYNC_FORM = runtime.SYNC_TO_ASYNC.rpartition(".")[2]  # "sync_to_async"
-# Every thread wrapper, by the name ``wrapper_form`` gives it.
-THREAD_FORMS = (runtime.SYNC_TO_ASYNC, runtime.DATABASE_SYNC_TO_ASYNC, runtime.TO_THREAD, runtime.RUN_IN_EXECUTOR)
-# sync_to_async and Channels' variant (which also closes the thread's old database connections
-# around the call: nothing a function that touches no database relies on), by qualified name.
+# The thread wrappers looked through by default, by the name ``wrapper_form`` gives them; a
+# caller may also name ``runtime.DATABASE_SYNC_TO_ASYNC`` (Channels' variant) in ``forms``.
+THREAD_FORMS = (runtime.SYNC_TO_ASYNC, runtime.TO_THREAD, runtime.RUN_IN_EXECUTOR)
+# sync_to_async and Channels' variant, by qualified name (each only when ``forms`` names it).
 _SYNC_TO_ASYNC_LIKE = (runtime.SYNC_TO_ASYNC, runtime.DATABASE_SYNC_TO_ASYNC)
 
 

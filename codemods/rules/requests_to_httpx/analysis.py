@@ -15,7 +15,7 @@ from codemods.rules.requests_to_httpx.exceptions import _HandlerChecks
 from codemods.rules.requests_to_httpx.responses import _ResponseChecks
 from codemods.rules.requests_to_httpx.sessions import _holder, _shared_session
 from codemods.rules.requests_to_httpx.syntax import _strip_await
-from codemods.rules.requests_to_httpx.unwrap import _gather_calls
+from codemods.rules.requests_to_httpx.unwrap import FORMS, _gather_calls
 from codemods.rules.requests_to_httpx.values import _Known, _Locals
 
 # Scopes where no await can go. List/set/dict comprehensions in an async def may await (they become
@@ -123,7 +123,7 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
             if req.kind == "wrapped-lambda" and id(node) in self.lambda_reasons:
                 message = f"{message.partition(' of a lambda')[0]} of a lambda that {self.lambda_reasons[id(node)]}"
             self._refuse(node, req.kind, f"cannot map {message}")
-            wrapped = thread_wrapped(node, self.imports, self.shadowed)
+            wrapped = thread_wrapped(node, self.imports, self.shadowed, FORMS)
             if req.kind == "wrapped-lambda" and wrapped is not None:
                 self._refused_lambdas.add(id(wrapped.target))
             return
@@ -187,7 +187,7 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
                     if held:
                         self._aliases[name] = held
         func: cst.BaseExpression = node.func
-        wrapped = thread_wrapped(node, self.imports, self.shadowed)
+        wrapped = thread_wrapped(node, self.imports, self.shadowed, FORMS)
         if wrapped is not None:
             func = wrapped.target
             partial = partial_target(func, self.imports, self.shadowed)

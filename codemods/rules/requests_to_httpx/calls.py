@@ -14,7 +14,7 @@ from codemods.analysis.unwrap import merge_args, partial_target, thread_wrapped,
 from codemods.knowledge.requests_api import METHODS
 from codemods.problems import Problem
 from codemods.rules.requests_to_httpx.arguments import _httpx_call, _is_raw_body
-from codemods.rules.requests_to_httpx.unwrap import _map_gathered, _wrapper_problem
+from codemods.rules.requests_to_httpx.unwrap import FORMS, _map_gathered, _wrapper_problem
 
 if TYPE_CHECKING:
     from codemods.rules.requests_to_httpx.values import _Locals
@@ -118,7 +118,7 @@ def _match(
     sm = _session_method(call.func, sessions)
     if sm is not None:
         return _Req(sm[1], list(call.args), "call", [call.func], sm[0])
-    wrapped = thread_wrapped(call, imports, shadowed)
+    wrapped = thread_wrapped(call, imports, shadowed, FORMS)
     if wrapped is None:
         return None
     form = wrapped.form

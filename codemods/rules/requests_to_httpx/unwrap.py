@@ -19,11 +19,15 @@ import libcst as cst
 
 from codemods.analysis import ImportTable, SameScope, dotted_name, name_uses
 from codemods.analysis.bindings import ASSIGN, collect_bindings
-from codemods.analysis.unwrap import SYNC_TO_ASYNC_FORM, Wrapped, thread_wrapped
+from codemods.analysis.unwrap import SYNC_TO_ASYNC_FORM, THREAD_FORMS, Wrapped, thread_wrapped
 from codemods.knowledge import runtime, views
 from codemods.problems import Problem
 
-__all__ = ["SYNC_TO_ASYNC_FORM", "_gather_calls", "_map_gathered", "_wrapper_problem"]
+__all__ = ["FORMS", "SYNC_TO_ASYNC_FORM", "_gather_calls", "_map_gathered", "_wrapper_problem"]
+# The thread wrappers this codemod looks through: the shared ones and Channels'
+# ``database_sync_to_async`` (sync_to_async that also closes the thread's old database connections
+# around the call, which a requests call does not rely on).
+FORMS = (*THREAD_FORMS, runtime.DATABASE_SYNC_TO_ASYNC)
 # ``asyncio`` functions that return the running loop without side effects (receivers of
 # ``run_in_executor`` that may be evaluated once more or not at all).
 _LOOP_GETTERS = ("asyncio.get_event_loop", "asyncio.get_running_loop")
@@ -99,8 +103,8 @@ def _map_gathered(call: cst.Call, fn: Callable[[cst.BaseExpression], cst.BaseExp
 
 # Builtins a lambda may call around its requests call: they convert plain values, nothing more.
 _LAMBDA_BUILTINS = frozenset({"str", "int", "float", "bool", "len", "dict", "list", "tuple", "repr", "round"})
-# Modules (first part of the qualified name) whose functions only compute on values.
-_LAMBDA_MODULES = frozenset({"json", "urllib"})
+# Modules whose functions only compute on values (``urllib.request`` does I/O: not it).
+_LAMBDA_MODULES = ("json.", "urllib.parse.")
 
 
 class _LambdaCheck(cst.CSTVisitor):
@@ -159,7 +163,7 @@ class _LambdaCheck(cst.CSTVisitor):
         q = self.imports.qualify(func, self.shadowed)
         ok = (
             (isinstance(func, cst.Name) and func.value in _LAMBDA_BUILTINS and func.value not in self.shadowed)
-            or (q is not None and q.split(".")[0] in _LAMBDA_MODULES)
+            or (q is not None and q.startswith(_LAMBDA_MODULES))
             or (isinstance(func, cst.Attribute) and func.attr.value == "json" and self._is_response(func.value))
             or self._request_read(func)
             or (
@@ -185,7 +189,11 @@ class _LambdaCheck(cst.CSTVisitor):
             expr.visit(self)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        if self._request_read(node) or self._is_response(node.value):
+        if self._is_response(node.value):  # ``r.status_code``, ``requests.get(u).status_code``
+            if isinstance(node.value, cst.Call):
+                node.value.visit(self)  # the call's arguments
+            return False
+        if self._request_read(node):
             return False
         if isinstance(node.value, cst.Name) and node.value.value == "request" and "request" in self.params:
             return self._fail(f"reads request.{node.attr.value} (it may query the database)")
@@ -206,7 +214,7 @@ def _lambda_target(
     call: cst.Call, imports: ImportTable, shadowed: set[str]
 ) -> tuple[Wrapped, cst.Lambda] | None:
     """``(wrapped, lambda)`` when ``call`` runs a lambda through a thread wrapper."""
-    wrapped = thread_wrapped(call, imports, shadowed)
+    wrapped = thread_wrapped(call, imports, shadowed, FORMS)
     if wrapped is None or not isinstance(wrapped.target, cst.Lambda):
         return None
     return wrapped, wrapped.target
