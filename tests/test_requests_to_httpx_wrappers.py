@@ -534,3 +534,68 @@ def test_a_session_getter_name_matches_only_its_calls():
         "async def view(data):\n    return data.get('k').get('v')\n",
     )
     assert not outcome.diagnostics
+
+
+# Other ways to reach requests than the real fixtures show (written here): the same guarantee.
+OTHER_SHAPES = """\
+import asyncio
+import functools
+
+import requests
+from asgiref.sync import sync_to_async
+from requests import Session
+
+S = requests.session()
+
+
+class C:
+    def __init__(self):
+        self.session = requests.Session()
+
+    async def a(self, u):
+        return await sync_to_async(lambda: self.session.get(u))()
+
+    async def b(self, u):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, self.session.get, u)
+
+    async def c(self, u):
+        return await sync_to_async(functools.partial(S.get, u))()
+
+    async def d(self, urls):
+        return await asyncio.gather(*[sync_to_async(lambda: requests.get(u))() for u in urls])
+
+    async def e(self, u):
+        def helper():
+            return requests.get(u)
+        return await sync_to_async(helper)()
+
+    async def f(self, u):
+        from requests import get as g
+        return g(u).status_code
+
+    async def g(self, u):
+        s = Session()
+        return s.get(u).status_code
+
+    async def h(self, u):
+        return requests.api.get(u).status_code
+
+    async def i(self, u):
+        fn = requests.get
+        return fn(u)
+
+    async def j(self, u):
+        return await asyncio.to_thread(S.post, u, data="x")
+
+    async def k(self, u):
+        return await sync_to_async(lambda: [requests.get(x).json() for x in u])()
+"""
+
+
+def test_every_requests_call_is_rewritten_or_reported_in_other_shapes(tmp_path):
+    path = tmp_path / "shapes.py"
+    path.write_text(OTHER_SHAPES)
+    done, silent = _site_report(path)
+    assert not silent, silent
+    assert [line for line, what in done if what == "converted"] == [35, 39, 42, 52]
