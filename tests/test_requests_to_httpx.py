@@ -477,7 +477,8 @@ def test_thread_wrapper_imports_kept_when_still_used():
 
 def test_refuse_unmappable_wrapped_forms():
     cases = {
-        "await sync_to_async(lambda: requests.get(URL))()": "sync_to_async() of a lambda",
+        # an awaited lambda that only makes the call is unwrapped (tests/test_requests_to_httpx_wrappers.py)
+        "await sync_to_async(lambda: Model.objects.get(pk=1) and requests.get(URL))()": "also calls Model.objects.get()",
         "await asyncio.to_thread(requests.get, *args)": "*args/**kwargs",
         "await sync_to_async(requests.post)(URL, [('a', '1')])": "list/tuple body",
         "await sync_to_async(requests.get)(URL, {'a': None})": "None value",
@@ -1279,7 +1280,7 @@ def test_refuse_sessions():
         async def view(url):
             return SESSION.get(url).json()
         """
-    check_noop(CM, shared, ["calls SESSION, a requests Session shared", "calls self.session, a requests Session"])
+    check_noop(CM, shared, ["SESSION.get: on a requests Session that outlives", "self.session.get: on a requests Session"])
     cases = {
         "s = requests.Session()\n    s.get(URL)\n    s.verify = False\n    return s.get(URL).json()": "sets s.verify other",
         "s = requests.Session()\n    s.headers = {}\n    return s.get(URL).json()": "sets s.headers",
@@ -2108,7 +2109,8 @@ def test_tables_derived_from_shared_knowledge_stay_what_they_were():
     }  # fmt: skip
     assert exceptions._LOGGERS == {"logger", "log", "LOGGER", "LOG", "_logger", "_log", "logging"}
     assert runtime.SYNC_TO_ASYNC_THREAD_OPTIONS == {"thread_sensitive", "executor"}
-    assert imports._WRAPPER_MODULES == ("asyncio", "functools", "asgiref.sync")
+    # channels.db: database_sync_to_async is unwrapped too (its import goes once unused)
+    assert imports._WRAPPER_MODULES == ("asyncio", "functools", "asgiref.sync", "channels.db")
     assert (unwrap.SYNC_TO_ASYNC_FORM, runtime.SYNC_TO_ASYNC) == ("sync_to_async", "asgiref.sync.sync_to_async")
     assert (runtime.TO_THREAD, runtime.RUN_IN_EXECUTOR, runtime.PARTIAL) == (
         "asyncio.to_thread",

@@ -27,8 +27,11 @@ from codemods.problems import Problem
 
 # How messages name each wrapper.
 SYNC_TO_ASYNC_FORM = runtime.SYNC_TO_ASYNC.rpartition(".")[2]  # "sync_to_async"
-# Every thread wrapper, by the name ``wrapper_form`` gives it.
+# The thread wrappers looked through by default, by the name ``wrapper_form`` gives them; a
+# caller may also name ``runtime.DATABASE_SYNC_TO_ASYNC`` (Channels' variant) in ``forms``.
 THREAD_FORMS = (runtime.SYNC_TO_ASYNC, runtime.TO_THREAD, runtime.RUN_IN_EXECUTOR)
+# sync_to_async and Channels' variant, by qualified name (each only when ``forms`` names it).
+_SYNC_TO_ASYNC_LIKE = (runtime.SYNC_TO_ASYNC, runtime.DATABASE_SYNC_TO_ASYNC)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,15 +54,14 @@ def wrapper_form(
     call: cst.Call, imports: ImportTable, shadowed: set[str], forms: Collection[str] = THREAD_FORMS
 ) -> str | None:
     """Which of ``forms`` ``call`` is (``runtime.SYNC_TO_ASYNC`` for ``sync_to_async(f)(...)``,
+    ``runtime.DATABASE_SYNC_TO_ASYNC`` for Channels' ``database_sync_to_async(f)(...)``,
     ``runtime.TO_THREAD``, ``runtime.RUN_IN_EXECUTOR`` for any ``x.run_in_executor(...)``), resolved
     through ``imports``; None if it is none of them."""
     func = call.func
-    if (
-        runtime.SYNC_TO_ASYNC in forms
-        and isinstance(func, cst.Call)
-        and imports.qualify(func.func, shadowed) == runtime.SYNC_TO_ASYNC
-    ):
-        return runtime.SYNC_TO_ASYNC
+    if isinstance(func, cst.Call):
+        q = imports.qualify(func.func, shadowed)
+        if q in _SYNC_TO_ASYNC_LIKE and q in forms:
+            return q
     if runtime.TO_THREAD in forms and imports.qualify(func, shadowed) == runtime.TO_THREAD:
         return runtime.TO_THREAD
     if (
@@ -77,12 +79,12 @@ def thread_wrapped(
     """``call`` as a call of one of the thread wrappers ``forms``, or None (not one, or one whose
     function is not a plain first positional argument)."""
     form = wrapper_form(call, imports, shadowed, forms)
-    if form == runtime.SYNC_TO_ASYNC:
+    if form in _SYNC_TO_ASYNC_LIKE:
         assert isinstance(call.func, cst.Call)
         made = call.func.args
         if not made or not _plain(made[0]):
             return None
-        return Wrapped(SYNC_TO_ASYNC_FORM, made[0].value, call.args, made[1:])
+        return Wrapped(form.rpartition(".")[2], made[0].value, call.args, made[1:])
     if form == runtime.TO_THREAD:
         if not call.args or not _plain(call.args[0]):
             return None

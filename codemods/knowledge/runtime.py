@@ -14,7 +14,7 @@ TO_THREAD = "asyncio.to_thread"
 RUN_IN_EXECUTOR = "run_in_executor"
 PARTIAL = "functools.partial"
 # The modules those wrappers come from.
-WRAPPER_MODULES = ("asyncio", "functools", "asgiref.sync")
+WRAPPER_MODULES = ("asyncio", "functools", "asgiref.sync", "channels.db")
 # asyncio awaitables that wrap the coroutine passed first: the wrapped call is what runs.
 COROUTINE_WRAPPERS = frozenset({"wait_for", "shield", "ensure_future", "create_task"})
 # Libraries whose use in a function makes it async-aware code.

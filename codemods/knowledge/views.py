@@ -91,3 +91,16 @@ def is_views_module(path: str) -> bool:
     file of a ``views/`` package."""
     norm = path.replace("\\", "/")
     return norm.endswith("views.py") or "/views/" in f"/{norm}"
+
+
+# ``HttpRequest`` attributes and methods that only read what the request already holds (no
+# database, no I/O: ``request.user`` and ``request.session`` are left out, both may query the
+# database; under ASGI the body is read before the view runs). The mappings among them
+# (``COOKIES``, ``GET``, ``POST``, ``META``, ``headers``) are read with ``.get`` too.
+REQUEST_READS = frozenset(
+    _names(
+        "COOKIES GET POST META headers method path path_info scheme content_type content_params "
+        "encoding body build_absolute_uri get_host get_port get_full_path get_full_path_info is_secure"
+    )
+)
+REQUEST_MAPPINGS = frozenset(_names("COOKIES GET POST META headers"))

@@ -136,6 +136,11 @@ class _Pool:
                 if proc.is_alive():
                     proc.kill()
                     proc.join(5)
+            # Its manager thread too: left running, the interpreter's exit hook would wake it through
+            # a pipe already closed, and print a traceback (seen on a loaded machine after SIGTERM).
+            manager = getattr(self.executor, "_executor_manager_thread", None)
+            if manager is not None:
+                manager.join(5)
         else:
             self.executor.shutdown(wait=True)
         self.executor = None

@@ -3,7 +3,7 @@
 What it does:
     Inside an ``async def``, ``requests.get/post/put/patch/delete/head/options/request(...)`` (found
     through the module's imports: ``import requests``, ``import requests as rq``,
-    ``from requests import get``) becomes ``await client.get(...)`` on one ``httpx.AsyncClient``
+    ``from requests import get``, also ``import requests`` inside the function) becomes ``await client.get(...)`` on one ``httpx.AsyncClient``
     opened around the smallest span of statements covering the calls (inside an ``if``/``with``/
     ``try`` block when all of them are there), under a name that clashes with nothing in the function.
     Calls may sit in loops, ``return``, ``if``/``while`` tests and list/set/dict comprehensions
@@ -17,11 +17,21 @@ What it does:
     (or ``httpx2``, option ``http-client``) is added; the requests import is dropped once unused.
 
     Thread-wrapped calls are rewritten the same way when awaited where they are made:
-    ``await sync_to_async(requests.get)(url)``, ``await asyncio.to_thread(requests.get, url)``,
-    ``await loop.run_in_executor(None, requests.get, url)``, each also with
+    ``await sync_to_async(requests.get)(url)`` (or Channels' ``database_sync_to_async``, which
+    only adds closing the thread's old database connections), ``await asyncio.to_thread(requests.get,
+    url)``, ``await loop.run_in_executor(None, requests.get, url)``, each also with
     ``functools.partial(requests.post, url, json=...)`` as the function. ``sync_to_async``'s
     ``thread_sensitive=``/``executor=`` are dropped: they only choose the thread the call runs in,
-    and no thread is used any more. Wrapped calls passed to an awaited ``asyncio.gather(...)``
+    and no thread is used any more. A lambda awaited where it is wrapped is replaced by its body
+    when that body makes a requests call (or reads a response of one) and nothing else that may
+    block: ``await sync_to_async(lambda: requests.post(u, json=d))()`` -> ``await client.post(u,
+    json=d, ...)``, ``await asyncio.to_thread(lambda: requests.get(u).json())`` ->
+    ``(await client.get(u, ...)).json()``, ``await sync_to_async(lambda: r.json())()`` ->
+    ``r.json()``. Its body may also hold literals, names, builtins such as ``str``/``len``,
+    ``json``/``urllib`` functions, attributes one level deep (``obj.pk``, ``settings.URL``) and
+    the reads of the view's ``request`` parameter that touch no database
+    (``request.build_absolute_uri(...)``, ``request.COOKIES.get(...)``, ``request.headers``...).
+    A lambda that refers to no requests name (an ORM query) is none of this codemod's business. Wrapped calls passed to an awaited ``asyncio.gather(...)``
     (directly, or as ``*[... for ...]`` / ``*(... for ...)``) become the coroutines
     ``client.get(...)``, which gather runs concurrently (``sync_to_async``'s default
     ``thread_sensitive=True`` ran them one at a time, an order gather never promised). The
@@ -40,6 +50,11 @@ What it does:
     ``proxy=P``), which httpx takes only when the client is created, move to
     ``httpx.AsyncClient(...)`` when every call of the function passes the same ones, as constants
     or names the function does not assign.
+
+    Every requests call made in an ``async def`` (through any import, a Session however it is
+    reached, any thread wrapper or lambda) is either rewritten or named at its line: when a
+    function is refused for a reason elsewhere, each of its calls without a reason of its own gets
+    "``requests.get()`` stays blocking: this function is not rewritten".
 
     Sessions: ``with requests.Session() as s:`` and the line ``s = requests.Session()`` (then around
     the rest of its block) become ``async with httpx.AsyncClient() as s:``; ``s.get(...)`` & co
@@ -117,8 +132,10 @@ Effects:
     function is refused). Assumed: the differences under "Not kept" do not matter to the program;
     above all that one client shared by the calls of a function (its cookie jar) and httpx's
     defaults (redirect limit, User-Agent, proxy and CA environment) change nothing it relies on;
-    that a parameter named ``request`` is a Django request (its ``body`` bytes); that a message
-    (log record, printed line, exception text) reading a little differently changes nothing.
+    that a parameter named ``request`` is the view's ``HttpRequest`` (its ``body`` bytes); that a
+    message (log record, printed line, exception text) reading a little differently changes
+    nothing; and, for an unwrapped lambda, that reading an attribute one level deep from a local
+    value (``obj.pk``) and the ``request`` reads it keeps query no database.
 
 Why:
     A requests call blocks the event loop for the whole round trip: every other request served by
@@ -161,8 +178,13 @@ Refuses when:
     - the body is visibly a list/tuple (requests form-encodes pairs, httpx does not) or a non-ASCII
       str literal (Latin-1 vs UTF-8); a literal ``params``/``data`` dict holds ``True``/``False``/
       ``None`` (encoded differently);
-    - a thread wrapper is not awaited where it is made, wraps a lambda, passes options other than
+    - a thread wrapper is not awaited where it is made, passes options other than
       ``thread_sensitive``/``executor``, or uses a loop/executor expression that may have effects;
+    - a thread-wrapped lambda that makes a requests call takes parameters or arguments, also calls
+      anything else (its work would move from the thread to the event loop, where it may block or
+      query the database), reads an attribute two levels deep from a local value (``obj.owner.name``:
+      a related object may be loaded) or ``request.user``/``request.session``, binds with ``:=``,
+      or sits in a function holding an ``async def``;
     - on what may be a response of a rewritten call: ``.ok``, ``.reason``, ``.is_redirect`` other
       than on a name bound only to such calls (or the call itself), ``.raise_for_status`` other than
       as such a statement, ``.iter_content`` outside streaming, or ``.iter_lines``, ``.raw``,
@@ -184,8 +206,12 @@ Refuses when:
     - a streamed response is used after its block, in a nested scope, or other than through
       ``for ... in r.iter_content(n)`` and attributes that read no body (``status_code``,
       ``headers``, ``ok``...); ``stream=True`` on a call that is not ``name = <call>`` on its own line;
-    - a Session is created at module or class level (``SESSION = requests.Session()``,
-      ``self.session = requests.Session()``) and called from async code: reported, not rewritten;
+    - a Session outlives the function (``SESSION = requests.Session()``, ``self.session = ...``,
+      kept in a dict ``self.sessions[k] = requests.Session()``, or handed out by a function
+      returning one of those, ``session = self._get_session(k)``) and is called from async code,
+      bare or thread-wrapped: reported at each call, not rewritten (its cookies, auth and pooled
+      connections persist across calls; an AsyncClient with that lifetime needs creating and
+      closing code the program has no place for);
     - a local Session is used outside its block, in a nested scope, returned or passed on, or set up
       other than through ``headers``, ``auth`` and the settings above (``s.headers = {...}``,
       ``s.mount(...)``, ``s.stream``; ``s.params``: requests adds them to the URL's query string,

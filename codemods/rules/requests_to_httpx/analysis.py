@@ -7,13 +7,15 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.analysis import ImportTable, dotted_name
-from codemods.knowledge.requests_api import CLIENT_KWARGS, METHODS
+from codemods.analysis.unwrap import partial_target, thread_wrapped
+from codemods.knowledge.requests_api import CLIENT_KWARGS, METHODS, SESSION_CLASSES
 from codemods.problems import Problem
 from codemods.rules.requests_to_httpx.arguments import _call_problem, _stable
 from codemods.rules.requests_to_httpx.exceptions import _HandlerChecks
 from codemods.rules.requests_to_httpx.responses import _ResponseChecks
-from codemods.rules.requests_to_httpx.sessions import _shared_session
-from codemods.rules.requests_to_httpx.unwrap import _gather_calls
+from codemods.rules.requests_to_httpx.sessions import _holder, _shared_session
+from codemods.rules.requests_to_httpx.syntax import _strip_await
+from codemods.rules.requests_to_httpx.unwrap import FORMS, _gather_calls
 from codemods.rules.requests_to_httpx.values import _Known, _Locals
 
 # Scopes where no await can go. List/set/dict comprehensions in an async def may await (they become
@@ -43,6 +45,7 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
         self.streamed = False  # some call passes stream=
         self.calls = 0
         self.problems: list[tuple[cst.CSTNode, Problem]] = []
+        self.sites: list[tuple[cst.CSTNode, str]] = []  # each requests call, how messages name it
         self.names: set[str] = set()
         self._nested = 0  # depth inside sync scopes where await is impossible
         self._call_funcs: set[int] = set()
@@ -50,6 +53,9 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
         # wrapped calls that are arguments of an awaited asyncio.gather -> their expected nesting
         self._gather_args: dict[int, int] = {}
         self._statement_rfs: set[int] = set()
+        self.lambda_reasons: dict[int, str] = {}  # id of an awaited wrapper of a lambda kept -> why
+        self._refused_lambdas: set[int] = set()  # lambdas given to a wrapper refused as a whole
+        self._aliases: dict[str, str] | None = None  # local names given a shared Session
         self._lookups: set[int] = set()  # r.headers / r.cookies used as r.headers[k], .get(k), k in
 
     def _refuse(self, node: cst.CSTNode, kind: str, message: str) -> None:
@@ -68,6 +74,8 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, _SCOPES):
             self._nested += 1
+        if id(node) in self._refused_lambdas:
+            return False  # its requests calls are named by the wrapper's refusal
         return super().on_visit(node)
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
@@ -77,6 +85,12 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         self.names.add(node.value)
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False  # ``import requests`` inside the function: a binding, not a use
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
 
     def visit_Await(self, node: cst.Await) -> None:
         if isinstance(node.expression, cst.Call):
@@ -92,24 +106,29 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
             self._call_funcs.add(id(node.func))
             self.calls += 1
             return
-        shared = _shared_session(node.func, self.shared, self.shadowed)
+        shared = self._shared_session(node)
         if shared is not None:
-            why = "one AsyncClient per function would change its state; a shared one needs lifecycle code"
             self._refuse(
                 node,
                 "shared-session",
-                f"calls {shared}, a requests Session shared at module/class level: not rewritten ({why})",
+                f"{shared}: on a requests Session that outlives the function (needs a long-lived AsyncClient)",
             )
             return
         req = self.local.match(node)
-        if req is None or (isinstance(req, Problem) and not self.local.makes_request(node)):
-            # not a requests call; ``sync_to_async(lambda: x.name)()`` neither (a requests call
-            # inside such a lambda is reported where it is, as in a nested sync scope)
+        if req is None:  # not a requests call; ``sync_to_async(lambda: x.name)()`` neither
             return
         self.calls += 1
         if isinstance(req, Problem):
-            self._refuse(node, req.kind, f"cannot map {req.message}")
+            message = req.message
+            if req.kind == "wrapped-lambda" and id(node) in self.lambda_reasons:
+                message = f"{message.partition(' of a lambda')[0]} of a lambda that {self.lambda_reasons[id(node)]}"
+            self._refuse(node, req.kind, f"cannot map {message}")
+            wrapped = thread_wrapped(node, self.imports, self.shadowed, FORMS)
+            if req.kind == "wrapped-lambda" and wrapped is not None:
+                self._refused_lambdas.add(id(wrapped.target))
             return
+        what = f"{req.session}.{req.method}()" if req.session else f"requests.{req.method}()"
+        self.sites.append((node, what if req.form == "call" else f"{req.form}({what[:-2]})"))
         self._call_funcs.update(id(r) for r in req.refs)
         self.streamed = self.streamed or any(
             a.keyword is not None and a.keyword.value == "stream" for a in req.args
@@ -157,6 +176,46 @@ class _Analyzer(_HandlerChecks, _ResponseChecks, cst.CSTVisitor):
                     f"calls in this function disagree on {'/'.join(CLIENT_KWARGS)} ({why})",
                 )
 
+    def _shared_session(self, node: cst.Call) -> str | None:
+        """How messages name the Session kept at module/class level that ``node`` calls a method of
+        (bare or thread-wrapped, through a local name given it), else None."""
+        if self._aliases is None:
+            self._aliases = {}
+            for name, values in self.local.values.items():
+                for v in values:
+                    held = v is not None and _holder(_strip_await(v), self.shared, self.shadowed)
+                    if held:
+                        self._aliases[name] = held
+        func: cst.BaseExpression = node.func
+        wrapped = thread_wrapped(node, self.imports, self.shadowed, FORMS)
+        if wrapped is not None:
+            func = wrapped.target
+            partial = partial_target(func, self.imports, self.shadowed)
+            if partial is not None:
+                func = partial[0]
+        return _shared_session(func, self.shared, self.shadowed, self._aliases)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        # ``self.sessions[k] = requests.Session()``: making the Session blocks nothing; its calls
+        # are reported where they are made (``_shared_session``)
+        if (
+            isinstance(node.value, cst.Call)
+            and not node.value.args
+            and self.imports.qualify(node.value.func, self.shadowed) in SESSION_CLASSES
+            and all(isinstance(t.target, (cst.Attribute, cst.Subscript)) for t in node.targets)
+        ):
+            self._call_funcs.add(id(node.value.func))
+
+    def reported(self) -> list[tuple[cst.CSTNode, Problem]]:
+        """The problems to report when the function is refused: its own (less those about a lambda
+        whose wrapper is refused already: one line for it), and one at each of its requests calls
+        that has none, so every blocking call left behind is named at its line."""
+        problems = [(n, p) for n, p in self.problems if id(n) not in self._refused_lambdas]
+        own = {id(n) for n, _ in problems}
+        why = "stays blocking: this function is not rewritten (see its other diagnostics)"
+        blocked = [(n, Problem("function-refused", f"{what} {why}")) for n, what in self.sites if id(n) not in own]
+        return [*problems, *blocked]
+
     def _stable(self, expr: cst.BaseExpression) -> bool:
         return _stable(expr, self.local.assigned)
 
@@ -200,6 +259,12 @@ class _NameUseChecker(cst.CSTVisitor):
                 arg.visit(self)
             return False
         return True
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
 
     def visit_Name(self, node: cst.Name) -> None:
         self.a._check_requests_use(node)

@@ -14,7 +14,7 @@ from codemods.analysis.unwrap import merge_args, partial_target, thread_wrapped,
 from codemods.knowledge.requests_api import METHODS
 from codemods.problems import Problem
 from codemods.rules.requests_to_httpx.arguments import _httpx_call, _is_raw_body
-from codemods.rules.requests_to_httpx.unwrap import _map_gathered, _wrapper_problem
+from codemods.rules.requests_to_httpx.unwrap import FORMS, _map_gathered, _wrapper_problem
 
 if TYPE_CHECKING:
     from codemods.rules.requests_to_httpx.values import _Locals
@@ -75,11 +75,36 @@ def _resolve_callable(
             return inner[0], [*inner[1], *partial[1]], inner[2], inner[3]
         return inner
     if isinstance(expr, cst.Lambda):
-        return Problem(
-            "wrapped-lambda",
-            "a lambda (wrap the requests function itself, e.g. sync_to_async(requests.get)(url))",
-        )
+        if not _mentions_requests(expr, imports, shadowed, sessions):
+            return None  # e.g. an ORM query: none of this codemod's business
+        return Problem("wrapped-lambda", "a lambda")
     return None
+
+
+class _RequestsMention(cst.CSTVisitor):
+    def __init__(self, imports: ImportTable, shadowed: set[str], sessions: Collection[str]) -> None:
+        self.imports, self.shadowed, self.sessions = imports, shadowed, sessions
+        self.found = False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        q = self.imports.qualify(node, self.shadowed)
+        if q is not None and q.split(".")[0] == "requests":
+            self.found = True
+        return not self.found
+
+    def visit_Name(self, node: cst.Name) -> None:
+        q = self.imports.qualify(node, self.shadowed)
+        if (q is not None and q.split(".")[0] == "requests") or node.value in self.sessions:
+            self.found = True
+
+
+def _mentions_requests(
+    node: cst.CSTNode, imports: ImportTable, shadowed: set[str], sessions: Collection[str] = ()
+) -> bool:
+    """True if ``node`` refers to requests (the module, a name imported from it, a local Session)."""
+    finder = _RequestsMention(imports, shadowed, sessions)
+    node.visit(finder)
+    return finder.found
 
 
 def _match(
@@ -93,13 +118,17 @@ def _match(
     sm = _session_method(call.func, sessions)
     if sm is not None:
         return _Req(sm[1], list(call.args), "call", [call.func], sm[0])
-    wrapped = thread_wrapped(call, imports, shadowed)
+    wrapped = thread_wrapped(call, imports, shadowed, FORMS)
     if wrapped is None:
         return None
     form = wrapped.form
     resolved = _resolve_callable(wrapped.target, imports, shadowed, sessions)
     if resolved is None:
         return None
+    if isinstance(resolved, Problem) and resolved.kind == "wrapped-lambda":
+        # not unwrapped before the analysis; an awaited one has its reason from
+        # ``unwrap._unwrap_lambdas`` (the analysis puts it in the message)
+        return Problem(resolved.kind, f"{form}() of a lambda that is not awaited where it is made")
     if isinstance(resolved, Problem):
         return Problem(resolved.kind, f"{form}() of {resolved.message}")
     method, bound, ref, session = resolved

@@ -67,4 +67,6 @@ CODES = (
     Code("DJA153", "keyword-twice", WARNING, "passes a keyword twice"),
     Code("DJA154", "requests-value", WARNING, "uses requests other than as a direct call"),
     Code("DJA155", "session-value", WARNING, "uses a requests Session other than as a direct call"),
+    Code("DJA156", "url-keyword", WARNING, "passes the URL (or method) both by keyword and positionally"),
+    Code("DJA157", "function-refused", WARNING, "requests call left blocking: its function is refused for a reason reported elsewhere"),
 )

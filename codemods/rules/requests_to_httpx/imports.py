@@ -1,6 +1,7 @@
 """Import edits once a module's functions are rewritten: ``import httpx`` (or ``httpx2``) where the
 requests import was, ``import json`` when a handler needs ``json.JSONDecodeError``, the shared SSL
-context after the imports, and the requests and thread-wrapper imports dropped once unused."""
+context after the imports, and the requests and thread-wrapper imports dropped once unused (also
+``import requests`` made inside a rewritten function: ``_local_requests_imports``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from codemods.analysis import dotted_name
+from codemods.analysis import ImportTable, SameScope, dotted_name
+from codemods.analysis.bindings import IMPORT, Binding, collect_bindings
 from codemods.analysis.imports import alias_local, bound_name, is_docstring, is_import_line, without_aliases
-from codemods.analysis.names import name_uses
+from codemods.analysis.names import ImportBinding, name_uses, statement_bindings
 from codemods.knowledge import runtime
 from codemods.rules.requests_to_httpx.ssl_context import _SharedSSL
 
@@ -147,4 +149,96 @@ def _fix_imports(
         if after is not None and not after.leading_lines:  # keep code apart from the new lines
             body[last_import + 1] = after.with_changes(leading_lines=[cst.EmptyLine()])
         body.insert(last_import + 1, stmt)
+    if body and module.body and body[0].leading_lines and not module.body[0].leading_lines:
+        # the first line went: the file does not start with the blank lines that followed it
+        lines = list(body[0].leading_lines)
+        while lines and lines[0].comment is None:
+            lines.pop(0)
+        body[0] = body[0].with_changes(leading_lines=lines)
     return module.with_changes(body=body)
+
+
+def _local_requests_imports(func: cst.FunctionDef, imports: ImportTable) -> set[str]:
+    """Names ``func`` binds only by importing requests itself (``import requests`` in its body, as a
+    Channels consumer may do): they still name requests there, as the module's imports would."""
+    kinds: dict[str, list[Binding]] = {}
+    for b in collect_bindings(func.body):
+        kinds.setdefault(b.name, []).append(b)
+    out = set()
+    for name, bindings in kinds.items():
+        qualified = imports.names.get(name, "")
+        if qualified.split(".")[0] != "requests":
+            continue
+        if all(
+            b.kind == IMPORT
+            and isinstance(b.node, (cst.Import, cst.ImportFrom))
+            and any(s.local == name and _qualified(s) == qualified for s in statement_bindings(b.node))
+            for b in bindings
+        ):
+            out.add(name)
+    return out
+
+
+def _qualified(b: ImportBinding) -> str:
+    if b.name is not None:
+        return b.qualified(dotted_relative=True)
+    return b.module if b.alias else b.local
+
+
+class _DropLocalImports(SameScope, cst.CSTTransformer):
+    """Drops, from one rewritten function, its own imports of ``names`` (requests) it no longer uses."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+
+    def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import | cst.RemovalSentinel:
+        kept = [a for a in updated_node.names if bound_name(a) not in self.names]
+        if len(kept) == len(updated_node.names):
+            return updated_node
+        if not kept:
+            return cst.RemoveFromParent()
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(names=kept)
+
+    def leave_ImportFrom(
+        self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
+        if isinstance(updated_node.names, cst.ImportStar):
+            return updated_node
+        kept = [a for a in updated_node.names if alias_local(a) not in self.names]
+        if len(kept) == len(updated_node.names):
+            return updated_node
+        return without_aliases(updated_node, kept, keep_layout=False) if kept else cst.RemoveFromParent()
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
+        if not updated_node.body:
+            return cst.RemoveFromParent()
+        return updated_node
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
+        if not updated_node.body:
+            return updated_node.with_changes(body=[cst.SimpleStatementLine(body=[cst.Pass()])])
+        first = updated_node.body[0]
+        if (
+            first.leading_lines
+            and len(updated_node.body) < len(original_node.body)
+            and not first.deep_equals(original_node.body[0])
+        ):
+            # the block's first line went: no blank line at the top of the block
+            lines = list(first.leading_lines)
+            while lines and lines[0].comment is None:
+                lines.pop(0)
+            updated_node = updated_node.with_changes(body=[first.with_changes(leading_lines=lines), *updated_node.body[1:]])
+        return updated_node
+
+
+def _drop_local_requests_imports(func: cst.FunctionDef, names: set[str]) -> cst.FunctionDef:
+    """``func`` without its own imports of the requests ``names`` it no longer uses."""
+    unused = names - name_uses(func.body)
+    if not unused:
+        return func
+    body = func.body.visit(_DropLocalImports(unused))
+    assert isinstance(body, cst.BaseSuite)
+    return func.with_changes(body=body)

@@ -16,11 +16,16 @@ from codemods.rules.requests_to_httpx.arguments import _is_number
 from codemods.rules.requests_to_httpx.calls import _CallRewrites
 from codemods.rules.requests_to_httpx.client import _ClientBlocks, _new_client, _wrap_block
 from codemods.rules.requests_to_httpx.exceptions import _HandlerRewrites
-from codemods.rules.requests_to_httpx.imports import _fix_imports
+from codemods.rules.requests_to_httpx.imports import (
+    _drop_local_requests_imports,
+    _fix_imports,
+    _local_requests_imports,
+)
 from codemods.rules.requests_to_httpx.responses import _EscapeCheck, _ResponseRewrites
 from codemods.rules.requests_to_httpx.sessions import _SessionCheck, _SharedSessions
 from codemods.rules.requests_to_httpx.ssl_context import _SharedSSL
 from codemods.rules.requests_to_httpx.streams import _StreamCheck, _StreamRewrites
+from codemods.rules.requests_to_httpx.unwrap import _unwrap_lambdas
 from codemods.rules.requests_to_httpx.values import _Locals
 
 # Problems reported even when the function has no call to rewrite: requests work that stays
@@ -113,34 +118,40 @@ class _Transformer(cst.CSTTransformer):
             return updated_node
         if id(original_node) not in self.prepass.relevant:
             return updated_node  # nothing here refers to requests: the common case, kept cheap
-        shadowed = local_bindings(original_node)
+        # ``import requests`` inside the function binds a local name that still means requests
+        own_imports = _local_requests_imports(original_node, self.imports)
+        shadowed = local_bindings(original_node) - own_imports
+        # ``await sync_to_async(lambda: requests.post(...))()`` & co are analysed and rewritten as the
+        # lambda's body; ``origin`` maps the nodes that made new back to the file's, for diagnostics
+        analysed, origin, lambda_reasons = _unwrap_lambdas(original_node, self.imports, shadowed)
         ps = original_node.params
         params = {p.name.value for p in [*ps.posonly_params, *ps.params, *ps.kwonly_params]} | {
             p.name.value for p in (ps.star_arg, ps.star_kwarg) if isinstance(p, cst.Param)
         }
-        local = _Locals(original_node.body, self.imports, shadowed, params)
+        local = _Locals(analysed.body, self.imports, shadowed, params)
         analyzer = _Analyzer(self.imports, shadowed, local, self.shared)
         analyzer.constants = self.constants
-        original_node.body.visit(analyzer)
-        original_node.body.visit(_NameUseChecker(analyzer))
+        analyzer.lambda_reasons = lambda_reasons
+        analysed.body.visit(analyzer)
+        analysed.body.visit(_NameUseChecker(analyzer))
         escape_check = _EscapeCheck(local)
-        original_node.body.visit(escape_check)
+        analysed.body.visit(escape_check)
         analyzer.problems.extend(escape_check.problems)
         if analyzer.streamed:
-            stream_check = _StreamCheck(local, original_node.body)
-            original_node.body.visit(stream_check)
+            stream_check = _StreamCheck(local, analysed.body)
+            analysed.body.visit(stream_check)
             analyzer.problems.extend(stream_check.problems)
         if local.sessions:
-            session_check = _SessionCheck(local, original_node.body)
-            original_node.body.visit(session_check)
+            session_check = _SessionCheck(local, analysed.body)
+            analysed.body.visit(session_check)
             analyzer.problems.extend(session_check.problems)
             local.session_settings, local.setup_lines = session_check.settings, session_check.setup_lines
         if analyzer.calls == 0:
             # Nothing rewritable: only report blocking requests calls we could not make async.
             analyzer.problems = [(n, p) for n, p in analyzer.problems if p.kind in _REPORTED_WITHOUT_CALLS]
         if analyzer.problems:
-            for node, problem in analyzer.problems:
-                self.ctx.refuse(node, problem)
+            for node, problem in analyzer.reported():
+                self.ctx.refuse(origin.get(id(node), node), problem)
             return updated_node
         if analyzer.calls == 0:
             return updated_node
@@ -149,7 +160,7 @@ class _Transformer(cst.CSTTransformer):
         original_node.visit(all_names)
         used = shadowed | all_names.names
         client = fresh_name("client", used)
-        body = updated_node.body
+        body = analysed.body if origin else updated_node.body
         assert isinstance(body, cst.IndentedBlock)
         settings = analyzer.client_settings[1] if analyzer.client_settings else []
         ssl_name = None
@@ -170,6 +181,8 @@ class _Transformer(cst.CSTTransformer):
         received, result = NameUses(counts=True), NameUses(counts=True)
         updated_node.visit(received)
         new_node = updated_node.with_changes(body=_wrap_block(new_body, client, item))
+        if own_imports:
+            new_node = _drop_local_requests_imports(new_node, own_imports)
         new_node.visit(result)
         if self.ssl is not None and ssl_name is not None and result.counts and result.counts[ssl_name]:
             self.ssl.used = True
@@ -201,13 +214,13 @@ class _Prepass(NameUses):
         self.relevant.update(id(f) for f in self._stack)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        if node.attr.value in self.attrs:
+        if node.attr.value in self.attrs or f"{node.attr.value}()" in self.attrs:  # also a Session getter
             self._mark()
         return super().visit_Attribute(node)
 
     def visit_Name(self, node: cst.Name) -> None:
         super().visit_Name(node)
-        if node.value in self.watch:
+        if node.value in self.watch or f"{node.value}()" in self.watch:
             self._mark()
 
 

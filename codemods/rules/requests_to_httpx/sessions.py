@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from codemods.analysis import ImportTable, SameScope, dotted_name
+from codemods.analysis import ImportTable, SameScope, dotted_name, local_bindings
 from codemods.knowledge.requests_api import (
     METHODS,
     SESSION_CLASSES,
@@ -270,25 +270,54 @@ class _SessionCheck(SameScope, cst.CSTVisitor):
         return False
 
 
+def _holder(expr: cst.BaseExpression, shared: tuple[set[str], set[str]], shadowed: set[str]) -> str | None:
+    """How messages name ``expr`` if it gives a Session kept at module or class level: ``SESSION``,
+    ``self.session``, ``self.sessions[...]`` (kept in a dict), ``self._get_session()`` (a function
+    returning one of those); else None."""
+    names, attrs = shared
+    if isinstance(expr, cst.Name) and expr.value in names and expr.value not in shadowed:
+        return expr.value
+    if isinstance(expr, cst.Attribute) and expr.attr.value in attrs:
+        return dotted_name(expr) or expr.attr.value
+    if isinstance(expr, cst.Subscript):
+        inner = _holder(expr.value, shared, shadowed)
+        return f"{inner}[...]" if inner is not None else None
+    if isinstance(expr, cst.Call):  # a function handing one out, kept as ``name()``
+        func = expr.func
+        if isinstance(func, cst.Name) and f"{func.value}()" in names and func.value not in shadowed:
+            return f"{func.value}()"
+        if isinstance(func, cst.Attribute) and f"{func.attr.value}()" in attrs:
+            return f"{dotted_name(func) or func.attr.value}()"
+    return None
+
+
 def _shared_session(
-    func: cst.BaseExpression, shared: tuple[set[str], set[str]], shadowed: set[str]
+    func: cst.BaseExpression,
+    shared: tuple[set[str], set[str]],
+    shadowed: set[str],
+    aliases: dict[str, str] | None = None,
 ) -> str | None:
-    """``SESSION.get``/``self.session.get`` on a Session created at module or class level."""
+    """``SESSION.get``/``self.session.get``/``self.sessions[k].get`` on a Session created at module or
+    class level, or ``s.get`` where ``s`` is a local name given such a Session (``aliases``: name ->
+    where it came from): how messages name the Session, else None."""
     if not isinstance(func, cst.Attribute) or func.attr.value not in METHODS:
         return None
-    names, attrs = shared
-    value = func.value
-    if isinstance(value, cst.Name) and value.value in names and value.value not in shadowed:
-        return value.value
-    if isinstance(value, cst.Attribute) and value.attr.value in attrs:
-        return dotted_name(value) or value.attr.value
-    return None
+    value, method = func.value, func.attr.value
+    if isinstance(value, cst.Name) and aliases and value.value in aliases:
+        return f"{value.value}.{method} (from {aliases[value.value]})"
+    if isinstance(value, cst.Name) and value.value in shadowed:
+        return None
+    held = _holder(value, shared, shadowed)
+    return None if held is None else f"{held}.{method}"
 
 
 class _SharedSessions(cst.CSTVisitor):
     """Sessions that outlive one call: ``NAME = requests.Session()`` at module level, and
-    ``NAME = requests.Session()`` in a class body or ``self.NAME = requests.Session()`` (any method).
-    Walks statements only (expressions hold no assignment statement)."""
+    ``NAME = requests.Session()`` in a class body or ``self.NAME = requests.Session()`` (any method),
+    also kept in a dict (``self.sessions[k] = requests.Session()``); and the functions returning
+    one of those (``return self.sessions[k]``: kept as ``name()``, a holder when called).
+    Walks statements only (expressions hold no assignment statement); twice, for a function
+    defined before the assignment it returns."""
 
     def __init__(self, imports: ImportTable) -> None:
         self.imports = imports
@@ -296,17 +325,26 @@ class _SharedSessions(cst.CSTVisitor):
         self.attrs: set[str] = set()
         self._depth = 0  # inside functions
         self._classes = 0
+        self._functions: list[cst.FunctionDef] = []
+        self._passes = 0
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        self._passes += 1
+        if self._passes == 1:
+            original_node.visit(self)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._depth += 1
+        self._functions.append(node)
 
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._depth -= 1
+        self._functions.pop()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._classes += 1
 
-    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._classes -= 1
 
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -314,12 +352,30 @@ class _SharedSessions(cst.CSTVisitor):
             return False
         return super().on_visit(node)
 
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is None or not self._functions:
+            return
+        if _holder(node.value, (self.sessions, self.attrs), set()) is None:
+            return
+        func = self._functions[-1]
+        in_class = self._classes and len(self._functions) == 1
+        # as ``name()``: only a call of it gives a Session (no attribute or name is spelt so)
+        (self.attrs if in_class else self.sessions).add(f"{func.name.value}()")
+
     def visit_Assign(self, node: cst.Assign) -> None:
         if not (isinstance(node.value, cst.Call) and _is_session_call(node.value, self.imports, set())):
             return
         for t in node.targets:
             target = t.target
+            while isinstance(target, cst.Subscript):
+                target = target.value
             if isinstance(target, cst.Name) and self._depth == 0:
                 (self.attrs if self._classes else self.sessions).add(target.value)
+            elif (
+                isinstance(target, cst.Name)
+                and target is not t.target
+                and target.value not in local_bindings(self._functions[-1])
+            ):  # ``CACHE[k] = requests.Session()`` in a function: a dict of the module's
+                self.sessions.add(target.value)
             elif isinstance(target, cst.Attribute):
                 self.attrs.add(target.attr.value)
