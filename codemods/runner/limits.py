@@ -46,14 +46,31 @@ class TimeLimitExceeded(BaseException):
 
 
 def too_deep(tree: ast.AST) -> bool:
-    """Whether ``tree`` is nested deeper than ``MAX_DEPTH`` (without recursing itself)."""
-    stack = [(tree, 1)]
-    children = ast.iter_child_nodes
-    while stack:
-        node, depth = stack.pop()
+    """Whether ``tree`` is nested deeper than ``MAX_DEPTH`` (without recursing itself).
+
+    Level by level, reading each node's fields directly (as ``candidates.walk`` does: no
+    generator or tuple per node). The ``ctx`` of a name (``Load``/``Store``) is a leaf one level
+    below its node: it is only looked at on the last level it could exceed the limit from."""
+    node_type = ast.AST
+    level: list[ast.AST] = [tree]
+    depth = 1
+    while level:
         if depth > MAX_DEPTH:
             return True
-        stack.extend((child, depth + 1) for child in children(node))
+        last = depth == MAX_DEPTH
+        below: list[ast.AST] = []
+        append = below.append
+        for node in level:
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    for item in value:
+                        if isinstance(item, node_type):
+                            append(item)
+                elif isinstance(value, node_type) and (last or name != "ctx"):
+                    append(value)
+        level = below
+        depth += 1
     return False
 
 
