@@ -220,6 +220,11 @@ def _transform_source(
             )
         ran.append(cm.name)
         records.extend(ctx.records)
+        if new_module is not module and new_module.deep_equals(module):
+            # A transformer that changed nothing may still return rebuilt nodes: equal fields are
+            # equal code, and comparing (identical subtrees short-circuit) is far cheaper than
+            # generating the code of a test module to find it unchanged.
+            new_module = module
         if new_module is not module:
             module = new_module
             chain.append(module)
