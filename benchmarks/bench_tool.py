@@ -92,8 +92,8 @@ def fetch_test_heavy(sdists: Path) -> Path:
     return src
 
 
-def met(value: float, target: float) -> str:
-    return f"target <= {target:g}: {'met' if value <= target else 'NOT met'}"
+def met(value: float, target: float, unit: str = "x") -> str:
+    return f"target <= {target:g}{unit}: {'met' if value <= target else 'NOT met'}"
 
 
 @dataclass
@@ -172,9 +172,9 @@ def one_file_latency(exe: str, root: Path, env: dict[str, str], runs: int = 7) -
                         ("apply --check, a file with one rewrite", rewrite_file)):
         t = median([exe, "apply", "--check", "-q", "--no-cache", str(path)])
         if path == none_file:
-            target = f"{met(t, TARGET_ONE_NONE_S)} s, {met(t / click_floor, TARGET_ONE_NONE_X)}x"
+            target = f"{met(t, TARGET_ONE_NONE_S, ' s')}; {met(t / click_floor, TARGET_ONE_NONE_X)}"
         else:
-            target = f"{met(t, TARGET_ONE_REWRITE_S)} s"
+            target = met(t, TARGET_ONE_REWRITE_S, " s")
         print(f"  {label:<46} {t:6.3f} s  {t / click_floor:5.2f}x the click floor  ({target})")
     probe = (
         "import sys; from codemods import cli\n"
@@ -220,7 +220,7 @@ def bench_corpus(
         print(
             f"targets: cold -j{n} {jn.seconds / floor:.3f}x ({met(jn.seconds / floor, target)}); "
             f"cached {again.seconds / floor:.3f}x ({met(again.seconds / floor, TARGET_CACHED)}); "
-            f"peak {peak:.0f} MB a process ({met(peak, TARGET_PEAK_MB)})"
+            f"peak {peak:.0f} MB a process ({met(peak, TARGET_PEAK_MB, ' MB')})"
         )
 
     if not growth:
