@@ -451,3 +451,23 @@ def test_without_git_only_a_marked_root_is_walked(tmp_path: Path):
     assert project_files(tmp_path) == []  # a working folder that is no project: not walked
     (tmp_path / "manage.py").write_text("")
     assert {os.path.relpath(p, tmp_path) for p in project_files(tmp_path)} == {"manage.py", "a/m.py"}
+
+
+def test_a_run_no_codemod_applies_to_reads_no_other_file(tmp_path: Path):
+    """Project facts are gathered only for a file some codemod may touch: a pre-commit run of
+    files no codemod applies to does not read (or cache the facts of) the rest of the project."""
+    from codemods.config import Settings
+    from codemods.runner import run
+    from codemods.runner.cache import _Cache
+
+    root = _shop(tmp_path / "proj", {"views.py": VIEWS, "api.py": API, "util.py": "def total(xs):\n    return sum(xs)\n"})
+    settings = Settings(root=root, jobs=1, cache_dir=tmp_path / "cache")
+    util, views = root / "shop" / "util.py", root / "shop" / "views.py"
+
+    assert not run([util], settings, "check").failed
+    assert set(_Cache(settings.cache_dir, settings).entries) == {os.path.abspath(util)}
+
+    result = run([views], settings, "check")  # a candidate: the facts of every project file
+    assert CALLER_REFUSAL in [d.message for f in result.files for d in f.diagnostics]
+    entries = _Cache(settings.cache_dir, settings).entries
+    assert os.path.abspath(root / "shop" / "api.py") in entries and "facts" in entries[os.path.abspath(root / "shop" / "api.py")]

@@ -206,10 +206,15 @@ def _run(
     scans = {key: Scan.from_json(cache.entries[key]["scan"]) for key in known}
     _timing(f"scan ({len(to_scan)} files)")
     # The facts of the rest of the project too (see codemods.project.whole), cached the same way.
-    facts = {key: s.facts for key, s in scans.items()}
-    facts.update(project_facts(settings.root, facts, cache))
-    project = ProjectIndex.build(facts, dependency_text(settings.root))
-    project_digest = project.digest()
+    # Only a file some codemod may touch needs them (its rewrite, or its cached result, which is
+    # checked against them): a pre-commit run of files no codemod applies to reads no other file.
+    if any(s.candidates and s.error is None for s in scans.values()):
+        facts = {key: s.facts for key, s in scans.items()}
+        facts.update(project_facts(settings.root, facts, cache))
+        project = ProjectIndex.build(facts, dependency_text(settings.root))
+        project_digest = project.digest()
+    else:
+        project, project_digest = ProjectIndex(), ""
     _timing("project facts")
 
     # 2. Decide per file: nothing to do, an error, a cached result, or a rewrite.
