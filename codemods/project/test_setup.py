@@ -30,7 +30,9 @@ from codemods.knowledge.testing import (
     RELATION_FIELDS,
     ROOT_MARKERS,
     SETTINGS_NAMING_FILES,
+    SYNC_VIEW_PACKAGES,
 )
+from codemods.knowledge.views import SAFE_DECORATORS
 from codemods.project import glob, is_file, path_exists, read_text
 from codemods.project.dependencies import requirement_files
 from codemods.project.parsed import parse_ast
@@ -461,13 +463,23 @@ def route_regex(route: str) -> str:
 
 @dataclasses.dataclass
 class Route:
-    """One view of the urlconf, and whether it is async (None: cannot tell)."""
+    """One view of the urlconf, and whether it is async (None: cannot tell, ``why`` says why)."""
 
     regex: str  # full, from the root urlconf, without the leading "/"
     anchored: bool  # path() endpoints match the whole path; a re_path() without "$" only its start
     name: str | None
     is_async: bool | None
     label: str
+    why: str = ""
+
+
+@dataclasses.dataclass
+class Unread:
+    """A part of the urlconf not read (an ``include()`` not followed, a pattern not understood):
+    requests under ``regex`` (a prefix, without the leading "/") may reach any view there."""
+
+    regex: str
+    what: str  # e.g. 'include(router.urls) under "api/"'
 
 
 def ast_imports(tree: ast.Module, module: str) -> dict[str, str]:
@@ -484,26 +496,43 @@ def ast_imports(tree: ast.Module, module: str) -> dict[str, str]:
     return out
 
 
+def _short(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 class UrlConf:
     """The project's urlconf read from disk (ROOT_URLCONF from the settings that manage.py or the
-    pytest configuration names), as routes: which request paths and names reach which views.
+    pytest configuration names), as ``entries`` in Django's order: routes (which request paths and
+    names reach which views) and the parts not read (``Unread``).
 
-    ``settings`` is None when no file names the settings module; ``root_urlconf`` is None when
-    the settings do not set ROOT_URLCONF (then ``routes`` is empty)."""
+    ``problem`` says, in a few words, why there is no urlconf to read (no settings module named,
+    ROOT_URLCONF unset or not a literal, its module not found or not parsed); then there are no
+    entries. ``settings``/``root_urlconf`` are what was found."""
 
     def __init__(self, test_path: str) -> None:
-        self.routes: list[Route] = []
+        self.entries: list[Route | Unread] = []
         self.settings: str | None = None
         self.root_urlconf: str | None = None
+        self.problem: str | None = None
         self.trees: dict[str, tuple[ast.Module, dict[str, str]] | None] = {}
         found = find_settings(folder_of(test_path))
         if found is None:
+            self.problem = "no manage.py or pytest configuration names the settings module"
             return
         self.root, self.settings = found
         self.root_urlconf = self._root_urlconf(self.settings)
         if self.root_urlconf is None:
+            self.problem = f"ROOT_URLCONF is not a string literal in {self.settings}"
+            return
+        if self._tree(self.root_urlconf) is None:
+            self.problem = f"the urlconf {self.root_urlconf} (ROOT_URLCONF) is not a readable project file"
             return
         self._load(self.root_urlconf, "", "", 0)
+
+    @property
+    def routes(self) -> list[Route]:
+        return [e for e in self.entries if isinstance(e, Route)]
 
     def _root_urlconf(self, settings: str) -> str | None:
         for f in settings_module_files(self.root, settings):
@@ -525,35 +554,42 @@ class UrlConf:
     def _load(self, module: str, prefix: str, namespace: str, depth: int) -> None:
         got = self._tree(module)
         if got is None or depth > 8:
+            self.entries.append(Unread(prefix, f"the urlconf {module}, not a readable project file"))
             return
         tree, imports = got
         patterns: list[ast.expr] = []
+        found = False
         for node in tree.body:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                target = node.targets[0].id
-                if target == "urlpatterns" and isinstance(node.value, (ast.List, ast.Tuple)):
-                    patterns = list(node.value.elts)
+                if node.targets[0].id == "urlpatterns":
+                    found = True
+                    if isinstance(node.value, (ast.List, ast.Tuple)):
+                        patterns = list(node.value.elts)
+                    else:
+                        patterns = [node.value]  # not understood: recorded as unread below
             elif (
                 isinstance(node, ast.AugAssign)
                 and isinstance(node.target, ast.Name)
                 and node.target.id == "urlpatterns"
-                and isinstance(node.value, (ast.List, ast.Tuple))
             ):
-                patterns += node.value.elts
+                patterns += node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else [node.value]
+        if not found:
+            self.entries.append(Unread(prefix, f"{module}, which has no urlpatterns list"))
+            return
         ns = namespace
         for p in patterns:
-            if not (isinstance(p, ast.Call) and len(p.args) >= 2 and isinstance(p.args[0], ast.Constant)):
-                continue
             kind = route_kind(p)
-            route = str(p.args[0].value)
+            if not (isinstance(p, ast.Call) and kind in ("path", "re_path") and len(p.args) >= 2
+                    and isinstance(p.args[0], ast.Constant) and isinstance(p.args[0].value, str)):
+                self.entries.append(Unread(prefix, f"{_short(p)} in {module}"))
+                continue
+            route = p.args[0].value
             if kind == "path":
                 regex, anchored = route_regex(route), True
-            elif kind == "re_path":
+            else:
                 regex = route.removeprefix("^")
                 anchored = regex.endswith("$")
                 regex = regex[:-1] if anchored else regex
-            else:
-                continue
             view = route_views(p, by_keyword=False)[0]
             name = next(
                 (str(k.value.value) for k in p.keywords if k.arg == "name" and isinstance(k.value, ast.Constant)),
@@ -570,13 +606,15 @@ class UrlConf:
                     (str(k.value.value) for k in view.keywords if k.arg == "namespace" and isinstance(k.value, ast.Constant)),
                     None,
                 )
-                if sub is not None:
-                    sub_app = self._app_name(sub)
-                    nested = sub_ns or sub_app
-                    self._load(sub, prefix + regex, f"{ns}{nested}:" if nested else ns, depth + 1)
+                if sub is None or self._tree(sub) is None:
+                    self.entries.append(Unread(prefix + regex, f'{_short(view)} under "{route}"'))
+                    continue
+                sub_app = self._app_name(sub)
+                nested = sub_ns or sub_app
+                self._load(sub, prefix + regex, f"{ns}{nested}:" if nested else ns, depth + 1)
                 continue
-            is_async, label = self._view_async(view, imports, module)
-            self.routes.append(Route(prefix + regex, anchored, f"{ns}{name}" if name else None, is_async, label))
+            is_async, label, why = self._view_async(view, imports, module)
+            self.entries.append(Route(prefix + regex, anchored, f"{ns}{name}" if name else None, is_async, label, why))
 
     def _app_name(self, module: str) -> str:
         got = self._tree(module)
@@ -604,47 +642,79 @@ class UrlConf:
         head = imports.get(node.id, f"{module}.{node.id}")
         return ".".join([head, *reversed(parts)])
 
-    def _view_async(self, view: ast.expr, imports: dict[str, str], module: str) -> tuple[bool | None, str]:
+    def _view_async(self, view: ast.expr, imports: dict[str, str], module: str) -> tuple[bool | None, str, str]:
+        """(async?, the view's dotted name, why it cannot tell when async? is None)."""
         cbv = isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view"
         target = view.func.value if cbv else view  # type: ignore[union-attr]
         qual = self._qualify(target, imports, module)
         if qual is None or "." not in qual:
-            return None, ast.unparse(view)
+            return None, _short(view), "not a view name"
+        return self._view_kind(qual, cbv, 0)
+
+    def _view_kind(self, qual: str, cbv: bool, depth: int) -> tuple[bool | None, str, str]:
+        if qual.startswith(SYNC_VIEW_PACKAGES):
+            return False, qual, ""
         mod, _, name = qual.rpartition(".")
         got = self._tree(mod)
         if got is None:
-            return None, qual
-        for node in got[0].body:
+            return None, qual, "its module is not a project file"
+        tree, imports = got
+        for node in tree.body:
             if cbv and isinstance(node, ast.ClassDef) and node.name == name:
-                handlers = [
-                    st for st in node.body
-                    if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name in HTTP_HANDLERS
-                ]
-                plain_view = all(
-                    (b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")) == "View" for b in node.bases
-                )
-                return bool(handlers) and plain_view and all(
-                    isinstance(h, ast.AsyncFunctionDef) for h in handlers
-                ), qual
+                is_async, why = self._class_kind(node, imports, mod)
+                return is_async, qual, why
             if not cbv and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
-                return isinstance(node, ast.AsyncFunctionDef), qual
-        return None, qual
+                if isinstance(node, ast.FunctionDef):
+                    return False, qual, ""
+                for d in node.decorator_list:
+                    dq = self._qualify(d.func if isinstance(d, ast.Call) else d, imports, mod)
+                    if dq not in SAFE_DECORATORS:
+                        return None, qual, f"decorated by @{_short(d)}"
+                return True, qual, ""
+        if name in imports and depth < 4:  # re-exported: ``from .api import view``
+            return self._view_kind(imports[name], cbv, depth + 1)
+        return None, qual, f"not defined in {mod}"
 
-    def by_path(self, path: str) -> Route | None:
-        """The first route matching request path ``path`` (query and fragment ignored)."""
+    def _class_kind(self, node: ast.ClassDef, imports: dict[str, str], module: str) -> tuple[bool | None, str]:
+        handlers = [
+            st for st in node.body
+            if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name in HTTP_HANDLERS
+        ]
+        if any(isinstance(h, ast.FunctionDef) for h in handlers):
+            return False, ""  # Django requires all handlers of one kind: a sync one makes it sync
+        bases = [self._qualify(b, imports, module) or _short(b) for b in node.bases]
+        if handlers and all(b.rpartition(".")[2] == "View" and b.startswith("django.") for b in bases):
+            return True, ""
+        if not handlers and bases and all(b.startswith(SYNC_VIEW_PACKAGES) for b in bases):
+            return False, ""  # Django's generic views: sync handlers
+        unread = next((b for b in bases if b.rpartition(".")[2] != "View"), bases[0] if bases else "")
+        return None, f"its base {unread.rpartition('.')[2]} is not read" if unread else "no handlers"
+
+    def match(self, path: str) -> Route | Unread | None:
+        """The first entry request path ``path`` (query and fragment ignored) reaches: a route, or
+        a part not read that it may reach; None when it matches nothing."""
         path = path.split("#", 1)[0].split("?", 1)[0]
         if not path.startswith("/"):
             return None
         path = path[1:]
-        for r in self.routes:
+        for e in self.entries:
             try:
-                m = re.match(r.regex + (r"\Z" if r.anchored else ""), path)
+                m = re.match(e.regex + (r"\Z" if isinstance(e, Route) and e.anchored else ""), path)
             except re.error:
-                return None
+                return Unread(e.regex, f"the pattern {e.regex!r}, not understood")
             if m:
-                return r
+                return e
         return None
+
+    def by_path(self, path: str) -> Route | None:
+        """The first route matching request path ``path``, when no part not read comes first."""
+        e = self.match(path)
+        return e if isinstance(e, Route) else None
 
     def by_name(self, name: str) -> Route | None:
         """The route named ``name`` (``"ns:name"`` with its namespaces)."""
         return next((r for r in self.routes if r.name == name), None)
+
+    def unread(self) -> Unread | None:
+        """The first part not read, if any (a name not found may be defined there)."""
+        return next((e for e in self.entries if isinstance(e, Unread)), None)

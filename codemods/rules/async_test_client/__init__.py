@@ -227,7 +227,7 @@ class AsyncTestClient(Codemod):
     summary = "Django tests using the test client -> async tests using the async client"
     min_django = (3, 1)
     order = 40
-    options: ClassVar[dict[str, Any]] = {"async-marker": "auto", "only-async-views": False}
+    options: ClassVar[dict[str, Any]] = {"async-marker": "auto", "only-async-views": True}
     choices: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def precheck(self, source: str) -> bool:

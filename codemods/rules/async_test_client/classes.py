@@ -77,6 +77,12 @@ class Classes(PytestTests):
         fn.body.visit(scan)
         if scan.client_calls == 0:
             return fn
+        views = self._views(fn, scan)
+        if views is not None and views[0]:
+            self.ctx.note(fn, views[1])  # a test of a sync view: it keeps the sync client
+            return fn
+        if views is not None:
+            scan.problems.insert(0, views[1])
         if scan.bare:
             scan.problems.append(Problem("client-bare", "the client is used other than through a supported call"))
         for d in fn.decorators:
@@ -95,7 +101,5 @@ class Classes(PytestTests):
             self.ctx.refuse(fn, left_alone("not made async", scan.problems))
             return fn
         new_body = self._rewritten(fn, env, scan)
-        if new_body is None:
-            return fn
         self.ctx.fixed(fn, "test now uses the async test client")
         return fn.with_changes(body=new_body, asynchronous=cst.Asynchronous())

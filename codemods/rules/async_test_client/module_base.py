@@ -19,7 +19,7 @@ from codemods.rules.async_test_client.plan import Redirect
 from codemods.rules.async_test_client.pytest_module import module_fixtures, pytestmark
 from codemods.rules.async_test_client.rewrite import Rewrite
 from codemods.rules.async_test_client.scan import Scan
-from codemods.rules.async_test_client.views import not_only_async, wanted
+from codemods.rules.async_test_client.views import local_values, views_problem, wanted
 
 _UNSET = Problem("", "")  # a cached answer not computed yet
 
@@ -84,18 +84,19 @@ class ModuleBase(cst.CSTTransformer):
         return self._login
 
     def _default_user_model(self) -> bool:
-        """The project's settings (found as for only-async-views) do not set AUTH_USER_MODEL."""
+        """The project's settings (found as for the urlconf) do not set AUTH_USER_MODEL."""
         if self._user_model_default is None:
             self._user_model_default = test_setup.default_user_model(self.ctx.path)
         return self._user_model_default
 
-    def _only_async_views(self, scan: Scan) -> Problem | None:
-        """With option only-async-views: why this test does not (visibly) request only async views."""
+    def _views(self, fn: cst.FunctionDef, scan: Scan) -> tuple[bool, Problem] | None:
+        """With option only-async-views (the default): why this test does not (visibly) request
+        only async views, as ``views.views_problem`` says (a note when it reaches a sync view)."""
         if not wanted(self.ctx.option("only-async-views")):
             return None
         if self.urls is None:
             self.urls = test_setup.UrlConf(self.ctx.path)
-        return not_only_async(scan.requests, self.imports, scan.env.shadowed, self.urls)
+        return views_problem(scan.requests, self.imports, scan.env.shadowed, self.urls, local_values(fn))
 
     def _async_safe_decorator(self, d: cst.Decorator) -> bool:
         expr = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
@@ -113,13 +114,8 @@ class ModuleBase(cst.CSTTransformer):
                 scan.problems.append(Problem("client-import", "Client is not imported by name from django.test"))
                 break
 
-    def _rewritten(self, fn: cst.FunctionDef, env: Env, scan: Scan) -> cst.BaseSuite | None:
-        """The test's body rewritten as ``scan`` planned; None (reported) when option
-        only-async-views leaves it sync."""
-        only = self._only_async_views(scan)
-        if only:
-            self.ctx.refuse(fn, Problem(only.kind, "left sync: " + only.message))
-            return None
+    def _rewritten(self, fn: cst.FunctionDef, env: Env, scan: Scan) -> cst.BaseSuite:
+        """The test's body rewritten as ``scan`` planned."""
         if scan.plan.new_clients():
             self.needs_async_import = self.async_import_needed
             self.replaced_client = True

@@ -179,6 +179,12 @@ class PytestTests(ClientSetup):
         fn.body.visit(scan)
         if scan.client_calls == 0:
             return fn
+        views = self._views(fn, scan)
+        if views is not None and views[0]:
+            self.ctx.note(fn, views[1])  # a test of a sync view: it keeps the sync client
+            return fn
+        if views is not None:
+            problems.insert(0, views[1])
         if scan.bare:
             scan.problems.append(Problem("client-bare", "the client is used other than through a supported call"))
         self._async_class_check(scan)
@@ -215,8 +221,6 @@ class PytestTests(ClientSetup):
             self.ctx.refuse(fn, left_alone("not made async", problems))
             return fn
         new_body = self._rewritten(fn, env, scan)
-        if new_body is None:
-            return fn
         new_params = [
             p.with_changes(name=cst.Name("async_client")) if p.name.value == "client" and (i or not in_class) else p
             for i, p in enumerate(params)

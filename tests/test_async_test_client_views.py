@@ -1,0 +1,302 @@
+"""async-test-client's default (only-async-views): tests of async views convert, tests of sync views
+stay sync (a note), and a URL that cannot be followed to a view is said so (a warning).
+
+Each test writes a small real Django project under ``tmp_path`` (manage.py, settings, a root
+urlconf with an ``include``, a namespaced app urlconf, sync and async function views, class-based
+views), runs the codemod over its test module, and one runs the converted module with Django's
+own test runner (real Django, real SQLite) to show the converted tests pass.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from codemods.config import Settings
+from codemods.project import ProjectIndex
+from codemods.runner import transform_source
+from tests.harness import check_noop, rewrite
+
+CM = "async-test-client"
+
+PROJECT = {
+    "manage.py": (
+        "import os\nimport sys\n\n"
+        'if __name__ == "__main__":\n'
+        '    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_.settings")\n'
+        "    from django.core.management import execute_from_command_line\n\n"
+        "    execute_from_command_line(sys.argv)\n"
+    ),
+    "site_/__init__.py": "",
+    "site_/settings.py": (
+        'SECRET_KEY = "test"\nDEBUG = False\nALLOWED_HOSTS = ["testserver"]\nUSE_TZ = True\n'
+        'ROOT_URLCONF = "site_.urls"\n'
+        "INSTALLED_APPS = [\n"
+        '    "django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions", "app",\n'
+        "]\n"
+        "MIDDLEWARE = [\n"
+        '    "django.contrib.sessions.middleware.SessionMiddleware",\n'
+        '    "django.contrib.auth.middleware.AuthenticationMiddleware",\n'
+        "]\n"
+        'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}\n'
+        'TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]\n'
+    ),
+    "site_/urls.py": (
+        "from django.contrib.auth import views as auth_views\n"
+        "from django.urls import include, path, re_path\n\n"
+        "from app import views\n"
+        "from app.routers import router\n\n"
+        "urlpatterns = [\n"
+        '    path("", include("app.urls")),\n'
+        '    path("legacy/", views.legacy),\n'
+        '    re_path(r"^re/(?P<n>[0-9]+)/$", views.fast),\n'
+        '    path("ext/", include(router.urls)),\n'
+        '    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),\n'
+        "]\n"
+    ),
+    "app/__init__.py": "",
+    "app/routers.py": "class _Router:\n    urls = []\n\n\nrouter = _Router()\n",
+    "app/urls.py": (
+        "from django.urls import path\n\nfrom . import views\n\napp_name = \"shop\"\n\n"
+        "urlpatterns = [\n"
+        '    path("fast/<int:pk>/", views.fast, name="fast"),\n'
+        '    path("slow/", views.slow, name="slow"),\n'
+        '    path("cbv/", views.AsyncView.as_view(), name="cbv"),\n'
+        '    path("sync-cbv/", views.SyncView.as_view(), name="sync-cbv"),\n'
+        '    path("opaque/", views.OpaqueView.as_view(), name="opaque"),\n'
+        '    path("wrapped/", views.wrapped, name="wrapped"),\n'
+        "]\n"
+    ),
+    "app/views.py": (
+        "from django.http import HttpResponse, JsonResponse\n"
+        "from django.views import View\n\n"
+        "from app.helpers import HelperView, timed\n\n\n"
+        "async def fast(request, pk=0, n=0):\n    return JsonResponse({\"pk\": pk, \"n\": n})\n\n\n"
+        "def slow(request):\n    return HttpResponse(\"slow\")\n\n\n"
+        "def legacy(request):\n    return HttpResponse(\"legacy\")\n\n\n"
+        "@timed\nasync def wrapped(request):\n    return HttpResponse(\"wrapped\")\n\n\n"
+        "class AsyncView(View):\n"
+        "    async def get(self, request):\n        return HttpResponse(\"get\")\n\n"
+        "    async def post(self, request):\n        return HttpResponse(\"post\")\n\n\n"
+        "class SyncView(View):\n    def get(self, request):\n        return HttpResponse(\"sync\")\n\n\n"
+        "class OpaqueView(HelperView):\n    async def get(self, request):\n        return HttpResponse(\"opaque\")\n"
+    ),
+    "app/templates/registration/login.html": "login\n",
+    "app/helpers.py": (
+        "from django.views import View\n\n\n"
+        "def timed(view):\n    return view\n\n\n"
+        "class HelperView(View):\n    pass\n"
+    ),
+}
+
+TESTS = """\
+from django.test import TestCase
+from django.urls import reverse
+
+
+class Views(TestCase):
+    url = "/slow/"
+
+    def test_fast(self):
+        r = self.client.get(reverse("shop:fast", args=[3]))
+        self.assertEqual(r.json(), {"pk": 3, "n": 0})
+
+    def test_fast_by_path_and_regex(self):
+        self.assertEqual(self.client.get("/fast/4/?x=1").json()["pk"], 4)
+        self.assertEqual(self.client.get("/re/12/").json()["n"], "12")
+
+    def test_fast_by_local_url_and_fstring(self):
+        url = reverse("shop:fast", args=[5])
+        pk = 6
+        self.assertEqual(self.client.get(url).status_code, 200)
+        self.assertEqual(self.client.get(f"/fast/{pk}/").json()["pk"], 6)
+
+    def test_async_cbv(self):
+        self.assertEqual(self.client.post(reverse("shop:cbv")).content, b"post")
+
+    def test_slow(self):
+        self.assertEqual(self.client.get("/slow/").content, b"slow")
+
+    def test_legacy(self):
+        self.assertEqual(self.client.get("/legacy/").content, b"legacy")
+
+    def test_sync_cbv(self):
+        self.assertEqual(self.client.get(reverse("shop:sync-cbv")).content, b"sync")
+
+    def test_django_login_page(self):
+        self.assertEqual(self.client.get(reverse("login")).status_code, 200)
+
+    def test_fast_then_slow(self):
+        self.client.get("/fast/1/")
+        self.client.get("/slow/")
+
+    def test_computed(self):
+        self.assertEqual(self.client.get(self.url).status_code, 200)
+
+    def test_router(self):
+        self.assertEqual(self.client.get("/ext/things/").status_code, 404)
+
+    def test_nowhere(self):
+        self.assertEqual(self.client.get("/nowhere/").status_code, 404)
+
+    def test_opaque_base(self):
+        self.assertEqual(self.client.get(reverse("shop:opaque")).content, b"opaque")
+
+    def test_decorated(self):
+        self.assertEqual(self.client.get(reverse("shop:wrapped")).content, b"wrapped")
+"""
+
+CONVERTED = {"test_fast", "test_fast_by_path_and_regex", "test_fast_by_local_url_and_fstring", "test_async_cbv"}
+NOTES = {
+    "test_slow": '"/slow/" reaches app.views.slow, a sync view',
+    "test_legacy": '"/legacy/" reaches app.views.legacy, a sync view',
+    "test_sync_cbv": 'reverse("shop:sync-cbv") reaches app.views.SyncView, a sync view',
+    "test_django_login_page": 'reverse("login") reaches django.contrib.auth.views.LoginView, a sync view',
+    "test_fast_then_slow": '"/slow/" reaches app.views.slow, a sync view',
+}
+WARNINGS = {
+    "test_computed": "self.url: cannot tell which view it reaches (not a literal path, f-string or reverse() of a literal name)",
+    "test_router": '"/ext/things/": cannot tell which view it reaches (it may go to include(router.urls) under "ext/", which is not read)',
+    "test_nowhere": '"/nowhere/": cannot tell which view it reaches (no route of the urlconf matches it)',
+    "test_opaque_base": 'reverse("shop:opaque") reaches app.views.OpaqueView: cannot tell whether it is async (its base HelperView is not read)',
+    "test_decorated": 'reverse("shop:wrapped") reaches app.views.wrapped: cannot tell whether it is async (decorated by @timed)',
+}
+
+
+def _project(root: Path, files: dict[str, str] = PROJECT) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    tests = root / "app" / "tests.py"
+    tests.write_text(TESTS)
+    return tests
+
+
+def _lines(out) -> dict[str, tuple[str, str]]:
+    """Test name -> (diagnostic kind, message), from the line each diagnostic points at."""
+    names = {i + 1: line.split("def ")[1].split("(")[0] for i, line in enumerate(TESTS.splitlines()) if "def test" in line}
+    return {names[d.line]: (d.kind, d.message) for d in out.diagnostics if d.line in names}
+
+
+def test_only_tests_of_async_views_convert_and_the_rest_say_why(tmp_path):
+    tests = _project(tmp_path)
+    out = transform_source(TESTS, str(tests), Settings(select=(CM,)), ProjectIndex())
+    assert out.error is None, out.error
+    made_async = {line.split("async def ")[1].split("(")[0] for line in out.source.splitlines() if "async def" in line}
+    assert made_async == CONVERTED
+    said = _lines(out)
+    for name, text in NOTES.items():
+        assert said[name] == ("note", f"left sync: {text} (only-async-views = false converts it)"), name
+    for name, text in WARNINGS.items():
+        assert said[name] == ("refused", f"not made async: {text}"), name
+    assert set(said) == set(NOTES) | set(WARNINGS) | CONVERTED
+    assert all(said[n][0] == "fixed" for n in CONVERTED)
+    assert all(len(m) <= 160 and "\n" not in m for _, m in said.values())
+    # A second run changes nothing.
+    assert transform_source(out.source, str(tests), Settings(select=(CM,)), ProjectIndex()).source == out.source
+
+
+def test_the_converted_module_passes_under_django_test_runner(tmp_path):
+    tests = _project(tmp_path)
+    out = transform_source(TESTS, str(tests), Settings(select=(CM,)), ProjectIndex())
+    assert out.error is None and "await self.async_client.get(url)" in out.source
+    tests.write_text(out.source)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_", "PYTHONPATH"))}
+    run = subprocess.run(
+        [sys.executable, "manage.py", "test", "app", "-v", "2", "--noinput"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180, check=False,
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output
+    assert "Ran 14 tests" in output and "\nOK" in output, output
+    for name in CONVERTED:  # the async tests ran (and passed) as tests, not skipped or collected away
+        assert f"{name} (app.tests.Views.{name}) ... ok" in output, output
+
+
+def test_option_false_keeps_the_old_behaviour_every_test_converts(tmp_path):
+    tests = _project(tmp_path)
+    settings = Settings(select=(CM,), options={CM: {"only-async-views": False}})
+    out = transform_source(TESTS, str(tests), settings, ProjectIndex())
+    assert out.source.count("async def test_") == TESTS.count("def test_") == 14
+    assert not [d for d in out.diagnostics if d.kind in ("refused", "note")]
+
+
+def test_urlconf_that_cannot_be_read_is_said_per_url(tmp_path):
+    src = TESTS.split("    def test_fast_by_path")[0]
+    # No file names the settings module.
+    check_noop(
+        CM, src, 'reverse("shop:fast", args=[3]): cannot tell which view it reaches (no manage.py or pytest '
+        "configuration names the settings module)", path=str(tmp_path / "elsewhere" / "tests.py"),
+    )
+    # ROOT_URLCONF not a literal; its module missing; an include of a module that is not there.
+    _project(tmp_path)
+    settings = tmp_path / "site_/settings.py"
+    settings.write_text(PROJECT["site_/settings.py"].replace('ROOT_URLCONF = "site_.urls"', 'ROOT_URLCONF = URLS'))
+    check_noop(CM, src, "(ROOT_URLCONF is not a string literal in site_.settings)", path=str(tmp_path / "app/tests.py"))
+    settings.write_text(PROJECT["site_/settings.py"].replace('"site_.urls"', '"site_.gone"'))
+    check_noop(
+        CM, src, "(the urlconf site_.gone (ROOT_URLCONF) is not a readable project file)",
+        path=str(tmp_path / "app/tests.py"),
+    )
+    settings.write_text(PROJECT["site_/settings.py"])
+    (tmp_path / "site_/urls.py").write_text(PROJECT["site_/urls.py"].replace('include("app.urls")', 'include("shop.urls")'))
+    check_noop(
+        CM, src, """(no route read is named 'shop:fast'; include('shop.urls') under "" is not read)""",
+        path=str(tmp_path / "app/tests.py"),
+    )
+
+
+def test_fstring_placeholders_that_may_reach_either_kind_are_not_guessed(tmp_path):
+    files = dict(PROJECT)
+    files["app/urls.py"] = (
+        "from django.urls import path\n\nfrom . import views\n\n"
+        "urlpatterns = [\n"
+        '    path("p/<int:pk>/", views.fast),\n'
+        '    path("p/<slug:slug>/", views.slow),\n'
+        "]\n"
+    )
+    _project(tmp_path, files)
+    src = """\
+        from django.test import TestCase
+
+
+        class T(TestCase):
+            def test_p(self):
+                self.client.get(f"/p/{self.key}/")
+        """
+    check_noop(
+        CM, src, 'f"/p/{self.key}/": cannot tell which view it reaches (it may reach app.views.fast or app.views.slow, by its values)',
+        path=str(tmp_path / "app/tests.py"),
+    )
+
+
+def test_pytest_django_tests_of_sync_views_keep_the_client_fixture(tmp_path):
+    _project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "0"\n[project.optional-dependencies]\ntest = ["pytest-django", "pytest-asyncio"]\n'
+        '[tool.pytest.ini_options]\nDJANGO_SETTINGS_MODULE = "site_.settings"\n'
+    )
+    src = textwrap.dedent(
+        """\
+        import pytest
+        from django.urls import reverse
+
+
+        @pytest.mark.django_db
+        def test_fast(client):
+            assert client.get(reverse("shop:fast", args=[1])).status_code == 200
+
+
+        @pytest.mark.django_db
+        def test_slow(client):
+            assert client.get(reverse("shop:slow")).status_code == 200
+        """
+    )
+    out = rewrite(CM, src, path=str(tmp_path / "app/test_pytest.py"))
+    assert out.error is None
+    assert "async def test_fast(async_client)" in out.source and "def test_slow(client)" in out.source
+    notes = [d.message for d in out.diagnostics if d.kind == "note"]
+    assert notes == ['left sync: reverse("shop:slow") reaches app.views.slow, a sync view (only-async-views = false converts it)']
