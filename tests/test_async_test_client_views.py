@@ -300,3 +300,62 @@ def test_pytest_django_tests_of_sync_views_keep_the_client_fixture(tmp_path):
     assert "async def test_fast(async_client)" in out.source and "def test_slow(client)" in out.source
     notes = [d.message for d in out.diagnostics if d.kind == "note"]
     assert notes == ['left sync: reverse("shop:slow") reaches app.views.slow, a sync view (only-async-views = false converts it)']
+
+
+def test_override_settings_root_urlconf_is_the_urlconf_read(tmp_path):
+    _project(tmp_path)
+    (tmp_path / "app/other_urls.py").write_text(
+        'from django.urls import path\n\nfrom app import views\n\nurlpatterns = [path("slow/", views.fast)]\n'
+    )
+    src = """\
+        from django.test import TestCase, override_settings
+
+
+        @override_settings(ROOT_URLCONF="app.other_urls")
+        class T(TestCase):
+            def test_other(self):
+                self.client.get("/slow/")
+
+
+        class U(TestCase):
+            def test_site(self):
+                self.client.get("/slow/")
+
+            @override_settings(ROOT_URLCONF=URLS)
+            def test_computed(self):
+                self.client.get("/slow/")
+
+            def test_inline(self):
+                with self.settings(ROOT_URLCONF="app.other_urls"):
+                    self.client.get("/slow/")
+        """
+    out = rewrite(CM, src, path=str(tmp_path / "app/tests.py"))
+    assert out.source.count("async def") == 1 and "async def test_other" in out.source
+    said = sorted((d.kind, d.message) for d in out.diagnostics if d.kind in ("note", "refused"))
+    assert said == [
+        ("note", 'left sync: "/slow/" reaches app.views.slow, a sync view (only-async-views = false converts it)'),
+        ("refused", "not made async: ROOT_URLCONF is overridden in the test: cannot tell which views it reaches"),
+        ("refused", "not made async: ROOT_URLCONF=URLS is not a literal: cannot tell which views it reaches"),
+    ]
+
+
+def test_append_slash_redirect_followed_reaches_the_slashed_route(tmp_path):
+    files = dict(PROJECT)
+    files["site_/settings.py"] += 'MIDDLEWARE += ["django.middleware.common.CommonMiddleware"]\n'
+    tests = _project(tmp_path, files)
+    src = """\
+        from django.test import TestCase
+
+
+        class T(TestCase):
+            def test_followed(self):
+                self.assertEqual(self.client.get("/fast/1", follow=True).json()["pk"], 1)
+
+            def test_not_followed(self):
+                self.assertEqual(self.client.get("/fast/1").status_code, 301)
+        """
+    out = rewrite(CM, src, path=str(tests))
+    assert "async def test_followed" in out.source and "    def test_not_followed" in out.source
+    assert [d.message for d in out.diagnostics if d.kind == "refused"] == [
+        'not made async: "/fast/1": cannot tell which view it reaches (no route of the urlconf matches it)'
+    ]

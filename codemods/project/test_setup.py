@@ -510,12 +510,21 @@ class UrlConf:
     ROOT_URLCONF unset or not a literal, its module not found or not parsed); then there are no
     entries. ``settings``/``root_urlconf`` are what was found."""
 
-    def __init__(self, test_path: str) -> None:
+    def __init__(self, test_path: str, override: str | None = None) -> None:
         self.entries: list[Route | Unread] = []
         self.settings: str | None = None
         self.root_urlconf: str | None = None
         self.problem: str | None = None
         self.trees: dict[str, tuple[ast.Module, dict[str, str]] | None] = {}
+        if override is not None:  # override_settings(ROOT_URLCONF=...): its module, from the test's folder up
+            start = folder_of(test_path)
+            self.root = next((d for d in (start, *start.parents) if module_file(d, override)), start)
+            self.root_urlconf = override
+            if self._tree(override) is None:
+                self.problem = f"the urlconf {override} (override_settings) is not a readable project file"
+                return
+            self._load(override, "", "", 0)
+            return
         found = find_settings(folder_of(test_path))
         if found is None:
             self.problem = "no manage.py or pytest configuration names the settings module"
@@ -529,6 +538,16 @@ class UrlConf:
             self.problem = f"the urlconf {self.root_urlconf} (ROOT_URLCONF) is not a readable project file"
             return
         self._load(self.root_urlconf, "", "", 0)
+
+    def append_slash(self) -> bool:
+        """Whether the settings install ``CommonMiddleware`` and leave ``APPEND_SLASH`` on: a path
+        without its slash that matches no route is then redirected to the one with it."""
+        if self.settings is None:
+            return False
+        texts = [read_text(f, "replace") for f in settings_module_files(self.root, self.settings)]
+        return any("django.middleware.common.CommonMiddleware" in t for t in texts) and not any(
+            re.search(r"^APPEND_SLASH\s*=\s*False", t, re.MULTILINE) for t in texts
+        )
 
     @property
     def routes(self) -> list[Route]:

@@ -43,6 +43,7 @@ class Classes(PytestTests):
                 attrs.append(self._self_attrs(original_node))
             return attrs[0]
 
+        self.class_decorators = original_node.decorators
         for orig, new in zip(original_node.body.body, updated_node.body.body):
             if isinstance(orig, cst.FunctionDef):
                 repl = self._method(orig, shared, self_attrs)
@@ -50,6 +51,7 @@ class Classes(PytestTests):
                 body.append(repl)
             else:
                 body.append(new)
+        self.class_decorators = ()
         if not changed:
             return updated_node
         return updated_node.with_changes(body=updated_node.body.with_changes(body=body))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 
 import libcst as cst
 
@@ -11,7 +12,7 @@ from codemods.knowledge.testing import ASYNC_CLIENT_CLASSES, ASYNC_SAFE_DECORATO
 from codemods.problems import Problem
 from codemods.project import test_dependencies, test_setup
 from codemods.registry import Context
-from codemods.rules.async_test_client.common import fresh_name
+from codemods.rules.async_test_client.common import code_full, fresh_name
 from codemods.rules.async_test_client.env import Env
 from codemods.rules.async_test_client.login import login_problem
 from codemods.rules.async_test_client.models import Models
@@ -19,7 +20,7 @@ from codemods.rules.async_test_client.plan import Redirect
 from codemods.rules.async_test_client.pytest_module import module_fixtures, pytestmark
 from codemods.rules.async_test_client.rewrite import Rewrite
 from codemods.rules.async_test_client.scan import Scan
-from codemods.rules.async_test_client.views import local_values, views_problem, wanted
+from codemods.rules.async_test_client.views import local_values, overridden_urlconf, views_problem, wanted
 
 _UNSET = Problem("", "")  # a cached answer not computed yet
 
@@ -59,6 +60,8 @@ class ModuleBase(cst.CSTTransformer):
         self.needs_async_import = False
         self.needed_imports: set[tuple[str, str]] = set()  # (module, name) the rewrite uses
         self.urls: test_setup.UrlConf | None = None
+        self._overrides: dict[str, test_setup.UrlConf] = {}  # override_settings(ROOT_URLCONF=...) -> its urlconf
+        self.class_decorators: Sequence[cst.Decorator] = ()  # of the test class being rewritten
         self._overridden: str | None = None
         self._user_model_default: bool | None = None
         self.module = module
@@ -94,9 +97,20 @@ class ModuleBase(cst.CSTTransformer):
         only async views, as ``views.views_problem`` says (a note when it reaches a sync view)."""
         if not wanted(self.ctx.option("only-async-views")):
             return None
-        if self.urls is None:
-            self.urls = test_setup.UrlConf(self.ctx.path)
-        return views_problem(scan.requests, self.imports, scan.env.shadowed, self.urls, local_values(fn))
+        override = overridden_urlconf([*fn.decorators, *self.class_decorators])
+        if isinstance(override, Problem):
+            return False, override
+        if "ROOT_URLCONF" in code_full(fn.body):
+            return False, Problem("view-unresolved", "ROOT_URLCONF is overridden in the test: cannot tell which views it reaches")
+        if override is None:
+            if self.urls is None:
+                self.urls = test_setup.UrlConf(self.ctx.path)
+            urls = self.urls
+        else:
+            if override not in self._overrides:
+                self._overrides[override] = test_setup.UrlConf(self.ctx.path, override)
+            urls = self._overrides[override]
+        return views_problem(scan.requests, self.imports, scan.env.shadowed, urls, local_values(fn))
 
     def _async_safe_decorator(self, d: cst.Decorator) -> bool:
         expr = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator

@@ -13,7 +13,7 @@ from codemods.knowledge.testing import COMMIT_HOOKS
 from codemods.problems import Problem
 from codemods.project import read_text
 from codemods.project.test_setup import Route, Unread, UrlConf, module_file
-from codemods.rules.async_test_client.common import code
+from codemods.rules.async_test_client.common import code, code_full, is_true
 
 # What an f-string's placeholders are tried as: a path is taken to reach a view when every sample
 # that matches a route reaches views of one kind (``<int:pk>`` takes "1", ``<slug:s>`` "a-1", ...).
@@ -74,6 +74,27 @@ def local_values(fn: cst.FunctionDef) -> dict[str, cst.BaseExpression]:
     return {n: v for n, v in values.items() if counts.get(n) == 1}
 
 
+def overridden_urlconf(decorators: list[cst.Decorator]) -> str | Problem | None:
+    """The urlconf a decorator (``@override_settings(ROOT_URLCONF="x.urls")`` on the test or its
+    class, or pytest-django's ``@pytest.mark.urls("x.urls")``) puts in place of the settings' one;
+    a Problem when it is not a literal."""
+    for d in decorators:
+        if isinstance(d.decorator, cst.Call):
+            if code_full(d.decorator.func).endswith("mark.urls") and d.decorator.args:  # pytest-django's
+                first = d.decorator.args[0].value
+                if isinstance(first, cst.SimpleString) and isinstance(first.evaluated_value, str):
+                    return first.evaluated_value
+                return Problem("view-unresolved", f"pytest.mark.urls({code(first)}) is not a literal: cannot tell which views it reaches")
+            for a in d.decorator.args:
+                if a.keyword is not None and a.keyword.value == "ROOT_URLCONF":
+                    if isinstance(a.value, cst.SimpleString) and isinstance(a.value.evaluated_value, str):
+                        return a.value.evaluated_value
+                    return Problem(
+                        "view-unresolved", f"ROOT_URLCONF={code(a.value)} is not a literal: cannot tell which views it reaches"
+                    )
+    return None
+
+
 def _target_names(node: cst.CSTNode) -> list[str]:
     if isinstance(node, cst.Name):
         return [node.value]
@@ -84,10 +105,20 @@ def _target_names(node: cst.CSTNode) -> list[str]:
     return []
 
 
-def _by_path(urls: UrlConf, shown: str, texts: list[str]) -> Reach:
+def _slashed(urls: UrlConf, text: str, follow: bool) -> Route | Unread | None:
+    """What ``text`` reaches, or, with ``follow=True`` where it matches nothing, the path with its
+    slash does (CommonMiddleware's APPEND_SLASH redirect, followed)."""
+    e = urls.match(text)
+    path = text.split("?", 1)[0]
+    if e is None and follow and not path.endswith("/") and urls.append_slash():
+        return urls.match(path + "/")
+    return e
+
+
+def _by_path(urls: UrlConf, shown: str, texts: list[str], follow: bool = False) -> Reach:
     reached: list[Route | Unread] = []
     for text in texts:
-        e = urls.match(text)
+        e = _slashed(urls, text, follow)
         if e is not None and all(e is not r for r in reached):
             reached.append(e)
     unread = next((e for e in reached if isinstance(e, Unread)), None)
@@ -116,13 +147,14 @@ def reach(call: cst.Call, imports: ImportTable, shadowed: set[str], urls: UrlCon
         return Reach(shown, why=urls.problem)
     if isinstance(arg, cst.BinaryOperation) and isinstance(arg.operator, cst.Add) and isinstance(arg.right, cst.SimpleString):
         arg = arg.left  # reverse("shop:list") + "?page=2"
+    follow = any(a.keyword is not None and a.keyword.value == "follow" and is_true(a.value) for a in call.args)
     if isinstance(arg, cst.SimpleString) and isinstance(arg.evaluated_value, str):
-        return _by_path(urls, shown, [arg.evaluated_value])
+        return _by_path(urls, shown, [arg.evaluated_value], follow)
     if isinstance(arg, cst.FormattedString):
         texts = [
             "".join(p.value if isinstance(p, cst.FormattedStringText) else s for p in arg.parts) for s in _SAMPLES
         ]
-        return _by_path(urls, shown, texts)
+        return _by_path(urls, shown, texts, follow)
     if isinstance(arg, cst.Call) and imports.qualify(arg.func, shadowed) in _REVERSE:
         first = arg.args[0].value if arg.args and arg.args[0].keyword is None else None
         name = first.evaluated_value if isinstance(first, cst.SimpleString) else None
