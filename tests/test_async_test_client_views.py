@@ -335,7 +335,7 @@ def test_override_settings_root_urlconf_is_the_urlconf_read(tmp_path):
     assert said == [
         ("note", 'left sync: "/slow/" reaches app.views.slow, a sync view (only-async-views = false converts it)'),
         ("refused", "not made async: ROOT_URLCONF is overridden in the test: cannot tell which views it reaches"),
-        ("refused", "not made async: ROOT_URLCONF=URLS is not a literal: cannot tell which views it reaches"),
+        ("refused", "not made async: ROOT_URLCONF=URLS is not a string literal: cannot tell which views it reaches"),
     ]
 
 

@@ -625,6 +625,10 @@ class UrlConf:
                     (str(k.value.value) for k in view.keywords if k.arg == "namespace" and isinstance(k.value, ast.Constant)),
                     None,
                 )
+                if sub is not None and sub.startswith(SYNC_VIEW_PACKAGES) and self._tree(sub) is None:
+                    # Django's own urlconf (django.conf.urls.i18n, ...): its views are Django's, sync
+                    self.entries.append(Route(prefix + regex, False, None, False, f"the views of {sub}"))
+                    continue
                 if sub is None or self._tree(sub) is None:
                     self.entries.append(Unread(prefix + regex, f'{_short(view)} under "{route}"'))
                     continue
@@ -692,7 +696,38 @@ class UrlConf:
                 return True, qual, ""
         if name in imports and depth < 4:  # re-exported: ``from .api import view``
             return self._view_kind(imports[name], cbv, depth + 1)
-        return None, qual, f"not defined in {mod}"
+        value = next(
+            (n.value for n in reversed(tree.body) if isinstance(n, ast.Assign) and len(n.targets) == 1
+             and isinstance(n.targets[0], ast.Name) and n.targets[0].id == name),
+            None,
+        )
+        if value is None:
+            return None, qual, f"not defined in {mod}"
+        return self._assigned_kind(value, imports, mod, cbv, qual, depth)
+
+    def _assigned_kind(
+        self, value: ast.expr, imports: dict[str, str], mod: str, cbv: bool, qual: str, depth: int
+    ) -> tuple[bool | None, str, str]:
+        """A view bound by an assignment: ``view = other`` (followed), ``view = wrapper(...)(fn)``
+        (sync when ``fn`` is a sync view: a wrapper of a sync function is one; async only when
+        every wrapper is known to keep an async view async)."""
+        wrappers: list[str] = []
+        while isinstance(value, ast.Call) and value.args and not cbv:
+            wrappers.append(self._qualify(value.func.func if isinstance(value.func, ast.Call) else value.func,
+                                          imports, mod) or _short(value.func))
+            value = value.args[0]
+        root = value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        followed = isinstance(root, ast.Name) and (root is value or root.id in imports)  # not obj.attr
+        inner = self._qualify(value, imports, mod) if followed else None
+        if inner is None or depth >= 4:
+            return None, qual, f"bound to {_short(value)}"
+        is_async, _, why = self._view_kind(inner, cbv, depth + 1)
+        if is_async and any(w not in SAFE_DECORATORS for w in wrappers):
+            unknown = next(w for w in wrappers if w not in SAFE_DECORATORS)
+            return None, qual, f"wrapped by {unknown.rpartition('.')[2]}()"
+        return is_async, qual, why
 
     def _class_kind(self, node: ast.ClassDef, imports: dict[str, str], module: str) -> tuple[bool | None, str]:
         handlers = [

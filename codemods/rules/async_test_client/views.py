@@ -84,13 +84,13 @@ def overridden_urlconf(decorators: list[cst.Decorator]) -> str | Problem | None:
                 first = d.decorator.args[0].value
                 if isinstance(first, cst.SimpleString) and isinstance(first.evaluated_value, str):
                     return first.evaluated_value
-                return Problem("view-unresolved", f"pytest.mark.urls({code(first)}) is not a literal: cannot tell which views it reaches")
+                return Problem("view-unresolved", f"pytest.mark.urls({code(first)}) is not a string literal: cannot tell which views it reaches")
             for a in d.decorator.args:
                 if a.keyword is not None and a.keyword.value == "ROOT_URLCONF":
                     if isinstance(a.value, cst.SimpleString) and isinstance(a.value.evaluated_value, str):
                         return a.value.evaluated_value
                     return Problem(
-                        "view-unresolved", f"ROOT_URLCONF={code(a.value)} is not a literal: cannot tell which views it reaches"
+                        "view-unresolved", f"ROOT_URLCONF={code(a.value)} is not a string literal: cannot tell which views it reaches"
                     )
     return None
 
