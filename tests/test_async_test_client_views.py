@@ -10,6 +10,7 @@ own test runner (real Django, real SQLite) to show the converted tests pass.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -359,3 +360,54 @@ def test_append_slash_redirect_followed_reaches_the_slashed_route(tmp_path):
     assert [d.message for d in out.diagnostics if d.kind == "refused"] == [
         'not made async: "/fast/1": cannot tell which view it reaches (no route of the urlconf matches it)'
     ]
+
+
+REAL = Path(__file__).resolve().parent / "fixtures" / "real" / "test_client" / "django-handlers"
+
+
+def test_real_django_handler_tests_only_the_async_view_test_converts_and_still_passes(tmp_path):
+    """An excerpt of Django's own handler tests (origin in tests/fixtures/real/README.md): one test of
+    an async view among tests of sync views, behind override_settings(ROOT_URLCONF=...)."""
+    shutil.copytree(REAL, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "manage.py").write_text(PROJECT["manage.py"].replace("site_.settings", "demo_settings"))
+    (tmp_path / "demo_settings.py").write_text(
+        'SECRET_KEY = "test"\nINSTALLED_APPS = ["handlers_demo"]\nDATABASES = {}\nROOT_URLCONF = "handlers_demo.urls"\n'
+    )
+    tests = tmp_path / "handlers_demo" / "tests.py"
+    source = tests.read_text()
+    out = transform_source(source, str(tests), Settings(select=(CM,)), ProjectIndex())
+    assert out.error is None, out.error
+    assert [line.strip() for line in out.source.splitlines() if "async" in line] == [
+        "async def test_coroutine_view(self):",
+        'response = await self.async_client.get("/coro/")',
+    ]
+    lines = source.splitlines()
+    said = {lines[d.line - 1].strip(): (d.kind, d.message) for d in out.diagnostics}
+    note = "left sync: {} reaches {}, a sync view (only-async-views = false converts it)"
+    assert said == {
+        "def test_coroutine_view(self):": ("fixed", "test now uses the async test client"),
+        "def test_plain_view(self):": ("note", note.format('"/plain/"', "handlers_demo.views.plain")),
+        "def test_bad_request_is_400(self):": ("note", note.format('"/rejected/"', "handlers_demo.views.rejected")),
+        "def test_streaming(self):": ("note", note.format('"/stream/"', "handlers_demo.views.stream")),
+        "def test_no_reply(self):": (
+            "refused", ("not made async: url: cannot tell which view it reaches (not a literal path, f-string or "
+            "reverse() of a literal name)"),
+        ),
+        "def test_instance_view(self):": (
+            "refused", ('not made async: "/no_reply_cbv/" reaches views.NoReply(): cannot tell whether it is async '
+            "(not a function or a class's as_view())"),
+        ),
+        "def test_leaked_coroutine(self):": (
+            "refused", ('not made async: "/leaked/" reaches handlers_demo.views.leaked_coroutine: cannot tell whether '
+            "it is async (bound to LeakedCoroutineView())"),
+        ),
+    }
+    tests.write_text(out.source)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_", "PYTHONPATH"))}
+    run = subprocess.run(
+        [sys.executable, "manage.py", "test", "handlers_demo", "-v", "2"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180, check=False,
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode == 0 and "Ran 7 tests" in output, output
+    assert "test_coroutine_view (handlers_demo.tests.RequestTests.test_coroutine_view) ... ok" in output, output

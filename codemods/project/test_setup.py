@@ -671,7 +671,7 @@ class UrlConf:
         target = view.func.value if cbv else view  # type: ignore[union-attr]
         qual = self._qualify(target, imports, module)
         if qual is None or "." not in qual:
-            return None, _short(view), "not a view name"
+            return None, _short(view), "not a function or a class's as_view()"
         return self._view_kind(qual, cbv, 0)
 
     def _view_kind(self, qual: str, cbv: bool, depth: int) -> tuple[bool | None, str, str]:
