@@ -496,6 +496,16 @@ def ast_imports(tree: ast.Module, module: str) -> dict[str, str]:
     return out
 
 
+def _pattern_items(value: ast.expr) -> list[ast.expr]:
+    """The patterns of ``urlpatterns = [...] + [...] + static(...)``: list items in order, and what
+    is not a list (``static(...)``, ``router.urls``) as one item, recorded as not read."""
+    if isinstance(value, (ast.List, ast.Tuple)):
+        return list(value.elts)
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+        return _pattern_items(value.left) + _pattern_items(value.right)
+    return [value]
+
+
 def _short(node: ast.AST) -> str:
     text = ast.unparse(node)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -582,16 +592,13 @@ class UrlConf:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 if node.targets[0].id == "urlpatterns":
                     found = True
-                    if isinstance(node.value, (ast.List, ast.Tuple)):
-                        patterns = list(node.value.elts)
-                    else:
-                        patterns = [node.value]  # not understood: recorded as unread below
+                    patterns = _pattern_items(node.value)
             elif (
                 isinstance(node, ast.AugAssign)
                 and isinstance(node.target, ast.Name)
                 and node.target.id == "urlpatterns"
             ):
-                patterns += node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else [node.value]
+                patterns += _pattern_items(node.value)
         if not found:
             self.entries.append(Unread(prefix, f"{module}, which has no urlpatterns list"))
             return
