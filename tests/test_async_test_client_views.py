@@ -411,3 +411,29 @@ def test_real_django_handler_tests_only_the_async_view_test_converts_and_still_p
     output = run.stdout + run.stderr
     assert run.returncode == 0 and "Ran 7 tests" in output, output
     assert "test_coroutine_view (handlers_demo.tests.RequestTests.test_coroutine_view) ... ok" in output, output
+
+
+def test_a_cached_result_follows_the_urlconf_and_the_views(tmp_path):
+    from codemods import runner
+    from tests.test_project import _age
+
+    root, cache = tmp_path / "proj", tmp_path / "cache"
+    _project(root)
+    (root / "app/tests.py").write_text(
+        "from django.test import TestCase\n\n\nclass T(TestCase):\n    def test_a(self):\n        self.client.get('/slow/')\n"
+    )
+    settings = Settings(select=(CM,), cache_dir=cache, root=root, jobs=1, respect_gitignore=False)
+
+    def run() -> runner.FileResult:
+        (res,) = [f for f in runner.run([root / "app"], settings, mode="check").files if f.path.endswith("tests.py")]
+        return res
+
+    assert not run().changed  # /slow/ reaches a sync view
+    _age(cache)
+    assert not run().changed
+    views = root / "app/views.py"
+    views.write_text(views.read_text().replace("def slow(request):", "async def slow(request):"))
+    assert run().changed  # the view became async: the cached answer is not reused
+    _age(cache)
+    (root / "app/urls.py").write_text((root / "app/urls.py").read_text().replace("views.slow,", "views.legacy,"))
+    assert not run().changed  # the urlconf now routes /slow/ to a sync view

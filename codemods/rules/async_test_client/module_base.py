@@ -10,7 +10,7 @@ import libcst as cst
 from codemods.analysis import ImportTable
 from codemods.knowledge.testing import ASYNC_CLIENT_CLASSES, ASYNC_SAFE_DECORATORS, CLIENT_CLASSES
 from codemods.problems import Problem
-from codemods.project import test_dependencies, test_setup
+from codemods.project import test_dependencies, test_setup, urlconf
 from codemods.registry import Context
 from codemods.rules.async_test_client.common import code_full, fresh_name
 from codemods.rules.async_test_client.env import Env
@@ -59,8 +59,8 @@ class ModuleBase(cst.CSTTransformer):
         self.async_import_needed = not async_names
         self.needs_async_import = False
         self.needed_imports: set[tuple[str, str]] = set()  # (module, name) the rewrite uses
-        self.urls: test_setup.UrlConf | None = None
-        self._overrides: dict[str, test_setup.UrlConf] = {}  # override_settings(ROOT_URLCONF=...) -> its urlconf
+        self.urls: urlconf.UrlConf | None = None
+        self._overrides: dict[str, urlconf.UrlConf] = {}  # override_settings(ROOT_URLCONF=...) -> its urlconf
         self.class_decorators: Sequence[cst.Decorator] = ()  # of the test class being rewritten
         self._overridden: str | None = None
         self._user_model_default: bool | None = None
@@ -104,11 +104,11 @@ class ModuleBase(cst.CSTTransformer):
             return False, Problem("view-unresolved", "ROOT_URLCONF is overridden in the test: cannot tell which views it reaches")
         if override is None:
             if self.urls is None:
-                self.urls = test_setup.UrlConf(self.ctx.path)
+                self.urls = urlconf.UrlConf(self.ctx.path)
             urls = self.urls
         else:
             if override not in self._overrides:
-                self._overrides[override] = test_setup.UrlConf(self.ctx.path, override)
+                self._overrides[override] = urlconf.UrlConf(self.ctx.path, override)
             urls = self._overrides[override]
         return views_problem(scan.requests, self.imports, scan.env.shadowed, urls, local_values(fn))
 

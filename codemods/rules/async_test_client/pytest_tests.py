@@ -16,7 +16,7 @@ from codemods.knowledge.testing import (
     PYTEST_DJANGO_FIXTURES,
 )
 from codemods.problems import Problem
-from codemods.project import test_dependencies, test_setup
+from codemods.project import test_dependencies, test_setup, urlconf
 from codemods.rules.async_test_client.client_setup import ClientSetup
 from codemods.rules.async_test_client.common import code, is_true, left_alone
 from codemods.rules.async_test_client.env import Env
@@ -206,7 +206,7 @@ class PytestTests(ClientSetup):
                 problems.append(login)
         if not problems and not self._was_transactional([*fn_marks, *outer_marks, *self.module_marks], fixtures):
             if self.urls is None:
-                self.urls = test_setup.UrlConf(self.ctx.path)
+                self.urls = urlconf.UrlConf(self.ctx.path)
             hook = commit_hook_view(scan.requests, self.imports, env.shadowed, self.urls)
             if hook:
                 problems.append(

@@ -12,7 +12,8 @@ from codemods.analysis import ImportTable
 from codemods.knowledge.testing import COMMIT_HOOKS
 from codemods.problems import Problem
 from codemods.project import read_text
-from codemods.project.test_setup import Route, Unread, UrlConf, module_file
+from codemods.project.test_setup import module_file
+from codemods.project.urlconf import Route, Unread, UrlConf
 from codemods.rules.async_test_client.common import code, code_full, is_true
 
 # What an f-string's placeholders are tried as: a path is taken to reach a view when every sample
