@@ -87,9 +87,9 @@ PROJECT = {
     ),
     "app/templates/registration/login.html": "login\n",
     "app/helpers.py": (
-        "from django.views import View\n\n\n"
+        "from django.views.generic import TemplateView\n\n\n"
         "def timed(view):\n    return view\n\n\n"
-        "class HelperView(View):\n    pass\n"
+        "class HelperView(TemplateView):\n    pass\n"
     ),
 }
 
@@ -162,7 +162,7 @@ WARNINGS = {
     "test_computed": "self.url: cannot tell which view it reaches (not a literal path, f-string or reverse() of a literal name)",
     "test_router": '"/ext/things/": cannot tell which view it reaches (it may go to include(router.urls) under "ext/", which is not read)',
     "test_nowhere": '"/nowhere/": cannot tell which view it reaches (no route of the urlconf matches it)',
-    "test_opaque_base": 'reverse("shop:opaque") reaches app.views.OpaqueView: cannot tell whether it is async (its base HelperView is not read)',
+    "test_opaque_base": 'reverse("shop:opaque") reaches app.views.OpaqueView: cannot tell whether it is async (its base TemplateView is not read)',
     "test_decorated": 'reverse("shop:wrapped") reaches app.views.wrapped: cannot tell whether it is async (decorated by @timed)',
 }
 
@@ -437,3 +437,56 @@ def test_a_cached_result_follows_the_urlconf_and_the_views(tmp_path):
     _age(cache)
     (root / "app/urls.py").write_text((root / "app/urls.py").read_text().replace("views.slow,", "views.legacy,"))
     assert not run().changed  # the urlconf now routes /slow/ to a sync view
+
+
+def test_view_classes_are_judged_with_their_project_bases(tmp_path):
+    files = dict(PROJECT)
+    files["app/bases.py"] = (
+        "from django.contrib.auth.mixins import LoginRequiredMixin\nfrom django.views import View\n\n\n"
+        "class AsyncBase(LoginRequiredMixin, View):\n    async def get(self, request):\n        return None\n"
+    )
+    files["app/views.py"] = PROJECT["app/views.py"] + (
+        "\n\nfrom app.bases import AsyncBase\nfrom django.views.generic import FormView\n\n\n"
+        "class Child(AsyncBase):\n    async def post(self, request):\n        return None\n\n\n"
+        "class SyncChild(AsyncBase):\n    def post(self, request):\n        return None\n\n\n"
+        "class Form(FormView):\n    pass\n"
+    )
+    files["app/urls.py"] = (
+        "from django.urls import include, path\n\nfrom . import views\n\n"
+        "urlpatterns = [\n"
+        '    path("child/", views.Child.as_view()),\n'
+        '    path("sync-child/", views.SyncChild.as_view()),\n'
+        '    path("form/", views.Form.as_view()),\n'
+        '    path("inline/", include([path("a/", views.fast)])),\n'
+        "]\n"
+        'urlpatterns.append(path("appended/", views.slow))\n'
+    )
+    _project(tmp_path, files)
+    src = """\
+        from django.test import TestCase
+
+
+        class T(TestCase):
+            def test_child(self):
+                self.client.get("/child/")
+
+            def test_sync_child(self):
+                self.client.get("/sync-child/")
+
+            def test_form(self):
+                self.client.get("/form/")
+
+            def test_inline(self):
+                self.client.get("/inline/a/")
+
+            def test_appended(self):
+                self.client.get("/appended/")
+        """
+    out = rewrite(CM, src, path=str(tmp_path / "app/tests.py"))
+    made_async = {line.split("async def ")[1].split("(")[0] for line in out.source.splitlines() if "async def" in line}
+    assert made_async == {"test_child", "test_inline"}
+    assert sorted(d.message for d in out.diagnostics if d.kind == "note") == [
+        'left sync: "/appended/" reaches app.views.slow, a sync view (only-async-views = false converts it)',
+        'left sync: "/form/" reaches app.views.Form, a sync view (only-async-views = false converts it)',
+        'left sync: "/sync-child/" reaches app.views.SyncChild, a sync view (only-async-views = false converts it)',
+    ]

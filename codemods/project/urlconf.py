@@ -160,26 +160,43 @@ class UrlConf:
     def _load(self, module: str, prefix: str, namespace: str, depth: int) -> None:
         got = self._tree(module)
         if got is None or depth > 8:
-            self.entries.append(Unread(prefix, f"the urlconf {module}, not a readable project file"))
+            self.entries.append(Unread(prefix, f"the urlconf {module} (not a readable project file)"))
             return
         tree, imports = got
         patterns: list[ast.expr] = []
         found = False
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                if node.targets[0].id == "urlpatterns":
-                    found = True
-                    patterns = _pattern_items(node.value)
-            elif (
-                isinstance(node, ast.AugAssign)
-                and isinstance(node.target, ast.Name)
-                and node.target.id == "urlpatterns"
+        statements = list(tree.body)
+        while statements:
+            node = statements.pop(0)
+            if isinstance(node, ast.If):  # routes added under a condition are taken as present
+                statements[:0] = [*node.body, *node.orelse]
+                continue
+            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else (
+                node.target if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else None
+            )
+            if (
+                isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and node.value.args
+                and isinstance(node.value.func, ast.Attribute) and node.value.func.attr in ("append", "extend")
+                and isinstance(node.value.func.value, ast.Name) and node.value.func.value.id == "urlpatterns"
             ):
+                arg = node.value.args[0]
+                patterns += [arg] if node.value.func.attr == "append" else _pattern_items(arg)
+                continue
+            if not (isinstance(target, ast.Name) and target.id == "urlpatterns") or node.value is None:
+                continue
+            if isinstance(node, ast.AugAssign):
                 patterns += _pattern_items(node.value)
+            else:
+                found = True
+                patterns = _pattern_items(node.value)
         if not found:
-            self.entries.append(Unread(prefix, f"{module}, which has no urlpatterns list"))
+            self.entries.append(Unread(prefix, f"{module} (no urlpatterns assigned at its top level)"))
             return
-        ns = namespace
+        self._patterns(patterns, module, imports, prefix, namespace, depth)
+
+    def _patterns(
+        self, patterns: list[ast.expr], module: str, imports: dict[str, str], prefix: str, ns: str, depth: int
+    ) -> None:
         for p in patterns:
             kind = route_kind(p)
             if not (isinstance(p, ast.Call) and kind in ("path", "re_path") and len(p.args) >= 2
@@ -201,6 +218,9 @@ class UrlConf:
             if isinstance(view, ast.Call) and is_include(view):
                 target = view.args[0] if view.args else None
                 sub = None
+                if isinstance(target, (ast.List, ast.Tuple)):  # include([path(...), ...])
+                    self._patterns(list(target.elts), module, imports, prefix + regex, ns, depth + 1)
+                    continue
                 if isinstance(target, ast.Constant) and isinstance(target.value, str):
                     sub = target.value
                 elif isinstance(target, (ast.Name, ast.Attribute)):
@@ -219,6 +239,14 @@ class UrlConf:
                 sub_app = self._app_name(sub)
                 nested = sub_ns or sub_app
                 self._load(sub, prefix + regex, f"{ns}{nested}:" if nested else ns, depth + 1)
+                continue
+            if isinstance(view, (ast.Attribute, ast.Tuple)) and _short(view).endswith(".urls"):
+                # admin.site.urls, router.urls, api.urls: an (urlpatterns, app, namespace) triple
+                qual = self._qualify(view, imports, module) if isinstance(view, ast.Attribute) else None
+                if qual is not None and qual.startswith(SYNC_VIEW_PACKAGES):
+                    self.entries.append(Route(prefix + regex, False, None, False, f"the views of {qual}"))
+                else:
+                    self.entries.append(Unread(prefix + regex, f'{_short(view)} under "{route}"'))
                 continue
             is_async, label, why = self._view_async(view, imports, module)
             self.entries.append(Route(prefix + regex, anchored, f"{ns}{name}" if name else None, is_async, label, why))
@@ -300,6 +328,8 @@ class UrlConf:
             wrappers.append(self._qualify(value.func.func if isinstance(value.func, ast.Call) else value.func,
                                           imports, mod) or _short(value.func))
             value = value.args[0]
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "as_view":
+            value, cbv = value.func.value, True  # view = SomeView.as_view()
         root = value
         while isinstance(root, ast.Attribute):
             root = root.value
@@ -314,19 +344,49 @@ class UrlConf:
         return is_async, qual, why
 
     def _class_kind(self, node: ast.ClassDef, imports: dict[str, str], module: str) -> tuple[bool | None, str]:
-        handlers = [
-            st for st in node.body
-            if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name in HTTP_HANDLERS
-        ]
-        if any(isinstance(h, ast.FunctionDef) for h in handlers):
-            return False, ""  # Django requires all handlers of one kind: a sync one makes it sync
-        bases = [self._qualify(b, imports, module) or _short(b) for b in node.bases]
-        if handlers and all(b.rpartition(".")[2] == "View" and b.startswith("django.") for b in bases):
-            return True, ""
-        if not handlers and bases and all(b.startswith(SYNC_VIEW_PACKAGES) for b in bases):
-            return False, ""  # Django's generic views: sync handlers
-        unread = next((b for b in bases if b.rpartition(".")[2] != "View"), bases[0] if bases else "")
-        return None, f"its base {unread.rpartition('.')[2]} is not read" if unread else "no handlers"
+        """Whether a view class is async as Django's ``View.view_is_async`` tells: all its handlers
+        (its own and its bases', read from the project's files) async; sync when one is sync or it
+        has none."""
+        handlers: dict[str, bool] = {}
+        unread = self._handlers(node, imports, module, handlers, 0)
+        if False in handlers.values():
+            return False, ""  # a sync handler: sync (or, mixed, a view Django refuses to build)
+        if unread is not None:
+            return None, f"its base {unread} is not read"
+        return bool(handlers), ""
+
+    def _handlers(
+        self, node: ast.ClassDef, imports: dict[str, str], module: str, out: dict[str, bool], depth: int
+    ) -> str | None:
+        """Adds the handlers ``node`` defines or inherits (first definition wins, bases left to
+        right) to ``out`` (name -> async); returns the first base whose handlers cannot be read."""
+        for st in node.body:
+            if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name in HTTP_HANDLERS:
+                out.setdefault(st.name, isinstance(st, ast.AsyncFunctionDef))
+        for b in node.bases:
+            qual = self._qualify(b, imports, module) or _short(b)
+            last = qual.rpartition(".")[2]
+            if qual.startswith(SYNC_VIEW_PACKAGES) and self._tree(qual.rpartition(".")[0]) is None:
+                if last == "View" or last.endswith("Mixin"):
+                    continue  # no handlers (View's options() is not counted)
+                if last.endswith("View") and True not in out.values():
+                    out.setdefault(f"{last}()", False)  # Django's generic views: sync handlers
+                    continue
+                return last
+            mod, _, name = qual.rpartition(".")
+            got = self._tree(mod) if mod else None
+            cls = next((n for n in got[0].body if isinstance(n, ast.ClassDef) and n.name == name), None) if got else None
+            if cls is None and got is not None and name in got[1]:  # re-exported
+                qual = got[1][name]
+                mod, _, name = qual.rpartition(".")
+                got = self._tree(mod)
+                cls = next((n for n in got[0].body if isinstance(n, ast.ClassDef) and n.name == name), None) if got else None
+            if cls is None or got is None or depth > 6:
+                return last
+            unread = self._handlers(cls, got[1], mod, out, depth + 1)
+            if unread is not None:
+                return unread
+        return None
 
     def match(self, path: str) -> Route | Unread | None:
         """The first entry request path ``path`` (query and fragment ignored) reaches: a route, or
@@ -339,7 +399,7 @@ class UrlConf:
             try:
                 m = re.match(e.regex + (r"\Z" if isinstance(e, Route) and e.anchored else ""), path)
             except re.error:
-                return Unread(e.regex, f"the pattern {e.regex!r}, not understood")
+                return Unread(e.regex, f"the pattern {e.regex!r} (not a regex Python reads)")
             if m:
                 return e
         return None
