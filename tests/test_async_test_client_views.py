@@ -490,3 +490,29 @@ def test_view_classes_are_judged_with_their_project_bases(tmp_path):
         'left sync: "/form/" reaches app.views.Form, a sync view (only-async-views = false converts it)',
         'left sync: "/sync-child/" reaches app.views.SyncChild, a sync view (only-async-views = false converts it)',
     ]
+
+
+def test_fstring_that_starts_with_a_reverse_call_is_that_name(tmp_path):
+    _project(tmp_path)
+    src = """\
+        from django.test import TestCase
+        from django.urls import reverse
+
+
+        class T(TestCase):
+            def test_query(self):
+                self.client.get(f"{reverse('shop:fast', args=[2])}?next=/x")
+
+            def test_slow_query(self):
+                self.client.get(f"{reverse('shop:slow')}?next=/x")
+
+            def test_computed_start(self):
+                self.client.get(f"{self.base}/fast/1/")
+        """
+    out = rewrite(CM, src, path=str(tmp_path / "app/tests.py"))
+    assert "async def test_query" in out.source and out.source.count("async def") == 1
+    said = sorted(d.message for d in out.diagnostics if d.kind in ("note", "refused"))
+    assert said == [
+        """left sync: f"{reverse('shop:slow')}?next=/x" reaches app.views.slow, a sync view (only-async-views = false converts it)""",
+        """not made async: f"{self.base}/fast/1/": cannot tell which view it reaches (its path starts with a computed value)""",
+    ]

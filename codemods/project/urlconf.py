@@ -73,14 +73,50 @@ def ast_imports(tree: ast.Module, module: str) -> dict[str, str]:
     return out
 
 
-def _pattern_items(value: ast.expr) -> list[ast.expr]:
-    """The patterns of ``urlpatterns = [...] + [...] + static(...)``: list items in order, and what
-    is not a list (``static(...)``, ``router.urls``) as one item, recorded as not read."""
+def _pattern_items(value: ast.expr, lists: dict[str, list[ast.expr]]) -> list[ast.expr]:
+    """The patterns of ``urlpatterns = [...] + other + static(...)``: list items in order, a list
+    ``lists`` holds by name, and what is not a list (``static(...)``, ``router.urls``) as one
+    item, recorded as not read."""
     if isinstance(value, (ast.List, ast.Tuple)):
         return list(value.elts)
+    if isinstance(value, ast.Name) and value.id in lists:
+        return list(lists[value.id])
     if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
-        return _pattern_items(value.left) + _pattern_items(value.right)
+        return _pattern_items(value.left, lists) + _pattern_items(value.right, lists)
     return [value]
+
+
+def _module_lists(tree: ast.Module) -> dict[str, list[ast.expr]]:
+    """The lists of patterns a urlconf builds at its top level, by name: ``x = [...]`` (an
+    annotated one too, ``+ [...]`` and ``+ static(...)`` included), ``x += [...]``,
+    ``x.append(p)``, ``x.extend([...])``; statements under an ``if`` are taken as run."""
+    lists: dict[str, list[ast.expr]] = {}
+    statements = list(tree.body)
+    while statements:
+        node = statements.pop(0)
+        if isinstance(node, ast.If):  # routes added under a condition are taken as present
+            statements[:0] = [*node.body, *node.orelse]
+            continue
+        call = node.value if isinstance(node, ast.Expr) else None
+        if (
+            isinstance(call, ast.Call) and call.args and isinstance(call.func, ast.Attribute)
+            and call.func.attr in ("append", "extend") and isinstance(call.func.value, ast.Name)
+            and call.func.value.id in lists
+        ):
+            arg = call.args[0]
+            lists[call.func.value.id] += [arg] if call.func.attr == "append" else _pattern_items(arg, lists)
+            continue
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else (
+            node.target if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else None
+        )
+        if not isinstance(target, ast.Name) or getattr(node, "value", None) is None:
+            continue
+        items = _pattern_items(node.value, lists)  # type: ignore[union-attr]
+        if isinstance(node, ast.AugAssign):
+            lists.setdefault(target.id, []).extend(items)
+        elif isinstance(node.value, (ast.List, ast.Tuple, ast.BinOp)) or target.id == "urlpatterns":  # type: ignore[union-attr]
+            lists[target.id] = items
+    return lists
 
 
 def _short(node: ast.AST) -> str:
@@ -163,39 +199,16 @@ class UrlConf:
             self.entries.append(Unread(prefix, f"the urlconf {module} (not a readable project file)"))
             return
         tree, imports = got
-        patterns: list[ast.expr] = []
-        found = False
-        statements = list(tree.body)
-        while statements:
-            node = statements.pop(0)
-            if isinstance(node, ast.If):  # routes added under a condition are taken as present
-                statements[:0] = [*node.body, *node.orelse]
-                continue
-            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else (
-                node.target if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else None
-            )
-            if (
-                isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and node.value.args
-                and isinstance(node.value.func, ast.Attribute) and node.value.func.attr in ("append", "extend")
-                and isinstance(node.value.func.value, ast.Name) and node.value.func.value.id == "urlpatterns"
-            ):
-                arg = node.value.args[0]
-                patterns += [arg] if node.value.func.attr == "append" else _pattern_items(arg)
-                continue
-            if not (isinstance(target, ast.Name) and target.id == "urlpatterns") or node.value is None:
-                continue
-            if isinstance(node, ast.AugAssign):
-                patterns += _pattern_items(node.value)
-            else:
-                found = True
-                patterns = _pattern_items(node.value)
-        if not found:
+        lists = _module_lists(tree)
+        if "urlpatterns" not in lists:
             self.entries.append(Unread(prefix, f"{module} (no urlpatterns assigned at its top level)"))
             return
-        self._patterns(patterns, module, imports, prefix, namespace, depth)
+        patterns = lists["urlpatterns"]
+        self._patterns(patterns, module, imports, prefix, namespace, depth, lists)
 
     def _patterns(
-        self, patterns: list[ast.expr], module: str, imports: dict[str, str], prefix: str, ns: str, depth: int
+        self, patterns: list[ast.expr], module: str, imports: dict[str, str], prefix: str, ns: str, depth: int,
+        lists: dict[str, list[ast.expr]],
     ) -> None:
         for p in patterns:
             kind = route_kind(p)
@@ -218,8 +231,10 @@ class UrlConf:
             if isinstance(view, ast.Call) and is_include(view):
                 target = view.args[0] if view.args else None
                 sub = None
+                if isinstance(target, ast.Name) and target.id in lists:  # include(_api_urlpatterns)
+                    target = ast.List(elts=lists[target.id])
                 if isinstance(target, (ast.List, ast.Tuple)):  # include([path(...), ...])
-                    self._patterns(list(target.elts), module, imports, prefix + regex, ns, depth + 1)
+                    self._patterns(list(target.elts), module, imports, prefix + regex, ns, depth + 1, lists)
                     continue
                 if isinstance(target, ast.Constant) and isinstance(target.value, str):
                     sub = target.value

@@ -151,6 +151,12 @@ def reach(call: cst.Call, imports: ImportTable, shadowed: set[str], urls: UrlCon
     follow = any(a.keyword is not None and a.keyword.value == "follow" and is_true(a.value) for a in call.args)
     if isinstance(arg, cst.SimpleString) and isinstance(arg.evaluated_value, str):
         return _by_path(urls, shown, [arg.evaluated_value], follow)
+    if isinstance(arg, cst.FormattedString) and arg.parts and isinstance(arg.parts[0], cst.FormattedStringExpression):
+        rest = "".join(p.value if isinstance(p, cst.FormattedStringText) else "1" for p in arg.parts[1:])
+        head = arg.parts[0].expression
+        if rest[:1] in ("", "?", "#") and isinstance(head, cst.Call):  # f"{reverse('x')}?next=/"
+            return dataclasses.replace(reach(cst.Call(func=call.func, args=[cst.Arg(head)]), imports, shadowed, urls), shown=shown)
+        return Reach(shown, why="its path starts with a computed value")
     if isinstance(arg, cst.FormattedString):
         texts = [
             "".join(p.value if isinstance(p, cst.FormattedStringText) else s for p in arg.parts) for s in _SAMPLES
