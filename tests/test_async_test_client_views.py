@@ -516,3 +516,27 @@ def test_fstring_that_starts_with_a_reverse_call_is_that_name(tmp_path):
         """left sync: f"{reverse('shop:slow')}?next=/x" reaches app.views.slow, a sync view (only-async-views = false converts it)""",
         """not made async: f"{self.base}/fast/1/": cannot tell which view it reaches (its path starts with a computed value)""",
     ]
+
+
+def test_cli_shows_the_sync_view_note_only_with_verbose_and_the_warning_always(tmp_path):
+    tests = _project(tmp_path)
+    tests.write_text(
+        "from django.test import TestCase\n\n\nclass T(TestCase):\n"
+        "    def test_slow(self):\n        self.client.get('/slow/')\n\n"
+        "    def test_computed(self):\n        self.client.get(self.url)\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root), "DJ_ASYNCIFY_CACHE_DIR": ""}
+
+    def apply(*flags: str) -> str:
+        run = subprocess.run(
+            [sys.executable, "-m", "codemods", "apply", "--select", CM, "--diff", *flags, "app"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+        )
+        return run.stdout + run.stderr
+
+    quiet, verbose = apply(), apply("-v")
+    warning = "self.url: cannot tell which view it reaches"
+    note = """left sync: '/slow/' reaches app.views.slow, a sync view (only-async-views = false converts it)"""
+    assert warning in quiet and note not in quiet
+    assert warning in verbose and note in verbose
