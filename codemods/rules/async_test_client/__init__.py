@@ -76,8 +76,10 @@ What it does:
     the WSGI path they are served by. A request's URL is followed through the project's urlconf,
     read from disk: ``ROOT_URLCONF`` of the settings that ``manage.py`` or the pytest configuration
     names, or a literal ``@override_settings(ROOT_URLCONF=...)`` on the test or its class
-    (``@pytest.mark.urls(...)`` for pytest), then ``path``/``re_path`` and ``include`` (with
-    ``app_name``/``namespace``) in order. URLs it follows: a literal path (query ignored; with
+    (``@pytest.mark.urls(...)`` for pytest), then ``path``/``re_path`` and ``include`` (of a
+    module, a list, or a list the urlconf builds by name; with ``app_name``/``namespace``) in
+    order; ``urlpatterns`` built by ``=``, ``+=``, ``+``, ``append``/``extend``, those under an
+    ``if`` taken as present. URLs it follows: a literal path (query ignored; with
     ``follow=True`` a path without its slash reaches the slashed route when the settings install
     ``CommonMiddleware``), an f-string (its placeholders tried as ``1``, ``a``, ``a-1`` and a UUID:
     decided when every match is of one kind), ``reverse("ns:name")``/``reverse_lazy``, one of those
@@ -85,8 +87,9 @@ What it does:
     async view: an ``async def`` (under no decorator, or only Django's that keep it async), or a
     ``View`` subclass whose handlers are all ``async def``; a ``def``, a class with a sync handler,
     and Django's own views (``django.*``, e.g. ``LoginView``, ``include("django.conf.urls.i18n")``)
-    are sync. Re-exports (``from .api import view``) and ``view = wrapper(...)(fn)`` bindings are
-    followed (sync when ``fn`` is).
+    are sync; a class's handlers are read from its project bases too (Django's mixins add none,
+    its generic views sync ones). Re-exports (``from .api import view``), ``view = X.as_view()``
+    and ``view = wrapper(...)(fn)`` bindings are followed (sync when ``fn`` is).
 
     - A test that reaches a sync view stays as it is, with a note (``-v``): ``left sync: "/x/"
       reaches shop.views.x, a sync view``. Not a refusal: there is nothing to fix.
