@@ -157,9 +157,9 @@ NOTES = {
     "test_sync_cbv": 'reverse("shop:sync-cbv") reaches app.views.SyncView, a sync view',
     "test_django_login_page": 'reverse("login") reaches django.contrib.auth.views.LoginView, a sync view',
     "test_fast_then_slow": '"/slow/" reaches app.views.slow, a sync view',
+    "test_computed": "self.url reaches app.views.slow, a sync view",  # url = "/slow/" in the class body
 }
 WARNINGS = {
-    "test_computed": "self.url: cannot tell which view it reaches (not a literal path, f-string or reverse() of a literal name)",
     "test_router": '"/ext/things/": cannot tell which view it reaches (it may go to include(router.urls) under "ext/", which is not read)',
     "test_nowhere": '"/nowhere/": cannot tell which view it reaches (no route of the urlconf matches it)',
     "test_opaque_base": 'reverse("shop:opaque") reaches app.views.OpaqueView: cannot tell whether it is async (its base TemplateView is not read)',
@@ -540,3 +540,36 @@ def test_cli_shows_the_sync_view_note_only_with_verbose_and_the_warning_always(t
     note = """left sync: '/slow/' reaches app.views.slow, a sync view (only-async-views = false converts it)"""
     assert warning in quiet and note not in quiet
     assert warning in verbose and note in verbose
+
+
+def test_self_attributes_bound_once_for_every_test_are_followed(tmp_path):
+    _project(tmp_path)
+    src = """\
+        from django.test import TestCase
+        from django.urls import reverse, reverse_lazy
+
+
+        class T(TestCase):
+            fast = reverse_lazy("shop:fast", args=[1])
+
+            def setUp(self):
+                self.cbv = reverse("shop:cbv")
+                self.slow = "/slow/"
+
+            def test_fast(self):
+                self.client.get(self.fast)
+
+            def test_cbv(self):
+                self.client.get(self.cbv)
+
+            def test_slow_rebound(self):
+                self.slow = "/fast/1/"
+                self.client.get(self.slow)
+        """
+    out = rewrite(CM, src, path=str(tmp_path / "app/tests.py"))
+    made_async = {line.split("async def ")[1].split("(")[0] for line in out.source.splitlines() if "async def" in line}
+    assert made_async == {"test_fast", "test_cbv"}
+    assert [d.message for d in out.diagnostics if d.kind == "refused"] == [
+        ("not made async: self.slow: cannot tell which view it reaches (not a literal path, f-string or reverse() "
+        "of a literal name)")
+    ]

@@ -15,6 +15,7 @@ from codemods.rules.async_test_client.env import Env
 from codemods.rules.async_test_client.models import Kind
 from codemods.rules.async_test_client.pytest_tests import PytestTests
 from codemods.rules.async_test_client.scan import Scan
+from codemods.rules.async_test_client.views import class_values
 
 
 def _not_shared(shared: Problem) -> Problem:
@@ -44,6 +45,7 @@ class Classes(PytestTests):
             return attrs[0]
 
         self.class_decorators = original_node.decorators
+        self.class_values = class_values(original_node)
         for orig, new in zip(original_node.body.body, updated_node.body.body):
             if isinstance(orig, cst.FunctionDef):
                 repl = self._method(orig, shared, self_attrs)
@@ -52,6 +54,7 @@ class Classes(PytestTests):
             else:
                 body.append(new)
         self.class_decorators = ()
+        self.class_values = {}
         if not changed:
             return updated_node
         return updated_node.with_changes(body=updated_node.body.with_changes(body=body))

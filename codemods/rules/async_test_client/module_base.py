@@ -62,6 +62,7 @@ class ModuleBase(cst.CSTTransformer):
         self.urls: urlconf.UrlConf | None = None
         self._overrides: dict[str, urlconf.UrlConf] = {}  # override_settings(ROOT_URLCONF=...) -> its urlconf
         self.class_decorators: Sequence[cst.Decorator] = ()  # of the test class being rewritten
+        self.class_values: dict[str, cst.BaseExpression] = {}  # its self.url-like attributes (views.class_values)
         self._overridden: str | None = None
         self._user_model_default: bool | None = None
         self.module = module
@@ -110,7 +111,9 @@ class ModuleBase(cst.CSTTransformer):
             if override not in self._overrides:
                 self._overrides[override] = urlconf.UrlConf(self.ctx.path, override)
             urls = self._overrides[override]
-        return views_problem(scan.requests, self.imports, scan.env.shadowed, urls, local_values(fn))
+        return views_problem(
+            scan.requests, self.imports, scan.env.shadowed, urls, {**self.class_values, **local_values(fn)}
+        )
 
     def _async_safe_decorator(self, d: cst.Decorator) -> bool:
         expr = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator

@@ -96,6 +96,46 @@ def overridden_urlconf(decorators: list[cst.Decorator]) -> str | Problem | None:
     return None
 
 
+def class_values(cls: cst.ClassDef) -> dict[str, cst.BaseExpression]:
+    """``self.<name>`` -> its value, for the attributes a test class binds once and only where
+    every test sees it: a class-level ``url = "/shop/"`` (or ``reverse_lazy(...)``) or one
+    top-level ``self.url = ...`` statement of ``setUp``, with no other assignment to ``self.url``
+    in the class (a test or helper rebinding it, or both places, and it is not followed)."""
+    if not isinstance(cls.body, cst.IndentedBlock):
+        return {}
+    counts: dict[str, int] = {}
+    values: dict[str, cst.BaseExpression] = {}
+
+    class _SelfAssigns(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            t = node.target
+            if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == "self":
+                counts[t.attr.value] = counts.get(t.attr.value, 0) + 1
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            t = node.target
+            if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == "self":
+                counts[t.attr.value] = counts.get(t.attr.value, 0) + 2
+
+    for st in cls.body.body:
+        if isinstance(st, cst.SimpleStatementLine):
+            for small in st.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                    name = small.targets[0].target.value
+                    counts[name] = counts.get(name, 0) + 1
+                    values[name] = small.value
+        elif isinstance(st, cst.FunctionDef):
+            st.visit(_SelfAssigns())
+            if st.name.value == "setUp":
+                for line in st.body.body:
+                    for small in line.body if isinstance(line, cst.SimpleStatementLine) else ():
+                        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                            t = small.targets[0].target
+                            if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == "self":
+                                values[t.attr.value] = small.value
+    return {f"self.{n}": v for n, v in values.items() if counts.get(n) == 1}
+
+
 def _target_names(node: cst.CSTNode) -> list[str]:
     if isinstance(node, cst.Name):
         return [node.value]
@@ -142,8 +182,9 @@ def reach(call: cst.Call, imports: ImportTable, shadowed: set[str], urls: UrlCon
     if arg is None:
         return Reach("?", why="no URL argument")
     shown = code(arg)
-    if isinstance(arg, cst.Name) and local and arg.value in local:
-        arg = local[arg.value]
+    key = code_full(arg) if isinstance(arg, (cst.Name, cst.Attribute)) else None
+    if local and key in local:
+        arg = local[key]
     if urls.problem is not None:
         return Reach(shown, why=urls.problem)
     if isinstance(arg, cst.BinaryOperation) and isinstance(arg.operator, cst.Add) and isinstance(arg.right, cst.SimpleString):
