@@ -573,3 +573,55 @@ def test_self_attributes_bound_once_for_every_test_are_followed(tmp_path):
         ("not made async: self.slow: cannot tell which view it reaches (not a literal path, f-string or reverse() "
         "of a literal name)")
     ]
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "legacy_shop"
+# The example's tests whose views stay async after the other codemods ran (the rest reach views
+# async-views-to-sync made sync: about, product_count, product_detail, ProductListView, account).
+STILL_ASYNC_VIEW_TESTS = {
+    "AccountTests.test_orders_require_login", "AccountTests.test_empty_order_list",
+    "PlaceOrderTests.test_placed_order_is_listed", "PlaceOrderTests.test_get_is_not_allowed",
+    "test_rates", "test_order_placed_by_a_logged_in_customer",
+    "CatalogPageTests.test_stock_badge", "CatalogPageTests.test_summary_embeds_stock_badge",
+    "CatalogPageTests.test_reviews_page_and_post", "UpstreamApiTests.test_dashboard_combines_three_services",
+    "UpstreamApiTests.test_storefront_in_pounds", "UpstreamApiTests.test_overview_through_the_services",
+    "UpstreamApiTests.test_extras",
+}
+
+
+def test_example_other_codemods_first_then_only_tests_of_async_views_convert_and_suites_pass(tmp_path):
+    """The recipe the docs give: ``--skip async-test-client``, then ``--select async-test-client``:
+    the tests of the views async-views-to-sync made sync keep the sync client, and both suites pass."""
+    import ast
+
+    project = tmp_path / "legacy_shop"
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("__pycache__", ".dj-asyncify-cache", "db.sqlite3"))
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_"))}
+    env.update(PYTHONPATH=str(root), DJ_ASYNCIFY_CACHE_DIR="", PYTHONDONTWRITEBYTECODE="1")
+
+    def run(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, *args], cwd=project, env={**env, **extra}, capture_output=True, text=True,
+            timeout=300, check=False,
+        )
+
+    first = run("-m", "codemods", "apply", "--skip", CM, ".")
+    assert first.returncode in (0, 1), first.stderr
+    second = run("-m", "codemods", "apply", "--select", CM, "-v", ".")
+    assert second.returncode in (0, 1), second.stderr
+    converted = set()
+    for f in sorted(project.glob("*/tests/test_*.py")):
+        tree = ast.parse(f.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.AsyncFunctionDef):
+                converted.add(node.name)
+            if isinstance(node, ast.ClassDef):
+                converted |= {f"{node.name}.{m.name}" for m in node.body if isinstance(m, ast.AsyncFunctionDef)}
+    assert converted == STILL_ASYNC_VIEW_TESTS
+    assert second.stderr.count("a sync view (only-async-views = false converts it) [note]") == 14, second.stderr
+    suite_env = {"PYTHONPATH": "", "DJANGO_SETTINGS_MODULE": "shopsite.settings", "SHOP_DB_PATH": str(tmp_path / "x.sqlite3")}
+    django = run("manage.py", "test", "--noinput", **suite_env)
+    assert django.returncode == 0 and "\nOK" in django.stderr, django.stdout + django.stderr
+    pyt = run("-m", "pytest", "-q", "-p", "no:cacheprovider", **suite_env)
+    assert pyt.returncode == 0 and " passed" in pyt.stdout, pyt.stdout + pyt.stderr
