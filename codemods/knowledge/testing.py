@@ -193,6 +193,9 @@ SAFE_MODULES = (
 # --------------------------------------------------------------------------- URL resolution
 # The handlers of a class-based view that must all be async for it to count as an async view.
 HTTP_HANDLERS = http.VIEW_IS_ASYNC_METHODS
+# Where a view's dotted name starting so means a sync view: Django ships no async views (checked
+# up to 5.2: its generic, auth, admin, static and flatpages views are all plain functions/handlers).
+SYNC_VIEW_PACKAGES = ("django.",)
 # Django's path converters -> the regex each one matches.
 PATH_CONVERTERS = {
     "int": "[0-9]+",

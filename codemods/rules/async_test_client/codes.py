@@ -68,4 +68,7 @@ CODES = (
     Code("DJA454", "opaque-fixture", WARNING, "… may load a related object synchronously (fixture … is not known to be a model instance)"),
     Code("DJA455", "self-attr", WARNING, "… may load a related object synchronously (… is not known to be a model instance created in setUp/setUpTestData)"),
     Code("DJA456", "only-async-views", NOTE, "a test that does not visibly request only async views"),
+    Code("DJA457", "sync-view", NOTE, "a request of the test reaches a sync view: it keeps the sync client"),
+    Code("DJA458", "view-unresolved", WARNING, "cannot tell which view a request of the test reaches"),
+    Code("DJA459", "view-kind-unknown", WARNING, "the view a request reaches is neither known sync nor known async"),
 )
