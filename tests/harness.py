@@ -43,8 +43,8 @@ def _refusals(outcome: Outcome) -> list[Diagnostic]:
     return [d for d in outcome.diagnostics if d.kind == "refused"]
 
 
-def _assert_reasons(outcome: Outcome, expect: Sequence[str]) -> None:
-    messages = [d.message for d in _refusals(outcome)]
+def _assert_reasons(outcome: Outcome, expect: Sequence[str], levels: Sequence[str] = ("refused",)) -> None:
+    messages = [d.message for d in outcome.diagnostics if d.kind in levels]
     for reason in expect:
         assert any(reason in m for m in messages), f"expected a diagnostic containing {reason!r}, got {messages}"
 
@@ -55,6 +55,7 @@ def check_transformed(
     after: str,
     *,
     expect: Sequence[str] = (),
+    levels: Sequence[str] = ("refused",),
     **kwargs: Any,
 ) -> Outcome:
     before, after = textwrap.dedent(before), textwrap.dedent(after)
@@ -66,14 +67,22 @@ def check_transformed(
     again = rewrite(codemod, outcome.source, **kwargs)
     assert again.error is None, again.error
     assert again.source == outcome.source, f"not idempotent; second run gave:\n{again.source}"
-    _assert_reasons(outcome, expect)
+    _assert_reasons(outcome, expect, levels)
     return outcome
 
 
-def check_noop(codemod: str, source: str, reason: str | Sequence[str] | None, **kwargs: Any) -> Outcome:
-    """``source`` must come out unchanged; ``reason`` (substring) must be among the refusals.
+def check_noop(
+    codemod: str,
+    source: str,
+    reason: str | Sequence[str] | None,
+    *,
+    levels: Sequence[str] = ("refused",),
+    **kwargs: Any,
+) -> Outcome:
+    """``source`` must come out unchanged; ``reason`` (substring) must be among the refusals (or
+    the diagnostics of ``levels``: ``("refused", "note")`` takes a note too).
 
-    ``reason=None`` asserts a silent no-op: nothing to do, so nothing reported."""
+    ``reason=None`` asserts a silent no-op: nothing to do, so nothing reported (refused)."""
     source = textwrap.dedent(source)
     outcome = rewrite(codemod, source, **kwargs)
     assert outcome.error is None, outcome.error
@@ -81,5 +90,5 @@ def check_noop(codemod: str, source: str, reason: str | Sequence[str] | None, **
     if reason is None:
         assert not _refusals(outcome), f"expected no diagnostic, got {[d.message for d in _refusals(outcome)]}"
     else:
-        _assert_reasons(outcome, [reason] if isinstance(reason, str) else reason)
+        _assert_reasons(outcome, [reason] if isinstance(reason, str) else reason, levels)
     return outcome
