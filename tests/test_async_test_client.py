@@ -1732,7 +1732,7 @@ def test_shared_knowledge_derivations_keep_this_codemods_tables():
         "sorted", "reversed", "range", "enumerate", "zip", "isinstance", "min", "max", "sum", "any",
         "all", "abs", "round", "repr", "print", "type", "bytes", "iter", "next", "divmod", "chr",
         "ord", "format", "hex",
-    } | effects.BUILTIN_EXCEPTIONS
+    } | effects.BUILTIN_EXCEPTIONS | effects.NO_DATABASE_BUILTINS
     assert sorted(testing.SAFE_MODULES) == sorted((
         "json.", "datetime.", "decimal.", "uuid.", "re.", "urllib.parse.", "math.", "http.",
         "base64.", "string.", "textwrap.", "collections.", "itertools.", "operator.",
@@ -1745,7 +1745,7 @@ def test_shared_knowledge_derivations_keep_this_codemods_tables():
         "django.core.urlresolvers.", "os.getenv", "pytest.skip", "pytest.fail", "pytest.xfail",
         "pytest.approx", "django.test.override_settings", "django.test.modify_settings",
         "django.test.utils.override_settings", "django.test.utils.modify_settings",
-        "django.contrib.auth.hashers.make_password",
+        "django.contrib.auth.hashers.make_password", "django.contrib.auth.get_user_model",
         "unittest.mock.", "mock.",
     ))
     assert STR_METHODS is effects.STR_METHODS and STR_METHODS == {

@@ -53,8 +53,10 @@ NO_DATABASE_FUNCTIONS = frozenset({
     "os.getenv", "pytest.skip", "pytest.fail", "pytest.xfail", "pytest.approx",
     "django.test.override_settings", "django.test.modify_settings",
     "django.test.utils.override_settings", "django.test.utils.modify_settings",
-    "django.contrib.auth.hashers.make_password",
+    "django.contrib.auth.hashers.make_password", "django.contrib.auth.get_user_model",
 })
+# Builtins that touch no database besides ``SAFE_BUILTINS`` (``open`` reads or writes a file).
+NO_DATABASE_BUILTINS = frozenset({"open", "id", "callable", "issubclass"})
 # Loggers by their usual names: a call on one writes a log record, nothing else.
 LOGGER_NAMES = frozenset({"logger", "log", "LOGGER", "LOG", "_logger", "_log", "logging"})
 # str methods (used to tell string formatting from other calls).
