@@ -1746,7 +1746,7 @@ def test_shared_knowledge_derivations_keep_this_codemods_tables():
         "pytest.approx", "django.test.override_settings", "django.test.modify_settings",
         "django.test.utils.override_settings", "django.test.utils.modify_settings",
         "django.contrib.auth.hashers.make_password", "django.contrib.auth.get_user_model",
-        "unittest.mock.", "mock.",
+        "django.shortcuts.reverse", "unittest.mock.", "mock.",
     ))
     assert STR_METHODS is effects.STR_METHODS and STR_METHODS == {
         "format", "join", "replace", "split", "rsplit", "strip", "lstrip", "rstrip", "lower", "upper",

@@ -54,6 +54,7 @@ NO_DATABASE_FUNCTIONS = frozenset({
     "django.test.override_settings", "django.test.modify_settings",
     "django.test.utils.override_settings", "django.test.utils.modify_settings",
     "django.contrib.auth.hashers.make_password", "django.contrib.auth.get_user_model",
+    "django.shortcuts.reverse",  # django.urls.reverse, re-exported (not resolve_url/redirect: a model's URL)
 })
 # Builtins that touch no database besides ``SAFE_BUILTINS`` (``open`` reads or writes a file).
 NO_DATABASE_BUILTINS = frozenset({"open", "id", "callable", "issubclass"})
