@@ -181,12 +181,14 @@ RELATION_FIELDS = orm.RELATION_FIELDS
 MANAGER_BASES = orm.MANAGER_BASES
 # Calls that never touch the database; anything else the test body calls may (a helper building
 # fixtures, a factory), and then the test is left sync.
-SAFE_BUILTINS = effects.SAFE_BUILTINS
-# Modules (as prefixes of qualified names) whose functions touch no database, and the mock
-# modules: mocks patch module attributes for every thread; a mock *decorator* on the test still
-# refuses.
+SAFE_BUILTINS = effects.SAFE_BUILTINS | effects.BUILTIN_EXCEPTIONS | effects.NO_DATABASE_BUILTINS
+# Modules (as prefixes of qualified names) whose functions touch no database, the functions known
+# to touch none (``os.getenv``, ``pytest.skip``, ``override_settings``: ``effects.NO_DATABASE_*``),
+# and the mock modules: mocks patch module attributes for every thread; a mock *decorator* on the
+# test still refuses.
 SAFE_MODULES = (
-    *(m + "." for m in (*effects.PURE_STDLIB_MODULES, *effects.PURE_DJANGO_MODULES)),
+    *(m + "." for m in (*effects.PURE_STDLIB_MODULES, *effects.PURE_DJANGO_MODULES, *effects.NO_DATABASE_MODULES)),
+    *sorted(effects.NO_DATABASE_FUNCTIONS),
     "unittest.mock.", "mock.",
 )
 

@@ -37,5 +37,7 @@ CODES = (
     Code("DJA323", "async-generator", NOTE, "is an async generator (streams its response)"),
     Code("DJA324", "unawaited-coroutine", NOTE, "uses the coroutine function … without awaiting it"),
     Code("DJA325", "async-generator-expression", NOTE, "builds an async generator `…`"),
+    Code("DJA327", "http-calls", NOTE, "the view opens an async HTTP client: it does real async work"),
+    Code("DJA328", "concurrent-awaits", NOTE, "the view runs awaits concurrently: async buys it concurrency"),
     Code("DJA326", "unknown-view-bases", WARNING, "… left async: its bases (…) are not known Django views, so its inherited handlers cannot be checked"),
 )

@@ -11,6 +11,7 @@ from codemods.registry import Context
 from codemods.rules.async_views_to_sync.decide import Decider
 from codemods.rules.async_views_to_sync.finding import handlers, is_test_module
 from codemods.rules.async_views_to_sync.imports import DROPPABLE, fix_imports
+from codemods.rules.async_views_to_sync.levels import report
 from codemods.rules.async_views_to_sync.plan import Plan
 from codemods.rules.async_views_to_sync.show import code, prefixed, short
 
@@ -99,7 +100,7 @@ class _Transformer(cst.CSTTransformer):
         try:
             plan = self.decider.function_view(original)
         except Refused as refusal:
-            self.ctx.refuse(original, prefixed(f"{label} left async: ", refusal.problem))
+            report(self.ctx, original, prefixed(f"{label} left async: ", refusal.problem))
             return updated
         return self._convert(original, plan, label)
 
@@ -117,6 +118,17 @@ class _Transformer(cst.CSTTransformer):
                 for h in handlers(original)
             )
             if looks_like_view and original.bases:
+                note = next(
+                    (
+                        prefixed(f"handler {h.name.value!r} ", n) for h in handlers(original)
+                        if h.asynchronous is not None
+                        and (n := self.decider.body_note(h, is_method=True)) is not None
+                    ),
+                    None,
+                )
+                if note is not None:  # it does real async work: whatever its bases, it stays async
+                    self.ctx.note(original, prefixed(f"{label} left async: ", note))
+                    return updated
                 shown = ", ".join(short(arg.value) for arg in original.bases)
                 self.ctx.refuse(original, Problem(
                     "unknown-view-bases",
@@ -131,7 +143,7 @@ class _Transformer(cst.CSTTransformer):
             if culprit != name:
                 problem = prefixed(f"{culprit!r} (same hierarchy) ", problem)
             if any(h.asynchronous is not None for h in handlers(original)) or culprit == name:
-                self.ctx.refuse(original, prefixed(f"{label} left async: ", problem))
+                report(self.ctx, original, prefixed(f"{label} left async: ", problem))
             return updated
         new_body = [
             self._convert(s, plans[s], f"{label} handler {s.name.value!r}") if s in plans else s

@@ -7,10 +7,15 @@ Every refusal is a ``Problem`` reported through ``Context.refuse``.
 
 from __future__ import annotations
 
+import libcst as cst
+
+from codemods.analysis import name_uses
+from codemods.analysis.imports import bound_name
 from codemods.problems import Problem
 from codemods.project.python_version import admits_before, requires_python
 from codemods.registry import Context
 from codemods.rules.gather_awaits.independence import Independence
+from codemods.rules.gather_awaits.levels import report
 from codemods.rules.gather_awaits.scopes import Frame
 from codemods.rules.gather_awaits.statements import Stmt
 
@@ -33,6 +38,7 @@ class Planner:
         self.site = analysis.site
         self.aio = aio
         self.module_names = analysis.facts.all_names
+        self._variables: set[str] | None = None
         self._tg_checked = False
         self._tg_problem: Problem | None = None
 
@@ -42,17 +48,17 @@ class Planner:
         (data dependency, shared mutated argument) starts a new one. Each stop is reported."""
         # In a test only the runs that would be gathered are reported (once each, see the
         # docstring): the reasons for the others would be noise there.
-        refuse = (lambda node, problem: None) if frame.test else self.ctx.refuse
+        # Each goes out as a warning or a note by its kind (see ``levels``).
+        def refuse(node, problem: Problem) -> None:
+            if not frame.test:
+                report(self.ctx, node, problem)
+
         segments: list[list[Stmt]] = []
         current: list[Stmt] = []
         for s in run:
             problem = self.analysis.barrier(s, frame)
             if problem is not None:
-                if problem.kind == "unknown-effects":
-                    if not frame.test:
-                        self.ctx.note(s.node, problem)  # shown with -v only: the usual case
-                else:
-                    refuse(s.node, problem)
+                refuse(s.node, problem)
                 segments += [current, [s]] if current else [[s]]
                 current = []
                 continue
@@ -67,12 +73,12 @@ class Planner:
         if frame.test:
             for seg in segments:
                 if len(seg) >= 2 and not all(self.analysis.orm_read(s.call.func) for s in seg):
-                    self.ctx.refuse(seg[0].node, TEST_REFUSAL)
+                    report(self.ctx, seg[0].node, TEST_REFUSAL)
             return [[s] for s in run]
         if any(len(seg) >= 2 for seg in segments):
             problem = self.context_refusal(frame)
             if problem is not None:
-                self.ctx.refuse(run[0].node, problem)
+                report(self.ctx, run[0].node, problem)
                 return [[s] for s in run]
         return segments
 
@@ -83,8 +89,11 @@ class Planner:
                 "exception-ordering",
                 "exception ordering observable: inside try/except or a transaction block",
             )
-        if self.aio is None and "asyncio" in self.module_names:
-            return Problem("asyncio-taken", "the name 'asyncio' is used for something else in this module")
+        if self.aio is None and "asyncio" in self.variable_names():
+            return Problem(
+                "asyncio-taken",
+                "the name 'asyncio' is bound or used in this module other than by a top-level `import asyncio`",
+            )
         for outer in self.site.frames:
             if outer.func is None:
                 continue
@@ -97,6 +106,20 @@ class Planner:
         if self.style == "taskgroup" and "BaseExceptionGroup" in self.module_names:
             return Problem("exception-group-taken", "the name 'BaseExceptionGroup' is used in this module")
         return None
+
+    def variable_names(self) -> set[str]:
+        """Names the module uses or binds as variables: read or assigned anywhere, or bound by an
+        import (``from x import asyncio``); not attribute names (``pytest.mark.asyncio``) nor the
+        modules an import reads from (``from asyncio import sleep``)."""
+        if self._variables is None:
+            module = self.site.module
+            self._variables = name_uses(module) | {
+                bound_name(alias)
+                for node in self.site.imports.import_nodes
+                if not isinstance(node.names, cst.ImportStar)
+                for alias in node.names
+            }
+        return self._variables
 
     def refusal(self, run: list[Stmt]) -> Problem | None:
         """Why a group that may run concurrently is still left as it is."""
