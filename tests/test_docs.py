@@ -37,7 +37,10 @@ def example(doc: str) -> tuple[str, str]:
 
 
 def test_example_reader_reads_blocks():
-    doc = "Intro\n\nExample:\n    Before::\n\n        a = 1\n\n        b = 2\n\n    After::\n\n        c = 3\nMore:\n    x\n"
+    doc = (
+        "Intro\n\nExample:\n    Before::\n\n        a = 1\n\n        b = 2\n\n"
+        "    After::\n\n        c = 3\nMore:\n    x\n"
+    )
     assert example(doc) == ("a = 1\n\nb = 2\n", "c = 3\n")
 
 
