@@ -52,8 +52,9 @@ CODES = (
     Code(
         "DJA402", "decorator", WARNING,
         "test decorator not known to support async tests",
-        "A decorator such as skipIfDBFeature or a mock patcher may wrap the test in a sync function that "
-        "never awaits it. Apply it as a context manager inside the test, or convert the test by hand.",
+        "A decorator the codemod does not know (under pytest: one that is not a pytest mark), such as "
+        "skipIfDBFeature or a mock patcher, may wrap the test in a sync function that never awaits it. "
+        "Apply it inside the test (a context manager), or convert by hand.",
     ),
     Code(
         "DJA403", "headers-arg", WARNING,
@@ -126,7 +127,7 @@ CODES = (
         "DJA414", "login-backends", WARNING,
         "client.login() with backends that cannot be checked",
         "alogin() calls each backend's aauthenticate, which custom backends may lack or implement "
-        "differently; the settings must be readable and list only Django's backends. Use force_login().",
+        "differently; the settings must be readable and list only Django's backends. Convert by hand.",
     ),
     Code(
         "DJA415", "name-taken", WARNING,
@@ -200,14 +201,15 @@ CODES = (
     Code(
         "DJA426", "redirect-url", WARNING,
         "assertRedirects to a URL that cannot be spelled out",
-        "Only a literal local path (one query parameter at most), a simple f-string or reverse() with plain "
-        "arguments is rewritten; another expression would be evaluated twice. Bind the URL to a name first.",
+        "Only a literal local path (one query parameter at most), an f-string of plain names or reverse() "
+        "with plain arguments is spelled out; anything else would be evaluated twice. Write the URL so.",
     ),
     Code(
         "DJA427", "redirect", WARNING,
         "assertRedirects that cannot be spelled out",
         "With *args/**kwargs, msg_prefix= (its messages are not kept), or on a response not visibly from "
-        "one client call, the codemod cannot write Django's checks out. Pass the arguments plainly.",
+        "one client call, Django's checks cannot be written out. Pass plain arguments, on the response of "
+        "one client call.",
     ),
     Code(
         "DJA428", "generator", WARNING,
@@ -254,8 +256,8 @@ CODES = (
     Code(
         "DJA435", "manager-override", WARNING,
         "async twin on a manager that overrides, or may override, the method",
-        "acreate() and the like run QuerySet.create, not an override on the manager. Go through .all() "
-        "first (Model.objects.all().acreate(...)), or convert by hand.",
+        "acreate() and the like run the QuerySet's method, not the manager's override, so the test would "
+        "skip it; a manager the codemod cannot see may have one. Convert by hand.",
     ),
     Code(
         "DJA436", "local-callable", WARNING,
@@ -290,8 +292,8 @@ CODES = (
     Code(
         "DJA441", "client-method", WARNING,
         "client method without a supported async rewrite",
-        "The codemod rewrites the request verbs and the login helpers; this method has no async twin it "
-        "uses. Convert by hand.",
+        "The codemod rewrites the request methods (get, post...), the login helpers and the session; this "
+        "client method has no async rewrite it uses. Convert by hand.",
     ),
     Code(
         "DJA442", "query-assert", WARNING,

@@ -36,9 +36,9 @@ Example:
 Fix safety:
     A view is converted only when the whole project shows nothing awaiting, scheduling or wrapping
     it, its decorators accept sync views on the target Django, and it reads nothing of its thread,
-    loop or context. A view that does real async work (a note, shown with -v) is left as it is; one
-    that looks convertible but is blocked by code elsewhere, an unknown decorator or base is a
-    warning (always shown). Class views convert all of a hierarchy's handlers or none.
+    loop or context. Class views convert all of a hierarchy's handlers or none. A view left async
+    because it does other async work (or is marked skip) gets a note (-v only); one blocked by code
+    elsewhere, a decorator, a base, a name clash or such a read gets a warning (always shown).
 """
 
 CODES = (

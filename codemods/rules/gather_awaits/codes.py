@@ -146,7 +146,7 @@ CODES = (
     ),
     Code(
         "DJA217", "orm-only", NOTE,
-        "every gathered call would be a Django async ORM read",
+        "every call of the group is a Django async ORM read",
         "Django's async ORM runs its queries on one thread, one after another, so gathering them gains "
         "nothing. Nothing to do.",
     ),

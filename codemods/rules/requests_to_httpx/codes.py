@@ -139,9 +139,9 @@ CODES = (
     ),
     Code(
         "DJA116", "literal-bool-none", WARNING,
-        "params or data dict holding True, False or None",
-        "requests sends True as 'True' and leaves None out; httpx sends 'true' and an empty value. Write "
-        "the values as the strings the server expects, or drop the keys.",
+        "params, data or headers dict literal holding True, False or None",
+        "requests leaves None values out and writes True as 'True'; httpx writes an empty value and 'true'. "
+        "Write the values as the strings the server expects, or drop the keys.",
     ),
     Code(
         "DJA117", "unchecked-str-body", WARNING,
@@ -165,7 +165,7 @@ CODES = (
         "DJA120", "client-kwarg-on-session", WARNING,
         "verify=, cert=, proxies= or cookies= on a Session call",
         "An AsyncClient takes these only when it is created, and the Session's calls share one client. Set "
-        "them on the Session (s.verify = ...) right after creating it, or drop them.",
+        "verify, cert or proxies on the Session (s.verify = ...) right after creating it, or drop them.",
     ),
     Code(
         "DJA121", "wrapped-lambda", WARNING,
@@ -207,8 +207,8 @@ CODES = (
     Code(
         "DJA127", "exception-response", WARNING,
         "exception's .response read where httpx's has none",
-        "Of httpx's exceptions only HTTPStatusError has .response; the handler catches others too. Catch "
-        "requests.HTTPError alone where .response is read.",
+        "The handler catches more than requests.HTTPError, and of the httpx exceptions it would catch only "
+        "HTTPStatusError has .response. Catch requests.HTTPError alone in the handler that reads .response.",
     ),
     Code(
         "DJA128", "exception-used", WARNING,
@@ -246,8 +246,8 @@ CODES = (
         "DJA133", "response-attribute", WARNING,
         "response attribute without a same-behaving httpx equivalent",
         "Attributes such as .text, .url, .encoding, .iter_lines or .raw have another meaning, type or "
-        "decoding in httpx, and .ok/.reason/.is_redirect/.raise_for_status are rewritten only on a name "
-        "bound only to rewritten calls. Use .content, .json() or .status_code, or rewrite by hand.",
+        "decoding in httpx; .ok/.reason/.is_redirect are rewritten only on a name bound only to rewritten "
+        "calls, .raise_for_status() only as a statement of its own. Use .content, .json() or .status_code.",
     ),
     Code(
         "DJA134", "response-mapping", WARNING,
@@ -329,8 +329,8 @@ CODES = (
     Code(
         "DJA147", "iter-content-args", WARNING,
         "iter_content() with arguments other than the chunk size",
-        "Only the chunk size maps to httpx's aiter_bytes(n); decode_unicode has no equivalent there. Pass "
-        "only the chunk size and decode the bytes yourself.",
+        "Only the chunk size maps to httpx's aiter_bytes(n) (decode_unicode= is not mapped). Pass only the "
+        "chunk size and decode the bytes yourself.",
     ),
     Code(
         "DJA148", "stream-nested-scope", WARNING,
