@@ -72,8 +72,8 @@ CODES = (
         "DJA405", "needs-django", WARNING,
         "rewrite needs a newer Django than the target",
         "The async API the rewrite would use (headers= 4.2, follow= 5.0, the session twins 5.1, the ORM "
-        "twins 4.1/4.2...) is missing from --target-django. Raise --target-django if the project runs a "
-        "newer one.",
+        "twins 4.1/4.2...) is missing in the --target-django version. Raise --target-django if the project "
+        "runs a newer Django.",
     ),
     Code(
         "DJA406", "own-header", WARNING,
@@ -309,8 +309,9 @@ CODES = (
     Code(
         "DJA444", "session-use", WARNING,
         "session used other than by key assignment or methods with twins",
-        "Reading a key (s[\"k\"]) would load the session synchronously, and it raises where aget returns "
-        "None. Use s.get(key), s[key] = value, save() or another method with an async twin.",
+        "Reading a key (s[\"k\"]) would load the session synchronously, and its async twin does not behave "
+        "alike (s[\"k\"] raises KeyError where aget returns None). Use s[key] = value, s.get(key), save() "
+        "or another method with an async twin.",
     ),
     Code(
         "DJA445", "queryset-use", WARNING,
@@ -362,8 +363,8 @@ CODES = (
     Code(
         "DJA453", "response-client", WARNING,
         "reads response.client",
-        "It would be the async client, so requests made through it would need awaiting. Use self.client or "
-        "async_client directly.",
+        "It would be the async client, so requests made through it would need awaiting. Use "
+        "self.async_client (or the async_client fixture) directly.",
     ),
     Code(
         "DJA454", "opaque-fixture", WARNING,

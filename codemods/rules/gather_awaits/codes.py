@@ -108,9 +108,9 @@ CODES = (
     ),
     Code(
         "DJA211", "data-dependency", NOTE,
-        "await reads a name another statement of the group binds",
-        "One statement needs what another assigns or writes into, so they cannot run at the same time. "
-        "Nothing to do: the run is split there.",
+        "data dependency between two awaits of a run",
+        "One statement reads a name another one of the group assigns or writes into (either way round), so "
+        "they cannot run at the same time. Nothing to do: the run is split there.",
     ),
     Code(
         "DJA212", "handed-object", NOTE,
@@ -190,7 +190,7 @@ CODES = (
         "DJA224", "target-kind", NOTE,
         "assigns the await's result to an unsupported target",
         "Only names, attributes, subscripts and tuples/lists of them are assigned from a gather's results. "
-        "Assign to a name first.",
+        "Assign the result to a plain name instead.",
     ),
     Code(
         "DJA225", "several-statements", NOTE,
@@ -219,8 +219,8 @@ CODES = (
     Code(
         "DJA229", "computed-target", NOTE,
         "assigns to a target that computes something",
-        "A target such as obj.items()[0] or d[f(k)] would be evaluated at another time after the rewrite. "
-        "Assign to a name first.",
+        "A target such as get_obj().x or d[f(k)] would be evaluated at another time after the rewrite. "
+        "Assign to a plain name, then store it.",
     ),
     Code(
         "DJA230", "chained-assignment", NOTE,
