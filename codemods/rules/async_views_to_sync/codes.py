@@ -52,9 +52,9 @@ CODES = (
     Code(
         "DJA302", "subclassed-elsewhere", WARNING,
         "view class subclassed in another file with async handlers",
-        "Converting this module alone would leave that subclass with both sync and async handlers, which "
-        "Django rejects (ImproperlyConfigured), and an async dispatch would return an unawaited coroutine. "
-        "Convert the class and its subclass together by hand.",
+        "A class in another file derives from it (directly or through other classes) and has async request "
+        "methods of its own: converting this module alone would leave that view with both sync and async "
+        "handlers, which Django rejects (ImproperlyConfigured). Convert the two together by hand.",
     ),
     Code(
         "DJA303", "awaited-elsewhere", WARNING,
