@@ -39,8 +39,7 @@ Example:
 Fix safety:
     A test is converted only when all it does is known to work alike in an async test (no helper
     that may touch the database, no client set up outside the tests, readable bases and settings);
-    else it is left exactly as it was, with a warning (always shown). The one note (-v only): a test
-    left sync by option only-async-views.
+    else it stays exactly as it was, with a warning (always shown). Note (-v only): only-async-views.
 """
 
 CODES = (
