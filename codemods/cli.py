@@ -333,7 +333,7 @@ def list_codemods() -> None:
 
 def _plain(text: str) -> str:
     """Docstring markup as plain text: ``code`` -> `code`, ``Example::`` -> ``Example:``."""
-    return re.sub(r"``(.+?)``", r"`\1`", text).replace("::\n", ":\n")
+    return re.sub(r"``(.+?)``", r"`\1`", text, flags=re.DOTALL).replace("::\n", ":\n")
 
 
 @main.command()

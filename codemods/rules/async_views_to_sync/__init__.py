@@ -65,7 +65,7 @@ Example
             return JsonResponse({"name": item.name})
 
 Refuses when
-    Two levels (``levels.py``): a view that does real async work (awaits other than Django DB
+    Two levels (each code's, in ``codes.py``): a view that does real async work (awaits other than Django DB
     calls, HTTP calls through an async client, awaits run concurrently, ``async with``, ``async
     for`` over something else, a stream, the event loop or where it runs) or is marked skip is
     considered and not applicable: a note, shown with ``-v`` only, and said of the body first,

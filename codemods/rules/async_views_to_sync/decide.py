@@ -11,6 +11,7 @@ from codemods.knowledge.runtime import SYNC_TO_ASYNC
 from codemods.knowledge.views import HANDLERS, is_view_base
 from codemods.problems import Problem, Refused
 from codemods.registry import Context
+from codemods.rules.async_views_to_sync.codes import is_note
 from codemods.rules.async_views_to_sync.finding import (
     handlers,
     module_classes,
@@ -18,7 +19,6 @@ from codemods.rules.async_views_to_sync.finding import (
     view_families,
 )
 from codemods.rules.async_views_to_sync.kinds import Kinds
-from codemods.rules.async_views_to_sync.levels import is_note
 from codemods.rules.async_views_to_sync.plan import Plan, StatementOf, plan_await
 from codemods.rules.async_views_to_sync.reasons import BodyScan, context_holders, decorator_ok
 from codemods.rules.async_views_to_sync.show import prefixed, short

@@ -11,7 +11,6 @@ from codemods.registry import Context
 from codemods.rules.async_views_to_sync.decide import Decider
 from codemods.rules.async_views_to_sync.finding import handlers, is_test_module
 from codemods.rules.async_views_to_sync.imports import DROPPABLE, fix_imports
-from codemods.rules.async_views_to_sync.levels import report
 from codemods.rules.async_views_to_sync.plan import Plan
 from codemods.rules.async_views_to_sync.show import code, prefixed, short
 
@@ -100,7 +99,7 @@ class _Transformer(cst.CSTTransformer):
         try:
             plan = self.decider.function_view(original)
         except Refused as refusal:
-            report(self.ctx, original, prefixed(f"{label} left async: ", refusal.problem))
+            self.ctx.refuse(original, prefixed(f"{label} left async: ", refusal.problem))
             return updated
         return self._convert(original, plan, label)
 
@@ -143,7 +142,7 @@ class _Transformer(cst.CSTTransformer):
             if culprit != name:
                 problem = prefixed(f"{culprit!r} (same hierarchy) ", problem)
             if any(h.asynchronous is not None for h in handlers(original)) or culprit == name:
-                report(self.ctx, original, prefixed(f"{label} left async: ", problem))
+                self.ctx.refuse(original, prefixed(f"{label} left async: ", problem))
             return updated
         new_body = [
             self._convert(s, plans[s], f"{label} handler {s.name.value!r}") if s in plans else s

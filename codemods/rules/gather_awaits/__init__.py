@@ -149,7 +149,7 @@ Failure behaviour
     statement's argument (or two calls) would fail, which exception propagates may differ.
 
 Refuses when (each with a diagnostic)
-    Two levels (``levels.py``): a place considered and not applicable -- the awaits depend on each
+    Two levels (each code's, in ``codes.py``): a place considered and not applicable -- the awaits depend on each
     other or must keep their order, a statement shape not taken apart, no benefit (a test, ORM
     reads only) -- is a note, shown with ``-v`` only; independent awaits left as they are (the name
     ``asyncio`` taken or bound, a ``try``/transaction around them, TaskGroup on an old Python) are

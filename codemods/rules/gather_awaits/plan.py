@@ -15,7 +15,6 @@ from codemods.problems import Problem
 from codemods.project.python_version import admits_before, requires_python
 from codemods.registry import Context
 from codemods.rules.gather_awaits.independence import Independence
-from codemods.rules.gather_awaits.levels import report
 from codemods.rules.gather_awaits.scopes import Frame
 from codemods.rules.gather_awaits.statements import Stmt
 
@@ -48,10 +47,10 @@ class Planner:
         (data dependency, shared mutated argument) starts a new one. Each stop is reported."""
         # In a test only the runs that would be gathered are reported (once each, see the
         # docstring): the reasons for the others would be noise there.
-        # Each goes out as a warning or a note by its kind (see ``levels``).
+        # Each goes out as a warning or a note by its kind (its code's level, ``codes.py``).
         def refuse(node, problem: Problem) -> None:
             if not frame.test:
-                report(self.ctx, node, problem)
+                self.ctx.refuse(node, problem)
 
         segments: list[list[Stmt]] = []
         current: list[Stmt] = []
@@ -73,12 +72,12 @@ class Planner:
         if frame.test:
             for seg in segments:
                 if len(seg) >= 2 and not all(self.analysis.orm_read(s.call.func) for s in seg):
-                    report(self.ctx, seg[0].node, TEST_REFUSAL)
+                    self.ctx.refuse(seg[0].node, TEST_REFUSAL)
             return [[s] for s in run]
         if any(len(seg) >= 2 for seg in segments):
             problem = self.context_refusal(frame)
             if problem is not None:
-                report(self.ctx, run[0].node, problem)
+                self.ctx.refuse(run[0].node, problem)
                 return [[s] for s in run]
         return segments
 

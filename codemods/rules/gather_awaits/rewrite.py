@@ -17,7 +17,6 @@ from codemods.rules.gather_awaits.emit import Emitter
 from codemods.rules.gather_awaits.facts import ModuleFacts
 from codemods.rules.gather_awaits.imports import add_import, top_level_asyncio
 from codemods.rules.gather_awaits.independence import Independence
-from codemods.rules.gather_awaits.levels import report
 from codemods.rules.gather_awaits.plan import Planner
 from codemods.rules.gather_awaits.scopes import Frame, ScopeWalk, Site, hot_scopes
 from codemods.rules.gather_awaits.statements import Stmt, analyze, is_gather
@@ -71,7 +70,7 @@ class GatherTransformer(ScopeWalk):
             if isinstance(info, Problem) and not frame.test:
                 near = [n for n in (k - 1, k + 1) if 0 <= n < len(orig)]
                 if any(isinstance(infos[n], Stmt) or is_gather(orig[n]) for n in near):
-                    report(self.ctx, orig[k], Problem(info.kind, f"not gathered with the await next to it: {info.message}"))
+                    self.ctx.refuse(orig[k], Problem(info.kind, f"not gathered with the await next to it: {info.message}"))
         return updated_node.with_changes(body=out) if changed else updated_node
 
     def _rewrite(self, run: list[Stmt], frame: Frame) -> list[cst.BaseStatement] | None:
@@ -79,7 +78,7 @@ class GatherTransformer(ScopeWalk):
         first = run[0].node
         problem = self.planner.refusal(run)
         if problem is not None:
-            report(self.ctx, first, problem)
+            self.ctx.refuse(first, problem)
             return None
         aio = self.aio or "asyncio"
         if self.aio is None:
