@@ -13,6 +13,7 @@ import click
 
 from codemods import __version__, config, registry, runner
 from codemods.registry import all_codemods
+from codemods.runner.results import display_path
 
 EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
@@ -226,7 +227,7 @@ def apply(
         data = result.to_json()
         data["summary"]["target_django"] = {
             "version": f"{settings.target_django[0]}.{settings.target_django[1]}",
-            "source": settings.target_django_source,
+            "source": _target_source(settings),
         }
         if diff:
             for entry, res in zip(data["files"], result.files):
@@ -243,10 +244,16 @@ def apply(
     sys.exit(EXIT_OK)
 
 
+def _target_source(settings: config.Settings) -> str:
+    """Where the target version came from; a dependency file named as the diagnostics name files."""
+    source = settings.target_django_source
+    return display_path(Path(source)) if os.path.isabs(source) else source
+
+
 def _target_text(settings: config.Settings) -> str:
     """``target Django 4.2 (from requirements/base.txt)``: the version used and where it came from."""
     major, minor = settings.target_django
-    source = settings.target_django_source
+    source = _target_source(settings)
     return f"target Django {major}.{minor} ({source if source.startswith('default') else 'from ' + source})"
 
 

@@ -45,10 +45,11 @@ Fix safety:
 CODES = (
     Code(
         "DJA101", "shared-session", WARNING,
-        "requests Session shared at module or class level",
-        "An AsyncClient per function would change the shared Session's state (cookies, open connections), and "
-        "a shared AsyncClient needs lifecycle code (open and close with the app) the codemod does not write. "
-        "Make the Session in the function, or replace it by hand with an AsyncClient you manage.",
+        "requests Session that outlives the function",
+        "The Session lives at module or class level, on self, in a dict or comes from a helper: an AsyncClient "
+        "per function would lose its state (cookies, open connections), and a long-lived AsyncClient needs "
+        "code to open and close it with the app, which the codemod does not write. Make the Session in the "
+        "function, or replace it by hand with an AsyncClient you manage.",
     ),
     Code(
         "DJA102", "nested-sync-scope", WARNING,
@@ -168,9 +169,11 @@ CODES = (
     ),
     Code(
         "DJA121", "wrapped-lambda", WARNING,
-        "requests call wrapped in a lambda",
-        "The codemod rewrites thread wrappers of the requests function itself, not of a lambda. Wrap the "
-        "function directly, e.g. sync_to_async(requests.get)(url).",
+        "requests call wrapped in a lambda that does more",
+        "An awaited thread-wrapped lambda whose body is a requests call (and what is known not to block) is "
+        "rewritten as its body; this one also calls other code, reads a related object, takes parameters or "
+        "is not awaited where it is made, which would then run on the event loop. Wrap the requests function "
+        "itself, e.g. sync_to_async(requests.get)(url), and keep the rest in the thread.",
     ),
     Code(
         "DJA122", "handler-unknown-call", WARNING,
@@ -243,9 +246,10 @@ CODES = (
     Code(
         "DJA133", "response-attribute", WARNING,
         "response attribute without a same-behaving httpx equivalent",
-        "Attributes such as .text, .url, .encoding, .iter_lines or .raw have another meaning, type or "
-        "decoding in httpx; .ok/.reason/.is_redirect are rewritten only on a name bound only to rewritten "
-        "calls, .raise_for_status() only as a statement of its own. Use .content, .json() or .status_code.",
+        "Attributes such as .encoding, .iter_lines, .raw or .apparent_encoding have another meaning or type in "
+        "httpx; .text and .url are kept only where they reach a message (a log, print, a builtin exception), "
+        "as requests and httpx decode a body without charset and quote URLs differently. Use .content, .json() "
+        "or .status_code.",
     ),
     Code(
         "DJA134", "response-mapping", WARNING,
