@@ -21,6 +21,43 @@ from pathlib import Path
 _RECORDINGS: list[dict[str, str]] = []
 _MISSING = "-"
 
+# The run's own rewrites, as later files of the same run see them (see ``overlaid``): real path
+# -> the new bytes of a file the run rewrote (or, with --check/--diff, would rewrite).
+_OVERLAY: dict[str, bytes] = {}
+
+
+@contextlib.contextmanager
+def overlaid(texts: dict[str, bytes]) -> Iterator[None]:
+    """Meanwhile ``read_text`` (and ``reads_current``) see ``texts`` (path -> bytes) in place of
+    those files' contents on disk.
+
+    The runner rewrites test modules after all other files, and runs them under the new bytes of
+    every file it rewrote (or, with --check/--diff, would rewrite) before: a test module's facts
+    about other files (the views its URLs reach, the services a call goes to) are then those of
+    the code as the run leaves it, the same as a second run would see after ``apply``.
+
+    Why the cache stays correct: a read is recorded as the hash of the bytes it saw, overlaid or
+    not, and a cached result is reused only while ``reads_current`` -- run under the overlay of
+    the run that wants to reuse it -- finds every recorded hash current. After ``apply`` wrote the
+    new bytes, the disk holds exactly them: the next run sees the same text with or without an
+    overlay, and reuses the result. A ``--check`` re-run builds the same overlay from the same
+    rewrites of the other files, so it reuses it too. Once a file differs from the text a result
+    was made from -- edited, a write refused (``apply`` overlays only the files it did write), or
+    a rewrite no longer made (the overlay no longer covers the file and its disk bytes are not
+    those the result read) -- the hash no longer matches and the result is made afresh."""
+    saved = dict(_OVERLAY)
+    _OVERLAY.clear()
+    _OVERLAY.update((os.path.realpath(k), v) for k, v in texts.items())
+    try:
+        yield
+    finally:
+        _OVERLAY.clear()
+        _OVERLAY.update(saved)
+
+
+def _overlay(path: Path | str) -> bytes | None:
+    return _OVERLAY.get(os.path.realpath(path)) if _OVERLAY else None
+
 
 @contextlib.contextmanager
 def recording_reads() -> Iterator[dict[str, str]]:
@@ -78,11 +115,13 @@ def read_text(path: Path, errors: str = "strict") -> str:
     """``path.read_text(encoding="utf-8", errors=errors)``, recorded. Raises as it does
     (``OSError``; ``UnicodeDecodeError`` with ``errors="strict"``)."""
     key = "f:" + os.path.abspath(path)
-    try:
-        data = read_regular(path)
-    except OSError:
-        _note(key, _MISSING)
-        raise
+    data = _overlay(path)
+    if data is None:
+        try:
+            data = read_regular(path)
+        except OSError:
+            _note(key, _MISSING)
+            raise
     _note(key, _hash(data))
     text = data.decode("utf-8", errors)
     return text.replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as read_text
@@ -112,6 +151,9 @@ def glob(folder: Path, pattern: str) -> list[Path]:
 def _current(key: str) -> str:
     kind, _, rest = key.partition(":")
     if kind == "f":
+        new = _overlay(rest)
+        if new is not None:
+            return _hash(new)
         try:
             return _hash(read_regular(rest))
         except OSError:
@@ -127,8 +169,9 @@ def _current(key: str) -> str:
 
 
 def reads_current(reads: dict[str, str], memo: dict[str, str]) -> bool:
-    """Whether every fact in ``reads`` (from ``recording_reads``) still holds on disk.
-    ``memo``: facts already checked in this run (many files read the same models module)."""
+    """Whether every fact in ``reads`` (from ``recording_reads``) still holds on disk (under the
+    overlay, see ``overlaid``). ``memo``: facts already checked in this run under the same overlay
+    (many files read the same models module)."""
     for key, value in reads.items():
         if key not in memo:
             memo[key] = _current(key)
