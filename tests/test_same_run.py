@@ -15,10 +15,15 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from codemods import runner
+from codemods.config import Settings
+from tests.test_safety import NOBODY, _as_nobody
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "legacy_shop"
@@ -195,22 +200,37 @@ def test_a_cached_test_result_is_made_afresh_when_the_view_it_read_changes(tmp_p
     assert "+    async def test_about(self):" in second.stdout and "+    async def test_ping(self):" in second.stdout
 
 
-def test_a_refused_write_leaves_the_test_as_the_disk_reads(tmp_path, expected):
-    """``apply`` overlays only the files it wrote: a views module it could not write is read as it
-    is on disk, so the test of ``about`` (still async there) converts, as a second run would."""
-    if os.geteuid() == 0:
-        pytest.skip("root writes read-only folders")
-    project = _project(tmp_path / "p")
-    (project / "app").chmod(0o555)  # atomic writes replace the file through its folder
+def test_a_refused_write_leaves_the_test_as_the_disk_reads(expected):
+    """``apply`` overlays only the files it wrote: a views module it may not write (read-only) is
+    read as it is on disk, so the test of ``about`` (still async there) converts, as a second run's
+    would. Root may write anything: as root, the run is made as the unprivileged user 65534."""
+    top = Path(tempfile.mkdtemp(prefix="dj-asyncify-same-run-"))  # pytest's folders may be root's alone
     try:
-        applied = _run(project)
+        top.chmod(0o755)
+        project = _project(top / "p")
+        views = project / "app" / "views.py"
+        views.chmod(0o444)
+
+        def run() -> list[str | None]:
+            result = runner.run([project], Settings(root=project, jobs=1), "apply")
+            return [f.error for f in result.files if Path(f.path).parts[-2:] == ("app", "views.py")]
+
+        if hasattr(os, "geteuid") and os.geteuid() == 0:  # in a forked child that drops root
+            _project(top / "warm")  # a first run imports all it needs while it still may read them
+            runner.run([top / "warm"], Settings(root=top / "warm", jobs=1), "check")
+            for path in [project, *project.rglob("*")]:
+                os.chown(path, NOBODY, NOBODY)
+            errors = _as_nobody(run)
+        else:
+            errors = run()
+        assert errors == ["cannot write: permission denied; file left unchanged"]
+        after = _snapshot(project)
+        assert after["app/views.py"] == textwrap.dedent(FILES["app/views.py"])
+        assert "async def test_about(self):" in after["tests/test_views.py"]
+        assert "async def test_ping(self):" in after["tests/test_views.py"]
+        assert after["tests/test_views.py"] != expected["tests/test_views.py"]
     finally:
-        (project / "app").chmod(0o755)
-    assert "cannot write" in applied.stderr, applied.stderr
-    after = _snapshot(project)
-    assert after["app/views.py"] == textwrap.dedent(FILES["app/views.py"])
-    assert "async def test_about(self):" in after["tests/test_views.py"]
-    assert after["tests/test_views.py"] != expected["tests/test_views.py"]
+        shutil.rmtree(top)
 
 
 def test_the_example_in_one_run_is_the_two_run_recipe(tmp_path):

@@ -23,13 +23,13 @@ _MISSING = "-"
 
 # The run's own rewrites, as later files of the same run see them (see ``overlaid``): real path
 # -> the new bytes of a file the run rewrote (or, with --check/--diff, would rewrite).
-_OVERLAY: dict[str, bytes] = {}
+_OVERLAY: list[dict[str, bytes]] = [{}]
 
 
 @contextlib.contextmanager
 def overlaid(texts: dict[str, bytes]) -> Iterator[None]:
-    """Meanwhile ``read_text`` (and ``reads_current``) see ``texts`` (path -> bytes) in place of
-    those files' contents on disk.
+    """Meanwhile ``read_text`` (and ``reads_current``) see ``texts`` (real path, as
+    ``os.path.realpath`` gives it -> bytes) in place of those files' contents on disk.
 
     The runner rewrites test modules after all other files, and runs them under the new bytes of
     every file it rewrote (or, with --check/--diff, would rewrite) before: a test module's facts
@@ -45,18 +45,17 @@ def overlaid(texts: dict[str, bytes]) -> Iterator[None]:
     was made from -- edited, a write refused (``apply`` overlays only the files it did write), or
     a rewrite no longer made (the overlay no longer covers the file and its disk bytes are not
     those the result read) -- the hash no longer matches and the result is made afresh."""
-    saved = dict(_OVERLAY)
-    _OVERLAY.clear()
-    _OVERLAY.update((os.path.realpath(k), v) for k, v in texts.items())
+    saved = _OVERLAY[0]
+    _OVERLAY[0] = texts  # not copied: set once per file to rewrite, it may be large
     try:
         yield
     finally:
-        _OVERLAY.clear()
-        _OVERLAY.update(saved)
+        _OVERLAY[0] = saved
 
 
 def _overlay(path: Path | str) -> bytes | None:
-    return _OVERLAY.get(os.path.realpath(path)) if _OVERLAY else None
+    texts = _OVERLAY[0]
+    return texts.get(os.path.realpath(path)) if texts else None
 
 
 @contextlib.contextmanager

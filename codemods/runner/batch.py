@@ -1,14 +1,18 @@
-"""The run itself: discover, stat and read, scan in the pool, build the project index, rewrite, cache."""
+"""The run itself: discover, stat and read, scan in the pool, build the project index, rewrite (test modules last), cache."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import marshal
 import os
+import shutil
 import stat as stat_mode
 import sys
+import tempfile
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -246,14 +250,42 @@ def _tested_later(key: str, root: Path, facts: FileFacts, project: ProjectIndex)
     return is_test_module(parts) or any(tests.intersection(bases) for _, bases in facts.class_bases)
 
 
-def _overlaid_job(item: tuple[dict[str, bytes], Any]) -> tuple[str, FileResult, bytes | None, bool]:
-    """``_rewrite_job`` with the run's earlier rewrites in place of those files on disk."""
-    texts, inner = item
+# In this process: the overlay last loaded (see ``_shared``), by the file it was shared through.
+_SHARED: dict[str, dict[str, bytes]] = {}
+
+
+@contextlib.contextmanager
+def _shared(texts: dict[str, bytes]) -> Iterator[str]:
+    """The overlay ``texts`` in a private temporary file, for the worker processes to load once
+    each (sent with every file to rewrite, it would cost its size per file). Removed after."""
+    folder = tempfile.mkdtemp(prefix="dj-asyncify-run-")
+    path = os.path.join(folder, "overlay")
+    try:
+        with open(path, "wb") as fh:
+            marshal.dump(texts, fh)
+        _SHARED.clear()
+        _SHARED[path] = texts  # this process (-j1), and workers forked from now on, have it already
+        yield path
+    finally:
+        _SHARED.clear()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _overlaid_job(item: tuple[str, Any]) -> tuple[str, FileResult, bytes | None, bool]:
+    """``_rewrite_job`` with the run's earlier rewrites (shared through the file ``item[0]``, see
+    ``_shared``) in place of those files on disk."""
+    path, inner = item
+    texts = _SHARED.get(path)
+    if texts is None:
+        with open(path, "rb") as fh:
+            texts = marshal.load(fh)
+        _SHARED.clear()
+        _SHARED[path] = texts
     with overlaid(texts):
         return _rewrite_job(inner)
 
 
-def _overlaid_failed(item: tuple[dict[str, bytes], Any], error: str) -> tuple[Any, ...]:
+def _overlaid_failed(item: tuple[str, Any], error: str) -> tuple[Any, ...]:
     return _rewrite_failed(item[1], error)
 
 
@@ -282,13 +314,14 @@ class _Phase:
         self.cached = self.parsed = self.rewritten = 0
 
     def rewrite(self, keys: list[str], project: ProjectIndex, texts: dict[str, bytes]) -> dict[str, bytes]:
-        """Process the files ``keys`` with ``project`` and under ``texts`` (path -> new bytes of
+        """Process the files ``keys`` with ``project`` and under ``texts`` (key -> new bytes of
         files rewritten earlier in the run); return the new bytes of those that change (written,
         with ``apply``; would be, otherwise), the overlay for the files after them."""
         new: dict[str, bytes] = {}
-        with overlaid(texts):  # the cached results' reads are checked under it too
+        overlay = {os.path.realpath(key): data for key, data in texts.items()}
+        with overlaid(overlay):  # the cached results' reads are checked under it too
             work = self._decide(keys, project, new)
-        self._rewrite(work, project, texts, new)
+        self._rewrite(work, project, overlay, new)
         return {**texts, **new}
 
     def _decide(
@@ -363,6 +396,8 @@ class _Phase:
         texts: dict[str, bytes],
         new: dict[str, bytes],
     ) -> None:
+        """Rewrite ``work`` with ``project`` under ``texts`` (real path -> bytes); the new bytes of
+        the files that change (written, with ``apply``) go in ``new``."""
         known, results, cache, mode, progress, inside = (
             self.known, self.results, self.cache, self.mode, self.progress, self.inside
         )
@@ -371,34 +406,36 @@ class _Phase:
         # 3. Rewrite the candidates, largest first, in parallel when it pays.
         work.sort(key=lambda item: -len(item[3]))
         sources = {item[0]: item[3] for item in work}  # key -> the bytes the result is made from
-        if texts:  # the workers read under the overlay too
-            done_items = self.pool.map(_overlaid_job, [(texts, item) for item in work], _overlaid_failed)
-        else:
-            done_items = self.pool.map(_rewrite_job, work, _rewrite_failed)
-        for done, (key, res, new_data, did_parse) in enumerate(done_items, 1):
-            self.parsed += did_parse
-            if new_data is not None and mode == "apply":
-                _write(Path(known[key][0]), new_data, res, sources[key], inside)
-            if new_data is not None and res.changed:
-                new[key] = new_data
-            results.append(res)
-            # A result is kept for the bytes it was made from (the entry's hash; bytes read late, after
-            # a trusted stat, are checked). One that changes the file keeps its new bytes, except
-            # after a write: the next run sees the new content anyway.
-            entry = cache.entries[key]
-            if not res.error and not (res.changed and mode == "apply") and _digest(sources[key]) == entry["hash"]:
-                stored: dict[str, Any] = {
-                    "project": project_digest,
-                    "reads": res.reads or {},
-                    "diagnostics": [[d.line, d.col, d.codemod, d.message, d.kind, d.code] for d in res.diagnostics],
-                }
-                if res.changed:
-                    assert new_data is not None
-                    stored["new"] = _pack(new_data)
-                entry["result"] = stored
-                cache.dirty = True
-            elif "result" in entry:
-                del entry["result"]
-                cache.dirty = True
-            if progress:
-                progress(done, len(work), "rewrite")
+        with contextlib.ExitStack() as stack:
+            if texts and work:  # the workers read under the overlay too
+                shared = stack.enter_context(_shared(texts))
+                done_items = self.pool.map(_overlaid_job, [(shared, item) for item in work], _overlaid_failed)
+            else:
+                done_items = self.pool.map(_rewrite_job, work, _rewrite_failed)
+            for done, (key, res, new_data, did_parse) in enumerate(done_items, 1):
+                self.parsed += did_parse
+                if new_data is not None and mode == "apply":
+                    _write(Path(known[key][0]), new_data, res, sources[key], inside)
+                if new_data is not None and res.changed:
+                    new[key] = new_data
+                results.append(res)
+                # A result is kept for the bytes it was made from (the entry's hash; bytes read late, after
+                # a trusted stat, are checked). One that changes the file keeps its new bytes, except
+                # after a write: the next run sees the new content anyway.
+                entry = cache.entries[key]
+                if not res.error and not (res.changed and mode == "apply") and _digest(sources[key]) == entry["hash"]:
+                    stored: dict[str, Any] = {
+                        "project": project_digest,
+                        "reads": res.reads or {},
+                        "diagnostics": [[d.line, d.col, d.codemod, d.message, d.kind, d.code] for d in res.diagnostics],
+                    }
+                    if res.changed:
+                        assert new_data is not None
+                        stored["new"] = _pack(new_data)
+                    entry["result"] = stored
+                    cache.dirty = True
+                elif "result" in entry:
+                    del entry["result"]
+                    cache.dirty = True
+                if progress:
+                    progress(done, len(work), "rewrite")
