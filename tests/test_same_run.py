@@ -183,7 +183,14 @@ def test_check_and_diff_show_what_apply_writes_cold_and_cached(tmp_path, expecte
         outputs.append((diff.stdout, ""))
     assert outputs[0] == outputs[2] and outputs[1] == outputs[3]
     assert _snapshot(project) == before  # nothing written
-    _apply_patch(project, outputs[1][0])
+    patched = tmp_path / "patched"
+    shutil.copytree(project, patched, ignore=shutil.ignore_patterns(".dj-asyncify-cache"))
+    _apply_patch(patched, outputs[1][0])
+    assert _snapshot(patched) == expected
+    # apply, from the cache the check runs filled: writes what the diff showed
+    applied = _run(project, "-j", jobs, cache=cache)
+    assert applied.returncode in (0, 1), applied.stderr
+    assert "(2 from cache)" in applied.stderr, applied.stderr
     assert _snapshot(project) == expected
 
 
@@ -242,3 +249,23 @@ def test_the_example_in_one_run_is_the_two_run_recipe(tmp_path):
     assert applied.returncode in (0, 1), applied.stderr
     assert applied.stderr.count("a sync view (only-async-views = false converts it) [note]") == 14, applied.stderr
     assert _snapshot(one) == _two_runs(two)
+
+
+def test_a_test_case_class_outside_test_modules_is_rewritten_after_the_views_too(tmp_path):
+    """Test code is known by path, or by a class derived from a test case: a module of such classes
+    named like no test module is rewritten after the views all the same."""
+    project = _project(tmp_path / "p")
+    (project / "app" / "checks.py").write_text(textwrap.dedent('''\
+        from django.test import TestCase
+
+
+        class AboutChecks(TestCase):
+            def test_about(self):
+                self.client.get("/about/")
+
+            def test_ping(self):
+                self.client.get("/ping/")
+        '''))
+    result = runner.run([project], Settings(root=project, jobs=1), "diff")
+    (diff,) = [f.diff for f in result.files if Path(f.path).parts[-2:] == ("app", "checks.py")]
+    assert "+    async def test_ping(self):" in diff and "async def test_about" not in diff
