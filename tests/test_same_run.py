@@ -23,6 +23,8 @@ import pytest
 
 from codemods import runner
 from codemods.config import Settings
+from codemods.project import read_text, reads_current, recording_reads
+from codemods.project.reads import overlaid
 from tests.test_safety import NOBODY, _as_nobody
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -269,3 +271,24 @@ def test_a_test_case_class_outside_test_modules_is_rewritten_after_the_views_too
     result = runner.run([project], Settings(root=project, jobs=1), "diff")
     (diff,) = [f.diff for f in result.files if Path(f.path).parts[-2:] == ("app", "checks.py")]
     assert "+    async def test_ping(self):" in diff and "async def test_about" not in diff
+
+
+def test_a_read_under_the_overlay_is_current_while_that_text_is_what_a_run_sees(tmp_path):
+    """The cache's side: a read made under the overlay records the overlaid text; it is current
+    under the same overlay (a --check re-run), or once the disk holds that text (after apply), and
+    not while the disk holds anything else without that overlay."""
+    views = tmp_path / "views.py"
+    views.write_text("async def about(request): ...\n")
+    new = b"def about(request): ...\n"
+    overlay = {os.path.realpath(views): new}
+    with recording_reads() as reads, overlaid(overlay):
+        assert read_text(views) == new.decode()
+    with overlaid(overlay):
+        assert reads_current(reads, {})
+    assert not reads_current(reads, {})  # the disk still holds the old text
+    with overlaid({os.path.realpath(views): b"def about(request): return 1\n"}):
+        assert not reads_current(reads, {})  # the run would leave another text
+    views.write_bytes(new)
+    assert reads_current(reads, {})
+    with overlaid({}):
+        assert read_text(views) == new.decode()

@@ -54,8 +54,13 @@ def overlaid(texts: dict[str, bytes]) -> Iterator[None]:
 
 
 def _overlay(path: Path | str) -> bytes | None:
+    """The overlaid bytes of ``path``, if any; ``OSError`` where ``read_regular`` would raise it
+    for those bytes on disk (over the size limit), so that a later run reading the disk agrees."""
     texts = _OVERLAY[0]
-    return texts.get(os.path.realpath(path)) if texts else None
+    data = texts.get(os.path.realpath(path)) if texts else None
+    if data is not None and len(data) > PROJECT_FILE_LIMIT:
+        raise OSError(errno.EFBIG, f"larger than {PROJECT_FILE_LIMIT} bytes", str(path))
+    return data
 
 
 @contextlib.contextmanager
@@ -114,13 +119,13 @@ def read_text(path: Path, errors: str = "strict") -> str:
     """``path.read_text(encoding="utf-8", errors=errors)``, recorded. Raises as it does
     (``OSError``; ``UnicodeDecodeError`` with ``errors="strict"``)."""
     key = "f:" + os.path.abspath(path)
-    data = _overlay(path)
-    if data is None:
-        try:
+    try:
+        data = _overlay(path)
+        if data is None:
             data = read_regular(path)
-        except OSError:
-            _note(key, _MISSING)
-            raise
+    except OSError:
+        _note(key, _MISSING)
+        raise
     _note(key, _hash(data))
     text = data.decode("utf-8", errors)
     return text.replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as read_text
@@ -150,11 +155,9 @@ def glob(folder: Path, pattern: str) -> list[Path]:
 def _current(key: str) -> str:
     kind, _, rest = key.partition(":")
     if kind == "f":
-        new = _overlay(rest)
-        if new is not None:
-            return _hash(new)
         try:
-            return _hash(read_regular(rest))
+            new = _overlay(rest)
+            return _hash(new if new is not None else read_regular(rest))
         except OSError:
             return _MISSING
     if kind == "e":
