@@ -590,8 +590,9 @@ STILL_ASYNC_VIEW_TESTS = {
 
 
 def test_example_other_codemods_first_then_only_tests_of_async_views_convert_and_suites_pass(tmp_path):
-    """The recipe the docs give: ``--skip async-test-client``, then ``--select async-test-client``:
-    the tests of the views async-views-to-sync made sync keep the sync client, and both suites pass."""
+    """Two runs, ``--skip async-test-client`` then ``--select async-test-client`` (one run gives the
+    same, see tests/test_same_run.py): the tests of the views async-views-to-sync made sync keep the
+    sync client, and both suites pass."""
     import ast
 
     project = tmp_path / "legacy_shop"

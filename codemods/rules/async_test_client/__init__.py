@@ -105,9 +105,9 @@ What it does:
     - ``only-async-views = false`` converts every test it can, whatever views it reaches (the
       former default; the rewrite is the same either way).
 
-    The views are read as they are on disk when the run starts: a view that async-views-to-sync
-    makes sync in the same run still counts as async. To keep the tests of those views sync, run
-    the other codemods first (``--skip async-test-client``), then ``--select async-test-client``.
+    The views are read as the run leaves them: the runner rewrites test modules after the other
+    files, under their new text (also with ``--check``/``--diff``), so a view that
+    async-views-to-sync makes sync in the same run counts as sync, and its tests keep the sync client.
     Only the first URL of each request is followed: a redirect the test follows may reach a sync
     view.
 
