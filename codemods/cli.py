@@ -13,6 +13,7 @@ import click
 
 from codemods import __version__, config, registry, runner
 from codemods.registry import all_codemods
+from codemods.runner.results import display_path
 
 EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
@@ -109,11 +110,11 @@ def build_settings(paths: tuple[Path, ...], **flags: Any) -> config.Settings:
             param_hint="--select/--skip",
         )
     target_text = flags["target_django"] or table.get("target-django")
-    target = (
-        config.parse_version(target_text, "--target-django" if flags["target_django"] else origin)
-        if target_text
-        else config.DEFAULT_TARGET_DJANGO
-    )
+    if target_text:
+        target_origin = "--target-django" if flags["target_django"] else origin
+        target, target_source = config.parse_version(target_text, target_origin), target_origin
+    else:
+        target, target_source = _declared_django(paths, pyproject)
     jobs = flags["jobs"] if flags["jobs"] is not None else table.get("jobs", 0)
     cache_dir = None if flags["no_cache"] or table.get("cache") is False else config.default_cache_dir(root)
     return config.Settings(
@@ -128,7 +129,32 @@ def build_settings(paths: tuple[Path, ...], **flags: Any) -> config.Settings:
         ignore=tuple(code.upper() for code in ignore),
         max_file_size=flags["max_file_size"] if flags["max_file_size"] is not None
         else table.get("max-file-size", config.DEFAULT_MAX_FILE_SIZE),
+        target_django_source=target_source,
     )
+
+
+def _declared_django(paths: tuple[Path, ...], pyproject: Path | None) -> tuple[tuple[int, int], str]:
+    """The Django version the project declares (``codemods.project.django_version``) and the file
+    that says so; else the default, with the reason when a dependency file could not be read. The
+    project: the folder of the configuration's pyproject.toml, else the first path's folder and
+    its parents up to the project root."""
+    from codemods.project.django_version import find
+    from codemods.project.test_dependencies import project_folders
+
+    if pyproject is not None:
+        folders = [pyproject.parent]
+    else:
+        start = (paths[0] if paths else Path.cwd()).resolve()
+        folders = project_folders(start if start.is_dir() else start.parent)
+    problems = []
+    for folder in folders:
+        found = find(folder)
+        problems += found.problems
+        if found.version is not None:
+            return found.version, str(found.source)
+    if problems:
+        return config.DEFAULT_TARGET_DJANGO, f"default; {problems[0].message}"
+    return config.DEFAULT_TARGET_DJANGO, "default"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -143,7 +169,8 @@ def main() -> None:
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if any file would change.")
 @click.option("--select", multiple=True, metavar="NAMES", help="Only these codemods (comma-separated or repeated).")
 @click.option("--skip", multiple=True, metavar="NAMES", help="Not these codemods.")
-@click.option("--target-django", metavar="X.Y", help="Emit only APIs that exist in this Django version (default 5.2).")
+@click.option("--target-django", metavar="X.Y", help="Emit only APIs that exist in this Django version (default: the lowest the project's "
+              "dependency files allow, else 5.2).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), help="Worker processes (default: CPU count).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Also skip paths matching GLOB (repeatable).")
 @click.option("--option", "-o", multiple=True, metavar="CODEMOD.KEY=VALUE", help="Set a codemod option.")
@@ -198,6 +225,10 @@ def apply(
             res.diagnostics = [d for d in res.diagnostics if not d.code.startswith(settings.ignore)]
     if output_format == "json":
         data = result.to_json()
+        data["summary"]["target_django"] = {
+            "version": f"{settings.target_django[0]}.{settings.target_django[1]}",
+            "source": _target_source(settings),
+        }
         if diff:
             for entry, res in zip(data["files"], result.files):
                 entry["diff"] = res.diff
@@ -205,7 +236,7 @@ def apply(
     elif output_format == "github":
         _print_github(result, check=check or diff, verbose=verbose)
     else:
-        _print_text(result, diff=diff, check=check, verbose=verbose, quiet=quiet)
+        _print_text(result, diff=diff, check=check, verbose=verbose, quiet=quiet, target=_target_text(settings))
     if result.failed:
         sys.exit(EXIT_ERROR)
     if check and result.changed:
@@ -213,7 +244,22 @@ def apply(
     sys.exit(EXIT_OK)
 
 
-def _print_text(result: runner.RunResult, *, diff: bool, check: bool, verbose: bool, quiet: bool) -> None:
+def _target_source(settings: config.Settings) -> str:
+    """Where the target version came from; a dependency file named as the diagnostics name files."""
+    source = settings.target_django_source
+    return display_path(Path(source)) if os.path.isabs(source) else source
+
+
+def _target_text(settings: config.Settings) -> str:
+    """``target Django 4.2 (from requirements/base.txt)``: the version used and where it came from."""
+    major, minor = settings.target_django
+    source = _target_source(settings)
+    return f"target Django {major}.{minor} ({source if source.startswith('default') else 'from ' + source})"
+
+
+def _print_text(
+    result: runner.RunResult, *, diff: bool, check: bool, verbose: bool, quiet: bool, target: str = ""
+) -> None:
     out = click.get_text_stream("stdout")
     color = out.isatty() and "NO_COLOR" not in os.environ
     for res in result.files:
@@ -256,6 +302,8 @@ def _print_text(result: runner.RunResult, *, diff: bool, check: bool, verbose: b
     for name in sorted(set(fixed) | set(refused) | set(notes)):
         noted = f", {notes[name]} notes{'' if verbose else ' (-v shows them)'}" if notes.get(name) else ""
         err.write(f"  {name}: {fixed.get(name, 0)} rewritten, {refused.get(name, 0)} refused{noted}\n")
+    if target:
+        err.write(f"  {target}\n")
 
 
 def _gh(text: str, prop: bool = False) -> str:
@@ -292,7 +340,7 @@ def list_codemods() -> None:
 
 def _plain(text: str) -> str:
     """Docstring markup as plain text: ``code`` -> `code`, ``Example::`` -> ``Example:``."""
-    return re.sub(r"``(.+?)``", r"`\1`", text).replace("::\n", ":\n")
+    return re.sub(r"``(.+?)``", r"`\1`", text, flags=re.DOTALL).replace("::\n", ":\n")
 
 
 @main.command()

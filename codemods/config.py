@@ -74,6 +74,9 @@ class Settings:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; 0: no limit
     # Diagnostic codes (or prefixes of them: "DJA2") not printed; what is rewritten stays the same.
     ignore: tuple[str, ...] = ()
+    # Where target_django came from, for the summary: "--target-django", a pyproject.toml, a
+    # dependency file that declares Django ("requirements/base.txt"), or "default" (and why).
+    target_django_source: str = "default"
 
     def digest(self) -> str:
         """What makes results differ: codemod choice, target and options (not jobs, paths or the

@@ -55,8 +55,10 @@ def _refusals(outcome: Outcome) -> list[Diagnostic]:
     return [d for d in _reported(outcome) if d.kind == "refused"]
 
 
-def _assert_reasons(outcome: Outcome, expect: Sequence[str]) -> None:
-    messages = [d.message for d in _reported(outcome)]
+def _assert_reasons(
+    outcome: Outcome, expect: Sequence[str], levels: Sequence[str] = ("refused", "note")
+) -> None:
+    messages = [d.message for d in _reported(outcome) if d.kind in levels]
     for reason in expect:
         assert any(reason in m for m in messages), f"expected a diagnostic containing {reason!r}, got {messages}"
 
@@ -67,6 +69,7 @@ def check_transformed(
     after: str,
     *,
     expect: Sequence[str] = (),
+    levels: Sequence[str] = ("refused", "note"),
     **kwargs: Any,
 ) -> Outcome:
     before, after = textwrap.dedent(before), textwrap.dedent(after)
@@ -78,12 +81,20 @@ def check_transformed(
     again = rewrite(codemod, outcome.source, **kwargs)
     assert again.error is None, again.error
     assert again.source == outcome.source, f"not idempotent; second run gave:\n{again.source}"
-    _assert_reasons(outcome, expect)
+    _assert_reasons(outcome, expect, levels)
     return outcome
 
 
-def check_noop(codemod: str, source: str, reason: str | Sequence[str] | None, **kwargs: Any) -> Outcome:
-    """``source`` must come out unchanged; ``reason`` (substring) must be among the refusals.
+def check_noop(
+    codemod: str,
+    source: str,
+    reason: str | Sequence[str] | None,
+    *,
+    levels: Sequence[str] = ("refused", "note"),
+    **kwargs: Any,
+) -> Outcome:
+    """``source`` must come out unchanged; ``reason`` (substring) must be among the diagnostics of
+    ``levels`` (warnings and notes by default; ``("note",)`` asserts it is a note).
 
     ``reason=None`` asserts a silent no-op: nothing to do, so no warning (notes, shown only with
     -v, may be there)."""
@@ -94,5 +105,5 @@ def check_noop(codemod: str, source: str, reason: str | Sequence[str] | None, **
     if reason is None:
         assert not _refusals(outcome), f"expected no diagnostic, got {[d.message for d in _refusals(outcome)]}"
     else:
-        _assert_reasons(outcome, [reason] if isinstance(reason, str) else reason)
+        _assert_reasons(outcome, [reason] if isinstance(reason, str) else reason, levels)
     return outcome

@@ -11,9 +11,27 @@ import textwrap
 from codemods.config import Settings
 from codemods.project import ProjectIndex
 from codemods.runner import transform_source
-from tests.harness import check_noop, check_transformed
+from tests import harness
 
 CM = "async-test-client"
+
+# These tests are of the rewrite itself, mostly on snippets without a project: they opt into
+# every test's conversion (only-async-views = false). The default, which converts only tests of
+# async views, is tested on real small projects in test_async_test_client_views.py.
+ALL_VIEWS = {"only-async-views": False}
+
+
+def _all_views(kwargs: dict) -> dict:
+    kwargs["options"] = {**ALL_VIEWS, **(kwargs.get("options") or {})}
+    return kwargs
+
+
+def check_transformed(codemod, before, after, **kwargs):
+    return harness.check_transformed(codemod, before, after, **_all_views(kwargs))
+
+
+def check_noop(codemod, source, reason, **kwargs):
+    return harness.check_noop(codemod, source, reason, **_all_views(kwargs))
 
 SHOP = {
     "shop/__init__.py": "",
@@ -160,7 +178,7 @@ def _pytest(root, *plugins_off: str, test: str = "shop/test_shop.py") -> subproc
 def _convert(path: str, **options) -> tuple[str, list[str]]:
     with open(path) as f:
         src = f.read()
-    out = transform_source(src, path, Settings(select=(CM,), options={CM: options} if options else {}), ProjectIndex())
+    out = transform_source(src, path, Settings(select=(CM,), options={CM: {**ALL_VIEWS, **(options or {})}}), ProjectIndex())
     assert out.error is None, out.error
     return out.source, [d.message for d in out.diagnostics if d.kind == "refused"]
 

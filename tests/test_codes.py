@@ -168,3 +168,25 @@ def test_explain_a_code_and_list_the_codes(tmp_path: Path):
     table = run("explain", "--codes", cwd=tmp_path).stdout.splitlines()
     assert len(table) == sum(len(cm.codes) for cm in all_codemods())
     assert all(re.match(r"DJA\d{3}  [a-z-]+ +(warning|note) +\S", line) for line in table)
+
+
+def test_every_line_over_the_real_fixtures_has_the_linter_shape(tmp_path: Path):
+    """Over every real-code fixture (code nobody here wrote), with -v: each diagnostic is one line
+    ``path:line:col: CODE message`` (``[note]`` at the end for a note), the message at most
+    MAX_MESSAGE characters, the code a known one."""
+    import shutil
+
+    real = Path(__file__).resolve().parent / "fixtures" / "real"
+    shutil.copytree(real, tmp_path / "real")
+    out = run("apply", "--check", "-v", "--no-cache", ".", cwd=tmp_path / "real")
+    assert out.returncode in (0, 1), out.stderr
+    known = {c.code for cm in all_codemods() for c in cm.codes}
+    shape = re.compile(r"(?P<path>[^:]+\.py):\d+:\d+: (?P<code>DJA\d{3}) (?P<msg>.+?)(?P<note> \[note\])?")
+    lines = [line for line in out.stderr.splitlines() if re.match(r"[^:]+\.py:\d+:\d+: ", line)]
+    assert len(lines) > 20, out.stderr  # the fixtures hold many places left alone
+    for line in lines:
+        if " fixed (" in line:
+            continue
+        found = shape.fullmatch(line)
+        assert found, line
+        assert found["code"] in known and len(found["msg"]) <= MAX_MESSAGE, line

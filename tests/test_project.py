@@ -20,7 +20,12 @@ MODELS = (
 
 
 def _run(root: Path, cache: Path) -> runner.FileResult:
-    settings = Settings(select=("async-test-client",), cache_dir=cache, root=root, jobs=1, respect_gitignore=False)
+    # (every test converts: these files have no urlconf; only-async-views' reads are tested with
+    # the cache in test_async_test_client_views.py)
+    settings = Settings(
+        select=("async-test-client",), cache_dir=cache, root=root, jobs=1, respect_gitignore=False,
+        options={"async-test-client": {"only-async-views": False}},
+    )
     result = runner.run([root / "shop"], settings, mode="check")
     (res,) = [f for f in result.files if f.path.endswith("tests.py")]
     return res

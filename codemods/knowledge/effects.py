@@ -1,7 +1,10 @@
 """Effects: methods that mutate their receiver, builtins and modules whose calls have no effect
-on anything the codemods reason about (the database, a response, the other calls of a run)."""
+on anything the codemods reason about (the database, a response, the other calls of a run), and
+calls known to touch no database though they do something else (``os.environ.get``, ``random``)."""
 
 from __future__ import annotations
+
+import builtins
 
 # Methods of the builtin containers that change the container they are called on.
 MUTATORS = frozenset(
@@ -32,6 +35,29 @@ PURE_DJANGO_MODULES = (
     "django.utils.html", "django.utils.text", "django.utils.dateparse", "django.utils.datastructures",
     "django.db.models", "django.core.files.uploadedfile", "django.core.files.base", "django.http",
 )
+# Builtin exception classes: making one (``raise AssertionError(...)``) computes a value only.
+BUILTIN_EXCEPTIONS = frozenset(
+    n for n in dir(builtins) if isinstance(getattr(builtins, n), type) and issubclass(getattr(builtins, n), BaseException)
+)
+# Calls that touch no database, though they may do something else: read the environment, draw from
+# the random generator, read the clock, write a log record, hash, skip or fail a test, override
+# settings for a test, reverse a URL through Django's pre-2.0 module. What a codemod that only asks
+# "may it query the database?" (async-test-client) may take; not effect-free for gather-awaits
+# (the order of those other effects may matter: a seeded generator, a log). Modules (their
+# functions and classes) by dotted name, and single functions by qualified name.
+NO_DATABASE_MODULES = (
+    "random", "time", "logging", "hashlib", "hmac", "secrets", "copy", "os.environ",
+    "django.utils.crypto", "django.utils.translation", "django.core.signing", "django.core.urlresolvers",
+)
+NO_DATABASE_FUNCTIONS = frozenset({
+    "os.getenv", "pytest.skip", "pytest.fail", "pytest.xfail", "pytest.approx",
+    "django.test.override_settings", "django.test.modify_settings",
+    "django.test.utils.override_settings", "django.test.utils.modify_settings",
+    "django.contrib.auth.hashers.make_password", "django.contrib.auth.get_user_model",
+    "django.shortcuts.reverse",  # django.urls.reverse, re-exported (not resolve_url/redirect: a model's URL)
+})
+# Builtins that touch no database besides ``SAFE_BUILTINS`` (``open`` reads or writes a file).
+NO_DATABASE_BUILTINS = frozenset({"open", "id", "callable", "issubclass"})
 # Loggers by their usual names: a call on one writes a log record, nothing else.
 LOGGER_NAMES = frozenset({"logger", "log", "LOGGER", "LOG", "_logger", "_log", "logging"})
 # str methods (used to tell string formatting from other calls).

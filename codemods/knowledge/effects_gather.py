@@ -97,7 +97,7 @@ LAZY_ORM_METHODS = orm.LAZY_METHODS
 # - builtins that compute a value, and the builtin exception classes (``raise ValueError(...)``);
 PURE_BUILTINS = effects.SAFE_BUILTINS | {
     "getattr", "hasattr", "callable", "id", "hash", "issubclass", "map", "filter", "slice",
-} | {n for n in BUILTIN_NAMES if isinstance(getattr(builtins, n), type) and issubclass(getattr(builtins, n), BaseException)}
+} | effects.BUILTIN_EXCEPTIONS
 # - functions and classes of modules that compute values (``effects.PURE_*_MODULES``);
 PURE_MODULES = effects.PURE_STDLIB_MODULES + effects.PURE_DJANGO_MODULES
 # - the client classes and their settings: making a client sends nothing;

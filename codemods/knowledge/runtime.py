@@ -17,5 +17,8 @@ PARTIAL = "functools.partial"
 WRAPPER_MODULES = ("asyncio", "functools", "asgiref.sync", "channels.db")
 # asyncio awaitables that wrap the coroutine passed first: the wrapped call is what runs.
 COROUTINE_WRAPPERS = frozenset({"wait_for", "shield", "ensure_future", "create_task"})
+# asyncio's ways to run awaitables concurrently: awaited (``gather``, ``wait``) or entered with
+# ``async with`` (``TaskGroup``); what gather-awaits writes, too.
+CONCURRENT = frozenset({"asyncio.gather", "asyncio.wait", "asyncio.TaskGroup"})
 # Libraries whose use in a function makes it async-aware code.
 ASYNC_LIBRARIES = ("asyncio", "anyio", "trio", "asgiref")

@@ -181,18 +181,23 @@ RELATION_FIELDS = orm.RELATION_FIELDS
 MANAGER_BASES = orm.MANAGER_BASES
 # Calls that never touch the database; anything else the test body calls may (a helper building
 # fixtures, a factory), and then the test is left sync.
-SAFE_BUILTINS = effects.SAFE_BUILTINS
-# Modules (as prefixes of qualified names) whose functions touch no database, and the mock
-# modules: mocks patch module attributes for every thread; a mock *decorator* on the test still
-# refuses.
+SAFE_BUILTINS = effects.SAFE_BUILTINS | effects.BUILTIN_EXCEPTIONS | effects.NO_DATABASE_BUILTINS
+# Modules (as prefixes of qualified names) whose functions touch no database, the functions known
+# to touch none (``os.getenv``, ``pytest.skip``, ``override_settings``: ``effects.NO_DATABASE_*``),
+# and the mock modules: mocks patch module attributes for every thread; a mock *decorator* on the
+# test still refuses.
 SAFE_MODULES = (
-    *(m + "." for m in (*effects.PURE_STDLIB_MODULES, *effects.PURE_DJANGO_MODULES)),
+    *(m + "." for m in (*effects.PURE_STDLIB_MODULES, *effects.PURE_DJANGO_MODULES, *effects.NO_DATABASE_MODULES)),
+    *sorted(effects.NO_DATABASE_FUNCTIONS),
     "unittest.mock.", "mock.",
 )
 
 # --------------------------------------------------------------------------- URL resolution
 # The handlers of a class-based view that must all be async for it to count as an async view.
 HTTP_HANDLERS = http.VIEW_IS_ASYNC_METHODS
+# Where a view's dotted name starting so means a sync view: Django ships no async views (checked
+# up to 5.2: its generic, auth, admin, static and flatpages views are all plain functions/handlers).
+SYNC_VIEW_PACKAGES = ("django.",)
 # Django's path converters -> the regex each one matches.
 PATH_CONVERTERS = {
     "int": "[0-9]+",

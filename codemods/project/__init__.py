@@ -14,7 +14,8 @@ result is dropped when one of those files changes.
 
 Rooms: ``index`` (``FileFacts``, ``file_facts``, ``ProjectIndex``), ``awaited`` (awaited and
 scheduled names), ``class_bases`` (class bases from the text), ``routes`` (urlconf routes),
-``dependencies`` (dependency files, httpx2), ``whole`` (the project's files and the facts of
+``dependencies`` (dependency files, httpx2), ``django_version`` (the Django version the
+dependency files declare: the default ``--target-django``), ``whole`` (the project's files and the facts of
 those not being processed, cached), ``reads`` (the recorded disk reads); ``test_setup``
 and ``python_version`` hold project facts that one codemod reads.
 """

@@ -21,6 +21,47 @@ from pathlib import Path
 _RECORDINGS: list[dict[str, str]] = []
 _MISSING = "-"
 
+# The run's own rewrites, as later files of the same run see them (see ``overlaid``): real path
+# -> the new bytes of a file the run rewrote (or, with --check/--diff, would rewrite).
+_OVERLAY: list[dict[str, bytes]] = [{}]
+
+
+@contextlib.contextmanager
+def overlaid(texts: dict[str, bytes]) -> Iterator[None]:
+    """Meanwhile ``read_text`` (and ``reads_current``) see ``texts`` (real path, as
+    ``os.path.realpath`` gives it -> bytes) in place of those files' contents on disk.
+
+    The runner rewrites test modules after all other files, and runs them under the new bytes of
+    every file it rewrote (or, with --check/--diff, would rewrite) before: a test module's facts
+    about other files (the views its URLs reach, the services a call goes to) are then those of
+    the code as the run leaves it, the same as a second run would see after ``apply``.
+
+    Why the cache stays correct: a read is recorded as the hash of the bytes it saw, overlaid or
+    not, and a cached result is reused only while ``reads_current`` -- run under the overlay of
+    the run that wants to reuse it -- finds every recorded hash current. After ``apply`` wrote the
+    new bytes, the disk holds exactly them: the next run sees the same text with or without an
+    overlay, and reuses the result. A ``--check`` re-run builds the same overlay from the same
+    rewrites of the other files, so it reuses it too. Once a file differs from the text a result
+    was made from -- edited, a write refused (``apply`` overlays only the files it did write), or
+    a rewrite no longer made (the overlay no longer covers the file and its disk bytes are not
+    those the result read) -- the hash no longer matches and the result is made afresh."""
+    saved = _OVERLAY[0]
+    _OVERLAY[0] = texts  # not copied: set once per file to rewrite, it may be large
+    try:
+        yield
+    finally:
+        _OVERLAY[0] = saved
+
+
+def _overlay(path: Path | str) -> bytes | None:
+    """The overlaid bytes of ``path``, if any; ``OSError`` where ``read_regular`` would raise it
+    for those bytes on disk (over the size limit), so that a later run reading the disk agrees."""
+    texts = _OVERLAY[0]
+    data = texts.get(os.path.realpath(path)) if texts else None
+    if data is not None and len(data) > PROJECT_FILE_LIMIT:
+        raise OSError(errno.EFBIG, f"larger than {PROJECT_FILE_LIMIT} bytes", str(path))
+    return data
+
 
 @contextlib.contextmanager
 def recording_reads() -> Iterator[dict[str, str]]:
@@ -79,7 +120,9 @@ def read_text(path: Path, errors: str = "strict") -> str:
     (``OSError``; ``UnicodeDecodeError`` with ``errors="strict"``)."""
     key = "f:" + os.path.abspath(path)
     try:
-        data = read_regular(path)
+        data = _overlay(path)
+        if data is None:
+            data = read_regular(path)
     except OSError:
         _note(key, _MISSING)
         raise
@@ -113,7 +156,8 @@ def _current(key: str) -> str:
     kind, _, rest = key.partition(":")
     if kind == "f":
         try:
-            return _hash(read_regular(rest))
+            new = _overlay(rest)
+            return _hash(new if new is not None else read_regular(rest))
         except OSError:
             return _MISSING
     if kind == "e":
@@ -127,8 +171,9 @@ def _current(key: str) -> str:
 
 
 def reads_current(reads: dict[str, str], memo: dict[str, str]) -> bool:
-    """Whether every fact in ``reads`` (from ``recording_reads``) still holds on disk.
-    ``memo``: facts already checked in this run (many files read the same models module)."""
+    """Whether every fact in ``reads`` (from ``recording_reads``) still holds on disk (under the
+    overlay, see ``overlaid``). ``memo``: facts already checked in this run under the same overlay
+    (many files read the same models module)."""
     for key, value in reads.items():
         if key not in memo:
             memo[key] = _current(key)

@@ -3,7 +3,7 @@ and views given to wrappers (``_wrapped``).
 
 What every urlconf reader shares is here too: which calls are routes (``route_kind``: ``path``,
 ``re_path``, ``url``, by their last name), their view arguments (``route_views``) and
-``include(...)`` (``is_include``). async-test-client's urlconf reader (``test_setup.UrlConf``)
+``include(...)`` (``is_include``). async-test-client's urlconf reader (``urlconf.UrlConf``)
 uses them and keeps what it does beyond (patterns, names, namespaces, whether a view is async).
 """
 

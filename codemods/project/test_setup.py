@@ -3,7 +3,7 @@
 async-test-client judges a test by more than its own file: the concrete fields and managers of
 the models it uses, the settings' ``AUTHENTICATION_BACKENDS`` and ``AUTH_USER_MODEL``, whether
 the project runs pytest-django, a ``conftest.py`` client fixture, the mixins and bases a test
-class derives from, and the urlconf the requests go to. This module reads those files (with
+class derives from (the urlconf the requests go to: ``urlconf``). This module reads those files (with
 ``ast``, never importing them) and returns plain data; what the data means for the rewrite is
 the codemod's business. Every read goes through the recorded-read functions of
 ``codemods.project`` (``read_text``, ``path_exists``, ``is_file``, ``glob``), so a cached result
@@ -23,9 +23,7 @@ from pathlib import Path
 from codemods.analysis.import_records import ast_top_level_bindings
 from codemods.knowledge.testing import (
     CONFTEST_ROOT_MARKERS,
-    HTTP_HANDLERS,
     MANAGER_BASES,
-    PATH_CONVERTERS,
     PYTEST_DJANGO_WORDS,
     RELATION_FIELDS,
     ROOT_MARKERS,
@@ -34,7 +32,6 @@ from codemods.knowledge.testing import (
 from codemods.project import glob, is_file, path_exists, read_text
 from codemods.project.dependencies import requirement_files
 from codemods.project.parsed import parse_ast
-from codemods.project.routes import is_include, route_kind, route_views
 
 
 def folder_of(test_path: str) -> Path:
@@ -444,207 +441,3 @@ def conftest_fixtures(test_path: str) -> dict[str, FixtureDef]:
         if any(path_exists(d / m) for m in CONFTEST_ROOT_MARKERS):
             break
     return out
-
-
-# --------------------------------------------------------------------------- urlconfs
-def route_regex(route: str) -> str:
-    """The regex of a ``path()`` route (its converters as ``PATH_CONVERTERS`` match them)."""
-    out = []
-    pos = 0
-    for m in re.finditer(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>", route):
-        out.append(re.escape(route[pos : m.start()]))
-        out.append("(?:" + PATH_CONVERTERS.get(m.group("conv") or "str", "[^/]+") + ")")
-        pos = m.end()
-    out.append(re.escape(route[pos:]))
-    return "".join(out)
-
-
-@dataclasses.dataclass
-class Route:
-    """One view of the urlconf, and whether it is async (None: cannot tell)."""
-
-    regex: str  # full, from the root urlconf, without the leading "/"
-    anchored: bool  # path() endpoints match the whole path; a re_path() without "$" only its start
-    name: str | None
-    is_async: bool | None
-    label: str
-
-
-def ast_imports(tree: ast.Module, module: str) -> dict[str, str]:
-    """Local name -> qualified name for a module's top-level imports (``ast_import_map`` with the
-    relative ones resolved against ``module``'s package)."""
-    package = module.rsplit(".", 1)[0].split(".") if "." in module else []
-    out: dict[str, str] = {}
-    for local, target in ast_import_map(tree).items():
-        rest = target.lstrip(".")
-        level = len(target) - len(rest)
-        if level:
-            target = ".".join([*package[: len(package) - (level - 1)], rest])
-        out[local] = target
-    return out
-
-
-class UrlConf:
-    """The project's urlconf read from disk (ROOT_URLCONF from the settings that manage.py or the
-    pytest configuration names), as routes: which request paths and names reach which views.
-
-    ``settings`` is None when no file names the settings module; ``root_urlconf`` is None when
-    the settings do not set ROOT_URLCONF (then ``routes`` is empty)."""
-
-    def __init__(self, test_path: str) -> None:
-        self.routes: list[Route] = []
-        self.settings: str | None = None
-        self.root_urlconf: str | None = None
-        self.trees: dict[str, tuple[ast.Module, dict[str, str]] | None] = {}
-        found = find_settings(folder_of(test_path))
-        if found is None:
-            return
-        self.root, self.settings = found
-        self.root_urlconf = self._root_urlconf(self.settings)
-        if self.root_urlconf is None:
-            return
-        self._load(self.root_urlconf, "", "", 0)
-
-    def _root_urlconf(self, settings: str) -> str | None:
-        for f in settings_module_files(self.root, settings):
-            m = re.search(r"^ROOT_URLCONF\s*=\s*[\"']([\w.]+)[\"']", read_text(f, "replace"), re.MULTILINE)
-            if m:
-                return m.group(1)
-        return None
-
-    def _tree(self, module: str) -> tuple[ast.Module, dict[str, str]] | None:
-        if module not in self.trees:
-            f = module_file(self.root, module)
-            try:
-                tree = ast.parse(read_text(f)) if f else None
-            except (SyntaxError, ValueError, OSError):
-                tree = None
-            self.trees[module] = (tree, ast_imports(tree, module)) if tree else None
-        return self.trees[module]
-
-    def _load(self, module: str, prefix: str, namespace: str, depth: int) -> None:
-        got = self._tree(module)
-        if got is None or depth > 8:
-            return
-        tree, imports = got
-        patterns: list[ast.expr] = []
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                target = node.targets[0].id
-                if target == "urlpatterns" and isinstance(node.value, (ast.List, ast.Tuple)):
-                    patterns = list(node.value.elts)
-            elif (
-                isinstance(node, ast.AugAssign)
-                and isinstance(node.target, ast.Name)
-                and node.target.id == "urlpatterns"
-                and isinstance(node.value, (ast.List, ast.Tuple))
-            ):
-                patterns += node.value.elts
-        ns = namespace
-        for p in patterns:
-            if not (isinstance(p, ast.Call) and len(p.args) >= 2 and isinstance(p.args[0], ast.Constant)):
-                continue
-            kind = route_kind(p)
-            route = str(p.args[0].value)
-            if kind == "path":
-                regex, anchored = route_regex(route), True
-            elif kind == "re_path":
-                regex = route.removeprefix("^")
-                anchored = regex.endswith("$")
-                regex = regex[:-1] if anchored else regex
-            else:
-                continue
-            view = route_views(p, by_keyword=False)[0]
-            name = next(
-                (str(k.value.value) for k in p.keywords if k.arg == "name" and isinstance(k.value, ast.Constant)),
-                None,
-            )
-            if isinstance(view, ast.Call) and is_include(view):
-                target = view.args[0] if view.args else None
-                sub = None
-                if isinstance(target, ast.Constant) and isinstance(target.value, str):
-                    sub = target.value
-                elif isinstance(target, (ast.Name, ast.Attribute)):
-                    sub = self._qualify(target, imports, module)
-                sub_ns = next(
-                    (str(k.value.value) for k in view.keywords if k.arg == "namespace" and isinstance(k.value, ast.Constant)),
-                    None,
-                )
-                if sub is not None:
-                    sub_app = self._app_name(sub)
-                    nested = sub_ns or sub_app
-                    self._load(sub, prefix + regex, f"{ns}{nested}:" if nested else ns, depth + 1)
-                continue
-            is_async, label = self._view_async(view, imports, module)
-            self.routes.append(Route(prefix + regex, anchored, f"{ns}{name}" if name else None, is_async, label))
-
-    def _app_name(self, module: str) -> str:
-        got = self._tree(module)
-        if got is None:
-            return ""
-        for node in got[0].body:
-            if (
-                isinstance(node, ast.Assign)
-                and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id == "app_name"
-                and isinstance(node.value, ast.Constant)
-            ):
-                return str(node.value.value)
-        return ""
-
-    @staticmethod
-    def _qualify(node: ast.expr, imports: dict[str, str], module: str) -> str | None:
-        parts: list[str] = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
-            return None
-        head = imports.get(node.id, f"{module}.{node.id}")
-        return ".".join([head, *reversed(parts)])
-
-    def _view_async(self, view: ast.expr, imports: dict[str, str], module: str) -> tuple[bool | None, str]:
-        cbv = isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view"
-        target = view.func.value if cbv else view  # type: ignore[union-attr]
-        qual = self._qualify(target, imports, module)
-        if qual is None or "." not in qual:
-            return None, ast.unparse(view)
-        mod, _, name = qual.rpartition(".")
-        got = self._tree(mod)
-        if got is None:
-            return None, qual
-        for node in got[0].body:
-            if cbv and isinstance(node, ast.ClassDef) and node.name == name:
-                handlers = [
-                    st for st in node.body
-                    if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name in HTTP_HANDLERS
-                ]
-                plain_view = all(
-                    (b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "")) == "View" for b in node.bases
-                )
-                return bool(handlers) and plain_view and all(
-                    isinstance(h, ast.AsyncFunctionDef) for h in handlers
-                ), qual
-            if not cbv and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
-                return isinstance(node, ast.AsyncFunctionDef), qual
-        return None, qual
-
-    def by_path(self, path: str) -> Route | None:
-        """The first route matching request path ``path`` (query and fragment ignored)."""
-        path = path.split("#", 1)[0].split("?", 1)[0]
-        if not path.startswith("/"):
-            return None
-        path = path[1:]
-        for r in self.routes:
-            try:
-                m = re.match(r.regex + (r"\Z" if r.anchored else ""), path)
-            except re.error:
-                return None
-            if m:
-                return r
-        return None
-
-    def by_name(self, name: str) -> Route | None:
-        """The route named ``name`` (``"ns:name"`` with its namespaces)."""
-        return next((r for r in self.routes if r.name == name), None)

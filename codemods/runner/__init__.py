@@ -14,6 +14,10 @@ Per file, in two phases (every file's project facts must be known before any fil
    original was -> atomic write by the main process (temporary file in the same folder, then
    rename, signals held off meanwhile), keeping owner, group and mode, only if the file still
    holds the bytes that were read, may be written by the user and lies inside the given paths.
+   Test modules (by path, or defining a test case class) are rewritten after all other files, under
+   the new bytes of those the run rewrote (or would rewrite, with ``--check``/``--diff``) and a
+   project index rebuilt from them (``batch._Phase``, ``codemods.project.reads.overlaid``): one run
+   gives what two would, a test sees its view as the run leaves it.
 
 A file that cannot be read, decoded, parsed or safely rewritten is reported and left as it was;
 so is one nested too deeply, or that takes too long (``limits``). FIFOs, devices, files over the

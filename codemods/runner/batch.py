@@ -1,26 +1,33 @@
-"""The run itself: discover, stat and read, scan in the pool, build the project index, rewrite, cache."""
+"""The run itself: discover, stat and read, scan in the pool, build the project index, rewrite (test modules last), cache."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import marshal
 import os
+import shutil
 import stat as stat_mode
 import sys
+import tempfile
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from codemods.config import Settings
+from codemods.knowledge.layout import is_test_module
 from codemods.project import (
     FileFacts,
     ProjectIndex,
     dependency_text,
+    file_facts,
     project_facts,
     reads_current,
     wants_parse,
 )
+from codemods.project.reads import overlaid
 from codemods.registry import Codemod, Diagnostic
 from codemods.runner import limits, per_file, signals
 from codemods.runner.cache import _Cache, _pack, _unpack, reads_safe
@@ -208,101 +215,232 @@ def _run(
     # The facts of the rest of the project too (see codemods.project.whole), cached the same way.
     # Only a file some codemod may touch needs them (its rewrite, or its cached result, which is
     # checked against them): a pre-commit run of files no codemod applies to reads no other file.
+    facts = {key: s.facts for key, s in scans.items()}
     if any(s.candidates and s.error is None for s in scans.values()):
-        facts = {key: s.facts for key, s in scans.items()}
         facts.update(project_facts(settings.root, facts, cache))
         project = ProjectIndex.build(facts, dependency_text(settings.root))
-        project_digest = project.digest()
     else:
-        project, project_digest = ProjectIndex(), ""
+        project = ProjectIndex()
     _timing("project facts")
 
-    # 2. Decide per file: nothing to do, an error, a cached result, or a rewrite.
-    work: list[tuple[str, str, str, bytes, list[str], ProjectIndex]] = []
-    cached = 0
-    read_memo: dict[str, str] = {}  # facts about other files, checked once per run
-    for key, (path, display, data) in known.items():
-        scan = scans[key]
-        if scan.error is not None:
-            err = scan.error
-            results.append(FileResult(display, error=str(err), line=err.line, col=err.col))
-            continue
-        if not scan.candidates:
-            results.append(FileResult(display))
-            continue
-        stored = cache.entries[key].get("result")
-        if (
-            stored is not None
-            and stored.get("project") == project_digest
-            and reads_safe(stored.get("reads", {}), reads_roots, limit)
-            and reads_current(stored.get("reads", {}), read_memo)
-        ):
-            diags = [Diagnostic(display, *d) for d in stored["diagnostics"]]
-            if "new" not in stored:  # the file does not change
-                results.append(FileResult(display, diagnostics=diags))
-                cached += 1
-                continue
-            # The file would change: its new bytes are in the cache. A diff or a write needs the
-            # old bytes too; they must still be the ones the result was made from.
-            new_data = _unpack(stored["new"])
-            if new_data is not None and mode != "check":
-                # Bytes about to be shown or written get the checks fresh ones got.
-                if not _compiles(new_data, display):
-                    new_data = None
-                elif data is None:
-                    data = _read_or_report(path, display, limit, results)
-                    if data is None:
-                        continue
-            if new_data is not None and (data is None or _digest(data) == cache.entries[key]["hash"]):
-                res = FileResult(display, changed=True, diagnostics=diags)
-                if mode == "diff":
-                    assert data is not None
-                    res.diff = diff_text(unified_diff(display, data, new_data))
-                elif mode == "apply":
-                    assert data is not None
-                    _write(path, new_data, res, data, inside)
-                    del cache.entries[key]["result"]  # made for the old bytes
-                    cache.dirty = True
-                results.append(res)
-                cached += 1
-                continue
-        if data is None:
-            data = _read_or_report(path, display, limit, results)
-            if data is None:
-                continue
-        work.append((key, str(path), display, data, scan.candidates, project))
-
-    # 3. Rewrite the candidates, largest first, in parallel when it pays.
-    work.sort(key=lambda item: -len(item[3]))
-    parsed = 0
-    sources = {item[0]: item[3] for item in work}  # key -> the bytes the result is made from
-    for done, (key, res, new_data, did_parse) in enumerate(pool.map(_rewrite_job, work, _rewrite_failed), 1):
-        parsed += did_parse
-        if new_data is not None and mode == "apply":
-            _write(Path(known[key][0]), new_data, res, sources[key], inside)
-        results.append(res)
-        # A result is kept for the bytes it was made from (the entry's hash; bytes read late, after
-        # a trusted stat, are checked). One that changes the file keeps its new bytes, except
-        # after a write: the next run sees the new content anyway.
-        entry = cache.entries[key]
-        if not res.error and not (res.changed and mode == "apply") and _digest(sources[key]) == entry["hash"]:
-            stored: dict[str, Any] = {
-                "project": project_digest,
-                "reads": res.reads or {},
-                "diagnostics": [[d.line, d.col, d.codemod, d.message, d.kind, d.code] for d in res.diagnostics],
-            }
-            if res.changed:
-                assert new_data is not None
-                stored["new"] = _pack(new_data)
-            entry["result"] = stored
-            cache.dirty = True
-        elif "result" in entry:
-            del entry["result"]
-            cache.dirty = True
-        if progress:
-            progress(done, len(work), "rewrite")
-    _timing(f"rewrite ({len(work)} files)")
+    # 2-3. Decide per file and rewrite: the test modules last, under the run's rewrites of the rest.
+    state = _Phase(known, scans, results, settings, mode, progress, cache, pool, inside, reads_roots)
+    later = {key for key in known if _tested_later(key, settings.root, scans[key].facts, project)}
+    first = [key for key in known if key not in later]
+    new = state.rewrite(first, project, {})
+    if new:  # the facts of the rewritten files, from their new text (see codemods.project.reads.overlaid)
+        for key, data in new.items():
+            try:
+                facts[key] = file_facts(decode(data).text)
+            except SourceError:
+                pass
+        project = ProjectIndex.build(facts, dependency_text(settings.root))
+    state.rewrite([key for key in known if key in later], project, new)
+    _timing(f"rewrite ({state.rewritten} files)")
     cache.save(set(known))
     _timing("save cache")
     results.sort(key=lambda r: r.path)
-    return RunResult(results, cached=cached, parsed=parsed)
+    return RunResult(results, cached=state.cached, parsed=state.parsed)
+
+
+def _tested_later(key: str, root: Path, facts: FileFacts, project: ProjectIndex) -> bool:
+    """Whether the file is test code, rewritten after the rest: a test module by its path (relative
+    to the project root when under it), or one defining a class derived from a test case."""
+    try:
+        rel = os.path.relpath(key, os.path.abspath(root))
+    except ValueError:  # another drive
+        rel = os.pardir
+    parts = Path(key if rel.startswith("..") else rel).parts
+    tests = project.test_base_classes
+    return is_test_module(parts) or any(tests.intersection(bases) for _, bases in facts.class_bases)
+
+
+# In this process: the overlay last loaded (see ``_shared``), by the file it was shared through.
+_SHARED: dict[str, dict[str, bytes]] = {}
+
+
+@contextlib.contextmanager
+def _shared(texts: dict[str, bytes]) -> Iterator[str]:
+    """The overlay ``texts`` in a private temporary file, for the worker processes to load once
+    each (sent with every file to rewrite, it would cost its size per file). Removed after."""
+    folder = tempfile.mkdtemp(prefix="dj-asyncify-run-")
+    path = os.path.join(folder, "overlay")
+    try:
+        with open(path, "wb") as fh:
+            marshal.dump(texts, fh)
+        _SHARED.clear()
+        _SHARED[path] = texts  # this process (-j1), and workers forked from now on, have it already
+        yield path
+    finally:
+        _SHARED.clear()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _overlaid_job(item: tuple[str, Any]) -> tuple[str, FileResult, bytes | None, bool]:
+    """``_rewrite_job`` with the run's earlier rewrites (shared through the file ``item[0]``, see
+    ``_shared``) in place of those files on disk."""
+    path, inner = item
+    texts = _SHARED.get(path)
+    if texts is None:
+        with open(path, "rb") as fh:
+            texts = marshal.load(fh)
+        _SHARED.clear()
+        _SHARED[path] = texts
+    with overlaid(texts):
+        return _rewrite_job(inner)
+
+
+def _overlaid_failed(item: tuple[str, Any], error: str) -> tuple[Any, ...]:
+    return _rewrite_failed(item[1], error)
+
+
+class _Phase:
+    """Steps 2 and 3 of a run for some of its files: decide per file (nothing to do, an error, a
+    cached result, a rewrite), then rewrite. Called twice: the test modules after the rest, under
+    the new bytes of the files rewritten before (``rewrite``'s ``texts``), so that one run gives
+    what two runs would (see ``codemods.project.reads.overlaid`` for why the cache stays right)."""
+
+    def __init__(
+        self,
+        known: dict[str, tuple[Path, str, bytes | None]],
+        scans: dict[str, Scan],
+        results: list[FileResult],
+        settings: Settings,
+        mode: str,
+        progress: Progress | None,
+        cache: _Cache,
+        pool: _Pool,
+        inside: list[str],
+        reads_roots: list[str],
+    ) -> None:
+        self.known, self.scans, self.results, self.mode, self.progress = known, scans, results, mode, progress
+        self.cache, self.pool, self.inside, self.reads_roots = cache, pool, inside, reads_roots
+        self.limit = settings.max_file_size
+        self.cached = self.parsed = self.rewritten = 0
+
+    def rewrite(self, keys: list[str], project: ProjectIndex, texts: dict[str, bytes]) -> dict[str, bytes]:
+        """Process the files ``keys`` with ``project`` and under ``texts`` (key -> new bytes of
+        files rewritten earlier in the run); return the new bytes of those that change (written,
+        with ``apply``; would be, otherwise), the overlay for the files after them."""
+        new: dict[str, bytes] = {}
+        overlay = {os.path.realpath(key): data for key, data in texts.items()}
+        with overlaid(overlay):  # the cached results' reads are checked under it too
+            work = self._decide(keys, project, new)
+        self._rewrite(work, project, overlay, new)
+        return {**texts, **new}
+
+    def _decide(
+        self, keys: list[str], project: ProjectIndex, new: dict[str, bytes]
+    ) -> list[tuple[str, str, str, bytes, list[str], ProjectIndex]]:
+        """Report the files with nothing to do, an error or a cached result (the new bytes of a
+        cached one that changes the file go in ``new``); return the rest, to rewrite."""
+        # 2. Decide per file: nothing to do, an error, a cached result, or a rewrite.
+        known, scans, results, cache, mode, limit = self.known, self.scans, self.results, self.cache, self.mode, self.limit
+        project_digest = project.digest()
+        work: list[tuple[str, str, str, bytes, list[str], ProjectIndex]] = []
+        read_memo: dict[str, str] = {}  # facts about other files, checked once per phase
+        for key in keys:
+            path, display, data = known[key]
+            scan = scans[key]
+            if scan.error is not None:
+                err = scan.error
+                results.append(FileResult(display, error=str(err), line=err.line, col=err.col))
+                continue
+            if not scan.candidates:
+                results.append(FileResult(display))
+                continue
+            stored = cache.entries[key].get("result")
+            if (
+                stored is not None
+                and stored.get("project") == project_digest
+                and reads_safe(stored.get("reads", {}), self.reads_roots, limit)
+                and reads_current(stored.get("reads", {}), read_memo)
+            ):
+                diags = [Diagnostic(display, *d) for d in stored["diagnostics"]]
+                if "new" not in stored:  # the file does not change
+                    results.append(FileResult(display, diagnostics=diags))
+                    self.cached += 1
+                    continue
+                # The file would change: its new bytes are in the cache. A diff or a write needs the
+                # old bytes too; they must still be the ones the result was made from.
+                new_data = _unpack(stored["new"])
+                if new_data is not None and mode != "check":
+                    # Bytes about to be shown or written get the checks fresh ones got.
+                    if not _compiles(new_data, display):
+                        new_data = None
+                    elif data is None:
+                        data = _read_or_report(path, display, limit, results)
+                        if data is None:
+                            continue
+                if new_data is not None and (data is None or _digest(data) == cache.entries[key]["hash"]):
+                    res = FileResult(display, changed=True, diagnostics=diags)
+                    if mode == "diff":
+                        assert data is not None
+                        res.diff = diff_text(unified_diff(display, data, new_data))
+                    elif mode == "apply":
+                        assert data is not None
+                        _write(path, new_data, res, data, self.inside)
+                        del cache.entries[key]["result"]  # made for the old bytes
+                        cache.dirty = True
+                    if res.changed:
+                        new[key] = new_data
+                    results.append(res)
+                    self.cached += 1
+                    continue
+            if data is None:
+                data = _read_or_report(path, display, limit, results)
+                if data is None:
+                    continue
+            work.append((key, str(path), display, data, scan.candidates, project))
+        return work
+
+    def _rewrite(
+        self,
+        work: list[tuple[str, str, str, bytes, list[str], ProjectIndex]],
+        project: ProjectIndex,
+        texts: dict[str, bytes],
+        new: dict[str, bytes],
+    ) -> None:
+        """Rewrite ``work`` with ``project`` under ``texts`` (real path -> bytes); the new bytes of
+        the files that change (written, with ``apply``) go in ``new``."""
+        known, results, cache, mode, progress, inside = (
+            self.known, self.results, self.cache, self.mode, self.progress, self.inside
+        )
+        project_digest = project.digest()
+        self.rewritten += len(work)
+        # 3. Rewrite the candidates, largest first, in parallel when it pays.
+        work.sort(key=lambda item: -len(item[3]))
+        sources = {item[0]: item[3] for item in work}  # key -> the bytes the result is made from
+        with contextlib.ExitStack() as stack:
+            if texts and work:  # the workers read under the overlay too
+                shared = stack.enter_context(_shared(texts))
+                done_items = self.pool.map(_overlaid_job, [(shared, item) for item in work], _overlaid_failed)
+            else:
+                done_items = self.pool.map(_rewrite_job, work, _rewrite_failed)
+            for done, (key, res, new_data, did_parse) in enumerate(done_items, 1):
+                self.parsed += did_parse
+                if new_data is not None and mode == "apply":
+                    _write(Path(known[key][0]), new_data, res, sources[key], inside)
+                if new_data is not None and res.changed:
+                    new[key] = new_data
+                results.append(res)
+                # A result is kept for the bytes it was made from (the entry's hash; bytes read late, after
+                # a trusted stat, are checked). One that changes the file keeps its new bytes, except
+                # after a write: the next run sees the new content anyway.
+                entry = cache.entries[key]
+                if not res.error and not (res.changed and mode == "apply") and _digest(sources[key]) == entry["hash"]:
+                    stored: dict[str, Any] = {
+                        "project": project_digest,
+                        "reads": res.reads or {},
+                        "diagnostics": [[d.line, d.col, d.codemod, d.message, d.kind, d.code] for d in res.diagnostics],
+                    }
+                    if res.changed:
+                        assert new_data is not None
+                        stored["new"] = _pack(new_data)
+                    entry["result"] = stored
+                    cache.dirty = True
+                elif "result" in entry:
+                    del entry["result"]
+                    cache.dirty = True
+                if progress:
+                    progress(done, len(work), "rewrite")

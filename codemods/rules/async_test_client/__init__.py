@@ -71,11 +71,45 @@ What it does:
     ``async_to_sync`` on the test's thread, so its ORM calls share the test's transaction and the
     migrated rows stay (a real run shows it, in ``tests/test_async_test_client_trust.py``).
 
-    Option ``only-async-views`` (default false): rewrite only tests whose every request visibly
-    reaches an async view (literal path, f-string with placeholders taken as ``1``, or
-    ``reverse("ns:name")``, resolved through ``ROOT_URLCONF``'s ``path``/``re_path``/``include``
-    read from disk, to an ``async def`` view or a ``View`` whose handlers are all async); other
-    tests are left sync with a note. It only selects: the rewrite is the same either way.
+    Which tests (option ``only-async-views``, default true): a test converts only when every
+    request it makes visibly reaches an async view, so the tests of sync views keep exercising
+    the WSGI path they are served by. A request's URL is followed through the project's urlconf,
+    read from disk: ``ROOT_URLCONF`` of the settings that ``manage.py`` or the pytest configuration
+    names, or a literal ``@override_settings(ROOT_URLCONF=...)`` on the test or its class
+    (``@pytest.mark.urls(...)`` for pytest), then ``path``/``re_path`` and ``include`` (of a
+    module, a list, or a list the urlconf builds by name; with ``app_name``/``namespace``) in
+    order; ``urlpatterns`` built by ``=``, ``+=``, ``+``, ``append``/``extend``, those under an
+    ``if`` taken as present. URLs it follows: a literal path (query ignored; with
+    ``follow=True`` a path without its slash reaches the slashed route when the settings install
+    ``CommonMiddleware``), an f-string (its placeholders tried as ``1``, ``a``, ``a-1`` and a UUID:
+    decided when every match is of one kind), ``reverse("ns:name")``/``reverse_lazy``, one of those
+    ``+ "?query"``, or a name the test binds once to one of those (``url = reverse(...)``). An
+    async view: an ``async def`` (under no decorator, or only Django's that keep it async), or a
+    ``View`` subclass whose handlers are all ``async def``; a ``def``, a class with a sync handler,
+    and Django's own views (``django.*``, e.g. ``LoginView``, ``include("django.conf.urls.i18n")``)
+    are sync; a class's handlers are read from its project bases too (Django's mixins add none,
+    its generic views sync ones). Re-exports (``from .api import view``), ``view = X.as_view()``
+    and ``view = wrapper(...)(fn)`` bindings are followed (sync when ``fn`` is).
+
+    - A test that reaches a sync view stays as it is, with a note (``-v``): ``left sync: "/x/"
+      reaches shop.views.x, a sync view``. Not a refusal: there is nothing to fix.
+    - A test whose URL cannot be followed to a view, or whose view's kind cannot be told, stays as
+      it is with a warning (always shown: it may be a test of an async view left behind) naming the
+      URL and why: the URL is computed (``self.url``, ``"%s" % x``, a loop's variable); no settings
+      module is named; ``ROOT_URLCONF`` is not a string literal, or its module is not a project
+      file; the path may go to an ``include()`` not followed (``include(router.urls)``, a module
+      that is not a project file) or a pattern not understood (``i18n_patterns(...)``,
+      ``+ static(...)``); no route matches it or is so named; the view is an installed package's,
+      an instance, decorated by a decorator not known to keep it async, or a class whose bases
+      are not read; ``ROOT_URLCONF`` is changed inside the test.
+    - ``only-async-views = false`` converts every test it can, whatever views it reaches (the
+      former default; the rewrite is the same either way).
+
+    The views are read as the run leaves them: the runner rewrites test modules after the other
+    files, under their new text (also with ``--check``/``--diff``), so a view that
+    async-views-to-sync makes sync in the same run counts as sync, and its tests keep the sync client.
+    Only the first URL of each request is followed: a redirect the test follows may reach a sync
+    view.
 
 Why:
     The async client exercises the ASGI request path, and async views run on the test's event loop.
@@ -89,6 +123,8 @@ Why:
     calls inside an async test raise ``SynchronousOnlyOperation``.
 
 Example:
+    Where the urlconf routes ``/`` and ``/x`` to async views (or with ``only-async-views = false``).
+
     Before::
 
         from django.contrib.auth.models import User
@@ -230,7 +266,7 @@ class AsyncTestClient(Codemod):
     summary = "Django tests using the test client -> async tests using the async client"
     min_django = (3, 1)
     order = 40
-    options: ClassVar[dict[str, Any]] = {"async-marker": "auto", "only-async-views": False}
+    options: ClassVar[dict[str, Any]] = {"async-marker": "auto", "only-async-views": True}
     choices: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def precheck(self, source: str) -> bool:

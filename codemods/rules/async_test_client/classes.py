@@ -15,6 +15,7 @@ from codemods.rules.async_test_client.env import Env
 from codemods.rules.async_test_client.models import Kind
 from codemods.rules.async_test_client.pytest_tests import PytestTests
 from codemods.rules.async_test_client.scan import Scan
+from codemods.rules.async_test_client.views import class_values
 
 
 def _not_shared(shared: Problem) -> Problem:
@@ -43,6 +44,8 @@ class Classes(PytestTests):
                 attrs.append(self._self_attrs(original_node))
             return attrs[0]
 
+        self.class_decorators = original_node.decorators
+        self.class_values = class_values(original_node)
         for orig, new in zip(original_node.body.body, updated_node.body.body):
             if isinstance(orig, cst.FunctionDef):
                 repl = self._method(orig, shared, self_attrs)
@@ -50,6 +53,8 @@ class Classes(PytestTests):
                 body.append(repl)
             else:
                 body.append(new)
+        self.class_decorators = ()
+        self.class_values = {}
         if not changed:
             return updated_node
         return updated_node.with_changes(body=updated_node.body.with_changes(body=body))
@@ -78,6 +83,12 @@ class Classes(PytestTests):
         fn.body.visit(scan)
         if scan.client_calls == 0:
             return fn
+        views = self._views(fn, scan)
+        if views is not None and views[0]:
+            self.ctx.note(fn, views[1])  # a test of a sync view: it keeps the sync client
+            return fn
+        if views is not None:
+            scan.problems.insert(0, views[1])
         if scan.bare:
             scan.problems.append(Problem("client-bare", "the client is used other than through a supported call"))
         for d in fn.decorators:
@@ -97,7 +108,5 @@ class Classes(PytestTests):
                 self.ctx.refuse(fn, problem)
             return fn
         new_body = self._rewritten(fn, env, scan)
-        if new_body is None:
-            return fn
         self.ctx.fixed(fn, "test now uses the async test client")
         return fn.with_changes(body=new_body, asynchronous=cst.Asynchronous())

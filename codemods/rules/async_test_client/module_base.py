@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 
 import libcst as cst
 
 from codemods.analysis import ImportTable
 from codemods.knowledge.testing import ASYNC_CLIENT_CLASSES, ASYNC_SAFE_DECORATORS, CLIENT_CLASSES
 from codemods.problems import Problem
-from codemods.project import test_dependencies, test_setup
+from codemods.project import test_dependencies, test_setup, urlconf
 from codemods.registry import Context
-from codemods.rules.async_test_client.common import fresh_name
+from codemods.rules.async_test_client.common import code_full, fresh_name
 from codemods.rules.async_test_client.env import Env
 from codemods.rules.async_test_client.login import login_problem
 from codemods.rules.async_test_client.models import Models
@@ -19,7 +20,7 @@ from codemods.rules.async_test_client.plan import Redirect
 from codemods.rules.async_test_client.pytest_module import module_fixtures, pytestmark
 from codemods.rules.async_test_client.rewrite import Rewrite
 from codemods.rules.async_test_client.scan import Scan
-from codemods.rules.async_test_client.views import not_only_async, wanted
+from codemods.rules.async_test_client.views import local_values, overridden_urlconf, views_problem, wanted
 
 _UNSET = Problem("", "")  # a cached answer not computed yet
 
@@ -58,7 +59,10 @@ class ModuleBase(cst.CSTTransformer):
         self.async_import_needed = not async_names
         self.needs_async_import = False
         self.needed_imports: set[tuple[str, str]] = set()  # (module, name) the rewrite uses
-        self.urls: test_setup.UrlConf | None = None
+        self.urls: urlconf.UrlConf | None = None
+        self._overrides: dict[str, urlconf.UrlConf] = {}  # override_settings(ROOT_URLCONF=...) -> its urlconf
+        self.class_decorators: Sequence[cst.Decorator] = ()  # of the test class being rewritten
+        self.class_values: dict[str, cst.BaseExpression] = {}  # its self.url-like attributes (views.class_values)
         self._overridden: str | None = None
         self._user_model_default: bool | None = None
         self.module = module
@@ -84,18 +88,32 @@ class ModuleBase(cst.CSTTransformer):
         return self._login
 
     def _default_user_model(self) -> bool:
-        """The project's settings (found as for only-async-views) do not set AUTH_USER_MODEL."""
+        """The project's settings (found as for the urlconf) do not set AUTH_USER_MODEL."""
         if self._user_model_default is None:
             self._user_model_default = test_setup.default_user_model(self.ctx.path)
         return self._user_model_default
 
-    def _only_async_views(self, scan: Scan) -> Problem | None:
-        """With option only-async-views: why this test does not (visibly) request only async views."""
+    def _views(self, fn: cst.FunctionDef, scan: Scan) -> tuple[bool, Problem] | None:
+        """With option only-async-views (the default): why this test does not (visibly) request
+        only async views, as ``views.views_problem`` says (a note when it reaches a sync view)."""
         if not wanted(self.ctx.option("only-async-views")):
             return None
-        if self.urls is None:
-            self.urls = test_setup.UrlConf(self.ctx.path)
-        return not_only_async(scan.requests, self.imports, scan.env.shadowed, self.urls)
+        override = overridden_urlconf([*fn.decorators, *self.class_decorators])
+        if isinstance(override, Problem):
+            return False, override
+        if "ROOT_URLCONF" in code_full(fn.body):
+            return False, Problem("view-unresolved", "ROOT_URLCONF is overridden in the test: cannot tell which views it reaches")
+        if override is None:
+            if self.urls is None:
+                self.urls = urlconf.UrlConf(self.ctx.path)
+            urls = self.urls
+        else:
+            if override not in self._overrides:
+                self._overrides[override] = urlconf.UrlConf(self.ctx.path, override)
+            urls = self._overrides[override]
+        return views_problem(
+            scan.requests, self.imports, scan.env.shadowed, urls, {**self.class_values, **local_values(fn)}
+        )
 
     def _async_safe_decorator(self, d: cst.Decorator) -> bool:
         expr = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
@@ -113,13 +131,8 @@ class ModuleBase(cst.CSTTransformer):
                 scan.problems.append(Problem("client-import", "Client is not imported by name from django.test"))
                 break
 
-    def _rewritten(self, fn: cst.FunctionDef, env: Env, scan: Scan) -> cst.BaseSuite | None:
-        """The test's body rewritten as ``scan`` planned; None (reported) when option
-        only-async-views leaves it sync."""
-        only = self._only_async_views(scan)
-        if only:
-            self.ctx.refuse(fn, Problem(only.kind, "left sync: " + only.message))
-            return None
+    def _rewritten(self, fn: cst.FunctionDef, env: Env, scan: Scan) -> cst.BaseSuite:
+        """The test's body rewritten as ``scan`` planned."""
         if scan.plan.new_clients():
             self.needs_async_import = self.async_import_needed
             self.replaced_client = True

@@ -17,7 +17,7 @@ from codemods.knowledge.testing import (
     PYTEST_DJANGO_FIXTURES,
 )
 from codemods.problems import Problem
-from codemods.project import test_dependencies, test_setup
+from codemods.project import test_dependencies, test_setup, urlconf
 from codemods.rules.async_test_client.client_setup import ClientSetup
 from codemods.rules.async_test_client.common import code, is_true, left_alone
 from codemods.rules.async_test_client.env import Env
@@ -180,6 +180,12 @@ class PytestTests(ClientSetup):
         fn.body.visit(scan)
         if scan.client_calls == 0:
             return fn
+        views = self._views(fn, scan)
+        if views is not None and views[0]:
+            self.ctx.note(fn, views[1])  # a test of a sync view: it keeps the sync client
+            return fn
+        if views is not None:
+            problems.insert(0, views[1])
         if scan.bare:
             scan.problems.append(Problem("client-bare", "the client is used other than through a supported call"))
         self._async_class_check(scan)
@@ -201,7 +207,7 @@ class PytestTests(ClientSetup):
                 problems.append(login)
         if not problems and not self._was_transactional([*fn_marks, *outer_marks, *self.module_marks], fixtures):
             if self.urls is None:
-                self.urls = test_setup.UrlConf(self.ctx.path)
+                self.urls = urlconf.UrlConf(self.ctx.path)
             hook = commit_hook_view(scan.requests, self.imports, env.shadowed, self.urls)
             if hook:
                 problems.append(
@@ -217,8 +223,6 @@ class PytestTests(ClientSetup):
                 self.ctx.refuse(fn, problem)
             return fn
         new_body = self._rewritten(fn, env, scan)
-        if new_body is None:
-            return fn
         new_params = [
             p.with_changes(name=cst.Name("async_client")) if p.name.value == "client" and (i or not in_class) else p
             for i, p in enumerate(params)

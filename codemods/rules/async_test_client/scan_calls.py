@@ -167,7 +167,7 @@ class CallsScan(ScanBase):
         if root is not None and root not in self.env.names and root not in self.env.shadowed:
             qual = self.env.models.imports.qualify(func, self.env.shadowed)
             if qual is not None and not qual.startswith(SAFE_MODULES):
-                self._refuse("may-touch-db", f"{code(func)}() may touch the database synchronously")
+                self._refuse("may-touch-db", f"cannot tell whether {code(func)}() touches the database")
 
     def _manager_override(self, recv: cst.BaseExpression, model: Model | None, name: str) -> bool:
         """Refuses ``Model.objects.<name>()`` when the manager may define ``<name>`` itself: its
@@ -234,6 +234,6 @@ class CallsScan(ScanBase):
                     return
             if name in SAFE_BUILTINS:
                 return
-            self._refuse("may-touch-db", f"{name}() may touch the database synchronously")
+            self._refuse("may-touch-db", f"cannot tell whether {name}() touches the database")
         elif not qual.startswith(SAFE_MODULES):
-            self._refuse("may-touch-db", f"{name}() may touch the database synchronously")
+            self._refuse("may-touch-db", f"cannot tell whether {name}() touches the database")

@@ -65,6 +65,16 @@ Example
             return JsonResponse({"name": item.name})
 
 Refuses when
+    Two levels (each code's, in ``codes.py``): a view that does real async work (awaits other than Django DB
+    calls, HTTP calls through an async client, awaits run concurrently, ``async with``, ``async
+    for`` over something else, a stream, the event loop or where it runs) or is marked skip is
+    considered and not applicable: a note, shown with ``-v`` only, and said of the body first,
+    whatever else the view has. A view whose body would be made sync but that something else keeps
+    async (a decorator, a caller, a wrapper, a subclass, a base, a name taken) is a warning,
+    always shown. An ``async with httpx.AsyncClient()`` (requests-to-httpx writes one) reads "does
+    real async work: its HTTP calls"; ``asyncio.gather``/``TaskGroup`` (gather-awaits writes them)
+    "it runs awaits concurrently".
+
     - the view awaits anything besides Django DB calls, or more of them than option
       ``max-queries`` (default 1) allows, or an API newer than ``--target-django`` (then the name
       cannot be Django's); ``await qs.aiterator()`` (only ``async for`` takes it);

@@ -11,6 +11,7 @@ from codemods.knowledge.runtime import SYNC_TO_ASYNC
 from codemods.knowledge.views import HANDLERS, is_view_base
 from codemods.problems import Problem, Refused
 from codemods.registry import Context
+from codemods.rules.async_views_to_sync.codes import is_note
 from codemods.rules.async_views_to_sync.finding import (
     handlers,
     module_classes,
@@ -50,6 +51,8 @@ class Decider:
 
     def function_view(self, func: cst.FunctionDef) -> Plan:
         """How to convert the function view ``func``; raises ``Refused`` with why it stays async."""
+        # The body first: a view that does real async work gets that note, whatever else it has.
+        plan, deferred = self._body_or_deferred(func, is_method=False)
         if func.name.value in self.ctx.project.awaited_names:
             raise Refused(Problem(
                 "awaited-elsewhere",
@@ -58,14 +61,44 @@ class Decider:
         why = self._wrapped(func.name.value)
         if why is not None:
             raise Refused(why)
-        return self.plan(func, is_method=False)
+        return self._finish(func, plan, deferred)
 
     def plan(self, func: cst.FunctionDef, is_method: bool) -> Plan:
-        """How to convert ``func``; raises ``Refused`` with the reason it must stay async."""
+        """How to convert ``func``; raises ``Refused`` with the reason it must stay async (the
+        body's note first: see ``levels``)."""
+        plan, deferred = self._body_or_deferred(func, is_method)
+        return self._finish(func, plan, deferred)
+
+    def _body_or_deferred(self, func: cst.FunctionDef, is_method: bool) -> tuple[Plan | None, Refused | None]:
+        """The body's plan, or the refusal to raise after the other checks (a warning); a note
+        (real async work) is raised at once."""
+        try:
+            return self.body(func, is_method), None
+        except Refused as refusal:
+            if is_note(refusal.problem):
+                raise
+            return None, refusal
+
+    def _finish(self, func: cst.FunctionDef, plan: Plan | None, deferred: Refused | None) -> Plan:
         for dec in func.decorators:
             why = decorator_ok(dec.decorator, self.imports, self.ctx)
             if why is not None:
                 raise Refused(why)
+        if deferred is not None:
+            raise deferred
+        assert plan is not None
+        return plan
+
+    def body_note(self, func: cst.FunctionDef, is_method: bool) -> Problem | None:
+        """Why the body of ``func`` does real async work (a note), or None."""
+        try:
+            self.body(func, is_method)
+        except Refused as refusal:
+            return refusal.problem if is_note(refusal.problem) else None
+        return None
+
+    def body(self, func: cst.FunctionDef, is_method: bool) -> Plan:
+        """How to convert the body of ``func`` (decorators aside); raises ``Refused``."""
         kinds = Kinds(func, self.imports, is_method, self.module_names)
         scan = BodyScan(kinds, self.imports, self.module_async - {func.name.value}, self.module_sync, self.holders)
         func.body.visit(scan)
@@ -114,6 +147,14 @@ class Decider:
         """Plans for every async handler of a family of view classes of this module (a class with
         its local bases and subclasses): all of them, or (no plans, culprit, why)."""
         plans: dict[cst.FunctionDef, Plan] = {}
+        # A handler doing real async work keeps the family async: that note, whatever else.
+        for member in family:
+            for handler in handlers(self.classes[member]):
+                if handler.asynchronous is None:
+                    continue
+                note = self.body_note(handler, is_method=True)
+                if note is not None:
+                    return {}, member, prefixed(f"handler {handler.name.value!r} ", note)
         for member in family:
             try:
                 self._plan_class(member, plans)

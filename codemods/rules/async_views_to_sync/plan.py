@@ -8,7 +8,7 @@ from codemods.analysis import ImportTable
 from codemods.analysis.unwrap import thread_wrapped, wrapper_form
 from codemods.knowledge import orm
 from codemods.knowledge.orm import FUNCTIONS
-from codemods.knowledge.runtime import SYNC_TO_ASYNC
+from codemods.knowledge.runtime import CONCURRENT, SYNC_TO_ASYNC
 from codemods.problems import Problem, Refused
 from codemods.registry import Context
 from codemods.rules.async_views_to_sync.kinds import Kinds
@@ -57,6 +57,8 @@ def plan_await(aw: cst.Await, kinds: Kinds, imports: ImportTable, ctx: Context, 
     if not isinstance(call, cst.Call):
         raise not_db
     func = call.func
+    if (imports.qualify(func, kinds.shadowed) or "") in CONCURRENT:  # also what gather-awaits writes
+        raise Refused(Problem("concurrent-awaits", "does real async work: it runs awaits concurrently"))
     # await sync_to_async(f)(...); the other thread wrappers are not looked through here
     if wrapper_form(call, imports, kinds.shadowed, forms=(SYNC_TO_ASYNC,)):
         wrapped = thread_wrapped(call, imports, kinds.shadowed, forms=(SYNC_TO_ASYNC,))

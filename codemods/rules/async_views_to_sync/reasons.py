@@ -5,7 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.analysis import ImportTable, dotted_name
-from codemods.knowledge.runtime import ASYNC_LIBRARIES, SYNC_TO_ASYNC
+from codemods.knowledge.http import ASYNC_CLIENT_CLASSES
+from codemods.knowledge.runtime import ASYNC_LIBRARIES, CONCURRENT, SYNC_TO_ASYNC
 from codemods.knowledge.views import (
     HOLDER_FACTORIES,
     IDENTITY,
@@ -145,7 +146,16 @@ class BodyScan(cst.CSTVisitor):
             comp = comp.inner_for_in
 
     def visit_With(self, node: cst.With) -> None:
-        if node.asynchronous is not None:
+        if node.asynchronous is None:
+            return
+        made = [self._qualify(i.item.func) if isinstance(i.item, cst.Call) else "" for i in node.items]
+        # An async HTTP client (what requests-to-httpx writes, too) or a TaskGroup: say what the
+        # view does with it, not which construct it uses.
+        if all(q in ASYNC_CLIENT_CLASSES for q in made):
+            self._block("http-calls", "does real async work: its HTTP calls")
+        elif all(q in CONCURRENT for q in made):
+            self._block("concurrent-awaits", "does real async work: it runs awaits concurrently")
+        else:
             self._block("async-with", "uses `async with`")
 
     def visit_Yield(self, node: cst.Yield) -> None:

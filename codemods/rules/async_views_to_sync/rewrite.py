@@ -117,6 +117,17 @@ class _Transformer(cst.CSTTransformer):
                 for h in handlers(original)
             )
             if looks_like_view and original.bases:
+                note = next(
+                    (
+                        prefixed(f"handler {h.name.value!r} ", n) for h in handlers(original)
+                        if h.asynchronous is not None
+                        and (n := self.decider.body_note(h, is_method=True)) is not None
+                    ),
+                    None,
+                )
+                if note is not None:  # it does real async work: whatever its bases, it stays async
+                    self.ctx.note(original, prefixed(f"{label} left async: ", note))
+                    return updated
                 shown = ", ".join(short(arg.value) for arg in original.bases)
                 self.ctx.refuse(original, Problem(
                     "unknown-view-bases",

@@ -76,8 +76,8 @@ Effects
     Gathering runs calls that ran one after another at the same time, and runs the later ones
     even when an earlier one fails. So only calls known to be free of ordering effects are
     gathered; every other call keeps its place, and says so with ``-v`` only (a note naming the
-    call: ``order kept: effects of billing.charge_card() are unknown; declare it in
-    gather-awaits.effect-free if it has none``).
+    call: ``order kept: billing.charge_card() has unknown effects; if none, list it in
+    gather-awaits.effect-free``).
 
     Proven (read in the code):
     - HTTP GET/HEAD/OPTIONS (``request("GET", ...)``) on a known client: ``httpx``/``httpx2``
@@ -149,6 +149,13 @@ Failure behaviour
     statement's argument (or two calls) would fail, which exception propagates may differ.
 
 Refuses when (each with a diagnostic)
+    Two levels (each code's, in ``codes.py``): a place considered and not applicable -- the awaits depend on each
+    other or must keep their order, a statement shape not taken apart, no benefit (a test, ORM
+    reads only) -- is a note, shown with ``-v`` only; independent awaits left as they are (the name
+    ``asyncio`` taken or bound, a ``try``/transaction around them, TaskGroup on an old Python) are
+    warnings, always shown. ``sync_to_async(f)(...)`` keeps its place with "cannot tell what
+    sync_to_async(f)(...) does": the function it runs is not looked into.
+
     Kept in place, splitting the run (the awaits before and after it are gathered separately);
     calls in the awaited call's arguments count, and ``wait_for``/``shield(f())`` is judged by
     ``f()``:

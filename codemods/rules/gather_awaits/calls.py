@@ -63,7 +63,7 @@ def write_effect(call: cst.Call, sync_too: bool = False) -> str | None:
     if isinstance(f, cst.Call):
         inner = named_sync_to_async(f.func)
         if inner is not None:
-            return f"{inner}(...)(...) may run any code"
+            return f"{inner}(...)(...), which may run any code"
         return None
     last = last_name(f)
     if isinstance(f, cst.Attribute):

@@ -260,6 +260,9 @@ def proving(call: cst.Call, callees: list[Func], shadowed: set[str], owner: int 
     return callees
 
 
+SELF_TYPES = frozenset({"typing.Self", "typing_extensions.Self"})
+
+
 def annotated_types(mctx: ModuleContext, node: cst.FunctionDef) -> dict[str, str]:
     """Parameters annotated with a class, by the class's qualified name (``api: Client``)."""
     out: dict[str, str] = {}
@@ -268,6 +271,6 @@ def annotated_types(mctx: ModuleContext, node: cst.FunctionDef) -> dict[str, str
         ann = annotation_expr(p.annotation)
         if ann is not None:
             q = mctx.qualified(ann, set(), {})
-            if q is not None:
+            if q is not None and q not in SELF_TYPES:  # ``self: "Self"`` names no class
                 out[p.name.value] = q
     return out

@@ -163,7 +163,7 @@ class ModuleFacts(cst.CSTVisitor):
             elif id(node) in self._awaited:
                 reason = ordering_effect(node)
                 if reason is not None:
-                    fn.writes = f"it awaits {reason}"
+                    fn.writes = f"in it, {reason}"
         key = callee_key(node)
         if key is not None:
             fn.calls.append((*key, node))

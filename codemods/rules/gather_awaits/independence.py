@@ -12,6 +12,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.analysis import dotted_name, last_name
+from codemods.analysis.unwrap import named_sync_to_async
 from codemods.knowledge.effects import IMMUTABLE_TYPES
 from codemods.knowledge.effects_gather import (
     BUILTIN_NAMES,
@@ -29,7 +30,7 @@ from codemods.rules.gather_awaits.facts import Func, mutated_objects, overlap, w
 from codemods.rules.gather_awaits.project_callees import ProjectModules
 from codemods.rules.gather_awaits.scopes import Frame, Site
 from codemods.rules.gather_awaits.statements import Stmt
-from codemods.rules.gather_awaits.syntax import annotation_expr, base_of
+from codemods.rules.gather_awaits.syntax import annotation_expr, base_of, short
 
 
 class Independence:
@@ -56,9 +57,12 @@ class Independence:
                 "cookies, session and database with the next one",
             )
         if isinstance(s.call.func, cst.Call) and write_effect(s.call) is None:
-            return Problem("opaque-call", "cannot tell what the awaited call does")
+            return Problem("opaque-call", "order kept: cannot tell what the awaited call does")
         # the awaited call, and calls in its arguments (``client.get(url_for(o))``)
         for call in s.calls:
+            if isinstance(call.func, cst.Call) and named_sync_to_async(call.func.func) is not None:
+                # a function run in a thread: unknown, not known to write
+                return Problem("opaque-call", f"order kept: cannot tell what {short(call.func)}(...) does")
             reason = write_effect(call)
             if reason is not None:
                 return Problem("write", f"order-sensitive write: {reason}")
@@ -66,7 +70,7 @@ class Independence:
                 if fn.writes is not None:
                     return Problem(
                         "callee-writes",
-                        f"order-sensitive write: {fn.name}() is defined {where_defined(fn)} and {fn.writes}",
+                        f"order-sensitive: {fn.name}() is defined {where_defined(fn)} and {fn.writes}",
                     )
         # what is awaited (also inside ``wait_for(...)``): judged by its name too
         for call in s.primary:

@@ -7,6 +7,10 @@ Every refusal is a ``Problem`` reported through ``Context.refuse``.
 
 from __future__ import annotations
 
+import libcst as cst
+
+from codemods.analysis import name_uses
+from codemods.analysis.imports import bound_name
 from codemods.problems import Problem
 from codemods.project.python_version import admits_before, requires_python
 from codemods.registry import Context
@@ -33,6 +37,7 @@ class Planner:
         self.site = analysis.site
         self.aio = aio
         self.module_names = analysis.facts.all_names
+        self._variables: set[str] | None = None
         self._tg_checked = False
         self._tg_problem: Problem | None = None
 
@@ -42,17 +47,17 @@ class Planner:
         (data dependency, shared mutated argument) starts a new one. Each stop is reported."""
         # In a test only the runs that would be gathered are reported (once each, see the
         # docstring): the reasons for the others would be noise there.
-        refuse = (lambda node, problem: None) if frame.test else self.ctx.refuse
+        # Each goes out as a warning or a note by its kind (its code's level, ``codes.py``).
+        def refuse(node, problem: Problem) -> None:
+            if not frame.test:
+                self.ctx.refuse(node, problem)
+
         segments: list[list[Stmt]] = []
         current: list[Stmt] = []
         for s in run:
             problem = self.analysis.barrier(s, frame)
             if problem is not None:
-                if problem.kind == "unknown-effects":
-                    if not frame.test:
-                        self.ctx.note(s.node, problem)  # shown with -v only: the usual case
-                else:
-                    refuse(s.node, problem)
+                refuse(s.node, problem)
                 segments += [current, [s]] if current else [[s]]
                 current = []
                 continue
@@ -83,8 +88,11 @@ class Planner:
                 "exception-ordering",
                 "exception ordering observable: inside try/except or a transaction block",
             )
-        if self.aio is None and "asyncio" in self.module_names:
-            return Problem("asyncio-taken", "the name 'asyncio' is used for something else in this module")
+        if self.aio is None and "asyncio" in self.variable_names():
+            return Problem(
+                "asyncio-taken",
+                "the name 'asyncio' is bound or used in this module other than by a top-level `import asyncio`",
+            )
         for outer in self.site.frames:
             if outer.func is None:
                 continue
@@ -97,6 +105,20 @@ class Planner:
         if self.style == "taskgroup" and "BaseExceptionGroup" in self.module_names:
             return Problem("exception-group-taken", "the name 'BaseExceptionGroup' is used in this module")
         return None
+
+    def variable_names(self) -> set[str]:
+        """Names the module uses or binds as variables: read or assigned anywhere, or bound by an
+        import (``from x import asyncio``); not attribute names (``pytest.mark.asyncio``) nor the
+        modules an import reads from (``from asyncio import sleep``)."""
+        if self._variables is None:
+            module = self.site.module
+            self._variables = name_uses(module) | {
+                bound_name(alias)
+                for node in self.site.imports.import_nodes
+                if not isinstance(node.names, cst.ImportStar)
+                for alias in node.names
+            }
+        return self._variables
 
     def refusal(self, run: list[Stmt]) -> Problem | None:
         """Why a group that may run concurrently is still left as it is."""

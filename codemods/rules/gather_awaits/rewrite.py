@@ -70,9 +70,7 @@ class GatherTransformer(ScopeWalk):
             if isinstance(info, Problem) and not frame.test:
                 near = [n for n in (k - 1, k + 1) if 0 <= n < len(orig)]
                 if any(isinstance(infos[n], Stmt) or is_gather(orig[n]) for n in near):
-                    self.ctx.refuse(
-                        orig[k], Problem(info.kind, f"not gathered with the await next to it: {info.message}")
-                    )
+                    self.ctx.refuse(orig[k], Problem(info.kind, f"not gathered with the await next to it: {info.message}"))
         return updated_node.with_changes(body=out) if changed else updated_node
 
     def _rewrite(self, run: list[Stmt], frame: Frame) -> list[cst.BaseStatement] | None:

@@ -113,3 +113,9 @@ def suites(node: cst.CSTNode) -> list[cst.BaseSuite]:
     elif isinstance(node, cst.Match):
         out += [case.body for case in node.cases]
     return out
+
+
+def short(node: cst.CSTNode, limit: int = 60) -> str:
+    """Code for a diagnostic: on one line, a long expression cut."""
+    text = " ".join(cst.Module([]).code_for_node(node).split())
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
