@@ -204,3 +204,41 @@ def test_a_rewrite_can_make_a_later_codemod_due():
     assert (fast.source, fast.diagnostics) == (chain.source, chain.diagnostics)
     if "await" in chain.source:  # requests-to-httpx rewrote the calls: gather-awaits had its say
         assert any(d.codemod == "gather-awaits" for d in chain.diagnostics) or "gather(" in chain.source
+
+
+def test_gather_awaits_field_walk_finds_the_awaits_a_visitor_finds():
+    """``gather_awaits.syntax.has_await`` reads node fields instead of visiting (for speed): over
+    every statement and expression of the samples, it says what a LibCST visitor says."""
+    import libcst as cst
+
+    from codemods.rules.gather_awaits.syntax import has_await
+
+    class Visitor(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.found = False
+
+        def visit_Await(self, node: cst.Await) -> None:
+            self.found = True
+
+    class Collect(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.nodes: list[cst.CSTNode] = []
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, (cst.BaseStatement, cst.BaseExpression, cst.BaseSuite, cst.Module)):
+                self.nodes.append(node)
+            return True
+
+    checked = awaiting = 0
+    for _, text in SAMPLES:
+        if "await" not in text:
+            continue
+        collect = Collect()
+        cst.parse_module(text).visit(collect)
+        for node in collect.nodes:
+            visitor = Visitor()
+            node.visit(visitor)
+            assert has_await(node) == visitor.found, cst.Module([]).code_for_node(node)
+            checked += 1
+            awaiting += visitor.found
+    assert checked > 10_000 and awaiting > 1_000, (checked, awaiting)

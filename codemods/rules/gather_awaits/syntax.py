@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import libcst as cst
 
 
@@ -61,18 +63,38 @@ def annotation_expr(annotation: cst.Annotation | None) -> cst.BaseExpression | N
     return expr
 
 
-class _AwaitFinder(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found = False
+# Per node type, the fields that may hold an expression: whitespace, comments and parentheses
+# never hold an ``await``.
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
-    def visit_Await(self, node: cst.Await) -> None:
-        self.found = True
+
+def _expression_fields(kind: type) -> tuple[str, ...]:
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(
+            f.name for f in dataclasses.fields(kind)
+            if "whitespace" not in f.name and f.name not in ("lpar", "rpar", "leading_lines", "comma")
+        )
+    return names
 
 
 def has_await(node: cst.CSTNode) -> bool:
-    finder = _AwaitFinder()
-    node.visit(finder)
-    return finder.found
+    """An ``await`` at or below ``node`` (lambdas and comprehensions included). Reads the node
+    fields directly: a visitor would rebuild every node it passes, at many times the cost."""
+    node_type, await_type = cst.CSTNode, cst.Await
+    stack: list[cst.CSTNode] = [node]
+    pop, push = stack.pop, stack.append
+    while stack:
+        current = pop()
+        if isinstance(current, await_type):
+            return True
+        for name in _expression_fields(type(current)):
+            value = getattr(current, name)
+            if isinstance(value, node_type):
+                push(value)
+            elif isinstance(value, (list, tuple)):
+                stack.extend(v for v in value if isinstance(v, node_type))
+    return False
 
 
 class _Comments(cst.CSTVisitor):
