@@ -242,3 +242,32 @@ def test_gather_awaits_field_walk_finds_the_awaits_a_visitor_finds():
             checked += 1
             awaiting += visitor.found
     assert checked > 10_000 and awaiting > 1_000, (checked, awaiting)
+
+
+def test_import_statements_walk_finds_what_a_visitor_finds():
+    """``analysis.names.import_statements`` walks statements by their fields (for speed): over the
+    samples and Django's package it returns the imports a visitor of every statement line finds,
+    in the same order."""
+    import django
+    import libcst as cst
+
+    from codemods.analysis.names import import_statements
+
+    class Visitor(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.nodes: list[cst.CSTNode] = []
+
+        def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+            self.nodes.extend(s for s in node.body if isinstance(s, (cst.Import, cst.ImportFrom)))
+            return False
+
+    texts = [text for _, text in SAMPLES]
+    texts += [p.read_text(encoding="utf-8") for p in sorted(Path(django.__file__).parent.glob("db/models/*.py"))]
+    found = 0
+    for text in texts:
+        module = cst.parse_module(text)
+        visitor = Visitor()
+        module.visit(visitor)
+        assert [id(n) for n in import_statements(module)] == [id(n) for n in visitor.nodes], text
+        found += len(visitor.nodes)
+    assert found > 1000, found

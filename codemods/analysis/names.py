@@ -7,6 +7,7 @@ get``), not matched as text, with a table built in one pass over the tree. That 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 
@@ -110,10 +111,8 @@ class ImportTable:
         self._collect(module)
 
     def _collect(self, module: cst.Module) -> None:
-        visitor = _ImportCollector()
-        module.visit(visitor)
-        self.import_nodes = visitor.nodes
-        for node in visitor.nodes:
+        self.import_nodes = import_statements(module)
+        for node in self.import_nodes:
             for b in statement_bindings(node):
                 if b.name is not None:
                     self.names[b.local] = b.qualified(dotted_relative=True)
@@ -138,14 +137,43 @@ class ImportTable:
         return [local for local, full in self.names.items() if full == qualified]
 
 
-class _ImportCollector(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.nodes: list[cst.Import | cst.ImportFrom] = []
+# Per node type, the fields a statement line may sit below (not expressions, not whitespace).
+_STATEMENT_FIELDS: dict[type, tuple[str, ...]] = {}
 
-    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
-        # Imports are always statements of their own line; expressions never hold one.
-        self.nodes.extend(s for s in node.body if isinstance(s, (cst.Import, cst.ImportFrom)))
-        return False
+
+def _statement_fields(kind: type) -> tuple[str, ...]:
+    names = _STATEMENT_FIELDS.get(kind)
+    if names is None:
+        names = _STATEMENT_FIELDS[kind] = tuple(
+            f.name for f in dataclasses.fields(kind)
+            if "whitespace" not in f.name and f.name not in ("lpar", "rpar", "leading_lines", "header", "footer")
+        )
+    return names
+
+
+def import_statements(module: cst.Module) -> list[cst.Import | cst.ImportFrom]:
+    """The import statements of every statement line, in source order (functions, classes and
+    branches included; an import after ``:`` on its header's line is not one: imports are always
+    statements of their own line). Walks the statements only, by their fields: a visitor would
+    go through, and rebuild, every expression too."""
+    out: list[cst.Import | cst.ImportFrom] = []
+    node_type, expression, line = cst.CSTNode, cst.BaseExpression, cst.SimpleStatementLine
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, line):
+            out.extend(s for s in node.body if isinstance(s, (cst.Import, cst.ImportFrom)))
+            continue
+        children: list[cst.CSTNode] = []
+        for name in _statement_fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, node_type):
+                if not isinstance(value, expression):
+                    children.append(value)
+            elif isinstance(value, (list, tuple)):
+                children.extend(v for v in value if isinstance(v, node_type) and not isinstance(v, expression))
+        stack.extend(reversed(children))
+    return out
 
 
 class NameUses(cst.CSTVisitor):
