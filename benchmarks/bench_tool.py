@@ -15,8 +15,9 @@ The corpora:
 Prints, for each corpus (its .py files copied to a temporary folder, outside any git repository):
 - files, MB, and the parse-only floor: ``libcst.parse_module`` over every file in one process;
 - ``dj-asyncify apply --check`` cold (``--no-cache``) with ``-j1`` and ``-jN`` (N = CPU count):
-  seconds, ratio to the floor, files/s, MB/s, peak RSS of the largest single process, and the
-  runner's own phase times (DJ_ASYNCIFY_TIMINGS) for the -jN run;
+  seconds, ratio to the floor, files/s, MB/s, peak RSS of the largest single process, CPU seconds
+  (user + system, workers included) and their ratio to the floor's (steadier than wall time on a
+  shared machine), and the runner's own phase times (DJ_ASYNCIFY_TIMINGS) for the -jN run;
 - the cached re-run of the unchanged tree (after a run that fills the cache): seconds and ratio;
 - growth with corpus size (Django's corpus; ``--growth`` for every corpus): -jN cold over 1x, 2x
   and 4x copies of the corpus;
@@ -102,6 +103,7 @@ class Timed:
     peak_mb: float  # largest resident set of any one process of the run
     code: int
     stderr: str
+    cpu: float = 0.0  # user + system seconds of the run and its worker processes (load-proof-er)
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> Timed:
@@ -114,7 +116,7 @@ def timed(cmd: list[str], env: dict[str, str]) -> Timed:
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         text = err.read().decode(errors="replace")
-    return Timed(seconds, usage.ru_maxrss / 1024, proc.returncode, text)
+    return Timed(seconds, usage.ru_maxrss / 1024, proc.returncode, text, usage.ru_utime + usage.ru_stime)
 
 
 def copy_corpus(source: Path, dest: Path, limit: int | None = None) -> tuple[int, int]:
@@ -129,10 +131,14 @@ def copy_corpus(source: Path, dest: Path, limit: int | None = None) -> tuple[int
     return len(files), size
 
 
+floor_cpu = [1.0]  # CPU seconds of the current corpus's parse-only floor (set by bench_corpus)
+
+
 def row(label: str, t: Timed, floor: float, files: int, size: int) -> str:
     return (
         f"{label:<34} {t.seconds:7.2f} s  {t.seconds / floor:6.3f}x floor  {files / t.seconds:7.0f} files/s  "
-        f"{size / 1e6 / t.seconds:6.2f} MB/s  peak {t.peak_mb:5.0f} MB/process  (exit {t.code})"
+        f"{size / 1e6 / t.seconds:6.2f} MB/s  peak {t.peak_mb:5.0f} MB/process  cpu {t.cpu:6.2f} s "
+        f"({t.cpu / floor_cpu[0]:5.3f}x)  (exit {t.code})"
     )
 
 
@@ -199,9 +205,10 @@ def bench_corpus(
 
     floor_run = timed([sys.executable, "-c", PARSE_ONLY, str(corpus)], env)
     floor = floor_run.seconds
+    floor_cpu[0] = floor_run.cpu or 1.0
     print(
         f"{'libcst parse-only, 1 process':<34} {floor:7.2f} s  {1:6.3f}x floor  {files / floor:7.0f} files/s  "
-        f"{size / 1e6 / floor:6.2f} MB/s  peak {floor_run.peak_mb:5.0f} MB/process"
+        f"{size / 1e6 / floor:6.2f} MB/s  peak {floor_run.peak_mb:5.0f} MB/process  cpu {floor_run.cpu:6.2f} s"
     )
     check = [exe, "apply", "--check", "-q"]
     j1 = timed([*check, "-j1", "--no-cache", str(corpus)], env)

@@ -116,6 +116,27 @@ def test_structural_tests_reject_what_is_clearly_out_of_reach():
                 return await self.x()
         """
     ) == []
+    # pytest tests of another library's client (sentry-sdk's test suite is mostly these): no
+    # client/admin_client fixture, no Client from django.test, no test case base.
+    other_client = """
+        from anthropic import Anthropic
+
+        def test_messages(sentry_init, capture_events):
+            client = Anthropic(api_key="k")
+            client.messages.create(model="m")
+
+        class TestStreaming:
+            def test_stream(self, sentry_init):
+                client = Anthropic(api_key="k")
+                client.messages.stream(model="m")
+        """
+    assert names(other_client) == []
+    # ... but Django's Client imported, a client fixture, or a class with a base still count.
+    assert names("from django.test import Client\n" + textwrap.dedent(other_client)) == ["async-test-client"]
+    assert names(other_client.replace("sentry_init, capture", "client, capture")) == ["async-test-client"]
+    assert names(other_client.replace("class TestStreaming:", "class TestStreaming(Base):")) == [
+        "async-test-client"
+    ]
     assert names(
         """
         import requests
