@@ -1,0 +1,174 @@
+"""requests-to-httpx tests for the call shapes of the real fixtures added last (form bodies passed by
+keyword and positionally, ``url=``/``data=`` on a bare call, ``run_in_executor`` on the running
+loop): behaviour against the local server, and the names ``requests`` that are not the library."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.harness import check_noop, check_transformed, rewrite
+from tests.test_requests_to_httpx_wrappers import REAL, _async_defs, _RequestsSites
+
+CM = "requests-to-httpx"
+
+# The shapes of tests/fixtures/real/requests/{J-Subhradeep-Tic-Tac-Toe-v2,CSID-DGU-*,DifDebik-*}
+# (there the for-effect calls drop the response; here it is returned so the test can compare it).
+BEHAVIOUR_REAL = """\
+import asyncio
+import json
+
+import requests
+from asgiref.sync import sync_to_async
+
+
+async def seat(base, room, player):
+    reply = await sync_to_async(requests.post)(base + "/echo",
+                                               data={"room": room, "player": player})
+    first = reply.json()
+    return (reply.status_code, first["method"], first["body"], first["headers"]["content-type"],
+            reply.json()["path"])
+
+
+async def close_room(base, room):
+    reply = await sync_to_async(requests.post)(base + "/echo", {"room": room})
+    return reply.json()["body"], reply.json()["headers"]["content-type"]
+
+
+async def report(base, player):
+    reply = requests.post(url=base + "/form", data={"player": player, "result": "win"})
+    return reply.status_code, reply.json()
+
+
+async def picture(base):
+    loop = asyncio.get_running_loop()
+    got = await loop.run_in_executor(None, requests.get, base + "/bytes/64")
+    return len(got.content), got.status_code
+
+
+async def run(base):
+    return [await seat(base, "r 1", "ana&bo"), await close_room(base, "r/2"), await report(base, "zoë"),
+            await picture(base)]
+"""
+
+
+@pytest.mark.parametrize("client", ["httpx", "httpx2"])
+def test_behaviour_real_fixture_shapes_match_requests(upstream, client):
+    pytest.importorskip(client)
+    base = upstream.url("/").rstrip("/")
+    outcome = rewrite(CM, BEHAVIOUR_REAL, options={"http-client": client})
+    assert "requests" not in outcome.source and "run_in_executor" not in outcome.source, outcome.source
+    assert not [d for d in outcome.diagnostics if d.kind == "refused"]
+    results = []
+    for code in (BEHAVIOUR_REAL, outcome.source):
+        ns: dict = {}
+        exec(compile(code, "<case>", "exec"), ns)  # noqa: S102 - runs our own test source
+        results.append(asyncio.run(ns["run"](base)))
+    assert results[0] == results[1]
+    seat, closed, report, picture = results[0]
+    assert seat == (200, "POST", "room=r+1&player=ana%26bo", "application/x-www-form-urlencoded", "/echo")
+    assert closed == ("room=r%2F2", "application/x-www-form-urlencoded")
+    assert report[0] == 200 and picture == (64, 200)
+
+
+def test_positional_form_body_becomes_data():
+    # requests.post(url, data): the second positional argument is the body (J-Subhradeep/Tic-Tac-Toe-v2)
+    check_transformed(
+        CM,
+        """\
+        import requests
+        from asgiref.sync import sync_to_async
+
+
+        async def close_room(url, room):
+            await sync_to_async(requests.post)(url, {"room": room})
+        """,
+        """\
+        import httpx
+
+        # TLS setup shared by the AsyncClients of this module: made once, as loading the CA
+        # certificates for every new client is slow.
+        _HTTPX_SSL_CONTEXT = httpx.create_ssl_context()
+
+
+        async def close_room(url, room):
+            async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
+                await client.post(url, data={"room": room}, follow_redirects=True, timeout=None)
+        """,
+    )
+
+
+def test_returned_executor_response_is_refused_at_its_line():
+    # edwinzhng/contract-scan-dash: the requests Response is handed to the callers, which may use
+    # what only requests' Response has: refused, and the blocking call named at its line.
+    outcome = check_noop(
+        CM,
+        """\
+        import asyncio
+        import requests
+
+
+        async def fetch_page(url):
+            loop = asyncio.get_event_loop()
+            return await loop.run_in_executor(None, requests.get, url)
+        """,
+        ["a response leaves the function (returned)", "run_in_executor(requests.get) stays blocking"],
+    )
+    assert sorted(d.line for d in outcome.diagnostics if d.kind == "refused") == [7, 7]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # A frontend's test shim named ``requests`` (no import of the library): not a requests call.
+        """\
+        import httpx
+        from asgiref.sync import sync_to_async
+
+
+        class _RequestsShim:
+            request = None
+
+
+        requests = _RequestsShim()
+        async_client = httpx.AsyncClient()
+
+
+        async def dispatch(method, url, **kwargs):
+            if callable(requests.request):
+                return await sync_to_async(requests.request)(method, url, **kwargs)
+            return await async_client.request(method, url, **kwargs)
+        """,
+        # The library is imported, but this function's ``requests`` is a parameter / a local.
+        """\
+        import requests
+        from asgiref.sync import sync_to_async
+
+
+        async def dispatch(method, url, requests=None):
+            return await sync_to_async(requests.request)(method, url)
+
+
+        async def other(url):
+            requests = make_shim()
+            return await sync_to_async(requests.request)("GET", url)
+        """,
+    ],
+    ids=["module-shim", "parameter-and-local"],
+)
+def test_a_name_requests_that_is_not_the_library_is_left_alone(source):
+    check_noop(CM, source, None)
+
+
+def test_same_named_functions_each_count_in_the_guarantee():
+    # CSID-DGU-2021-2-OSSProj-OTS-7 defines each async function twice (in ``try`` and in its
+    # ``except``): the site finder must see the calls of the first definitions too.
+    path = REAL / "CSID-DGU-2021-2-OSSProj-OTS-7__bare_post_in_try_defined_function.py"
+    import ast
+
+    tree = ast.parse(path.read_text())
+    defs = _async_defs(tree)
+    assert sorted(defs) == ["report_loss", "report_loss#2", "report_win", "report_win#2"]
+    sites = _RequestsSites(tree)
+    assert [len(sites.sites(f)) for _, f in sorted(defs.items())] == [1, 0, 1, 0]
