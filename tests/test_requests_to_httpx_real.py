@@ -172,3 +172,50 @@ def test_same_named_functions_each_count_in_the_guarantee():
     assert sorted(defs) == ["report_loss", "report_loss#2", "report_win", "report_win#2"]
     sites = _RequestsSites(tree)
     assert [len(sites.sites(f)) for _, f in sorted(defs.items())] == [1, 0, 1, 0]
+
+
+def test_multipart_files_are_refused_with_their_own_reason():
+    # asrorbekaliqulov/test-abd-bot sends a bytearray (Telegram's download_as_bytearray()) as a
+    # part: httpx raises on it, and names/types parts differently (see the behaviour test below).
+    check_noop(
+        CM,
+        """\
+        import requests
+        from asgiref.sync import sync_to_async
+
+
+        async def upload(url, headers, data):
+            files = {"avatar": ("me.jpg", data, "image/jpeg")}
+            return (await sync_to_async(requests.patch)(url, headers=headers, files=files)).status_code
+        """,
+        "requests.patch() (through sync_to_async) passes files= (httpx's multipart differs: it guesses a "
+        "part's missing Content-Type, rejects bytearray)",
+    )
+
+
+@pytest.mark.parametrize("client", ["httpx", "httpx2"])
+def test_behaviour_why_files_are_refused(client):
+    # The differences the refusal names, on the libraries themselves (no network: the bodies built).
+    lib = pytest.importorskip(client)
+    import requests
+
+    def parts(body: bytes) -> list[bytes]:
+        """The header lines of the (first) part."""
+        return body.split(b"\r\n\r\n")[0].split(b"\r\n")[1:]
+
+    def httpx_body(files):
+        return lib.Request("POST", "http://127.0.0.1/", files=files).read()
+
+    def requests_body(files):
+        return requests.Request("POST", "http://127.0.0.1/", files=files).prepare().body
+
+    # a part without a type: requests sends none, httpx guesses one
+    two = {"a": ("x.jpg", b"abc")}
+    assert parts(requests_body(two)) == [b'Content-Disposition: form-data; name="a"; filename="x.jpg"']
+    assert parts(httpx_body(two))[1] == b"Content-Type: image/jpeg"
+    # bare content: requests names the file after the field, httpx "upload"
+    assert b'filename="a"' in requests_body({"a": b"abc"}) and b'filename="upload"' in httpx_body({"a": b"abc"})
+    # bytearray content: requests sends it, httpx raises
+    assert b"abc" in requests_body({"a": ("x.jpg", bytearray(b"abc"), "image/jpeg")})
+    with pytest.raises(AttributeError):
+        httpx_body({"a": ("x.jpg", bytearray(b"abc"), "image/jpeg")})

@@ -168,7 +168,9 @@ Refuses when:
       await there, or would turn it into an async generator);
     - the calls of one function disagree on ``verify``/``cert``/``proxies``/``cookies``, pass them
       computed in the function, on a Session call, or pass ``proxies`` of another shape;
-    - the call passes ``hooks``, ``files``, ``trust_env`` or any argument not known to behave the
+    - the call passes ``files`` (httpx gives a part without a Content-Type a guessed one, bare
+      content the filename ``upload``, and raises on ``bytearray`` content: pass bytes, a file
+      name and a type by hand), ``hooks``, ``trust_env`` or any argument not known to behave the
       same, ``*args``/``**kwargs``, a ``timeout=`` whose value is not visible (a number,
       ``float(...)``/``int(...)``, a ``(connect, read)`` literal or a module constant of those), or
       more positional arguments than can be mapped, or ``url=``/``method=`` besides positional ones;

@@ -236,6 +236,13 @@ def _call_problem(req: _Req, known: _Known | None = None) -> Problem | None:
             if problem:
                 return problem
             continue
+        if key == "files":
+            # httpx names and types the parts differently: a part without a Content-Type gets a
+            # guessed one, bare content the filename "upload", and bytearray content raises.
+            return Problem(
+                "multipart-files",
+                "passes files= (httpx's multipart differs: it guesses a part's missing Content-Type, rejects bytearray)",
+            )
         return Problem(
             "unknown-kwarg", f"passes {key}= (no per-request equivalent with the same behaviour in httpx)"
         )

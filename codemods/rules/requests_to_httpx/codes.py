@@ -69,4 +69,5 @@ CODES = (
     Code("DJA155", "session-value", WARNING, "uses a requests Session other than as a direct call"),
     Code("DJA156", "url-keyword", WARNING, "passes the URL (or method) both by keyword and positionally"),
     Code("DJA157", "function-refused", WARNING, "requests call left blocking: its function is refused for a reason reported elsewhere"),
+    Code("DJA158", "multipart-files", WARNING, "passes files= (httpx's multipart encoding differs: guessed part Content-Types, bytearray content rejected)"),
 )
