@@ -5,6 +5,7 @@ loop): behaviour against the local server, and the names ``requests`` that are n
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -17,6 +18,7 @@ CM = "requests-to-httpx"
 # (there the for-effect calls drop the response; here it is returned so the test can compare it).
 BEHAVIOUR_REAL = """\
 import asyncio
+import json
 import json
 
 import requests
@@ -219,3 +221,55 @@ def test_behaviour_why_files_are_refused(client):
     assert b"abc" in requests_body({"a": ("x.jpg", bytearray(b"abc"), "image/jpeg")})
     with pytest.raises(AttributeError):
         httpx_body({"a": ("x.jpg", bytearray(b"abc"), "image/jpeg")})
+
+
+# The 401-refresh-retry shape of asrorbekaliqulov/test-abd-bot: three calls of one function (now on one
+# client), the headers dict mutated between them, .text in the message of the Exception raised.
+BEHAVIOUR_REFRESH = """\
+import json
+
+import requests
+from asgiref.sync import sync_to_async
+
+
+async def fetch(base, first, token):
+    headers = {"Authorization": f"Bearer {token}"}
+    response = await sync_to_async(requests.get)(base + first, headers=headers)
+    if response.status_code == 401:
+        renewed = await sync_to_async(requests.post)(base + "/echo", json={"refresh": token})
+        if renewed.status_code == 200:
+            tokens = json.loads(renewed.json()["body"])
+            headers["Authorization"] = f"Bearer {tokens['refresh']}-new"
+            response = await sync_to_async(requests.patch)(base + "/echo", headers=headers, json={"k": 1})
+    if response.status_code != 200:
+        raise Exception(f"API request failed with status {response.status_code}: {response.text}")
+    return response.json()["method"], response.json()["headers"]["authorization"], response.json()["body"]
+
+
+async def run(base):
+    out = [await fetch(base, "/status/401", "t0"), await fetch(base, "/echo", "t1")]
+    try:
+        await fetch(base, "/status/500", "t2")
+    except Exception as e:
+        out.append(str(e))
+    return out
+"""
+
+
+@pytest.mark.parametrize("client", ["httpx", "httpx2"])
+def test_behaviour_refresh_and_retry_matches_requests(upstream, client):
+    pytest.importorskip(client)
+    base = upstream.url("/").rstrip("/")
+    outcome = rewrite(CM, BEHAVIOUR_REFRESH, options={"http-client": client})
+    assert "requests" not in outcome.source and "sync_to_async" not in outcome.source, outcome.source
+    results = []
+    for code in (BEHAVIOUR_REFRESH, outcome.source):
+        ns: dict = {}
+        exec(compile(code, "<case>", "exec"), ns)  # noqa: S102 - runs our own test source
+        results.append(asyncio.run(ns["run"](base)))
+    # (json.loads: httpx writes JSON bodies without spaces, requests with)
+    for got in results:
+        got[0] = (*got[0][:2], json.loads(got[0][2]))
+    assert results[0] == results[1]
+    assert results[0][0] == ("PATCH", "Bearer t0-new", {"k": 1})
+    assert results[0][1][:2] == ("GET", "Bearer t1") and results[0][2].startswith("API request failed with status 500: ")
