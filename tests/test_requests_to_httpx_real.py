@@ -273,3 +273,72 @@ def test_behaviour_refresh_and_retry_matches_requests(upstream, client):
     assert results[0] == results[1]
     assert results[0][0] == ("PATCH", "Bearer t0-new", {"k": 1})
     assert results[0][1][:2] == ("GET", "Bearer t1") and results[0][2].startswith("API request failed with status 500: ")
+
+
+@pytest.mark.parametrize(
+    ("source", "reasons"),
+    [
+        # ``except requests.HTTPError as e`` then ``f"{e}"``/``print(e)``: the text is the exception's
+        # message (the handler check says so), not the response e.response holds.
+        (
+            """\
+            import asyncio
+            import logging
+            import requests
+
+
+            async def notify(url, payload):
+                try:
+                    response = await asyncio.to_thread(requests.post, url, data=payload, timeout=5)
+                    response.raise_for_status()
+                    return True
+                except requests.exceptions.HTTPError as e:
+                    logging.error(f"http error {e}")
+                    print(e, str(e))
+                    return False
+            """,
+            ["except clause uses the caught exception e", "asyncio.to_thread(requests.post) stays blocking"],
+        ),
+        # ``wait_for(to_thread(requests.post, ...))``: an awaitable is passed, not a response.
+        (
+            """\
+            import asyncio
+            import requests
+
+
+            async def generate(url, payload):
+                response = await asyncio.wait_for(asyncio.to_thread(requests.post, url, json=payload), timeout=30)
+                response.raise_for_status()
+                return response.json()["text"]
+            """,
+            ["asyncio.to_thread(requests.post) is not awaited where it is made"],
+        ),
+    ],
+    ids=["exception-formatted", "wait-for-to-thread"],
+)
+def test_refusals_name_only_what_is_true(source, reasons):
+    # (both shapes from public code found while collecting the real fixtures)
+    outcome = check_noop(CM, source, reasons)
+    refused = [d.message for d in outcome.diagnostics if d.kind == "refused"]
+    assert len(refused) == len(reasons), refused
+    assert not [m for m in refused if "a response leaves the function" in m], refused
+
+
+def test_an_exception_passed_on_or_its_response_formatted_still_refuse():
+    # ``report(e)`` lets e.response reach unknown code; ``f"{e.response}"`` formats the response itself.
+    check_noop(
+        CM,
+        """\
+        import requests
+
+
+        async def notify(url):
+            try:
+                response = requests.post(url, timeout=5)
+                response.raise_for_status()
+            except requests.exceptions.HTTPError as e:
+                report(e)
+                return f"{e.response}"
+        """,
+        ["a response leaves the function (passed to a call)", "a response leaves the function (formatted as text)"],
+    )
