@@ -190,8 +190,8 @@ def test_multipart_files_are_refused_with_their_own_reason():
             files = {"avatar": ("me.jpg", data, "image/jpeg")}
             return (await sync_to_async(requests.patch)(url, headers=headers, files=files)).status_code
         """,
-        "requests.patch() (through sync_to_async) passes files= (httpx's multipart differs: it guesses a "
-        "part's missing Content-Type, rejects bytearray)",
+        "requests.patch() (through sync_to_async) passes files= (httpx's multipart differs: guessed part "
+        "types, bytearray content rejected)",
     )
 
 

@@ -241,7 +241,7 @@ def _call_problem(req: _Req, known: _Known | None = None) -> Problem | None:
             # guessed one, bare content the filename "upload", and bytearray content raises.
             return Problem(
                 "multipart-files",
-                "passes files= (httpx's multipart differs: it guesses a part's missing Content-Type, rejects bytearray)",
+                "passes files= (httpx's multipart differs: guessed part types, bytearray content rejected)",
             )
         return Problem(
             "unknown-kwarg", f"passes {key}= (no per-request equivalent with the same behaviour in httpx)"
