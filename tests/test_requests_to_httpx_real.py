@@ -279,7 +279,7 @@ def test_behaviour_refresh_and_retry_matches_requests(upstream, client):
     ("source", "reasons"),
     [
         # ``except requests.HTTPError as e`` then ``f"{e}"``/``print(e)``: the text is the exception's
-        # message (the handler check says so), not the response e.response holds.
+        # message, not the response e.response holds; ``return str(e)`` is what refuses.
         (
             """\
             import asyncio
@@ -294,8 +294,8 @@ def test_behaviour_refresh_and_retry_matches_requests(upstream, client):
                     return True
                 except requests.exceptions.HTTPError as e:
                     logging.error(f"http error {e}")
-                    print(e, str(e))
-                    return False
+                    print(e)
+                    return str(e)
             """,
             ["except clause uses the caught exception e", "asyncio.to_thread(requests.post) stays blocking"],
         ),
@@ -341,4 +341,70 @@ def test_an_exception_passed_on_or_its_response_formatted_still_refuse():
                 return f"{e.response}"
         """,
         ["a response leaves the function (passed to a call)", "a response leaves the function (formatted as text)"],
+    )
+
+
+# ``except requests.HTTPError as e`` with ``e`` formatted into a log line (the pong lobby and the
+# chat consumer found while collecting the fixtures log ``f"... {e}"``): as for ``.text``, only the
+# message's text differs, so the handler is rewritten; ``str(e)`` kept as data still refuses.
+BEHAVIOUR_LOGGED_EXCEPTION = """\
+import logging
+
+import requests
+
+logger = logging.getLogger("ev-real")
+
+
+async def fetch(base, path):
+    try:
+        r = requests.get(base + path, timeout=5)
+        r.raise_for_status()
+        return r.status_code
+    except requests.exceptions.HTTPError as e:
+        logger.warning(f"upstream failed: {e}")
+        print(f"upstream failed: {e}")
+        return "failed"
+
+
+async def run(base):
+    return [await fetch(base, p) for p in ("/json", "/status/404", "/status/500")]
+"""
+
+
+@pytest.mark.parametrize("client", ["httpx", "httpx2"])
+def test_behaviour_exception_formatted_in_a_log_matches_requests(upstream, client, caplog, capsys):
+    pytest.importorskip(client)
+    base = upstream.url("/").rstrip("/")
+    outcome = rewrite(CM, BEHAVIOUR_LOGGED_EXCEPTION, options={"http-client": client})
+    assert "requests" not in outcome.source and f"except {client}.HTTPStatusError as e:" in outcome.source
+    results, logged = [], []
+    for code in (BEHAVIOUR_LOGGED_EXCEPTION, outcome.source):
+        caplog.clear()
+        ns: dict = {}
+        exec(compile(code, "<case>", "exec"), ns)  # noqa: S102 - runs our own test source
+        with caplog.at_level("WARNING", logger="ev-real"):
+            results.append(asyncio.run(ns["run"](base)))
+        logged.append([r.getMessage() for r in caplog.records])
+        printed = capsys.readouterr().out.splitlines()
+        assert [line for line in printed if line.startswith("upstream failed")], printed
+    assert results[0] == results[1] == [200, "failed", "failed"]
+    for lines in logged:  # one line per failure, naming the status (the wording differs)
+        assert len(lines) == 2 and "404" in lines[0] and "500" in lines[1], lines
+
+
+def test_an_exception_kept_as_data_still_refuses():
+    check_noop(
+        CM,
+        """\
+        import requests
+
+
+        async def fetch(url):
+            try:
+                r = requests.get(url, timeout=5)
+                r.raise_for_status()
+            except requests.exceptions.HTTPError as e:
+                return {"error": str(e)}
+        """,
+        "except clause uses the caught exception e (httpx's has another type and message)",
     )

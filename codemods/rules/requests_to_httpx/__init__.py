@@ -227,8 +227,9 @@ Refuses when:
       ``InvalidURL``...), its ``try`` body also calls something that may raise requests exceptions
       itself (anything but the rewritten calls, response/data methods, builtins, logging, json...),
       also decodes with ``json.loads`` where ``json.JSONDecodeError`` would be added, or the handler
-      uses the exception other than ``e.response`` (of ``HTTPError``), logging or ``raise ... from e``
-      (type and message differ);
+      uses the exception other than ``e.response`` (of ``HTTPError``), logging it, formatting it into
+      a message (a log/print line, a builtin exception's: only the text differs, as for ``.text``)
+      or ``raise ... from e`` (type and message differ);
     - a ``try`` around rewritten calls catches ``OSError``/``IOError``/``ConnectionError``/
       ``TimeoutError``/``ValueError`` (requests' exceptions derive from them, httpx's do not) with
       no handler at or before it catching ``requests.RequestException``/``Exception``.

@@ -187,7 +187,7 @@ def _handler_problem(
         as_name = handler.name.name
         if not isinstance(as_name, cst.Name):
             return Problem("handler-non-name", "binds the exception to a non-name target")
-        uses = _ExceptionUses(as_name.value)
+        uses = _ExceptionUses(as_name.value, guarded.local.message_parts)
         handler.body.visit(uses)
         if uses.bad is not None:
             return uses.bad
@@ -200,14 +200,16 @@ def _handler_problem(
 
 
 class _ExceptionUses(SameScope, cst.CSTVisitor):
-    """How a handler uses its exception: ``e.response`` and logging are fine (the text differs only in
-    logs); ``str(e)`` or anything else would see a different type or message."""
+    """How a handler uses its exception: ``e.response``, logging it and formatting it into a message
+    (a log/print/warnings.warn line, a builtin exception's message: ``logger.error(f"... {e}")``)
+    are fine, as for ``.text``: the text differs only in messages; ``str(e)`` kept as data, a type
+    check or anything else would see a different type or message."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, message_parts: set[int]) -> None:
         self.name = name
         self.response = False
         self.bad: Problem | None = None
-        self._ok: set[int] = set()
+        self._ok: set[int] = set(message_parts)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if (
