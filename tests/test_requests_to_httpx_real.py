@@ -408,3 +408,45 @@ def test_an_exception_kept_as_data_still_refuses():
         """,
         "except clause uses the caught exception e (httpx's has another type and message)",
     )
+
+
+RETRY_WITH_EXECUTOR = """\
+import asyncio
+import random
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from asgiref.sync import sync_to_async
+
+HEADERS = {"Accept": "application/json"}
+
+
+async def call(method, url, attempt=0):
+    while attempt < 3:
+        try:
+            if attempt > 0:
+                await asyncio.sleep((2 ** attempt) + random.uniform(0.1, 0.5))
+            with ThreadPoolExecutor() as executor:
+                response = await sync_to_async(requests.request)(method, url, headers=HEADERS)
+            if response.status_code == 200:
+                return response.json()
+            attempt += 1
+        except requests.exceptions.RequestException:
+            attempt += 1
+    return None
+"""
+
+
+def test_random_and_executors_in_a_try_body_raise_no_requests_exceptions():
+    # A retry loop seen in public code: random.uniform() for the jitter and a ThreadPoolExecutor
+    # around the call cannot raise requests' exceptions (the try was refused naming random.uniform()).
+    outcome = rewrite(CM, RETRY_WITH_EXECUTOR)
+    assert not [d for d in outcome.diagnostics if d.kind == "refused"], outcome.diagnostics
+    assert "await client.request(method, url, headers=HEADERS, follow_redirects=True, timeout=None)" in outcome.source
+    assert "except (httpx.HTTPError, httpx.InvalidURL, json.JSONDecodeError):" in outcome.source
+    # a method of the program's own may call requests itself: that one is named
+    check_noop(
+        CM,
+        RETRY_WITH_EXECUTOR.replace("headers=HEADERS", "headers=self_headers()"),
+        "its try body also calls self_headers(), which may raise requests exceptions",
+    )

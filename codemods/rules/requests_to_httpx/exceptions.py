@@ -27,11 +27,13 @@ _BUILTINS_SAFE = effects.SAFE_BUILTINS - _UNTRUSTED_BUILTINS
 # Modules (by the first part of the qualified name) whose calls cannot raise requests' exceptions:
 # the shared pure modules that are top-level names (a dotted one never equals a first part), less
 # those this codemod never trusted (``http`` would also take in ``http.client``, which does I/O), plus
-# ``logging``, ``asyncio`` and ``time``: not pure, but none of them calls requests.
+# ``logging``, ``asyncio``, ``time``, ``random`` and ``concurrent`` (the executors' constructors,
+# ``wait``, ``as_completed``: a future's exception comes out of ``.result()``, a method call): not
+# pure, but none of them calls requests. (A call they are given is a call of its own, looked at too.)
 _UNTRUSTED_MODULES = frozenset(
     {"http", "base64", "string", "textwrap", "collections", "itertools", "operator", "io", "pathlib"}
 )
-_ALSO_SAFE_MODULES = frozenset({"logging", "asyncio", "time"})
+_ALSO_SAFE_MODULES = frozenset({"logging", "asyncio", "time", "random", "concurrent"})
 _TOP_LEVEL_PURE = {m for m in effects.PURE_STDLIB_MODULES if "." not in m}
 _SAFE_MODULES = _TOP_LEVEL_PURE - _UNTRUSTED_MODULES | _ALSO_SAFE_MODULES
 _LOGGERS = effects.LOGGER_NAMES
