@@ -450,3 +450,26 @@ def test_random_and_executors_in_a_try_body_raise_no_requests_exceptions():
         RETRY_WITH_EXECUTOR.replace("headers=HEADERS", "headers=self_headers()"),
         "its try body also calls self_headers(), which may raise requests exceptions",
     )
+
+
+def test_behaviour_str_body_encoding_depends_on_urllib3(upstream):
+    # Why DJA113 names urllib3 1.x: on urllib3 2 requests sends a str body as UTF-8, as httpx does
+    # (on 1.x http.client encodes it as Latin-1); the refusal stays, the program may run on either.
+    import requests
+    import urllib3
+
+    got = requests.post(upstream.url("/echo"), data="café").json()
+    if urllib3.__version__.startswith("1."):
+        pytest.skip("urllib3 1.x")
+    assert (got["body"], got["headers"]["content-length"]) == ("café", "5")
+    check_noop(
+        CM,
+        """\
+        import requests
+
+
+        async def send(url):
+            return requests.post(url, "café").status_code
+        """,
+        "passes a non-ASCII str body (requests on urllib3 1.x sends it as Latin-1, httpx as UTF-8)",
+    )

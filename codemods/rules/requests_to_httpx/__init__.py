@@ -120,7 +120,8 @@ What it does:
     keeps them; requests sends credentials from ``~/.netrc`` (or ``$NETRC``) when a request has no
     auth, httpx does not; requests and httpx trust the certifi CA bundle, httpx2 the system's CA
     store; a ``params``/``data`` dict the codemod cannot see with ``None``/``True`` values is
-    encoded differently; exceptions that escape the function are httpx's, so a caller elsewhere
+    encoded differently, and a str body it cannot see is sent as UTF-8 (so is it by requests on
+    urllib3 2; on urllib3 1.x as Latin-1, or a ``UnicodeEncodeError`` past it); exceptions that escape the function are httpx's, so a caller elsewhere
     catching requests' exceptions no longer does. ``verify="path"`` and ``cert=`` are kept as
     given: current httpx and httpx2 still honour them, with a deprecation warning.
 
@@ -178,7 +179,7 @@ Refuses when:
       params, httpx replaces the query): the URL must be built from literal parts without ``?``
       (``BASE + "/items"``, ``f"{base}/items/{pk}"``, or a name assigned such a value);
     - the body is visibly a list/tuple (requests form-encodes pairs, httpx does not) or a non-ASCII
-      str literal (Latin-1 vs UTF-8); a literal ``params``/``data`` dict holds ``True``/``False``/
+      str literal (requests on urllib3 1.x sends Latin-1, httpx UTF-8); a literal ``params``/``data`` dict holds ``True``/``False``/
       ``None`` (encoded differently);
     - a thread wrapper is not awaited where it is made, passes options other than
       ``thread_sensitive``/``executor``, or uses a loop/executor expression that may have effects;

@@ -140,7 +140,7 @@ def _body_problem(expr: cst.BaseExpression, known: _Known | None = None) -> Prob
             return Problem("unchecked-str-body", "passes a str body that cannot be checked")
         if isinstance(value, str) and not value.isascii():
             return Problem(
-                "non-ascii-body", "passes a non-ASCII str body (requests sends it as Latin-1, httpx as UTF-8)"
+                "non-ascii-body", "passes a non-ASCII str body (requests on urllib3 1.x sends it as Latin-1, httpx as UTF-8)"
             )
     return _literal_values_problem(expr, "data")
 

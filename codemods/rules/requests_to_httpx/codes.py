@@ -24,7 +24,7 @@ CODES = (
     Code("DJA110", "too-many-positional", WARNING, "passes more positional arguments than can be mapped to httpx keywords"),
     Code("DJA111", "too-few-positional", WARNING, "passes fewer positional arguments than expected"),
     Code("DJA112", "params-with-query", WARNING, "passes params= with a URL that may already hold a query string (requests appends the params to it, httpx replaces it)"),
-    Code("DJA113", "non-ascii-body", WARNING, "passes a non-ASCII str body (requests sends it as Latin-1, httpx as UTF-8)"),
+    Code("DJA113", "non-ascii-body", WARNING, "passes a non-ASCII str body (requests on urllib3 1.x sends it as Latin-1, httpx as UTF-8)"),
     Code("DJA114", "star-args", WARNING, "passes *args/**kwargs (cannot check the arguments)"),
     Code("DJA115", "auth-object", WARNING, "passes an auth= that is not a (user, password) tuple (requests' auth objects differ)"),
     Code("DJA116", "literal-bool-none", WARNING, "passes …= with a … value (requests and httpx encode it differently)"),
