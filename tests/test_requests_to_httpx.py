@@ -2106,6 +2106,7 @@ def test_tables_derived_from_shared_knowledge_stay_what_they_were():
     }  # fmt: skip
     assert exceptions._SAFE_MODULES == {
         "json", "logging", "asyncio", "datetime", "time", "math", "re", "uuid", "decimal",
+        "random", "concurrent",  # added since: a retry's jitter and an executor raise no requests exceptions
     }  # fmt: skip
     assert exceptions._LOGGERS == {"logger", "log", "LOGGER", "LOG", "_logger", "_log", "logging"}
     assert runtime.SYNC_TO_ASYNC_THREAD_OPTIONS == {"thread_sensitive", "executor"}
