@@ -111,8 +111,11 @@ What it does:
 
     Not kept, by design (rare; review if they matter to you): calls of one function share a client,
     so cookies a response sets are sent by the later calls (each ``requests.get`` started with an
-    empty jar); httpx stops after 20 redirects (requests 30); the User-Agent says httpx; with
-    explicit ``proxies`` requests still honours ``NO_PROXY``, httpx does not; requests reads its CA
+    empty jar); a ``json=`` body is the same JSON value in other bytes (httpx writes it compactly,
+    non-ASCII as UTF-8; requests with ``", "`` separators and ``\\u`` escapes): a server that checks a
+    signature over the body bytes sees the difference; httpx stops after 20 redirects (requests
+    30); the User-Agent says httpx; with explicit ``proxies`` requests still honours ``NO_PROXY``,
+    httpx does not; requests reads its CA
     bundle from ``REQUESTS_CA_BUNDLE``, httpx from ``SSL_CERT_FILE``/``SSL_CERT_DIR`` (with the
     shared SSL context, read once when the module is imported, not per client); a Session's
     ``verify``/``proxies`` give way in requests to ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` and
