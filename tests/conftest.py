@@ -1,3 +1,5 @@
+"""Fixtures every test module shares (a real HTTP server) and what pytest does not collect."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """The house rules, checked on the code itself.
 
-Every module of ``codemods`` starts with a docstring and stays under 800 lines; only
+Every module of ``codemods``, ``tests`` and ``benchmarks`` (not the data under ``tests/fixtures/``)
+starts with a docstring and stays under 800 lines; only
 ``codemods.project`` (and the runner, the configuration and the command line) touch the disk, so
 every read of another file is recorded for the cache; ``codemods.knowledge`` is data (no libcst,
 no I/O); and a run that rewrites nothing never imports libcst: registering the codemods does not,
@@ -20,6 +21,10 @@ import codemods
 PACKAGE = Path(codemods.__file__).resolve().parent
 MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
 MAX_LINES = 800
+# The tests and benchmarks are held to the same two rules (docstring, line limit); tests/fixtures/
+# is data (excerpts of real projects) and is not.
+REPO = Path(__file__).resolve().parent.parent
+OTHER_MODULES = sorted([*(REPO / "tests").glob("*.py"), *(REPO / "benchmarks").glob("*.py")])
 
 # Where reading files directly is the job; everywhere else reads go through codemods.project.
 READERS = ("codemods/project/", "codemods/runner/", "codemods/config.py", "codemods/cli.py")
@@ -120,6 +125,21 @@ def test_every_module_starts_with_a_docstring():
 
 def test_no_module_is_over_800_lines():
     lines = {_rel(p): len(p.read_text(encoding="utf-8").splitlines()) for p in MODULES}
+    assert {name: n for name, n in lines.items() if n > MAX_LINES} == {}
+
+
+def test_every_test_and_benchmark_module_starts_with_a_docstring():
+    assert any(p.name == "test_house.py" for p in OTHER_MODULES) and any(p.parent.name == "benchmarks" for p in OTHER_MODULES)
+    missing = [
+        p.relative_to(REPO).as_posix()
+        for p in OTHER_MODULES
+        if ast.get_docstring(ast.parse(p.read_text(encoding="utf-8"))) is None
+    ]
+    assert missing == []
+
+
+def test_no_test_or_benchmark_module_is_over_800_lines():
+    lines = {p.relative_to(REPO).as_posix(): len(p.read_text(encoding="utf-8").splitlines()) for p in OTHER_MODULES}
     assert {name: n for name, n in lines.items() if n > MAX_LINES} == {}
 
 

@@ -406,7 +406,7 @@ def test_cached_pending_rewrite_follows_the_file_options_and_project(tmp_path: P
 
 
 def test_cached_pending_rewrite_follows_a_file_the_codemod_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from tests.test_gather_awaits import SERVICES_MUTATING, SERVICES_READING, VIEWS, _shop
+    from tests.gather_awaits_support import SERVICES_MUTATING, SERVICES_READING, VIEWS, _shop
 
     root = tmp_path / "proj"
     _shop(root, SERVICES_READING)

@@ -2,7 +2,7 @@
 
 Data only (no libcst, no I/O). Where a shared table holds the fact (``orm``, ``http``), the set is
 derived from it; where gather-awaits takes less than the shared table, the difference is named
-(``tests/test_gather_awaits.py`` pins each set, so a change to a shared table that would change
+(``tests/test_gather_awaits_policy.py`` pins each set, so a change to a shared table that would change
 what gather-awaits gathers fails there first).
 """
 

@@ -141,7 +141,7 @@ SETTINGS_NAMING_FILES = ("manage.py", "pytest.ini", "pyproject.toml", "setup.cfg
 # --------------------------------------------------------------------------- ORM in test bodies
 # What async-test-client rewrites of the ORM (``codemods.knowledge.orm``), by sync name. Each
 # subset below is derived from the shared tables; where it is smaller, the names left out are
-# named with the reason (tests/test_async_test_client.py pins the results).
+# named with the reason (tests/test_async_test_client_setup.py pins the results).
 def _sync(*receivers: str, returns: str | None = None) -> frozenset[str]:
     return orm.sync_names(orm.names(*receivers, returns=returns))
 

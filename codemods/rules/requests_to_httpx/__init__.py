@@ -111,8 +111,11 @@ What it does:
 
     Not kept, by design (rare; review if they matter to you): calls of one function share a client,
     so cookies a response sets are sent by the later calls (each ``requests.get`` started with an
-    empty jar); httpx stops after 20 redirects (requests 30); the User-Agent says httpx; with
-    explicit ``proxies`` requests still honours ``NO_PROXY``, httpx does not; requests reads its CA
+    empty jar); a ``json=`` body is the same JSON value in other bytes (httpx writes it compactly,
+    non-ASCII as UTF-8; requests with ``", "`` separators and ``\\u`` escapes): a server that checks a
+    signature over the body bytes sees the difference; httpx stops after 20 redirects (requests
+    30); the User-Agent says httpx; with explicit ``proxies`` requests still honours ``NO_PROXY``,
+    httpx does not; requests reads its CA
     bundle from ``REQUESTS_CA_BUNDLE``, httpx from ``SSL_CERT_FILE``/``SSL_CERT_DIR`` (with the
     shared SSL context, read once when the module is imported, not per client); a Session's
     ``verify``/``proxies`` give way in requests to ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` and
@@ -120,7 +123,8 @@ What it does:
     keeps them; requests sends credentials from ``~/.netrc`` (or ``$NETRC``) when a request has no
     auth, httpx does not; requests and httpx trust the certifi CA bundle, httpx2 the system's CA
     store; a ``params``/``data`` dict the codemod cannot see with ``None``/``True`` values is
-    encoded differently; exceptions that escape the function are httpx's, so a caller elsewhere
+    encoded differently, and a str body it cannot see is sent as UTF-8 (so is it by requests on
+    urllib3 2; on urllib3 1.x as Latin-1, or a ``UnicodeEncodeError`` past it); exceptions that escape the function are httpx's, so a caller elsewhere
     catching requests' exceptions no longer does. ``verify="path"`` and ``cert=`` are kept as
     given: current httpx and httpx2 still honour them, with a deprecation warning.
 
@@ -168,7 +172,9 @@ Refuses when:
       await there, or would turn it into an async generator);
     - the calls of one function disagree on ``verify``/``cert``/``proxies``/``cookies``, pass them
       computed in the function, on a Session call, or pass ``proxies`` of another shape;
-    - the call passes ``hooks``, ``files``, ``trust_env`` or any argument not known to behave the
+    - the call passes ``files`` (httpx gives a part without a Content-Type a guessed one, bare
+      content the filename ``upload``, and raises on ``bytearray`` content: pass bytes, a file
+      name and a type by hand), ``hooks``, ``trust_env`` or any argument not known to behave the
       same, ``*args``/``**kwargs``, a ``timeout=`` whose value is not visible (a number,
       ``float(...)``/``int(...)``, a ``(connect, read)`` literal or a module constant of those), or
       more positional arguments than can be mapped, or ``url=``/``method=`` besides positional ones;
@@ -176,7 +182,7 @@ Refuses when:
       params, httpx replaces the query): the URL must be built from literal parts without ``?``
       (``BASE + "/items"``, ``f"{base}/items/{pk}"``, or a name assigned such a value);
     - the body is visibly a list/tuple (requests form-encodes pairs, httpx does not) or a non-ASCII
-      str literal (Latin-1 vs UTF-8); a literal ``params``/``data`` dict holds ``True``/``False``/
+      str literal (requests on urllib3 1.x sends Latin-1, httpx UTF-8); a literal ``params``/``data`` dict holds ``True``/``False``/
       ``None`` (encoded differently);
     - a thread wrapper is not awaited where it is made, passes options other than
       ``thread_sensitive``/``executor``, or uses a loop/executor expression that may have effects;
@@ -225,8 +231,9 @@ Refuses when:
       ``InvalidURL``...), its ``try`` body also calls something that may raise requests exceptions
       itself (anything but the rewritten calls, response/data methods, builtins, logging, json...),
       also decodes with ``json.loads`` where ``json.JSONDecodeError`` would be added, or the handler
-      uses the exception other than ``e.response`` (of ``HTTPError``), logging or ``raise ... from e``
-      (type and message differ);
+      uses the exception other than ``e.response`` (of ``HTTPError``), logging it, formatting it into
+      a message (a log/print line, a builtin exception's: only the text differs, as for ``.text``)
+      or ``raise ... from e`` (type and message differ);
     - a ``try`` around rewritten calls catches ``OSError``/``IOError``/``ConnectionError``/
       ``TimeoutError``/``ValueError`` (requests' exceptions derive from them, httpx's do not) with
       no handler at or before it catching ``requests.RequestException``/``Exception``.

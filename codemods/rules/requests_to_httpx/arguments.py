@@ -140,7 +140,7 @@ def _body_problem(expr: cst.BaseExpression, known: _Known | None = None) -> Prob
             return Problem("unchecked-str-body", "passes a str body that cannot be checked")
         if isinstance(value, str) and not value.isascii():
             return Problem(
-                "non-ascii-body", "passes a non-ASCII str body (requests sends it as Latin-1, httpx as UTF-8)"
+                "non-ascii-body", "passes a non-ASCII str body (requests on urllib3 1.x sends it as Latin-1, httpx as UTF-8)"
             )
     return _literal_values_problem(expr, "data")
 
@@ -236,6 +236,13 @@ def _call_problem(req: _Req, known: _Known | None = None) -> Problem | None:
             if problem:
                 return problem
             continue
+        if key == "files":
+            # httpx names and types the parts differently: a part without a Content-Type gets a
+            # guessed one, bare content the filename "upload", and bytearray content raises.
+            return Problem(
+                "multipart-files",
+                "passes files= (httpx's multipart differs: guessed part types, bytearray content rejected)",
+            )
         return Problem(
             "unknown-kwarg", f"passes {key}= (no per-request equivalent with the same behaviour in httpx)"
         )

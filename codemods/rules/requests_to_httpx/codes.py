@@ -122,8 +122,9 @@ CODES = (
     Code(
         "DJA113", "non-ascii-body", WARNING,
         "non-ASCII str body",
-        "requests sends a str body encoded as Latin-1, httpx as UTF-8: the server would receive other bytes. "
-        "Encode the body yourself (body.encode(\"latin-1\") or the encoding the server expects).",
+        "requests on urllib3 1.x sends a str body encoded as Latin-1, httpx always as UTF-8 (as requests does "
+        "on urllib3 2): which bytes the server gets depends on the installed urllib3. Encode the body "
+        "yourself (body.encode(\"utf-8\") or the encoding the server expects).",
     ),
     Code(
         "DJA114", "star-args", WARNING,
@@ -393,5 +394,12 @@ CODES = (
         "Nothing in a function is rewritten while any of its requests calls cannot be: this call is named so "
         "that no blocking call goes unseen. Fix the other diagnostics of the function, or move this call out "
         "of it.",
+    ),
+    Code(
+        "DJA158", "multipart-files", WARNING,
+        "multipart files= whose encoding differs in httpx",
+        "httpx builds multipart parts differently: a part without a Content-Type gets a guessed one, bare "
+        "content is named upload, and bytearray content raises. Give each part bytes, a file name and a "
+        "content type explicitly, then convert the call by hand.",
     ),
 )

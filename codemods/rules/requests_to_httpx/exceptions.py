@@ -27,11 +27,13 @@ _BUILTINS_SAFE = effects.SAFE_BUILTINS - _UNTRUSTED_BUILTINS
 # Modules (by the first part of the qualified name) whose calls cannot raise requests' exceptions:
 # the shared pure modules that are top-level names (a dotted one never equals a first part), less
 # those this codemod never trusted (``http`` would also take in ``http.client``, which does I/O), plus
-# ``logging``, ``asyncio`` and ``time``: not pure, but none of them calls requests.
+# ``logging``, ``asyncio``, ``time``, ``random`` and ``concurrent`` (the executors' constructors,
+# ``wait``, ``as_completed``: a future's exception comes out of ``.result()``, a method call): not
+# pure, but none of them calls requests. (A call they are given is a call of its own, looked at too.)
 _UNTRUSTED_MODULES = frozenset(
     {"http", "base64", "string", "textwrap", "collections", "itertools", "operator", "io", "pathlib"}
 )
-_ALSO_SAFE_MODULES = frozenset({"logging", "asyncio", "time"})
+_ALSO_SAFE_MODULES = frozenset({"logging", "asyncio", "time", "random", "concurrent"})
 _TOP_LEVEL_PURE = {m for m in effects.PURE_STDLIB_MODULES if "." not in m}
 _SAFE_MODULES = _TOP_LEVEL_PURE - _UNTRUSTED_MODULES | _ALSO_SAFE_MODULES
 _LOGGERS = effects.LOGGER_NAMES
@@ -187,7 +189,7 @@ def _handler_problem(
         as_name = handler.name.name
         if not isinstance(as_name, cst.Name):
             return Problem("handler-non-name", "binds the exception to a non-name target")
-        uses = _ExceptionUses(as_name.value)
+        uses = _ExceptionUses(as_name.value, guarded.local.message_parts)
         handler.body.visit(uses)
         if uses.bad is not None:
             return uses.bad
@@ -200,14 +202,16 @@ def _handler_problem(
 
 
 class _ExceptionUses(SameScope, cst.CSTVisitor):
-    """How a handler uses its exception: ``e.response`` and logging are fine (the text differs only in
-    logs); ``str(e)`` or anything else would see a different type or message."""
+    """How a handler uses its exception: ``e.response``, logging it and formatting it into a message
+    (a log/print/warnings.warn line, a builtin exception's message: ``logger.error(f"... {e}")``)
+    are fine, as for ``.text``: the text differs only in messages; ``str(e)`` kept as data, a type
+    check or anything else would see a different type or message."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, message_parts: set[int]) -> None:
         self.name = name
         self.response = False
         self.bad: Problem | None = None
-        self._ok: set[int] = set()
+        self._ok: set[int] = set(message_parts)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if (

@@ -12,6 +12,7 @@ import libcst as cst
 
 from codemods.analysis import ImportTable, SameScope, last_name
 from codemods.analysis.bindings import target_names
+from codemods.analysis.unwrap import thread_wrapped
 from codemods.knowledge.effects import STR_METHODS
 from codemods.knowledge.requests_api import (
     BAD_ATTRS,
@@ -27,6 +28,7 @@ from codemods.problems import Problem
 from codemods.rules.requests_to_httpx.calls import _Req
 from codemods.rules.requests_to_httpx.exceptions import _LOGGERS
 from codemods.rules.requests_to_httpx.syntax import _strip_await
+from codemods.rules.requests_to_httpx.unwrap import FORMS
 
 if TYPE_CHECKING:
     from codemods.rules.requests_to_httpx.values import _Locals
@@ -173,6 +175,11 @@ class _EscapeCheck(SameScope, cst.CSTVisitor):
         self.problems: list[tuple[cst.CSTNode, Problem]] = []
         self._outer: set[str] = set()  # names declared global/nonlocal
 
+    def _formats_only_an_exception(self, expr: cst.BaseExpression | None) -> bool:
+        """``f"{e}"``/``print(e)`` of ``except requests.HTTPError as e``: the text is the exception's
+        message (reported as such by the handler check), not the response ``e.response`` holds."""
+        return isinstance(expr, cst.Name) and expr.value in self.local.handler_names
+
     def _sink(self, node: cst.CSTNode, expr: cst.BaseExpression | None, how: str) -> None:
         if expr is not None and self.local.response_valued(expr):
             why = "where code may expect a requests Response"
@@ -190,7 +197,15 @@ class _EscapeCheck(SameScope, cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         if _is_safe_sink(node, self.local):
             return
+        func = node.func
+        formats = isinstance(func, cst.Name) and func.value in ("print", "str", "repr") and func.value not in self.local.shadowed
         for a in node.args:
+            if formats and self._formats_only_an_exception(a.value):
+                continue
+            if isinstance(a.value, cst.Call) and thread_wrapped(a.value, self.local.imports, self.local.shadowed, FORMS):
+                # ``wait_for(to_thread(requests.post, ...))`` passes an awaitable, not a response:
+                # the call is reported as not awaited where it is made
+                continue
             self._sink(node, a.value, "passed to a call")
 
     def visit_Global(self, node: cst.Global) -> None:
@@ -206,7 +221,8 @@ class _EscapeCheck(SameScope, cst.CSTVisitor):
             self._sink(node, node.value, "stored in a global or nonlocal name")
 
     def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
-        self._sink(node, node.expression, "formatted as text")
+        if not self._formats_only_an_exception(node.expression):
+            self._sink(node, node.expression, "formatted as text")
 
     # A requests Response is falsy for 4xx/5xx (``__bool__`` is ``ok``); an httpx one is always true.
     def _truth(self, node: cst.CSTNode, expr: cst.BaseExpression | None) -> None:
