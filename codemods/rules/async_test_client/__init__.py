@@ -274,15 +274,37 @@ class AsyncTestClient(Codemod):
 
 
     def candidate(self, facts: Facts) -> bool:
-        # Looks at test methods of test classes (``self.client``, ``Client()`` objects, login
-        # helpers, state the class sets up on the client) and at pytest test functions taking
-        # ``client`` / ``admin_client`` fixtures (also inside ``Test*`` classes). So: some def or
-        # async def named ``test*`` such that the code around it mentions a client: for a method,
-        # anywhere in its class (setUp, class attributes, other methods included); for any other
-        # def, anywhere in the def itself. "Mentions a client": a name, attribute, parameter,
-        # keyword or imported name containing "client" (any case), or a local name bound to an
-        # import of such a name (``from django.test import Client as C``).
+        # Two walks look at tests. (1) Test methods of classes with a base (a Django test case,
+        # or a project class that may derive from one): ``self.client``, ``Client()`` objects,
+        # login helpers, state the class sets up on the client; so a class with a base and a
+        # ``test*`` method (async too) where the class mentions a client anywhere (setUp, class
+        # attributes, other methods included). (2) pytest tests, sync ``def test*`` at any depth
+        # (classes without bases included): they act only when they take the ``client`` or
+        # ``admin_client`` fixture, or call a name the module imports as django.test's
+        # ``Client``; so a test taking a parameter so named, or, when some import of the file
+        # (anywhere) takes ``Client`` or ``*`` from ``django.test...``, any test mentioning a
+        # client. "Mentions a client": a name, attribute, parameter, keyword or imported name
+        # containing "client" (any case), or a local name bound to an import of such a name
+        # (``from django.test import Client as C``). A test of another library's client
+        # (``client = Anthropic()``, sentry-sdk's ``Client``) in a pytest function is no
+        # candidate: most test-heavy repositories are mostly those.
         aliases = facts.client_aliases()
+        imports_client = any(
+            isinstance(node, ast.ImportFrom)
+            and not node.level
+            and (node.module or "").startswith("django.test")
+            and any(a.name in ("Client", "*") for a in node.names)
+            for node in facts.statements
+        )
+
+        def pytest_candidate(fn: ast.AST) -> bool:
+            if not isinstance(fn, ast.FunctionDef):
+                return False  # an async test is already async: neither walk acts on it
+            a = fn.args
+            if any(p.arg in ("client", "admin_client") for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)):
+                return True
+            return imports_client and mentions_client(fn, aliases)
+
         in_class: set[int] = set()
         for node in facts.statements:
             if isinstance(node, ast.ClassDef):
@@ -291,14 +313,14 @@ class AsyncTestClient(Codemod):
                     if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name.startswith("test")
                 ]
                 in_class.update(id(s) for s in tests)
-                if tests and mentions_client(node, aliases):
+                if tests and (node.bases or node.keywords) and mentions_client(node, aliases):
+                    return True
+                if any(pytest_candidate(t) for t in tests):
                     return True
         return any(
-            isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and n.name.startswith("test")
-            and id(n) not in in_class
-            and mentions_client(n, aliases)
+            n.name.startswith("test") and id(n) not in in_class and pytest_candidate(n)
             for n in facts.statements
+            if isinstance(n, ast.FunctionDef)
         )
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:

@@ -147,7 +147,7 @@ class ClientSetup(ModuleBase):
         classes defines, or a base cannot be read."""
         if self._module_ast is None:
             try:
-                self._module_ast = ast.parse(self.module.code)
+                self._module_ast = ast.parse(self.module_code)
             except (SyntaxError, ValueError):
                 return Problem(
                     "unparsable-module", "this module cannot be parsed by ast (its client setup cannot be checked)"

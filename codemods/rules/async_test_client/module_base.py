@@ -69,6 +69,7 @@ class ModuleBase(cst.CSTTransformer):
         self.module_marks = pytestmark(module.body, self.imports)
         self.fixtures = module_fixtures(module, self.imports, self.models)
         self._module_ast: ast.Module | None = None
+        self._module_code: str | None = None
         self._login: Problem | None = _UNSET
         self._pytest_django: bool | None = None
         self._plugins: test_dependencies.AsyncPlugins | None = None
@@ -81,10 +82,17 @@ class ModuleBase(cst.CSTTransformer):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False  # test methods are analysed from their class; module-level ones in leave_Module
 
+    @property
+    def module_code(self) -> str:
+        """The module's code, generated once: several readers need it, and generating it costs."""
+        if self._module_code is None:
+            self._module_code = self.module.code
+        return self._module_code
+
     def _login_problem(self) -> Problem | None:
         """Why ``client.login()`` -> ``alogin()`` may not be equivalent (see ``login``)."""
         if self._login is _UNSET:
-            self._login = login_problem(self.ctx.path, self.module.code)
+            self._login = login_problem(self.ctx.path, self.module_code)
         return self._login
 
     def _default_user_model(self) -> bool:

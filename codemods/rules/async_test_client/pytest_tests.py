@@ -86,10 +86,13 @@ class PytestTests(ClientSetup):
             return fn
         names = [p.name.value for p in params]
         fixtures = names[1:] if in_class else names
-        body_code = cst.Module(body=[]).code_for_node(fn.body)
-        uses_client = ("client" in fixtures and "client." in body_code) or any(
-            n + "(" in body_code for n, q in self.imports.names.items() if q in CLIENT_CLASSES
-        )
+        client_classes = [n for n, q in self.imports.names.items() if q in CLIENT_CLASSES]
+        uses_client, body_code = False, ""
+        if "client" in fixtures or client_classes:  # else no code to look at (generating it costs)
+            body_code = cst.Module(body=[]).code_for_node(fn.body)
+            uses_client = ("client" in fixtures and "client." in body_code) or any(
+                n + "(" in body_code for n in client_classes
+            )
         if not uses_client:
             if "admin_client" in fixtures:
                 self.ctx.refuse(
@@ -137,7 +140,7 @@ class PytestTests(ClientSetup):
                 problems.append(
                     Problem("fixture", f"the {bad} fixture cannot be used from an async test as it is")
                 )
-        if "async_client" in all_names(fn.body):
+        if "async_client" in body_code and "async_client" in all_names(fn.body):  # the text first: cheap
             problems.append(Problem("name-taken", "the name async_client is already used in the test"))
         pytest_local = self.imports.locals_for("pytest")
         if "pytest" in self.imports.names and "pytest" not in pytest_local:
@@ -265,7 +268,9 @@ class PytestTests(ClientSetup):
         if self._fixture_defs is None:
             defs = test_setup.conftest_fixtures(self.ctx.path)
             try:
-                defs.update(test_setup.fixture_defs(ast.parse(self.module.code), "this module"))
+                if self._module_ast is None:  # shared with the client set-up check
+                    self._module_ast = ast.parse(self.module_code)
+                defs.update(test_setup.fixture_defs(self._module_ast, "this module"))
             except SyntaxError:
                 pass
             self._fixture_defs = defs
@@ -338,7 +343,7 @@ class PytestTests(ClientSetup):
         module or a conftest.py from the test's directory up to the project root."""
         if self._overridden is None:
             self._overridden = ""
-            if test_setup.CLIENT_FIXTURE_DEF.search(self.module.code):
+            if test_setup.CLIENT_FIXTURE_DEF.search(self.module_code):
                 self._overridden = "this module"
             else:
                 self._overridden = test_setup.client_fixture_conftest(self.ctx.path) or ""
