@@ -11,27 +11,7 @@ import textwrap
 from codemods.config import Settings
 from codemods.project import ProjectIndex
 from codemods.runner import transform_source
-from tests import harness
-
-CM = "async-test-client"
-
-# These tests are of the rewrite itself, mostly on snippets without a project: they opt into
-# every test's conversion (only-async-views = false). The default, which converts only tests of
-# async views, is tested on real small projects in test_async_test_client_views.py.
-ALL_VIEWS = {"only-async-views": False}
-
-
-def _all_views(kwargs: dict) -> dict:
-    kwargs["options"] = {**ALL_VIEWS, **(kwargs.get("options") or {})}
-    return kwargs
-
-
-def check_transformed(codemod, before, after, **kwargs):
-    return harness.check_transformed(codemod, before, after, **_all_views(kwargs))
-
-
-def check_noop(codemod, source, reason, **kwargs):
-    return harness.check_noop(codemod, source, reason, **_all_views(kwargs))
+from tests.async_test_client_support import ALL_VIEWS, CM, check_noop, check_transformed
 
 SHOP = {
     "shop/__init__.py": "",
