@@ -270,15 +270,20 @@ def _is_response_annotation(expr: cst.BaseExpression, imports: ImportTable, shad
     return imports.qualify(expr, shadowed) in RESPONSE_CLASSES
 
 
-def _raise_for_status_target(line: cst.SimpleStatementLine, local: _Locals) -> cst.Attribute | None:
-    """``r.raise_for_status`` when ``line`` is exactly ``r.raise_for_status()`` on a response name."""
+def _method_statement(line: cst.SimpleStatementLine) -> cst.Attribute | None:
+    """``x.m`` when ``line`` is exactly the statement ``x.m()`` (one call, no arguments)."""
     if len(line.body) != 1 or not isinstance(line.body[0], cst.Expr):
         return None
     call = line.body[0].value
     if not isinstance(call, cst.Call) or call.args or not isinstance(call.func, cst.Attribute):
         return None
-    func = call.func
-    if func.attr.value != "raise_for_status":
+    return call.func
+
+
+def _raise_for_status_target(line: cst.SimpleStatementLine, local: _Locals) -> cst.Attribute | None:
+    """``r.raise_for_status`` when ``line`` is exactly ``r.raise_for_status()`` on a response name."""
+    func = _method_statement(line)
+    if func is None or func.attr.value != "raise_for_status":
         return None
     value = _strip_await(func.value)
     if isinstance(value, cst.Call) and isinstance(local.match(value), _Req):
@@ -290,13 +295,8 @@ def _raise_for_status_target(line: cst.SimpleStatementLine, local: _Locals) -> c
 
 def _close_target(line: cst.SimpleStatementLine, local: _Locals) -> cst.Attribute | None:
     """``r.close`` when ``line`` is exactly ``r.close()`` on a response name."""
-    if len(line.body) != 1 or not isinstance(line.body[0], cst.Expr):
-        return None
-    call = line.body[0].value
-    if not isinstance(call, cst.Call) or call.args or not isinstance(call.func, cst.Attribute):
-        return None
-    func = call.func
-    if func.attr.value not in RESPONSE_CLOSE or not isinstance(func.value, cst.Name):
+    func = _method_statement(line)
+    if func is None or func.attr.value not in RESPONSE_CLOSE or not isinstance(func.value, cst.Name):
         return None
     return func if local.is_response(func.value) else None
 
