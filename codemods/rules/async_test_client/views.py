@@ -9,6 +9,7 @@ from typing import Any
 import libcst as cst
 
 from codemods.analysis import ImportTable
+from codemods.analysis.bindings import target_names
 from codemods.knowledge.testing import COMMIT_HOOKS
 from codemods.problems import Problem
 from codemods.project import read_text
@@ -45,23 +46,23 @@ def local_values(fn: cst.FunctionDef) -> dict[str, cst.BaseExpression]:
 
     class _Bindings(cst.CSTVisitor):
         def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-            for n in _target_names(node.target):
+            for n in target_names(node.target):
                 counts[n] = counts.get(n, 0) + 1
 
         def visit_AugAssign(self, node: cst.AugAssign) -> None:
-            for n in _target_names(node.target):
+            for n in target_names(node.target):
                 counts[n] = counts.get(n, 0) + 2
 
         def visit_For(self, node: cst.For) -> None:
-            for n in _target_names(node.target):
+            for n in target_names(node.target):
                 counts[n] = counts.get(n, 0) + 2
 
         def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-            for n in _target_names(node.target):
+            for n in target_names(node.target):
                 counts[n] = counts.get(n, 0) + 2
 
         def visit_AsName(self, node: cst.AsName) -> None:
-            for n in _target_names(node.name):
+            for n in target_names(node.name):
                 counts[n] = counts.get(n, 0) + 2
 
     fn.body.visit(_Bindings())
@@ -134,16 +135,6 @@ def class_values(cls: cst.ClassDef) -> dict[str, cst.BaseExpression]:
                             if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == "self":
                                 values[t.attr.value] = small.value
     return {f"self.{n}": v for n, v in values.items() if counts.get(n) == 1}
-
-
-def _target_names(node: cst.CSTNode) -> list[str]:
-    if isinstance(node, cst.Name):
-        return [node.value]
-    if isinstance(node, (cst.Tuple, cst.List)):
-        return [n for e in node.elements for n in _target_names(e.value)]
-    if isinstance(node, cst.StarredElement):
-        return _target_names(node.value)
-    return []
 
 
 def _slashed(urls: UrlConf, text: str, follow: bool) -> Route | Unread | None:
