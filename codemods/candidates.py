@@ -23,6 +23,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
+from pathlib import Path
+
+from codemods.knowledge.layout import is_test_class, is_test_function, is_test_module
 
 # Compound statements: gather-awaits only ever gathers simple statements (their bodies are
 # blocks of their own, looked at separately).
@@ -91,8 +94,9 @@ def _outer_defs(tree: ast.Module) -> list[ast.AST]:
 class Facts:
     """Structural facts about one parsed module, computed lazily and shared by the tests."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, path: str = "") -> None:
         self.tree = tree
+        self.path = path  # the file as the run shows it ("": unknown, not a test module)
         self._nodes: list[ast.AST] | None = None
         self._statements: list[ast.stmt] | None = None
         self._async_defs: list[ast.AsyncFunctionDef] | None = None
@@ -114,6 +118,29 @@ class Facts:
         if self._async_defs is None:
             self._async_defs = [n for n in self.statements if isinstance(n, ast.AsyncFunctionDef)]
         return self._async_defs
+
+    def async_defs_outside_tests(self) -> list[ast.AsyncFunctionDef]:
+        """Async defs at any depth, except tests and what is nested in them: a test function or
+        test class of ``knowledge.layout`` (``self.path`` tells whether this is a test module)."""
+        test_module = is_test_module(Path(self.path).parts, conftest=False) if self.path else False
+        out: list[ast.AsyncFunctionDef] = []
+        stack: list[ast.AST] = list(self.tree.body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.ClassDef):
+                bases = [b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases]
+                if is_test_class(node.name, bases, test_module):
+                    continue
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if is_test_function(node.name, test_module):
+                    continue
+                if isinstance(node, ast.AsyncFunctionDef):
+                    out.append(node)
+            for name in _BLOCKS:
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    stack.extend(item for item in value if isinstance(item, ast.AST))
+        return out
 
     def outer_async_defs(self) -> list[ast.AsyncFunctionDef]:
         """Async defs not nested in a def, lambda or class."""

@@ -1,7 +1,10 @@
 """gather-awaits: shared receivers, test modules, shared knowledge and the effect-free policy."""
 
+import ast
+
 import pytest
 
+from codemods import candidates
 from tests.gather_awaits_support import (
     CM,
     _call,
@@ -212,20 +215,30 @@ class CheckSomething(TestCase):
 """
 
 
-def test_runs_in_tests_are_not_gathered_and_reported_once():
+def test_tests_are_left_alone_without_a_word():
     out = rewrite(CM, TEST_RUNS, path="app/tests/test_things.py")
-    # only the helper outside tests is gathered
+    # only the helper outside tests is gathered; nothing is said about the tests' runs
     assert out.source.count("asyncio.gather(") == 1
     assert "    x, y = await asyncio.gather(fetch(a), fetch(b))\n    return x, y\n" in out.source
-    notes = [(d.line, d.message) for d in out.diagnostics if d.kind == "note"]
-    # one line per run that would be gathered, nothing for the bare await (no noise in tests)
-    assert [line for line, _ in notes] == [11, 19, 23]
-    assert all(message.startswith("not gathered in a test: the order of its awaits") for _, message in notes)
+    assert [d for d in out.diagnostics if d.kind != "fixed"] == []
     # the same module outside a tests folder: functions named test_* are not tests there, a
     # TestCase's methods still are
     out = rewrite(CM, TEST_RUNS, path="app/checks.py")
     assert out.source.count("asyncio.gather(") == 2
-    assert [d.line for d in out.diagnostics if d.kind == "note" and "in a test" in d.message] == [19, 23]
+    assert "async def test_two(a, b):\n    x, y = await asyncio.gather(fetch(a), fetch(b))\n" in out.source
+    # what test_two's run is told (a plain function here); nothing about the TestCase's methods
+    assert {d.line for d in out.diagnostics if d.kind != "fixed"} == {13, 14}
+
+
+def test_a_test_module_of_tests_only_is_not_parsed():
+    # The structural test (ast, before any LibCST parse) applies the same rule as the rewrite.
+    only_tests = TEST_RUNS[TEST_RUNS.index("async def test_two"):]
+    tree = ast.parse(only_tests)
+    assert candidates.structural(["gather-awaits"], candidates.Facts(tree, "app/tests/test_things.py")) == []
+    assert candidates.structural(["gather-awaits"], candidates.Facts(tree, "app/checks.py")) == ["gather-awaits"]
+    assert candidates.structural(["gather-awaits"], candidates.Facts(ast.parse(TEST_RUNS), "app/tests/test_x.py")) == [
+        "gather-awaits"
+    ]  # its helper _load is no test
 
 
 # --------------------------------------------------------------------------- shared knowledge

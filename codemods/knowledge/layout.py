@@ -1,4 +1,4 @@
-"""Project layout: what a test module is, and which files mark a project's root.
+"""Project layout: what a test module, a test class and a test function are, and which files mark a project's root.
 
 The test-module rule is given as a pure function of the path's parts; making the path relative
 (to the working folder, say) is the caller's business.
@@ -35,3 +35,30 @@ def is_test_module(parts: list[str] | tuple[str, ...], *, conftest: bool = True,
     if name == "test.py":
         return test_py
     return TEST_FILE.match(name) is not None
+
+
+# Test classes, by name (in a test module) or base (anywhere): ``TestCart``, ``CartTests``,
+# ``CartTestCase`` (the unittest/pytest naming conventions).
+TEST_CLASS = re.compile(r"^Test|Tests?$|TestCase$")
+
+
+def is_test_class(name: str, base_names: list[str], test_module: bool) -> bool:
+    """A test class: named like one in a test module, or with a ``...TestCase`` base anywhere
+    (``base_names``: the last name of each base, "" when it has none)."""
+    if test_module and TEST_CLASS.search(name):
+        return True
+    return any(b.endswith("TestCase") for b in base_names)
+
+
+def is_test_function(name: str, test_module: bool) -> bool:
+    """A test function or method: ``test*`` in a test module (in a test class, any module)."""
+    return test_module and name.startswith("test")
+
+
+def path_kind(path: str) -> str:
+    """What the codemods read from a file's path as the run shows it, as a short key: whether it is
+    a test module, with and without conftest.py (a cached scan is reused only for the same key)."""
+    from pathlib import PurePath
+
+    parts = PurePath(path).parts
+    return "".join("t" if is_test_module(parts, conftest=c) else "-" for c in (False, True))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from codemods.config import Settings
-from codemods.knowledge.layout import is_test_module
+from codemods.knowledge.layout import is_test_module, path_kind
 from codemods.project import (
     FileFacts,
     ProjectIndex,
@@ -169,6 +169,7 @@ def _run(
             and not (limit and st.st_size > limit)
             and cache.fresh_stat(entry, st)
             and "scan" in entry
+            and entry.get("where") == path_kind(display)
         ):
             known[key] = (path, display, None)
             continue
@@ -181,8 +182,11 @@ def _run(
             continue
         digest = _digest(data)
         stat = cache.stat_key(st) if st is not None else None
-        if entry is None or entry.get("hash") != digest or "scan" not in entry:
-            entry = cache.entries[key] = {"hash": digest, "stat": stat}
+        # The scan and the result depend on what the path as shown says (whether it is a test
+        # module): a run from another folder that changes that scans again.
+        where = path_kind(display)
+        if entry is None or entry.get("hash") != digest or "scan" not in entry or entry.get("where") != where:
+            entry = cache.entries[key] = {"hash": digest, "stat": stat, "where": where}
             try:
                 text = decode(data).text
             except SourceError as exc:
@@ -192,7 +196,7 @@ def _run(
                     codemods = per_file.selected_codemods(settings)
                 # The ast work goes to the pool; the substring tests here decide if there is any.
                 if "\0" in text or any(cm.precheck(text) for cm in codemods) or wants_parse(text):
-                    to_scan.append((key, text))
+                    to_scan.append((key, display, text))
                 else:
                     entry["scan"] = _nothing_to_scan(text)
         elif entry.get("stat") != stat:
@@ -202,7 +206,7 @@ def _run(
 
     _timing("read")
     if to_scan:
-        to_scan.sort(key=lambda item: -len(item[1]))
+        to_scan.sort(key=lambda item: -len(item[2]))
         for done, (key, scanned) in enumerate(pool.map(_scan_job, to_scan, _scan_failed), 1):
             cache.entries[key]["scan"] = scanned
             if scanned["error"] and scanned["error"][0].startswith(limits.RETRY_PREFIXES):

@@ -92,8 +92,9 @@ def _nothing_to_scan(source: str) -> dict[str, Any]:
     return {"facts": dict(vars(file_facts(source))), "candidates": [], "error": None}
 
 
-def scan_text(source: str, codemods: Sequence[Codemod]) -> Scan:
-    """Project facts and candidate codemods of one file's text (text pre-checks, then ``ast``)."""
+def scan_text(source: str, codemods: Sequence[Codemod], path: str = "") -> Scan:
+    """Project facts and candidate codemods of one file's text (text pre-checks, then ``ast``);
+    ``path``: the file as the run shows it (what is a test module is read from it)."""
     if "\0" in source:
         return Scan(FileFacts(), [], _syntax_error(ValueError(), source))
     hits = [] if has_skip_file_comment(source) else [cm.name for cm in codemods if cm.precheck(source)]
@@ -105,7 +106,7 @@ def scan_text(source: str, codemods: Sequence[Codemod]) -> Scan:
         return Scan(FileFacts(), [], _syntax_error(exc, source))
     except RecursionError:
         return Scan(FileFacts(), [], SourceError(limits.RECURSION))
-    structure = candidates.Facts(tree)
+    structure = candidates.Facts(tree, path)
     facts = file_facts(source, tree, structure.statements)
     found = candidates.structural(hits, structure) if hits else []
     if found and limits.too_deep(tree):  # LibCST would take too long, or crash (see limits)
@@ -113,7 +114,7 @@ def scan_text(source: str, codemods: Sequence[Codemod]) -> Scan:
     return Scan(facts, found)
 
 
-def _candidates_after_change(source: str, later: Sequence[Codemod]) -> set[str]:
+def _candidates_after_change(source: str, later: Sequence[Codemod], path: str) -> set[str]:
     """After a codemod changed the code: which of the later codemods could touch the new text."""
     hits = [cm.name for cm in later if cm.precheck(source)]
     if not hits:
@@ -122,7 +123,7 @@ def _candidates_after_change(source: str, later: Sequence[Codemod]) -> set[str]:
         tree = _ast_parse(source)
     except (SyntaxError, ValueError):
         return set(hits)  # the compile check after the run reports it
-    return set(candidates.structural(hits, tree))
+    return set(candidates.structural(hits, candidates.Facts(tree, path)))
 
 
 # --------------------------------------------------------------------------- one file, in memory
@@ -175,7 +176,7 @@ def _transform_source(
     pending: set[str] = {cm.name for cm in chosen}
     if not explicit:
         if start is None:
-            scan = scan_text(source, chosen)
+            scan = scan_text(source, chosen, path)
             if scan.error is not None:
                 err = scan.error
                 return Outcome(source, [], str(err), line=err.line, col=err.col)
@@ -235,7 +236,7 @@ def _transform_source(
                 new_text = module.code
                 if new_text != text:
                     text = new_text
-                    pending |= _candidates_after_change(text, later)
+                    pending |= _candidates_after_change(text, later, path)
             else:
                 text = None
     diagnostics = _positions(records, path, source, chain)

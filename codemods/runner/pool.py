@@ -24,19 +24,19 @@ def _init_worker(settings: Settings, mode: str, parent: int) -> None:
     _WORKER.update(settings=settings, mode=mode)
 
 
-def _scan_job(item: tuple[str, str]) -> tuple[str, dict[str, Any]]:
-    key, text = item
+def _scan_job(item: tuple[str, str, str]) -> tuple[str, dict[str, Any]]:
+    key, display, text = item
     if "codemods" not in _WORKER:
         # Looked up on its module, as the run and the transform do: one name to replace (tests do).
         _WORKER["codemods"] = per_file.selected_codemods(_WORKER["settings"])
-    return key, scan_text(text, _WORKER["codemods"]).to_json()
+    return key, scan_text(text, _WORKER["codemods"], display).to_json()
 
 
 def _internal(reason: str) -> str:
     return f"internal error: {reason}; file left unchanged"
 
 
-def _scan_failed(item: tuple[str, str], error: str) -> tuple[str, dict[str, Any]]:
+def _scan_failed(item: tuple[str, str, str], error: str) -> tuple[str, dict[str, Any]]:
     return item[0], Scan(FileFacts(), [], SourceError(error)).to_json()
 
 

@@ -150,7 +150,7 @@ Failure behaviour
 
 Refuses when (each with a diagnostic)
     Two levels (each code's, in ``codes.py``): a place considered and not applicable -- the awaits depend on each
-    other or must keep their order, a statement shape not taken apart, no benefit (a test, ORM
+    other or must keep their order, a statement shape not taken apart, no benefit (ORM
     reads only) -- is a note, shown with ``-v`` only; independent awaits left as they are (the name
     ``asyncio`` taken or bound, a ``try``/transaction around them, TaskGroup on an old Python) are
     warnings, always shown. ``sync_to_async(f)(...)`` keeps its place with "cannot tell what
@@ -207,13 +207,6 @@ Refuses when (each with a diagnostic)
     - the run is inside ``async with`` on ``atomic``/``transaction``, or inside a ``try`` with
       ``except`` handlers: the exception ordering is observable;
     - ``asyncio`` (or, for ``taskgroup``, ``BaseExceptionGroup``) means something else here;
-    - the run is in a test: a function named ``test*`` in a test module (``test_*.py``,
-      ``*_test.py``, ``tests.py``, a file under a ``tests``/``test`` folder) or a method of a test
-      class (``Test*``/``*Tests`` in a test module, or any class with a ``...TestCase`` base), or a
-      function nested in one. The order of a test's awaits is usually what it checks (one request
-      after another, an effect then its result) and speed does not matter there. Only the runs
-      that would otherwise be gathered are reported, once each; the other reasons are not
-      reported in tests.
     Statements next to an await that cannot join a run (the await is not evaluated first,
     post-processing may have side effects, a target that calls something, several statements
     on one line, a comment that would be lost...) are reported with the reason. ``return await ...`` never joins a run.
@@ -222,6 +215,14 @@ Refuses when (each with a diagnostic)
     Two GETs on the same httpx client run concurrently: a cookie that the first response sets is
     not sent with the second, as it would be sequentially.
     ``# dj-asyncify: skip`` on the ``def`` line skips the function.
+
+Left alone without a word
+    Tests: a function named ``test*`` in a test module (``test_*.py``, ``*_test.py``,
+    ``tests.py``, a file under a ``tests``/``test`` folder), a method of a test class
+    (``Test*``/``*Tests`` in a test module, or any class with a ``...TestCase`` base), and
+    functions nested in them. The order of a test's awaits is usually what it checks (one request
+    after another, an effect then its result) and speed does not matter there. Helpers and
+    fixtures of a test module are looked at as any other code.
 """
 
 from __future__ import annotations
@@ -261,9 +262,10 @@ class GatherAwaits(Codemod):
         # await`` ...). So: some block at any depth below an async def (blocks of nested defs and
         # of if/for/with/try included) has two neighbouring simple statements (anything but def,
         # class, if, for, while, with, try, match) each holding an await or an async comprehension
-        # anywhere in their expressions. Two statements on one line count.
+        # anywhere in their expressions. Two statements on one line count. Tests are left alone
+        # (``hot_scopes``, the same rule on the LibCST tree).
         memo: dict[int, bool] = {}
-        for func in facts.async_defs:
+        for func in facts.async_defs_outside_tests():
             for block in statement_lists(func):
                 for a, b in itertools.pairwise(block):
                     if involves_await(a, memo) and involves_await(b, memo):

@@ -38,8 +38,9 @@ Example:
 Fix safety:
     Only calls known free of ordering effects are gathered (HTTP reads on a known client, async ORM
     reads, functions read and found free, option effect-free); writes, locks, data dependencies,
-    shared objects, tests and try/except keep their order. Those are notes (-v only); warnings
+    shared objects and try/except keep their order. Those are notes (-v only); warnings
     (always shown): a name clash, a comment that would be lost, taskgroup on Python < 3.11.
+    Tests are left alone without a word.
 """
 
 CODES = (
@@ -140,9 +141,9 @@ CODES = (
     ),
     Code(
         "DJA216", "in-test", NOTE,
-        "awaits in a test",
-        "The order of a test's awaits is usually what the test checks, and speed does not matter there. "
-        "Reported once per run that would otherwise be gathered; nothing to do.",
+        "awaits in a test (retired: no longer reported)",
+        "Tests are left alone without a word now (the order of a test's awaits is usually what the test "
+        "checks, and speed does not matter there); the number stays taken.",
     ),
     Code(
         "DJA217", "orm-only", NOTE,

@@ -18,11 +18,6 @@ from codemods.rules.gather_awaits.independence import Independence
 from codemods.rules.gather_awaits.scopes import Frame
 from codemods.rules.gather_awaits.statements import Stmt
 
-TEST_REFUSAL = Problem(
-    "in-test",
-    "not gathered in a test: the order of its awaits is usually what the test checks, and "
-    "speed does not matter there",
-)
 ORM_ONLY = Problem("orm-only", "no benefit: Django's async ORM runs on one thread")
 
 
@@ -45,35 +40,25 @@ class Planner:
         """Split a run where gathering must stop: a statement that must keep its place (a write,
         a synchronisation...) stands alone; a statement that conflicts with the current segment
         (data dependency, shared mutated argument) starts a new one. Each stop is reported."""
-        # In a test only the runs that would be gathered are reported (once each, see the
-        # docstring): the reasons for the others would be noise there.
         # Each goes out as a warning or a note by its kind (its code's level, ``codes.py``).
-        def refuse(node, problem: Problem) -> None:
-            if not frame.test:
-                self.ctx.refuse(node, problem)
 
         segments: list[list[Stmt]] = []
         current: list[Stmt] = []
         for s in run:
             problem = self.analysis.barrier(s, frame)
             if problem is not None:
-                refuse(s.node, problem)
+                self.ctx.refuse(s.node, problem)
                 segments += [current, [s]] if current else [[s]]
                 current = []
                 continue
             conflict = next((c for x in current if (c := self.analysis.conflict(x, s, frame))), None)
             if conflict is not None:
-                refuse(s.node, conflict)
+                self.ctx.refuse(s.node, conflict)
                 segments.append(current)
                 current = []
             current.append(s)
         if current:
             segments.append(current)
-        if frame.test:
-            for seg in segments:
-                if len(seg) >= 2 and not all(self.analysis.orm_read(s.call.func) for s in seg):
-                    self.ctx.refuse(seg[0].node, TEST_REFUSAL)
-            return [[s] for s in run]
         if any(len(seg) >= 2 for seg in segments):
             problem = self.context_refusal(frame)
             if problem is not None:

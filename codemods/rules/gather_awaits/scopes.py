@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import re
 from pathlib import Path
 
 import libcst as cst
 
 from codemods.analysis import ImportTable, has_skip_comment, last_name
+from codemods.knowledge import layout
 from codemods.knowledge.layout import is_test_module
 from codemods.rules.gather_awaits.facts import Func, ModuleFacts
 from codemods.rules.gather_awaits.syntax import has_await, names_in, suites
-
-# Test classes, by name (in a test module) or base (anywhere): ``TestCart``, ``CartTests``,
-# ``CartTestCase`` (the unittest/pytest naming conventions).
-TEST_CLASS = re.compile(r"^Test|Tests?$|TestCase$")
 
 
 def is_test_path(path: str) -> bool:
@@ -34,20 +30,22 @@ def is_test_path(path: str) -> bool:
 
 
 def is_test_class(node: cst.ClassDef, test_module: bool) -> bool:
-    if test_module and TEST_CLASS.search(node.name.value):
-        return True
-    return any((last_name(b.value) or "").endswith("TestCase") for b in node.bases)
+    return layout.is_test_class(node.name.value, [last_name(b.value) or "" for b in node.bases], test_module)
 
 
-def hot_scopes(module: cst.Module) -> set[int]:
+def hot_scopes(module: cst.Module, path: str = "") -> set[int]:
     """Ids of the defs/classes around a block of an ``async def`` where two statement lines
     holding an ``await`` follow each other: the only places the codemod can rewrite or report.
+    Tests (``is_test_path(path)``, ``layout.is_test_class``/``is_test_function``) are not entered:
+    gather-awaits leaves them alone without a word (the order of a test's awaits is usually what it
+    checks, and speed does not matter there).
 
     Walks statements only (no LibCST visitor: it would rebuild every node it passes); only the
     statement lines directly in an ``async def`` are searched for an ``await`` -- anywhere else
     an ``await`` is a syntax error, and the transformer rewrites nothing there anyway."""
     hot: set[int] = set()
     scopes: list[cst.CSTNode] = []
+    test_module = is_test_path(path)
 
     def suite(node: cst.BaseSuite, in_async: bool) -> None:
         if not isinstance(node, cst.IndentedBlock):
@@ -59,6 +57,10 @@ def hot_scopes(module: cst.Module) -> set[int]:
     def statement(stmt: cst.BaseStatement, in_async: bool) -> bool:
         if isinstance(stmt, cst.SimpleStatementLine):
             return in_async and has_await(stmt)
+        if isinstance(stmt, cst.FunctionDef) and layout.is_test_function(stmt.name.value, test_module):
+            return False
+        if isinstance(stmt, cst.ClassDef) and is_test_class(stmt, test_module):
+            return False
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             scopes.append(stmt)
             suite(stmt.body, isinstance(stmt, cst.FunctionDef) and stmt.asynchronous is not None)
@@ -76,10 +78,9 @@ def hot_scopes(module: cst.Module) -> set[int]:
 class Frame:
     """One def or class being walked (the module is the first frame, with no ``func``)."""
 
-    def __init__(self, func: cst.FunctionDef | None, active: bool, test: bool = False) -> None:
+    def __init__(self, func: cst.FunctionDef | None, active: bool) -> None:
         self.func = func
         self.active = active
-        self.test = test  # a test function or test class, or something nested in one
         self.guard = 0  # enclosing try-with-handlers / atomic blocks inside this function
         self.allocated: set[str] = set()  # fresh names handed out in this function
         self.finally_reads: list[set[str]] = []  # names read by enclosing finally blocks
@@ -129,7 +130,6 @@ class ScopeWalk(cst.CSTTransformer):
         self.site = site
         self.frames = site.frames
         self.hot = hot  # only the defs/classes around a block worth a look are entered
-        self.test_module = is_test_path(path)
         self._guards: list[bool] = []
 
     def on_leave(self, original_node, updated_node):
@@ -148,8 +148,7 @@ class ScopeWalk(cst.CSTTransformer):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         active = node.asynchronous is not None and not has_skip_comment(node)
-        test = self.frames[-1].test or (self.test_module and node.name.value.startswith("test"))
-        self.frames.append(Frame(node, active, test))
+        self.frames.append(Frame(node, active))
         return id(node) in self.hot
 
     def leave_FunctionDef(self, original_node, updated_node):
@@ -157,8 +156,7 @@ class ScopeWalk(cst.CSTTransformer):
         return updated_node
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        test = self.frames[-1].test or is_test_class(node, self.test_module)
-        self.frames.append(Frame(None, False, test))
+        self.frames.append(Frame(None, False))
         return id(node) in self.hot
 
     def leave_ClassDef(self, original_node, updated_node):
