@@ -87,6 +87,13 @@ class Context:
         kind = "note" if code.level == NOTE else "refused"
         self.records.append((self.module, node, self.codemod, one_line(problem.message), kind, code.code))
 
+    def refuse_at(self, line: int, col: int, problem: Problem) -> None:
+        """``refuse`` at a place of the file as it was read (1-based line, 0-based column): for a
+        codemod that settles a file from its text, before any parse (``Codemod.settle``)."""
+        code = _code(self.codemod, problem.kind)
+        kind = "note" if code.level == NOTE else "refused"
+        self.records.append((None, (line, col), self.codemod, one_line(problem.message), kind, code.code))
+
     def note(self, node: cst.CSTNode, problem: Problem) -> None:
         """A place left as it is for a usual reason (shown with --verbose and in --report json):
         not a refusal, nothing the user needs to act on, whatever its code's level."""
@@ -141,6 +148,12 @@ class Codemod:
         """Structural test over the file's ``ast`` (see ``codemods.candidates``): False means the
         codemod has nothing to rewrite or report there. Sound, never precise; default True."""
         return True
+
+    def settle(self, source: str, ctx: Context) -> bool:
+        """Whether the file as it was read (``source``) is settled without a tree: nothing to
+        rewrite, and what there is to say reported with ``ctx.refuse_at``. Then ``transform`` is
+        not called (and the file is not parsed for this codemod). Default: not settled."""
+        return False
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         raise NotImplementedError

@@ -225,29 +225,39 @@ def test_option_false_keeps_the_old_behaviour_every_test_converts(tmp_path):
     assert not [d for d in out.diagnostics if d.kind in ("refused", "note")]
 
 
-def test_urlconf_that_cannot_be_read_is_said_per_url(tmp_path):
+def test_urlconf_that_cannot_be_read_is_said_once_per_module(tmp_path):
     src = TESTS.split("    def test_fast_by_path")[0]
+    first_test = src[: src.index("    def test_")].count("\n") + 1
+
+    def once(path, why):
+        out = check_noop(CM, src, f"tests left sync: which views their requests reach cannot be known ({why})", path=path)
+        warned = [(d.line, d.col, d.code) for d in out.diagnostics if d.kind in ("refused", "note")]
+        assert warned == [(first_test, 5, "DJA460")]  # one line, at the module's first test, nothing per test
+
     # No file names the settings module.
-    check_noop(
-        CM, src, 'reverse("shop:fast", args=[3]): view unknown (no manage.py or pytest '
-        "configuration names the settings module)", path=str(tmp_path / "elsewhere" / "tests.py"),
-    )
-    # ROOT_URLCONF not a literal; its module missing; an include of a module that is not there.
+    once(str(tmp_path / "elsewhere" / "tests.py"), "no manage.py or pytest configuration names the settings module")
+    # ROOT_URLCONF not a literal; its module missing.
     _project(tmp_path)
     settings = tmp_path / "site_/settings.py"
     settings.write_text(PROJECT["site_/settings.py"].replace('ROOT_URLCONF = "site_.urls"', 'ROOT_URLCONF = URLS'))
-    check_noop(CM, src, "(ROOT_URLCONF is not a string literal in site_.settings)", path=str(tmp_path / "app/tests.py"))
+    once(str(tmp_path / "app/tests.py"), "ROOT_URLCONF is not a string literal in site_.settings")
     settings.write_text(PROJECT["site_/settings.py"].replace('"site_.urls"', '"site_.gone"'))
-    check_noop(
-        CM, src, "(the urlconf site_.gone (ROOT_URLCONF) is not a readable project file)",
-        path=str(tmp_path / "app/tests.py"),
+    once(str(tmp_path / "app/tests.py"), "the urlconf site_.gone (ROOT_URLCONF) is not a readable project file")
+    # A module that names its own urlconf is looked at test by test.
+    with_override = "from django.test import override_settings\n" + src.replace(
+        "class ", '@override_settings(ROOT_URLCONF="site_.gone")\nclass ', 1
     )
+    out = check_noop(CM, with_override, "(override_settings) is not a readable project file", path=str(tmp_path / "app/tests.py"))
+    assert {d.code for d in out.diagnostics if d.kind == "refused"} == {"DJA458"}
+    # Per test, when a request's view is unknown: that reason alone (it keeps the test sync).
     settings.write_text(PROJECT["site_/settings.py"])
     (tmp_path / "site_/urls.py").write_text(PROJECT["site_/urls.py"].replace('include("app.urls")', 'include("shop.urls")'))
-    check_noop(
+    out = check_noop(
         CM, src, """(no route read is named 'shop:fast'; include('shop.urls') under "" is unread)""",
         path=str(tmp_path / "app/tests.py"),
     )
+    per_test = [d.line for d in out.diagnostics if d.kind == "refused"]
+    assert per_test and len(per_test) == len(set(per_test)), per_test  # one line per test
 
 
 def test_fstring_placeholders_that_may_reach_either_kind_are_not_guessed(tmp_path):

@@ -195,6 +195,16 @@ def _transform_source(
     for i, cm in enumerate(chosen):
         if cm.name not in pending or settings.target_django < cm.min_django:
             continue
+        options = {**cm.options, **settings.options.get(cm.name, {})}
+        ctx = Context(path, settings.target_django, options, project, cm.name)
+        try:
+            settled = len(chain) <= 1 and cm.settle(source, ctx)  # the code is still the file as read
+        except Exception as exc:  # noqa: BLE001 - a codemod bug must not lose the file
+            return Outcome(source, [], f"internal error in {cm.name}: {type(exc).__name__}: {exc}; file left unchanged")
+        if settled:
+            ran.append(cm.name)
+            records.extend(ctx.records)
+            continue
         if module is None:
             try:
                 module = cst.parse_module(source)
@@ -205,8 +215,6 @@ def _transform_source(
             except Exception as exc:  # LibCST can raise other errors on odd input  # noqa: BLE001
                 return Outcome(source, [], f"cannot parse: {exc}", parsed=True)
             chain.append(module)
-        options = {**cm.options, **settings.options.get(cm.name, {})}
-        ctx = Context(path, settings.target_django, options, project, cm.name)
         ctx.module = module
         try:
             new_module = cm.transform(module, ctx)

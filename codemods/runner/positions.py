@@ -24,7 +24,8 @@ def _positions(
         return []
     by_module: dict[int, tuple[Any, list[Any]]] = {}
     for module, node, *_ in records:
-        by_module.setdefault(id(module), (module, []))[1].append(node)
+        if module is not None:  # None: the node is a (line, column) of the file as read
+            by_module.setdefault(id(module), (module, []))[1].append(node)
     found: dict[int, tuple[int, int]] = {}
     step = {id(m): k for k, m in enumerate(chain)}
     texts: dict[int, list[str]] = {}
@@ -49,8 +50,8 @@ def _positions(
         for node_id, (line, col) in node_positions(module, nodes).items():
             found[node_id] = back(k, line, col)
     out = []
-    for _module, node, codemod, message, kind, code in records:
-        line, col = found.get(id(node), (1, 0))
+    for module, node, codemod, message, kind, code in records:
+        line, col = node if module is None else found.get(id(node), (1, 0))
         out.append(Diagnostic(path, line, col + 1, codemod, message, kind, code))
     out.sort(key=lambda d: (d.line, d.col, d.codemod))
     return out

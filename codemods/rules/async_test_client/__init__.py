@@ -246,6 +246,7 @@ Refuses when:
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from codemods.candidates import Facts, mentions_client
@@ -254,6 +255,57 @@ from codemods.rules.async_test_client.codes import CODES, PAGE
 
 if TYPE_CHECKING:  # libcst is imported by transform only
     import libcst as cst
+
+
+def candidate_tests(facts: Facts) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Tests async-test-client may act on, by the structural rule below (of a class whose tests
+    all are, its first test), in no particular order; lazily, so that ``any`` stops at the first."""
+    # Two walks look at tests. (1) Test methods of classes with a base (a Django test case,
+    # or a project class that may derive from one): ``self.client``, ``Client()`` objects,
+    # login helpers, state the class sets up on the client; so a class with a base and a
+    # ``test*`` method (async too) where the class mentions a client anywhere (setUp, class
+    # attributes, other methods included). (2) pytest tests, sync ``def test*`` at any depth
+    # (classes without bases included): they act only when they take the ``client`` or
+    # ``admin_client`` fixture, or call a name the module imports as django.test's
+    # ``Client``; so a test taking a parameter so named, or, when some import of the file
+    # (anywhere) takes ``Client`` or ``*`` from ``django.test...``, any test mentioning a
+    # client. "Mentions a client": a name, attribute, parameter, keyword or imported name
+    # containing "client" (any case), or a local name bound to an import of such a name
+    # (``from django.test import Client as C``). A test of another library's client
+    # (``client = Anthropic()``, sentry-sdk's ``Client``) in a pytest function is no
+    # candidate: most test-heavy repositories are mostly those.
+    aliases = facts.client_aliases()
+    imports_client = any(
+        isinstance(node, ast.ImportFrom)
+        and not node.level
+        and (node.module or "").startswith("django.test")
+        and any(a.name in ("Client", "*") for a in node.names)
+        for node in facts.statements
+    )
+
+    def pytest_candidate(fn: ast.AST) -> bool:
+        if not isinstance(fn, ast.FunctionDef):
+            return False  # an async test is already async: neither walk acts on it
+        a = fn.args
+        if any(p.arg in ("client", "admin_client") for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)):
+            return True
+        return imports_client and mentions_client(fn, aliases)
+
+    in_class: set[int] = set()
+    for node in facts.statements:
+        if isinstance(node, ast.ClassDef):
+            tests = [
+                s for s in node.body
+                if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name.startswith("test")
+            ]
+            in_class.update(id(s) for s in tests)
+            if tests and (node.bases or node.keywords) and mentions_client(node, aliases):
+                yield tests[0]
+            else:
+                yield from (t for t in tests if pytest_candidate(t))
+    for n in facts.statements:
+        if isinstance(n, ast.FunctionDef) and n.name.startswith("test") and id(n) not in in_class and pytest_candidate(n):
+            yield n
 
 
 @register
@@ -272,56 +324,27 @@ class AsyncTestClient(Codemod):
     def precheck(self, source: str) -> bool:
         return "def test" in source and ("client." in source or "Client" in source)
 
-
     def candidate(self, facts: Facts) -> bool:
-        # Two walks look at tests. (1) Test methods of classes with a base (a Django test case,
-        # or a project class that may derive from one): ``self.client``, ``Client()`` objects,
-        # login helpers, state the class sets up on the client; so a class with a base and a
-        # ``test*`` method (async too) where the class mentions a client anywhere (setUp, class
-        # attributes, other methods included). (2) pytest tests, sync ``def test*`` at any depth
-        # (classes without bases included): they act only when they take the ``client`` or
-        # ``admin_client`` fixture, or call a name the module imports as django.test's
-        # ``Client``; so a test taking a parameter so named, or, when some import of the file
-        # (anywhere) takes ``Client`` or ``*`` from ``django.test...``, any test mentioning a
-        # client. "Mentions a client": a name, attribute, parameter, keyword or imported name
-        # containing "client" (any case), or a local name bound to an import of such a name
-        # (``from django.test import Client as C``). A test of another library's client
-        # (``client = Anthropic()``, sentry-sdk's ``Client``) in a pytest function is no
-        # candidate: most test-heavy repositories are mostly those.
-        aliases = facts.client_aliases()
-        imports_client = any(
-            isinstance(node, ast.ImportFrom)
-            and not node.level
-            and (node.module or "").startswith("django.test")
-            and any(a.name in ("Client", "*") for a in node.names)
-            for node in facts.statements
-        )
+        return next(candidate_tests(facts), None) is not None
 
-        def pytest_candidate(fn: ast.AST) -> bool:
-            if not isinstance(fn, ast.FunctionDef):
-                return False  # an async test is already async: neither walk acts on it
-            a = fn.args
-            if any(p.arg in ("client", "admin_client") for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)):
-                return True
-            return imports_client and mentions_client(fn, aliases)
+    def settle(self, source: str, ctx: Context) -> bool:
+        # With only-async-views (the default) a test converts only when its requests reach async
+        # views of the project's urlconf. When there is none to read (no settings module found,
+        # ROOT_URLCONF not a literal ...) and nothing in the module names another one, no test of
+        # it can convert: one warning for the module, at its first candidate test, and no parse.
+        from codemods.rules.async_test_client.settle import module_urlconf_problem
 
-        in_class: set[int] = set()
-        for node in facts.statements:
-            if isinstance(node, ast.ClassDef):
-                tests = [
-                    s for s in node.body
-                    if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name.startswith("test")
-                ]
-                in_class.update(id(s) for s in tests)
-                if tests and (node.bases or node.keywords) and mentions_client(node, aliases):
-                    return True
-                if any(pytest_candidate(t) for t in tests):
-                    return True
-        return any(
-            n.name.startswith("test") and id(n) not in in_class and pytest_candidate(n)
-            for n in facts.statements
-            if isinstance(n, ast.FunctionDef)
-        )
+        problem = module_urlconf_problem(source, ctx)
+        if problem is None:
+            return False
+        try:
+            tests = list(candidate_tests(Facts(ast.parse(source), ctx.path)))
+        except (SyntaxError, ValueError, RecursionError):
+            return False  # the parse reports it
+        if tests:
+            first = min(tests, key=lambda t: (t.lineno, t.col_offset))
+            ctx.refuse_at(first.lineno, first.col_offset, problem)
+        return True
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         from codemods.rules.async_test_client.classes import Classes

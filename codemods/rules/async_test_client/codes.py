@@ -402,4 +402,12 @@ CODES = (
         "codemod does not read, so the test is left sync. Set only-async-views = false if its views are "
         "async.",
     ),
+    Code(
+        "DJA460", "urlconf-unknown", WARNING,
+        "the urlconf cannot be read: no test of the module can convert",
+        "With only-async-views set, a test converts only when its requests reach async views of the urlconf "
+        "its settings name. No settings module was found (manage.py or the pytest configuration names it), "
+        "or its ROOT_URLCONF is not a literal or not a readable project file. Reported once per module, at "
+        "its first test. Make the settings findable, or set only-async-views = false.",
+    ),
 )

@@ -20,7 +20,8 @@ from codemods.rules.async_test_client.plan import Redirect
 from codemods.rules.async_test_client.pytest_module import module_fixtures, pytestmark
 from codemods.rules.async_test_client.rewrite import Rewrite
 from codemods.rules.async_test_client.scan import Scan
-from codemods.rules.async_test_client.views import local_values, overridden_urlconf, views_problem, wanted
+from codemods.rules.async_test_client.settle import wanted
+from codemods.rules.async_test_client.views import local_values, overridden_urlconf, views_problem
 
 _UNSET = Problem("", "")  # a cached answer not computed yet
 

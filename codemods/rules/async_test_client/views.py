@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any
 
 import libcst as cst
 
@@ -22,11 +21,6 @@ from codemods.rules.async_test_client.common import code, code_full, is_true
 _SAMPLES = ("1", "a", "a-1", "00000000-0000-0000-0000-000000000000")
 _REVERSE = ("django.urls.reverse", "django.urls.reverse_lazy", "django.urls.base.reverse")
 _DYNAMIC = "not a literal path, f-string or reverse() of a literal name"
-
-
-def wanted(value: Any) -> bool:
-    """The option's value read as a flag."""
-    return value is True or str(value).lower() in ("true", "1", "yes")
 
 
 @dataclasses.dataclass

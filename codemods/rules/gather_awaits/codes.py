@@ -38,9 +38,8 @@ Example:
 Fix safety:
     Only calls known free of ordering effects are gathered (HTTP reads on a known client, async ORM
     reads, functions read and found free, option effect-free); writes, locks, data dependencies,
-    shared objects and try/except keep their order. Those are notes (-v only); warnings
-    (always shown): a name clash, a comment that would be lost, taskgroup on Python < 3.11.
-    Tests are left alone without a word.
+    shared objects and try/except keep their order (notes, -v only); tests are not looked at.
+    Warnings: a name clash, a comment that would be lost, taskgroup on Python < 3.11.
 """
 
 CODES = (
