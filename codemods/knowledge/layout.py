@@ -54,11 +54,3 @@ def is_test_function(name: str, test_module: bool) -> bool:
     """A test function or method: ``test*`` in a test module (in a test class, any module)."""
     return test_module and name.startswith("test")
 
-
-def path_kind(path: str) -> str:
-    """What the codemods read from a file's path as the run shows it, as a short key: whether it is
-    a test module, with and without conftest.py (a cached scan is reused only for the same key)."""
-    from pathlib import PurePath
-
-    parts = PurePath(path).parts
-    return "".join("t" if is_test_module(parts, conftest=c) else "-" for c in (False, True))

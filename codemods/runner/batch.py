@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from codemods.config import Settings
-from codemods.knowledge.layout import is_test_module, path_kind
+from codemods.knowledge.layout import is_test_module
 from codemods.project import (
     FileFacts,
     ProjectIndex,
@@ -60,6 +60,13 @@ def _timing(label: str) -> None:
         now = time.perf_counter()
         sys.stderr.write(f"[timing] {label}: {now - _T0[0]:.3f} s\n")
         _T0[0] = now
+
+
+def path_kind(path: str) -> str:
+    """What the codemods read from a file's path as the run shows it, as a short key: whether it is
+    a test module, with and without conftest.py (a cached scan is reused only for the same key)."""
+    parts = Path(path).parts
+    return "".join("t" if is_test_module(parts, conftest=c) else "-" for c in (False, True))
 
 
 def _digest(data: bytes) -> str:
