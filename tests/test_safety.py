@@ -555,9 +555,19 @@ def _alive(pid: int) -> bool:
     return fields[0] != "Z"
 
 
+# A suite started in the background of a non-interactive shell inherits SIGINT ignored, and the run
+# rightly leaves an ignored signal alone: these tests are of the default disposition, so the script
+# starts with Python's own.
+_DEFAULT_SIGINT = "import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+
+
 def _start(script: str, proj: Path, marks: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", script, str(marks)], cwd=proj, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", _DEFAULT_SIGINT + script, str(marks)],
+        cwd=proj,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
