@@ -270,6 +270,34 @@ def test_a_dying_worker_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.
         assert by_name[f"m{i}.py"].changed and (tmp_path / f"m{i}.py").read_text() == f"bar = {i}\n"
 
 
+class KillsItsScan(RenameFoo):
+    """Test codemod: the process scanning ``boom`` dies in the text pre-check."""
+
+    name = "kills-its-scan"
+
+    def precheck(self, source: str) -> bool:
+        if "boom" in source:
+            os._exit(3)
+        return super().precheck(source)
+
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="needs fork")
+def test_a_worker_dying_in_a_chunk_of_scans_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # Scans go to the workers many files at a time: the others of the dead worker's chunk are
+    # scanned again, and only the file it died on is reported.
+    for i in range(12):
+        (tmp_path / f"m{i:02d}.py").write_text(f"foo = {i}\n")
+    (tmp_path / "m07.py").write_text("foo = 'boom'\n")
+    monkeypatch.setattr(runner.per_file, "selected_codemods", lambda settings: [KillsItsScan()])
+    result = runner.run([tmp_path], Settings(jobs=2), "apply")
+    by_name = {Path(f.path).name: f for f in result.files}
+    assert len(by_name) == 12
+    assert "worker process died" in by_name["m07.py"].error
+    assert (tmp_path / "m07.py").read_text() == "foo = 'boom'\n"
+    for i in set(range(12)) - {7}:
+        assert by_name[f"m{i:02d}.py"].changed and (tmp_path / f"m{i:02d}.py").read_text() == f"bar = {i}\n"
+
+
 def test_cache_forgets_files_that_are_gone(tmp_path: Path):
     proj = _cache_project(tmp_path)
     settings = Settings(cache_dir=tmp_path / "cache", jobs=1)

@@ -25,11 +25,10 @@ from codemods.project import (
     file_facts,
     project_facts,
     reads_current,
-    wants_parse,
 )
 from codemods.project.reads import overlaid
-from codemods.registry import Codemod, Diagnostic
-from codemods.runner import limits, per_file, signals
+from codemods.registry import Diagnostic
+from codemods.runner import limits, signals
 from codemods.runner.cache import _Cache, _pack, _unpack, reads_safe
 from codemods.runner.discovery import discover, real_roots
 from codemods.runner.files import (
@@ -43,7 +42,7 @@ from codemods.runner.files import (
     diff_text,
     unified_diff,
 )
-from codemods.runner.per_file import Scan, _nothing_to_scan
+from codemods.runner.per_file import Scan
 from codemods.runner.pool import _Pool, _rewrite_failed, _rewrite_job, _scan_failed, _scan_job
 from codemods.runner.results import FileResult, RunResult, display_path
 
@@ -60,6 +59,11 @@ def _timing(label: str) -> None:
         now = time.perf_counter()
         sys.stderr.write(f"[timing] {label}: {now - _T0[0]:.3f} s\n")
         _T0[0] = now
+
+
+# The scan jobs go to the workers in chunks of about this many bytes of source (a file larger
+# than this alone): one hand-over per file would cost more than most files' scans.
+SCAN_CHUNK_BYTES = 128 * 1024
 
 
 def path_kind(path: str) -> str:
@@ -158,10 +162,9 @@ def _run(
 ) -> RunResult:
     inside, reads_roots = where  # what may be written; where the files a result read may be
     limit = settings.max_file_size
-    codemods: list[Codemod] | None = None  # loaded only if a file needs a scan
     # 1. Stat every file; read those the cache cannot vouch for; scan what changed.
     known: dict[str, tuple[Path, str, bytes | None]] = {}  # key -> (path, display, bytes if read)
-    to_scan: list[tuple[str, str]] = []
+    to_scan: list[tuple[str, str, bytes]] = []
     for path in files:
         display = display_path(path)
         key = os.path.abspath(path)
@@ -194,18 +197,7 @@ def _run(
         where = path_kind(display)
         if entry is None or entry.get("hash") != digest or "scan" not in entry or entry.get("where") != where:
             entry = cache.entries[key] = {"hash": digest, "stat": stat, "where": where}
-            try:
-                text = decode(data).text
-            except SourceError as exc:
-                entry["scan"] = Scan(FileFacts(), [], exc).to_json()
-            else:
-                if codemods is None:  # looked up on its module: see codemods.runner.pool._scan_job
-                    codemods = per_file.selected_codemods(settings)
-                # The ast work goes to the pool; the substring tests here decide if there is any.
-                if "\0" in text or any(cm.precheck(text) for cm in codemods) or wants_parse(text):
-                    to_scan.append((key, display, text))
-                else:
-                    entry["scan"] = _nothing_to_scan(text)
+            to_scan.append((key, display, data))  # decoded and pre-checked by the scan job
         elif entry.get("stat") != stat:
             entry["stat"] = stat
         cache.dirty = True
@@ -214,7 +206,8 @@ def _run(
     _timing("read")
     if to_scan:
         to_scan.sort(key=lambda item: -len(item[2]))
-        for done, (key, scanned) in enumerate(pool.map(_scan_job, to_scan, _scan_failed), 1):
+        jobs = pool.map_small(_scan_job, to_scan, _scan_failed, lambda item: len(item[2]), SCAN_CHUNK_BYTES)
+        for done, (key, scanned) in enumerate(jobs, 1):
             cache.entries[key]["scan"] = scanned
             if scanned["error"] and scanned["error"][0].startswith(limits.RETRY_PREFIXES):
                 cache.entries[key]["hash"] = None  # not a fact about the file: try again next time

@@ -9,9 +9,10 @@ from typing import Any
 
 from codemods.config import Settings
 from codemods.project import FileFacts, ProjectIndex
+from codemods.project.index import wants_parse
 from codemods.runner import limits, per_file, signals
-from codemods.runner.files import SourceError
-from codemods.runner.per_file import Scan, process_bytes, scan_text
+from codemods.runner.files import SourceError, decode
+from codemods.runner.per_file import Scan, _nothing_to_scan, process_bytes, scan_text
 from codemods.runner.results import FileResult
 
 _WORKER: dict[str, Any] = {}
@@ -24,19 +25,52 @@ def _init_worker(settings: Settings, mode: str, parent: int) -> None:
     _WORKER.update(settings=settings, mode=mode)
 
 
-def _scan_job(item: tuple[str, str, str]) -> tuple[str, dict[str, Any]]:
-    key, display, text = item
+def _scan_job(item: tuple[str, str, bytes]) -> tuple[str, dict[str, Any]]:
+    """The scan of one file's bytes as read (``Scan.to_json()``): decoded here, then the text
+    pre-checks decide whether its ``ast`` is needed (most files: facts from the text alone)."""
+    key, display, data = item
     if "codemods" not in _WORKER:
         # Looked up on its module, as the run and the transform do: one name to replace (tests do).
         _WORKER["codemods"] = per_file.selected_codemods(_WORKER["settings"])
-    return key, scan_text(text, _WORKER["codemods"], display).to_json()
+    codemods = _WORKER["codemods"]
+    try:
+        text = decode(data).text
+    except SourceError as exc:
+        return key, Scan(FileFacts(), [], exc).to_json()
+    if "\0" in text or any(cm.precheck(text) for cm in codemods) or wants_parse(text):
+        return key, scan_text(text, codemods, display).to_json()
+    return key, _nothing_to_scan(text)
+
+
+def _chunk_job(item: tuple[Callable[[Any], Any], Callable[[Any, str], Any], list[Any]]) -> tuple[bool, list[Any]]:
+    """Several small jobs in one hand-over to a worker, each within its own limits: (True, results)."""
+    func, failed, items = item
+    return True, [limits.guarded(func, failed, one) for one in items]
+
+
+def _chunk_lost(item: tuple[Any, Any, list[Any]], error: str) -> tuple[bool, list[Any]]:
+    return False, item[2]  # the worker died on one of them: (False, the chunk's items)
+
+
+def _chunks(items: list[Any], size: Callable[[Any], int], limit: int) -> list[list[Any]]:
+    """``items`` (largest first) grouped into runs of up to ``limit`` in total ``size``."""
+    out: list[list[Any]] = []
+    total = limit
+    for one in items:
+        n = size(one)
+        if total + n > limit:
+            out.append([])
+            total = 0
+        out[-1].append(one)
+        total += n
+    return out
 
 
 def _internal(reason: str) -> str:
     return f"internal error: {reason}; file left unchanged"
 
 
-def _scan_failed(item: tuple[str, str, str], error: str) -> tuple[str, dict[str, Any]]:
+def _scan_failed(item: tuple[str, str, bytes], error: str) -> tuple[str, dict[str, Any]]:
     return item[0], Scan(FileFacts(), [], SourceError(error)).to_json()
 
 
@@ -71,19 +105,43 @@ class _Pool:
             self.jobs, mp_context=ctx, initializer=_init_worker, initargs=(self.settings, self.mode, os.getpid())
         )
 
-    def map(
-        self, func: Callable[[Any], Any], items: list[Any], failed: Callable[[Any, str], Any]
+    def map_small(
+        self, func: Callable[[Any], Any], items: list[Any], failed: Callable[[Any, str], Any],
+        size: Callable[[Any], int], limit: int,
     ) -> Iterator[Any]:
-        """``func(item)`` per item, within the per-file limits (``limits.guarded``); ``failed(item,
-        error)`` for an item over a limit or whose worker died."""
+        """``map`` for many small jobs (the scan of every file read): handed to the workers in
+        chunks of up to ``limit`` in total ``size`` (``items`` largest first), each job still
+        within its own limits. The files of a chunk whose worker died run again one by one."""
+        if self.jobs <= 1 or len(items) < 2:
+            yield from self.map(func, items, failed)
+            return
+        lost: list[Any] = []
+        # At least four chunks a worker, so that the last ones finish together.
+        limit = max(1, min(limit, sum(map(size, items)) // (self.jobs * 4)))
+        chunks = _chunks(items, size, limit)
+        for done, results in self.map(_chunk_job, [(func, failed, c) for c in chunks], _chunk_lost, guard=False):
+            if done:
+                yield from results
+            else:
+                lost.extend(results)
+        yield from self.map(func, lost, failed, in_worker=True)
+
+    def map(
+        self, func: Callable[[Any], Any], items: list[Any], failed: Callable[[Any, str], Any],
+        guard: bool = True, in_worker: bool = False,
+    ) -> Iterator[Any]:
+        """``func(item)`` per item, within the per-file limits (``limits.guarded``; ``guard=False``:
+        ``func`` sees to them); ``failed(item, error)`` for an item over a limit or whose worker
+        died. Runs in this process when there is one job, or one item and no worker started yet
+        (a started worker has its imports done), unless ``in_worker`` (items a worker died on)."""
         if not items:
             return
-        if self.jobs <= 1 or len(items) < 2:
+        if self.jobs <= 1 or (len(items) < 2 and self.executor is None and not in_worker):
             if _WORKER.get("settings") is not self.settings or _WORKER.get("mode") != self.mode:
                 _WORKER.clear()
                 _WORKER.update(settings=self.settings, mode=self.mode)
             for item in items:
-                yield limits.guarded(func, failed, item)
+                yield limits.guarded(func, failed, item) if guard else func(item)
             return
         from concurrent.futures import as_completed
         from concurrent.futures.process import BrokenProcessPool
@@ -98,7 +156,8 @@ class _Pool:
             broken = False
             for n, item in enumerate(batch):
                 try:
-                    futures[self.executor.submit(limits.guarded, func, failed, item)] = n
+                    job = self.executor.submit(limits.guarded, func, failed, item) if guard else self.executor.submit(func, item)
+                    futures[job] = n
                 except BrokenProcessPool:  # a worker died while the batch was being handed out
                     broken = True
                     break
