@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from codemods.analysis.orm import async_list, awaited_twin, paren
 from codemods.knowledge.testing import LOGIN, VERBS
 from codemods.rules.async_test_client.client_args import headers_arg
-from codemods.rules.async_test_client.common import paren
 from codemods.rules.async_test_client.env import Env
 from codemods.rules.async_test_client.plan import (
     AsyncFor,
@@ -67,21 +67,9 @@ class Rewrite(cst.CSTTransformer):
         if isinstance(step, NewAsyncClient):
             return updated_node.with_changes(func=cst.Name(self.async_class))
         if isinstance(step, Twin):
-            assert isinstance(updated_node.func, cst.Attribute)
-            func = updated_node.func.with_changes(attr=cst.Name(step.name))
-            if isinstance(func.value, cst.Await) and not func.value.lpar:
-                func = func.with_changes(value=paren(func.value))
-            return cst.Await(expression=updated_node.with_changes(func=func))
+            return awaited_twin(updated_node, step.name)
         if isinstance(step, ListComp):
-            var = cst.Name(self.fresh)
-            return cst.ListComp(
-                elt=var,
-                for_in=cst.CompFor(
-                    target=var, iter=updated_node.args[0].value, asynchronous=cst.Asynchronous()
-                ),
-                lpar=list(updated_node.lpar),
-                rpar=list(updated_node.rpar),
-            )
+            return async_list(updated_node.args[0].value, self.fresh, updated_node)
         func = updated_node.func
         if isinstance(func, cst.Attribute) and self.env.is_client(func.value):
             verb = func.attr.value
