@@ -23,6 +23,7 @@ from codemods.knowledge import orm
 from codemods.project import test_setup
 
 QS, RELATED, ITER, INST, PAIR, MODEL = "qs", "related", "iter", "inst", "pair", "model"
+CYCLE = "cycle"  # ``qs = qs.filter(...)``: decided by the name's other bindings
 ALL = None  # ``loaded``: every relation (``select_related()`` without names)
 
 # Sync names of the twins that give an instance / an (instance, created) pair.
@@ -139,7 +140,7 @@ class Kinds:
             model = self.models.qual(cst.Name(name), self.shadowed)
             return Kind(MODEL, model) if model is not None else None
         if name in self._busy:
-            return None
+            return Kind(CYCLE)
         self._busy.add(name)
         try:
             kinds = set()
@@ -147,9 +148,13 @@ class Kinds:
                 kinds.add(self._bound(how, value))
         finally:
             self._busy.discard(name)
+        cycled = any(k is not None and k.what == CYCLE for k in kinds)
+        kinds = {k for k in kinds if k is None or k.what != CYCLE}
         if name in self.params or len(kinds) != 1:
             return None
-        return kinds.pop()
+        found = kinds.pop()
+        # a queryset narrowed in a cycle (``qs = qs.select_related(...)``) may load anything
+        return found.but(found.what, loaded=ALL) if found is not None and cycled else found
 
     def _bound(self, how: str, value: cst.BaseExpression | None) -> Kind | None:
         if value is None:
@@ -189,6 +194,8 @@ class Kinds:
         if not isinstance(func, cst.Attribute):
             return None
         base = self.of(func.value)
+        if base is not None and base.what == CYCLE:
+            return base if func.attr.value in _LAZY else None
         if base is None or base.what not in (QS, RELATED):
             return None
         name = func.attr.value
