@@ -82,8 +82,8 @@ class Scan(cst.CSTVisitor):
                 self._atomic_reported.add(where)
                 self._refuse(
                     "in-atomic", where,
-                    f"{what} runs inside transaction.atomic(), which does not work around async queries: "
-                    "move the block into a sync function called with sync_to_async",
+                    f"`{what}` runs inside transaction.atomic(), which does not work around async queries: "
+                    "move the block into a sync function (sync_to_async)",
                 )
             return
         self.plan[node] = step
@@ -133,8 +133,8 @@ class Scan(cst.CSTVisitor):
                 if not quiet:
                     self._refuse(
                         "custom-method", node,
-                        f"{what} is no QuerySet method the codemod knows (the project's own?): it may "
-                        "query synchronously; give it an async version or call it through sync_to_async",
+                        f"`{what}` is no QuerySet method the codemod knows: it may query synchronously "
+                        "(give it an async version, or call it with sync_to_async)",
                     )
                 return None
             if not self._manager_ok(func.value, k, name, quiet):
@@ -221,7 +221,7 @@ class Scan(cst.CSTVisitor):
                 if k is not None and k.what == QS:
                     how = f"use `{fix.replace('qs', code(node.args[0].value))}`" if fix else "iterate it with async for first"
                     self._refuse("evaluates-queryset", node, f"{code(node)} evaluates the queryset synchronously: {how}")
-            return
+                return
         self._consumer(node)
 
     def _consumer(self, node: cst.Call) -> None:
