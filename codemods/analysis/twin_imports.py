@@ -122,7 +122,11 @@ def fix_imports(
                 body[i] = stmt.with_changes(body=new_stmts)
             else:
                 body[i] = None  # type: ignore[call-overload]
+    dropped_first = bool(body) and body[0] is None
     body = [b for b in body if b is not None]
+    if dropped_first and body and not module.header:
+        # the module's first statement went: the blank lines that followed it are not a header
+        body[0] = body[0].with_changes(leading_lines=[])
     if missing:
         at = 0
         for k, s in enumerate(body):
