@@ -19,7 +19,8 @@ import libcst as cst
 from codemods.analysis import ImportTable, dotted_name, local_bindings
 from codemods.analysis import bindings as b
 from codemods.analysis.orm import is_model_qual
-from codemods.knowledge import orm
+from codemods.analysis.unwrap import thread_wrapped
+from codemods.knowledge import orm, runtime
 from codemods.project import test_setup
 
 QS, RELATED, ITER, INST, PAIR, MODEL = "qs", "related", "iter", "inst", "pair", "model"
@@ -32,6 +33,7 @@ _GIVES_PAIR = orm.sync_names(orm.names(orm.QUERYSET, returns=orm.PAIR))
 _AWAITED_INSTANCE = orm.names(orm.QUERYSET, returns=orm.OBJECT)
 _AWAITED_PAIR = orm.names(orm.QUERYSET, returns=orm.PAIR)
 _LAZY = orm.LAZY_METHODS - orm.NOT_ASYNC_ITERABLE | {"get_queryset"}
+WRAPPERS = (runtime.SYNC_TO_ASYNC, runtime.DATABASE_SYNC_TO_ASYNC)  # the thread wrappers looked through
 
 
 @dataclasses.dataclass(frozen=True)
@@ -217,6 +219,12 @@ class Kinds:
         return None
 
     def _awaited(self, call: cst.Call) -> Kind | None:
+        wrapped = thread_wrapped(call, self.models.imports, self.shadowed, WRAPPERS)
+        if wrapped is not None:  # ``await sync_to_async(Product.objects.get)(pk=1)``: what get gives
+            target = wrapped.target
+            if isinstance(target, cst.Lambda):
+                return self._call(target.body) if isinstance(target.body, cst.Call) else None
+            return self._call(cst.Call(func=target, args=list(wrapped.given)))
         func = call.func
         qual = self.models.imports.qualify(func, self.shadowed)
         if qual is not None and qual.rpartition(".")[2] == "aget_object_or_404" and qual.startswith("django."):

@@ -6,9 +6,9 @@ import libcst as cst
 
 from codemods.analysis import dotted_name
 from codemods.analysis.unwrap import thread_wrapped
-from codemods.knowledge import orm, runtime
+from codemods.knowledge import orm
 from codemods.problems import Problem
-from codemods.rules.async_orm.kinds import INST, ITER, QS, RELATED, Kind, Kinds, is_plain_slice
+from codemods.rules.async_orm.kinds import INST, ITER, QS, RELATED, WRAPPERS, Kind, Kinds, is_plain_slice
 from codemods.rules.async_orm.plan import AsyncFor, FuncTwin, ListComp, Rename, Step, Twin, Unwrap
 
 _QS_SYNC = orm.sync_names(orm.names(orm.QUERYSET))
@@ -19,7 +19,6 @@ _RELATED_42 = _RELATED_SYNC | {"create", "get_or_create", "update_or_create"}
 _INSTANCE_SYNC = orm.sync_names(orm.names(orm.INSTANCE))
 _ASYNC_NAMES = orm.names(orm.QUERYSET, orm.RELATED, orm.INSTANCE) | {a for a, _ in orm.ITERATORS.values()}
 _LAZY = orm.LAZY_METHODS | {"get_queryset"}
-_WRAPPERS = (runtime.SYNC_TO_ASYNC, runtime.DATABASE_SYNC_TO_ASYNC)
 _ATOMIC = "django.db.transaction.atomic"
 
 
@@ -356,7 +355,7 @@ class Scan(cst.CSTVisitor):
         call = node.expression
         if not isinstance(call, cst.Call):
             return True
-        wrapped = thread_wrapped(call, self.imports, self.kinds.shadowed, _WRAPPERS)
+        wrapped = thread_wrapped(call, self.imports, self.kinds.shadowed, WRAPPERS)
         if wrapped is None:
             return True
         target = wrapped.target
