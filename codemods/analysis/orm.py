@@ -3,13 +3,35 @@
 Shared by the codemods that turn sync ORM work into its async twin (async-test-client in test
 bodies, async-orm in any ``async def``): ``is_model_qual`` (a qualified name that looks like a
 model class), ``awaited_twin`` (``recv.get(...)`` -> ``await recv.aget(...)``), ``async_list``
-(``list(qs)`` -> ``[x async for x in qs]``) and ``paren`` (an await put in parentheses where it
-became the value of an attribute, subscript or call). What a receiver is stays each codemod's.
+(``list(qs)`` -> ``[x async for x in qs]``), ``paren`` (an await put in parentheses where it
+became the value of an attribute, subscript or call), the plan steps both take (``Twin``,
+``AsyncFor``, ``ListComp``) and ``TwinRewrite``, the transformer part they share. What a receiver
+is stays each codemod's.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import libcst as cst
+
+
+# The plan steps both rewrites take (each codemod's plan adds its own).
+@dataclasses.dataclass(frozen=True)
+class Twin:
+    """An ORM (or session) call -> ``await <receiver>.<name>(...)``."""
+
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class AsyncFor:
+    """A ``for`` over a queryset (statement or comprehension) -> ``async for``."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ListComp:
+    """``list(qs)`` -> ``[row async for row in qs]``."""
 
 
 def is_model_qual(qual: str) -> bool:
@@ -43,3 +65,33 @@ def async_list(iterable: cst.BaseExpression, var: str, like: cst.BaseExpression 
         lpar=list(like.lpar) if like is not None else [],
         rpar=list(like.rpar) if like is not None else [],
     )
+
+
+class TwinRewrite(cst.CSTTransformer):
+    """What every rewrite into awaited twins does besides its own steps: a ``for`` or comprehension
+    loop the subclass planned async (``async_loop``, asked of the original node) gets ``async``,
+    and an await that became the value of an attribute or subscript is put in parentheses
+    (``(await x.aget()).name``)."""
+
+    def async_loop(self, original: cst.For | cst.CompFor) -> bool:
+        raise NotImplementedError
+
+    def leave_For(self, original_node: cst.For, updated_node: cst.For) -> cst.For:
+        if self.async_loop(original_node):
+            return updated_node.with_changes(asynchronous=cst.Asynchronous())
+        return updated_node
+
+    def leave_CompFor(self, original_node: cst.CompFor, updated_node: cst.CompFor) -> cst.CompFor:
+        if self.async_loop(original_node):
+            return updated_node.with_changes(asynchronous=cst.Asynchronous())
+        return updated_node
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        if isinstance(updated_node.value, cst.Await) and not updated_node.value.lpar:
+            return updated_node.with_changes(value=paren(updated_node.value))
+        return updated_node
+
+    def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.BaseExpression:
+        if isinstance(updated_node.value, cst.Await) and not updated_node.value.lpar:
+            return updated_node.with_changes(value=paren(updated_node.value))
+        return updated_node

@@ -103,19 +103,8 @@ class Kinds:
         self.params = {p.name for p in b.function_parameters(func)}
         self.values: dict[str, list[tuple[str, cst.BaseExpression | None]]] = {}
         for binding in b.collect_bindings(func.body):
-            self.values.setdefault(binding.name, []).append(self._how(binding))
+            self.values.setdefault(binding.name, []).append(b.value_source(binding))
         self._busy: set[str] = set()
-
-    @staticmethod
-    def _how(binding: b.Binding) -> tuple[str, cst.BaseExpression | None]:
-        if binding.kind in (b.ASSIGN, b.ANNOTATED) and binding.value is not None:
-            if binding.whole:
-                return "value", binding.value
-            if binding.path == ((0, 2),):
-                return "pair0", binding.value
-        if binding.kind in (b.FOR, b.COMPREHENSION) and binding.whole:
-            return "iter", binding.value
-        return "other", None
 
     def model_of(self, node: cst.BaseExpression) -> str | None:
         return self.models.qual(node, self.shadowed)
@@ -162,7 +151,7 @@ class Kinds:
         if value is None:
             return None
         k = self.of(value)
-        if how == "value":
+        if how == "expr":
             return None if k is not None and k.what == PAIR else k
         if how == "pair0":
             return k.but(INST) if k is not None and k.what == PAIR else None

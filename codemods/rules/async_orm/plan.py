@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-
-@dataclasses.dataclass(frozen=True)
-class Twin:
-    """``recv.m(...)`` -> ``await recv.<name>(...)``."""
-
-    name: str
+from codemods.analysis.orm import AsyncFor, ListComp, Twin
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,20 +17,10 @@ class FuncTwin:
 
 
 @dataclasses.dataclass(frozen=True)
-class AsyncFor:
-    """``for`` (statement or comprehension) over a queryset -> ``async for``."""
-
-
-@dataclasses.dataclass(frozen=True)
 class Rename:
     """``qs.iterator(...)`` as the iterable of an ``async for`` -> ``qs.aiterator(...)``."""
 
     name: str
-
-
-@dataclasses.dataclass(frozen=True)
-class ListComp:
-    """``list(qs)`` -> ``[row async for row in qs]``."""
 
 
 @dataclasses.dataclass(frozen=True)

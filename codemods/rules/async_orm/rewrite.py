@@ -8,7 +8,7 @@ from codemods.analysis import ImportTable, has_skip_comment, name_uses
 from codemods.analysis import bindings as b
 from codemods.analysis.fresh import fresh_name
 from codemods.analysis.names import all_names, top_level_bindings
-from codemods.analysis.orm import async_list, awaited_twin, paren
+from codemods.analysis.orm import TwinRewrite, async_list, awaited_twin, paren
 from codemods.analysis.twin_imports import fix_imports
 from codemods.analysis.unwrap import unwrapped_args
 from codemods.knowledge import orm, runtime
@@ -38,7 +38,7 @@ def _func_twin(call: cst.Call, step: FuncTwin) -> cst.Await:
     return cst.Await(expression=call.with_changes(func=new))
 
 
-class Rewrite(cst.CSTTransformer):
+class Rewrite(TwinRewrite):
     def __init__(self, plan: dict[cst.CSTNode, Step], fresh: str) -> None:
         self.plan = plan
         self.fresh = fresh
@@ -78,25 +78,8 @@ class Rewrite(cst.CSTTransformer):
             out = out.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
         return out
 
-    def leave_For(self, original_node: cst.For, updated_node: cst.For) -> cst.For:
-        if isinstance(self.plan.get(original_node), AsyncFor):
-            return updated_node.with_changes(asynchronous=cst.Asynchronous())
-        return updated_node
-
-    def leave_CompFor(self, original_node: cst.CompFor, updated_node: cst.CompFor) -> cst.CompFor:
-        if isinstance(self.plan.get(original_node), AsyncFor):
-            return updated_node.with_changes(asynchronous=cst.Asynchronous())
-        return updated_node
-
-    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.Attribute:
-        if isinstance(updated_node.value, cst.Await) and not updated_node.value.lpar:
-            return updated_node.with_changes(value=paren(updated_node.value))
-        return updated_node
-
-    def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.Subscript:
-        if isinstance(updated_node.value, cst.Await) and not updated_node.value.lpar:
-            return updated_node.with_changes(value=paren(updated_node.value))
-        return updated_node
+    def async_loop(self, original: cst.For | cst.CompFor) -> bool:
+        return isinstance(self.plan.get(original), AsyncFor)
 
 
 def _module_bound(module: cst.Module) -> dict[str, str | None]:
