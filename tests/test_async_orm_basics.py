@@ -285,3 +285,34 @@ def test_idempotent_on_its_own_output(tmp_path):
     out = rewrite(CM, HEAD + "async def f():\n    for p in Product.objects.all():\n        p.save()\n", path=shop(tmp_path))
     again = rewrite(CM, out.source, path=shop(tmp_path))
     assert again.source == out.source and "async for" in out.source
+
+
+def test_in_one_run_with_async_views_to_sync_a_view_left_with_one_query_becomes_sync(tmp_path):
+    from codemods.config import Settings
+    from codemods.project import ProjectIndex
+    from codemods.registry import get
+    from codemods.runner import transform_source
+
+    src = (
+        "from django.http import JsonResponse\n" + HEAD + "async def product(request, pk):\n"
+        "    item = Product.objects.get(pk=pk)\n    return JsonResponse({'name': item.name})\n"
+    )
+    chosen = [get(CM), get("async-views-to-sync")]
+    assert [c.name for c in sorted(chosen, key=lambda c: c.order)] == [CM, "async-views-to-sync"]
+    settings = Settings(select=(CM, "async-views-to-sync"), target_django=(5, 2))
+    out = transform_source(src, shop(tmp_path), settings, ProjectIndex(), chosen)
+    assert out.error is None
+    assert "def product(request, pk):\n    item = Product.objects.get(pk=pk)" in out.source
+    assert "async def" not in out.source
+    alone = transform_source(src, shop(tmp_path), Settings(select=(CM,)), ProjectIndex(), [get(CM)])
+    assert "async def product" in alone.source and "await Product.objects.aget(pk=pk)" in alone.source
+
+
+def test_runs_between_requests_to_httpx_and_gather_awaits():
+    assert get_order("requests-to-httpx") < get_order(CM) < get_order("gather-awaits") < get_order("async-views-to-sync")
+
+
+def get_order(name: str) -> int:
+    from codemods.registry import get
+
+    return get(name).order
