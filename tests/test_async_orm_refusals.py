@@ -223,3 +223,39 @@ def test_a_test_or_script_setting_it_does_not_count(tmp_path):
         HEAD + "async def f(pk):\n    return await Product.objects.aget(pk=pk)\n",
         path=path,
     )
+
+
+def test_wrapped_shortcuts_auth_and_listing_lambdas(tmp_path):
+    check_transformed(
+        CM,
+        """\
+from asgiref.sync import sync_to_async
+from django.contrib.auth import login
+from django.shortcuts import get_object_or_404
+from shop.models import Product
+
+
+async def f(request, user):
+    p = await sync_to_async(get_object_or_404)(Product, pk=1)
+    await sync_to_async(login)(request, user)
+    rows = await sync_to_async(lambda: list(Product.objects.all()))()
+    async def inner():
+        return Product.objects.count()
+    return p, rows, inner
+""",
+        """\
+from django.contrib.auth import alogin
+from django.shortcuts import aget_object_or_404
+from shop.models import Product
+
+
+async def f(request, user):
+    p = await aget_object_or_404(Product, pk=1)
+    await alogin(request, user)
+    rows = [row async for row in Product.objects.all()]
+    async def inner():
+        return await Product.objects.acount()
+    return p, rows, inner
+""",
+        path=shop(tmp_path),
+    )
