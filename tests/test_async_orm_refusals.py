@@ -259,3 +259,34 @@ async def f(request, user):
 """,
         path=shop(tmp_path),
     )
+
+
+def test_orm_work_inside_a_generator_expression_is_refused(tmp_path):
+    _n(
+        "    return list(Product.objects.filter(pk=i).count() for i in range(3))\n",
+        "runs inside a generator expression: an await there would make it an async generator",
+        tmp_path,
+    )
+
+
+def test_a_class_of_a_models_module_that_is_no_model_is_left_silently(tmp_path):
+    path = shop(tmp_path)
+    models = tmp_path / "shop/models.py"
+    models.write_text(models.read_text() + "\n\nclass Status(models.TextChoices):\n    NEW = 'n'\n\n\nclass Plain:\n    pass\n")
+    check_noop(
+        CM,
+        "from shop.models import Plain, Status\n\n\nasync def f():\n    p = Plain()\n    p.save()\n"
+        "    return Status.objects.get(pk=1)\n",
+        None,
+        path=path,
+    )
+
+
+def test_a_model_deriving_from_an_abstract_model_of_the_file():
+    # a model of the file, through its abstract base: known; its manager may come from that base
+    check_noop(
+        CM,
+        "from django.db import models\n\n\nclass Base(models.Model):\n    class Meta:\n        abstract = True\n\n\n"
+        "class Item(Base):\n    pass\n\n\nasync def f():\n    return Item.objects.count()\n",
+        "Item.objects is a manager the codemod cannot read (acount() would skip an override of count())",
+    )

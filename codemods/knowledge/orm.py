@@ -187,6 +187,11 @@ EVALUATING_BUILTINS = {"len": "await qs.acount()", "bool": "await qs.aexists()"}
 ITERATING_BUILTINS = frozenset(
     _words("tuple set frozenset sorted sum any all max min enumerate zip reversed dict")
 )
+# Bases of classes a models module may define that are no models (choices, enums, plain data).
+NOT_MODEL_BASES = frozenset(
+    _words("TextChoices IntegerChoices Choices Enum IntEnum StrEnum IntFlag Flag object NamedTuple TypedDict")
+    + _words("Manager BaseManager QuerySet Exception Protocol")
+)
 # The environment variable that turns Django's async-unsafe check off, and the files of a
 # project's runtime that may set it (besides its settings module).
 ASYNC_UNSAFE_ENV = "DJANGO_ALLOW_ASYNC_UNSAFE"

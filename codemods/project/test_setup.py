@@ -81,12 +81,14 @@ def _models_text(folder: Path, qual: str) -> str | None:
 class ModelFacts:
     """What a model class's own body declares: concrete ``fields``; the methods of its ``objects``
     manager (``managers``, None: cannot be seen); ``relations``, the ForeignKey/OneToOneField
-    names (reading one may load a row); ``many``, the ManyToManyField names (related managers)."""
+    names (reading one may load a row); ``many``, the ManyToManyField names (related managers);
+    ``bases``, the last names of its bases (a class of a models module need not be a model)."""
 
     fields: frozenset[str]
     managers: frozenset[str] | None
     relations: frozenset[str]
     many: frozenset[str]
+    bases: tuple[str, ...] = ()  # the last name of each base class
 
 
 def model_class_facts(folder: Path, qual: str) -> ModelFacts | None:
@@ -161,7 +163,8 @@ def class_facts(text: str, cls: str) -> ModelFacts | None:
                 many.add(target.id)
             elif fname.endswith("Field") and fname not in RELATION_FIELDS:
                 out.add(target.id)
-        found = ModelFacts(frozenset(out), manager_methods(tree, node), frozenset(relations), frozenset(many))
+        bases = tuple(_ast_name(base) for base in node.bases)
+        found = ModelFacts(frozenset(out), manager_methods(tree, node), frozenset(relations), frozenset(many), bases)
     return found
 
 

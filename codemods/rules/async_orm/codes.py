@@ -124,4 +124,10 @@ CODES = (
         "Whoever consumes the generator iterates the queryset synchronously; an async generator expression "
         "is another type, which a sync consumer cannot take. List the queryset first.",
     ),
+    Code(
+        "DJA514", "in-generator", WARNING,
+        "sync ORM work inside a generator expression",
+        "An await inside a generator expression makes it an async generator, which its sync consumer cannot "
+        "take. Build a list with an async comprehension ([... async for ...]) and use that.",
+    ),
 )

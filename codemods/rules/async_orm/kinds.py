@@ -71,19 +71,29 @@ class Models:
         self.imports = imports
         self.folder = test_setup.folder_of(path)
         self.text = module.code
+        # classes of this file deriving from Model, directly or through one another (abstract bases)
         self.own: set[str] = set()
-        for stmt in module.body:
-            if isinstance(stmt, cst.ClassDef) and any(
-                (dotted_name(base.value) or "").rpartition(".")[2] == "Model" for base in stmt.bases
-            ):
-                self.own.add(stmt.name.value)
+        classes = [s for s in module.body if isinstance(s, cst.ClassDef)]
+        grew = True
+        while grew:
+            grew = False
+            for stmt in classes:
+                bases = {(dotted_name(base.value) or "").rpartition(".")[2] for base in stmt.bases}
+                if stmt.name.value not in self.own and (bases & self.own or "Model" in bases):
+                    self.own.add(stmt.name.value)
+                    grew = True
         self._facts: dict[str, test_setup.ModelFacts | None] = {}
 
     def qual(self, node: cst.BaseExpression, shadowed: set[str]) -> str | None:
         if isinstance(node, cst.Name) and node.value in self.own and node.value not in shadowed:
             return node.value  # a class of this file: its bare name
         qual = self.imports.qualify(node, shadowed)
-        return qual if qual is not None and is_model_qual(qual) else None
+        if qual is None or not is_model_qual(qual):
+            return None
+        facts = self.facts(qual)
+        if facts is not None and (not facts.bases or set(facts.bases) <= orm.NOT_MODEL_BASES):
+            return None  # the models module defines it, and not as a model
+        return qual
 
     def facts(self, qual: str) -> test_setup.ModelFacts | None:
         if qual not in self._facts:

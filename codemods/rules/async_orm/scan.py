@@ -61,6 +61,7 @@ class Scan(cst.CSTVisitor):
         self.plan: dict[cst.CSTNode, Step] = {}
         self.problems: list[tuple[cst.CSTNode, Problem]] = []
         self.atomic: list[cst.CSTNode] = []
+        self.genexps: list[cst.GeneratorExp] = []  # the generator expressions the visit is in
         self._atomic_reported: set[cst.CSTNode] = set()
         self._said: set[tuple[str, str]] = set()
         self._iter_ok: set[cst.CSTNode] = set()
@@ -75,6 +76,16 @@ class Scan(cst.CSTVisitor):
         self.problems.append((node, Problem(kind, message)))
 
     def _plan(self, node: cst.CSTNode, step: Step, what: str) -> None:
+        if self.genexps and not self.quiet:
+            where = self.genexps[-1]
+            if where not in self._atomic_reported:
+                self._atomic_reported.add(where)
+                self._refuse(
+                    "in-generator", where,
+                    f"`{what}` runs inside a generator expression: an await there would make it an async "
+                    "generator; build a list with an async comprehension instead",
+                )
+            return
         if self.atomic and not self.quiet:
             where = self.atomic[-1]
             if where not in self._atomic_reported:
@@ -246,7 +257,11 @@ class Scan(cst.CSTVisitor):
     def visit_For(self, node: cst.For) -> None:
         self._loop(node, node.iter, "for loop")
 
+    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
+        self.genexps.pop()
+
     def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self.genexps.append(node)
         comp: cst.CompFor | None = node.for_in
         while comp is not None:
             self._gen_fors.add(comp)
@@ -272,7 +287,7 @@ class Scan(cst.CSTVisitor):
             return
         if not self._need(orm.ASYNC_ITERATION_SINCE, f"a {what} over a queryset", "async for", False):
             return
-        if k.what == ITER:
+        if k.what == ITER and not self.genexps:
             assert isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute)
             self._iter_ok.add(iterable)
             if not self.atomic:
