@@ -29,9 +29,10 @@ What it does
       imports when no longer used.
 
     A model class is one imported from a ``models`` module (``shop.models.Product``,
-    ``.models.Product``) or a class of the file deriving from ``Model``; its source (found as
-    ``codemods.project.test_setup`` finds models) tells its foreign keys, many-to-many fields and
-    manager. Anything not known to be a manager, queryset, related manager or instance (a
+    ``.models.Product``) or a class of the file deriving from ``Model`` (directly or through
+    classes of the file); its source (found as ``codemods.project.test_setup`` finds models) tells
+    its foreign keys, many-to-many fields and manager, and that a class it defines with no base, or
+    only ``TextChoices``/``Enum``-like bases, is no model. Anything not known to be a manager, queryset, related manager or instance (a
     parameter, an attribute of ``self``, a name bound in two ways) is left alone without a word:
     ``client.get(...)`` is nobody's ORM call.
 
@@ -86,7 +87,8 @@ Refuses when
       a step (``await qs.afirst()``: None, not IndexError, when empty), iterating builtins
       (``tuple``, ``sorted``, ``sum`` ...): the awaited method is not always the same value, so the
       fix is named, not made; ``qs.iterator()`` outside a ``for``; a generator expression over a
-      queryset;
+      queryset, and sync ORM work inside a generator expression (an await would make it an async
+      generator);
     - reading a ForeignKey/OneToOneField of an instance fetched by a query that does not
       ``select_related``/``prefetch_related`` it (``order.customer.name``): a lazy load, which
       raises ``SynchronousOnlyOperation`` and cannot be awaited; the fix is named;
