@@ -62,7 +62,7 @@ class Scan(cst.CSTVisitor):
         self.problems: list[tuple[cst.CSTNode, Problem]] = []
         self.atomic: list[cst.CSTNode] = []
         self.genexps: list[cst.GeneratorExp] = []  # the generator expressions the visit is in
-        self._atomic_reported: set[cst.CSTNode] = set()
+        self._blocked: set[cst.CSTNode] = set()  # atomic blocks and generators reported
         self._said: set[tuple[str, str]] = set()
         self._iter_ok: set[cst.CSTNode] = set()
         self._gen_fors: set[cst.CSTNode] = set()
@@ -76,34 +76,29 @@ class Scan(cst.CSTVisitor):
         self.problems.append((node, Problem(kind, message)))
 
     def _plan(self, node: cst.CSTNode, step: Step, what: str) -> None:
-        if self.genexps and not self.quiet:
-            where = self.genexps[-1]
-            if where not in self._atomic_reported:
-                self._atomic_reported.add(where)
-                self._refuse(
-                    "in-generator", where,
-                    f"`{what}` runs inside a generator expression: an await there would make it an async "
-                    "generator; build a list with an async comprehension instead",
-                )
+        """Plan ``step`` at ``node``, unless it sits in a generator expression or an atomic block:
+        then that place is reported (once) and nothing there is rewritten."""
+        if self.quiet or not (self.genexps or self.atomic):
+            self.plan[node] = step
             return
-        if self.atomic and not self.quiet:
-            where = self.atomic[-1]
-            if where not in self._atomic_reported:
-                self._atomic_reported.add(where)
-                self._refuse(
-                    "in-atomic", where,
-                    f"`{what}` runs inside transaction.atomic(), which does not work around async queries: "
-                    "move the block into a sync function (sync_to_async)",
-                )
-            return
-        self.plan[node] = step
+        if self.genexps:
+            kind, where = "in-generator", self.genexps[-1]
+            why = "a generator expression: an await there would make it an async generator; use a list"
+        else:
+            kind, where = "in-atomic", self.atomic[-1]
+            why = "transaction.atomic(), which does not work around async queries: move it to a sync function"
+        if where not in self._blocked:
+            self._blocked.add(where)
+            self._refuse(kind, where, f"`{what}` runs inside {why}")
 
-    def _need(self, since: tuple[int, int], what: str, twin: str, quiet: bool) -> bool:
+    def _need(
+        self, since: tuple[int, int], what: str, twin: str, quiet: bool, node: cst.CSTNode | None = None
+    ) -> bool:
         if self.target >= since:
             return True
         if not quiet:
             self._refuse(
-                "needs-django", self._node,
+                "needs-django", node or self._node,
                 f"{what} raises SynchronousOnlyOperation here; its async twin {twin} arrived in Django "
                 f"{_v(since)} (target is {_v(self.target)})",
             )
@@ -285,7 +280,7 @@ class Scan(cst.CSTVisitor):
         k = self.kinds.of(iterable)
         if k is None or k.what not in (QS, ITER):
             return
-        if not self._need(orm.ASYNC_ITERATION_SINCE, f"a {what} over a queryset", "async for", False):
+        if not self._need(orm.ASYNC_ITERATION_SINCE, f"a {what} over a queryset", "async for", False, node):
             return
         if k.what == ITER and not self.genexps:
             assert isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute)
