@@ -170,6 +170,21 @@ class BindingCollector(cst.CSTVisitor):
             self.bindings.append(Binding(item.name, NONLOCAL, None, node))
 
 
+def value_source(binding: Binding) -> tuple[str, cst.BaseExpression | None]:
+    """How ``binding`` gives its name a value a codemod can follow: ``("expr", value)`` for the name
+    assigned a value (``=``, ``:=``, annotated with a value), ``("pair0", value)`` for the first of
+    two names unpacked from it, ``("iter", iterable)`` for a ``for``/comprehension target,
+    ``("other", None)`` otherwise."""
+    if binding.kind in (ASSIGN, WALRUS, ANNOTATED) and binding.value is not None:
+        if binding.whole:
+            return "expr", binding.value
+        if binding.path == ((0, 2),):
+            return "pair0", binding.value
+    elif binding.kind in (FOR, COMPREHENSION) and binding.whole:
+        return "iter", binding.value
+    return "other", None
+
+
 def collect_bindings(node: cst.CSTNode) -> list[Binding]:
     """The bindings of the scope ``node`` is the body (or a statement) of."""
     collector = BindingCollector()

@@ -149,3 +149,50 @@ USER_FIELDS = frozenset(
         "is_superuser", "date_joined", "last_login",
     }
 )
+
+# --------------------------------------------------------------------------- sync ORM in async code
+# QuerySet methods that give an iterator only ``async for`` can take: sync name -> async name, since.
+ITERATORS: dict[str, tuple[str, Version]] = {"iterator": ("aiterator", (4, 1))}
+# QuerySets iterate asynchronously (``async for``) from this version on.
+ASYNC_ITERATION_SINCE: Version = (4, 1)
+# Lazy methods whose result has no ``__aiter__`` (a RawQuerySet): not followed as a queryset.
+NOT_ASYNC_ITERABLE = frozenset({"raw"})
+# Lazy methods that say which relations a queryset loads with its rows.
+LOADING_METHODS = frozenset({"select_related", "prefetch_related"})
+# Module-level sync functions that run queries, by qualified name -> the async name in the same
+# module (``FUNCTIONS`` holds its version). Left out: ``get_user`` and ``update_session_auth_hash``
+# (rarely called in views; not asked for yet) and ``prefetch_related_objects``.
+SYNC_FUNCTIONS = {
+    f"{module}.{sync}": qual.rpartition(".")[2]
+    for qual, (module, sync, _, _) in FUNCTIONS.items()
+    if sync in ("get_object_or_404", "get_list_or_404", "authenticate", "login", "logout")
+}
+# What a sync query call reads back, for the names bound to it: the sync twins of methods that
+# give an instance (``get``), an (instance, created) pair, and the shortcut giving an instance.
+SYNC_INSTANCE_FUNCTIONS = frozenset({"django.shortcuts.get_object_or_404"})
+# Calls that evaluate a queryset they are given synchronously (a template renders it, a serializer
+# iterates it): by qualified name; and classes whose name ends so (DRF and the like).
+SYNC_CONSUMERS = frozenset(
+    {
+        "django.shortcuts.render", "django.template.loader.render_to_string",
+        "django.template.response.TemplateResponse", "django.template.response.SimpleTemplateResponse",
+        "django.core.serializers.serialize", "django.core.paginator.Paginator",
+    }
+)
+SYNC_CONSUMER_SUFFIXES = ("Serializer",)
+# Builtins that evaluate a queryset, each with the awaited call that gives what the code wants
+# (not always the same value: refused, with the fix named).
+EVALUATING_BUILTINS = {"len": "await qs.acount()", "bool": "await qs.aexists()"}
+# Builtins that iterate a queryset they are given at once (``list`` is rewritten, these refused).
+ITERATING_BUILTINS = frozenset(
+    _words("tuple set frozenset sorted sum any all max min enumerate zip reversed dict")
+)
+# Bases of classes a models module may define that are no models (choices, enums, plain data).
+NOT_MODEL_BASES = frozenset(
+    _words("TextChoices IntegerChoices Choices Enum IntEnum StrEnum IntFlag Flag object NamedTuple TypedDict")
+    + _words("Manager BaseManager QuerySet Exception Protocol")
+)
+# The environment variable that turns Django's async-unsafe check off, and the files of a
+# project's runtime that may set it (besides its settings module).
+ASYNC_UNSAFE_ENV = "DJANGO_ALLOW_ASYNC_UNSAFE"
+RUNTIME_FILES = ("manage.py", "asgi.py", "wsgi.py")

@@ -53,23 +53,49 @@ def model_facts(folder: Path, qual: str) -> tuple[frozenset[str], frozenset[str]
     (and its parents for more dots). Only the class's own field assignments count. The managers
     are None when they cannot be seen (see ``manager_methods``); (empty, None) when the module
     cannot be found or read."""
-    module, _, cls = qual.rpartition(".")
+    text = _models_text(folder, qual)
+    return _class_fields(text, qual.rpartition(".")[2]) if text is not None else (frozenset(), None)
+
+
+def _models_text(folder: Path, qual: str) -> str | None:
+    """The text of the module that defines ``qual``, found as ``model_facts`` says; None if none."""
+    module = qual.rpartition(".")[0]
     dots = len(module) - len(module.lstrip("."))
     parts = module.lstrip(".").split(".")
     if dots:
         if dots - 2 >= len(folder.parents):
-            return frozenset(), None
+            return None
         roots = [folder.parents[dots - 2] if dots > 1 else folder]
     else:
         roots = [folder, *folder.parents]
     for root in roots:
         for cand in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
             try:
-                text = read_text(cand)
+                return read_text(cand)
             except (OSError, ValueError):
                 continue
-            return _class_fields(text, cls)
-    return frozenset(), None
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelFacts:
+    """What a model class's own body declares: concrete ``fields``; the methods of its ``objects``
+    manager (``managers``, None: cannot be seen); ``relations``, the ForeignKey/OneToOneField
+    names (reading one may load a row); ``many``, the ManyToManyField names (related managers);
+    ``bases``, the last names of its bases (a class of a models module need not be a model)."""
+
+    fields: frozenset[str]
+    managers: frozenset[str] | None
+    relations: frozenset[str]
+    many: frozenset[str]
+    bases: tuple[str, ...] = ()  # the last name of each base class
+
+
+def model_class_facts(folder: Path, qual: str) -> ModelFacts | None:
+    """``ModelFacts`` of the model class ``qual``, its module found as ``model_facts`` says; None
+    when the module cannot be found, read or parsed, or does not define the class."""
+    text = _models_text(folder, qual)
+    return class_facts(text, qual.rpartition(".")[2]) if text is not None else None
 
 
 def _ast_name(node: ast.expr) -> str:
@@ -103,16 +129,23 @@ def manager_methods(tree: ast.Module, model: ast.ClassDef) -> frozenset[str] | N
 
 
 def _class_fields(text: str, cls: str) -> tuple[frozenset[str], frozenset[str] | None]:
+    facts = class_facts(text, cls)
+    return (facts.fields, facts.managers) if facts is not None else (frozenset(), None)
+
+
+def class_facts(text: str, cls: str) -> ModelFacts | None:
+    """``ModelFacts`` of class ``cls`` of the module ``text`` (None: no such class, or no parse)."""
     try:
         tree = parse(text)
     except (SyntaxError, ValueError):
-        return frozenset(), None
-    out: set[str] = set()
-    managers: frozenset[str] | None = None
+        return None
+    found: ModelFacts | None = None
     for node in tree.body:
         if not (isinstance(node, ast.ClassDef) and node.name == cls):
             continue
-        managers = manager_methods(tree, node)
+        out: set[str] = set()
+        relations: set[str] = set()
+        many: set[str] = set()
         for st in node.body:
             target = value = None
             if isinstance(st, ast.Assign) and len(st.targets) == 1:
@@ -125,9 +158,14 @@ def _class_fields(text: str, cls: str) -> tuple[frozenset[str], frozenset[str] |
             fname = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
             if fname in ("ForeignKey", "OneToOneField"):
                 out.add(target.id + "_id")
+                relations.add(target.id)
+            elif fname == "ManyToManyField":
+                many.add(target.id)
             elif fname.endswith("Field") and fname not in RELATION_FIELDS:
                 out.add(target.id)
-    return frozenset(out), managers
+        bases = tuple(_ast_name(base) for base in node.bases)
+        found = ModelFacts(frozenset(out), manager_methods(tree, node), frozenset(relations), frozenset(many), bases)
+    return found
 
 
 # --------------------------------------------------------------------------- classes of other modules

@@ -1,4 +1,4 @@
-"""Small helpers every room of async-test-client uses: showing code, literals, names, parentheses."""
+"""Small helpers every room of async-test-client uses: showing code, literals, names, problems."""
 
 from __future__ import annotations
 
@@ -51,10 +51,6 @@ def is_true(node: cst.BaseExpression) -> bool:
 def fresh_name(node: cst.CSTNode, base: str = "row") -> str:
     """``base`` (or ``base_1``, ...) not written anywhere in ``node``."""
     return analysis_fresh_name(base, all_names(node))
-
-
-def paren(node: cst.Await) -> cst.Await:
-    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
 def left_alone(lead: str, problems: list[Problem]) -> list[Problem]:

@@ -183,24 +183,13 @@ class Bindings:
         for binding in b.collect_bindings(body):
             if binding.kind in (b.GLOBAL, b.NONLOCAL):
                 continue
-            how, expr = self._source(binding)
+            how, expr = b.value_source(binding)
             self.sources.setdefault(binding.name, []).append((how, expr))
             node = binding.node
             if binding.kind == b.ASSIGN and binding.whole:
                 assert isinstance(node, cst.Assign)
                 if len(node.targets) == 1:
                     self.assigns.append((binding.target, node.value))
-
-    @staticmethod
-    def _source(binding: b.Binding) -> tuple[str, cst.BaseExpression | None]:
-        if binding.kind in (b.ASSIGN, b.WALRUS, b.ANNOTATED) and binding.value is not None:
-            if binding.whole:
-                return "expr", binding.value
-            if binding.path == ((0, 2),):
-                return "pair0", binding.value
-        elif binding.kind in (b.FOR, b.COMPREHENSION) and binding.whole:
-            return "iter", binding.value
-        return "other", None
 
 
 def is_self_client(node: cst.BaseExpression, self_name: str | None) -> bool:

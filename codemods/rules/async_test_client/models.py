@@ -7,6 +7,7 @@ import dataclasses
 import libcst as cst
 
 from codemods.analysis import ImportTable
+from codemods.analysis.orm import is_model_qual
 from codemods.knowledge.testing import CONTRIB_USER, USER_FIELDS
 from codemods.project import test_setup
 
@@ -31,14 +32,6 @@ class Model:
 # instance), "instlist" (a list of instances), "pair" (get_or_create's (instance, created)),
 # "conflict" (a name bound to ORM results and other values), "ctx" (a response context value).
 Kind = tuple[str, "Model | None"]
-
-
-def is_model_qual(qual: str) -> bool:
-    """A qualified name that looks like a model class: ``<...>.models[.<...>].Name``."""
-    if qual.startswith("django.db."):
-        return False
-    parts = qual.lstrip(".").split(".")
-    return len(parts) >= 2 and "models" in parts[:-1] and parts[-1][:1].isupper()
 
 
 class Models:

@@ -6,22 +6,7 @@ import dataclasses
 
 import libcst as cst
 
-
-@dataclasses.dataclass(frozen=True)
-class Twin:
-    """An ORM or session call -> ``await <receiver>.<name>(...)``."""
-
-    name: str
-
-
-@dataclasses.dataclass(frozen=True)
-class AsyncFor:
-    """A ``for`` over a queryset (statement or comprehension) -> ``async for``."""
-
-
-@dataclasses.dataclass(frozen=True)
-class ListComp:
-    """``list(qs)`` -> ``[row async for row in qs]``."""
+from codemods.analysis.orm import AsyncFor, ListComp, Twin
 
 
 @dataclasses.dataclass(frozen=True)

@@ -9,6 +9,7 @@ import libcst as cst
 
 from codemods.analysis import dotted_name, has_skip_comment
 from codemods.analysis.names import all_names
+from codemods.analysis.orm import is_model_qual
 from codemods.knowledge.testing import (
     ASYNC_TEST_PLUGINS,
     CLIENT_CLASSES,
@@ -21,7 +22,7 @@ from codemods.project import test_dependencies, test_setup, urlconf
 from codemods.rules.async_test_client.client_setup import ClientSetup
 from codemods.rules.async_test_client.common import code, is_true, left_alone
 from codemods.rules.async_test_client.env import Env
-from codemods.rules.async_test_client.models import Kind, Model, is_model_qual
+from codemods.rules.async_test_client.models import Kind, Model
 from codemods.rules.async_test_client.pytest_module import (
     Mark,
     async_marks,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from codemods.analysis.orm import TwinRewrite, async_list, awaited_twin, paren
 from codemods.knowledge.testing import LOGIN, VERBS
 from codemods.rules.async_test_client.client_args import headers_arg
-from codemods.rules.async_test_client.common import paren
 from codemods.rules.async_test_client.env import Env
 from codemods.rules.async_test_client.plan import (
     AsyncFor,
@@ -22,7 +22,7 @@ from codemods.rules.async_test_client.plan import (
 from codemods.rules.async_test_client.scan_assertions import redirect_statements
 
 
-class Rewrite(cst.CSTTransformer):
+class Rewrite(TwinRewrite):
     """Takes each planned step at its node of the original body, awaits every call on a client
     (``self.client.get`` -> ``await self.async_client.get``, login helpers -> their a-twins,
     ``HTTP_*`` -> ``headers=``), and parenthesises an await that became the value of an
@@ -52,36 +52,17 @@ class Rewrite(cst.CSTTransformer):
             return redirect_statements(updated_node, step, self.env)
         return updated_node
 
-    def leave_For(self, original_node: cst.For, updated_node: cst.For) -> cst.For:
-        if isinstance(self.plan.step(original_node), AsyncFor):
-            return updated_node.with_changes(asynchronous=cst.Asynchronous())
-        return updated_node
-
-    def leave_CompFor(self, original_node: cst.CompFor, updated_node: cst.CompFor) -> cst.CompFor:
-        if isinstance(self.plan.step(original_node), AsyncFor):
-            return updated_node.with_changes(asynchronous=cst.Asynchronous())
-        return updated_node
+    def async_loop(self, original: cst.For | cst.CompFor) -> bool:
+        return isinstance(self.plan.step(original), AsyncFor)
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         step = self.plan.step(original_node)
         if isinstance(step, NewAsyncClient):
             return updated_node.with_changes(func=cst.Name(self.async_class))
         if isinstance(step, Twin):
-            assert isinstance(updated_node.func, cst.Attribute)
-            func = updated_node.func.with_changes(attr=cst.Name(step.name))
-            if isinstance(func.value, cst.Await) and not func.value.lpar:
-                func = func.with_changes(value=paren(func.value))
-            return cst.Await(expression=updated_node.with_changes(func=func))
+            return awaited_twin(updated_node, step.name)
         if isinstance(step, ListComp):
-            var = cst.Name(self.fresh)
-            return cst.ListComp(
-                elt=var,
-                for_in=cst.CompFor(
-                    target=var, iter=updated_node.args[0].value, asynchronous=cst.Asynchronous()
-                ),
-                lpar=list(updated_node.lpar),
-                rpar=list(updated_node.rpar),
-            )
+            return async_list(updated_node.args[0].value, self.fresh, updated_node)
         func = updated_node.func
         if isinstance(func, cst.Attribute) and self.env.is_client(func.value):
             verb = func.attr.value
@@ -116,11 +97,4 @@ class Rewrite(cst.CSTTransformer):
         if isinstance(step, SessionRead):
             func = cst.Attribute(value=self._async_client_expr(updated_node.value), attr=cst.Name("asession"))
             return cst.Await(expression=cst.Call(func=func))
-        if isinstance(updated_node.value, cst.Await) and not updated_node.value.lpar:
-            return updated_node.with_changes(value=paren(updated_node.value))
-        return updated_node
-
-    def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.Subscript:
-        if isinstance(updated_node.value, cst.Await) and not updated_node.value.lpar:
-            return updated_node.with_changes(value=paren(updated_node.value))
-        return updated_node
+        return super().leave_Attribute(original_node, updated_node)

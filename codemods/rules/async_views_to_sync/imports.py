@@ -2,128 +2,18 @@
 
 from __future__ import annotations
 
-import bisect
-
 import libcst as cst
 
-from codemods.analysis import name_uses
-from codemods.analysis.imports import alias_local, is_docstring, is_import_line
-from codemods.analysis.names import top_level_bindings
+from codemods.analysis.twin_imports import fix_imports as _fix
 from codemods.knowledge.orm import FUNCTIONS
 from codemods.knowledge.runtime import SYNC_TO_ASYNC
-from codemods.rules.async_views_to_sync.show import code
 
-# The async names a converted view may have been the last user of.
-DROPPABLE = set(FUNCTIONS) | {SYNC_TO_ASYNC}
-
-
-def _top_level_from_imports(module: cst.Module) -> dict[str, str]:
-    """Local name -> qualified name, for ``from M import n`` statements at the top of the module."""
-    return {
-        b.local: f"{b.module}.{b.name}"
-        for b in top_level_bindings(module)
-        if b.name is not None and b.module and not b.level
-    }
-
-
-def _rebuild_aliases(
-    small: cst.ImportFrom, drop: set[str], replace: dict[str, str], append: list[str]
-) -> list[cst.ImportAlias]:
-    """The import's aliases with ``drop`` removed, ``replace`` renamed in place (async name -> its
-    sync twin) and ``append`` added (at their sorted place when the names are sorted, else at the
-    end), keeping the statement's comma and line layout."""
-    assert not isinstance(small.names, cst.ImportStar)
-    old = list(small.names)
-    trailing = old[-1].comma
-    out: list[cst.ImportAlias] = []
-    for alias in old:
-        local = alias_local(alias)
-        if local in drop:
-            continue
-        if local in replace:
-            alias = alias.with_changes(name=cst.Name(replace[local]), asname=None)
-        out.append(alias)
-    if not out and not append:
-        return []
-    if append:
-        sep = next((a.comma for a in old[:-1] if isinstance(a.comma, cst.Comma)), None)
-        sep = sep or cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        keys = [code(a.name).lower() for a in out]
-        in_order = keys == sorted(keys)
-        for name in append:
-            at = bisect.bisect(keys, name.lower()) if in_order else len(out)
-            keys.insert(at, name.lower())
-            out.insert(at, cst.ImportAlias(name=cst.Name(name), comma=sep))
-        # every name but the last needs a separating comma like its neighbours
-        out = [a if isinstance(a.comma, cst.Comma) and a.comma is not trailing else a.with_changes(comma=sep) for a in out]
-    out[-1] = out[-1].with_changes(comma=trailing)
-    return out
+# The async names a converted view may have been the last user of -> the sync twin's name in the
+# same module ("" for sync_to_async: no twin).
+DROPPABLE = {**{q: twin for q, (_, twin, _, _) in FUNCTIONS.items()}, SYNC_TO_ASYNC: ""}
 
 
 def fix_imports(module: cst.Module, needed: set[tuple[str, str]], used_before: set[str]) -> cst.Module:
-    """Add ``from M import name`` for the sync twins used; drop the async imports that the rewrite
-    left unused (an import that was unused before stays: it is not ours to remove; one named in a
-    string, as in ``__all__``, stays too). A dropped async name whose sync twin is needed from the
-    same module is replaced in place."""
-    bound = _top_level_from_imports(module)
-    used_after = name_uses(module)
-    text = module.code
-    missing = sorted((m, n) for m, n in needed if bound.get(n) != f"{m}.{n}")
-    body = list(module.body)
-    for i, stmt in enumerate(body):
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        new_stmts: list[cst.BaseSmallStatement] = []
-        for small in stmt.body:
-            if (
-                not isinstance(small, cst.ImportFrom)
-                or small.module is None
-                or small.relative
-                or isinstance(small.names, cst.ImportStar)
-            ):
-                new_stmts.append(small)
-                continue
-            source = code(small.module)
-            wanted = [n for m, n in missing if m == source]
-            drop: set[str] = set()
-            replace: dict[str, str] = {}
-            for alias in small.names:
-                local = alias_local(alias)
-                full = f"{source}.{alias.name.value}"
-                if (
-                    full in DROPPABLE
-                    and local in used_before
-                    and local not in used_after
-                    and f'"{local}"' not in text
-                    and f"'{local}'" not in text
-                ):
-                    twin = FUNCTIONS[full][1] if full in FUNCTIONS else ""
-                    if twin in wanted:
-                        replace[local] = twin
-                        wanted.remove(twin)
-                    else:
-                        drop.add(local)
-            missing = [(m, n) for m, n in missing if m != source]
-            if drop or replace or wanted:
-                aliases = _rebuild_aliases(small, drop, replace, wanted)
-                if not aliases:
-                    continue
-                small = small.with_changes(names=aliases)
-            new_stmts.append(small)
-        if new_stmts != list(stmt.body):
-            if new_stmts:
-                new_stmts[-1] = new_stmts[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
-                body[i] = stmt.with_changes(body=new_stmts)
-            else:
-                body[i] = None  # type: ignore[call-overload]
-    body = [b for b in body if b is not None]
-    if missing:
-        at = 0
-        for k, s in enumerate(body):
-            if isinstance(s, cst.SimpleStatementLine) and (
-                is_import_line(s) or (k == 0 and is_docstring(s, concatenated=False, alone=False))
-            ):
-                at = k + 1
-        for offset, (m, n) in enumerate(missing):
-            body.insert(at + offset, cst.parse_statement(f"from {m} import {n}\n"))
-    return module.with_changes(body=body)
+    """Add the sync twins used; drop the async imports the rewrite left unused (see
+    ``analysis.twin_imports``)."""
+    return _fix(module, needed, used_before, DROPPABLE)

@@ -1,0 +1,166 @@
+"""Turn synchronous ORM work inside ``async def`` into its awaited async twin.
+
+What it does
+    Inside every ``async def`` (views, tests, helpers; nested sync functions and lambdas excepted),
+    a sync ORM call on a receiver known to be Django's, whose twin the target Django has, becomes
+    the awaited twin:
+
+    - ``Product.objects.get(...)`` -> ``await Product.objects.aget(...)``, and every QuerySet
+      method with an ``a``-twin (``count``, ``exists``, ``first``, ``create``, ``get_or_create``,
+      ``bulk_create``, ``update``, ``delete``, ``aggregate``, ``in_bulk`` ...; Django 4.1+), on a
+      model's manager or on a queryset got from one through lazy methods (``filter``,
+      ``order_by``, ``select_related``, a slice ...), directly or through a local name;
+    - ``obj.save()`` / ``delete()`` / ``refresh_from_db()`` -> ``await obj.asave()`` ... (4.2+) on
+      a model instance: ``Product(...)``, the result of ``get``/``first``/``create``... (sync or
+      awaited), the loop variable of a ``for`` over a queryset, the first of ``get_or_create``'s
+      pair, ``get_object_or_404``'s result;
+    - related managers (``order.tags`` for a ManyToManyField the model's source declares,
+      ``order.item_set``): ``add``/``remove``/``clear``/``set``/``create``... -> ``aadd``... (4.2+);
+    - ``for x in qs:`` -> ``async for x in qs:``, ``for x in qs.iterator():`` -> ``async for x in
+      qs.aiterator():``, ``[f(x) for x in qs]`` (list, set and dict comprehensions) -> ``async
+      for``; ``list(qs)`` -> ``[row async for row in qs]``;
+    - ``get_object_or_404``/``get_list_or_404`` -> ``await aget_object_or_404(...)`` ... and
+      ``authenticate``/``login``/``logout`` -> ``aauthenticate``/``alogin``/``alogout`` (5.0+),
+      imports fixed (the sync name replaced in its ``from`` import when no longer used);
+    - thread-wrapped calls with a direct twin: ``await sync_to_async(Product.objects.get)(pk=1)``
+      -> ``await Product.objects.aget(pk=1)``, ``await sync_to_async(list)(qs)`` -> ``[row async
+      for row in qs]``, ``await database_sync_to_async(obj.save)()`` -> ``await obj.asave()``,
+      ``await sync_to_async(lambda: <one such call>)()``; ``sync_to_async`` is dropped from the
+      imports when no longer used.
+
+    A model class is one imported from a ``models`` module (``shop.models.Product``,
+    ``.models.Product``) or a class of the file deriving from ``Model`` (directly or through
+    classes of the file); its source (found as ``codemods.project.test_setup`` finds models) tells
+    its foreign keys, many-to-many fields and manager, and that a class it defines with no base, or
+    only ``TextChoices``/``Enum``-like bases, is no model. Anything not known to be a manager, queryset, related manager or instance (a
+    parameter, an attribute of ``self``, a name bound in two ways) is left alone without a word:
+    ``client.get(...)`` is nobody's ORM call.
+
+Why
+    A sync query inside ``async def`` raises ``SynchronousOnlyOperation`` (Django's async-unsafe
+    check): the commonest bug of half-migrated code. The async twins run the same query in
+    Django's worker thread; ``sync_to_async`` wrappers around single ORM calls are noise.
+
+Example
+    Before::
+
+        from shop.models import Product
+
+        async def product(request, pk):
+            item = Product.objects.get(pk=pk)
+            item.views += 1
+            item.save()
+            return item.name
+
+    After::
+
+        from shop.models import Product
+
+        async def product(request, pk):
+            item = await Product.objects.aget(pk=pk)
+            item.views += 1
+            await item.asave()
+            return item.name
+
+How it works with the other codemods
+    It runs after requests-to-httpx and before gather-awaits and async-views-to-sync. A view
+    whose only await, once this codemod has run, is one ORM query is then made sync by
+    async-views-to-sync in the same run (``item = Product.objects.get(pk=pk)`` in an ``async def``
+    view ends as a plain ``def`` view calling ``get``): the view that raised now works, and pays
+    no thread hop. Run it alone (``--select async-orm``) to keep such views async.
+
+Fix safety
+    Each twin runs the same query as its sync method (in Django's thread-sensitive worker
+    thread); ``async for`` yields the same rows. A call through a model's ``objects`` is
+    refused when its source shows a manager that overrides the method or cannot be read (the
+    twin runs QuerySet's method); a model whose source is not found is taken to have Django's
+    manager. Unwrapping ``sync_to_async`` keeps the thread the call ran in (thread-sensitive).
+
+Refuses when
+    Each refusal is one line with its code (``codes.py``); nothing is rewritten there:
+
+    - the twin is newer than ``--target-django`` (the message names the version that has it);
+    - a manager or queryset method the codemod cannot see into (``Product.objects.published()``);
+      a manager that overrides the method;
+    - ``len(qs)`` (fix: ``await qs.acount()``), ``bool(qs)``/``if qs:``/``not qs``/``qs and x``
+      (``await qs.aexists()``), ``x in qs`` (``await qs.acontains(x)``), ``qs[0]`` and slices with
+      a step (``await qs.afirst()``: None, not IndexError, when empty), iterating builtins
+      (``tuple``, ``sorted``, ``sum`` ...): the awaited method is not always the same value, so the
+      fix is named, not made; ``qs.iterator()`` outside a ``for``; a generator expression over a
+      queryset, and sync ORM work inside a generator expression (an await would make it an async
+      generator);
+    - reading a ForeignKey/OneToOneField of an instance fetched by a query that does not
+      ``select_related``/``prefetch_related`` it (``order.customer.name``): a lazy load, which
+      raises ``SynchronousOnlyOperation`` and cannot be awaited; the fix is named;
+    - ORM work inside ``with transaction.atomic():`` or an ``@transaction.atomic`` async function
+      (atomic does not work around async queries);
+    - a queryset handed to ``render``/``render_to_string``/``TemplateResponse``/``serialize``/
+      ``Paginator`` or a ``...Serializer`` (they iterate it synchronously);
+    - ``sync_to_async(..., thread_sensitive=False)`` or ``executor=``: the thread changes;
+    - the async function's name (``aget_object_or_404`` ...) is bound to something else;
+    - the project's runtime sets ``DJANGO_ALLOW_ASYNC_UNSAFE`` (its settings module, or a
+      ``manage.py``/``asgi.py``/``wsgi.py`` from the file's folder up to the project root): the
+      file is reported and left as it is (a test or a script setting it does not count).
+
+    ``sync_to_async(f)`` around a function of the module that does ORM work stays, with a note
+    (``-v``): it keeps the queries on one thread, in order, maybe in one transaction. Sync ORM in
+    a nested sync ``def`` or a lambda is left without a word: it runs where the caller runs it (in
+    a thread, often), where it is correct. Not yet: ``request.user`` (``await request.auser()``),
+    the async paginator, reverse relations declared in other modules.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from codemods.candidates import Facts
+from codemods.registry import Codemod, Context, register
+from codemods.rules.async_orm.codes import CODES, PAGE
+
+if TYPE_CHECKING:  # libcst is imported by transform only
+    import libcst as cst
+
+
+@register
+class AsyncOrm(Codemod):
+    name = "async-orm"
+    codes = CODES
+    page = PAGE
+    summary = "Sync ORM calls inside async def become their awaited async twins"
+    min_django = (4, 1)
+    order = 15
+
+    def precheck(self, source: str) -> bool:
+        return "async def" in source
+
+    def candidate(self, facts: Facts) -> bool:
+        # Everything it rewrites or reports sits in an async def (at any depth) and starts from a
+        # model class (imported from a ``models`` module, or a class of the file with a ``Model``
+        # base) or a function of Django's (get_object_or_404, login ...).
+        if not facts.async_defs:
+            return False
+        for node in facts.statements:
+            if isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                if (
+                    "models" in module.split(".")
+                    or module == "django"
+                    or module.startswith("django.")
+                    or any(a.name == "models" for a in node.names)
+                ):
+                    return True
+            elif isinstance(node, ast.Import):
+                if any("models" in a.name.split(".") or a.name.split(".")[0] == "django" for a in node.names):
+                    return True
+            elif isinstance(node, ast.ClassDef):
+                for base in node.bases:
+                    name = base.attr if isinstance(base, ast.Attribute) else base.id if isinstance(base, ast.Name) else ""
+                    if name == "Model":
+                        return True
+        return False
+
+    def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
+        from codemods.rules.async_orm.rewrite import transform
+
+        return transform(module, ctx)

@@ -1,0 +1,152 @@
+"""Rewrite room: every async function of a module scanned, the plan applied, imports fixed."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from codemods.analysis import ImportTable, has_skip_comment, name_uses
+from codemods.analysis import bindings as b
+from codemods.analysis.fresh import fresh_name
+from codemods.analysis.names import all_names, top_level_bindings
+from codemods.analysis.orm import TwinRewrite, async_list, awaited_twin, paren
+from codemods.analysis.twin_imports import fix_imports
+from codemods.analysis.unwrap import unwrapped_args
+from codemods.knowledge import orm, runtime
+from codemods.problems import Problem
+from codemods.project.async_unsafe import async_unsafe_file
+from codemods.registry import Context
+from codemods.rules.async_orm.kinds import Kinds, Models
+from codemods.rules.async_orm.plan import AsyncFor, FuncTwin, ListComp, Rename, Step, Twin, Unwrap
+from codemods.rules.async_orm.scan import Scan
+
+# Names the rewrite may leave unused -> the twin's name in the same module ("": none).
+DROPPABLE = {**orm.SYNC_FUNCTIONS, runtime.SYNC_TO_ASYNC: "", runtime.DATABASE_SYNC_TO_ASYNC: ""}
+
+
+class _AsyncDefs(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found: list[cst.FunctionDef] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if node.asynchronous is not None:
+            self.found.append(node)
+
+
+def _func_twin(call: cst.Call, step: FuncTwin) -> cst.Await:
+    func = call.func
+    new = func.with_changes(attr=cst.Name(step.name)) if isinstance(func, cst.Attribute) else cst.Name(step.name)
+    return cst.Await(expression=call.with_changes(func=new))
+
+
+class Rewrite(TwinRewrite):
+    def __init__(self, plan: dict[cst.CSTNode, Step], fresh: str) -> None:
+        self.plan = plan
+        self.fresh = fresh
+
+    def _inner(self, call: cst.Call, step: Twin | FuncTwin | ListComp) -> cst.BaseExpression:
+        if isinstance(step, Twin):
+            return awaited_twin(call, step.name)
+        if isinstance(step, FuncTwin):
+            return _func_twin(call, step)
+        return async_list(call.args[0].value, self.fresh, call)
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        step = self.plan.get(original_node)
+        if isinstance(step, (Twin, FuncTwin, ListComp)):
+            return self._inner(updated_node, step)
+        if isinstance(step, Rename):
+            assert isinstance(updated_node.func, cst.Attribute)
+            return updated_node.with_changes(func=updated_node.func.with_changes(attr=cst.Name(step.name)))
+        if isinstance(updated_node.func, cst.Await) and not updated_node.func.lpar:
+            return updated_node.with_changes(func=paren(updated_node.func))
+        return updated_node
+
+    def leave_Await(self, original_node: cst.Await, updated_node: cst.Await) -> cst.BaseExpression:
+        step = self.plan.get(original_node)
+        if not isinstance(step, Unwrap):
+            return updated_node
+        wrapper = updated_node.expression
+        assert isinstance(wrapper, cst.Call) and isinstance(wrapper.func, cst.Call)
+        target = wrapper.func.args[0].value
+        if step.lambda_body:
+            assert isinstance(target, cst.Lambda) and isinstance(target.body, cst.Call)
+            call = target.body
+        else:
+            call = cst.Call(func=target, args=unwrapped_args(wrapper.args))
+        out = self._inner(call, step.inner)
+        if updated_node.lpar and isinstance(out, cst.Await):
+            out = out.with_changes(lpar=updated_node.lpar, rpar=updated_node.rpar)
+        return out
+
+    def async_loop(self, original: cst.For | cst.CompFor) -> bool:
+        return isinstance(self.plan.get(original), AsyncFor)
+
+
+def _module_bound(module: cst.Module) -> dict[str, str | None]:
+    """Top-level name -> the qualified name it imports (None: bound some other way)."""
+    bound: dict[str, str | None] = {binding.name: None for binding in b.collect_bindings(module)}
+    for imp in top_level_bindings(module):
+        if imp.name is not None and imp.module and not imp.level:
+            bound[imp.local] = f"{imp.module}.{imp.name}"
+    return bound
+
+
+def transform(module: cst.Module, ctx: Context) -> cst.Module:
+    imports = ImportTable(module)
+    models = Models(module, imports, ctx.path)
+    bound = _module_bound(module)
+    defs = {s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef) and s.asynchronous is None}
+    finder = _AsyncDefs()
+    module.visit(finder)
+    plan: dict[cst.CSTNode, Step] = {}
+    problems: list[tuple[cst.CSTNode, Problem]] = []
+    for func in finder.found:
+        if has_skip_comment(func):
+            continue
+        scan = Scan(Kinds(func, models), ctx.target_django, bound, defs)
+        if any(scan.is_atomic(d.decorator) for d in func.decorators):
+            scan.atomic.append(func)
+        func.body.visit(scan)
+        plan.update(scan.plan)
+        problems += scan.problems
+    for node, problem in problems:
+        ctx.refuse(node, problem)
+    if not plan:
+        return module
+    unsafe = async_unsafe_file(ctx.path)
+    if unsafe is not None:
+        first = next(iter(plan))
+        ctx.refuse(
+            first,
+            Problem(
+                "async-unsafe",
+                f"not rewritten: {unsafe.name} sets DJANGO_ALLOW_ASYNC_UNSAFE, so this project runs sync ORM "
+                "calls on the event loop's thread; remove it, then run again",
+            ),
+        )
+        return module
+    new = module.visit(Rewrite(plan, fresh_name("row", all_names(module))))
+    needed = {
+        (s.module, s.name)
+        for node, s in plan.items()
+        for s in ([s.inner] if isinstance(s, Unwrap) else [s])
+        if isinstance(s, FuncTwin) and _bare_function(node, plan)
+    }
+    if needed or any(isinstance(s, Unwrap) for s in plan.values()) or any(isinstance(s, FuncTwin) for s in plan.values()):
+        new = fix_imports(new, needed, name_uses(module), DROPPABLE)
+    return new
+
+
+def _bare_function(node: cst.CSTNode, plan: dict[cst.CSTNode, Step]) -> bool:
+    """The twin is called by its bare name (it needs an import), not as ``module.name``."""
+    step = plan[node]
+    if isinstance(step, Unwrap):
+        assert isinstance(node, cst.Await) and isinstance(node.expression, cst.Call)
+        maker = node.expression.func
+        assert isinstance(maker, cst.Call)
+        target = maker.args[0].value
+        func = target.body.func if isinstance(target, cst.Lambda) and isinstance(target.body, cst.Call) else target
+    else:
+        assert isinstance(node, cst.Call)
+        func = node.func
+    return isinstance(func, cst.Name)
