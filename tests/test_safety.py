@@ -562,13 +562,8 @@ _DEFAULT_SIGINT = "import signal\nsignal.signal(signal.SIGINT, signal.default_in
 
 
 def _start(script: str, proj: Path, marks: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", _DEFAULT_SIGINT + script, str(marks)],
-        cwd=proj,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    argv = [sys.executable, "-c", _DEFAULT_SIGINT + script, str(marks)]
+    return subprocess.Popen(argv, cwd=proj, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _busy_workers(marks: Path) -> Iterator[int]:
