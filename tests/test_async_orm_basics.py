@@ -316,3 +316,24 @@ def get_order(name: str) -> int:
     from codemods.registry import get
 
     return get(name).order
+
+
+def test_each_async_function_it_rewrites_is_reported_with_its_count(tmp_path):
+    """A rewrite is told (``-v`` and the run's summary count it): one ``fixed`` line a function."""
+    src = HEAD + (
+        "async def f(pk):\n    x = Product.objects.get(pk=pk)\n    return [p async for p in Product.objects.all()], x\n\n\n"
+        "async def g():\n    return Product.objects.count()\n\n\n"
+        "async def h():\n    return 1\n"
+    )
+    outcome = rewrite(CM, src, path=shop(tmp_path))
+    fixed = [(d.line, d.message) for d in outcome.diagnostics if d.kind == "fixed"]
+    assert fixed == [
+        (4, "1 sync ORM call(s) or loop(s) now use the async ORM"),
+        (9, "1 sync ORM call(s) or loop(s) now use the async ORM"),
+    ]
+    outcome = rewrite(CM, HEAD + "async def f():\n    for p in Product.objects.all():\n        p.save()\n", path=shop(tmp_path))
+    assert [d.message for d in outcome.diagnostics if d.kind == "fixed"] == [
+        "2 sync ORM call(s) or loop(s) now use the async ORM"
+    ]
+    again = rewrite(CM, outcome.source, path=shop(tmp_path))
+    assert again.source == outcome.source and not [d for d in again.diagnostics if d.kind == "fixed"]

@@ -100,6 +100,7 @@ def transform(module: cst.Module, ctx: Context) -> cst.Module:
     module.visit(finder)
     plan: dict[cst.CSTNode, Step] = {}
     problems: list[tuple[cst.CSTNode, Problem]] = []
+    rewrites: list[tuple[cst.FunctionDef, int]] = []  # each async function with its planned rewrites
     for func in finder.found:
         if has_skip_comment(func):
             continue
@@ -109,6 +110,8 @@ def transform(module: cst.Module, ctx: Context) -> cst.Module:
         func.body.visit(scan)
         plan.update(scan.plan)
         problems += scan.problems
+        if scan.plan:
+            rewrites.append((func, len(scan.plan)))
     for node, problem in problems:
         ctx.refuse(node, problem)
     if not plan:
@@ -126,6 +129,8 @@ def transform(module: cst.Module, ctx: Context) -> cst.Module:
         )
         return module
     new = module.visit(Rewrite(plan, fresh_name("row", all_names(module))))
+    for func, count in rewrites:
+        ctx.fixed(func, f"{count} sync ORM call(s) or loop(s) now use the async ORM")
     needed = {
         (s.module, s.name)
         for node, s in plan.items()

@@ -17,4 +17,8 @@ urlpatterns = [
     path("api/storefront/", views.storefront, name="storefront"),
     path("api/extras/", views.extras, name="extras"),
     path("api/overview/", views.overview, name="overview"),
+    path("api/products/<str:sku>/", views.product_by_sku, name="by-sku"),
+    path("api/low-stock/", views.low_stock, name="low-stock"),
+    path("api/price-range/", views.price_range, name="price-range"),
+    path("api/restock/", views.restock, name="restock"),
 ]

@@ -113,3 +113,43 @@ class ProductReviewsView(View):
     async def post(self, request, pk):
         summary = requests.get(settings.UPSTREAM_URL + "/reviews").json()
         return JsonResponse({"pk": pk, "received": request.POST.get("text", ""), "count": summary["count"]})
+
+
+# Half-migrated catalogue views: the sync ORM inside `async def` (see README.md's table).
+
+
+async def product_by_sku(request, sku):
+    """One product by its SKU. A sync query in an async view: it raises SynchronousOnlyOperation."""
+    product = Product.objects.get(sku=sku)
+    return JsonResponse({"sku": product.sku, "name": product.name, "stock": product.stock})
+
+
+async def low_stock(request):
+    """Products under five in stock, and how many: two sync queries in an async view (both raise)."""
+    products = Product.objects.filter(stock__lt=5).order_by("stock", "sku")
+    rows = [{"sku": product.sku, "stock": product.stock} for product in products]
+    return JsonResponse({"count": products.count(), "products": rows})
+
+
+async def price_range(request):
+    """The cheapest and the dearest product and every SKU by price, each query wrapped in a thread."""
+    by_price = Product.objects.order_by("price_cents", "sku")
+    cheapest = await sync_to_async(by_price.first)()
+    dearest = await sync_to_async(by_price.last)()
+    products = await sync_to_async(list)(by_price)
+    return JsonResponse(
+        {
+            "cheapest": cheapest.sku if cheapest else None,
+            "dearest": dearest.sku if dearest else None,
+            "skus": [product.sku for product in products],
+        }
+    )
+
+
+async def restock(request):
+    """Products to reorder, out of the whole catalogue. `len(to_order)` runs no query: the `async for`
+    above filled the queryset's cache; a tool cannot know that, so it must leave it to a human."""
+    to_order = Product.objects.filter(stock=0).order_by("sku")
+    skus = [product.sku async for product in to_order]
+    total = await Product.objects.acount()
+    return JsonResponse({"to_order": len(to_order), "of": total, "skus": skus})

@@ -28,6 +28,25 @@ def test_count_with_products(client):
 
 
 @pytest.mark.django_db
+def test_low_stock(client):
+    # Before the migration the view's sync queries raise SynchronousOnlyOperation.
+    Product.objects.create(sku="KB-01", name="Keyboard", price_cents=4900, stock=12)
+    Product.objects.create(sku="HD-03", name="Headset", price_cents=8900, stock=4)
+    Product.objects.create(sku="MS-02", name="Mouse", price_cents=1950, stock=0)
+    assert client.get("/api/low-stock/").json() == {
+        "count": 2,
+        "products": [{"sku": "MS-02", "stock": 0}, {"sku": "HD-03", "stock": 4}],
+    }
+
+
+@pytest.mark.django_db
+def test_restock(client):
+    Product.objects.create(sku="KB-01", name="Keyboard", price_cents=4900, stock=12)
+    Product.objects.create(sku="MS-02", name="Mouse", price_cents=1950, stock=0)
+    assert client.get("/api/restock/").json() == {"to_order": 1, "of": 2, "skus": ["MS-02"]}
+
+
+@pytest.mark.django_db
 def test_product_list_redirects_without_trailing_slash(client):
     response = client.get("/about", follow=True)
     assert response.redirect_chain == [("/about/", 301)]

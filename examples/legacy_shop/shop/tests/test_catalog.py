@@ -50,6 +50,15 @@ class CatalogPageTests(TestCase):
         response = self.client.get("/about/")
         self.assertContains(response, "since 2009")
 
+    def test_product_by_sku(self):
+        # Before the migration the view's sync query raises SynchronousOnlyOperation.
+        response = self.client.get("/api/products/KB-01/")
+        self.assertEqual(response.json(), {"sku": "KB-01", "name": "Keyboard", "stock": 12})
+
+    def test_price_range(self):
+        response = self.client.get("/api/price-range/")
+        self.assertEqual(response.json(), {"cheapest": "MS-02", "dearest": "KB-01", "skus": ["MS-02", "KB-01"]})
+
 
 class UpstreamApiTests(TestCase):
     def test_dashboard_combines_three_services(self):
