@@ -216,8 +216,13 @@ _LOCAL_KINDS = frozenset({ASSIGN, ANNOTATED, AUGMENTED, FOR, WITH, EXCEPT, WALRU
 def local_bindings(func: cst.FunctionDef) -> set[str]:
     """Names a function binds locally: its parameters and everything assigned in its body. A
     ``global x`` drops ``x`` as far as it has been bound before it (a later binding counts)."""
+    return local_names(func, collect_bindings(func.body))
+
+
+def local_names(func: cst.FunctionDef, bindings: list[Binding]) -> set[str]:
+    """``local_bindings(func)`` from the bindings of its body, already collected."""
     names = {b.name for b in function_parameters(func)}
-    for b in collect_bindings(func.body):
+    for b in bindings:
         if b.kind in _LOCAL_KINDS:
             names.add(b.name)
         elif b.kind == GLOBAL:

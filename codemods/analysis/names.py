@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import libcst as cst
 
@@ -121,16 +121,23 @@ class ImportTable:
                 else:
                     self.names.setdefault(b.local, b.local)  # the first import of the head wins
 
-    def qualify(self, node: cst.BaseExpression, shadowed: Iterable[str] = ()) -> str | None:
-        """Fully qualified name of ``node`` if its head is imported, else None."""
+    def qualify(
+        self, node: cst.BaseExpression, shadowed: Iterable[str] = (), wanted: Callable[[str], bool] | None = None
+    ) -> str | None:
+        """Fully qualified name of ``node`` if its head is imported, else None. ``wanted``: None
+        also for a name it rejects, which is tested before ``shadowed`` (that may be costly to
+        know: a function's bindings collected at the first question)."""
         name = dotted_name(node)
         if name is None:
             return None
         head, _, rest = name.partition(".")
-        if head in shadowed or head not in self.names:
+        if head not in self.names:
             return None
         full = self.names[head]
-        return f"{full}.{rest}" if rest else full
+        full = f"{full}.{rest}" if rest else full
+        if wanted is not None and not wanted(full):
+            return None
+        return None if head in shadowed else full
 
     def locals_for(self, qualified: str) -> list[str]:
         """Local names bound to ``qualified`` (``requests`` -> ``["requests", "rq"]``)."""

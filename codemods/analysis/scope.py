@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
 # The nodes that open a scope of their own inside a function body (comprehensions aside: their
@@ -35,3 +37,53 @@ class NestedScopes:
 class SameScope(NestedScopes):
     """Mixin for visitors and transformers that must not enter nested functions, lambdas or classes
     (an ``await`` there belongs to another scope)."""
+
+
+def suites(node: cst.CSTNode) -> list[cst.BaseSuite]:
+    """The blocks of a compound statement (``elif``/``else``/handlers/``finally``/cases too)."""
+    out: list[cst.BaseSuite] = []
+    if isinstance(node, cst.If):
+        out.append(node.body)
+        if node.orelse is not None:
+            out += suites(node.orelse)
+    elif isinstance(node, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler,
+                           cst.With, cst.MatchCase)):
+        out.append(node.body)
+    elif isinstance(node, (cst.For, cst.While)):
+        out.append(node.body)
+        if node.orelse is not None:
+            out.append(node.orelse.body)
+    elif isinstance(node, (cst.Try, cst.TryStar)):
+        out.append(node.body)
+        for handler in node.handlers:
+            out.append(handler.body)
+        for extra in (node.orelse, node.finalbody):
+            if extra is not None:
+                out.append(extra.body)
+    elif isinstance(node, cst.Match):
+        out += [case.body for case in node.cases]
+    return out
+
+
+def async_defs(module: cst.Module) -> list[cst.FunctionDef]:
+    """Every ``async def`` of the module, nested ones too, outer ones first, in source order.
+    Walks statements only: a def is a statement, so no expression is entered (a LibCST visitor
+    would rebuild every node it passes)."""
+    out: list[cst.FunctionDef] = []
+
+    def walk(body: Sequence[cst.BaseStatement | cst.BaseSmallStatement]) -> None:
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef):
+                if stmt.asynchronous is not None:
+                    out.append(stmt)
+                parts: list[cst.BaseSuite] = [stmt.body]
+            elif isinstance(stmt, cst.ClassDef):
+                parts = [stmt.body]
+            else:
+                parts = suites(stmt)
+            for part in parts:
+                if isinstance(part, cst.IndentedBlock):
+                    walk(part.body)
+
+    walk(module.body)
+    return out

@@ -59,10 +59,10 @@ def wrapper_form(
     through ``imports``; None if it is none of them."""
     func = call.func
     if isinstance(func, cst.Call):
-        q = imports.qualify(func.func, shadowed)
+        q = imports.qualify(func.func, shadowed, _SYNC_TO_ASYNC_LIKE.__contains__)
         if q in _SYNC_TO_ASYNC_LIKE and q in forms:
             return q
-    if runtime.TO_THREAD in forms and imports.qualify(func, shadowed) == runtime.TO_THREAD:
+    if runtime.TO_THREAD in forms and imports.qualify(func, shadowed, runtime.TO_THREAD.__eq__) == runtime.TO_THREAD:
         return runtime.TO_THREAD
     if (
         runtime.RUN_IN_EXECUTOR in forms
@@ -107,7 +107,7 @@ def partial_target(
     expr: cst.BaseExpression, imports: ImportTable, shadowed: set[str]
 ) -> tuple[cst.BaseExpression, Sequence[cst.Arg]] | None:
     """``(f, bound)`` for ``functools.partial(f, *bound)``, else None."""
-    if isinstance(expr, cst.Call) and imports.qualify(expr.func, shadowed) == runtime.PARTIAL:
+    if isinstance(expr, cst.Call) and imports.qualify(expr.func, shadowed, runtime.PARTIAL.__eq__) == runtime.PARTIAL:
         if not expr.args or not _plain(expr.args[0]):
             return None
         return expr.args[0].value, expr.args[1:]

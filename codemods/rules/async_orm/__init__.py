@@ -115,6 +115,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from codemods.candidates import Facts
+from codemods.knowledge.orm import SYNC_FUNCTIONS
 from codemods.registry import Codemod, Context, register
 from codemods.rules.async_orm.codes import CODES, PAGE
 
@@ -135,32 +136,52 @@ class AsyncOrm(Codemod):
         return "async def" in source
 
     def candidate(self, facts: Facts) -> bool:
-        # Everything it rewrites or reports sits in an async def (at any depth) and starts from a
-        # model class (imported from a ``models`` module, or a class of the file with a ``Model``
-        # base) or a function of Django's (get_object_or_404, login ...).
+        # Everything it rewrites or reports sits in an async def and starts from a name there: a
+        # model class (imported from a ``models`` module, or a class of the file deriving from
+        # ``Model`` or from such a class), a ``models`` module, or a query function of Django's
+        # (get_object_or_404, login ...) or the module holding it. Without one, nothing to do.
         if not facts.async_defs:
             return False
-        for node in facts.statements:
-            if isinstance(node, ast.ImportFrom):
-                module = node.module or ""
-                if (
-                    "models" in module.split(".")
-                    or module == "django"
-                    or module.startswith("django.")
-                    or any(a.name == "models" for a in node.names)
-                ):
-                    return True
-            elif isinstance(node, ast.Import):
-                if any("models" in a.name.split(".") or a.name.split(".")[0] == "django" for a in node.names):
-                    return True
-            elif isinstance(node, ast.ClassDef):
-                for base in node.bases:
-                    name = base.attr if isinstance(base, ast.Attribute) else base.id if isinstance(base, ast.Name) else ""
-                    if name == "Model":
-                        return True
-        return False
+        roots = _root_names(facts.statements)
+        return bool(roots) and any(
+            isinstance(n, ast.Name) and n.id in roots for d in facts.async_defs for n in ast.walk(d)
+        )
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         from codemods.rules.async_orm.rewrite import transform
 
         return transform(module, ctx)
+
+
+def _root_names(statements: list[ast.stmt]) -> set[str]:
+    """The names of a module an ORM rewrite can start from (see ``AsyncOrm.candidate``)."""
+    roots: set[str] = set()
+    classes: list[ast.ClassDef] = []
+    for node in statements:
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            in_models = "models" in module.split(".")
+            for a in node.names:
+                qual = f"{module}.{a.name}"
+                if in_models or a.name == "models" or qual in SYNC_FUNCTIONS or qual in _FUNCTION_MODULES:
+                    roots.add(a.asname or a.name)
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if "models" in a.name.split(".") or a.name.split(".")[0] == "django":
+                    roots.add((a.asname or a.name).split(".")[0])
+        elif isinstance(node, ast.ClassDef):
+            classes.append(node)
+    # Classes of the file deriving from Model, or from a model class (through other classes too).
+    bases = {c.name: {b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in c.bases} for c in classes}
+    grown = True
+    while grown:
+        grown = False
+        for name, names in bases.items():
+            if name not in roots and ("Model" in names or names & roots):
+                roots.add(name)
+                grown = True
+    return roots
+
+
+# Modules holding Django's sync query functions (``from django.contrib import auth``: ``auth.login``).
+_FUNCTION_MODULES = frozenset(qual.rpartition(".")[0] for qual in SYNC_FUNCTIONS)

@@ -13,10 +13,11 @@ no rewrite, and no word about it.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Container, Iterator
 
 import libcst as cst
 
-from codemods.analysis import ImportTable, dotted_name, local_bindings
+from codemods.analysis import ImportTable, dotted_name
 from codemods.analysis import bindings as b
 from codemods.analysis.orm import is_model_qual
 from codemods.analysis.unwrap import thread_wrapped
@@ -70,7 +71,7 @@ class Models:
     def __init__(self, module: cst.Module, imports: ImportTable, path: str) -> None:
         self.imports = imports
         self.folder = test_setup.folder_of(path)
-        self.text = module.code
+        self.module = module
         # classes of this file deriving from Model, directly or through one another (abstract bases)
         self.own: set[str] = set()
         classes = [s for s in module.body if isinstance(s, cst.ClassDef)]
@@ -84,11 +85,11 @@ class Models:
                     grew = True
         self._facts: dict[str, test_setup.ModelFacts | None] = {}
 
-    def qual(self, node: cst.BaseExpression, shadowed: set[str]) -> str | None:
+    def qual(self, node: cst.BaseExpression, shadowed: Container[str]) -> str | None:
         if isinstance(node, cst.Name) and node.value in self.own and node.value not in shadowed:
             return node.value  # a class of this file: its bare name
-        qual = self.imports.qualify(node, shadowed)
-        if qual is None or not is_model_qual(qual):
+        qual = self.imports.qualify(node, shadowed, is_model_qual)
+        if qual is None:
             return None
         facts = self.facts(qual)
         if facts is not None and (not facts.bases or set(facts.bases) <= orm.NOT_MODEL_BASES):
@@ -98,10 +99,21 @@ class Models:
     def facts(self, qual: str) -> test_setup.ModelFacts | None:
         if qual not in self._facts:
             if "." not in qual:
-                self._facts[qual] = test_setup.class_facts(self.text, qual)
+                self._facts[qual] = test_setup.class_facts(self.module.code, qual)
             else:
                 self._facts[qual] = test_setup.model_class_facts(self.folder, qual)
         return self._facts[qual]
+
+
+class _Shadowed:
+    def __init__(self, kinds: Kinds) -> None:
+        self.kinds = kinds
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.kinds._collect()[0]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.kinds._collect()[0])
 
 
 class Kinds:
@@ -109,12 +121,35 @@ class Kinds:
 
     def __init__(self, func: cst.FunctionDef, models: Models) -> None:
         self.models = models
-        self.shadowed = local_bindings(func)
-        self.params = {p.name for p in b.function_parameters(func)}
-        self.values: dict[str, list[tuple[str, cst.BaseExpression | None]]] = {}
-        for binding in b.collect_bindings(func.body):
-            self.values.setdefault(binding.name, []).append(b.value_source(binding))
+        self.func = func
+        self._bindings: tuple[set[str], set[str], dict[str, list[tuple[str, cst.BaseExpression | None]]]] | None = None
         self._busy: set[str] = set()
+
+    def _collect(self) -> tuple[set[str], set[str], dict[str, list[tuple[str, cst.BaseExpression | None]]]]:
+        # The function's bindings, collected when first asked for: most async functions of a
+        # module hold no ORM call to ask about.
+        if self._bindings is None:
+            values: dict[str, list[tuple[str, cst.BaseExpression | None]]] = {}
+            bindings = b.collect_bindings(self.func.body)
+            for binding in bindings:
+                values.setdefault(binding.name, []).append(b.value_source(binding))
+            params = {p.name for p in b.function_parameters(self.func)}
+            self._bindings = (b.local_names(self.func, bindings), params, values)
+        return self._bindings
+
+    @property
+    def shadowed(self) -> _Shadowed:
+        """The names the function binds, for ``in`` tests: collected at the first such test (an
+        import table asks only about the names it holds)."""
+        return _Shadowed(self)
+
+    @property
+    def params(self) -> set[str]:
+        return self._collect()[1]
+
+    @property
+    def values(self) -> dict[str, list[tuple[str, cst.BaseExpression | None]]]:
+        return self._collect()[2]
 
     def model_of(self, node: cst.BaseExpression) -> str | None:
         return self.models.qual(node, self.shadowed)
@@ -189,7 +224,7 @@ class Kinds:
         model = self.model_of(func)
         if model is not None:
             return Kind(INST, model, loaded=ALL)  # built by the code: its relations are what it set
-        qual = self.models.imports.qualify(func, self.shadowed)
+        qual = self.models.imports.qualify(func, self.shadowed, orm.SYNC_INSTANCE_FUNCTIONS.__contains__)
         if qual in orm.SYNC_INSTANCE_FUNCTIONS:
             return self._shortcut_instance(node)
         if not isinstance(func, cst.Attribute):
@@ -225,8 +260,8 @@ class Kinds:
                 return self._call(target.body) if isinstance(target.body, cst.Call) else None
             return self._call(cst.Call(func=target, args=list(wrapped.given)))
         func = call.func
-        qual = self.models.imports.qualify(func, self.shadowed)
-        if qual is not None and qual.rpartition(".")[2] == "aget_object_or_404" and qual.startswith("django."):
+        qual = self.models.imports.qualify(func, self.shadowed, _is_async_shortcut)
+        if qual is not None:
             return self._shortcut_instance(call)
         if not isinstance(func, cst.Attribute):
             return None
@@ -270,3 +305,7 @@ def is_plain_slice(node: cst.Subscript) -> bool:
         and isinstance(node.slice[0].slice, cst.Slice)
         and node.slice[0].slice.step is None
     )
+
+
+def _is_async_shortcut(qual: str) -> bool:
+    return qual.rpartition(".")[2] == "aget_object_or_404" and qual.startswith("django.")

@@ -8,7 +8,8 @@ from codemods.analysis import ImportTable, has_skip_comment, name_uses
 from codemods.analysis import bindings as b
 from codemods.analysis.fresh import fresh_name
 from codemods.analysis.names import all_names, top_level_bindings
-from codemods.analysis.orm import TwinRewrite, async_list, awaited_twin, paren
+from codemods.analysis.orm import TwinRewrite, async_list, awaited_twin, is_model_qual, paren
+from codemods.analysis.scope import async_defs
 from codemods.analysis.twin_imports import fix_imports
 from codemods.analysis.unwrap import unwrapped_args
 from codemods.knowledge import orm, runtime
@@ -21,15 +22,6 @@ from codemods.rules.async_orm.scan import Scan
 
 # Names the rewrite may leave unused -> the twin's name in the same module ("": none).
 DROPPABLE = {**orm.SYNC_FUNCTIONS, runtime.SYNC_TO_ASYNC: "", runtime.DATABASE_SYNC_TO_ASYNC: ""}
-
-
-class _AsyncDefs(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found: list[cst.FunctionDef] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if node.asynchronous is not None:
-            self.found.append(node)
 
 
 def _func_twin(call: cst.Call, step: FuncTwin) -> cst.Await:
@@ -91,18 +83,32 @@ def _module_bound(module: cst.Module) -> dict[str, str | None]:
     return bound
 
 
+def _roots(imports: ImportTable, models: Models) -> set[str]:
+    """Words one of which the text of an async function's body holds if the codemod can have
+    anything to say there: everything it rewrites or reports starts from a model class, a query
+    function of Django's (or the module holding either, reached by attribute) or a thread wrapper
+    (around a function of the module that queries). Sound, not precise: a word may be in a string."""
+    words = {*models.own, "models", *runtime.SYNC_TO_ASYNC_NAMES}
+    for qual in orm.SYNC_FUNCTIONS:
+        module, _, name = qual.rpartition(".")
+        words |= {name, "a" + name, module.rpartition(".")[2]}
+    for local, qual in imports.names.items():
+        if is_model_qual(qual):
+            words.add(local)
+    return words
+
+
 def transform(module: cst.Module, ctx: Context) -> cst.Module:
     imports = ImportTable(module)
     models = Models(module, imports, ctx.path)
     bound = _module_bound(module)
     defs = {s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef) and s.asynchronous is None}
-    finder = _AsyncDefs()
-    module.visit(finder)
     plan: dict[cst.CSTNode, Step] = {}
     problems: list[tuple[cst.CSTNode, Problem]] = []
     rewrites: list[tuple[cst.FunctionDef, int]] = []  # each async function with its planned rewrites
-    for func in finder.found:
-        if has_skip_comment(func):
+    roots = _roots(imports, models)
+    for func in async_defs(module):
+        if has_skip_comment(func) or not any(word in module.code_for_node(func.body) for word in roots):
             continue
         scan = Scan(Kinds(func, models), ctx.target_django, bound, defs)
         if any(scan.is_atomic(d.decorator) for d in func.decorators):

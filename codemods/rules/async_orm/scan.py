@@ -109,7 +109,7 @@ class Scan(cst.CSTVisitor):
         """The step a sync ORM call takes (None: none, refused or not ORM)."""
         self._node = node
         func = node.func
-        qual = self.imports.qualify(func, self.kinds.shadowed)
+        qual = self.imports.qualify(func, self.kinds.shadowed, orm.SYNC_FUNCTIONS.__contains__)
         if qual in orm.SYNC_FUNCTIONS:
             return self._function(node, qual, quiet)
         if isinstance(func, cst.Name) and func.value == "list" and "list" not in self.kinds.shadowed:
@@ -193,7 +193,7 @@ class Scan(cst.CSTVisitor):
     # ------------------------------------------------------------------ transaction.atomic
     def is_atomic(self, expr: cst.BaseExpression) -> bool:
         target = expr.func if isinstance(expr, cst.Call) else expr
-        return self.imports.qualify(target, self.kinds.shadowed) == _ATOMIC
+        return self.imports.qualify(target, self.kinds.shadowed, _ATOMIC.__eq__) == _ATOMIC
 
     def visit_With(self, node: cst.With) -> None:
         if any(self.is_atomic(item.item) for item in node.items):
@@ -219,18 +219,23 @@ class Scan(cst.CSTVisitor):
                     f"{orm.ITERATORS[func.attr.value][0]}()",
                 )
             return
-        if isinstance(func, cst.Name) and func.value not in self.kinds.shadowed and func.value not in self.module_bound:
+        if (
+            isinstance(func, cst.Name)
+            and (func.value in orm.EVALUATING_BUILTINS or func.value in orm.ITERATING_BUILTINS)
+            and node.args
+            and func.value not in self.kinds.shadowed
+            and func.value not in self.module_bound
+        ):
             fix = orm.EVALUATING_BUILTINS.get(func.value)
-            if (fix or func.value in orm.ITERATING_BUILTINS) and node.args:
-                k = self.kinds.of(node.args[0].value)
-                if k is not None and k.what == QS:
-                    how = f"use `{fix.replace('qs', code(node.args[0].value))}`" if fix else "iterate it with async for first"
-                    self._refuse("evaluates-queryset", node, f"{code(node)} evaluates the queryset synchronously: {how}")
-                return
+            k = self.kinds.of(node.args[0].value)
+            if k is not None and k.what == QS:
+                how = f"use `{fix.replace('qs', code(node.args[0].value))}`" if fix else "iterate it with async for first"
+                self._refuse("evaluates-queryset", node, f"{code(node)} evaluates the queryset synchronously: {how}")
+            return
         self._consumer(node)
 
     def _consumer(self, node: cst.Call) -> None:
-        qual = self.imports.qualify(node.func, self.kinds.shadowed) or ""
+        qual = self.imports.qualify(node.func, self.kinds.shadowed, orm.SYNC_CONSUMERS.__contains__) or ""
         last = (dotted_name(node.func) or "").rpartition(".")[2]
         if qual not in orm.SYNC_CONSUMERS and not (last and last.endswith(orm.SYNC_CONSUMER_SUFFIXES)):
             return

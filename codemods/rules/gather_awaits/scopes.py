@@ -16,10 +16,11 @@ from pathlib import Path
 import libcst as cst
 
 from codemods.analysis import ImportTable, has_skip_comment, last_name
+from codemods.analysis.scope import suites
 from codemods.knowledge import layout
 from codemods.knowledge.layout import is_test_module
 from codemods.rules.gather_awaits.facts import Func, ModuleFacts
-from codemods.rules.gather_awaits.syntax import has_await, names_in, suites
+from codemods.rules.gather_awaits.syntax import has_await, names_in
 
 
 def is_test_path(path: str) -> bool:

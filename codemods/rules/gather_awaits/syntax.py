@@ -111,32 +111,6 @@ def comments_in(node: cst.CSTNode) -> list[cst.Comment]:
     return v.comments
 
 
-def suites(node: cst.CSTNode) -> list[cst.BaseSuite]:
-    """The blocks of a compound statement (``elif``/``else``/handlers/``finally``/cases too)."""
-    out: list[cst.BaseSuite] = []
-    if isinstance(node, cst.If):
-        out.append(node.body)
-        if node.orelse is not None:
-            out += suites(node.orelse)
-    elif isinstance(node, (cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler,
-                           cst.With, cst.MatchCase)):
-        out.append(node.body)
-    elif isinstance(node, (cst.For, cst.While)):
-        out.append(node.body)
-        if node.orelse is not None:
-            out.append(node.orelse.body)
-    elif isinstance(node, (cst.Try, cst.TryStar)):
-        out.append(node.body)
-        for handler in node.handlers:
-            out.append(handler.body)
-        for extra in (node.orelse, node.finalbody):
-            if extra is not None:
-                out.append(extra.body)
-    elif isinstance(node, cst.Match):
-        out += [case.body for case in node.cases]
-    return out
-
-
 def short(node: cst.CSTNode, limit: int = 60) -> str:
     """Code for a diagnostic: on one line, a long expression cut."""
     text = " ".join(cst.Module([]).code_for_node(node).split())
