@@ -28,7 +28,7 @@ from codemods.project import (
 )
 from codemods.project.reads import overlaid
 from codemods.registry import Diagnostic
-from codemods.runner import limits, signals
+from codemods.runner import limits, per_file, signals
 from codemods.runner.cache import _Cache, _pack, _unpack, reads_safe
 from codemods.runner.discovery import discover, real_roots
 from codemods.runner.files import (
@@ -209,6 +209,8 @@ def _run(
         jobs = pool.map_small(_scan_job, to_scan, _scan_failed, lambda item: len(item[2]), SCAN_CHUNK_BYTES)
         for done, (key, scanned) in enumerate(jobs, 1):
             cache.entries[key]["scan"] = scanned
+            if scanned["candidates"] and scanned["error"] is None:
+                pool.warm(_packages(settings))
             if scanned["error"] and scanned["error"][0].startswith(limits.RETRY_PREFIXES):
                 cache.entries[key]["hash"] = None  # not a fact about the file: try again next time
             if progress:
@@ -228,6 +230,7 @@ def _run(
     _timing("project facts")
 
     # 2-3. Decide per file and rewrite: the test modules last, under the run's rewrites of the rest.
+    pool.before_rewrites()
     state = _Phase(known, scans, results, settings, mode, progress, cache, pool, inside, reads_roots)
     later = {key for key in known if _tested_later(key, settings.root, scans[key].facts, project)}
     first = [key for key in known if key not in later]
@@ -245,6 +248,11 @@ def _run(
     _timing("save cache")
     results.sort(key=lambda r: r.path)
     return RunResult(results, cached=state.cached, parsed=state.parsed)
+
+
+def _packages(settings: Settings) -> list[str]:
+    """The packages of the selected codemods (a codemod defined in a plain module has none)."""
+    return sorted({type(cm).__module__ for cm in per_file.selected_codemods(settings)})
 
 
 def _tested_later(key: str, root: Path, facts: FileFacts, project: ProjectIndex) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -52,6 +53,21 @@ def _chunk_lost(item: tuple[Any, Any, list[Any]], error: str) -> tuple[bool, lis
     return False, item[2]  # the worker died on one of them: (False, the chunk's items)
 
 
+def _warm_imports(packages: list[str]) -> None:
+    """Import libcst and every room of the codemod packages (what a rewrite imports lazily)."""
+    import importlib
+    import pkgutil
+
+    import libcst  # noqa: F401
+
+    for name in packages:
+        # A room that fails to import fails again where it is used, and says so there.
+        with contextlib.suppress(Exception):
+            package = importlib.import_module(name)
+            for info in pkgutil.iter_modules(getattr(package, "__path__", [])):
+                importlib.import_module(f"{name}.{info.name}")
+
+
 def _chunks(items: list[Any], size: Callable[[Any], int], limit: int) -> list[list[Any]]:
     """``items`` (largest first) grouped into runs of up to ``limit`` in total ``size``."""
     out: list[list[Any]] = []
@@ -94,10 +110,38 @@ class _Pool:
     def __init__(self, jobs: int, settings: Settings, mode: str) -> None:
         self.jobs, self.settings, self.mode = jobs, settings, mode
         self.executor: Any = None
+        self._warming: Any = None  # the thread importing what rewrites need (see ``warm``)
+        self._warmed = False
+
+    def warm(self, packages: list[str]) -> None:
+        """While the workers scan: import libcst and the codemods' rooms in a thread of this
+        process (it mostly waits meanwhile), so that the rewrite workers, started after it
+        (``before_rewrites``), are forked with them loaded instead of importing them each."""
+        if self.jobs <= 1 or self._warming is not None or self._warmed:
+            return
+        import threading
+
+        self._warming = threading.Thread(target=_warm_imports, args=(packages,), name="warm-imports", daemon=True)
+        self._warming.start()
+
+    def _join_warming(self) -> bool:
+        if self._warming is None:
+            return False
+        self._warming.join()  # never fork while another thread may hold an import lock
+        self._warming = None
+        self._warmed = True
+        return True
+
+    def before_rewrites(self) -> None:
+        """After a ``warm``: the scan workers go; the next ``map`` forks workers that have the imports."""
+        if self._join_warming() and self.executor is not None:
+            self.close()
 
     def _start(self) -> None:
         import concurrent.futures
         import multiprocessing
+
+        self._join_warming()
 
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
