@@ -290,3 +290,35 @@ def test_a_model_deriving_from_an_abstract_model_of_the_file():
         "class Item(Base):\n    pass\n\n\nasync def f():\n    return Item.objects.count()\n",
         "Item.objects is a manager the codemod cannot read (acount() would skip an override of count())",
     )
+
+
+# --------------------------------------------------------------------------- models modules not in the project
+# Another library's ``models`` package holds no Django model: ``BertModel(path).save()`` is no query,
+# and ``await model.asave()`` would raise AttributeError. An instance built from a class of a models
+# module the project does not hold is reported, never rewritten.
+LIBRARY = """\
+from transformers.models.bert import BertModel
+
+
+async def export(path):
+    model = BertModel(path)
+    model.save()
+    return model
+"""
+
+
+def test_an_instance_of_a_class_from_an_unread_models_module_is_reported_not_rewritten():
+    out = check_noop(CM, LIBRARY, "is a sync query only on a Django model, and BertModel (built here from transformers.models.bert")
+    assert [d.code for d in out.diagnostics] == ["DJA520"]
+    assert rewrite(CM, out.source).source == LIBRARY
+
+
+def test_a_class_of_an_unread_models_module_reached_through_its_manager_is_a_model():
+    # ``X.objects`` is Django's manager: an installed app's model (its source is not in the project).
+    check_transformed(
+        CM,
+        "from allauth.account.models import EmailAddress\n\n\nasync def f(pk):\n"
+        "    address = EmailAddress.objects.get(pk=pk)\n    address.save()\n",
+        "from allauth.account.models import EmailAddress\n\n\nasync def f(pk):\n"
+        "    address = await EmailAddress.objects.aget(pk=pk)\n    await address.asave()\n",
+    )

@@ -130,4 +130,12 @@ CODES = (
         "An await inside a generator expression makes it an async generator, which its sync consumer cannot "
         "take. Build a list with an async comprehension ([... async for ...]) and use that.",
     ),
+    Code(
+        "DJA520", "unread-model", WARNING,
+        "an instance of a class from a models module not in the project",
+        "The code builds an instance of a class from a models module whose source is not in the project "
+        "(an installed app's, or another library's: transformers.models.bert.BertModel is no Django model), "
+        "so the codemod cannot tell that its save() or delete() is the ORM's. Reached through a manager "
+        "(X.objects) it is taken for a model. If it is one, use the async twin; if not, --ignore DJA520.",
+    ),
 )

@@ -84,14 +84,24 @@ class Models:
                     self.own.add(stmt.name.value)
                     grew = True
         self._facts: dict[str, test_setup.ModelFacts | None] = {}
+        # A class of a ``models`` module whose source is not in the project (an installed app's,
+        # or another library's: ``transformers.models.bert.BertModel``) is taken for a model when
+        # the code reaches it through a manager (``X.objects``: Django's); as a class called to build
+        # an instance (``verified``), only under ``trust_unread`` (the pass that finds what would be
+        # rewritten if it were one). Those refused are in ``unread``.
+        self.trust_unread = False
+        self.unread: set[str] = set()
 
-    def qual(self, node: cst.BaseExpression, shadowed: Container[str]) -> str | None:
+    def qual(self, node: cst.BaseExpression, shadowed: Container[str], verified: bool = False) -> str | None:
         if isinstance(node, cst.Name) and node.value in self.own and node.value not in shadowed:
             return node.value  # a class of this file: its bare name
         qual = self.imports.qualify(node, shadowed, is_model_qual)
         if qual is None:
             return None
         facts = self.facts(qual)
+        if verified and facts is None and not qual.startswith("django.") and not self.trust_unread:
+            self.unread.add(qual)
+            return None
         if facts is not None and (not facts.bases or set(facts.bases) <= orm.NOT_MODEL_BASES):
             return None  # the models module defines it, and not as a model
         return qual
@@ -221,7 +231,7 @@ class Kinds:
 
     def _call(self, node: cst.Call) -> Kind | None:
         func = node.func
-        model = self.model_of(func)
+        model = self.models.qual(func, self.shadowed, verified=True)
         if model is not None:
             return Kind(INST, model, loaded=ALL)  # built by the code: its relations are what it set
         qual = self.models.imports.qualify(func, self.shadowed, orm.SYNC_INSTANCE_FUNCTIONS.__contains__)

@@ -18,7 +18,7 @@ from codemods.project.async_unsafe import async_unsafe_file
 from codemods.registry import Context
 from codemods.rules.async_orm.kinds import Kinds, Models
 from codemods.rules.async_orm.plan import AsyncFor, FuncTwin, ListComp, Rename, Step, Twin, Unwrap
-from codemods.rules.async_orm.scan import Scan
+from codemods.rules.async_orm.scan import Scan, code
 
 # Names the rewrite may leave unused -> the twin's name in the same module ("": none).
 DROPPABLE = {**orm.SYNC_FUNCTIONS, runtime.SYNC_TO_ASYNC: "", runtime.DATABASE_SYNC_TO_ASYNC: ""}
@@ -83,6 +83,35 @@ def _module_bound(module: cst.Module) -> dict[str, str | None]:
     return bound
 
 
+def _unread_models(
+    func: cst.FunctionDef, models: Models, ctx: Context, bound: dict[str, str | None],
+    defs: dict[str, cst.FunctionDef], scan: Scan,
+) -> list[tuple[cst.CSTNode, Problem]]:
+    """What would be rewritten in ``func`` were the classes of unread models modules models: each
+    such place is reported, never rewritten (another library's ``models`` holds no Django model)."""
+    unread = sorted(models.unread)
+    models.trust_unread = True
+    try:
+        trusting = Scan(Kinds(func, models), ctx.target_django, bound, defs, quiet=True)
+        func.body.visit(trusting)
+    finally:
+        models.trust_unread = False
+    names = ", ".join(q.rpartition(".")[2] for q in unread)
+    modules = ", ".join(sorted({q.rpartition(".")[0] for q in unread}))
+    return [
+        (
+            node,
+            Problem(
+                "unread-model",
+                f"not rewritten: `{code(node)}` is a sync query only on a Django model, and {names} (built here "
+                f"from {modules}, not in the project) may be none: if it is one, use the async twin",
+            ),
+        )
+        for node in trusting.plan
+        if node not in scan.plan
+    ]
+
+
 def _roots(imports: ImportTable, models: Models) -> set[str]:
     """Words one of which the text of an async function's body holds if the codemod can have
     anything to say there: everything it rewrites or reports starts from a model class, a query
@@ -113,9 +142,12 @@ def transform(module: cst.Module, ctx: Context) -> cst.Module:
         scan = Scan(Kinds(func, models), ctx.target_django, bound, defs)
         if any(scan.is_atomic(d.decorator) for d in func.decorators):
             scan.atomic.append(func)
+        models.unread.clear()
         func.body.visit(scan)
         plan.update(scan.plan)
         problems += scan.problems
+        if models.unread:
+            problems += _unread_models(func, models, ctx, bound, defs, scan)
         if scan.plan:
             rewrites.append((func, len(scan.plan)))
     for node, problem in problems:
