@@ -196,3 +196,18 @@ NOT_MODEL_BASES = frozenset(
 # project's runtime that may set it (besides its settings module).
 ASYNC_UNSAFE_ENV = "DJANGO_ALLOW_ASYNC_UNSAFE"
 RUNTIME_FILES = ("manage.py", "asgi.py", "wsgi.py")
+
+# ``request.user``: a lazy object whose first read loads the session's user with a sync query
+# (SynchronousOnlyOperation in async code); its awaited twin ``request.auser()`` arrived in Django
+# 5.0. Both are set by this middleware (a project without it has neither).
+REQUEST_USER_ATTR, REQUEST_USER_TWIN = "user", "auser"
+REQUEST_USER_SINCE: Version = (5, 0)
+AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+# Calls that set ``request.user`` anew: ``auser()`` keeps the user it cached before, so a function
+# that calls one (or assigns ``request.user``) keeps its ``request.user`` reads.
+USER_CHANGING_FUNCTIONS = frozenset(
+    f"django.contrib.auth.{n}" for n in ("login", "logout", "alogin", "alogout")
+)
+# django.core.paginator.AsyncPaginator / AsyncPage arrived in Django 6.0.
+ASYNC_PAGINATOR_SINCE: Version = (6, 0)
+PAGINATOR = "django.core.paginator.Paginator"

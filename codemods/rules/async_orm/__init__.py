@@ -26,7 +26,15 @@ What it does
       -> ``await Product.objects.aget(pk=1)``, ``await sync_to_async(list)(qs)`` -> ``[row async
       for row in qs]``, ``await database_sync_to_async(obj.save)()`` -> ``await obj.asave()``,
       ``await sync_to_async(lambda: <one such call>)()``; ``sync_to_async`` is dropped from the
-      imports when no longer used.
+      imports when no longer used;
+    - every read of ``request.user`` (the request parameter of a function, the second of a method,
+      or ``self.request`` in a method) -> ``await request.auser()`` (5.0+; ``(await
+      request.auser()).username`` where the grammar needs parentheses), passing it on included:
+      the first read of the lazy user queries the session synchronously, and ``auser()`` caches
+      the user on the request, so each read is the same object, in any branch or loop (no name
+      is bound, nothing is loaded earlier than before). Only where the settings that ``manage.py``
+      or the pytest configuration names list ``AuthenticationMiddleware`` in ``MIDDLEWARE`` (it
+      sets ``auser``). Decorators (``@login_required``) are fine as they are.
 
     A model class is one imported from a ``models`` module (``shop.models.Product``,
     ``.models.Product``) or a class of the file deriving from ``Model`` (directly or through
@@ -98,6 +106,10 @@ Refuses when
       ``Paginator`` or a ``...Serializer`` (they iterate it synchronously);
     - ``sync_to_async(..., thread_sensitive=False)`` or ``executor=``: the thread changes;
     - the async function's name (``aget_object_or_404`` ...) is bound to something else;
+    - ``request.user`` when the settings are not known to run ``AuthenticationMiddleware``
+      (none named, not found, not a literal list, changed, or without it: the reason is said),
+      and in a function that assigns or deletes ``request.user`` or calls ``login``/``logout``
+      (or their a-forms): they set ``request.user``, while ``auser()`` keeps the user it cached;
     - the project's runtime sets ``DJANGO_ALLOW_ASYNC_UNSAFE`` (its settings module, or a
       ``manage.py``/``asgi.py``/``wsgi.py`` from the file's folder up to the project root): the
       file is reported and left as it is (a test or a script setting it does not count).
@@ -105,8 +117,8 @@ Refuses when
     ``sync_to_async(f)`` around a function of the module that does ORM work stays, with a note
     (``-v``): it keeps the queries on one thread, in order, maybe in one transaction. Sync ORM in
     a nested sync ``def`` or a lambda is left without a word: it runs where the caller runs it (in
-    a thread, often), where it is correct. Not yet: ``request.user`` (``await request.auser()``),
-    the async paginator, reverse relations declared in other modules.
+    a thread, often), where it is correct; so is ``request.user`` there. Not yet: the async
+    paginator, reverse relations declared in other modules.
 """
 
 from __future__ import annotations
@@ -137,7 +149,7 @@ class AsyncOrm(Codemod):
     def candidate(self, facts: Facts) -> bool:
         # Everything it rewrites or reports sits in an async def (at any depth) and starts from a
         # model class (imported from a ``models`` module, or a class of the file with a ``Model``
-        # base) or a function of Django's (get_object_or_404, login ...).
+        # base), a function of Django's (get_object_or_404, login ...) or the request's user.
         if not facts.async_defs:
             return False
         for node in facts.statements:
@@ -158,7 +170,13 @@ class AsyncOrm(Codemod):
                     name = base.attr if isinstance(base, ast.Attribute) else base.id if isinstance(base, ast.Name) else ""
                     if name == "Model":
                         return True
-        return False
+        # ``request.user`` / ``self.request.user`` (becomes ``await request.auser()``)
+        return any(
+            isinstance(n, ast.Attribute)
+            and n.attr == "user"
+            and (getattr(n.value, "id", None) == "request" or getattr(n.value, "attr", None) == "request")
+            for n in facts.nodes
+        )
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         from codemods.rules.async_orm.rewrite import transform

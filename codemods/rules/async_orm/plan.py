@@ -33,4 +33,10 @@ class Unwrap:
     lambda_body: bool = False
 
 
-Step = Twin | FuncTwin | AsyncFor | Rename | ListComp | Unwrap
+@dataclasses.dataclass(frozen=True)
+class UserTwin:
+    """``request.user`` (a read) -> ``await request.auser()`` (in parentheses where the grammar
+    needs them: ``(await request.auser()).name``)."""
+
+
+Step = Twin | FuncTwin | AsyncFor | Rename | ListComp | Unwrap | UserTwin

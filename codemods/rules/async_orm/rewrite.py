@@ -16,16 +16,24 @@ from codemods.problems import Problem
 from codemods.project.async_unsafe import async_unsafe_file
 from codemods.registry import Context
 from codemods.rules.async_orm.kinds import Kinds, Models
-from codemods.rules.async_orm.plan import AsyncFor, FuncTwin, ListComp, Rename, Step, Twin, Unwrap
-from codemods.rules.async_orm.scan import Scan
+from codemods.rules.async_orm.plan import AsyncFor, FuncTwin, ListComp, Rename, Step, Twin, Unwrap, UserTwin
+from codemods.rules.async_orm.scan import Scan, code
+from codemods.rules.async_orm.user import middleware_unknown, user_change
 
 # Names the rewrite may leave unused -> the twin's name in the same module ("": none).
 DROPPABLE = {**orm.SYNC_FUNCTIONS, runtime.SYNC_TO_ASYNC: "", runtime.DATABASE_SYNC_TO_ASYNC: ""}
 
 
 class _AsyncDefs(cst.CSTVisitor):
+    """Every async function, and which of them are methods (defined right in a class body)."""
+
     def __init__(self) -> None:
         self.found: list[cst.FunctionDef] = []
+        self.methods: set[cst.FunctionDef] = set()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+        self.methods.update(s for s in body if isinstance(s, cst.FunctionDef))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if node.asynchronous is not None:
@@ -60,6 +68,12 @@ class Rewrite(TwinRewrite):
         if isinstance(updated_node.func, cst.Await) and not updated_node.func.lpar:
             return updated_node.with_changes(func=paren(updated_node.func))
         return updated_node
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        if isinstance(self.plan.get(original_node), UserTwin):
+            auser = cst.Attribute(value=updated_node.value, attr=cst.Name(orm.REQUEST_USER_TWIN))
+            return cst.Await(expression=cst.Call(func=auser), lpar=updated_node.lpar, rpar=updated_node.rpar)
+        return super().leave_Attribute(original_node, updated_node)
 
     def leave_Await(self, original_node: cst.Await, updated_node: cst.Await) -> cst.BaseExpression:
         step = self.plan.get(original_node)
@@ -101,13 +115,27 @@ def transform(module: cst.Module, ctx: Context) -> cst.Module:
     plan: dict[cst.CSTNode, Step] = {}
     problems: list[tuple[cst.CSTNode, Problem]] = []
     rewrites: list[tuple[cst.FunctionDef, int]] = []  # each async function with its planned rewrites
+    no_middleware: list[str | None] = []  # computed once, at the first request.user read planned
     for func in finder.found:
         if has_skip_comment(func):
             continue
-        scan = Scan(Kinds(func, models), ctx.target_django, bound, defs)
+        kinds = Kinds(func, models, method=func in finder.methods)
+        scan = Scan(kinds, ctx.target_django, bound, defs, user_change=user_change(func, kinds))
         if any(scan.is_atomic(d.decorator) for d in func.decorators):
             scan.atomic.append(func)
         func.body.visit(scan)
+        if scan.users:
+            if not no_middleware:
+                no_middleware.append(middleware_unknown(ctx.path))
+            if no_middleware[0] is not None:
+                for node in scan.users:
+                    del scan.plan[node]
+                first = scan.users[0]
+                problems.append((first, Problem(
+                    "no-auth-middleware",
+                    f"`{code(first)}` kept: auser() is set by AuthenticationMiddleware, not known to run "
+                    f"({no_middleware[0]})",
+                )))
         plan.update(scan.plan)
         problems += scan.problems
         if scan.plan:

@@ -9,7 +9,7 @@ from codemods.analysis.unwrap import thread_wrapped
 from codemods.knowledge import orm
 from codemods.problems import Problem
 from codemods.rules.async_orm.kinds import INST, ITER, QS, RELATED, WRAPPERS, Kind, Kinds, is_plain_slice
-from codemods.rules.async_orm.plan import AsyncFor, FuncTwin, ListComp, Rename, Step, Twin, Unwrap
+from codemods.rules.async_orm.plan import AsyncFor, FuncTwin, ListComp, Rename, Step, Twin, Unwrap, UserTwin
 
 _QS_SYNC = orm.sync_names(orm.names(orm.QUERYSET))
 _RELATED_SYNC = orm.sync_names(orm.names(orm.RELATED))
@@ -51,8 +51,11 @@ class Scan(cst.CSTVisitor):
         module_bound: dict[str, str | None],
         module_defs: dict[str, cst.FunctionDef],
         quiet: bool = False,
+        user_change: str | None = None,
     ) -> None:
         self.kinds = kinds
+        self.user_change = user_change  # how the function may change request.user (user room)
+        self.users: list[cst.Attribute] = []  # the request.user reads planned
         self.imports = kinds.models.imports
         self.target = target
         self.module_bound = module_bound  # top-level name -> what it imports (None: bound otherwise)
@@ -348,6 +351,9 @@ class Scan(cst.CSTVisitor):
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if node in self._stores:
             return
+        if self.kinds.is_request_user(node):
+            self._request_user(node)
+            return
         k = self.kinds.of(node.value)
         if k is None or k.what != INST or not k.fetched:
             return
@@ -359,6 +365,20 @@ class Scan(cst.CSTVisitor):
             f"{code(node)} loads the related row lazily (SynchronousOnlyOperation): add "
             f'select_related("{name}") to the query that fetched {code(node.value)}, or read {name}_id',
         )
+
+    def _request_user(self, node: cst.Attribute) -> None:
+        shown = code(node)
+        if self.user_change is not None:
+            self._refuse(
+                "user-changes", node,
+                f"`{shown}` kept: the function {self.user_change}, and auser() keeps the user it cached",
+            )
+            return
+        twin = f"{code(node.value)}.{orm.REQUEST_USER_TWIN}()"
+        if self._need(orm.REQUEST_USER_SINCE, f"reading {shown}", twin, False, node):
+            self._plan(node, UserTwin(), shown)
+            if node in self.plan:
+                self.users.append(node)
 
     # ------------------------------------------------------------------ thread-wrapped calls
     def visit_Await(self, node: cst.Await) -> bool:
