@@ -34,7 +34,15 @@ What it does
       the user on the request, so each read is the same object, in any branch or loop (no name
       is bound, nothing is loaded earlier than before). Only where the settings that ``manage.py``
       or the pytest configuration names list ``AuthenticationMiddleware`` in ``MIDDLEWARE`` (it
-      sets ``auser``). Decorators (``@login_required``) are fine as they are.
+      sets ``auser``). Decorators (``@login_required``) are fine as they are;
+    - ``Paginator(qs, n)`` -> ``AsyncPaginator(qs, n)`` (6.0+) when it is bound to a name once
+      and every use is followed: ``p.page(n)``/``p.get_page(n)`` -> ``await p.apage(n)``/``await
+      p.aget_page(n)`` (the page bound to a name once), ``p.count``/``num_pages``/``page_range`` ->
+      ``await p.acount()``..., ``for x in page`` / ``for x in page.object_list`` -> ``async for``,
+      ``page.has_next()`` ... -> ``await page.ahas_next()`` ..., ``page.number`` as it is. An
+      ``AsyncPage`` has no sync API (``len``, indexing and a template's ``{% for %}`` raise
+      TypeError, ``has_next`` is missing): a page handed to ``render()``, returned, indexed, or a
+      paginator used otherwise, keeps ``Paginator`` and is reported.
 
     A model class is one imported from a ``models`` module (``shop.models.Product``,
     ``.models.Product``) or a class of the file deriving from ``Model`` (directly or through
@@ -110,6 +118,8 @@ Refuses when
       (none named, not found, not a literal list, changed, or without it: the reason is said),
       and in a function that assigns or deletes ``request.user`` or calls ``login``/``logout``
       (or their a-forms): they set ``request.user``, while ``auser()`` keeps the user it cached;
+    - a ``Paginator`` given a queryset below Django 6.0 (the message says 6.0 has
+      ``AsyncPaginator``), or whose uses cannot all be followed (the reason is said);
     - the project's runtime sets ``DJANGO_ALLOW_ASYNC_UNSAFE`` (its settings module, or a
       ``manage.py``/``asgi.py``/``wsgi.py`` from the file's folder up to the project root): the
       file is reported and left as it is (a test or a script setting it does not count).
@@ -117,8 +127,7 @@ Refuses when
     ``sync_to_async(f)`` around a function of the module that does ORM work stays, with a note
     (``-v``): it keeps the queries on one thread, in order, maybe in one transaction. Sync ORM in
     a nested sync ``def`` or a lambda is left without a word: it runs where the caller runs it (in
-    a thread, often), where it is correct; so is ``request.user`` there. Not yet: the async
-    paginator, reverse relations declared in other modules.
+    a thread, often), where it is correct; so is ``request.user`` there. Not yet: reverse relations declared in other modules.
 """
 
 from __future__ import annotations

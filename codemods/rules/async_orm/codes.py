@@ -14,8 +14,9 @@ What it does:
     Sync ORM work inside async def (it raises SynchronousOnlyOperation) becomes its awaited twin:
     Product.objects.get() becomes await Product.objects.aget(), obj.save() await obj.asave(),
     for x in qs async for, list(qs) [row async for row in qs], get_object_or_404 and login its
-    a-form, request.user await request.auser() where AuthenticationMiddleware runs (5.0+);
-    await sync_to_async(Product.objects.get)(pk=1) is unwrapped the same way.
+    a-form, request.user await request.auser() where AuthenticationMiddleware runs (5.0+),
+    Paginator AsyncPaginator where all its uses are followed (6.0+); sync_to_async(f)(...) around
+    one such call is unwrapped the same way.
 
 Why:
     Django refuses sync queries on the event loop's thread; the async ORM runs them in its thread.
@@ -36,10 +37,9 @@ Example:
             return [p.name async for p in Product.objects.filter(live=True)]
 
 Fix safety:
-    Only receivers known to be Django's are rewritten (a model class of a models module or of the
-    file, its managers, querysets and instances bound from them), only where the target Django has
-    the twin. len(qs), if qs:, qs[0], lazy foreign-key reads, work in transaction.atomic(),
-    querysets handed to templates or serializers are reported, never rewritten.
+    Only receivers known to be Django's (model classes, their managers, querysets, instances), only
+    where the target has the twin. len(qs), if qs:, qs[0], lazy foreign-key reads, atomic blocks,
+    querysets handed to templates, serializers or a Paginator are reported, never rewritten.
 """
 
 CODES = (

@@ -34,9 +34,22 @@ class Unwrap:
 
 
 @dataclasses.dataclass(frozen=True)
-class UserTwin:
-    """``request.user`` (a read) -> ``await request.auser()`` (in parentheses where the grammar
-    needs them: ``(await request.auser()).name``)."""
+class AttrCall:
+    """``recv.attr`` (a read) -> ``await recv.<name>()``, in parentheses where the grammar needs
+    them: ``request.user`` -> ``await request.auser()``, ``paginator.count`` -> ``await
+    paginator.acount()``."""
+
+    name: str
 
 
-Step = Twin | FuncTwin | AsyncFor | Rename | ListComp | Unwrap | UserTwin
+@dataclasses.dataclass(frozen=True)
+class ClassTwin:
+    """``Paginator(...)`` -> ``<name>(...)`` (not awaited); ``module``.``name`` is imported when
+    the class is named bare."""
+
+    name: str
+    module: str
+    bare: bool
+
+
+Step = Twin | FuncTwin | AsyncFor | Rename | ListComp | Unwrap | AttrCall | ClassTwin

@@ -16,12 +16,27 @@ from codemods.problems import Problem
 from codemods.project.async_unsafe import async_unsafe_file
 from codemods.registry import Context
 from codemods.rules.async_orm.kinds import Kinds, Models
-from codemods.rules.async_orm.plan import AsyncFor, FuncTwin, ListComp, Rename, Step, Twin, Unwrap, UserTwin
+from codemods.rules.async_orm.plan import (
+    AsyncFor,
+    AttrCall,
+    ClassTwin,
+    FuncTwin,
+    ListComp,
+    Rename,
+    Step,
+    Twin,
+    Unwrap,
+)
 from codemods.rules.async_orm.scan import Scan, code
 from codemods.rules.async_orm.user import middleware_unknown, user_change
 
 # Names the rewrite may leave unused -> the twin's name in the same module ("": none).
-DROPPABLE = {**orm.SYNC_FUNCTIONS, runtime.SYNC_TO_ASYNC: "", runtime.DATABASE_SYNC_TO_ASYNC: ""}
+DROPPABLE = {
+    **orm.SYNC_FUNCTIONS,
+    orm.PAGINATOR: orm.ASYNC_PAGINATOR.rpartition(".")[2],
+    runtime.SYNC_TO_ASYNC: "",
+    runtime.DATABASE_SYNC_TO_ASYNC: "",
+}
 
 
 class _AsyncDefs(cst.CSTVisitor):
@@ -62,6 +77,10 @@ class Rewrite(TwinRewrite):
         step = self.plan.get(original_node)
         if isinstance(step, (Twin, FuncTwin, ListComp)):
             return self._inner(updated_node, step)
+        if isinstance(step, ClassTwin):
+            func = updated_node.func
+            name = cst.Name(step.name)
+            return updated_node.with_changes(func=func.with_changes(attr=name) if isinstance(func, cst.Attribute) else name)
         if isinstance(step, Rename):
             assert isinstance(updated_node.func, cst.Attribute)
             return updated_node.with_changes(func=updated_node.func.with_changes(attr=cst.Name(step.name)))
@@ -70,9 +89,10 @@ class Rewrite(TwinRewrite):
         return updated_node
 
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
-        if isinstance(self.plan.get(original_node), UserTwin):
-            auser = cst.Attribute(value=updated_node.value, attr=cst.Name(orm.REQUEST_USER_TWIN))
-            return cst.Await(expression=cst.Call(func=auser), lpar=updated_node.lpar, rpar=updated_node.rpar)
+        step = self.plan.get(original_node)
+        if isinstance(step, AttrCall):
+            method = cst.Attribute(value=updated_node.value, attr=cst.Name(step.name))
+            return cst.Await(expression=cst.Call(func=method), lpar=updated_node.lpar, rpar=updated_node.rpar)
         return super().leave_Attribute(original_node, updated_node)
 
     def leave_Await(self, original_node: cst.Await, updated_node: cst.Await) -> cst.BaseExpression:
@@ -120,7 +140,7 @@ def transform(module: cst.Module, ctx: Context) -> cst.Module:
         if has_skip_comment(func):
             continue
         kinds = Kinds(func, models, method=func in finder.methods)
-        scan = Scan(kinds, ctx.target_django, bound, defs, user_change=user_change(func, kinds))
+        scan = Scan(kinds, ctx.target_django, bound, defs, user_change=user_change(func, kinds), func=func)
         if any(scan.is_atomic(d.decorator) for d in func.decorators):
             scan.atomic.append(func)
         func.body.visit(scan)
@@ -165,7 +185,8 @@ def transform(module: cst.Module, ctx: Context) -> cst.Module:
         for s in ([s.inner] if isinstance(s, Unwrap) else [s])
         if isinstance(s, FuncTwin) and _bare_function(node, plan)
     }
-    if needed or any(isinstance(s, Unwrap) for s in plan.values()) or any(isinstance(s, FuncTwin) for s in plan.values()):
+    needed |= {(s.module, s.name) for s in plan.values() if isinstance(s, ClassTwin) and s.bare}
+    if needed or any(isinstance(s, (Unwrap, FuncTwin, ClassTwin)) for s in plan.values()):
         new = fix_imports(new, needed, name_uses(module), DROPPABLE)
     return new
 
