@@ -106,3 +106,66 @@ def test_the_rewrite_is_idempotent_and_a_second_run_says_nothing_new(tmp_path):
     first = rewrite(CM, BEFORE, path=shop(tmp_path), target_django=(6, 0))
     again = rewrite(CM, first.source, path=shop(tmp_path), target_django=(6, 0))
     assert again.source == first.source and not [d for d in again.diagnostics if d.kind in ("refused", "fixed")]
+
+
+DJANGO_TESTS = """\
+import unittest
+
+import django
+from django.core.exceptions import SynchronousOnlyOperation
+from django.core.paginator import Paginator
+from django.test import RequestFactory, TestCase
+
+from shop.models import Product
+
+
+class PaginatorTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        for name in ("axe", "bat", "cup", "die", "egg"):
+            Product.objects.create(name=name)
+
+    async def test_before_raises(self):
+        from shop import before
+        with self.assertRaises(SynchronousOnlyOperation):
+            await before.listing(RequestFactory().get("/", {"page": "2"}))
+
+    def check(self, got):
+        self.assertEqual(got["names"], ["cup", "die", "egg", "cup", "die", "egg"])
+        self.assertEqual((got["count"], got["pages"], got["range"]), (5, 2, [1, 2]))
+        self.assertEqual((got["number"], got["next"], got["start"]), (2, False, 3))
+
+    def test_the_sync_paginator_gives_this_page(self):
+        # what before.listing computes, run as sync code: the data after must be this
+        p = Paginator(Product.objects.order_by("name"), 2, orphans=1)
+        page = p.get_page("2")
+        names = [x.name for x in page] + [x.name for x in page.object_list]
+        self.check({
+            "names": names, "count": p.count, "pages": p.num_pages, "range": list(p.page_range),
+            "number": page.number, "next": page.has_next(), "start": page.start_index(),
+        })
+
+    @unittest.skipUnless(django.VERSION >= (6, 0), "AsyncPaginator is Django 6.0's")
+    async def test_after_returns_the_same_page(self):
+        from shop import after
+        self.check(await after.listing(RequestFactory().get("/", {"page": "2"})))
+"""
+
+
+def test_against_a_real_django_before_raises_and_after_returns_the_page_on_6_0(tmp_path):
+    """Before: SynchronousOnlyOperation (any Django); the sync Paginator gives the page the test
+    expects. After: that page, run where the Django installed is 6.0 or newer (it needs Python
+    3.12; skipped inside the subprocess otherwise, and the skip is asserted, so the report says
+    which ran)."""
+    import django
+
+    from tests.async_orm_support import django_project, run
+
+    after = rewrite(CM, BEFORE, path=shop(tmp_path), target_django=(6, 0)).source
+    assert after == AFTER
+    root = django_project(tmp_path, {"shop/before.py": BEFORE, "shop/after.py": AFTER, "shop/tests.py": DJANGO_TESTS})
+    result = run(root, "django", "test", "shop", "-v", "2")
+    report = result.stdout + result.stderr
+    assert result.returncode == 0, report
+    assert "Ran 3 tests" in report, report
+    assert ("skipped=1" in report) == (django.VERSION < (6, 0)), report
