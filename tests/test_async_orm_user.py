@@ -177,3 +177,14 @@ def test_in_one_run_with_async_views_to_sync_the_pipeline_is_consistent(tmp_path
     again = transform_source(both.source, path, Settings(select=(CM, "async-views-to-sync"), target_django=(5, 2)),
                              ProjectIndex(), chosen)
     assert again.source == both.source
+
+
+@pytest.mark.parametrize("imp", ["from rest_framework.views import APIView\n", "import adrf.views\n"])
+def test_a_django_rest_framework_request_keeps_its_user(imp, tmp_path):
+    pkg = imp.split()[1].split(".")[0]
+    out = check_noop(
+        CM, imp + "\n\nclass Me(APIView):\n    async def get(self, request):\n        return request.user.pk\n",
+        f"`request.user` kept: the file imports {pkg}, whose request.user is not auser()'s user",
+        path=user_shop(tmp_path),
+    )
+    assert [d.code for d in out.diagnostics if d.kind == "refused"] == ["DJA517"]

@@ -203,6 +203,9 @@ RUNTIME_FILES = ("manage.py", "asgi.py", "wsgi.py")
 REQUEST_USER_ATTR, REQUEST_USER_TWIN = "user", "auser"
 REQUEST_USER_SINCE: Version = (5, 0)
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+# Packages whose request object wraps Django's and has a ``user`` of its own (its authenticators'
+# user, token auth included): their ``request.auser()`` would be the session's user instead.
+OTHER_REQUEST_PACKAGES = ("rest_framework", "adrf")
 # Calls that set ``request.user`` anew: ``auser()`` keeps the user it cached before, so a function
 # that calls one (or assigns ``request.user``) keeps its ``request.user`` reads.
 USER_CHANGING_FUNCTIONS = frozenset(

@@ -118,6 +118,8 @@ Refuses when
       (none named, not found, not a literal list, changed, or without it: the reason is said),
       and in a function that assigns or deletes ``request.user`` or calls ``login``/``logout``
       (or their a-forms): they set ``request.user``, while ``auser()`` keeps the user it cached;
+      and in a file that imports ``rest_framework``/``adrf`` (their request's user is what the
+      authenticators found; ``auser()`` would be the session's user);
     - a ``Paginator`` given a queryset below Django 6.0 (the message says 6.0 has
       ``AsyncPaginator``), or whose uses cannot all be followed (the reason is said);
     - the project's runtime sets ``DJANGO_ALLOW_ASYNC_UNSAFE`` (its settings module, or a

@@ -144,4 +144,11 @@ CODES = (
         "the user it loaded first: the two may differ. Read the user once with await request.auser() after the "
         "change, by hand.",
     ),
+    Code(
+        "DJA517", "other-request", WARNING,
+        "request.user kept: the request is Django REST framework's",
+        "A DRF (or adrf) Request's user is what its authenticators found (a token's user, say); auser() "
+        "reaches Django's request beneath it and gives the session's user. Use DRF's own async support, "
+        "or read request.user in a sync function.",
+    ),
 )

@@ -28,7 +28,7 @@ from codemods.rules.async_orm.plan import (
     Unwrap,
 )
 from codemods.rules.async_orm.scan import Scan, code
-from codemods.rules.async_orm.user import middleware_unknown, user_change
+from codemods.rules.async_orm.user import user_change, users_kept
 
 # Names the rewrite may leave unused -> the twin's name in the same module ("": none).
 DROPPABLE = {
@@ -135,7 +135,7 @@ def transform(module: cst.Module, ctx: Context) -> cst.Module:
     plan: dict[cst.CSTNode, Step] = {}
     problems: list[tuple[cst.CSTNode, Problem]] = []
     rewrites: list[tuple[cst.FunctionDef, int]] = []  # each async function with its planned rewrites
-    no_middleware: list[str | None] = []  # computed once, at the first request.user read planned
+    kept: list[tuple[str, str] | None] = []  # why request.user stays: computed at the first read planned
     for func in finder.found:
         if has_skip_comment(func):
             continue
@@ -145,17 +145,13 @@ def transform(module: cst.Module, ctx: Context) -> cst.Module:
             scan.atomic.append(func)
         func.body.visit(scan)
         if scan.users:
-            if not no_middleware:
-                no_middleware.append(middleware_unknown(ctx.path))
-            if no_middleware[0] is not None:
+            if not kept:
+                kept.append(users_kept(ctx.path, module.code))
+            if kept[0] is not None:
                 for node in scan.users:
                     del scan.plan[node]
-                first = scan.users[0]
-                problems.append((first, Problem(
-                    "no-auth-middleware",
-                    f"`{code(first)}` kept: auser() is set by AuthenticationMiddleware, not known to run "
-                    f"({no_middleware[0]})",
-                )))
+                kind, why = kept[0]
+                problems.append((scan.users[0], Problem(kind, f"`{code(scan.users[0])}` kept: {why}")))
         plan.update(scan.plan)
         problems += scan.problems
         if scan.plan:

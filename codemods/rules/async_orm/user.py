@@ -10,11 +10,16 @@ meaning and needs no new name. Two things stop it:
   ``login``/``logout`` or their a-forms, which set ``request.user`` but leave ``auser()``'s cache as
   it was): then ``request.user`` and ``auser()`` may be different users, and nothing is rewritten
   in that function;
+- the file imports Django REST framework (or adrf): its ``request.user`` is what the
+  authenticators (tokens ...) found, while ``auser()``, reached through the wrapped request, is the
+  session's user: nothing is rewritten in the file;
 - the project's settings are not known to put ``AuthenticationMiddleware`` in ``MIDDLEWARE`` (it
   is what sets ``request.auser``): nothing is rewritten in the file, and the reason is given.
 """
 
 from __future__ import annotations
+
+import re
 
 import libcst as cst
 
@@ -91,9 +96,19 @@ def user_change(func: cst.FunctionDef, kinds: Kinds) -> str | None:
     return visitor.found
 
 
-def middleware_unknown(path: str) -> str | None:
-    """Why the project of ``path`` is not known to run AuthenticationMiddleware (None: it is)."""
+_OTHER_REQUEST = re.compile(
+    r"^[ \t]*(?:from|import)[ \t]+(" + "|".join(map(re.escape, orm.OTHER_REQUEST_PACKAGES)) + r")\b", re.MULTILINE
+)
+
+
+def users_kept(path: str, text: str) -> tuple[str, str] | None:
+    """(kind, why) no ``request.user`` of the file at ``path`` (``text``) may become
+    ``auser()``, or None: they may."""
+    other = _OTHER_REQUEST.search(text)
+    if other is not None:
+        return "other-request", f"the file imports {other.group(1)}, whose request.user is not auser()'s user"
     reason = test_setup.missing_from_list_setting(path, "MIDDLEWARE", orm.AUTH_MIDDLEWARE)
     if reason is None:
         return None
-    return _WHERE_KINDS[reason.kind].format(where=reason.where, what=reason.what)
+    why = _WHERE_KINDS[reason.kind].format(where=reason.where, what=reason.what)
+    return "no-auth-middleware", f"auser() is set by AuthenticationMiddleware, not known to run ({why})"
