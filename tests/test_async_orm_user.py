@@ -188,3 +188,34 @@ def test_a_django_rest_framework_request_keeps_its_user(imp, tmp_path):
         path=user_shop(tmp_path),
     )
     assert [d.code for d in out.diagnostics if d.kind == "refused"] == ["DJA517"]
+
+
+def test_a_project_file_that_assigns_a_request_user_keeps_the_reads(tmp_path):
+    from codemods.project import ProjectIndex, file_facts
+
+    test_text = "def test_me(rf, user):\n    request = rf.get('/')\n    request.user = user\n    assert view(request)\n"
+    index = ProjectIndex.build({str(tmp_path / "shop/test_views.py"): file_facts(test_text)})
+    assert index.request_user_set_in == (str(tmp_path / "shop/test_views.py"),)
+    out = check_noop(
+        CM, HEAD + "async def view(request):\n    return request.user.pk\n",
+        "`request.user` kept: test_views.py assigns a request's user, which auser() would not give back",
+        path=user_shop(tmp_path), project=index,
+    )
+    assert [d.code for d in out.diagnostics if d.kind == "refused"] == ["DJA518"]
+
+
+@pytest.mark.parametrize(
+    ("text", "sets"),
+    [
+        ("request.user = user\n", True),
+        ("    req.user = SimpleLazyObject(lambda: get(req))\n", True),
+        ("setattr(request, 'user', u)\n", True),
+        ("if request.user == other:\n    pass\n", False),
+        ("# request.user = user\n", False),
+        ("self.user = user\n", False),
+    ],
+)
+def test_which_texts_assign_a_request_user(text, sets):
+    from codemods.project.index import sets_request_user
+
+    assert sets_request_user(text) is sets

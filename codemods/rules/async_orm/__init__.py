@@ -119,7 +119,9 @@ Refuses when
       and in a function that assigns or deletes ``request.user`` or calls ``login``/``logout``
       (or their a-forms): they set ``request.user``, while ``auser()`` keeps the user it cached;
       and in a file that imports ``rest_framework``/``adrf`` (their request's user is what the
-      authenticators found; ``auser()`` would be the session's user);
+      authenticators found; ``auser()`` would be the session's user); and anywhere while a file
+      of the project assigns a request's user (``request.user = ...`` in a middleware of its own
+      or a test's RequestFactory request: ``auser()`` would not give that user back);
     - a ``Paginator`` given a queryset below Django 6.0 (the message says 6.0 has
       ``AsyncPaginator``), or whose uses cannot all be followed (the reason is said);
     - the project's runtime sets ``DJANGO_ALLOW_ASYNC_UNSAFE`` (its settings module, or a

@@ -151,4 +151,11 @@ CODES = (
         "reaches Django's request beneath it and gives the session's user. Use DRF's own async support, "
         "or read request.user in a sync function.",
     ),
+    Code(
+        "DJA518", "user-set-elsewhere", WARNING,
+        "request.user kept: a file of the project assigns a request's user",
+        "A middleware of the project that sets request.user (token or header auth), or a test that gives a "
+        "RequestFactory request its user, makes request.user a user auser() does not return (a factory's "
+        "request has no auser at all). Make that code set request.auser as well, then run again.",
+    ),
 )

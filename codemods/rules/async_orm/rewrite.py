@@ -146,7 +146,7 @@ def transform(module: cst.Module, ctx: Context) -> cst.Module:
         func.body.visit(scan)
         if scan.users:
             if not kept:
-                kept.append(users_kept(ctx.path, module.code))
+                kept.append(users_kept(ctx.path, module.code, ctx.project.request_user_set_in))
             if kept[0] is not None:
                 for node in scan.users:
                     del scan.plan[node]

@@ -13,6 +13,10 @@ meaning and needs no new name. Two things stop it:
 - the file imports Django REST framework (or adrf): its ``request.user`` is what the
   authenticators (tokens ...) found, while ``auser()``, reached through the wrapped request, is the
   session's user: nothing is rewritten in the file;
+- a file of the project assigns a request's user (``request.user = ...``: a middleware of its
+  own, a test handing a RequestFactory request to the view): ``auser()`` does not give that user
+  back (the middleware's lazy object, or nothing at all: a RequestFactory request has no
+  ``auser``); the files are found from their text, by the project index;
 - the project's settings are not known to put ``AuthenticationMiddleware`` in ``MIDDLEWARE`` (it
   is what sets ``request.auser``): nothing is rewritten in the file, and the reason is given.
 """
@@ -20,6 +24,7 @@ meaning and needs no new name. Two things stop it:
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import libcst as cst
 
@@ -101,12 +106,16 @@ _OTHER_REQUEST = re.compile(
 )
 
 
-def users_kept(path: str, text: str) -> tuple[str, str] | None:
+def users_kept(path: str, text: str, set_in: tuple[str, ...]) -> tuple[str, str] | None:
     """(kind, why) no ``request.user`` of the file at ``path`` (``text``) may become
-    ``auser()``, or None: they may."""
+    ``auser()``, or None: they may. ``set_in``: the project's files that assign a request's user."""
     other = _OTHER_REQUEST.search(text)
     if other is not None:
         return "other-request", f"the file imports {other.group(1)}, whose request.user is not auser()'s user"
+    if set_in:
+        where = Path(set_in[0]).name or "a file"
+        more = f" (and {len(set_in) - 1} more)" if len(set_in) > 1 else ""
+        return "user-set-elsewhere", f"{where}{more} assigns a request's user, which auser() would not give back"
     reason = test_setup.missing_from_list_setting(path, "MIDDLEWARE", orm.AUTH_MIDDLEWARE)
     if reason is None:
         return None
