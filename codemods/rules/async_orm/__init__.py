@@ -83,7 +83,9 @@ How it works with the other codemods
     whose only await, once this codemod has run, is one ORM query is then made sync by
     async-views-to-sync in the same run (``item = Product.objects.get(pk=pk)`` in an ``async def``
     view ends as a plain ``def`` view calling ``get``): the view that raised now works, and pays
-    no thread hop. Run it alone (``--select async-orm``) to keep such views async.
+    no thread hop. The same holds for ``request.user``: made ``await request.auser()`` here, it is
+    ``request.user`` again in a view that async-views-to-sync makes sync. Run it alone
+    (``--select async-orm``) to keep such views async.
 
 Fix safety
     Each twin runs the same query as its sync method (in Django's thread-sensitive worker
