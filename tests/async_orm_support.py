@@ -78,3 +78,22 @@ def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", *args], cwd=root, env=env, capture_output=True, text=True, timeout=180, check=False
     )
+
+
+AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+MIDDLEWARE = f"""\
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "{AUTH_MIDDLEWARE}",
+]
+"""
+
+
+def user_shop(tmp_path: Path, settings: str | None = MIDDLEWARE, name: str = "views.py") -> str:
+    """The shop package with a ``manage.py`` naming ``shop.settings``, whose text is ``settings``
+    (None: no settings module); the path of ``shop/<name>``."""
+    path = shop(tmp_path, name)
+    (tmp_path / "manage.py").write_text('import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")\n')
+    if settings is not None:
+        (tmp_path / "shop/settings.py").write_text(textwrap.dedent(settings))
+    return path

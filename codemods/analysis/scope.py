@@ -65,17 +65,17 @@ def suites(node: cst.CSTNode) -> list[cst.BaseSuite]:
     return out
 
 
-def async_defs(module: cst.Module) -> list[cst.FunctionDef]:
-    """Every ``async def`` of the module, nested ones too, outer ones first, in source order.
-    Walks statements only: a def is a statement, so no expression is entered (a LibCST visitor
-    would rebuild every node it passes)."""
-    out: list[cst.FunctionDef] = []
+def async_defs(module: cst.Module) -> list[tuple[cst.FunctionDef, bool]]:
+    """Every ``async def`` of the module, nested ones too, outer ones first, in source order, with
+    whether it is a method (right in a class body). Walks statements only: a def is a statement,
+    so no expression is entered (a LibCST visitor would rebuild every node it passes)."""
+    out: list[tuple[cst.FunctionDef, bool]] = []
 
-    def walk(body: Sequence[cst.BaseStatement | cst.BaseSmallStatement]) -> None:
+    def walk(body: Sequence[cst.BaseStatement | cst.BaseSmallStatement], in_class: bool = False) -> None:
         for stmt in body:
             if isinstance(stmt, cst.FunctionDef):
                 if stmt.asynchronous is not None:
-                    out.append(stmt)
+                    out.append((stmt, in_class))
                 parts: list[cst.BaseSuite] = [stmt.body]
             elif isinstance(stmt, cst.ClassDef):
                 parts = [stmt.body]
@@ -83,7 +83,7 @@ def async_defs(module: cst.Module) -> list[cst.FunctionDef]:
                 parts = suites(stmt)
             for part in parts:
                 if isinstance(part, cst.IndentedBlock):
-                    walk(part.body)
+                    walk(part.body, isinstance(stmt, cst.ClassDef))
 
     walk(module.body)
     return out

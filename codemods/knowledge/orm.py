@@ -196,3 +196,38 @@ NOT_MODEL_BASES = frozenset(
 # project's runtime that may set it (besides its settings module).
 ASYNC_UNSAFE_ENV = "DJANGO_ALLOW_ASYNC_UNSAFE"
 RUNTIME_FILES = ("manage.py", "asgi.py", "wsgi.py")
+
+# ``request.user``: a lazy object whose first read loads the session's user with a sync query
+# (SynchronousOnlyOperation in async code); its awaited twin ``request.auser()`` arrived in Django
+# 5.0. Both are set by this middleware (a project without it has neither).
+REQUEST_USER_ATTR, REQUEST_USER_TWIN = "user", "auser"
+REQUEST_USER_SINCE: Version = (5, 0)
+AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+# Packages whose request object wraps Django's and has a ``user`` of its own (its authenticators'
+# user, token auth included): their ``request.auser()`` would be the session's user instead.
+OTHER_REQUEST_PACKAGES = ("rest_framework", "adrf")
+# Calls that set ``request.user`` anew: ``auser()`` keeps the user it cached before, so a function
+# that calls one (or assigns ``request.user``) keeps its ``request.user`` reads.
+USER_CHANGING_FUNCTIONS = frozenset(
+    f"django.contrib.auth.{n}" for n in ("login", "logout", "alogin", "alogout")
+)
+# django.core.paginator.AsyncPaginator / AsyncPage arrived in Django 6.0 (checked in its source:
+# the same constructor; awaited methods for what Paginator gives as properties and methods).
+ASYNC_PAGINATOR_SINCE: Version = (6, 0)
+PAGINATOR = "django.core.paginator.Paginator"
+ASYNC_PAGINATOR = "django.core.paginator.AsyncPaginator"
+# Paginator property -> the AsyncPaginator method (awaited, no arguments) that gives its value.
+PAGINATOR_PROPERTIES = {"count": "acount", "num_pages": "anum_pages", "page_range": "apage_range"}
+# Paginator method -> its AsyncPaginator twin (awaited, the same arguments); these give a page.
+PAGINATOR_METHODS = {"page": "apage", "get_page": "aget_page"}
+# Page method -> its AsyncPage twin (awaited, no arguments).
+PAGE_METHODS = {
+    n: "a" + n
+    for n in _words(
+        "has_next has_previous has_other_pages next_page_number previous_page_number start_index end_index"
+    )
+}
+# Page attributes an AsyncPage has as they are; ``object_list``: the page's queryset (a slice,
+# iterated with ``async for``), or the page itself, iterated with ``async for`` too.
+PAGE_ATTRS = frozenset({"number"})
+PAGE_OBJECT_LIST = "object_list"

@@ -6,6 +6,7 @@ import ast
 import dataclasses
 import hashlib
 import json
+import re
 import warnings
 from collections.abc import Iterable, Mapping
 
@@ -38,6 +39,20 @@ class FileFacts:
     wrapped: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     # Module-level containers and the names they hold, from the text (see ``_held_names``).
     held: list[tuple[str, list[str]]] = dataclasses.field(default_factory=list)
+    # The file assigns a request's ``user`` (``request.user = ...``: a middleware of its own, or a
+    # test giving a RequestFactory request its user), from the text: ``auser()`` would not see it.
+    sets_request_user: bool = False
+
+
+# ``request.user = ``, ``req.user = ``, ``setattr(request, "user", ...)`` on a line that is no comment.
+_SETS_REQUEST_USER = re.compile(
+    r"""(?m)^[^#\n]*(?:\b\w*req\w*\.user\s*=(?!=)|setattr\(\s*\w*req\w*\s*,\s*["']user["'])"""
+)
+
+
+def sets_request_user(source: str) -> bool:
+    """Whether the text assigns a request's ``user`` (see ``FileFacts.sets_request_user``)."""
+    return (".user" in source or "setattr" in source) and _SETS_REQUEST_USER.search(source) is not None
 
 
 def _wants(source: str) -> tuple[bool, bool, bool, bool]:
@@ -71,6 +86,7 @@ def file_facts(
     facts = FileFacts()
     wants_awaits, wants_classes, wants_routes, wants_views = _wants(source)
     facts.imports_httpx2 = imports_httpx2(source)
+    facts.sets_request_user = sets_request_user(source)
     if "class" in source:
         facts.class_bases = _class_bases(source)
     facts.held = _held_names(source)
@@ -142,7 +158,8 @@ class ProjectIndex:
     ``awaited_in``: for each of ``awaited_names``, the files that await or schedule it (paths as
     given, "" when given without paths), for the diagnostic to name them.
     ``wrapped_in``: name -> ``(file, callee)`` of every call that may wrap or register a view of
-    that name and is not known to accept a sync one (``FileFacts.wrapped``)."""
+    that name and is not known to accept a sync one (``FileFacts.wrapped``).
+    ``request_user_set_in``: the files that assign a request's user (``FileFacts.sets_request_user``)."""
 
     awaited_names: frozenset[str] = frozenset()
     test_base_classes: frozenset[str] = DJANGO_TEST_CASES
@@ -153,6 +170,7 @@ class ProjectIndex:
     )
     awaited_in: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict, hash=False)
     wrapped_in: Mapping[str, tuple[tuple[str, str], ...]] = dataclasses.field(default_factory=dict, hash=False)
+    request_user_set_in: tuple[str, ...] = ()
 
     @classmethod
     def build(
@@ -168,6 +186,7 @@ class ProjectIndex:
         wrapped: dict[str, set[tuple[str, str]]] = {}
         held: dict[str, set[str]] = {}
         httpx2 = lists_httpx2(dependency_text)
+        user_set: set[str] = set()
         located: Iterable[tuple[str | None, FileFacts]] = (
             facts.items() if isinstance(facts, Mapping) else ((None, f) for f in facts)
         )
@@ -177,6 +196,8 @@ class ProjectIndex:
             for name, parents in f.classes:
                 bases.setdefault(name, set()).update(parents)
             httpx2 = httpx2 or f.imports_httpx2
+            if f.sets_request_user:
+                user_set.add(path or "")
             for spec in f.routes:
                 resolved = _resolve_route(spec, path)
                 if resolved:
@@ -225,6 +246,7 @@ class ProjectIndex:
             {name: tuple(sorted(found)) for name, found in sorted(subclasses.items())},
             {name: tuple(sorted(where)) for name, where in sorted(awaited.items())},
             {name: tuple(sorted(where)) for name, where in sorted(wrapped.items())},
+            tuple(sorted(user_set)),
         )
 
     def routes_to(self, path: str) -> bool:
@@ -246,6 +268,7 @@ class ProjectIndex:
                 sorted(self.async_subclasses.items()),
                 sorted(self.awaited_in.items()),
                 sorted(self.wrapped_in.items()),
+                list(self.request_user_set_in),
             ]
         ).encode()
         return hashlib.blake2b(blob, digest_size=12).hexdigest()

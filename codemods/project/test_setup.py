@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from codemods.analysis.import_records import ast_top_level_bindings
@@ -304,7 +305,8 @@ def sqlite_only(test_path: str) -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class BackendsUnknown:
-    """Why the settings' ``AUTHENTICATION_BACKENDS`` is not known to list only allowed backends.
+    """Why the settings' ``AUTHENTICATION_BACKENDS`` is not known to list only allowed backends
+    (or a list setting not known to hold a value: ``missing_from_list_setting``).
 
     ``kind``: ``no-settings`` (nothing names the settings module), ``no-module`` (``where``: the
     settings module, not found), ``unreadable`` (``where``: a settings file), ``star-import``
@@ -317,17 +319,20 @@ class BackendsUnknown:
     what: str = ""
 
 
-def auth_backends_unknown(test_path: str, allowed: frozenset[str]) -> BackendsUnknown | None:
-    """The first reason, in the order the settings files are read (star imports followed), why
-    ``AUTHENTICATION_BACKENDS`` may list a backend outside ``allowed``; None: it is unset or lists
-    only ``allowed`` ones."""
+def settings_trees(test_path: str) -> Iterator[tuple[Path, str, ast.Module] | BackendsUnknown]:
+    """Each file of the settings module found for ``test_path`` (star imports of project modules
+    followed) as (file, text, tree), in the order read; a ``BackendsUnknown`` (its ``kind``:
+    ``no-settings``, ``no-module``, ``unreadable``, ``star-import``) where one cannot be read,
+    after which the caller knows no more."""
     found = find_settings(folder_of(test_path))
     if found is None:
-        return BackendsUnknown("no-settings")
+        yield BackendsUnknown("no-settings")
+        return
     root, settings = found
     todo = settings_module_files(root, settings)
     if not todo:
-        return BackendsUnknown("no-module", settings)
+        yield BackendsUnknown("no-module", settings)
+        return
     seen: set[Path] = set()
     while todo:
         f = todo.pop()
@@ -338,7 +343,8 @@ def auth_backends_unknown(test_path: str, allowed: frozenset[str]) -> BackendsUn
             text = read_text(f, "replace")
             tree = ast.parse(text)
         except (OSError, ValueError, SyntaxError):
-            return BackendsUnknown("unreadable", f.name)
+            yield BackendsUnknown("unreadable", f.name)
+            return
         for node in tree.body:
             if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
                 if node.level:
@@ -347,8 +353,36 @@ def auth_backends_unknown(test_path: str, allowed: frozenset[str]) -> BackendsUn
                 else:
                     target = module_file(root, node.module or "")
                 if target is None or not is_file(target):
-                    return BackendsUnknown("star-import", f.name, f"{node.module}")
+                    yield BackendsUnknown("star-import", f.name, f"{node.module}")
+                    return
                 todo.append(target)
+        yield f, text, tree
+
+
+def _setting_names(tree: ast.Module, setting: str) -> list[ast.AST]:
+    """Every mention of ``setting`` in a settings file: its name, or the name as a string."""
+    return [
+        n for n in ast.walk(tree)
+        if (isinstance(n, ast.Name) and n.id == setting) or (isinstance(n, ast.Constant) and n.value == setting)
+    ]
+
+
+def _literal_strings(value: ast.expr) -> list[str] | None:
+    """The strings of a list/tuple display of string constants (None: anything else)."""
+    values = value.elts if isinstance(value, (ast.List, ast.Tuple)) else None
+    if values is None or not all(isinstance(v, ast.Constant) and isinstance(v.value, str) for v in values):
+        return None
+    return [v.value for v in values]  # type: ignore[attr-defined]
+
+
+def auth_backends_unknown(test_path: str, allowed: frozenset[str]) -> BackendsUnknown | None:
+    """The first reason, in the order the settings files are read (star imports followed), why
+    ``AUTHENTICATION_BACKENDS`` may list a backend outside ``allowed``; None: it is unset or lists
+    only ``allowed`` ones."""
+    for item in settings_trees(test_path):
+        if isinstance(item, BackendsUnknown):
+            return item
+        f, text, tree = item
         if "AUTHENTICATION_BACKENDS" not in text:
             continue
         ok_nodes: set[int] = set()
@@ -359,23 +393,50 @@ def auth_backends_unknown(test_path: str, allowed: frozenset[str]) -> BackendsUn
                 and isinstance(node.targets[0], ast.Name)
                 and node.targets[0].id == "AUTHENTICATION_BACKENDS"
             ):
-                values = node.value.elts if isinstance(node.value, (ast.List, ast.Tuple)) else None
-                if values is None or not all(
-                    isinstance(v, ast.Constant) and isinstance(v.value, str) for v in values
-                ):
+                values = _literal_strings(node.value)
+                if values is None:
                     return BackendsUnknown("not-literal", f.name)
-                other = [v.value for v in values if v.value not in allowed]
+                other = [v for v in values if v not in allowed]
                 if other:
                     return BackendsUnknown("other-backend", f.name, other[0])
                 ok_nodes.add(id(node.targets[0]))
-        names = [
-            n for n in ast.walk(tree)
-            if (isinstance(n, ast.Name) and n.id == "AUTHENTICATION_BACKENDS")
-            or (isinstance(n, ast.Constant) and n.value == "AUTHENTICATION_BACKENDS")
-        ]
-        if any(id(n) not in ok_nodes for n in names):
+        if any(id(n) not in ok_nodes for n in _setting_names(tree, "AUTHENTICATION_BACKENDS")):
             return BackendsUnknown("changed", f.name)
     return None
+
+
+def missing_from_list_setting(test_path: str, setting: str, wanted: str) -> BackendsUnknown | None:
+    """Why the settings are not known to put ``wanted`` in the list setting ``setting`` (for
+    ``MIDDLEWARE``: Django's default is empty); None: known. Known when every file that names it
+    assigns it a literal list holding ``wanted`` (``+=`` of a literal list is allowed too) and
+    one does. A reason as ``settings_trees`` gives, or ``kind`` ``unset`` (no file sets it),
+    ``not-literal``/``changed`` (``where`` sets or changes it otherwise), ``missing`` (``where``
+    assigns a list without it)."""
+    assigned = False
+    for item in settings_trees(test_path):
+        if isinstance(item, BackendsUnknown):
+            return item
+        f, text, tree = item
+        if setting not in text:
+            continue
+        ok_nodes: set[int] = set()
+        for node in tree.body:
+            target = node.target if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else None
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+            if not (isinstance(target, ast.Name) and target.id == setting) or node.value is None:  # type: ignore[attr-defined]
+                continue
+            values = _literal_strings(node.value)  # type: ignore[attr-defined]
+            if values is None or (isinstance(node, ast.AugAssign) and not isinstance(node.op, ast.Add)):
+                return BackendsUnknown("not-literal", f.name)
+            if not isinstance(node, ast.AugAssign):
+                if wanted not in values:
+                    return BackendsUnknown("missing", f.name)
+                assigned = True
+            ok_nodes.add(id(target))
+        if any(id(n) not in ok_nodes for n in _setting_names(tree, setting)):
+            return BackendsUnknown("changed", f.name)
+    return None if assigned else BackendsUnknown("unset")
 
 
 # --------------------------------------------------------------------------- pytest-django

@@ -26,7 +26,23 @@ What it does
       -> ``await Product.objects.aget(pk=1)``, ``await sync_to_async(list)(qs)`` -> ``[row async
       for row in qs]``, ``await database_sync_to_async(obj.save)()`` -> ``await obj.asave()``,
       ``await sync_to_async(lambda: <one such call>)()``; ``sync_to_async`` is dropped from the
-      imports when no longer used.
+      imports when no longer used;
+    - every read of ``request.user`` (the request parameter of a function, the second of a method,
+      or ``self.request`` in a method) -> ``await request.auser()`` (5.0+; ``(await
+      request.auser()).username`` where the grammar needs parentheses), passing it on included:
+      the first read of the lazy user queries the session synchronously, and ``auser()`` caches
+      the user on the request, so each read is the same object, in any branch or loop (no name
+      is bound, nothing is loaded earlier than before). Only where the settings that ``manage.py``
+      or the pytest configuration names list ``AuthenticationMiddleware`` in ``MIDDLEWARE`` (it
+      sets ``auser``). Decorators (``@login_required``) are fine as they are;
+    - ``Paginator(qs, n)`` -> ``AsyncPaginator(qs, n)`` (6.0+) when it is bound to a name once
+      and every use is followed: ``p.page(n)``/``p.get_page(n)`` -> ``await p.apage(n)``/``await
+      p.aget_page(n)`` (the page bound to a name once), ``p.count``/``num_pages``/``page_range`` ->
+      ``await p.acount()``..., ``for x in page`` / ``for x in page.object_list`` -> ``async for``,
+      ``page.has_next()`` ... -> ``await page.ahas_next()`` ..., ``page.number`` as it is. An
+      ``AsyncPage`` has no sync API (``len``, indexing and a template's ``{% for %}`` raise
+      TypeError, ``has_next`` is missing): a page handed to ``render()``, returned, indexed, or a
+      paginator used otherwise, keeps ``Paginator`` and is reported.
 
     A model class is one imported from a ``models`` module (``shop.models.Product``,
     ``.models.Product``) or a class of the file deriving from ``Model`` (directly or through
@@ -67,7 +83,9 @@ How it works with the other codemods
     whose only await, once this codemod has run, is one ORM query is then made sync by
     async-views-to-sync in the same run (``item = Product.objects.get(pk=pk)`` in an ``async def``
     view ends as a plain ``def`` view calling ``get``): the view that raised now works, and pays
-    no thread hop. Run it alone (``--select async-orm``) to keep such views async.
+    no thread hop. The same holds for ``request.user``: made ``await request.auser()`` here, it is
+    ``request.user`` again in a view that async-views-to-sync makes sync. Run it alone
+    (``--select async-orm``) to keep such views async.
 
 Fix safety
     Each twin runs the same query as its sync method (in Django's thread-sensitive worker
@@ -98,6 +116,16 @@ Refuses when
       ``Paginator`` or a ``...Serializer`` (they iterate it synchronously);
     - ``sync_to_async(..., thread_sensitive=False)`` or ``executor=``: the thread changes;
     - the async function's name (``aget_object_or_404`` ...) is bound to something else;
+    - ``request.user`` when the settings are not known to run ``AuthenticationMiddleware``
+      (none named, not found, not a literal list, changed, or without it: the reason is said),
+      and in a function that assigns or deletes ``request.user`` or calls ``login``/``logout``
+      (or their a-forms): they set ``request.user``, while ``auser()`` keeps the user it cached;
+      and in a file that imports ``rest_framework``/``adrf`` (their request's user is what the
+      authenticators found; ``auser()`` would be the session's user); and anywhere while a file
+      of the project assigns a request's user (``request.user = ...`` in a middleware of its own
+      or a test's RequestFactory request: ``auser()`` would not give that user back);
+    - a ``Paginator`` given a queryset below Django 6.0 (the message says 6.0 has
+      ``AsyncPaginator``), or whose uses cannot all be followed (the reason is said);
     - the project's runtime sets ``DJANGO_ALLOW_ASYNC_UNSAFE`` (its settings module, or a
       ``manage.py``/``asgi.py``/``wsgi.py`` from the file's folder up to the project root): the
       file is reported and left as it is (a test or a script setting it does not count).
@@ -105,8 +133,7 @@ Refuses when
     ``sync_to_async(f)`` around a function of the module that does ORM work stays, with a note
     (``-v``): it keeps the queries on one thread, in order, maybe in one transaction. Sync ORM in
     a nested sync ``def`` or a lambda is left without a word: it runs where the caller runs it (in
-    a thread, often), where it is correct. Not yet: ``request.user`` (``await request.auser()``),
-    the async paginator, reverse relations declared in other modules.
+    a thread, often), where it is correct; so is ``request.user`` there. Not yet: reverse relations declared in other modules.
 """
 
 from __future__ import annotations
@@ -138,13 +165,20 @@ class AsyncOrm(Codemod):
     def candidate(self, facts: Facts) -> bool:
         # Everything it rewrites or reports sits in an async def and starts from a name there: a
         # model class (imported from a ``models`` module, or a class of the file deriving from
-        # ``Model`` or from such a class), a ``models`` module, or a query function of Django's
-        # (get_object_or_404, login ...) or the module holding it. Without one, nothing to do.
+        # ``Model`` or from such a class), a ``models`` module, a query function of Django's
+        # (get_object_or_404, login ...) or the module holding it, or the request's user.
         if not facts.async_defs:
             return False
         roots = _root_names(facts.statements)
-        return bool(roots) and any(
-            isinstance(n, ast.Name) and n.id in roots for d in facts.async_defs for n in ast.walk(d)
+        return any(
+            (isinstance(n, ast.Name) and n.id in roots)
+            or (
+                isinstance(n, ast.Attribute)
+                and n.attr == "user"
+                and (getattr(n.value, "id", None) == "request" or getattr(n.value, "attr", None) == "request")
+            )
+            for d in facts.async_defs
+            for n in ast.walk(d)
         )
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:

@@ -14,11 +14,12 @@ What it does:
     Sync ORM work inside async def (it raises SynchronousOnlyOperation) becomes its awaited twin:
     Product.objects.get() becomes await Product.objects.aget(), obj.save() await obj.asave(),
     for x in qs async for, list(qs) [row async for row in qs], get_object_or_404 and login its
-    a-form (5.0+); await sync_to_async(Product.objects.get)(pk=1) is unwrapped the same way.
+    a-form, request.user await request.auser() where AuthenticationMiddleware runs (5.0+),
+    Paginator AsyncPaginator where all its uses are followed (6.0+); sync_to_async(f)(...) around
+    one such call is unwrapped the same way.
 
 Why:
-    Django refuses sync queries on the event loop's thread; the async ORM runs them in its worker
-    thread for you, without the noise of sync_to_async wrappers.
+    Django refuses sync queries on the event loop's thread; the async ORM runs them in its thread.
 
 Example:
     Before::
@@ -36,10 +37,9 @@ Example:
             return [p.name async for p in Product.objects.filter(live=True)]
 
 Fix safety:
-    Only receivers known to be Django's are rewritten (a model class of a models module or of the
-    file, its managers, querysets and instances bound from them), only where the target Django has
-    the twin. len(qs), if qs:, qs[0], lazy foreign-key reads, work in transaction.atomic() and
-    querysets handed to templates or serializers are reported with the fix, never rewritten.
+    Only receivers known to be Django's (model classes, their managers, querysets, instances), only
+    where the target has the twin. len(qs), if qs:, qs[0], lazy foreign-key reads, atomic blocks,
+    querysets handed to templates, serializers or a Paginator are reported, never rewritten.
 """
 
 CODES = (
@@ -129,6 +129,34 @@ CODES = (
         "sync ORM work inside a generator expression",
         "An await inside a generator expression makes it an async generator, which its sync consumer cannot "
         "take. Build a list with an async comprehension ([... async for ...]) and use that.",
+    ),
+    Code(
+        "DJA515", "no-auth-middleware", WARNING,
+        "request.user kept: AuthenticationMiddleware not known to run",
+        "request.auser() exists only where django.contrib.auth's AuthenticationMiddleware is in MIDDLEWARE "
+        "(it sets request.user and request.auser). List it literally in the settings module that manage.py "
+        "or the pytest configuration names, then run again.",
+    ),
+    Code(
+        "DJA516", "user-changes", WARNING,
+        "request.user kept: the function changes it",
+        "login/logout (and their a-forms) and assignments set request.user anew, while request.auser() keeps "
+        "the user it loaded first: the two may differ. Read the user once with await request.auser() after the "
+        "change, by hand.",
+    ),
+    Code(
+        "DJA517", "other-request", WARNING,
+        "request.user kept: the request is Django REST framework's",
+        "A DRF (or adrf) Request's user is what its authenticators found (a token's user, say); auser() "
+        "reaches Django's request beneath it and gives the session's user. Use DRF's own async support, "
+        "or read request.user in a sync function.",
+    ),
+    Code(
+        "DJA518", "user-set-elsewhere", WARNING,
+        "request.user kept: a file of the project assigns a request's user",
+        "A middleware of the project that sets request.user (token or header auth), or a test that gives a "
+        "RequestFactory request its user, makes request.user a user auser() does not return (a factory's "
+        "request has no auser at all). Make that code set request.auser as well, then run again."
     ),
     Code(
         "DJA520", "unread-model", WARNING,

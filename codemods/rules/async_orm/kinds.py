@@ -129,9 +129,17 @@ class _Shadowed:
 class Kinds:
     """The kinds of one async function's expressions (``of``), from its own bindings."""
 
-    def __init__(self, func: cst.FunctionDef, models: Models) -> None:
+    def __init__(self, func: cst.FunctionDef, models: Models, method: bool = False) -> None:
         self.models = models
         self.func = func
+        positional = [*func.params.posonly_params, *func.params.params]
+        # the request: ``request``, the first parameter of a function (the second of a method),
+        # and ``self.request`` in a method; neither rebound in the body
+        self.self_name = positional[0].name.value if method and positional else None
+        at = 1 if method else 0
+        self.request_name = (
+            "request" if len(positional) > at and positional[at].name.value == "request" else None
+        )
         self._bindings: tuple[set[str], set[str], dict[str, list[tuple[str, cst.BaseExpression | None]]]] | None = None
         self._busy: set[str] = set()
 
@@ -160,6 +168,27 @@ class Kinds:
     @property
     def values(self) -> dict[str, list[tuple[str, cst.BaseExpression | None]]]:
         return self._collect()[2]
+
+    def is_request(self, node: cst.BaseExpression) -> bool:
+        """``request`` (the request parameter) or ``self.request`` of a method."""
+        if isinstance(node, cst.Name):
+            return node.value == self.request_name and node.value not in self.values
+        return (
+            isinstance(node, cst.Attribute)
+            and node.attr.value == "request"
+            and isinstance(node.value, cst.Name)
+            and self.self_name is not None
+            and node.value.value == self.self_name
+            and self.self_name not in self.values
+        )
+
+    def is_request_user(self, node: cst.CSTNode) -> bool:
+        """``request.user`` / ``self.request.user`` on the request (see ``is_request``)."""
+        return (
+            isinstance(node, cst.Attribute)
+            and node.attr.value == orm.REQUEST_USER_ATTR
+            and self.is_request(node.value)
+        )
 
     def model_of(self, node: cst.BaseExpression) -> str | None:
         return self.models.qual(node, self.shadowed)

@@ -33,4 +33,23 @@ class Unwrap:
     lambda_body: bool = False
 
 
-Step = Twin | FuncTwin | AsyncFor | Rename | ListComp | Unwrap
+@dataclasses.dataclass(frozen=True)
+class AttrCall:
+    """``recv.attr`` (a read) -> ``await recv.<name>()``, in parentheses where the grammar needs
+    them: ``request.user`` -> ``await request.auser()``, ``paginator.count`` -> ``await
+    paginator.acount()``."""
+
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassTwin:
+    """``Paginator(...)`` -> ``<name>(...)`` (not awaited); ``module``.``name`` is imported when
+    the class is named bare."""
+
+    name: str
+    module: str
+    bare: bool
+
+
+Step = Twin | FuncTwin | AsyncFor | Rename | ListComp | Unwrap | AttrCall | ClassTwin

@@ -17,11 +17,27 @@ from codemods.problems import Problem
 from codemods.project.async_unsafe import async_unsafe_file
 from codemods.registry import Context
 from codemods.rules.async_orm.kinds import Kinds, Models
-from codemods.rules.async_orm.plan import AsyncFor, FuncTwin, ListComp, Rename, Step, Twin, Unwrap
+from codemods.rules.async_orm.plan import (
+    AsyncFor,
+    AttrCall,
+    ClassTwin,
+    FuncTwin,
+    ListComp,
+    Rename,
+    Step,
+    Twin,
+    Unwrap,
+)
 from codemods.rules.async_orm.scan import Scan, code
+from codemods.rules.async_orm.user import user_change, users_kept
 
 # Names the rewrite may leave unused -> the twin's name in the same module ("": none).
-DROPPABLE = {**orm.SYNC_FUNCTIONS, runtime.SYNC_TO_ASYNC: "", runtime.DATABASE_SYNC_TO_ASYNC: ""}
+DROPPABLE = {
+    **orm.SYNC_FUNCTIONS,
+    orm.PAGINATOR: orm.ASYNC_PAGINATOR.rpartition(".")[2],
+    runtime.SYNC_TO_ASYNC: "",
+    runtime.DATABASE_SYNC_TO_ASYNC: "",
+}
 
 
 def _func_twin(call: cst.Call, step: FuncTwin) -> cst.Await:
@@ -46,12 +62,23 @@ class Rewrite(TwinRewrite):
         step = self.plan.get(original_node)
         if isinstance(step, (Twin, FuncTwin, ListComp)):
             return self._inner(updated_node, step)
+        if isinstance(step, ClassTwin):
+            func = updated_node.func
+            name = cst.Name(step.name)
+            return updated_node.with_changes(func=func.with_changes(attr=name) if isinstance(func, cst.Attribute) else name)
         if isinstance(step, Rename):
             assert isinstance(updated_node.func, cst.Attribute)
             return updated_node.with_changes(func=updated_node.func.with_changes(attr=cst.Name(step.name)))
         if isinstance(updated_node.func, cst.Await) and not updated_node.func.lpar:
             return updated_node.with_changes(func=paren(updated_node.func))
         return updated_node
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        step = self.plan.get(original_node)
+        if isinstance(step, AttrCall):
+            method = cst.Attribute(value=updated_node.value, attr=cst.Name(step.name))
+            return cst.Await(expression=cst.Call(func=method), lpar=updated_node.lpar, rpar=updated_node.rpar)
+        return super().leave_Attribute(original_node, updated_node)
 
     def leave_Await(self, original_node: cst.Await, updated_node: cst.Await) -> cst.BaseExpression:
         step = self.plan.get(original_node)
@@ -84,7 +111,7 @@ def _module_bound(module: cst.Module) -> dict[str, str | None]:
 
 
 def _unread_models(
-    func: cst.FunctionDef, models: Models, ctx: Context, bound: dict[str, str | None],
+    func: cst.FunctionDef, method: bool, models: Models, ctx: Context, bound: dict[str, str | None],
     defs: dict[str, cst.FunctionDef], scan: Scan,
 ) -> list[tuple[cst.CSTNode, Problem]]:
     """What would be rewritten in ``func`` were the classes of unread models modules models: each
@@ -92,7 +119,8 @@ def _unread_models(
     unread = sorted(models.unread)
     models.trust_unread = True
     try:
-        trusting = Scan(Kinds(func, models), ctx.target_django, bound, defs, quiet=True)
+        kinds = Kinds(func, models, method=method)
+        trusting = Scan(kinds, ctx.target_django, bound, defs, quiet=True, user_change=scan.user_change, func=func)
         func.body.visit(trusting)
     finally:
         models.trust_unread = False
@@ -108,7 +136,7 @@ def _unread_models(
             ),
         )
         for node in trusting.plan
-        if node not in scan.plan
+        if node not in scan.plan and node not in trusting.users
     ]
 
 
@@ -117,7 +145,7 @@ def _roots(imports: ImportTable, models: Models) -> set[str]:
     anything to say there: everything it rewrites or reports starts from a model class, a query
     function of Django's (or the module holding either, reached by attribute) or a thread wrapper
     (around a function of the module that queries). Sound, not precise: a word may be in a string."""
-    words = {*models.own, "models", *runtime.SYNC_TO_ASYNC_NAMES}
+    words = {*models.own, "models", "request", *runtime.SYNC_TO_ASYNC_NAMES, orm.PAGINATOR.rpartition(".")[2]}
     for qual in orm.SYNC_FUNCTIONS:
         module, _, name = qual.rpartition(".")
         words |= {name, "a" + name, module.rpartition(".")[2]}
@@ -135,19 +163,29 @@ def transform(module: cst.Module, ctx: Context) -> cst.Module:
     plan: dict[cst.CSTNode, Step] = {}
     problems: list[tuple[cst.CSTNode, Problem]] = []
     rewrites: list[tuple[cst.FunctionDef, int]] = []  # each async function with its planned rewrites
+    kept: list[tuple[str, str] | None] = []  # why request.user stays: computed at the first read planned
     roots = _roots(imports, models)
-    for func in async_defs(module):
+    for func, method in async_defs(module):
         if has_skip_comment(func) or not any(word in module.code_for_node(func.body) for word in roots):
             continue
-        scan = Scan(Kinds(func, models), ctx.target_django, bound, defs)
+        kinds = Kinds(func, models, method=method)
+        scan = Scan(kinds, ctx.target_django, bound, defs, user_change=user_change(func, kinds), func=func)
         if any(scan.is_atomic(d.decorator) for d in func.decorators):
             scan.atomic.append(func)
         models.unread.clear()
         func.body.visit(scan)
+        if scan.users:
+            if not kept:
+                kept.append(users_kept(ctx.path, module.code, ctx.project.request_user_set_in))
+            if kept[0] is not None:
+                for node in scan.users:
+                    del scan.plan[node]
+                kind, why = kept[0]
+                problems.append((scan.users[0], Problem(kind, f"`{code(scan.users[0])}` kept: {why}")))
         plan.update(scan.plan)
         problems += scan.problems
         if models.unread:
-            problems += _unread_models(func, models, ctx, bound, defs, scan)
+            problems += _unread_models(func, method, models, ctx, bound, defs, scan)
         if scan.plan:
             rewrites.append((func, len(scan.plan)))
     for node, problem in problems:
@@ -175,7 +213,8 @@ def transform(module: cst.Module, ctx: Context) -> cst.Module:
         for s in ([s.inner] if isinstance(s, Unwrap) else [s])
         if isinstance(s, FuncTwin) and _bare_function(node, plan)
     }
-    if needed or any(isinstance(s, Unwrap) for s in plan.values()) or any(isinstance(s, FuncTwin) for s in plan.values()):
+    needed |= {(s.module, s.name) for s in plan.values() if isinstance(s, ClassTwin) and s.bare}
+    if needed or any(isinstance(s, (Unwrap, FuncTwin, ClassTwin)) for s in plan.values()):
         new = fix_imports(new, needed, name_uses(module), DROPPABLE)
     return new
 

@@ -9,7 +9,8 @@ from codemods.analysis.unwrap import thread_wrapped
 from codemods.knowledge import orm
 from codemods.problems import Problem
 from codemods.rules.async_orm.kinds import INST, ITER, QS, RELATED, WRAPPERS, Kind, Kinds, is_plain_slice
-from codemods.rules.async_orm.plan import AsyncFor, FuncTwin, ListComp, Rename, Step, Twin, Unwrap
+from codemods.rules.async_orm.paginate import Follow
+from codemods.rules.async_orm.plan import AsyncFor, AttrCall, FuncTwin, ListComp, Rename, Step, Twin, Unwrap
 
 _QS_SYNC = orm.sync_names(orm.names(orm.QUERYSET))
 _RELATED_SYNC = orm.sync_names(orm.names(orm.RELATED))
@@ -51,8 +52,15 @@ class Scan(cst.CSTVisitor):
         module_bound: dict[str, str | None],
         module_defs: dict[str, cst.FunctionDef],
         quiet: bool = False,
+        user_change: str | None = None,
+        func: cst.FunctionDef | None = None,
     ) -> None:
+        self.func = func  # the function scanned (its paginators are followed through it)
+        self._follow: Follow | None = None
+        self._paginator_why: str | None = None  # why the last Paginator is no AsyncPaginator
         self.kinds = kinds
+        self.user_change = user_change  # how the function may change request.user (user room)
+        self.users: list[cst.Attribute] = []  # the request.user reads planned
         self.imports = kinds.models.imports
         self.target = target
         self.module_bound = module_bound  # top-level name -> what it imports (None: bound otherwise)
@@ -247,11 +255,40 @@ class Scan(cst.CSTVisitor):
         for value in values:
             k = self.kinds.of(value)
             if k is not None and k.what == QS:
+                if qual == orm.PAGINATOR:
+                    if not self._paginate(node, value):
+                        self._refuse("sync-consumer", value, self._why_not_async_paginator(value))
+                    return
                 self._refuse(
                     "sync-consumer", value,
                     f"{code(value)} is handed to {code(node.func)}(), which iterates it synchronously: "
                     "pass [row async for row in ...] instead",
                 )
+
+    def _paginate(self, node: cst.Call, value: cst.BaseExpression) -> bool:
+        """``Paginator(qs, ...)`` planned as an AsyncPaginator with every use (True), when the
+        target has it and the uses can all be followed (``paginate``)."""
+        if self.target < orm.ASYNC_PAGINATOR_SINCE or self.func is None:
+            return False
+        if self._follow is None:
+            self._follow = Follow(self.func, self.kinds, self.is_atomic)
+        steps, self._paginator_why = self._follow.steps(node)
+        if self._paginator_why is None and (self.genexps or self.atomic):
+            self._paginator_why = "it is made in a generator expression or an atomic block"
+        if self._paginator_why is not None:
+            return False
+        self.plan.update(steps)
+        return True
+
+    def _why_not_async_paginator(self, value: cst.BaseExpression) -> str:
+        shown = code(value)
+        head = f"Paginator({shown if len(shown) <= 40 else shown[:37] + '...'}) queries synchronously"
+        if self.target < orm.ASYNC_PAGINATOR_SINCE:
+            return (
+                f"{head}: Django {_v(orm.ASYNC_PAGINATOR_SINCE)} has AsyncPaginator (target is "
+                f"{_v(self.target)}); or pass [row async for row in ...]"
+            )
+        return f"{head}; AsyncPaginator not used: {self._paginator_why}"
 
     # ------------------------------------------------------------------ loops
     def visit_For(self, node: cst.For) -> None:
@@ -353,6 +390,9 @@ class Scan(cst.CSTVisitor):
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if node in self._stores:
             return
+        if self.kinds.is_request_user(node):
+            self._request_user(node)
+            return
         k = self.kinds.of(node.value)
         if k is None or k.what != INST or not k.fetched:
             return
@@ -364,6 +404,20 @@ class Scan(cst.CSTVisitor):
             f"{code(node)} loads the related row lazily (SynchronousOnlyOperation): add "
             f'select_related("{name}") to the query that fetched {code(node.value)}, or read {name}_id',
         )
+
+    def _request_user(self, node: cst.Attribute) -> None:
+        shown = code(node)
+        if self.user_change is not None:
+            self._refuse(
+                "user-changes", node,
+                f"`{shown}` kept: the function {self.user_change}, and auser() keeps the user it cached",
+            )
+            return
+        twin = f"{code(node.value)}.{orm.REQUEST_USER_TWIN}()"
+        if self._need(orm.REQUEST_USER_SINCE, f"reading {shown}", twin, False, node):
+            self._plan(node, AttrCall(orm.REQUEST_USER_TWIN), shown)
+            if node in self.plan:
+                self.users.append(node)
 
     # ------------------------------------------------------------------ thread-wrapped calls
     def visit_Await(self, node: cst.Await) -> bool:
