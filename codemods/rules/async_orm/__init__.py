@@ -142,7 +142,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from codemods.candidates import Facts
-from codemods.knowledge.orm import SYNC_FUNCTIONS
+from codemods.knowledge.orm import INSTANCE, MANAGER_ATTRS, METHODS, SYNC_FUNCTIONS
 from codemods.registry import Codemod, Context, register
 from codemods.rules.async_orm.codes import CODES, PAGE
 
@@ -167,19 +167,26 @@ class AsyncOrm(Codemod):
         # model class (imported from a ``models`` module, or a class of the file deriving from
         # ``Model`` or from such a class), a ``models`` module, a query function of Django's
         # (get_object_or_404, login ...) or the module holding it, or the request's user.
+        # A class of a models module counts next to a manager or an instance method only (another
+        # library's ``models`` package: ``transformers.models.bert.BertModel``).
         if not facts.async_defs:
             return False
-        roots = _root_names(facts.statements)
-        return any(
-            (isinstance(n, ast.Name) and n.id in roots)
-            or (
-                isinstance(n, ast.Attribute)
-                and n.attr == "user"
-                and (getattr(n.value, "id", None) == "request" or getattr(n.value, "attr", None) == "request")
-            )
-            for d in facts.async_defs
-            for n in ast.walk(d)
-        )
+        roots, models = _root_names(facts.statements)
+        for d in facts.async_defs:
+            names = set()
+            evidence = False
+            for n in ast.walk(d):
+                if isinstance(n, ast.Name):
+                    if n.id in roots:
+                        return True
+                    names.add(n.id)
+                elif isinstance(n, ast.Attribute):
+                    if n.attr == "user" and (getattr(n.value, "id", None) == "request" or getattr(n.value, "attr", None) == "request"):
+                        return True
+                    evidence = evidence or n.attr in _EVIDENCE
+            if evidence and names & models:
+                return True
+        return False
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         from codemods.rules.async_orm.rewrite import transform
@@ -187,9 +194,12 @@ class AsyncOrm(Codemod):
         return transform(module, ctx)
 
 
-def _root_names(statements: list[ast.stmt]) -> set[str]:
-    """The names of a module an ORM rewrite can start from (see ``AsyncOrm.candidate``)."""
+def _root_names(statements: list[ast.stmt]) -> tuple[set[str], set[str]]:
+    """The names of a module an ORM rewrite can start from (see ``AsyncOrm.candidate``): those
+    that are enough (Django's query functions and their modules, the file's model classes), and
+    the classes and modules of ``models`` modules (enough next to a manager or instance method)."""
     roots: set[str] = set()
+    models: set[str] = set()
     classes: list[ast.ClassDef] = []
     for node in statements:
         if isinstance(node, ast.ImportFrom):
@@ -197,8 +207,10 @@ def _root_names(statements: list[ast.stmt]) -> set[str]:
             in_models = "models" in module.split(".")
             for a in node.names:
                 qual = f"{module}.{a.name}"
-                if in_models or a.name == "models" or qual in SYNC_FUNCTIONS or qual in _FUNCTION_MODULES:
+                if qual in SYNC_FUNCTIONS or qual in _FUNCTION_MODULES:
                     roots.add(a.asname or a.name)
+                elif in_models or a.name == "models":
+                    models.add(a.asname or a.name)
         elif isinstance(node, ast.Import):
             for a in node.names:
                 if "models" in a.name.split(".") or a.name.split(".")[0] == "django":
@@ -211,10 +223,14 @@ def _root_names(statements: list[ast.stmt]) -> set[str]:
     while grown:
         grown = False
         for name, names in bases.items():
-            if name not in roots and ("Model" in names or names & roots):
+            if name not in roots and ("Model" in names or names & (roots | models)):
                 roots.add(name)
                 grown = True
-    return roots
+    return roots, models
+
+
+# Attributes that show a models module's class at work: a manager, an instance method with a twin.
+_EVIDENCE = frozenset({*MANAGER_ATTRS, *(m.sync for m in METHODS[INSTANCE].values())})
 
 
 # Modules holding Django's sync query functions (``from django.contrib import auth``: ``auth.login``).

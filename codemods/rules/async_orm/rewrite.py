@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from codemods.analysis import ImportTable, has_skip_comment, name_uses
@@ -140,19 +142,36 @@ def _unread_models(
     ]
 
 
-def _roots(imports: ImportTable, models: Models) -> set[str]:
+def _roots(imports: ImportTable, models: Models) -> tuple[set[str], set[str]]:
     """Words one of which the text of an async function's body holds if the codemod can have
     anything to say there: everything it rewrites or reports starts from a model class, a query
-    function of Django's (or the module holding either, reached by attribute) or a thread wrapper
-    (around a function of the module that queries). Sound, not precise: a word may be in a string."""
-    words = {*models.own, "models", "request", *runtime.SYNC_TO_ASYNC_NAMES, orm.PAGINATOR.rpartition(".")[2]}
+    function of Django's (or the module holding either, reached by attribute), the request or a
+    thread wrapper (around a function of the module that queries). Sound, not precise: a word may
+    be in a string. Second: the classes of models modules not in the project, which count only
+    next to a manager or an instance method (see ``Models.qual``; another library's ``models``)."""
+    words = {*models.own, "models", *runtime.SYNC_TO_ASYNC_NAMES, orm.PAGINATOR.rpartition(".")[2]}
     for qual in orm.SYNC_FUNCTIONS:
         module, _, name = qual.rpartition(".")
         words |= {name, "a" + name, module.rpartition(".")[2]}
+    unread: set[str] = set()
     for local, qual in imports.names.items():
         if is_model_qual(qual):
-            words.add(local)
-    return words
+            (unread if models.facts(qual) is None and not qual.startswith("django.") else words).add(local)
+    return words, unread
+
+
+# ``request.user`` / ``self.request.user``, however spaced or parenthesised.
+_REQUEST_USER = re.compile(r"request\W{0,16}user")
+# What an unread models module's class must be next to for the codemod to act: a manager, or an
+# instance method with a twin (what ``_unread_models`` reports).
+_EVIDENCE = (*(f".{a}" for a in orm.MANAGER_ATTRS), *(f".{m.sync}(" for m in orm.METHODS[orm.INSTANCE].values()))
+
+
+def _relevant(text: str, roots: tuple[set[str], set[str]]) -> bool:
+    words, unread = roots
+    if any(word in text for word in words) or ("request" in text and _REQUEST_USER.search(text)):
+        return True
+    return any(word in text for word in unread) and any(e in text for e in _EVIDENCE)
 
 
 def transform(module: cst.Module, ctx: Context) -> cst.Module:
@@ -166,7 +185,7 @@ def transform(module: cst.Module, ctx: Context) -> cst.Module:
     kept: list[tuple[str, str] | None] = []  # why request.user stays: computed at the first read planned
     roots = _roots(imports, models)
     for func, method in async_defs(module):
-        if has_skip_comment(func) or not any(word in module.code_for_node(func.body) for word in roots):
+        if has_skip_comment(func) or not _relevant(module.code_for_node(func.body), roots):
             continue
         kinds = Kinds(func, models, method=method)
         scan = Scan(kinds, ctx.target_django, bound, defs, user_change=user_change(func, kinds), func=func)
