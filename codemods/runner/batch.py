@@ -232,7 +232,10 @@ def _run(
     # 2-3. Decide per file and rewrite: the test modules last, under the run's rewrites of the rest.
     pool.before_rewrites()
     state = _Phase(known, scans, results, settings, mode, progress, cache, pool, inside, reads_roots)
-    later = {key for key in known if _tested_later(key, settings.root, scans[key].facts, project)}
+    later = {
+        key for key in known
+        if _waits_for_views(scans[key].candidates) and _tested_later(key, settings.root, scans[key].facts, project)
+    }
     first = [key for key in known if key not in later]
     new = state.rewrite(first, project, {})
     if new:  # the facts of the rewritten files, from their new text (see codemods.project.reads.overlaid)
@@ -253,6 +256,16 @@ def _run(
 def _packages(settings: Settings) -> list[str]:
     """The packages of the selected codemods (a codemod defined in a plain module has none)."""
     return sorted({type(cm).__module__ for cm in per_file.selected_codemods(settings)})
+
+
+# What a test module's rewrite depends on in the rest of the run: async-test-client follows the
+# views as the run leaves them. Only a file it may act on waits for the rest; a rewrite by
+# requests-to-httpx (its imports) is the one an earlier codemod makes that it could then read.
+_VIEW_READERS = frozenset({"async-test-client", "requests-to-httpx"})
+
+
+def _waits_for_views(candidates: Sequence[str]) -> bool:
+    return not _VIEW_READERS.isdisjoint(candidates)
 
 
 def _tested_later(key: str, root: Path, facts: FileFacts, project: ProjectIndex) -> bool:
