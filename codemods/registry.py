@@ -123,6 +123,9 @@ class Codemod:
     # ``explain NAME`` prints (What it does / Why / Example / Fix safety), the docstring the full rules.
     codes: ClassVar[tuple[Code, ...]] = ()
     page: ClassVar[str] = ""
+    # True: what it says is about async code; said about a function a later codemod of the same
+    # run makes sync, it no longer holds and is dropped (``codemods.runner.moot``).
+    about_async_code: ClassVar[bool] = False
 
     def code_of(self, kind: str) -> Code:
         """The code of a Problem kind; a kind without one (a bug: tests/test_codes.py checks that

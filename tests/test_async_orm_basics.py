@@ -337,3 +337,34 @@ def test_each_async_function_it_rewrites_is_reported_with_its_count(tmp_path):
     ]
     again = rewrite(CM, outcome.source, path=shop(tmp_path))
     assert again.source == outcome.source and not [d for d in again.diagnostics if d.kind == "fixed"]
+
+
+def test_what_it_says_about_a_view_the_run_then_makes_sync_is_dropped(tmp_path):
+    # len(qs) evaluates synchronously in an async view (DJA504, "use await qs.acount()"); once
+    # async-views-to-sync has made the view sync, len(qs) is fine and the advice is wrong: neither
+    # that warning nor async-orm's "fixed" note on the view is left. Another async function of the
+    # same file keeps both.
+    from codemods.config import Settings
+    from codemods.project import ProjectIndex
+    from codemods.registry import get
+    from codemods.runner import transform_source
+
+    body = "    rows = Product.objects.filter(pk=pk)\n    item = Product.objects.get(pk=pk)\n    return len(rows), item\n"
+    src = HEAD + "async def product(request, pk):\n" + body + "\n\nasync def helper(pk):\n" + body
+    chosen = [get(CM), get("async-views-to-sync")]
+    settings = Settings(select=(CM, "async-views-to-sync"), target_django=(5, 2))
+    path = shop(tmp_path)
+    out = transform_source(src, path, settings, ProjectIndex(), chosen)
+    alone = transform_source(src, path, Settings(select=(CM,)), ProjectIndex(), [get(CM)])
+    assert out.error is None and alone.error is None
+    assert "def product(request, pk):\n    rows = Product.objects.filter(pk=pk)\n    item = Product.objects.get(pk=pk)" in out.source
+    assert "async def helper(pk):" in out.source and "await Product.objects.aget(pk=pk)" in out.source
+    helper_line = src.splitlines().index("async def helper(pk):") + 1
+
+    def said(outcome, codemod):
+        return sorted((d.line >= helper_line, d.code) for d in outcome.diagnostics if d.codemod == codemod)
+
+    # Alone, async-orm speaks of both functions; in the run, only of the one still async.
+    assert said(alone, CM) == [(False, ""), (False, "DJA504"), (True, ""), (True, "DJA504")]
+    assert said(out, CM) == [(True, ""), (True, "DJA504")]
+    assert any(d.codemod == "async-views-to-sync" and d.kind == "fixed" for d in out.diagnostics)

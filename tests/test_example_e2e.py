@@ -329,8 +329,10 @@ def test_sync_orm_in_async_views_became_the_awaited_twins(migration: Migration):
         migration.apply.stderr,
         re.MULTILINE,
     ), migration.apply.stderr
-    # The run's summary counts what async-orm did: the three views it rewrote, the one place refused.
-    assert "\n  async-orm: 3 rewritten, 1 refused\n" in migration.apply.stderr, migration.apply.stderr
+    # The run's summary counts what async-orm did: the two views it left on the async ORM, the one
+    # place refused. product_by_sku, which async-views-to-sync then made sync, is that codemod's
+    # rewrite (what async-orm said of it no longer holds, and is not shown).
+    assert "\n  async-orm: 2 rewritten, 1 refused\n" in migration.apply.stderr, migration.apply.stderr
 
 
 def _test_methods(path: Path) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:

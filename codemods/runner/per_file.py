@@ -21,6 +21,7 @@ from codemods.project import (
 from codemods.registry import Codemod, Context, Diagnostic, all_codemods
 from codemods.runner import limits
 from codemods.runner.files import SourceError, decode, diff_text, encode, keep_line_endings, unified_diff
+from codemods.runner.moot import drop_moot
 from codemods.runner.positions import _positions
 from codemods.runner.results import FileResult
 
@@ -247,6 +248,9 @@ def _transform_source(
                     pending |= _candidates_after_change(text, later, path)
             else:
                 text = None
+    if module is not None and len(chain) > 1:
+        about_async = {cm.name for cm in chosen if cm.about_async_code}
+        records = drop_moot(records, module, about_async) if about_async else records
     diagnostics = _positions(records, path, source, chain)
     if module is None:
         return Outcome(source, diagnostics)

@@ -158,6 +158,7 @@ class AsyncOrm(Codemod):
     summary = "Sync ORM calls inside async def become their awaited async twins"
     min_django = (4, 1)
     order = 15
+    about_async_code = True  # a view async-views-to-sync then makes sync: its ORM is fine as it was
 
     def precheck(self, source: str) -> bool:
         return "async def" in source
