@@ -84,8 +84,9 @@ How it works with the other codemods
     async-views-to-sync in the same run (``item = Product.objects.get(pk=pk)`` in an ``async def``
     view ends as a plain ``def`` view calling ``get``): the view that raised now works, and pays
     no thread hop. The same holds for ``request.user``: made ``await request.auser()`` here, it is
-    ``request.user`` again in a view that async-views-to-sync makes sync. Run it alone
-    (``--select async-orm``) to keep such views async.
+    ``request.user`` again in a view that async-views-to-sync makes sync. What this codemod said
+    about such a view (a refusal's advice to await, its rewrite) is dropped from the run's
+    output: it no longer holds. Run it alone (``--select async-orm``) to keep such views async.
 
 Fix safety
     Each twin runs the same query as its sync method (in Django's thread-sensitive worker
