@@ -255,21 +255,6 @@ class KillsItsProcess(RenameFoo):
         return super().transform(module, ctx)
 
 
-@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="needs fork")
-def test_a_dying_worker_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    for i in range(6):
-        (tmp_path / f"m{i}.py").write_text(f"foo = {i}\n")
-    (tmp_path / "m3.py").write_text("foo = 'boom'\n")
-    # Worker processes are forked from this one, so they see the test codemod too.
-    monkeypatch.setattr(runner.per_file, "selected_codemods", lambda settings: [KillsItsProcess()])
-    result = runner.run([tmp_path], Settings(jobs=2), "apply")
-    by_name = {Path(f.path).name: f for f in result.files}
-    assert "worker process died" in by_name["m3.py"].error
-    assert (tmp_path / "m3.py").read_text() == "foo = 'boom'\n"
-    for i in (0, 1, 2, 4, 5):
-        assert by_name[f"m{i}.py"].changed and (tmp_path / f"m{i}.py").read_text() == f"bar = {i}\n"
-
-
 class KillsItsScan(RenameFoo):
     """Test codemod: the process scanning ``boom`` dies in the text pre-check."""
 
@@ -282,19 +267,23 @@ class KillsItsScan(RenameFoo):
 
 
 @pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="needs fork")
-def test_a_worker_dying_in_a_chunk_of_scans_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+@pytest.mark.parametrize(
+    "codemod, files", [(KillsItsProcess, 6), (KillsItsScan, 12)], ids=["in-its-rewrite", "in-a-chunk-of-scans"]
+)
+def test_a_dying_worker_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, codemod, files):
     # Scans go to the workers many files at a time: the others of the dead worker's chunk are
-    # scanned again, and only the file it died on is reported.
-    for i in range(12):
+    # scanned again, and only the file it died on is reported, as for a rewrite.
+    for i in range(files):
         (tmp_path / f"m{i:02d}.py").write_text(f"foo = {i}\n")
-    (tmp_path / "m07.py").write_text("foo = 'boom'\n")
-    monkeypatch.setattr(runner.per_file, "selected_codemods", lambda settings: [KillsItsScan()])
+    (tmp_path / "m03.py").write_text("foo = 'boom'\n")
+    # Worker processes are forked from this one, so they see the test codemod too.
+    monkeypatch.setattr(runner.per_file, "selected_codemods", lambda settings: [codemod()])
     result = runner.run([tmp_path], Settings(jobs=2), "apply")
     by_name = {Path(f.path).name: f for f in result.files}
-    assert len(by_name) == 12
-    assert "worker process died" in by_name["m07.py"].error
-    assert (tmp_path / "m07.py").read_text() == "foo = 'boom'\n"
-    for i in set(range(12)) - {7}:
+    assert len(by_name) == files
+    assert "worker process died" in by_name["m03.py"].error
+    assert (tmp_path / "m03.py").read_text() == "foo = 'boom'\n"
+    for i in set(range(files)) - {3}:
         assert by_name[f"m{i:02d}.py"].changed and (tmp_path / f"m{i:02d}.py").read_text() == f"bar = {i}\n"
 
 
