@@ -65,25 +65,30 @@ def suites(node: cst.CSTNode) -> list[cst.BaseSuite]:
     return out
 
 
-def async_defs(module: cst.Module) -> list[tuple[cst.FunctionDef, bool]]:
-    """Every ``async def`` of the module, nested ones too, outer ones first, in source order, with
-    whether it is a method (right in a class body). Walks statements only: a def is a statement,
-    so no expression is entered (a LibCST visitor would rebuild every node it passes)."""
-    out: list[tuple[cst.FunctionDef, bool]] = []
+def defs(module: cst.Module) -> list[tuple[tuple[str, ...], cst.FunctionDef, bool]]:
+    """Every def of the module, nested ones too, outer ones first, in source order: its path of
+    class/def names, the def, and whether it is a method (right in a class body). Walks statements
+    only: a def is a statement, so no expression is entered (a LibCST visitor would rebuild every
+    node it passes)."""
+    out: list[tuple[tuple[str, ...], cst.FunctionDef, bool]] = []
 
-    def walk(body: Sequence[cst.BaseStatement | cst.BaseSmallStatement], in_class: bool = False) -> None:
+    def walk(body: Sequence[cst.BaseStatement | cst.BaseSmallStatement], path: tuple[str, ...], in_class: bool) -> None:
         for stmt in body:
-            if isinstance(stmt, cst.FunctionDef):
-                if stmt.asynchronous is not None:
-                    out.append((stmt, in_class))
+            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                here = (*path, stmt.name.value)
+                if isinstance(stmt, cst.FunctionDef):
+                    out.append((here, stmt, in_class))
                 parts: list[cst.BaseSuite] = [stmt.body]
-            elif isinstance(stmt, cst.ClassDef):
-                parts = [stmt.body]
             else:
-                parts = suites(stmt)
+                here, parts = path, suites(stmt)
             for part in parts:
                 if isinstance(part, cst.IndentedBlock):
-                    walk(part.body, isinstance(stmt, cst.ClassDef))
+                    walk(part.body, here, isinstance(stmt, cst.ClassDef))
 
-    walk(module.body)
+    walk(module.body, (), False)
     return out
+
+
+def async_defs(module: cst.Module) -> list[tuple[cst.FunctionDef, bool]]:
+    """Every ``async def`` of the module with whether it is a method (see ``defs``)."""
+    return [(func, method) for _, func, method in defs(module) if func.asynchronous is not None]

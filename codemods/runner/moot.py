@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from typing import Any
 
 
 def _defs(module: Any) -> dict[tuple[str, ...], list[Any]]:
-    """Every def of the module by its path of class/def names (statements only)."""
-    import libcst as cst
-
-    from codemods.analysis.scope import suites
+    """Every def of the module by its path of class/def names."""
+    from codemods.analysis.scope import defs
 
     out: dict[tuple[str, ...], list[Any]] = {}
-
-    def walk(body: Sequence[Any], path: tuple[str, ...]) -> None:
-        for stmt in body:
-            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-                here = (*path, stmt.name.value)
-                if isinstance(stmt, cst.FunctionDef):
-                    out.setdefault(here, []).append(stmt)
-                parts = [stmt.body]
-            else:
-                here, parts = path, suites(stmt)
-            for part in parts:
-                if isinstance(part, cst.IndentedBlock):
-                    walk(part.body, here)
-
-    walk(module.body, ())
+    for path, func, _ in defs(module):
+        out.setdefault(path, []).append(func)
     return out
 
 
