@@ -26,7 +26,7 @@ from codemods.knowledge.testing import DJANGO_TEST_CASES
 from codemods.project.awaited import _last_name
 from codemods.project.class_bases import _class_bases
 from codemods.project.dependencies import dependency_text
-from codemods.project.index import FileFacts, ProjectIndex, _wants, file_facts, wants_parse
+from codemods.project.index import FileFacts, ProjectIndex, _wants, file_facts
 from codemods.project.reads import glob, is_file, path_exists, read_text, reads_current, recording_reads
 from codemods.project.routes import OWN_MODULE
 from codemods.project.whole import project_facts, project_files
@@ -50,5 +50,4 @@ __all__ = [
     "read_text",
     "reads_current",
     "recording_reads",
-    "wants_parse",
 ]

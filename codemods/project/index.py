@@ -73,28 +73,25 @@ def _wants(source: str) -> tuple[bool, bool, bool, bool]:
     return wants_awaits, wants_classes, wants_routes, wants_views
 
 
-def wants_parse(source: str) -> bool:
-    """Whether ``file_facts`` needs the syntax tree of this file (a cheap substring test)."""
-    return any(_wants(source))
-
-
 def file_facts(
     source: str,
     tree: ast.Module | None = None,
     statements: list[ast.stmt] | None = None,
     nodes: list[ast.AST] | None = None,
+    wants: tuple[bool, bool, bool, bool] | None = None,
 ) -> FileFacts:
     """Facts from one file's text; never raises (a file that does not parse contributes nothing).
 
     ``tree``: its ``ast`` if already parsed; ``statements``/``nodes``: its statements / all its
-    nodes if already collected (``codemods.candidates``). Awaits and scheduling calls need every
+    nodes if already collected (``codemods.candidates``); ``wants``: ``_wants(source)`` if already
+    known. Awaits and scheduling calls need every
     node (only those of async defs when no scheduling word is in the text); classes only the
     statements, which are far fewer; class bases only the text."""
     from codemods.candidates import statements as all_statements
     from codemods.candidates import walk
 
     facts = FileFacts()
-    wants_awaits, wants_classes, wants_routes, wants_views = _wants(source)
+    wants_awaits, wants_classes, wants_routes, wants_views = wants if wants is not None else _wants(source)
     facts.imports_httpx2 = imports_httpx2(source)
     facts.sets_request_user = sets_request_user(source)
     if "class" in source:

@@ -210,7 +210,7 @@ def _run(
         for done, (key, scanned) in enumerate(jobs, 1):
             cache.entries[key]["scan"] = scanned
             if scanned["candidates"] and scanned["error"] is None:
-                pool.warm(_packages(settings))
+                pool.warm(_packages(settings, scanned["candidates"]))
             if scanned["error"] and scanned["error"][0].startswith(limits.RETRY_PREFIXES):
                 cache.entries[key]["hash"] = None  # not a fact about the file: try again next time
             if progress:
@@ -253,9 +253,10 @@ def _run(
     return RunResult(results, cached=state.cached, parsed=state.parsed)
 
 
-def _packages(settings: Settings) -> list[str]:
-    """The packages of the selected codemods (a codemod defined in a plain module has none)."""
-    return sorted({type(cm).__module__ for cm in per_file.selected_codemods(settings)})
+def _packages(settings: Settings, names: Sequence[str]) -> list[str]:
+    """The packages of the selected codemods ``names`` (one defined in a plain module has none):
+    those of the first file found to rewrite (the others' rooms are imported where first used)."""
+    return sorted({type(cm).__module__ for cm in per_file.selected_codemods(settings) if cm.name in names})
 
 
 # What a test module's rewrite depends on in the rest of the run: async-test-client follows the

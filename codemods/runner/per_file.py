@@ -14,9 +14,9 @@ from codemods.config import Settings
 from codemods.project import (
     FileFacts,
     ProjectIndex,
+    _wants,
     file_facts,
     recording_reads,
-    wants_parse,
 )
 from codemods.registry import Codemod, Context, Diagnostic, all_codemods
 from codemods.runner import limits
@@ -87,20 +87,15 @@ class Scan:
         return cls(facts, list(data["candidates"]), None if err is None else SourceError(*err))
 
 
-def _nothing_to_scan(source: str) -> dict[str, Any]:
-    """``scan_text(source).to_json()`` for a file no pre-check hit and no fact needs parsed (its
-    facts come from the text alone: the httpx2 import, class bases)."""
-    return {"facts": dict(vars(file_facts(source))), "candidates": [], "error": None}
-
-
 def scan_text(source: str, codemods: Sequence[Codemod], path: str = "") -> Scan:
     """Project facts and candidate codemods of one file's text (text pre-checks, then ``ast``);
     ``path``: the file as the run shows it (what is a test module is read from it)."""
     if "\0" in source:
         return Scan(FileFacts(), [], _syntax_error(ValueError(), source))
     hits = [] if has_skip_file_comment(source) else [cm.name for cm in codemods if cm.precheck(source)]
-    if not hits and not wants_parse(source):
-        return Scan(file_facts(source), [])
+    wants = _wants(source)
+    if not hits and not any(wants):
+        return Scan(file_facts(source, wants=wants), [])
     try:
         tree = _ast_parse(source)
     except (SyntaxError, ValueError) as exc:
@@ -108,7 +103,7 @@ def scan_text(source: str, codemods: Sequence[Codemod], path: str = "") -> Scan:
     except RecursionError:
         return Scan(FileFacts(), [], SourceError(limits.RECURSION))
     structure = candidates.Facts(tree, path)
-    facts = file_facts(source, tree, structure.statements)
+    facts = file_facts(source, tree, structure.statements, wants=wants)
     found = candidates.structural(hits, structure) if hits else []
     if found and limits.too_deep(tree):  # LibCST would take too long, or crash (see limits)
         return Scan(facts, [], SourceError(limits.TOO_DEEP))

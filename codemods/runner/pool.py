@@ -10,10 +10,9 @@ from typing import Any
 
 from codemods.config import Settings
 from codemods.project import FileFacts, ProjectIndex
-from codemods.project.index import wants_parse
 from codemods.runner import limits, per_file, signals
 from codemods.runner.files import SourceError, decode
-from codemods.runner.per_file import Scan, _nothing_to_scan, process_bytes, scan_text
+from codemods.runner.per_file import Scan, process_bytes, scan_text
 from codemods.runner.results import FileResult
 
 _WORKER: dict[str, Any] = {}
@@ -33,14 +32,11 @@ def _scan_job(item: tuple[str, str, bytes]) -> tuple[str, dict[str, Any]]:
     if "codemods" not in _WORKER:
         # Looked up on its module, as the run and the transform do: one name to replace (tests do).
         _WORKER["codemods"] = per_file.selected_codemods(_WORKER["settings"])
-    codemods = _WORKER["codemods"]
     try:
         text = decode(data).text
     except SourceError as exc:
         return key, Scan(FileFacts(), [], exc).to_json()
-    if "\0" in text or any(cm.precheck(text) for cm in codemods) or wants_parse(text):
-        return key, scan_text(text, codemods, display).to_json()
-    return key, _nothing_to_scan(text)
+    return key, scan_text(text, _WORKER["codemods"], display).to_json()
 
 
 def _chunk_job(item: tuple[Callable[[Any], Any], Callable[[Any, str], Any], list[Any]]) -> tuple[bool, list[Any]]:
