@@ -28,7 +28,7 @@ from codemods.project import (
 )
 from codemods.project.reads import overlaid
 from codemods.registry import Diagnostic
-from codemods.runner import limits, per_file, signals
+from codemods.runner import limits, signals
 from codemods.runner.cache import _Cache, _pack, _unpack, reads_safe
 from codemods.runner.discovery import discover, real_roots
 from codemods.runner.files import (
@@ -210,7 +210,7 @@ def _run(
         for done, (key, scanned) in enumerate(jobs, 1):
             cache.entries[key]["scan"] = scanned
             if scanned["candidates"] and scanned["error"] is None:
-                pool.warm(_packages(settings, scanned["candidates"]))
+                pool.warm(scanned["candidates"])
             if scanned["error"] and scanned["error"][0].startswith(limits.RETRY_PREFIXES):
                 cache.entries[key]["hash"] = None  # not a fact about the file: try again next time
             if progress:
@@ -229,7 +229,8 @@ def _run(
         project = ProjectIndex()
     _timing("project facts")
 
-    # 2-3. Decide per file and rewrite: the test modules last, under the run's rewrites of the rest.
+    # 2-3. Decide per file and rewrite: the test modules async-test-client (or requests-to-httpx)
+    # may act on last, under the run's rewrites of the rest (see ``_waits_for_views``).
     pool.before_rewrites()
     state = _Phase(known, scans, results, settings, mode, progress, cache, pool, inside, reads_roots)
     later = {
@@ -253,15 +254,10 @@ def _run(
     return RunResult(results, cached=state.cached, parsed=state.parsed)
 
 
-def _packages(settings: Settings, names: Sequence[str]) -> list[str]:
-    """The packages of the selected codemods ``names`` (one defined in a plain module has none):
-    those of the first file found to rewrite (the others' rooms are imported where first used)."""
-    return sorted({type(cm).__module__ for cm in per_file.selected_codemods(settings) if cm.name in names})
-
-
 # What a test module's rewrite depends on in the rest of the run: async-test-client follows the
-# views as the run leaves them. Only a file it may act on waits for the rest; a rewrite by
-# requests-to-httpx (its imports) is the one an earlier codemod makes that it could then read.
+# views as the run leaves them, so a file it may act on waits for the rest. So does one
+# requests-to-httpx may act on: it runs before async-test-client and rewrites the file's imports,
+# which could make async-test-client due there (kept on the safe side).
 _VIEW_READERS = frozenset({"async-test-client", "requests-to-httpx"})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -109,13 +109,17 @@ class _Pool:
         self._warming: Any = None  # the thread importing what rewrites need (see ``warm``)
         self._warmed = False
 
-    def warm(self, packages: list[str]) -> None:
-        """While the workers scan: import libcst and the codemods' rooms in a thread of this
-        process (it mostly waits meanwhile), so that the rewrite workers, started after it
-        (``before_rewrites``), are forked with them loaded instead of importing them each."""
+    def warm(self, names: Sequence[str]) -> None:
+        """While the workers scan: import libcst and the rooms of the codemods ``names`` (those
+        the first file found to rewrite needs; others are imported where first used) in a thread
+        of this process (it mostly waits meanwhile), so that the rewrite workers, started after
+        it (``before_rewrites``), are forked with them loaded instead of importing them each."""
         if self.jobs <= 1 or self._warming is not None or self._warmed:
             return
         import threading
+
+        # A codemod defined in a plain module (a test's) has no package of rooms.
+        packages = sorted({type(cm).__module__ for cm in per_file.selected_codemods(self.settings) if cm.name in names})
 
         self._warming = threading.Thread(target=_warm_imports, args=(packages,), name="warm-imports", daemon=True)
         self._warming.start()

@@ -231,8 +231,11 @@ def _root_names(statements: list[ast.stmt]) -> tuple[set[str], set[str]]:
     return roots, models
 
 
-# Attributes that show a models module's class at work: a manager, an instance method with a twin.
-_EVIDENCE = frozenset({*MANAGER_ATTRS, *(m.sync for m in METHODS[INSTANCE].values())})
+# Attributes that show a models module's class at work: a manager, an instance method with a twin
+# (the transform's per-function text test reads the same two sets, see ``rewrite._relevant``).
+MANAGERS = MANAGER_ATTRS
+INSTANCE_METHODS = frozenset(m.sync for m in METHODS[INSTANCE].values())
+_EVIDENCE = MANAGERS | INSTANCE_METHODS
 
 
 # Modules holding Django's sync query functions (``from django.contrib import auth``: ``auth.login``).

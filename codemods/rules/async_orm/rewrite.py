@@ -18,6 +18,7 @@ from codemods.knowledge import orm, runtime
 from codemods.problems import Problem
 from codemods.project.async_unsafe import async_unsafe_file
 from codemods.registry import Context
+from codemods.rules.async_orm import INSTANCE_METHODS, MANAGERS
 from codemods.rules.async_orm.kinds import Kinds, Models
 from codemods.rules.async_orm.plan import (
     AsyncFor,
@@ -164,7 +165,7 @@ def _roots(imports: ImportTable, models: Models) -> tuple[set[str], set[str]]:
 _REQUEST_USER = re.compile(r"request\W{0,16}user")
 # What an unread models module's class must be next to for the codemod to act: a manager, or an
 # instance method with a twin (what ``_unread_models`` reports).
-_EVIDENCE = (*(f".{a}" for a in orm.MANAGER_ATTRS), *(f".{m.sync}(" for m in orm.METHODS[orm.INSTANCE].values()))
+_EVIDENCE = (*(f".{a}" for a in sorted(MANAGERS)), *(f".{m}(" for m in sorted(INSTANCE_METHODS)))
 
 
 def _relevant(text: str, roots: tuple[set[str], set[str]]) -> bool:
