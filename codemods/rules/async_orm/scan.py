@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from codemods.analysis import dotted_name
+from codemods.analysis import SameScope, dotted_name
 from codemods.analysis.unwrap import thread_wrapped
 from codemods.knowledge import orm
 from codemods.problems import Problem
@@ -40,7 +40,7 @@ def _default_options(options: list[cst.Arg]) -> bool:
     )
 
 
-class Scan(cst.CSTVisitor):
+class Scan(SameScope, cst.CSTVisitor):
     """Judges one function body (nested functions, lambdas and classes are not entered: they run
     elsewhere, in a thread maybe, where sync ORM is right). ``plan``: node -> step; ``problems``:
     (node, problem) refusals; ``quiet``: count what would be planned, report nothing."""
@@ -186,16 +186,6 @@ class Scan(cst.CSTVisitor):
             else:
                 msg = f"{code(recv)} overrides {name}() (a{name}() would not run it)"
             self._refuse("manager-override", recv, msg)
-        return False
-
-    # ------------------------------------------------------------------ scopes not entered
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         return False
 
     # ------------------------------------------------------------------ transaction.atomic
