@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from codemods.problems import NOTE, WARNING, Code, one_line
@@ -76,9 +77,15 @@ class Context:
         self.options = options
         self.project = project
         self.codemod = codemod
+        self.root = Path(".")  # the project root (``Settings.root``): where its other files are
         self.module: cst.Module | None = None
         # (module the node belongs to, node, codemod, message, kind, code)
         self.records: list[tuple[Any, Any, str, str, str, str]] = []
+        # Defs (by their path of class/def names) this codemod rewrote on condition that the rest
+        # of the run finishes the job (``Codemod.verify``), and those the runner withdrew in an
+        # earlier pass over the file, with why: this pass leaves them alone and says so.
+        self.tentative: list[tuple[str, ...]] = []
+        self.withdrawn: dict[tuple[str, ...], Problem] = {}
 
     def refuse(self, node: cst.CSTNode, problem: Problem) -> None:
         """Report a ``Problem`` (see ``codemods.problems``) at ``node``: a warning or a note, as its
@@ -160,6 +167,15 @@ class Codemod:
 
     def transform(self, module: cst.Module, ctx: Context) -> cst.Module:
         raise NotImplementedError
+
+    def verify(
+        self, final: cst.Module, ctx: Context, records: list[tuple[Any, ...]]
+    ) -> dict[tuple[str, ...], Problem]:
+        """After the whole run over the file, for the defs this codemod listed in ``ctx.tentative``:
+        those the module the run ends with (``final``; ``records``: what every codemod reported,
+        as (module, node, codemod, message, kind, code)) does not make right, with why. The
+        runner then runs the file again with ``ctx.withdrawn`` holding them. Default: none."""
+        return {}
 
 
 def _code(codemod: str, kind: str) -> Code:

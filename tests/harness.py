@@ -11,13 +11,14 @@ code generation, the compile check), then assert:
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 from collections.abc import Sequence
 from typing import Any
 
 from codemods.config import Settings
 from codemods.problems import MAX_MESSAGE
 from codemods.project import ProjectIndex
-from codemods.registry import Diagnostic, get
+from codemods.registry import Diagnostic, all_codemods, get
 from codemods.runner import Outcome, transform_source
 
 
@@ -30,14 +31,28 @@ def rewrite(
     project: ProjectIndex | None = None,
     path: str = "example.py",
 ) -> Outcome:
-    """Run one codemod over ``source`` (dedented) the way the runner would."""
+    """Run one codemod over ``source`` (dedented) the way the runner would; a codemod whose
+    rewrite the rest of the run finishes (``CHAINED``) runs with every codemod after it."""
+    chained = codemod in CHAINED
     settings = Settings(
-        select=(codemod,), target_django=target_django, options={codemod: options or {}}
+        select=None if chained else (codemod,),
+        target_django=target_django,
+        options={codemod: {**CHAINED.get(codemod, {}), **(options or {})}},
+        root=NO_PROJECT if chained else Path("."),
     )
     cm = get(codemod)
     source = textwrap.dedent(source)
-    chosen = [cm] if cm.precheck(source) else []
+    chosen = ([c for c in all_codemods() if c.order >= cm.order] if chained else [cm]) if cm.precheck(source) else []
     return transform_source(source, path, settings, project or ProjectIndex(), chosen)
+
+
+# Codemods tested with the rest of the run after them (sync-views-to-async makes a view async and
+# the others convert its body), with the options they get by default here: the snippets have no
+# settings module to read ATOMIC_REQUESTS from.
+CHAINED: dict[str, dict[str, Any]] = {"sync-views-to-async": {"atomic-requests": "off"}}
+# The project root of a chained snippet: none (the snippet's path is not below it, and the folder
+# of that path does not exist, so no other file refers to its views).
+NO_PROJECT = Path("/nonexistent-dj-asyncify-project")
 
 
 def _reported(outcome: Outcome) -> list[Diagnostic]:

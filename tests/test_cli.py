@@ -27,7 +27,7 @@ def test_list_and_explain(tmp_path: Path):
     out = run("list", cwd=tmp_path)
     assert out.returncode == 0
     names = [line.split()[0] for line in out.stdout.splitlines()]
-    assert names == ["requests-to-httpx", "async-orm", "gather-awaits", "async-views-to-sync", "async-test-client"]
+    assert names == ["sync-views-to-async", "requests-to-httpx", "async-orm", "gather-awaits", "async-views-to-sync", "async-test-client"]
     bad = run("explain", "no-such", cwd=tmp_path)
     assert bad.returncode == 2 and "unknown codemod" in bad.stderr
 

@@ -45,7 +45,7 @@ def test_example_reader_reads_blocks():
 
 
 # Where each Example is taken to live (async-views-to-sync converts views of views modules only).
-PATHS = {"async-views-to-sync": "shop/views.py", "async-test-client": "shop/tests.py"}
+PATHS = {"async-views-to-sync": "shop/views.py", "async-test-client": "shop/tests.py", "sync-views-to-async": "shop/views.py"}
 # The options each Example is shown with (async-test-client's has no project whose urlconf shows
 # its views async: it says so and is shown with every test converted).
 OPTIONS = {"async-test-client": {"only-async-views": False}}

@@ -152,6 +152,11 @@ def glob(folder: Path, pattern: str) -> list[Path]:
     return found
 
 
+def record_listing(kind: str, top: str, files: list[str]) -> None:
+    """Record a listing of Python files (``references.listing``: ``kind`` "p" or "w", of ``top``)."""
+    _note(f"{kind}:{top}", _hash("\0".join(files).encode()))
+
+
 def _current(key: str) -> str:
     kind, _, rest = key.partition(":")
     if kind == "f":
@@ -167,6 +172,10 @@ def _current(key: str) -> str:
     if kind == "g":
         pattern, _, folder = rest.partition(":")
         return _hash("\0".join(p.name for p in sorted(Path(folder).glob(pattern))).encode())
+    if kind in ("p", "w"):
+        from codemods.project.references import listing
+
+        return _hash("\0".join(listing(kind, rest)).encode())
     return ""  # unknown kind (a record from other code): never current
 
 

@@ -175,7 +175,7 @@ def reads_safe(reads: dict[str, str], roots: Sequence[str], limit: int) -> bool:
         kind, _, rest = key.partition(":")
         if kind == "g":
             _, _, rest = rest.partition(":")
-        if kind not in ("f", "e", "i", "g") or not os.path.isabs(rest):
+        if kind not in ("f", "e", "i", "g", "p", "w") or not os.path.isabs(rest):
             return False
         # Outside the roots only what reads nothing: whether a path exists (e:, i:), or a file
         # that was missing when the result was made (f: "-"; the searches for a project root and

@@ -180,9 +180,85 @@ def _transform_source(
         pending = set(start)
     if not pending:
         return Outcome(source, [])
+    project = project or ProjectIndex()
+    withdrawn: dict[str, dict[tuple[str, ...], Any]] = {}
+    parsed: list[Any] = []  # the file's module, parsed once for every pass
+    while True:
+        run = _run_chain(source, path, settings, project, chosen, pending, explicit, withdrawn, parsed)
+        if isinstance(run, Outcome):
+            return run
+        module, text, records, chain, ran, contexts = run
+        try:
+            more = _withdrawals(module, chosen, contexts, records)
+        except Exception as exc:  # noqa: BLE001 - a codemod bug must not lose the file
+            return Outcome(source, [], f"internal error in a verification: {type(exc).__name__}: {exc}; file left unchanged", parsed=True)
+        if not more:
+            break
+        # Each pass withdraws at least one tentative rewrite more (those withdrawn are not made
+        # again), so this ends: after at most one pass per tentative rewrite of the file.
+        for name, found in more.items():
+            withdrawn.setdefault(name, {}).update(found)
+    if module is not None and len(chain) > 1:
+        about_async = {cm.name for cm in chosen if cm.about_async_code}
+        records = drop_moot(records, module, about_async) if about_async else records
+    diagnostics = _positions(records, path, source, chain)
+    if module is None:
+        return Outcome(source, diagnostics)
+    if text is None:
+        text = module.code
+    text = keep_line_endings(source, text)
+    if text != source:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(text, path, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as exc:
+            names = ", ".join(ran)
+            return Outcome(
+                source,
+                diagnostics,
+                f"internal error ({names}): rewritten code does not compile ({exc}); file left unchanged",
+                parsed=True,
+            )
+    return Outcome(text, diagnostics, parsed=True)
+
+
+def _withdrawals(
+    module: Any, chosen: Sequence[Codemod], contexts: dict[str, Context], records: list[Any]
+) -> dict[str, dict[tuple[str, ...], Any]]:
+    """Per codemod, its tentative rewrites of this pass that the rest of the run did not finish
+    (``Codemod.verify``: def path -> Problem), to withdraw. A tentative rewrite whose def the
+    final module no longer has unchanged in name is withdrawn too (nothing can check it)."""
+    out: dict[str, dict[tuple[str, ...], Any]] = {}
+    if module is None:
+        return out
+    for cm in chosen:
+        ctx = contexts.get(cm.name)
+        if ctx is not None and ctx.tentative:
+            found = cm.verify(module, ctx, records)
+            found = {k: v for k, v in found.items() if k in ctx.tentative and k not in ctx.withdrawn}
+            if found:
+                out[cm.name] = found
+    return out
+
+
+def _run_chain(
+    source: str,
+    path: str,
+    settings: Settings,
+    project: ProjectIndex,
+    chosen: Sequence[Codemod],
+    pending: set[str],
+    explicit: bool,
+    withdrawn: dict[str, dict[tuple[str, ...], Any]],
+    parsed: list[Any],
+) -> Outcome | tuple[Any, str | None, list[Any], list[Any], list[str], dict[str, Context]]:
+    """One pass of the codemods over the file: (final module or None, its text if known, records,
+    chain of modules, codemods that ran, their contexts), or an ``Outcome`` for an error."""
     import libcst as cst
 
-    project = project or ProjectIndex()
+    pending = set(pending)
+    contexts: dict[str, Context] = {}
     module: Any = None
     text: str | None = source  # None: the code of ``module`` is not generated yet
     records: list[tuple[Any, Any, str, str, str, str]] = []
@@ -193,6 +269,9 @@ def _transform_source(
             continue
         options = {**cm.options, **settings.options.get(cm.name, {})}
         ctx = Context(path, settings.target_django, options, project, cm.name)
+        ctx.withdrawn = withdrawn.get(cm.name, {})
+        ctx.root = settings.root
+        contexts[cm.name] = ctx
         try:
             settled = len(chain) <= 1 and cm.settle(source, ctx)  # the code is still the file as read
         except Exception as exc:  # noqa: BLE001 - a codemod bug must not lose the file
@@ -201,9 +280,13 @@ def _transform_source(
             ran.append(cm.name)
             records.extend(ctx.records)
             continue
+        if module is None and parsed:
+            module = parsed[0]
+            chain.append(module)
         if module is None:
             try:
                 module = cst.parse_module(source)
+                parsed.append(module)
             except cst.ParserSyntaxError as exc:
                 return Outcome(source, [], f"cannot parse: {_libcst_message(exc)}", True, exc.raw_line, exc.raw_column + 1)
             except RecursionError:
@@ -243,29 +326,7 @@ def _transform_source(
                     pending |= _candidates_after_change(text, later, path)
             else:
                 text = None
-    if module is not None and len(chain) > 1:
-        about_async = {cm.name for cm in chosen if cm.about_async_code}
-        records = drop_moot(records, module, about_async) if about_async else records
-    diagnostics = _positions(records, path, source, chain)
-    if module is None:
-        return Outcome(source, diagnostics)
-    if text is None:
-        text = module.code
-    text = keep_line_endings(source, text)
-    if text != source:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                compile(text, path, "exec", dont_inherit=True)
-        except (SyntaxError, ValueError) as exc:
-            names = ", ".join(ran)
-            return Outcome(
-                source,
-                diagnostics,
-                f"internal error ({names}): rewritten code does not compile ({exc}); file left unchanged",
-                parsed=True,
-            )
-    return Outcome(text, diagnostics, parsed=True)
+    return module, text, records, chain, ran, contexts
 
 
 def _libcst_message(exc: Any) -> str:

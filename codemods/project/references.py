@@ -1,0 +1,135 @@
+"""References to a view elsewhere in the project: any use but a urlconf route or an import.
+
+A view made async returns a coroutine when called: a sync caller (another view, a test calling it
+with a ``RequestFactory`` request, a subclass with sync handlers, a wrapper) would get a
+coroutine in place of a response. So a view is converted only when every use of its name in the
+project's Python files is its own ``def``/``class``, an import, or a route argument
+(``path("x/", views.dash)``, ``SomeView.as_view()``). The search is over the text (word
+boundaries, strings and comments left out line by line), each file read through
+``codemods.project.reads`` so the cache sees every file it depended on, and the list of files
+recorded too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from codemods.project.reads import read_text, record_listing
+
+# A route argument: after ``(`` or ``,`` (a module prefix allowed), before ``,`` or ``)``, or
+# ``.as_view(...)`` there; on a line that calls path/re_path/url.
+_ROUTE_LINE = re.compile(r"\b(?:path|re_path|url)\s*\(")
+_IMPORT_LINE = re.compile(r"^\s*(?:from\s+\S+\s+)?import\s")
+
+
+def _route_use(line: str, start: int, end: int) -> bool:
+    before = line[:start].rstrip()
+    while before.endswith("."):  # views.dash, shop.views.dash
+        before = re.sub(r"[\w.]*\.$", "", before).rstrip()
+    after = line[end:]
+    m = re.match(r"\s*\.as_view\((?:[^()]|\([^()]*\))*\)", after)
+    if m:
+        after = after[m.end():]
+    return bool(_ROUTE_LINE.search(line)) and before.endswith((",", "(")) and after.lstrip()[:1] in (",", ")", "")
+
+
+def _code_part(line: str) -> str:
+    """The line with string literals and a trailing comment blanked (same length)."""
+    out = []
+    quote = ""
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if ch == "\\":
+                out.append("  ")
+                i += 2
+                continue
+            if line.startswith(quote, i):
+                out.append(" " * len(quote))
+                i += len(quote)
+                quote = ""
+                continue
+            out.append(" ")
+        elif ch == "#":
+            out.append(" " * (len(line) - i))
+            break
+        elif ch in "\"'":
+            quote = line[i : i + 3] if line[i : i + 3] in ('"""', "'''") else ch
+            out.append(" " * len(quote))
+            i += len(quote)
+            continue
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)[: len(line)]
+
+
+def other_uses(name: str, files: Iterable[str]) -> list[tuple[str, int, str]]:
+    """(file, line, the line's code) of every use of ``name`` in ``files`` that is not a
+    definition of that name (``def``/``class``, in any file), an import or a urlconf route."""
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    definition = re.compile(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b")
+    out: list[tuple[str, int, str]] = []
+    for path in files:
+        try:
+            text = read_text(Path(path), "replace")
+        except OSError:
+            continue
+        if name not in text:
+            continue
+        in_import = False  # inside the parentheses of a multi-line import
+        for number, line in enumerate(text.splitlines(), 1):
+            if in_import:
+                in_import = ")" not in line
+                continue
+            if _IMPORT_LINE.match(line):
+                in_import = "(" in line and ")" not in line
+                continue
+            if name not in line:
+                continue
+            code = _code_part(line)
+            if definition.match(code):
+                continue
+            for m in word.finditer(code):
+                if _route_use(code, m.start(), m.end()):
+                    continue
+                out.append((path, number, line.strip()))
+                break
+    return out
+
+
+def listing(kind: str, top: str) -> list[str]:
+    """The Python files of ``top``: the project's (``kind`` "p": ``whole.project_files``) or
+    every one below the folder (``kind`` "w")."""
+    if kind == "p":
+        from codemods.project.whole import project_files
+
+        return sorted(project_files(Path(top)))
+    return sorted(os.path.join(d, f) for d, _, names in os.walk(top) for f in names if f.endswith(".py"))
+
+
+def project_python_files(root: Path, also: str) -> list[str]:
+    """The project's Python files (those of the folder of ``also`` when it is not below ``root``
+    or the root holds no project), the listing recorded as read."""
+    top = os.path.abspath(root)
+    here = os.path.abspath(also)
+    kind = "p"
+    files = listing(kind, top) if here.startswith(top.rstrip(os.sep) + os.sep) else []
+    if not files:
+        kind, top = "w", os.path.dirname(here)
+        files = listing(kind, top)
+    record_listing(kind, top, files)
+    return files
+
+
+def shown(path: str) -> str:
+    """A path for a diagnostic: relative to the working folder when below it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
+        return path
+    return path if rel.startswith("..") else rel

@@ -1,0 +1,132 @@
+"""The rewrite: each chosen view made ``async def`` (a class's handlers together), renders awaited in a thread."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import libcst as cst
+
+from codemods.analysis import ImportTable
+from codemods.analysis.twin_imports import fix_imports
+from codemods.knowledge import loop
+from codemods.knowledge.runtime import SYNC_TO_ASYNC
+from codemods.problems import Problem, Refused
+from codemods.project import references, view_settings
+from codemods.registry import Context
+from codemods.rules.async_views_to_sync.finding import is_test_module, module_level_names
+from codemods.rules.sync_views_to_async.find import View, rule_out, views_of
+
+_NON_ATOMIC = "django.db.transaction.non_atomic_requests"
+
+
+def about(view: View, problem: Problem) -> Problem:
+    """The problem as said of the view: "`dash` stays sync: ..."."""
+    return dataclasses.replace(problem, message=f"`{view.name}` stays sync: {problem.message}")
+
+
+def _project_checks(view: View, imports: ImportTable, ctx: Context) -> None:
+    """What other files say against the view: ATOMIC_REQUESTS, and uses of it besides routes."""
+    non_atomic = any(imports.qualify(d.decorator) == _NON_ATOMIC for d in view.node.decorators)
+    if ctx.option("atomic-requests") == "auto" and not non_atomic:
+        on, where = view_settings.atomic_requests(ctx.path)
+        if on:
+            raise Refused(Problem("atomic-requests", f"{where} sets ATOMIC_REQUESTS, with which Django raises "
+                                  "RuntimeError for an async view; mark it `@transaction.non_atomic_requests`"))
+        if where:
+            raise Refused(Problem("settings-unknown", f"cannot tell whether ATOMIC_REQUESTS is on ({where}); if it "
+                                  "is not, run with -o sync-views-to-async.atomic-requests=off"))
+    files = references.project_python_files(ctx.root, ctx.path)
+    uses = references.other_uses(view.name, files)
+    if uses:
+        path, line, code = uses[0]
+        raise Refused(Problem("used-elsewhere", f"is used at {references.shown(path)}:{line} (`{code}`), which "
+                              "would get a coroutine; only urlconf routes may refer to it"))
+
+
+class _Rewrite(cst.CSTTransformer):
+    """``def`` -> ``async def`` for the chosen handlers; ``render(...)`` in them ->
+    ``await sync_to_async(render)(...)``."""
+
+    def __init__(self, chosen: set[int], imports: ImportTable, wrapper: str) -> None:
+        self.chosen = chosen
+        self.imports = imports
+        self.wrapper = wrapper
+        self.depth = 0  # inside a chosen def (nested defs are not entered: the check refuses them)
+        self.wrapped = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        if id(node) in self.chosen:
+            self.depth += 1
+        return True
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        if id(original) in self.chosen:
+            self.depth -= 1
+            return updated.with_changes(asynchronous=cst.Asynchronous())
+        return updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if self.depth and self.imports.qualify(original.func) in loop.RENDERING:
+            self.wrapped += 1
+            thread = cst.Call(cst.Name(self.wrapper), [cst.Arg(updated.func)])
+            return cst.Await(
+                cst.Call(thread, updated.args), lpar=[cst.LeftParen()], rpar=[cst.RightParen()]
+            )
+        return updated
+
+    def _bare(self, value: cst.BaseExpression | None) -> cst.BaseExpression | None:
+        if isinstance(value, cst.Await) and value.lpar and self.depth:
+            return value.with_changes(lpar=[], rpar=[])
+        return value
+
+    def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.Return:
+        return updated.with_changes(value=self._bare(updated.value))
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        value = self._bare(updated.value)
+        assert value is not None
+        return updated.with_changes(value=value)
+
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
+        value = self._bare(updated.value)
+        assert value is not None
+        return updated.with_changes(value=value)
+
+
+def transform(module: cst.Module, ctx: Context) -> cst.Module:
+    if is_test_module(ctx.path):
+        return module
+    imports = ImportTable(module)
+    chosen: list[View] = []
+    for view in views_of(module, imports, ctx):
+        withdrawn = next((ctx.withdrawn[p] for p in view.paths if p in ctx.withdrawn), None)
+        if withdrawn is not None:
+            ctx.refuse(view.node, withdrawn)
+            continue
+        if view.calls < 2:
+            ctx.refuse(view.node, about(view, Problem("one-call", "makes one blocking HTTP call per request: nothing "
+                                                      "would run concurrently")))
+            continue
+        try:
+            rule_out(view, imports, ctx)
+            _project_checks(view, imports, ctx)
+        except Refused as refusal:
+            ctx.refuse(view.node, about(view, refusal.problem))
+            continue
+        chosen.append(view)
+    if not chosen:
+        return module
+    local = next(iter(imports.locals_for(SYNC_TO_ASYNC)), None)
+    wrapper = local or "sync_to_async"
+    if local is None and (wrapper in imports.names or wrapper in module_level_names(module)):
+        for view in chosen:
+            ctx.refuse(view.node, about(view, Problem("name-taken", "the module binds `sync_to_async` to something "
+                                                      "else, which a template render would need")))
+        return module
+    rewrite = _Rewrite({id(h) for v in chosen for h in v.handlers}, imports, wrapper)
+    new = module.visit(rewrite)
+    if rewrite.wrapped and local is None:
+        new = fix_imports(new, {("asgiref.sync", "sync_to_async")}, set(), {})
+    ctx.tentative.extend(p for v in chosen for p in v.paths)
+    ctx.views = [(v.name, v.paths) for v in chosen]  # type: ignore[attr-defined]
+    return new
