@@ -33,8 +33,8 @@ def _project_checks(view: View, imports: ImportTable, ctx: Context) -> None:
             raise Refused(Problem("atomic-requests", f"{where} sets ATOMIC_REQUESTS, with which Django raises "
                                   "RuntimeError for an async view; mark it `@transaction.non_atomic_requests`"))
         if where:
-            raise Refused(Problem("settings-unknown", f"cannot tell whether ATOMIC_REQUESTS is on ({where}); if it "
-                                  "is not, run with -o sync-views-to-async.atomic-requests=off"))
+            raise Refused(Problem("settings-unknown", "cannot tell whether ATOMIC_REQUESTS is on: if it is off, "
+                                  f"-o sync-views-to-async.atomic-requests=off ({where})"))
     files = references.project_python_files(ctx.root, ctx.path)
     uses = references.other_uses(view.name, files)
     if uses:

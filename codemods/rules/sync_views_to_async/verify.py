@@ -95,14 +95,14 @@ def _check(name: str, paths: list[tuple[str, ...]], at_end: dict[tuple[str, ...]
            info: ModuleInfo, said: _Said) -> list[int]:
     """The HTTP calls each gather of the view runs at once; raises ``Refused`` with why the view
     does not hold."""
-    for path in paths:
-        if path not in at_end or at_end[path][0].asynchronous is None:
-            raise Refused(Problem("rewritten-back", "the rest of the run did not leave it async"))
     reports = said.inside(paths)
     blocking = [r for r in reports if r[2] in FINISHERS]
     if blocking:
         _, _, codemod, message, _, code = blocking[0]
         raise Refused(Problem("left-blocking", f"{codemod} leaves a call blocking ({code}: {message})"))
+    for path in paths:
+        if path not in at_end or at_end[path][0].asynchronous is None:
+            raise Refused(Problem("rewritten-back", "the rest of the run did not leave it async"))
     gathers: list[int] = []
     for path in paths:
         func, is_method = at_end[path]
