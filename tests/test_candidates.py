@@ -90,13 +90,22 @@ def test_structural_tests_reject_what_is_clearly_out_of_reach():
     def names(src: str) -> list[str]:
         return candidates.structural([cm.name for cm in all_codemods()], ast.parse(textwrap.dedent(src)))
 
-    # requests imported, but no async def.
+    # requests imported, but no async def: only sync-views-to-async looks (a view with one call
+    # gets its note); a function that is no view (no request parameter) is out of its reach too.
     assert names(
         """
         import requests
 
         def sync_view(request):
             return requests.get("http://x")
+        """
+    ) == ["sync-views-to-async"]
+    assert names(
+        """
+        import requests
+
+        def fetch(url):
+            return requests.get(url)
         """
     ) == []
     # A single await per block; no view, no test.
