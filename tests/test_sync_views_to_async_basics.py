@@ -242,3 +242,38 @@ def reviews(request, sku):
         ["`reviews` stays sync: requests-to-httpx leaves a call blocking (DJA1", "params="],
         tmp_path,
     )
+
+
+def test_a_module_logger_and_settings_are_safe_to_use_on_the_loop(tmp_path):
+    head = "import logging\n\n" + HEAD.replace("\n\n\n", "\nfrom django.conf import settings\n\nlogger = logging.getLogger(__name__)\n\n\n")
+    new_head = "import logging\n\n" + NEW_HEAD.replace(
+        "import asyncio\n\n\n",
+        "from django.conf import settings\nimport asyncio\n\n"
+        "# TLS setup shared by the AsyncClients of this module: made once, as loading the CA\n"
+        "# certificates for every new client is slow.\n_HTTPX_SSL_CONTEXT = httpx.create_ssl_context()\n\n"
+        "logger = logging.getLogger(__name__)\n\n\n",
+    )
+    _t(
+        """\
+def health(request):
+    logger.info("health check from %s", request.META.get("REMOTE_ADDR"))
+    db = requests.get(settings.DB_STATUS).json()
+    cache = requests.get(settings.CACHE_STATUS).json()
+    return JsonResponse({"db": db["ok"], "cache": cache["ok"]})
+""",
+        """\
+async def health(request):
+    logger.info("health check from %s", request.META.get("REMOTE_ADDR"))
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
+        _db, _cache = await asyncio.gather(
+            client.get(settings.DB_STATUS, follow_redirects=True, timeout=None),
+            client.get(settings.CACHE_STATUS, follow_redirects=True, timeout=None),
+        )
+        db = _db.json()
+        cache = _cache.json()
+    return JsonResponse({"db": db["ok"], "cache": cache["ok"]})
+""",
+        tmp_path,
+        head=head,
+        new_head=new_head,
+    )

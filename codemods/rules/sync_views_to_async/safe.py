@@ -80,7 +80,9 @@ class ModuleInfo:
                 for small in stmt.body:
                     if isinstance(small, (cst.Assign, cst.AnnAssign)):
                         targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
-                        literal = small.value is not None and _is_literal(small.value)
+                        literal = small.value is not None and (
+                            _is_literal(small.value) or _safe_factory(small.value, imports)
+                        )
                         for t in targets:
                             if isinstance(t, cst.Name):
                                 (self.constants if literal else self.other).add(t.value)
@@ -88,6 +90,20 @@ class ModuleInfo:
             head, _, last = full.rpartition(".")
             if (head.endswith(".models") or head == "models") and last[:1].isupper():
                 self.models.add(local)
+
+
+def _loop_safe(q: str) -> bool:
+    return q in loop.LOOP_SAFE_FUNCTIONS or any(q == m or q.startswith(m + ".") for m in loop.LOOP_SAFE_MODULES)
+
+
+def _safe_factory(node: cst.BaseExpression, imports: ImportTable) -> bool:
+    """A module-level value made by a loop-safe call with literal arguments
+    (``logger = logging.getLogger(__name__)``): plain data for the check."""
+    if not isinstance(node, cst.Call):
+        return False
+    q = imports.qualify(node.func)
+    args_ok = all(_is_literal(a.value) or (isinstance(a.value, cst.Name) and a.value.value == "__name__") for a in node.args)
+    return q is not None and _loop_safe(q) and args_ok
 
 
 def _is_literal(node: cst.BaseExpression) -> bool:
@@ -544,11 +560,7 @@ class Check:
         if _models_name(q):
             self.arguments(node, awaited=False)
             return DB
-        if (
-            q in loop.LOOP_SAFE_FUNCTIONS
-            or q in loop.DJANGO_EXCEPTIONS
-            or any(q == m or q.startswith(m + ".") for m in loop.LOOP_SAFE_MODULES)
-        ):
+        if _loop_safe(q) or q in loop.DJANGO_EXCEPTIONS:
             self.arguments(node, awaited=False)
             return PLAIN
         raise _fail("blocking-call", f"calls `{q}`, not known to be safe on the event loop (it may block or query)")
