@@ -11,8 +11,8 @@ code generation, the compile check), then assert:
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from codemods.config import Settings

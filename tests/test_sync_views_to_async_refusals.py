@@ -81,10 +81,10 @@ def _converted(src: str) -> str:
     ("cls", "reason"),
     [
         ("class V(TemplateView):\n    def get(self, request):\n", "derives from `django.views.generic.TemplateView`"),
-        ("class V(View):\n    def dispatch(self, *a, **k):\n        return super().dispatch(*a, **k)\n\n"
-         "    def get(self, request):\n", "defines `dispatch`, which would stay sync"),
-        ("class V(View):\n    def options(self, request):\n        return JsonResponse({})\n\n"
-         "    def get(self, request):\n", "defines `options`"),
+        (("class V(View):\n    def dispatch(self, *a, **k):\n        return super().dispatch(*a, **k)\n\n"
+         "    def get(self, request):\n"), "defines `dispatch`, which would stay sync"),
+        (("class V(View):\n    def options(self, request):\n        return JsonResponse({})\n\n"
+         "    def get(self, request):\n"), "defines `options`"),
     ],
 )
 def test_class_based_views_other_than_plain_view_handlers_stay_sync(cls, reason, tmp_path):

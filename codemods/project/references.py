@@ -68,18 +68,23 @@ def _code_part(line: str) -> str:
     return "".join(out)[: len(line)]
 
 
-def other_uses(name: str, files: Iterable[str]) -> list[tuple[str, int, str]]:
-    """(file, line, the line's code) of every use of ``name`` in ``files`` that is not a
-    definition of that name (``def``/``class``, in any file), an import or a urlconf route."""
-    word = re.compile(rf"\b{re.escape(name)}\b")
-    definition = re.compile(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b")
-    out: list[tuple[str, int, str]] = []
+def other_uses(names: Iterable[str], files: Iterable[str]) -> dict[str, tuple[str, int, str]]:
+    """For each of ``names`` used in ``files`` other than by a definition of that name
+    (``def``/``class``, in any file), an import or a urlconf route: its first such use, as
+    (file, line, the line's code). One pass over the files for all the names."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return {}
+    alternatives = "|".join(re.escape(n) for n in wanted)
+    word = re.compile(rf"\b(?:{alternatives})\b")
+    definition = re.compile(rf"^\s*(?:async\s+)?(?:def|class)\s+({alternatives})\b")
+    out: dict[str, tuple[str, int, str]] = {}
     for path in files:
         try:
             text = read_text(Path(path), "replace")
         except OSError:
             continue
-        if name not in text:
+        if not any(n in text for n in wanted if n not in out):
             continue
         in_import = False  # inside the parentheses of a multi-line import
         for number, line in enumerate(text.splitlines(), 1):
@@ -89,16 +94,18 @@ def other_uses(name: str, files: Iterable[str]) -> list[tuple[str, int, str]]:
             if _IMPORT_LINE.match(line):
                 in_import = "(" in line and ")" not in line
                 continue
-            if name not in line:
+            if not word.search(line):
                 continue
             code = _code_part(line)
-            if definition.match(code):
-                continue
+            defined = definition.match(code)
             for m in word.finditer(code):
-                if _route_use(code, m.start(), m.end()):
+                name = m.group(0)
+                if name in out or (defined and defined.group(1) == name and m.start() == defined.start(1)):
                     continue
-                out.append((path, number, line.strip()))
-                break
+                if not _route_use(code, m.start(), m.end()):
+                    out[name] = (path, number, line.strip())
+        if len(out) == len(wanted):
+            break
     return out
 
 

@@ -24,23 +24,28 @@ def about(view: View, problem: Problem) -> Problem:
     return dataclasses.replace(problem, message=f"`{view.name}` stays sync: {problem.message}")
 
 
-def _project_checks(view: View, imports: ImportTable, ctx: Context) -> None:
-    """What other files say against the view: ATOMIC_REQUESTS, and uses of it besides routes."""
+def _settings_check(view: View, imports: ImportTable, ctx: Context, atomic: tuple[bool, str] | None) -> None:
+    """ATOMIC_REQUESTS (``atomic``: what the settings say, read once per file)."""
     non_atomic = any(imports.qualify(d.decorator) == _NON_ATOMIC for d in view.node.decorators)
-    if ctx.option("atomic-requests") == "auto" and not non_atomic:
-        on, where = view_settings.atomic_requests(ctx.path)
-        if on:
-            raise Refused(Problem("atomic-requests", f"{where} sets ATOMIC_REQUESTS, with which Django raises "
-                                  "RuntimeError for an async view; mark it `@transaction.non_atomic_requests`"))
-        if where:
-            raise Refused(Problem("settings-unknown", "cannot tell whether ATOMIC_REQUESTS is on: if it is off, "
-                                  f"-o sync-views-to-async.atomic-requests=off ({where})"))
+    if atomic is None or non_atomic:
+        return
+    on, where = atomic
+    if on:
+        raise Refused(Problem("atomic-requests", f"{where} sets ATOMIC_REQUESTS, with which Django raises "
+                              "RuntimeError for an async view; mark it `@transaction.non_atomic_requests`"))
+    if where:
+        raise Refused(Problem("settings-unknown", "cannot tell whether ATOMIC_REQUESTS is on: if it is off, "
+                              f"-o sync-views-to-async.atomic-requests=off ({where})"))
+
+
+def _used_elsewhere(views: list[View], ctx: Context) -> dict[str, Problem]:
+    """Why each of ``views`` whose name the project uses besides routes and imports stays sync."""
     files = references.project_python_files(ctx.root, ctx.path)
-    uses = references.other_uses(view.name, files)
-    if uses:
-        path, line, code = uses[0]
-        raise Refused(Problem("used-elsewhere", f"is used at {references.shown(path)}:{line} (`{code}`), which "
-                              "would get a coroutine; only urlconf routes may refer to it"))
+    out = {}
+    for name, (path, line, code) in references.other_uses([v.name for v in views], files).items():
+        out[name] = Problem("used-elsewhere", f"is used at {references.shown(path)}:{line} (`{code}`), which "
+                            "would get a coroutine; only urlconf routes may refer to it")
+    return out
 
 
 class _Rewrite(cst.CSTTransformer):
@@ -98,6 +103,7 @@ def transform(module: cst.Module, ctx: Context) -> cst.Module:
         return module
     imports = ImportTable(module)
     chosen: list[View] = []
+    atomic = None if ctx.option("atomic-requests") == "off" else view_settings.atomic_requests(ctx.path)
     for view in views_of(module, imports, ctx):
         withdrawn = next((ctx.withdrawn[p] for p in view.paths if p in ctx.withdrawn), None)
         if withdrawn is not None:
@@ -109,11 +115,16 @@ def transform(module: cst.Module, ctx: Context) -> cst.Module:
             continue
         try:
             rule_out(view, imports, ctx)
-            _project_checks(view, imports, ctx)
+            _settings_check(view, imports, ctx, atomic)
         except Refused as refusal:
             ctx.refuse(view.node, about(view, refusal.problem))
             continue
         chosen.append(view)
+    used = _used_elsewhere(chosen, ctx) if chosen else {}
+    for view in chosen:
+        if view.name in used:
+            ctx.refuse(view.node, about(view, used[view.name]))
+    chosen = [v for v in chosen if v.name not in used]
     if not chosen:
         return module
     local = next(iter(imports.locals_for(SYNC_TO_ASYNC)), None)
