@@ -108,7 +108,7 @@ CODES = (
         "would block the event loop or raise SynchronousOnlyOperation. Fix what it names, then run again.",
     ),
     Code(
-        "DJA612", "not-concurrent", WARNING,
+        "DJA612", "not-concurrent", NOTE,
         "its HTTP calls cannot run concurrently",
         "gather-awaits found no two calls it may run at once (they depend on each other, write, or have "
         "unknown effects: its note is quoted). As async the view would answer no sooner.",
