@@ -36,6 +36,12 @@ def _route_use(line: str, start: int, end: int) -> bool:
     return bool(_ROUTE_LINE.search(line)) and before.endswith((",", "(")) and after.lstrip()[:1] in (",", ")", "")
 
 
+def _holder(before: str) -> str:
+    """The name just before a ``.``: ``views`` in ``x = shop.views``."""
+    m = re.search(r"(\w+)\s*$", before)
+    return m.group(1) if m else ""
+
+
 def _code_part(line: str) -> str:
     """The line with string literals and a trailing comment blanked (same length)."""
     out = []
@@ -68,10 +74,12 @@ def _code_part(line: str) -> str:
     return "".join(out)[: len(line)]
 
 
-def other_uses(names: Iterable[str], files: Iterable[str]) -> dict[str, tuple[str, int, str]]:
+def other_uses(names: Iterable[str], files: Iterable[str], module: str) -> dict[str, tuple[str, int, str]]:
     """For each of ``names`` used in ``files`` other than by a definition of that name
     (``def``/``class``, in any file), an import or a urlconf route: its first such use, as
-    (file, line, the line's code). One pass over the files for all the names."""
+    (file, line, the line's code). One pass over the files for all the names. ``module``: the
+    last name of the views' module (``views``): ``x.name`` is a use only where ``x`` is that
+    module or a name a file imports it as (``Path.home()`` is no use of a view ``home``)."""
     wanted = sorted(set(names))
     if not wanted:
         return {}
@@ -87,6 +95,7 @@ def other_uses(names: Iterable[str], files: Iterable[str]) -> dict[str, tuple[st
         if not any(n in text for n in wanted if n not in out):
             continue
         in_import = False  # inside the parentheses of a multi-line import
+        holders = {module, *re.findall(rf"\b{re.escape(module)}\s+as\s+(\w+)", text)}
         for number, line in enumerate(text.splitlines(), 1):
             if in_import:
                 in_import = ")" not in line
@@ -102,6 +111,8 @@ def other_uses(names: Iterable[str], files: Iterable[str]) -> dict[str, tuple[st
                 name = m.group(0)
                 if name in out or (defined and defined.group(1) == name and m.start() == defined.start(1)):
                     continue
+                if code[: m.start()].endswith(".") and _holder(code[: m.start() - 1]) not in holders:
+                    continue  # an attribute of something else
                 if not _route_use(code, m.start(), m.end()):
                     out[name] = (path, number, line.strip())
         if len(out) == len(wanted):
@@ -133,10 +144,14 @@ def project_python_files(root: Path, also: str) -> list[str]:
     return files
 
 
-def shown(path: str) -> str:
-    """A path for a diagnostic: relative to the working folder when below it."""
+def shown(path: str, here: str) -> str:
+    """A path for a diagnostic about the file ``here``: relative to the working folder when below
+    it, else to the folder above the one both files share."""
     try:
         rel = os.path.relpath(path)
+        if not rel.startswith(".."):
+            return rel
+        common = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in (path, here)])
+        return os.path.relpath(path, os.path.dirname(common))
     except ValueError:  # another drive
         return path
-    return path if rel.startswith("..") else rel

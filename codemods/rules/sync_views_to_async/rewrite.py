@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import libcst as cst
 
@@ -42,9 +43,11 @@ def _used_elsewhere(views: list[View], ctx: Context) -> dict[str, Problem]:
     """Why each of ``views`` whose name the project uses besides routes and imports stays sync."""
     files = references.project_python_files(ctx.root, ctx.path)
     out = {}
-    for name, (path, line, code) in references.other_uses([v.name for v in views], files).items():
-        out[name] = Problem("used-elsewhere", f"is used at {references.shown(path)}:{line} (`{code}`), which "
-                            "would get a coroutine; only urlconf routes may refer to it")
+    module = os.path.splitext(os.path.basename(ctx.path))[0]
+    here = os.path.abspath(ctx.path)
+    for name, (path, line, code) in references.other_uses([v.name for v in views], files, module).items():
+        where = f"line {line}" if os.path.abspath(path) == here else f"{references.shown(path, ctx.path)}:{line}"
+        out[name] = Problem("used-elsewhere", f"is used at {where} (`{code}`): a sync caller would get a coroutine")
     return out
 
 

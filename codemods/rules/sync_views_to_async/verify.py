@@ -111,6 +111,6 @@ def _check(name: str, paths: list[tuple[str, ...]], at_end: dict[tuple[str, ...]
         gathers += check.gathers
     if sum(gathers) < 2:
         why = next((r for r in reports if r[2] == GATHERER), None)
-        detail = f" ({why[5]}: {why[3]})" if why else ""
+        detail = f" ({why[5]}: {why[3]})" if why else " (gather-awaits found no run of independent awaits to gather)"
         raise Refused(Problem("not-concurrent", f"its HTTP calls cannot be run concurrently{detail}"))
     return gathers
