@@ -92,3 +92,17 @@ def defs(module: cst.Module) -> list[tuple[tuple[str, ...], cst.FunctionDef, boo
 def async_defs(module: cst.Module) -> list[tuple[cst.FunctionDef, bool]]:
     """Every ``async def`` of the module with whether it is a method (see ``defs``)."""
     return [(func, method) for _, func, method in defs(module) if func.asynchronous is not None]
+
+
+def inside(root: cst.CSTNode, wanted: set[int]) -> set[int]:
+    """The ids of ``wanted`` that are ``root`` or a node below it (the walk stops once all are found)."""
+    found: set[int] = set()
+
+    class _Find(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if id(node) in wanted:
+                found.add(id(node))
+            return len(found) < len(wanted)
+
+    root.visit(_Find())
+    return found

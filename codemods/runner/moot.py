@@ -16,27 +16,13 @@ def _defs(module: Any) -> dict[tuple[str, ...], list[Any]]:
     return out
 
 
-def _inside(func: Any, wanted: set[int]) -> set[int]:
-    """The ids of ``wanted`` that are ``func`` or a node below it."""
-    import libcst as cst
-
-    found: set[int] = set()
-
-    class _Find(cst.CSTVisitor):
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            if id(node) in wanted:
-                found.add(id(node))
-            return len(found) < len(wanted)
-
-    func.visit(_Find())
-    return found
-
-
 def drop_moot(records: list[tuple[Any, ...]], final: Any, about_async: Collection[str]) -> list[tuple[Any, ...]]:
     """``records`` (module, node, codemod, ...) without those of an ``about_async`` codemod whose
     node sits in an ``async def`` that is a plain ``def`` in ``final``, the module the run ends
     with: "use await qs.acount()" said of a view async-views-to-sync made sync is no longer true.
     A def whose path of names is not unique is left alone (which one became sync is not known)."""
+    from codemods.analysis.scope import inside
+
     mine = [r for r in records if r[0] is not None and r[0] is not final and r[2] in about_async]
     if not mine:
         return records
@@ -50,5 +36,5 @@ def drop_moot(records: list[tuple[Any, ...]], final: Any, about_async: Collectio
                 len(funcs) == 1 and len(ends) == 1
                 and funcs[0].asynchronous is not None and ends[0].asynchronous is None
             ):
-                moot |= _inside(funcs[0], wanted - moot)
+                moot |= inside(funcs[0], wanted - moot)
     return [r for r in records if not (r[2] in about_async and id(r[1]) in moot)] if moot else records

@@ -10,6 +10,7 @@ from codemods.analysis import ImportTable, has_skip_comment
 from codemods.knowledge.runtime import SYNC_TO_ASYNC
 from codemods.knowledge.views import HANDLERS, is_view_base
 from codemods.problems import Problem, Refused
+from codemods.project.references import shown
 from codemods.registry import Context
 from codemods.rules.async_views_to_sync.codes import is_note
 from codemods.rules.async_views_to_sync.finding import (
@@ -232,7 +233,7 @@ class Decider:
         if not files:
             return "elsewhere in the project"
         more = f" (and {len(files) - 1} more file{'s' if len(files) > 2 else ''})" if len(files) > 1 else ""
-        return f"in {_shown(files[0], self.ctx.path)}{more}"
+        return f"in {shown(files[0], self.ctx.path)}{more}"
 
     def _wrapped(self, name: str) -> Problem | None:
         """Why ``name`` must stay async because a call of the project that may wrap or register
@@ -241,7 +242,7 @@ class Decider:
         if not found:
             return None
         path, callee = found[0]
-        where = f" in {_shown(path, self.ctx.path)}" if path else ""
+        where = f" in {shown(path, self.ctx.path)}" if path else ""
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         return Problem(
             "wrapped-elsewhere",
@@ -259,22 +260,9 @@ class Decider:
         if not found:
             return None
         path, sub = found[0]
-        where = _shown(path, self.ctx.path) if path else "another file"
+        where = shown(path, self.ctx.path) if path else "another file"
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         return Problem(
             "subclassed-elsewhere",
             f"is subclassed by {sub!r} in {where}{more}, which has async request methods",
         )
-
-
-def _shown(path: str, here: str) -> str:
-    """A file path as diagnostics show it: relative to the working folder when it is below it, else
-    from the folder above the one it shares with ``here`` (the file reported on): short either way."""
-    try:
-        rel = os.path.relpath(path)
-        if not rel.startswith(".."):
-            return rel
-        common = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in (path, here)])
-        return os.path.relpath(path, os.path.dirname(common))
-    except ValueError:  # another drive
-        return path

@@ -7,7 +7,7 @@ from typing import Any
 import libcst as cst
 
 from codemods.analysis import ImportTable
-from codemods.analysis.scope import defs
+from codemods.analysis.scope import defs, inside
 from codemods.problems import Problem, Refused
 from codemods.project import view_settings
 from codemods.registry import Context
@@ -18,19 +18,6 @@ from codemods.rules.sync_views_to_async.safe import Check, ModuleInfo
 # could not run concurrently.
 FINISHERS = ("requests-to-httpx", "async-orm")
 GATHERER = "gather-awaits"
-
-
-def _inside(func: cst.FunctionDef, wanted: set[int]) -> set[int]:
-    found: set[int] = set()
-
-    class _Find(cst.CSTVisitor):
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            if id(node) in wanted:
-                found.add(id(node))
-            return len(found) < len(wanted)
-
-    func.visit(_Find())
-    return found
 
 
 class _Said:
@@ -50,7 +37,7 @@ class _Said:
             hits: set[int] = set()
             for path in paths:
                 if path in found:
-                    hits |= _inside(found[path], wanted - hits)
+                    hits |= inside(found[path], wanted - hits)
             out += [r for r in self.records if r[0] is module and id(r[1]) in hits]
         return out
 
