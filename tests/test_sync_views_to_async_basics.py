@@ -277,3 +277,41 @@ async def health(request):
         head=head,
         new_head=new_head,
     )
+
+
+def test_a_render_call_over_several_lines_keeps_its_layout(tmp_path):
+    head = HEAD.replace("\n\n\n", "\nfrom django.shortcuts import render\n\n\n")
+    new_head = (
+        "import httpx\nfrom django.http import JsonResponse\nfrom django.shortcuts import render\n"
+        "from asgiref.sync import sync_to_async\nimport asyncio\n\n\n"
+    )
+    _t(
+        """\
+def v(request):
+    a = requests.get(A, verify=False).json()
+    b = requests.get(B, verify=False).json()
+    return render(
+        request,
+        "t.html",
+        {"a": a, "b": b},
+    )
+""",
+        """\
+async def v(request):
+    async with httpx.AsyncClient(verify=False) as client:
+        _a, _b = await asyncio.gather(
+            client.get(A, follow_redirects=True, timeout=None),
+            client.get(B, follow_redirects=True, timeout=None),
+        )
+        a = _a.json()
+        b = _b.json()
+    return await sync_to_async(render)(
+        request,
+        "t.html",
+        {"a": a, "b": b},
+    )
+""",
+        tmp_path,
+        head=head,
+        new_head=new_head,
+    )

@@ -78,7 +78,9 @@ class _Rewrite(cst.CSTTransformer):
             self.wrapped += 1
             thread = cst.Call(cst.Name(self.wrapper), [cst.Arg(updated.func)])
             return cst.Await(
-                cst.Call(thread, updated.args), lpar=[cst.LeftParen()], rpar=[cst.RightParen()]
+                cst.Call(thread, updated.args, whitespace_before_args=updated.whitespace_before_args),
+                lpar=[cst.LeftParen()],
+                rpar=[cst.RightParen()],
             )
         return updated
 
