@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "shop",
     "orders",
+    "backoffice",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("shop.urls")),
     path("orders/", include("orders.urls")),
+    path("backoffice/", include("backoffice.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
