@@ -586,9 +586,10 @@ def test_self_attributes_bound_once_for_every_test_are_followed(tmp_path):
 
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "legacy_shop"
-# The example's tests whose views stay async after the other codemods ran (the rest reach views
-# async-views-to-sync made sync: about, product_count, product_detail, ProductListView, account,
-# product_by_sku).
+# The example's tests whose views are async after the other codemods ran: those that stay async,
+# and the back office's that sync-views-to-async made async (the rest reach views async-views-to-sync
+# made sync: about, product_count, product_detail, ProductListView, account, product_by_sku; or
+# back-office views left sync: promotions_feed, shipping_estimate).
 STILL_ASYNC_VIEW_TESTS = {
     "AccountTests.test_orders_require_login", "AccountTests.test_empty_order_list",
     "PlaceOrderTests.test_placed_order_is_listed", "PlaceOrderTests.test_get_is_not_allowed",
@@ -597,6 +598,10 @@ STILL_ASYNC_VIEW_TESTS = {
     "CatalogPageTests.test_reviews_page_and_post", "UpstreamApiTests.test_dashboard_combines_three_services",
     "UpstreamApiTests.test_storefront_in_pounds", "UpstreamApiTests.test_overview_through_the_services",
     "UpstreamApiTests.test_extras", "CatalogPageTests.test_price_range", "test_low_stock", "test_restock",
+    "BackofficeTests.test_partner_dashboard", "BackofficeTests.test_supplier_status",
+    "BackofficeTests.test_restock_order_goes_upstream", "BackofficeTests.test_stock_report_lists_the_products_running_low",
+    "test_partner_dashboard", "test_supplier_status", "test_restock_order_without_a_quantity",
+    "test_stock_report_with_nothing_low",
 }
 
 
@@ -631,7 +636,7 @@ def test_example_other_codemods_first_then_only_tests_of_async_views_convert_and
             if isinstance(node, ast.ClassDef):
                 converted |= {f"{node.name}.{m.name}" for m in node.body if isinstance(m, ast.AsyncFunctionDef)}
     assert converted == STILL_ASYNC_VIEW_TESTS
-    assert second.stderr.count("a sync view (only-async-views = false converts it) [note]") == 15, second.stderr
+    assert second.stderr.count("a sync view (only-async-views = false converts it) [note]") == 19, second.stderr
     suite_env = {"PYTHONPATH": "", "DJANGO_SETTINGS_MODULE": "shopsite.settings", "SHOP_DB_PATH": str(tmp_path / "x.sqlite3")}
     django = run("manage.py", "test", "--noinput", **suite_env)
     assert django.returncode == 0 and "\nOK" in django.stderr, django.stdout + django.stderr

@@ -249,7 +249,7 @@ def test_the_example_in_one_run_is_the_two_run_recipe(tmp_path):
     shutil.copytree(EXAMPLE, two, ignore=ignore)
     applied = _run(one, "-v")
     assert applied.returncode in (0, 1), applied.stderr
-    assert applied.stderr.count("a sync view (only-async-views = false converts it) [note]") == 15, applied.stderr
+    assert applied.stderr.count("a sync view (only-async-views = false converts it) [note]") == 19, applied.stderr
     assert _snapshot(one) == _two_runs(two)
 
 
