@@ -1,9 +1,10 @@
 """Served speed of the bundled example before and after ``dj-asyncify apply``.
 
-Copies ``examples/legacy_shop`` twice into a temporary directory, migrates one copy with the installed
-``dj-asyncify``, and serves each copy under uvicorn (one worker, a free port) against the example's own
-upstream server (``upstream.py``, run as a separate process with fixed delays). httpx is the load
-generator. Prints:
+Copies ``examples/legacy_shop`` into a temporary directory, migrates copies with the installed
+``dj-asyncify``, and serves each copy under uvicorn (ASGI, one worker, a free port) - and, for the
+legacy sync back office, also under gunicorn (WSGI, one gthread worker of ``WSGI_THREADS`` threads) -
+against the example's own upstream server (``upstream.py``, run as a separate process with fixed
+delays). httpx is the load generator. Prints:
 
 1. latency of the three-call views (``/api/dashboard/``: responses bound then decoded;
    ``/api/storefront/``: ``requests.get(...).json()`` inline) - before ~ the sum of the three
@@ -15,13 +16,24 @@ generator. Prints:
    ~ the sum (thread-sensitive calls run one at a time), after ~ the slowest one once the codemod
    rewrites that form;
 3. requests/second with 50 concurrent clients on ``/api/rates/`` (one ``requests`` call: it blocks the
-   event loop before the migration) - target >= 10x after.
+   event loop before the migration) - target >= 10x after;
+4. latency of ``/backoffice/dashboard/``, a plain sync view making three independent ``requests``
+   calls, which sync-views-to-async makes async (the rest of the run gathers the calls), under both
+   servers - before ~ the sum, after <= 1.15x the slowest upstream call under ASGI, <= 1.3x under
+   WSGI (Django runs an async view in an event loop of its own per request there: the gathered
+   calls still overlap);
+5. requests/second with 50 concurrent clients on the three back-office views made async
+   (``/backoffice/dashboard/``, ``/backoffice/suppliers/``, ``/backoffice/stock-report/``), before
+   and after, under both servers, with the server's CPU time per request. Under ASGI a sync view
+   already runs in a thread of its own per request (Django's ``ThreadSensitiveContext``), so its
+   blocking calls hold no event loop: the gain there is latency, not throughput. Under WSGI each
+   request holds one of the worker's threads for as long as its view runs: a third as long after.
 
 Latencies are medians over several sequential runs after a warm-up; throughput is the median of
 several fixed-length windows. Usage::
 
-    python benchmarks/bench_served.py            # full run (about 2 minutes)
-    python benchmarks/bench_served.py --quick    # smoke run (about 30 s)
+    python benchmarks/bench_served.py            # full run (about 7 minutes)
+    python benchmarks/bench_served.py --quick    # smoke run (about 2 minutes)
 """
 
 from __future__ import annotations
@@ -101,36 +113,56 @@ class Served:
     pid: int
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU time of the server process so far (Linux /proc; None elsewhere)."""
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time so far of the server process and of its live children (gunicorn's
+        worker is a child of its arbiter): Linux /proc; None elsewhere."""
+        total, pending = 0, [self.pid]
+        while pending:
+            pid = pending.pop()
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                if pid == self.pid:
+                    return None
+                continue
+            total += int(fields[11]) + int(fields[12])
+            for task in Path(f"/proc/{pid}/task").glob("*/children"):
+                with contextlib.suppress(OSError):
+                    pending += [int(child) for child in task.read_text().split()]
+        return total / os.sysconf("SC_CLK_TCK")
+
+
+# Threads of the gunicorn worker serving WSGI: each request holds one for as long as its view runs
+# (an async view too: Django runs it to the end in an event loop of its own for that request).
+WSGI_THREADS = 8
+
+
+def server_command(kind: str, port: int) -> list[str]:
+    """uvicorn (ASGI) or gunicorn with one gthread worker (WSGI), one process each, on ``port``."""
+    if kind == "asgi":
+        return [
+            sys.executable, "-m", "uvicorn", "shopsite.asgi:application",
+            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+            # A blocked event loop ("before") leaves answered connections waiting for their next
+            # request longer than uvicorn's 5 s keep-alive default: it would drop them under load.
+            "--timeout-keep-alive", "300",
+        ]
+    return [
+        sys.executable, "-m", "gunicorn", "shopsite.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "gthread",
+        "--threads", str(WSGI_THREADS), "--log-level", "warning",
+        # Connections queued behind busy threads wait longer than the 2 s keep-alive default.
+        "--keep-alive", "300", "--timeout", "120",
+    ]
+
+
+SERVERS = {"asgi": "uvicorn (ASGI)", "wsgi": f"gunicorn gthread x{WSGI_THREADS} (WSGI)"}
 
 
 @contextlib.contextmanager
-def served(project: Path, db: Path, upstream_url: str) -> Iterator[Served]:
-    """The project under uvicorn, one worker, on a free port; yields it once it answers."""
+def served(project: Path, db: Path, upstream_url: str, kind: str = "asgi") -> Iterator[Served]:
+    """The project under uvicorn or gunicorn, one worker, on a free port; yields it once it answers."""
     port = free_port()
-    args = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "shopsite.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        # A blocked event loop ("before") leaves answered connections waiting for their next
-        # request longer than uvicorn's 5 s keep-alive default: it would drop them under load.
-        "--timeout-keep-alive",
-        "300",
-    ]
-    proc = subprocess.Popen(args, cwd=project, env=project_env(db, upstream_url))
+    proc = subprocess.Popen(server_command(kind, port), cwd=project, env=project_env(db, upstream_url))
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -141,7 +173,7 @@ def served(project: Path, db: Path, upstream_url: str) -> Iterator[Served]:
             except httpx.TransportError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn did not start for {project}")
+                raise RuntimeError(f"{SERVERS[kind]} did not start for {project}")
             time.sleep(0.1)
         yield Served(base, proc.pid)
     finally:
@@ -222,15 +254,30 @@ def prepare(workdir: Path, tool_override: str | None) -> dict[str, Path]:
         )
         if applied.returncode != 0:
             sys.exit(f"dj-asyncify apply failed ({applied.returncode}):\n{applied.stderr}")
+    converted = (projects["after"] / "backoffice" / "views.py").read_text()
+    if "async def partner_dashboard(request):" not in converted:
+        sys.exit("dj-asyncify apply left backoffice.views.partner_dashboard sync: nothing to measure")
     for name, project in projects.items():
         db = workdir / f"{name}.sqlite3"
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-            cwd=project,
-            env=project_env(db, "http://127.0.0.1:9"),
-            check=True,
-        )
+        env = project_env(db, "http://127.0.0.1:9")
+        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=project, env=env, check=True)
+        # The stock report's queryset has rows to render: two products under five in stock.
+        subprocess.run([sys.executable, "manage.py", "shell", "-c", SEED], cwd=project, env=env, check=True)
     return projects
+
+
+SEED = (
+    "from shop.models import Product; Product.objects.bulk_create(["
+    "Product(sku='KB-01', name='Keyboard', price_cents=4900, stock=12), "
+    "Product(sku='HD-03', name='Headset', price_cents=8900, stock=4), "
+    "Product(sku='MS-02', name='Mouse', price_cents=1950, stock=0)])"
+)
+# The back office's sync views that sync-views-to-async makes async (examples/legacy_shop/README.md).
+BACKOFFICE = (
+    ("/backoffice/dashboard/", "3 calls"),
+    ("/backoffice/suppliers/", "2 calls"),
+    ("/backoffice/stock-report/", "2 calls, template, queryset"),
+)
 
 
 def main() -> None:
@@ -248,31 +295,46 @@ def main() -> None:
     )
     args = parser.parse_args()
     runs, seconds, windows = (3, 3.0, 1) if args.quick else (7, 8.0, 3)
+    office_windows = 1 if args.quick else 2
 
     with tempfile.TemporaryDirectory(prefix="bench-served-") as tmp:
         workdir = Path(tmp)
         projects = prepare(workdir, args.tool)
         print(
-            f"legacy_shop before/after `dj-asyncify apply`, uvicorn (1 worker), {runs} runs per figure"
+            f"legacy_shop before/after `dj-asyncify apply`, uvicorn (1 worker; the back office also under "
+            f"{SERVERS['wsgi']}), {runs} runs per figure"
             f"{' (quick)' if args.quick else ''}"
         )
 
         results: dict[str, dict[str, float]] = {name: {} for name in projects}
         cpu_per_request: dict[str, float | None] = {}
+        # The back office, per server kind and variant: {(kind, name): {path or path+" rps": ...}}.
+        office: dict[tuple[str, str], dict[str, float]] = {(k, n): {} for k in SERVERS for n in ("before", "after")}
+        office_cpu: dict[tuple[str, str, str], float | None] = {}
         load_start = os.getloadavg()[0]
-        # 1 and 2: latency with every upstream endpoint taking --delay seconds.
+        # 1, 2 and 4: latency with every upstream endpoint taking --delay seconds.
         with upstream(projects["before"], {e: args.delay for e in MULTI_CALL_ENDPOINTS}) as up:
             slowest_single = max(latency(f"{up}/{e}", runs) for e in ("rates", "stock", "reviews"))
-            for name in ("before", "after"):
-                with served(projects[name], workdir / f"{name}.sqlite3", up) as server:
-                    for view in ("rates", "dashboard", "storefront", "overview", "extras"):
-                        results[name][view] = latency(f"{server.base}/api/{view}/", runs)
-        # 3: throughput with the single upstream call behind /api/rates/ taking --rps-delay seconds.
-        with upstream(projects["before"], {"rates": args.rps_delay}) as up:
+            for kind in SERVERS:
+                for name in ("before", "after"):
+                    with served(projects[name], workdir / f"{name}.sqlite3", up, kind) as server:
+                        office[kind, name]["dashboard"] = latency(server.base + BACKOFFICE[0][0], runs)
+                        if kind != "asgi":
+                            continue
+                        for view in ("rates", "dashboard", "storefront", "overview", "extras"):
+                            results[name][view] = latency(f"{server.base}/api/{view}/", runs)
+        # 3 and 5: throughput with every upstream call taking --rps-delay seconds.
+        with upstream(projects["before"], {e: args.rps_delay for e in MULTI_CALL_ENDPOINTS}) as up:
             for name, project in projects.items():
                 with served(project, workdir / f"{name}.sqlite3", up) as server:
                     rps, cpu_ms = throughput(server, "/api/rates/", args.clients, seconds, windows)
                     results[name]["rps"], cpu_per_request[name] = rps, cpu_ms
+            for kind in SERVERS:
+                for name in ("before", "after"):
+                    with served(projects[name], workdir / f"{name}.sqlite3", up, kind) as server:
+                        for path, _ in BACKOFFICE:
+                            rps, cpu_ms = throughput(server, path, args.clients, seconds, office_windows)
+                            office[kind, name][path], office_cpu[kind, name, path] = rps, cpu_ms
 
     before, after = results["before"], results["after"]
     print(
@@ -317,6 +379,48 @@ def main() -> None:
         print(
             f"{key}: after / slowest single call = {after[key] / slowest_single:.2f} (target <= 1.15: {verdict})"
         )
+    report_backoffice(office, office_cpu, slowest_single, args)
+
+
+TARGETS = {"asgi": 1.15, "wsgi": 1.3}
+
+
+def report_backoffice(
+    office: dict[tuple[str, str], dict[str, float]],
+    cpu: dict[tuple[str, str, str], float | None],
+    slowest_single: float,
+    args: argparse.Namespace,
+) -> None:
+    """4 and 5: the legacy sync back office, made async by sync-views-to-async, under both servers."""
+    print(
+        f"\nlegacy sync back office (sync views made async by sync-views-to-async), {BACKOFFICE[0][0]}: three "
+        f"independent {args.delay * 1000:.0f} ms upstream calls"
+    )
+    print(f"{'server':<32}{'before':>10}{'after':>10}{'before / slowest':>19}{'after / slowest':>18}{'target':>10}")
+    for kind, label in SERVERS.items():
+        before, after = office[kind, "before"]["dashboard"], office[kind, "after"]["dashboard"]
+        ratio = after / slowest_single
+        verdict = "met" if ratio <= TARGETS[kind] else "NOT met"
+        print(
+            f"{label:<32}{before * 1000:>8.0f}ms{after * 1000:>8.0f}ms{before / slowest_single:>18.2f}x"
+            f"{ratio:>17.2f}x{f'<= {TARGETS[kind]} {verdict}':>18}"
+        )
+    print(
+        f"\nrequests/s under {args.clients} concurrent clients, every upstream call {args.rps_delay * 1000:.0f} ms "
+        "(server CPU ms per request in brackets)"
+    )
+    print(f"{'view':<52}" + "".join(f"{k.upper() + ' before':>22}{'after':>16}{'':>8}" for k in SERVERS))
+    for path, what in BACKOFFICE:
+        cells = []
+        for kind in SERVERS:
+            before, after = office[kind, "before"][path], office[kind, "after"][path]
+            cpu_before, cpu_after = cpu.get((kind, "before", path)), cpu.get((kind, "after", path))
+            shown = [
+                f"{rate:.1f}" + (f" ({ms:.1f})" if ms is not None else "")
+                for rate, ms in ((before, cpu_before), (after, cpu_after))
+            ]
+            cells.append(f"{shown[0]:>22}{shown[1]:>16}{after / before:>7.1f}x")
+        print(f"{path + ' (' + what + ')':<52}" + "".join(cells))
 
 
 if __name__ == "__main__":
