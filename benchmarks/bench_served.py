@@ -409,7 +409,7 @@ def report_backoffice(
         f"\nrequests/s under {args.clients} concurrent clients, every upstream call {args.rps_delay * 1000:.0f} ms "
         "(server CPU ms per request in brackets)"
     )
-    print(f"{'view':<52}" + "".join(f"{k.upper() + ' before':>22}{'after':>16}{'':>8}" for k in SERVERS))
+    print(f"{'view':<58}" + "".join(f"{k.upper() + ' before':>22}{'after':>16}{'':>8}" for k in SERVERS))
     for path, what in BACKOFFICE:
         cells = []
         for kind in SERVERS:
@@ -420,7 +420,7 @@ def report_backoffice(
                 for rate, ms in ((before, cpu_before), (after, cpu_after))
             ]
             cells.append(f"{shown[0]:>22}{shown[1]:>16}{after / before:>7.1f}x")
-        print(f"{path + ' (' + what + ')':<52}" + "".join(cells))
+        print(f"{path + ' (' + what + ')':<58}" + "".join(cells))
 
 
 if __name__ == "__main__":
