@@ -3,7 +3,8 @@
 Rooms: ``names`` (the import table, dotted names, name uses; the import records of
 ``import_records``, which needs no libcst), ``bindings`` (every binding of a scope, by kind),
 ``scope`` (what nested scopes hide), ``unwrap`` (thread-wrapped calls), ``imports`` (import-editing
-primitives), ``fresh`` (new names), ``comments`` (``# dj-asyncify: skip``). The names most codemods
+primitives), ``fresh`` (new names), ``comments`` (``# dj-asyncify: skip``), ``decorators`` (which view
+decorators take sync and async views alike, by version). The names most codemods
 use are re-exported here, loaded when first asked for: ``codemods.project`` reads import records
 without loading libcst.
 """

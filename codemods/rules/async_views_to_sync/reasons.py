@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from codemods.analysis import ImportTable, dotted_name
+from codemods.analysis.decorators import unsupported
 from codemods.knowledge.http import ASYNC_CLIENT_CLASSES
 from codemods.knowledge.runtime import ASYNC_LIBRARIES, CONCURRENT, SYNC_TO_ASYNC
 from codemods.knowledge.views import (
@@ -12,8 +13,6 @@ from codemods.knowledge.views import (
     IDENTITY,
     LOOP,
     LOOP_NAMES,
-    METHOD_DECORATOR,
-    SAFE_DECORATORS,
     STREAMING,
 )
 from codemods.problems import Problem
@@ -231,34 +230,25 @@ def context_holders(module: cst.Module, imports: ImportTable) -> dict[str, str]:
     return holders
 
 
-def decorator_ok(dec: cst.BaseExpression, imports: ImportTable, ctx: Context, inner: bool = False) -> Problem | None:
+def decorator_ok(dec: cst.BaseExpression, imports: ImportTable, ctx: Context) -> Problem | None:
     """None if the decorator accepts a sync view as well as an async one on the target; else why not."""
-    target = dec.func if isinstance(dec, cst.Call) else dec
-    qualified = imports.qualify(target) or ""
-    if qualified == METHOD_DECORATOR[0] and isinstance(dec, cst.Call) and dec.args and not inner:
-        if ctx.target_django < METHOD_DECORATOR[1]:
-            return Problem(
-                "decorator-too-old",
-                f"uses method_decorator, which supports async methods only since Django "
-                f"{version(METHOD_DECORATOR[1])}: it is broken as async today; fix it by hand",
-            )
-        first = dec.args[0].value
-        decorators = [e.value for e in first.elements] if isinstance(first, (cst.List, cst.Tuple)) else [first]
-        for d in decorators:
-            why = decorator_ok(d, imports, ctx, inner=True)
-            if why is not None:
-                return why
+    found = unsupported(dec, imports, ctx.target_django)
+    if found is None:
         return None
-    if qualified not in SAFE_DECORATORS:
-        return Problem(
-            "unknown-decorator",
-            f"has the decorator `{short(dec)}`, not known to accept a sync view in place of an async one",
-        )
-    since = SAFE_DECORATORS[qualified]
-    if ctx.target_django < since:
+    kind, shown, since = found
+    if kind == "method":
         return Problem(
             "decorator-too-old",
-            f"has the decorator `{short(dec)}`, which supports async views only since Django {version(since)}: "
-            f"the view is broken as async on the target {version(ctx.target_django)}; fix it by hand",
+            f"uses method_decorator, which supports async methods only since Django "
+            f"{version(since)}: it is broken as async today; fix it by hand",
         )
-    return None
+    if kind == "unknown":
+        return Problem(
+            "unknown-decorator",
+            f"has the decorator `{short(shown)}`, not known to accept a sync view in place of an async one",
+        )
+    return Problem(
+        "decorator-too-old",
+        f"has the decorator `{short(shown)}`, which supports async views only since Django {version(since)}: "
+        f"the view is broken as async on the target {version(ctx.target_django)}; fix it by hand",
+    )

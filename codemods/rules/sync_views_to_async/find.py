@@ -7,8 +7,9 @@ import dataclasses
 import libcst as cst
 
 from codemods.analysis import ImportTable, SameScope, has_skip_comment
+from codemods.analysis.decorators import unsupported
 from codemods.knowledge import http, loop, requests_api
-from codemods.knowledge.views import METHOD_DECORATOR, SAFE_DECORATORS, is_view_base, is_views_module
+from codemods.knowledge.views import is_view_base, is_views_module
 from codemods.problems import Problem, Refused
 from codemods.registry import Context
 from codemods.rules.async_views_to_sync.show import short, version
@@ -103,29 +104,20 @@ def views_of(module: cst.Module, imports: ImportTable, ctx: Context) -> list[Vie
     return out
 
 
-def _decorator_problem(dec: cst.BaseExpression, imports: ImportTable, ctx: Context, inner: bool = False) -> Problem | None:
+def _decorator_problem(dec: cst.BaseExpression, imports: ImportTable, ctx: Context) -> Problem | None:
     """None when the decorator is known to take an async view on the target Django; else why."""
-    target = dec.func if isinstance(dec, cst.Call) else dec
-    qualified = imports.qualify(target) or ""
-    if qualified == METHOD_DECORATOR[0] and isinstance(dec, cst.Call) and dec.args and not inner:
-        if ctx.target_django < METHOD_DECORATOR[1]:
-            return Problem("decorator-too-old", f"uses method_decorator, which wraps async methods only since Django "
-                           f"{version(METHOD_DECORATOR[1])}")
-        first = dec.args[0].value
-        inner_decs = [e.value for e in first.elements] if isinstance(first, (cst.List, cst.Tuple)) else [first]
-        for d in inner_decs:
-            why = _decorator_problem(d, imports, ctx, inner=True)
-            if why is not None:
-                return why
+    found = unsupported(dec, imports, ctx.target_django)
+    if found is None:
         return None
-    if qualified not in SAFE_DECORATORS:
-        return Problem("unknown-decorator", f"has the decorator `{short(dec)}`, not known to accept an async view; "
+    kind, shown, since = found
+    if kind == "method":
+        return Problem("decorator-too-old", f"uses method_decorator, which wraps async methods only since Django "
+                       f"{version(since)}")
+    if kind == "unknown":
+        return Problem("unknown-decorator", f"has the decorator `{short(shown)}`, not known to accept an async view; "
                        "if it does, convert by hand")
-    since = SAFE_DECORATORS[qualified]
-    if ctx.target_django < since:
-        return Problem("decorator-too-old", f"has the decorator `{short(dec)}`, which takes async views only since "
-                       f"Django {version(since)} (target {version(ctx.target_django)})")
-    return None
+    return Problem("decorator-too-old", f"has the decorator `{short(shown)}`, which takes async views only since "
+                   f"Django {version(since)} (target {version(ctx.target_django)})")
 
 
 def rule_out(view: View, imports: ImportTable, ctx: Context) -> None:
