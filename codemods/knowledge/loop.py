@@ -74,9 +74,6 @@ RESPONSE_METHODS = frozenset(
     {"set_cookie", "delete_cookie", "set_signed_cookie", "setdefault", "has_header", "get", "items",
      "headers", "write", "writelines", "__setitem__"}
 )
-# What an async view may do with the request besides ``views.REQUEST_READS``: ``auser()``
-# (awaited, Django 5.0+), written by async-orm in place of ``request.user``.
-REQUEST_ASYNC_METHODS = frozenset({"auser"})
 # Attributes of a class-based view instance that only hold what ``View.setup`` stored.
 VIEW_INSTANCE_READS = frozenset({"request", "args", "kwargs", "head", "http_method_names"})
 # The class-based view bases whose ``dispatch`` awaits an async handler (``View.view_is_async``):

@@ -227,8 +227,8 @@ def _withdrawals(
     module: Any, chosen: Sequence[Codemod], contexts: dict[str, Context], records: list[Any]
 ) -> dict[str, dict[tuple[str, ...], Any]]:
     """Per codemod, its tentative rewrites of this pass that the rest of the run did not finish
-    (``Codemod.verify``: def path -> Problem), to withdraw. A tentative rewrite whose def the
-    final module no longer has unchanged in name is withdrawn too (nothing can check it)."""
+    (``Codemod.verify``: def path -> Problem), to withdraw; only those not withdrawn before, so
+    that every further pass withdraws something new."""
     out: dict[str, dict[tuple[str, ...], Any]] = {}
     if module is None:
         return out

@@ -144,5 +144,4 @@ def transform(module: cst.Module, ctx: Context) -> cst.Module:
     if rewrite.wrapped and local is None:
         new = fix_imports(new, {("asgiref.sync", "sync_to_async")}, set(), {})
     ctx.tentative.extend(p for v in chosen for p in v.paths)
-    ctx.views = [(v.name, v.paths) for v in chosen]  # type: ignore[attr-defined]
     return new

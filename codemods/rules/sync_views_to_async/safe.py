@@ -122,7 +122,7 @@ def _is_literal(node: cst.BaseExpression) -> bool:
 
 class Check:
     """One def's walk. ``gathers``: for each gather (or TaskGroup) running two HTTP calls or
-    more, how many; ``http``: the awaited HTTP calls in all."""
+    more, how many."""
 
     def __init__(self, func: cst.FunctionDef, info: ModuleInfo, is_method: bool, depth: int = 0,
                  arg_kinds: Sequence[str | tuple] = ()) -> None:
@@ -133,7 +133,6 @@ class Check:
         self.env: dict[str, str | tuple] = {}
         self.gathers: list[int] = []
         self.tasks: list[int] = []  # HTTP calls started in each TaskGroup being walked
-        self.http = 0
         params = [*func.params.posonly_params, *func.params.params]
         for i, p in enumerate(params):
             if i == 0 and is_method:
@@ -155,7 +154,7 @@ class Check:
         in a loop is seen with that binding at its earlier uses."""
         body = self.func.body.body if isinstance(self.func.body, cst.IndentedBlock) else [self.func.body]
         for _ in range(2):
-            self.gathers, self.http = [], 0
+            self.gathers = []
             self.block(body)
 
     # ------------------------------------------------------------------ statements
@@ -588,7 +587,6 @@ class Check:
         if isinstance(func, cst.Attribute):
             receiver = self.expr(func.value)
             if receiver == CLIENT:
-                self.http += 1
                 return RESPONSE
             if func.attr.value in _PLAIN_AWAITS:
                 return PLAIN

@@ -43,7 +43,8 @@ class _Said:
 
 
 def verify(final: cst.Module, ctx: Context, records: list[tuple[Any, ...]], me: str) -> dict[tuple[str, ...], Problem]:
-    """The views of ``ctx.views`` that do not hold in ``final``, with why; for each one that
+    """The views of ``ctx.tentative`` (a function's path, or a class's handlers' paths, which
+    start with the view's name) that do not hold in ``final``, with why; for each one that
     holds, a record of the rewrite (and of middleware that adapts it) is added to ``records``."""
     imports = ImportTable(final)
     info = ModuleInfo(final, imports)
@@ -51,7 +52,10 @@ def verify(final: cst.Module, ctx: Context, records: list[tuple[Any, ...]], me: 
     said = _Said(records, me)
     out: dict[tuple[str, ...], Problem] = {}
     foreign: list[str] | None = None
-    for name, paths in getattr(ctx, "views", []):
+    views: dict[str, list[tuple[str, ...]]] = {}
+    for path in ctx.tentative:
+        views.setdefault(path[0], []).append(path)
+    for name, paths in views.items():
         try:
             gathers = _check(name, paths, at_end, info, said)
         except Refused as refusal:
