@@ -69,9 +69,10 @@ class ModuleInfo:
         self.other: set[str] = set()
         self.models: set[str] = set()
         for stmt in module.body:
-            if isinstance(stmt, cst.FunctionDef):
-                (self.functions.__setitem__(stmt.name.value, stmt) if stmt.asynchronous is None
-                 else self.other.add(stmt.name.value))
+            if isinstance(stmt, cst.FunctionDef) and stmt.asynchronous is None:
+                self.functions[stmt.name.value] = stmt
+            elif isinstance(stmt, cst.FunctionDef):
+                self.other.add(stmt.name.value)
             elif isinstance(stmt, cst.ClassDef):
                 self.other.add(stmt.name.value)
                 if any((imports.qualify(b.value) or "").endswith("models.Model") for b in stmt.bases):
@@ -163,11 +164,7 @@ class Check:
             self.stmt(s)
 
     def suite(self, suite: cst.BaseSuite | None) -> None:
-        if suite is None:
-            return
-        if isinstance(suite, cst.IndentedBlock):
-            self.block(suite.body)
-        else:
+        if suite is not None:
             self.block(suite.body)
 
     def stmt(self, s: cst.CSTNode) -> None:
